@@ -1,0 +1,2 @@
+/** What every backend must hold: the Git mirror, the dashboard model, planning and applying. */
+package io.grafanaha.sync;
