@@ -1,0 +1,29 @@
+package io.grafanaha.gateway.config;
+
+import io.grafanaha.health.RoutingMode;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole configuration, validated. Built only by {@link ConfigLoader}; every optional key already
+ * holds its default here, so nothing downstream has to guess.
+ */
+public record GatewayConfig(
+        HostPort listen,
+        AdminConfig admin,
+        RoutingMode mode,
+        List<BackendConfig> backends,
+        HealthConfig health,
+        FailbackConfig failback,
+        RoutingConfig routing,
+        ProxyConfig proxy,
+        Optional<SyncConfig> sync) {
+
+    public GatewayConfig {
+        backends = List.copyOf(backends);
+    }
+
+    public Optional<BackendConfig> backend(String name) {
+        return backends.stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+}

@@ -1,0 +1,19 @@
+package io.grafanaha.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The Git sync: one path of one branch of one repository, mirrored to every backend. */
+public record SyncConfig(
+        String repository,
+        String branch,
+        String path,
+        String folder,
+        Duration interval,
+        Secret gitToken,
+        Optional<Path> sshKey,
+        Secret webhookSecret,
+        boolean writeBack,
+        DeleteLimit maxDeletes,
+        Path dataDir) {}
