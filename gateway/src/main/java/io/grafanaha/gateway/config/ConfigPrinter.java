@@ -1,0 +1,85 @@
+package io.grafanaha.gateway.config;
+
+import java.time.Duration;
+
+/**
+ * The effective configuration as YAML, defaults filled in and secrets shown only as
+ * {@code <redacted>}: what {@code check} prints and what the gateway logs at start.
+ */
+public final class ConfigPrinter {
+    private ConfigPrinter() {}
+
+    public static String print(GatewayConfig c) {
+        StringBuilder b = new StringBuilder();
+        line(b, 0, "listen", c.listen());
+        b.append("admin:\n");
+        line(b, 1, "listen", c.admin().listen());
+        line(b, 1, "token", c.admin().token());
+        line(b, 0, "mode", c.mode() == io.grafanaha.health.RoutingMode.FAILOVER ? "failover" : "load-balance");
+        b.append("backends:\n");
+        for (BackendConfig be : c.backends()) {
+            b.append("  - name: ").append(be.name()).append('\n');
+            line(b, 2, "url", be.url());
+            line(b, 2, "role", be.role().name().toLowerCase());
+            line(b, 2, "api-token", be.apiToken());
+        }
+        b.append("health:\n");
+        line(b, 1, "path", c.health().path());
+        line(b, 1, "interval", c.health().interval());
+        line(b, 1, "timeout", c.health().timeout());
+        line(b, 1, "rise", c.health().rise());
+        line(b, 1, "fall", c.health().fall());
+        b.append("failback:\n");
+        line(b, 1, "mode", c.failback().mode().name().toLowerCase());
+        line(b, 1, "require-sync", c.failback().requireSync());
+        line(b, 1, "hold", c.failback().hold());
+        b.append("routing:\n");
+        line(b, 1, "retries", c.routing().retries());
+        line(b, 1, "sticky-cookie", "\"" + c.routing().stickyCookie() + "\"");
+        line(b, 1, "last-resort", c.routing().lastResort());
+        b.append("proxy:\n");
+        line(b, 1, "connect-timeout", c.proxy().connectTimeout());
+        line(b, 1, "response-timeout", c.proxy().responseTimeout());
+        line(b, 1, "idle-timeout", c.proxy().idleTimeout());
+        line(b, 1, "websocket-idle-timeout", c.proxy().websocketIdleTimeout());
+        line(b, 1, "shutdown-grace", c.proxy().shutdownGrace());
+        c.sync().ifPresent(s -> {
+            b.append("sync:\n");
+            line(b, 1, "repository", s.repository());
+            line(b, 1, "branch", s.branch());
+            line(b, 1, "path", "\"" + s.path() + "\"");
+            line(b, 1, "folder", s.folder());
+            line(b, 1, "interval", s.interval());
+            line(b, 1, "git-token", s.gitToken());
+            s.sshKey().ifPresent(k -> line(b, 1, "ssh-key", k));
+            line(b, 1, "webhook-secret", s.webhookSecret());
+            line(b, 1, "write-back", s.writeBack());
+            line(b, 1, "max-deletes", s.maxDeletes());
+            line(b, 1, "data-dir", s.dataDir());
+        });
+        return b.toString();
+    }
+
+    private static void line(StringBuilder b, int depth, String key, Object value) {
+        b.append("  ".repeat(depth)).append(key).append(": ")
+                .append(value instanceof Duration d ? duration(d) : String.valueOf(value)).append('\n');
+    }
+
+    /** The shortest form the loader reads back: 1m, 90s, 1500ms. */
+    public static String duration(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+}

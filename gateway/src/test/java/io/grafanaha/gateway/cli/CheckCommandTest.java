@@ -1,0 +1,72 @@
+package io.grafanaha.gateway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CheckCommandTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    @Test
+    void aValidFileExitsZeroAndPrintsTheEffectiveSettings() {
+        assertThat(run("check", "--config", "../conf/failover.yaml")).isZero();
+        assertThat(out.toString()).contains("valid", "mode: failover", "rise: 2");
+    }
+
+    @Test
+    void anInvalidFileExitsTwoAndNamesKeyAndLine() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), """
+                listen: 127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:9090
+                mode: failover
+                backends:
+                  - name: grafana-a
+                    url: http://127.0.0.1:3000
+                    role: primary
+                  - name: grafana-b
+                    url: not a url
+                """);
+
+        assertThat(run("check", "--config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("backends[1].url (line 10): \"not a url\" is not an http or https URL");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void aMissingFileExitsTwo() {
+        assertThat(run("check", "--config", dir.resolve("absent.yaml").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("no such file");
+    }
+
+    @Test
+    void helpAndVersionExitZero() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("check");
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString()).contains("grafana-ha-gateway");
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(err.toString()).contains("a command is required");
+    }
+}

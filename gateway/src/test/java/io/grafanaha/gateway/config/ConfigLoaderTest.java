@@ -1,0 +1,270 @@
+package io.grafanaha.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grafanaha.health.Role;
+import io.grafanaha.health.RoutingMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+    private static final String MINIMAL = """
+            listen: 127.0.0.1:8080
+            admin:
+              listen: 127.0.0.1:9090
+            mode: failover
+            backends:
+              - name: grafana-a
+                url: http://127.0.0.1:3000
+                role: primary
+              - name: grafana-b
+                url: http://127.0.0.1:3001
+            """;
+
+    private static GatewayConfig parse(String yaml, Map<String, String> env) throws ConfigException {
+        return new ConfigLoader(env).parse(yaml, "test.yaml");
+    }
+
+    private static List<String> problems(String yaml) {
+        try {
+            parse(yaml, Map.of());
+        } catch (ConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+        throw new AssertionError("expected the configuration to be refused");
+    }
+
+    @Test
+    void shippedExamplesAreValid() throws Exception {
+        ConfigLoader loader = new ConfigLoader(Map.of());
+        GatewayConfig failover = loader.load(Path.of("..", "conf", "failover.yaml"));
+        GatewayConfig balanced = loader.load(Path.of("..", "conf", "load-balance.yaml"));
+
+        assertThat(failover.mode()).isEqualTo(RoutingMode.FAILOVER);
+        assertThat(failover.sync()).isPresent();
+        assertThat(balanced.mode()).isEqualTo(RoutingMode.LOAD_BALANCE);
+        assertThat(balanced.routing().stickyCookie()).isEqualTo("grafana_ha_affinity");
+    }
+
+    @Test
+    void everyOptionalKeyGetsItsDefault() throws Exception {
+        GatewayConfig c = parse(MINIMAL, Map.of());
+
+        assertThat(c.health()).isEqualTo(new HealthConfig("/api/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3));
+        assertThat(c.failback()).isEqualTo(new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)));
+        assertThat(c.routing()).isEqualTo(new RoutingConfig(1, "", true));
+        assertThat(c.proxy().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.sync()).isEmpty();
+        assertThat(c.backends()).extracting(BackendConfig::role).containsExactly(Role.PRIMARY, Role.REPLICA);
+        assertThat(c.admin().token().isEmpty()).isTrue();
+    }
+
+    @Test
+    void syncDefaultsDeriveTheFolderFromTheRepositoryAndRequireSyncForFailback() throws Exception {
+        GatewayConfig c = parse(MINIMAL + """
+                sync:
+                  repository: https://git.example.org/ops/grafana-manifests.git
+                """, Map.of());
+
+        SyncConfig s = c.sync().orElseThrow();
+        assertThat(s.folder()).isEqualTo("grafana-manifests");
+        assertThat(s.branch()).isEqualTo("main");
+        assertThat(s.path()).isEmpty();
+        assertThat(s.interval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.writeBack()).isTrue();
+        assertThat(s.maxDeletes()).isEqualTo(new DeleteLimit(10, true));
+        assertThat(s.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(c.failback().requireSync()).isTrue();
+    }
+
+    @Test
+    void environmentVariablesAndDefaultsAreSubstituted() throws Exception {
+        GatewayConfig c = parse("""
+                listen: ${LISTEN:-127.0.0.1:8080}
+                admin:
+                  listen: 127.0.0.1:${ADMIN_PORT}
+                  token: ${ADMIN_TOKEN}
+                mode: load-balance
+                backends:
+                  - name: a
+                    url: http://${HOST_A:-127.0.0.1}:3000
+                """, Map.of("ADMIN_PORT", "9999", "ADMIN_TOKEN", "s3cret", "HOST_A", "10.1.2.3"));
+
+        assertThat(c.listen()).isEqualTo(new HostPort("127.0.0.1", 8080));
+        assertThat(c.admin().listen().port()).isEqualTo(9999);
+        assertThat(c.admin().token().reveal()).isEqualTo("s3cret");
+        assertThat(c.backends().get(0).url().getHost()).isEqualTo("10.1.2.3");
+    }
+
+    @Test
+    void anUnsetVariableIsNamedWithItsKeyAndLine() {
+        assertThat(problems(MINIMAL + "routing:\n  sticky-cookie: ${COOKIE}\n"))
+                .containsExactly("routing.sticky-cookie (line 12): environment variable COOKIE is not set (write ${COOKIE:-default} for a default)");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithKeyPathAndLine() {
+        List<String> problems = problems("""
+                listen: 127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:9090
+                mode: failover
+                backends:
+                  - name: grafana-a
+                    url: http://127.0.0.1:3000
+                    role: primary
+                  - name: grafana-b
+                    url: gopher://127.0.0.1:3001
+                health:
+                  interval: soon
+                  fall: 0
+                """);
+
+        assertThat(problems).containsExactly(
+                "backends[1].url (line 10): \"gopher://127.0.0.1:3001\" is not an http or https URL",
+                "health.interval (line 12): \"soon\" is not a duration (write e.g. 500ms, 2s, 1m)",
+                "health.fall (line 13): 0 is out of range (1 to 100)");
+    }
+
+    @Test
+    void requiredKeysAreNamed() {
+        assertThat(problems("health:\n  rise: 2\n")).contains(
+                "listen (line 1): required (write host:port, e.g. 127.0.0.1:8080)",
+                "mode (line 1): required (failover | load-balance)",
+                "backends (line 1): required: a list of the Grafana instances, each with name and url");
+    }
+
+    @Test
+    void typosAreUnknownKeysNotSilentDefaults() {
+        assertThat(problems(MINIMAL + "helth:\n  interval: 2s\nrouting:\n  retires: 2\n")).containsExactly(
+                "helth (line 11): unknown key (expected one of: admin, backends, failback, health, listen, mode, proxy, routing, sync)",
+                "routing.retires (line 14): unknown key (expected one of: last-resort, retries, sticky-cookie)");
+    }
+
+    @Test
+    void duplicateKeysAreRefused() {
+        assertThat(problems(MINIMAL + "mode: load-balance\n")).containsExactly("mode (line 11): duplicate key (first at line 4)");
+    }
+
+    @Test
+    void backendsNeedUniqueNamesAndOnePrimaryInFailoverMode() {
+        assertThat(problems("""
+                listen: 127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:9090
+                mode: failover
+                backends:
+                  - name: a
+                    url: http://127.0.0.1:3000
+                  - name: a
+                    url: http://127.0.0.1:3001
+                  - name: "b c"
+                    url: http://127.0.0.1:3000
+                """)).containsExactly(
+                "backends (line 6): failover mode needs one backend with role: primary",
+                "backends[1].name (line 8): \"a\" is already the name of backends[0]",
+                "backends[2].name (line 10): \"b c\" may hold only letters, digits, '.', '_' and '-' (it appears in URLs and metric labels)",
+                "backends[2].url (line 11): is already the url of backends[0]");
+    }
+
+    @Test
+    void requireSyncWithoutASyncSectionIsRefused() {
+        assertThat(problems(MINIMAL + "failback:\n  require-sync: true\n"))
+                .containsExactly("failback.require-sync (line 12): is true but there is no sync section: freshness needs the Git sync (set it to false)");
+    }
+
+    @Test
+    void syncCredentialsMustFitTheTransport() {
+        assertThat(problems(MINIMAL + """
+                sync:
+                  repository: git://127.0.0.1/repo.git
+                  git-token: abc
+                  ssh-key: /etc/key
+                  path: ../etc
+                """)).containsExactly(
+                "sync.git-token (line 13): is for https repositories, but repository is git",
+                "sync.ssh-key (line 14): set either git-token or ssh-key, not both",
+                "sync.ssh-key (line 14): is for ssh repositories, but repository is git",
+                "sync.path (line 15): \"../etc\" must be a plain path inside the repository");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://h/o/r.git", "http://h/r", "ssh://git@h/o/r.git", "git@github.com:o/r.git", "git://127.0.0.1:9418/r.git", "file:///srv/git/r.git"})
+    void everyGitTransportIsAccepted(String repository) throws Exception {
+        GatewayConfig c = parse(MINIMAL + "sync:\n  repository: " + repository + "\n", Map.of());
+        assertThat(c.sync().orElseThrow().folder()).isEqualTo("r");
+    }
+
+    @Test
+    void durationsPercentagesAndPathsAreParsed() throws Exception {
+        GatewayConfig c = parse(MINIMAL + """
+                health:
+                  interval: 1m30s
+                  timeout: 500ms
+                failback:
+                  hold: 0
+                sync:
+                  repository: file:///srv/r.git
+                  path: /dashboards/shared/
+                  max-deletes: 25
+                """, Map.of());
+
+        assertThat(c.health().interval()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.health().timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.failback().hold()).isZero();
+        assertThat(c.sync().orElseThrow().path()).isEqualTo("dashboards/shared/");
+        assertThat(c.sync().orElseThrow().maxDeletes()).isEqualTo(new DeleteLimit(25, false));
+    }
+
+    @Test
+    void brokenYamlNamesTheLine() {
+        assertThat(problems("listen: 127.0.0.1:8080\nadmin: [\n")).singleElement().asString()
+                .startsWith("(top level) (line 2): not valid YAML");
+    }
+
+    @Test
+    void secretsNeverAppearInAnyPrintedForm() throws Exception {
+        GatewayConfig c = parse("""
+                listen: 127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:9090
+                  token: admin-token-value
+                mode: failover
+                backends:
+                  - name: a
+                    url: http://127.0.0.1:3000
+                    role: primary
+                    api-token: glsa_backendtokenvalue
+                sync:
+                  repository: https://h/o/r.git
+                  git-token: git-token-value
+                  webhook-secret: hook-secret-value
+                """, Map.of());
+
+        String printed = ConfigPrinter.print(c) + c + c.backends() + c.sync();
+        assertThat(printed).doesNotContain("admin-token-value", "glsa_backendtokenvalue", "git-token-value", "hook-secret-value");
+        assertThat(ConfigPrinter.print(c)).contains("token: <redacted>", "api-token: <redacted>");
+    }
+
+    @Test
+    void printedConfigurationReadsBackToTheSameConfiguration() throws Exception {
+        GatewayConfig c = new ConfigLoader(Map.of()).load(Path.of("..", "conf", "failover.yaml"));
+        GatewayConfig again = parse(ConfigPrinter.print(c).replace("<unset>", "\"\""), Map.of());
+        assertThat(again).isEqualTo(c);
+    }
+
+    @Test
+    void deleteLimitAllowsAShareOrACount() {
+        assertThat(new DeleteLimit(10, true).allows(10, 100)).isTrue();
+        assertThat(new DeleteLimit(10, true).allows(11, 100)).isFalse();
+        assertThat(new DeleteLimit(10, true).allows(1, 5)).isFalse();
+        assertThat(new DeleteLimit(3, false).allows(3, 5)).isTrue();
+        assertThat(new DeleteLimit(3, false).allows(4, 500)).isFalse();
+    }
+}
