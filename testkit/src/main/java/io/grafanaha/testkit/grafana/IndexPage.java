@@ -51,7 +51,7 @@ final class IndexPage {
                     .append("\",\"meta\":{\"id\":\"prometheus\",\"info\":{\"version\":\"\",\"updated\":\"\"},\"module\":\"core:plugin/prometheus\"}}");
         }
         html.append("}},\n        navTree: [");
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 80; i++) {
             html.append(i == 0 ? "" : ",").append("{\"id\":\"nav-").append(i).append("\",\"text\":\"Section ").append(i)
                     .append("\",\"icon\":\"apps\",\"url\":\"/section-").append(i).append("\",\"sortWeight\":").append(-1800 + i)
                     .append(",\"children\":[{\"id\":\"nav-").append(i).append("-home\",\"text\":\"Home\",\"url\":\"/section-")
