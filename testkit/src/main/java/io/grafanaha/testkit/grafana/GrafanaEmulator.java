@@ -93,6 +93,11 @@ public final class GrafanaEmulator implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (listener == null) {
+                            // accepted just before stop() closed the listener: must not outlive it
+                            ch.close();
+                            return;
+                        }
                         connections.add(ch);
                         ch.pipeline().addLast("http", new HttpServerCodec());
                         ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
