@@ -43,7 +43,7 @@ public record EmulatorOptions(
     }
 
     static EmulatorOptions defaults() {
-        return new EmulatorOptions(0, "glsa_emulatorTokenSecret0000000000000000_00000000", "grafana",
+        return new EmulatorOptions(0, "glsa_emulatorTokenSecret0000000000000_00000000", "grafana",
                 "sa-gateway", "admin", "admin", "12.1.0", "e0ba4b480954f8a33aa2cff3229f6bcc05777bd9",
                 false, Clock.systemUTC(), null);
     }
