@@ -52,14 +52,15 @@ final class ProxyConnection {
 
     private void connected(Channel upstreamChannel) {
         server = upstreamChannel;
+        // Track before checking enabled: a concurrent disable either sees this connection or we see it disabled.
+        proxy.track(this);
+        client.closeFuture().addListener(f -> proxy.untrack(this));
         if (!client.isActive() || !proxy.isEnabled()) {
             closeNow();
             return;
         }
         upstream = new ToxicPipe(ToxicStream.UPSTREAM, this, client, server);
         downstream = new ToxicPipe(ToxicStream.DOWNSTREAM, this, server, client);
-        proxy.track(this);
-        client.closeFuture().addListener(f -> proxy.untrack(this));
         refreshToxics();
         client.config().setAutoRead(true);
         server.config().setAutoRead(true);
