@@ -12,11 +12,15 @@ COPY . .
 RUN mvn -B -ntp -q package -DskipTests
 
 FROM eclipse-temurin:17-jre
+# curl serves the HEALTHCHECK only.
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home-dir /var/lib/grafana-ha-gateway --create-home gateway
 COPY --from=build /src/gateway/target/grafana-ha-gateway.jar /opt/grafana-ha-gateway/grafana-ha-gateway.jar
 COPY conf/ /opt/grafana-ha-gateway/conf/
 USER gateway
 WORKDIR /var/lib/grafana-ha-gateway
 EXPOSE 8080 9090
+# The admin listener's liveness endpoint; the configuration must put admin.listen on :9090 (all interfaces).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD curl -fsS http://127.0.0.1:9090/healthz || exit 1
 ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/grafana-ha-gateway/grafana-ha-gateway.jar"]
 CMD ["run", "--config", "/etc/grafana-ha-gateway/gateway.yaml"]

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Proxy throughput and latency: the gateway side by side with HAProxy and nginx, same backend, same run.
 # Usage: bench/proxy.sh [rounds] [seconds] [connections]      (defaults: 3 rounds, 10 s, 64 connections)
-# Needs: wrk, haproxy, nginx (Debian: apt-get install wrk haproxy nginx-light) and the built jar.
+# Installs wrk, haproxy and nginx from Debian when missing, and builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNS=${3:-64}
 JAR=gateway/target/grafana-ha-gateway.jar
 [ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
-for tool in wrk haproxy nginx; do command -v $tool >/dev/null || { echo "missing $tool (apt-get install wrk haproxy nginx-light)"; exit 1; }; done
+if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk haproxy nginx-light
+fi
 
 W=$(mktemp -d)
 pids=()
@@ -22,8 +24,9 @@ trap cleanup EXIT
 
 BACKEND=18180; NGINX_PROXY=18181; HAPROXY=18182; GATEWAY=18183; GATEWAY_ADMIN=18193
 mkdir -p "$W/www" "$W/logs"
-printf 'Hello from backend\n' > "$W/www/index.html"
-head -c 102400 /dev/urandom | base64 > "$W/www/100k.txt"
+# A 2 KB JSON (a search answer) and a 30 KB dashboard JSON (a real one, Apache-2.0, bench/data/LICENSE-mixins).
+cp bench/data/search-2k.json "$W/www/search.json"
+cp bench/data/dashboard-30k.json "$W/www/dashboard.json"
 
 cat > "$W/nginx.conf" <<CONF
 worker_processes 1;
@@ -34,7 +37,7 @@ http {
   access_log off;
   keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
-  server { listen 127.0.0.1:$BACKEND; root $W/www; }
+  server { listen 127.0.0.1:$BACKEND; root $W/www; default_type application/json; }
   server {
     listen 127.0.0.1:$NGINX_PROXY;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host; }
@@ -71,17 +74,18 @@ backends:
     url: http://127.0.0.1:$BACKEND
     role: primary
 health:
-  path: /index.html
+  path: /search.json
 CONF
-java -Xmx512m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
+java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
 pids+=($!)
 for port in $BACKEND $NGINX_PROXY $HAPROXY $GATEWAY; do
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/index.html" && break; sleep 0.2; done
-  curl -fs -o /dev/null "http://127.0.0.1:$port/index.html" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" && break; sleep 0.2; done
+  curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 
 echo "warming up (the JVM compiles its hot paths; the others get the same)"
-for port in $NGINX_PROXY $HAPROXY $GATEWAY; do wrk -t2 -c"$CONNS" -d5s "http://127.0.0.1:$port/index.html" > /dev/null; done
+for port in $NGINX_PROXY $HAPROXY $GATEWAY; do wrk -t2 -c"$CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null; done
+GATEWAY_PID=${pids[0]}
 
 # One line per target and round: target path req/s p50 p99 (milliseconds)
 run() { # name port path
@@ -95,7 +99,7 @@ run() { # name port path
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 
 for r in $(seq 1 "$ROUNDS"); do
-  for path in /index.html /100k.txt; do
+  for path in /search.json /dashboard.json; do
     run backend-direct $BACKEND $path
     run nginx $NGINX_PROXY $path
     run haproxy $HAPROXY $path
@@ -104,9 +108,10 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "round $r done"
 done
 
+peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
 echo
 echo "wrk -t2 -c$CONNS -d${SECONDS_PER_RUN}s, $ROUNDS rounds, medians (2 shared cores: wrk competes with the proxies)"
-printf '%-15s %-12s %10s %8s %8s %10s\n' target path req/s p50ms p99ms vs-haproxy
+printf '%-15s %-15s %10s %8s %8s %10s\n' target path req/s p50ms p99ms vs-haproxy
 python3 - "$W/results" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -117,5 +122,6 @@ med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v i
 for (name, path), (rps, p50, p99) in sorted(med.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     ref = med.get(("haproxy", path))
     ratio = f"{rps / ref[0]:.2f}x" if ref else "-"
-    print(f"{name:<15} {path:<12} {rps:>10.0f} {p50:>8.2f} {p99:>8.2f} {ratio:>10}")
+    print(f"{name:<15} {path:<15} {rps:>10.0f} {p50:>8.2f} {p99:>8.2f} {ratio:>10}")
 PY
+echo "gateway peak RSS: $((peak_rss_kb / 1024)) MiB (-Xmx256m)"
