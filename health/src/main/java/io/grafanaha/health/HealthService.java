@@ -98,7 +98,7 @@ public final class HealthService implements AutoCloseable {
 
     /** True when some backend (or the last resort) would be picked: the {@code /readyz} answer. */
     public boolean ready() {
-        return table.pick().isPresent();
+        return table.ready();
     }
 
     public StatusSnapshot status() {

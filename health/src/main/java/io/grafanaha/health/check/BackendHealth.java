@@ -61,7 +61,9 @@ public final class BackendHealth {
 
     /** Records a failure the proxy saw; only connection-level kinds count towards ejection. */
     public Optional<Transition> recordProxyFailure(FailureKind kind) {
-        if (!kind.countsTowardsEjection()) {
+        // Only an up backend can be ejected; failures seen while it is down or unknown (last resort)
+        // must not carry over and eject it the moment it comes back.
+        if (!kind.countsTowardsEjection() || state != HealthState.UP) {
             return Optional.empty();
         }
         proxyFailures++;
@@ -99,9 +101,7 @@ public final class BackendHealth {
     private Optional<Transition> moveTo(HealthState next, String reason) {
         Transition t = new Transition(state, next, reason);
         state = next;
-        if (next == HealthState.DOWN) {
-            proxyFailures = 0;
-        }
+        proxyFailures = 0;
         return Optional.of(t);
     }
 }

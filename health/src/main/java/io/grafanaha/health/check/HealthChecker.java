@@ -35,6 +35,7 @@ public final class HealthChecker implements AutoCloseable {
     private final HealthListener listener;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private volatile boolean closed;
+    private boolean started;
 
     /**
      * @param random uniform in [0, 1), for jitter ({@code ThreadLocalRandom.current()::nextDouble} in
@@ -56,7 +57,11 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /** Schedules every backend's first check within the first jitter share of the interval. */
-    public void start() {
+    public synchronized void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         for (Slot slot : slots.values()) {
             Duration spread = Duration.ofNanos((long) (policy.interval().toNanos() * policy.jitter() * random.getAsDouble()));
             synchronized (slot) {
@@ -66,12 +71,12 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /**
-     * The proxy saw {@code kind} talking to {@code backend}. Connection-level kinds trigger an
-     * immediate check and count towards passive ejection; {@link FailureKind#SERVER_ERROR} does neither.
+     * The proxy saw {@code kind} talking to {@code backend}. See {@link FailureKind} for which kinds
+     * trigger an immediate check and which count towards passive ejection.
      */
     public void onProxyFailure(String backend, FailureKind kind) {
         Slot slot = slot(backend);
-        if (!kind.countsTowardsEjection()) {
+        if (!kind.triggersCheck()) {
             return;
         }
         Optional<Transition> change;

@@ -164,6 +164,12 @@ public final class RoutingTable implements HealthListener {
         return view.routable().contains(backend);
     }
 
+    /** Whether a first attempt would get a backend (the {@code /readyz} answer); no side effect. */
+    public boolean ready() {
+        View v = view;
+        return !v.routable().isEmpty() || v.lastResort() != null;
+    }
+
     // ---- inputs from health ----------------------------------------------------------------
 
     @Override

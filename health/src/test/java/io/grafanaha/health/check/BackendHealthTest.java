@@ -97,6 +97,28 @@ class BackendHealthTest {
     }
 
     @Test
+    void gatewayStatusesFromGrafanaItselfNeverEject() {
+        // Grafana answers 502/504 on its own when one data source is down
+        health.record(PASS, T);
+        for (int i = 0; i < 100; i++) {
+            assertThat(health.recordProxyFailure(FailureKind.GATEWAY_STATUS)).isEmpty();
+        }
+        assertThat(health.state()).isEqualTo(HealthState.UP);
+    }
+
+    @Test
+    void proxyFailuresSeenWhileDownDoNotCarryOverOnceItIsBack() {
+        health.record(FAIL, T);
+        for (int i = 0; i < 10; i++) {
+            health.recordProxyFailure(FailureKind.RESET); // last-resort traffic
+        }
+        health.record(PASS, T);
+        health.record(PASS, T);
+        assertThat(health.state()).isEqualTo(HealthState.UP);
+        assertThat(health.recordProxyFailure(FailureKind.RESET)).isEmpty();
+    }
+
+    @Test
     void aPassivelyEjectedBackendNeedsRisePassesToReturn() {
         health.record(PASS, T);
         health.record(PASS, T);

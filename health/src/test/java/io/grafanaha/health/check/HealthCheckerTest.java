@@ -103,6 +103,26 @@ class HealthCheckerTest {
     }
 
     @Test
+    void aGatewayStatusTriggersACheckThatDecides() {
+        probe.pass("a");
+        HealthChecker checker = checker(0);
+        checker.start();
+        scheduler.advance(Duration.ofSeconds(1));
+        long before = probe.callsTo("a");
+        checker.onProxyFailure("a", FailureKind.GATEWAY_STATUS);
+        assertThat(probe.callsTo("a")).isEqualTo(before + 1);
+        assertThat(checker.report("a").state()).isEqualTo(HealthState.UP);
+    }
+
+    @Test
+    void startingTwiceSchedulesOnce() {
+        HealthChecker checker = checker(0);
+        checker.start();
+        checker.start();
+        assertThat(scheduler.pendingDelays()).hasSize(1);
+    }
+
+    @Test
     void applicationErrorsDoNotTriggerChecks() {
         probe.pass("a");
         HealthChecker checker = checker(0);

@@ -17,6 +17,7 @@ class LoadBalanceRoutingTest {
         f.up("a", "b", "c");
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 300; i++) {
+            assertThat(f.table.ready()).as("readiness does not consume a turn").isTrue();
             counts.merge(f.pick(), 1, Integer::sum);
         }
         assertThat(counts).containsOnly(Map.entry("a", 100), Map.entry("b", 100), Map.entry("c", 100));
