@@ -1,0 +1,129 @@
+package io.grafanaha.health;
+
+import io.grafanaha.health.check.CheckPolicy;
+import io.grafanaha.health.check.CheckScheduler;
+import io.grafanaha.health.check.FailureKind;
+import io.grafanaha.health.check.HealthChecker;
+import io.grafanaha.health.check.HttpProbe;
+import io.grafanaha.health.check.Probe;
+import io.grafanaha.health.routing.BackendRouting;
+import io.grafanaha.health.routing.EventLog;
+import io.grafanaha.health.routing.FailbackGate;
+import io.grafanaha.health.routing.Pick;
+import io.grafanaha.health.routing.RoutingListener;
+import io.grafanaha.health.routing.RoutingPolicy;
+import io.grafanaha.health.routing.RoutingSnapshot;
+import io.grafanaha.health.routing.RoutingTable;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The health module's front: active checks feeding the routing table, wired together. The gateway
+ * builds one from its configuration, asks it which backend serves each attempt, reports what the
+ * proxy saw, forwards admin actions, and reads the status snapshot. Routing never knows how health
+ * is measured; it only hears state changes (the Armeria decorator idea).
+ */
+public final class HealthService implements AutoCloseable {
+
+    private final RoutingTable table;
+    private final HealthChecker checker;
+
+    /** Everything injected: the constructor tests use. */
+    public HealthService(List<BackendSpec> backends, CheckPolicy check, RoutingPolicy routing, FailbackGate gate,
+                         Probe probe, CheckScheduler scheduler, Clock clock, DoubleSupplier random,
+                         int eventCapacity) {
+        this.table = new RoutingTable(backends, routing, gate, clock, eventCapacity);
+        this.checker = new HealthChecker(backends, check, probe, scheduler, clock, random, table);
+    }
+
+    /**
+     * The production wiring: checks over {@link java.net.http.HttpClient}, scheduled on
+     * {@code executor} (which the caller owns and shuts down), system UTC clock, last 200 events.
+     */
+    public static HealthService create(List<BackendSpec> backends, CheckPolicy check, RoutingPolicy routing,
+                                       FailbackGate gate, ScheduledExecutorService executor) {
+        return new HealthService(backends, check, routing, gate, HttpProbe.create(check.timeout()),
+                CheckScheduler.of(executor), Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble(),
+                EventLog.DEFAULT_CAPACITY);
+    }
+
+    /** Starts the checks. Until a backend's first check passes, it gets no traffic. */
+    public void start() {
+        checker.start();
+    }
+
+    // (b) per request
+
+    /** See {@link RoutingTable#pick(Set, String)}. */
+    public Optional<Pick> pick(Set<String> exclude, String affinity) {
+        return table.pick(exclude, affinity);
+    }
+
+    // (c) proxy outcomes
+
+    /** The proxy failed talking to {@code backend}; see {@link HealthChecker#onProxyFailure}. */
+    public void onProxyFailure(String backend, FailureKind kind) {
+        checker.onProxyFailure(backend, kind);
+    }
+
+    /** The proxy got a response from {@code backend}. */
+    public void onProxySuccess(String backend) {
+        checker.onProxySuccess(backend);
+    }
+
+    // (d) admin
+
+    public void failover(String to) {
+        table.failover(to);
+    }
+
+    public void failback() {
+        table.failback();
+    }
+
+    public void drain(String backend) {
+        table.drain(backend);
+    }
+
+    public void enable(String backend) {
+        table.enable(backend);
+    }
+
+    // (e) reading
+
+    /** True when some backend (or the last resort) would be picked: the {@code /readyz} answer. */
+    public boolean ready() {
+        return table.ready();
+    }
+
+    public StatusSnapshot status() {
+        RoutingSnapshot r = table.snapshot();
+        List<BackendStatus> backends = r.backends().stream().map(this::status).toList();
+        return new StatusSnapshot(r.mode(), r.active(), r.lastResortInUse(), r.forcedTarget(), backends, r.events());
+    }
+
+    /** Every routing event from now on, in order (metrics). */
+    public void addListener(RoutingListener listener) {
+        table.addListener(listener);
+    }
+
+    public RoutingTable routingTable() {
+        return table;
+    }
+
+    @Override
+    public void close() {
+        checker.close();
+    }
+
+    private BackendStatus status(BackendRouting b) {
+        BackendSpec spec = b.backend();
+        return new BackendStatus(spec.name(), spec.url(), spec.role(), b.state(), b.health(), b.routable(),
+                b.active(), checker.report(spec.name()));
+    }
+}
