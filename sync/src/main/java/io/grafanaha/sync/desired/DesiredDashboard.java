@@ -11,4 +11,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param json the dashboard model as sent to Grafana: {@code uid} set, {@code id} and {@code version} removed
  * @param source the file it was read from
  */
-public record DesiredDashboard(String uid, String title, String folderUid, ObjectNode json, DashboardSource source) {}
+public record DesiredDashboard(String uid, String title, String folderUid, ObjectNode json, DashboardSource source) {
+
+    /** The same dashboard placed in another folder. */
+    public DesiredDashboard withFolder(String otherFolderUid) {
+        return new DesiredDashboard(uid, title, otherFolderUid, json, source);
+    }
+}
