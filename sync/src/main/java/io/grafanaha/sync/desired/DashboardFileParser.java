@@ -1,6 +1,8 @@
 package io.grafanaha.sync.desired;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,8 +62,8 @@ final class DashboardFileParser {
         try {
             root = readTree(bytes, encoding);
         } catch (JacksonException e) {
-            return new Rejected("invalid " + encoding + ": " + e.getOriginalMessage() + location(e), Optional.empty(),
-                    true);
+            return new Rejected("invalid " + encoding + ": " + e.getOriginalMessage() + location(e),
+                    encoding == SourceFormat.Encoding.JSON ? uidBeforeError(bytes) : Optional.empty(), true);
         } catch (IOException e) {
             return new Rejected("unreadable: " + e.getMessage(), Optional.empty(), true);
         }
@@ -126,6 +128,49 @@ final class DashboardFileParser {
         ObjectNode json = CanonicalJson.normalise(dashboard);
         json.put("uid", uid);
         return new Dashboard(uid, title.asText().trim(), CanonicalJson.normalise(json), format);
+    }
+
+    /**
+     * The uid of a JSON file that fails to parse, when it appears before the syntax error: top-level
+     * {@code "uid"} (classic) or {@code metadata.name} (resource). Knowing it protects just that dashboard
+     * instead of holding every delete.
+     */
+    static Optional<String> uidBeforeError(byte[] bytes) {
+        Optional<String> found = Optional.empty();
+        boolean resource = false;
+        try (JsonParser p = JSON.getFactory().createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            String metadataName = null;
+            String uid = null;
+            JsonToken t;
+            while ((t = p.nextToken()) != null && t != JsonToken.END_OBJECT) {
+                String field = p.currentName();
+                t = p.nextToken();
+                if (t == JsonToken.VALUE_STRING && field.equals("uid")) {
+                    uid = p.getText();
+                } else if (t == JsonToken.VALUE_STRING && field.equals("apiVersion")) {
+                    resource = true;
+                } else if (t == JsonToken.START_OBJECT && field.equals("metadata")) {
+                    while ((t = p.nextToken()) != null && t != JsonToken.END_OBJECT) {
+                        String inner = p.currentName();
+                        t = p.nextToken();
+                        if (t == JsonToken.VALUE_STRING && inner.equals("name")) {
+                            metadataName = p.getText();
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+                found = Optional.ofNullable(metadataName != null ? metadataName : resource ? null : uid);
+            }
+        } catch (IOException | RuntimeException e) {
+            // expected: the file is broken somewhere; keep what was read before that point
+        }
+        return found.filter(u -> !u.isBlank());
     }
 
     private static String location(JacksonException e) {

@@ -137,6 +137,7 @@ class ReadDesiredStateTest {
         ObjectId c = repo.writeResource("shared/cpu.json", "cpu.json")
                 .writeResource("shared/team/network.yaml", "network.yaml")
                 .write("shared/bad-json.json", "{\"uid\": \"broken\", \"title\": ")
+                .write("shared/bad-late.json", "{\"title\": \"x\", \"panels\": [,], \"uid\": \"late\"}")
                 .write("shared/bad-yaml.yaml", "apiVersion: dashboard.grafana.app/v1\nkind: [unclosed\n")
                 .write("shared/no-title.json", "{\"uid\":\"notitle\",\"panels\":[]}")
                 .write("shared/no-uid.json", "{\"title\":\"No uid\",\"panels\":[]}")
@@ -156,7 +157,7 @@ class ReadDesiredStateTest {
 
         assertThat(s.dashboards()).extracting(DesiredDashboard::uid).containsExactly("cpu", "network");
         assertThat(s.errors()).extracting(FileError::path).containsExactly(
-                "shared/alert.yaml", "shared/bad-json.json", "shared/bad-uid.json", "shared/bad-yaml.yaml",
+                "shared/alert.yaml", "shared/bad-json.json", "shared/bad-late.json", "shared/bad-uid.json", "shared/bad-yaml.yaml",
                 "shared/dup-1.json", "shared/huge.json", "shared/link.json", "shared/list.json",
                 "shared/long-uid.json", "shared/no-name.yaml", "shared/no-title.json", "shared/no-uid.json",
                 "shared/team/dup-2.json");
@@ -173,9 +174,10 @@ class ReadDesiredStateTest {
         assertThat(error(s, "shared/link.json").message()).contains("symbolic link");
         assertThat(error(s, "shared/alert.yaml").message()).contains("not a dashboard");
 
-        assertThat(s.protectedUids()).containsExactlyInAnyOrder("dup", "notitle", "x".repeat(41), "has space");
+        assertThat(s.protectedUids()).containsExactlyInAnyOrder("dup", "notitle", "x".repeat(41), "has space",
+                "broken");
         assertThat(s.deleteHolds()).extracting(FileError::path).containsExactlyInAnyOrder(
-                "shared/bad-json.json", "shared/bad-yaml.yaml", "shared/huge.json", "shared/no-name.yaml",
+                "shared/bad-late.json", "shared/bad-yaml.yaml", "shared/huge.json", "shared/no-name.yaml",
                 "shared/no-uid.json");
     }
 
