@@ -51,6 +51,28 @@ class CheckCommandTest {
     }
 
     @Test
+    void aBadUrlAMissingNameAndAnUnknownModeAreAllReported() throws Exception {
+        Path bad = Files.writeString(dir.resolve("three.yaml"), """
+                listen: 127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:9090
+                mode: active-passive
+                backends:
+                  - url: http://127.0.0.1:3000
+                    role: primary
+                  - name: grafana-b
+                    url: htp://127.0.0.1:3001
+                """);
+
+        assertThat(run("check", "--config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains(
+                "3 problems",
+                "mode (line 4): \"active-passive\" is not one of failover | load-balance",
+                "backends[0].name (line 6): required",
+                "backends[1].url (line 9): \"htp://127.0.0.1:3001\" is not an http or https URL");
+    }
+
+    @Test
     void aMissingFileExitsTwo() {
         assertThat(run("check", "--config", dir.resolve("absent.yaml").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("no such file");

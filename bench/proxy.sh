@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Proxy throughput and latency: the gateway side by side with HAProxy and nginx, same backend, same run.
+# Usage: bench/proxy.sh [rounds] [seconds] [connections]      (defaults: 3 rounds, 10 s, 64 connections)
+# Installs wrk, haproxy and nginx from Debian when missing, and builds the jar when missing.
+# Everything listens on 127.0.0.1; everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNS=${3:-64}
+JAR=gateway/target/grafana-ha-gateway.jar
+[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk haproxy nginx-light
+fi
+
+W=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null || true
+  [ -f "$W/haproxy.pid" ] && kill "$(cat "$W/haproxy.pid")" 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+BACKEND=18180; NGINX_PROXY=18181; HAPROXY=18182; GATEWAY=18183; GATEWAY_ADMIN=18193
+mkdir -p "$W/www" "$W/logs"
+# A 2 KB JSON (a search answer) and a 30 KB dashboard JSON (a real one, Apache-2.0, bench/data/LICENSE-mixins).
+cp bench/data/search-2k.json "$W/www/search.json"
+cp bench/data/dashboard-30k.json "$W/www/dashboard.json"
+
+cat > "$W/nginx.conf" <<CONF
+worker_processes 1;
+pid $W/nginx.pid;
+error_log $W/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
+  server { listen 127.0.0.1:$BACKEND; root $W/www; default_type application/json; }
+  server {
+    listen 127.0.0.1:$NGINX_PROXY;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host; }
+  }
+}
+CONF
+nginx -p "$W" -c "$W/nginx.conf"
+
+cat > "$W/haproxy.cfg" <<CONF
+global
+  nbthread 1
+  pidfile $W/haproxy.pid
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$HAPROXY
+  default_backend be
+backend be
+  server s1 127.0.0.1:$BACKEND
+CONF
+haproxy -f "$W/haproxy.cfg" -D
+
+cat > "$W/gateway.yaml" <<CONF
+listen: 127.0.0.1:$GATEWAY
+admin:
+  listen: 127.0.0.1:$GATEWAY_ADMIN
+mode: failover
+backends:
+  - name: nginx
+    url: http://127.0.0.1:$BACKEND
+    role: primary
+health:
+  path: /search.json
+CONF
+java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
+pids+=($!)
+for port in $BACKEND $NGINX_PROXY $HAPROXY $GATEWAY; do
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" && break; sleep 0.2; done
+  curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
+done
+
+echo "warming up (the JVM compiles its hot paths; the others get the same)"
+for port in $NGINX_PROXY $HAPROXY $GATEWAY; do wrk -t2 -c"$CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null; done
+GATEWAY_PID=${pids[0]}
+
+# One line per target and round: target path req/s p50 p99 (milliseconds)
+run() { # name port path
+  local out; out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$2$3")
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  echo "$1 $3 $rps $(ms "$p50") $(ms "$p99")" >> "$W/results"
+}
+ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
+
+for r in $(seq 1 "$ROUNDS"); do
+  for path in /search.json /dashboard.json; do
+    run backend-direct $BACKEND $path
+    run nginx $NGINX_PROXY $path
+    run haproxy $HAPROXY $path
+    run gateway $GATEWAY $path
+  done
+  echo "round $r done"
+done
+
+peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
+echo
+echo "wrk -t2 -c$CONNS -d${SECONDS_PER_RUN}s, $ROUNDS rounds, medians (2 shared cores: wrk competes with the proxies)"
+printf '%-15s %-15s %10s %8s %8s %10s\n' target path req/s p50ms p99ms vs-haproxy
+python3 - "$W/results" <<'PY'
+import sys, statistics, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, path, rps, p50, p99 = line.split()
+    rows[(name, path)].append((float(rps), float(p50), float(p99)))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
+for (name, path), (rps, p50, p99) in sorted(med.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    ref = med.get(("haproxy", path))
+    ratio = f"{rps / ref[0]:.2f}x" if ref else "-"
+    print(f"{name:<15} {path:<15} {rps:>10.0f} {p50:>8.2f} {p99:>8.2f} {ratio:>10}")
+PY
+echo "gateway peak RSS: $((peak_rss_kb / 1024)) MiB (-Xmx256m)"

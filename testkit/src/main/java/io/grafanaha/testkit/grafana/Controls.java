@@ -1,0 +1,62 @@
+package io.grafanaha.testkit.grafana;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Fault-injection switches a test flips while requests are in flight; every field is thread-safe. */
+final class Controls {
+    private record Injection(int status, int remaining) {
+    }
+
+    private volatile boolean hang;
+    private volatile Duration delay = Duration.ZERO;
+    private volatile boolean databaseFailing;
+    private final AtomicReference<Injection> injection = new AtomicReference<>(new Injection(500, 0));
+
+    boolean hang() {
+        return hang;
+    }
+
+    void hang(boolean value) {
+        hang = value;
+    }
+
+    Duration delay() {
+        return delay;
+    }
+
+    void delay(Duration value) {
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative: " + value);
+        }
+        delay = value;
+    }
+
+    boolean databaseFailing() {
+        return databaseFailing;
+    }
+
+    void databaseFailing(boolean value) {
+        databaseFailing = value;
+    }
+
+    void inject(int status, int count) {
+        if (status < 500 || status > 599 || count < 0) {
+            throw new IllegalArgumentException("inject5xx wants a 5xx status and count >= 0, got " + status + "/" + count);
+        }
+        injection.set(new Injection(status, count));
+    }
+
+    /** Consumes one injected failure; returns its status, or 0 when none is pending. */
+    int takeInjected() {
+        while (true) {
+            Injection current = injection.get();
+            if (current.remaining() <= 0) {
+                return 0;
+            }
+            if (injection.compareAndSet(current, new Injection(current.status(), current.remaining() - 1))) {
+                return current.status();
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.grafanaha.testkit.grafana;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * What Grafana answers to one HTTP request, independent of Netty. The order of checks mirrors
+ * Grafana's middleware chain: CSRF first, then the pre-auth health endpoints, login and static
+ * pages, then the API router with per-route authentication (so unknown API paths are 404 even
+ * unauthenticated), and the handler itself under the store lock.
+ */
+final class GrafanaApp {
+    private final EmulatorOptions options;
+    private final GrafanaStore store;
+    private final Controls controls;
+    private final Authenticator authenticator;
+    private final SessionRegistry sessions;
+    private final Router router = new Router();
+    private final byte[] indexPage;
+
+    GrafanaApp(EmulatorOptions options, GrafanaStore store, Controls controls, SessionRegistry sessions) {
+        this.options = options;
+        this.store = store;
+        this.controls = controls;
+        this.sessions = sessions;
+        this.authenticator = new Authenticator(options, sessions);
+        this.indexPage = IndexPage.render(options);
+        new DashboardApi(store, new DashboardSaver(store, options.clock()), options.legacyVersionsArray()).register(router);
+        new FolderApi(store, options.clock()).register(router);
+        new SearchApi(store).register(router);
+    }
+
+    ApiResponse handle(ApiRequest req) {
+        Optional<ApiResponse> csrf = CsrfCheck.check(req.method(), req.headers());
+        if (csrf.isPresent()) {
+            return csrf.get();
+        }
+        boolean getOrHead = req.method().equals("GET") || req.method().equals("HEAD");
+        if (getOrHead && req.path().equals("/api/health")) {
+            return health();
+        }
+        if (getOrHead && req.path().equals("/healthz")) {
+            return new ApiResponse(200, "text/plain; charset=utf-8", "Ok".getBytes(StandardCharsets.UTF_8), java.util.Map.of());
+        }
+        if (req.method().equals("POST") && req.path().equals("/login")) {
+            return login(req);
+        }
+        boolean api = req.path().equals("/api") || req.path().startsWith("/api/");
+        if (!api) {
+            return getOrHead ? page() : notFound();
+        }
+        int injected = controls.takeInjected();
+        if (injected != 0) {
+            return Json.messageWithTrace(injected, HttpResponseStatus.valueOf(injected).reasonPhrase());
+        }
+        Optional<Router.Match> match = router.match(req.method(), req.path());
+        if (match.isEmpty()) {
+            return notFound();
+        }
+        Optional<String> login = authenticator.authenticate(req.headers());
+        if (login.isEmpty()) {
+            return Authenticator.unauthorized();
+        }
+        ApiRequest authed = req.withLogin(login.get()).withParams(match.get().params());
+        synchronized (store) {
+            try {
+                return match.get().handler().handle(authed);
+            } catch (ApiException e) {
+                return e.response();
+            }
+        }
+    }
+
+    /**
+     * Grafana Live's upgrade checks (grafana-api.md §2.3): a signed-in user, and an Origin (when
+     * sent) whose host matches the Host header. Returns the rejection, or empty to upgrade.
+     */
+    Optional<ApiResponse> liveUpgradeRejection(HttpHeaders headers) {
+        if (authenticator.authenticate(headers).isEmpty()) {
+            return Optional.of(Authenticator.unauthorized());
+        }
+        String origin = headers.get(HttpHeaderNames.ORIGIN);
+        if (origin == null || origin.isEmpty()) {
+            return Optional.empty();
+        }
+        return CsrfCheck.originMatchesHost(origin, headers.get(HttpHeaderNames.HOST),
+                "websocket: request origin not allowed by Upgrader.CheckOrigin");
+    }
+
+    /** §1.2: pretty-printed like Go's MarshalIndent, fields in struct order. */
+    private ApiResponse health() {
+        boolean failing = controls.databaseFailing();
+        String body = "{\n  \"database\": \"" + (failing ? "failing" : "ok") + "\",\n"
+                + "  \"version\": " + Json.quote(options.version()) + ",\n"
+                + "  \"commit\": " + Json.quote(options.commit()) + "\n}";
+        return new ApiResponse(failing ? 503 : 200, "application/json; charset=UTF-8",
+                body.getBytes(StandardCharsets.UTF_8), java.util.Map.of());
+    }
+
+    /** §1.9: sets grafana_session (HttpOnly) and grafana_session_expiry. */
+    private ApiResponse login(ApiRequest req) {
+        String user;
+        String password;
+        try {
+            JsonNode body = Json.parse(req.body());
+            user = body == null ? "" : body.path("user").asText("");
+            password = body == null ? "" : body.path("password").asText("");
+        } catch (IOException e) {
+            return Json.messageWithTrace(400, "bad login data");
+        }
+        if (!authenticator.passwordMatches(user, password)) {
+            return ApiResponse.json(401, ("{\"message\":\"Invalid username or password\",\"messageId\":\"password-auth.failed\","
+                    + "\"statusCode\":401,\"traceID\":\"\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        String token = sessions.open(user);
+        long expiry = options.clock().instant().getEpochSecond() + 600;
+        return Json.ok(Json.object().put("message", "Logged in").put("redirectUrl", "/"))
+                .withHeader("Set-Cookie",
+                        Authenticator.SESSION_COOKIE + "=" + token + "; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax",
+                        "grafana_session_expiry=" + expiry + "; Path=/; Max-Age=2592000; SameSite=Lax");
+    }
+
+    private ApiResponse page() {
+        return new ApiResponse(200, "text/html; charset=UTF-8", indexPage, java.util.Map.of())
+                .withHeader("Cache-Control", "no-store")
+                .withHeader("X-Frame-Options", "deny");
+    }
+
+    private static ApiResponse notFound() {
+        return Json.message(404, "Not found");
+    }
+}
