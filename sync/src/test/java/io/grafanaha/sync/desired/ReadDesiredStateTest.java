@@ -133,6 +133,19 @@ class ReadDesiredStateTest {
     }
 
     @Test
+    void folderFileAtThePathPinsTheRootFolder() throws Exception {
+        ObjectId c = repo.write("shared/_folder.json", """
+                        {"apiVersion":"folder.grafana.app/v1beta1","kind":"Folder",
+                         "metadata":{"name":"dashboards-root"},"spec":{"title":"Shared dashboards"}}""")
+                .writeResource("shared/team-a/memory.json", "memory.json").commitAndPush("root pinned");
+        DesiredState s = read(c);
+        assertThat(s.errors()).isEmpty();
+        assertThat(s.rootFolderUid()).isEqualTo("dashboards-root");
+        assertThat(s.folders().get(0).title()).isEqualTo("Shared dashboards");
+        assertThat(s.folders().get(1).parentUid()).contains("dashboards-root");
+    }
+
+    @Test
     void eachBadFileIsSkippedWithItsPathWhileTheOthersLoad() throws Exception {
         ObjectId c = repo.writeResource("shared/cpu.json", "cpu.json")
                 .writeResource("shared/team/network.yaml", "network.yaml")
