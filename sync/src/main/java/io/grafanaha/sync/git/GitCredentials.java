@@ -1,0 +1,39 @@
+package io.grafanaha.sync.git;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** How the mirror authenticates to the remote repository. */
+public sealed interface GitCredentials {
+
+    /** Anonymous access: {@code file://}, {@code git://}, public https. */
+    record None() implements GitCredentials {}
+
+    /**
+     * An https access token sent as the password of Basic authentication. GitHub and Gitea accept any user name,
+     * GitLab wants {@code oauth2} for OAuth tokens and Bitbucket {@code x-token-auth}, hence the user is settable.
+     */
+    record Token(String username, String token) implements GitCredentials {
+        public Token {
+            Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(token, "token");
+        }
+
+        /** A token with the user name GitHub documents for tokens. */
+        public static Token of(String token) {
+            return new Token("x-access-token", token);
+        }
+
+        @Override
+        public String toString() {
+            return "Token[username=" + username + ", token=***]";
+        }
+    }
+
+    /** An ssh private key file; not supported by the mirror yet (needs the JGit Apache MINA transport). */
+    record SshKey(Path keyFile) implements GitCredentials {}
+
+    static GitCredentials none() {
+        return new None();
+    }
+}

@@ -1,0 +1,199 @@
+package io.grafanaha.sync.git;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jgit.api.FetchCommand;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.JGitInternalException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bare mirror of one branch of the remote repository under {@code <data-dir>/mirror}.
+ *
+ * <p>Files are read straight from commit trees ({@link #repository()}), so there is no working tree to keep
+ * consistent. The branch is fetched with a forced refspec, so a force-pushed branch is followed. A failed fetch
+ * changes nothing on disk: the previous head stays readable and is reported in {@link FetchResult.Failed}.
+ *
+ * <p>Fetches are serialised; reading from {@link #repository()} while a fetch runs is safe (JGit objects are
+ * immutable and the branch ref is updated atomically).
+ */
+public final class GitMirror implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GitMirror.class);
+    private static final String REMOTE = "origin";
+
+    private final GitSource source;
+    private final Path directory;
+    private final Repository repository;
+    private final Duration timeout;
+
+    private GitMirror(GitSource source, Path directory, Repository repository, Duration timeout) {
+        this.source = source;
+        this.directory = directory;
+        this.repository = repository;
+        this.timeout = timeout;
+    }
+
+    /** Opens (creating if needed) the mirror in {@code <dataDir>/mirror}, with a 30 s network timeout. */
+    public static GitMirror open(Path dataDir, GitSource source) throws IOException {
+        return open(dataDir, source, Duration.ofSeconds(30));
+    }
+
+    /**
+     * Opens (creating if needed) the mirror in {@code <dataDir>/mirror}. Does not touch the network; call
+     * {@link #fetch()} for that. The remote URL and branch are (re)written into the mirror's config, so a
+     * changed {@code sync.repository} takes effect on the next fetch.
+     */
+    public static GitMirror open(Path dataDir, GitSource source, Duration timeout) throws IOException {
+        Objects.requireNonNull(source, "source");
+        Path dir = dataDir.resolve("mirror").toAbsolutePath().normalize();
+        Repository repo;
+        if (Files.isRegularFile(dir.resolve("HEAD"))) {
+            repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().setMustExist(true).build();
+        } else {
+            Files.createDirectories(dir);
+            try {
+                repo = Git.init().setBare(true).setDirectory(dir.toFile()).call().getRepository();
+            } catch (GitAPIException e) {
+                throw new IOException("cannot create the Git mirror in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        StoredConfig config = repo.getConfig();
+        config.setString("remote", REMOTE, "url", source.repository());
+        config.setStringList("remote", REMOTE, "fetch", List.of(refSpec(source).toString()));
+        config.save();
+        RefUpdate head = repo.updateRef(Constants.HEAD);
+        head.disableRefLog();
+        head.link(source.ref());
+        return new GitMirror(source, dir, repo, timeout);
+    }
+
+    private static RefSpec refSpec(GitSource source) {
+        return new RefSpec("+" + source.ref() + ":" + source.ref());
+    }
+
+    /** The source this mirror follows. */
+    public GitSource source() {
+        return source;
+    }
+
+    /** The bare repository directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The bare repository, for reading trees and blobs of fetched commits. */
+    public Repository repository() {
+        return repository;
+    }
+
+    /** The branch head the mirror currently holds, if any fetch ever succeeded. */
+    public Optional<CommitInfo> head() {
+        try {
+            Ref ref = repository.exactRef(source.ref());
+            return ref == null || ref.getObjectId() == null ? Optional.empty() : Optional.of(commit(ref.getObjectId()));
+        } catch (IOException e) {
+            LOG.warn("cannot read {} in the Git mirror {}: {}", source.ref(), directory, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Describes a commit held by the mirror. */
+    public CommitInfo commit(ObjectId id) throws IOException {
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit c = walk.parseCommit(id);
+            return new CommitInfo(c.copy(), c.getShortMessage(), Instant.ofEpochSecond(c.getCommitTime()));
+        }
+    }
+
+    /**
+     * Fetches the branch now. Never throws for network, authentication or missing-branch problems: those come
+     * back as {@link FetchResult.Failed} naming the repository, with the previous head still usable.
+     */
+    public synchronized FetchResult fetch() {
+        Optional<CommitInfo> before = head();
+        String where = "branch '" + source.branch() + "' of " + source.displayUrl();
+        if (source.credentials() instanceof GitCredentials.SshKey key) {
+            return new FetchResult.Failed(
+                    "cannot fetch " + where + ": ssh keys (" + key.keyFile() + ") are not supported yet", before);
+        }
+        try (Git git = new Git(repository)) {
+            FetchCommand fetch = git.fetch()
+                    .setRemote(REMOTE)
+                    .setRefSpecs(refSpec(source))
+                    .setTimeout((int) Math.max(1, timeout.toSeconds()))
+                    .setRemoveDeletedRefs(false);
+            credentials().ifPresent(fetch::setCredentialsProvider);
+            var result = fetch.call();
+            if (result.getAdvertisedRef(source.ref()) == null) {
+                return new FetchResult.Failed("cannot fetch " + where + ": no such branch", before);
+            }
+        } catch (GitAPIException | JGitInternalException e) {
+            String message = "cannot fetch " + where + ": " + rootMessage(e);
+            LOG.warn(message);
+            return new FetchResult.Failed(message, before);
+        }
+        Optional<CommitInfo> after = head();
+        if (after.isEmpty()) {
+            return new FetchResult.Failed("cannot fetch " + where + ": the branch was not stored", before);
+        }
+        CommitInfo current = after.get();
+        if (before.isPresent() && before.get().id().equals(current.id())) {
+            return new FetchResult.UpToDate(current);
+        }
+        boolean forced = before.isPresent() && !descends(current.id(), before.get().id());
+        if (forced) {
+            LOG.info("{} was force-pushed: {} -> {}", where, before.get().shortName(), current.shortName());
+        }
+        return new FetchResult.Updated(before, current, forced);
+    }
+
+    private boolean descends(ObjectId child, ObjectId ancestor) {
+        try (RevWalk walk = new RevWalk(repository)) {
+            return walk.isMergedInto(walk.parseCommit(ancestor), walk.parseCommit(child));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Optional<CredentialsProvider> credentials() {
+        if (source.credentials() instanceof GitCredentials.Token t) {
+            return Optional.of(new UsernamePasswordCredentialsProvider(t.username(), t.token()));
+        }
+        return Optional.empty();
+    }
+
+    private static String rootMessage(Throwable e) {
+        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+                sb.append(": ").append(c.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        repository.close();
+    }
+}

@@ -1,0 +1,96 @@
+package io.grafanaha.sync.grafana;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.plan.BackendDashboard;
+import io.grafanaha.sync.plan.BackendFolder;
+import io.grafanaha.sync.plan.BackendState;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The Grafana HTTP API operations the sync needs, against one backend. Every failure is a
+ * {@link GrafanaApiException} naming the backend and the call.
+ */
+public interface GrafanaClient {
+
+    /** The backend's name, for messages. */
+    String name();
+
+    /** {@code GET /api/folders/:uid}; empty on 404. */
+    Optional<BackendFolder> folder(String uid) throws GrafanaApiException;
+
+    /** {@code GET /api/folders?parentUid=}: the immediate children of a folder, all pages. */
+    List<BackendFolder> childFolders(String parentUid) throws GrafanaApiException;
+
+    /** {@code GET /api/search?type=dash-db&folderUIDs=...}: dashboards directly in these folders, all pages. */
+    List<DashboardHit> dashboardsInFolders(Collection<String> folderUids) throws GrafanaApiException;
+
+    /** {@code GET /api/search?type=dash-db&dashboardUIDs=...}: where these dashboards are, if anywhere. */
+    List<DashboardHit> findDashboards(Collection<String> uids) throws GrafanaApiException;
+
+    /** {@code GET /api/dashboards/uid/:uid}; empty on 404. */
+    Optional<BackendDashboard> dashboard(String uid) throws GrafanaApiException;
+
+    /**
+     * {@code POST /api/dashboards/db} with {@code overwrite: true} (the sync is the source of truth for managed
+     * dashboards), the given folder (never omitted: Grafana would move the dashboard to the top level) and
+     * {@code message} for the version history (see {@link SaveMessage}).
+     */
+    SaveResult saveDashboard(ObjectNode dashboard, String folderUid, String message) throws GrafanaApiException;
+
+    /** {@code DELETE /api/dashboards/uid/:uid}; a dashboard already gone is not an error. */
+    void deleteDashboard(String uid) throws GrafanaApiException;
+
+    /** {@code POST /api/folders}. */
+    void createFolder(String uid, String title, Optional<String> parentUid) throws GrafanaApiException;
+
+    /** {@code PUT /api/folders/:uid} with {@code overwrite: true}. */
+    void renameFolder(String uid, String title) throws GrafanaApiException;
+
+    /** {@code POST /api/folders/:uid/move}; empty parent = top level. */
+    void moveFolder(String uid, Optional<String> parentUid) throws GrafanaApiException;
+
+    /** {@code DELETE /api/folders/:uid} (Grafana deletes what it contains); a folder already gone is not an error. */
+    void deleteFolder(String uid) throws GrafanaApiException;
+
+    /**
+     * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
+     * and which of {@code desiredUids} live outside the tree (those are never touched).
+     */
+    default BackendState managedTree(String rootUid, Collection<String> desiredUids) throws GrafanaApiException {
+        Map<String, BackendFolder> folders = new LinkedHashMap<>();
+        Optional<BackendFolder> root = folder(rootUid);
+        List<BackendFolder> queue = new ArrayList<>(root.stream().toList());
+        while (!queue.isEmpty()) {
+            BackendFolder f = queue.remove(0);
+            if (folders.putIfAbsent(f.uid(), f) == null) {
+                queue.addAll(childFolders(f.uid()));
+            }
+        }
+        List<BackendDashboard> dashboards = new ArrayList<>();
+        Set<String> managed = new HashSet<>();
+        if (!folders.isEmpty()) {
+            for (DashboardHit hit : dashboardsInFolders(folders.keySet())) {
+                if (folders.containsKey(hit.folderUid()) && managed.add(hit.uid())) {
+                    dashboard(hit.uid()).ifPresent(dashboards::add);
+                }
+            }
+        }
+        List<String> unknown = desiredUids.stream().filter(u -> !managed.contains(u)).distinct().toList();
+        Set<String> outside = new HashSet<>();
+        if (!unknown.isEmpty()) {
+            for (DashboardHit hit : findDashboards(unknown)) {
+                if (!folders.containsKey(hit.folderUid())) {
+                    outside.add(hit.uid());
+                }
+            }
+        }
+        return new BackendState(name(), List.copyOf(folders.values()), dashboards, outside);
+    }
+}

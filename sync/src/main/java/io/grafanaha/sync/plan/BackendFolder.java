@@ -1,0 +1,6 @@
+package io.grafanaha.sync.plan;
+
+import java.util.Optional;
+
+/** A folder as one backend holds it ({@code GET /api/folders/:uid}). */
+public record BackendFolder(String uid, String title, Optional<String> parentUid) {}

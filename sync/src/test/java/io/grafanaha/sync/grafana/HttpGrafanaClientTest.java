@@ -1,0 +1,155 @@
+package io.grafanaha.sync.grafana;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.RemoteRepo;
+import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.ReadDesiredState;
+import io.grafanaha.sync.git.CommitInfo;
+import io.grafanaha.sync.git.GitCredentials;
+import io.grafanaha.sync.git.GitMirror;
+import io.grafanaha.sync.git.GitSource;
+import io.grafanaha.sync.plan.BackendState;
+import io.grafanaha.sync.plan.Plan;
+import io.grafanaha.sync.plan.PlanOperation;
+import io.grafanaha.sync.plan.PlanResult;
+import io.grafanaha.sync.plan.PlanSync;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP client against the testkit's Grafana emulator on loopback. */
+class HttpGrafanaClientTest {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    @TempDir Path tmp;
+    GrafanaEmulator grafana;
+    HttpGrafanaClient client;
+
+    @BeforeEach
+    void setUp() {
+        grafana = GrafanaEmulator.start();
+        client = HttpGrafanaClient.create("grafana-a", URI.create(grafana.url()), grafana.token());
+    }
+
+    @AfterEach
+    void tearDown() {
+        grafana.close();
+    }
+
+    @Test
+    void foldersAndDashboardsRoundTrip() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        client.createFolder("team", "team-a", Optional.of("root"));
+        client.renameFolder("team", "Team A");
+        ObjectNode d = (ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[],\"id\":99}");
+        SaveResult saved = client.saveDashboard(d, "team", "git-sync 1234567: add cpu");
+        assertThat(saved.uid()).isEqualTo("cpu");
+        assertThat(saved.version()).isEqualTo(1);
+        assertThat(client.saveDashboard(d, "team", "again").version()).isEqualTo(2);
+        assertThat(grafana.versions("cpu")).extracting(v -> v.message()).contains("git-sync 1234567: add cpu");
+
+        assertThat(client.folder("team").orElseThrow().parentUid()).contains("root");
+        assertThat(client.childFolders("root")).extracting(f -> f.title()).containsExactly("Team A");
+        assertThat(client.dashboardsInFolders(List.of("team"))).extracting(DashboardHit::uid).containsExactly("cpu");
+        var held = client.dashboard("cpu").orElseThrow();
+        assertThat(held.folderUid()).isEqualTo("team");
+        assertThat(held.version()).isEqualTo(2);
+
+        client.moveFolder("team", Optional.empty());
+        assertThat(client.folder("team").orElseThrow().parentUid()).isEmpty();
+        client.deleteDashboard("cpu");
+        client.deleteDashboard("cpu");
+        assertThat(client.dashboard("cpu")).isEmpty();
+        client.deleteFolder("team");
+        assertThat(client.folder("team")).isEmpty();
+    }
+
+    @Test
+    void errorsNameTheBackendAndTheCall() {
+        assertThatThrownBy(() -> client.createFolder("x", "X", Optional.of("missing-parent")))
+                .isInstanceOf(GrafanaApiException.class)
+                .hasMessageStartingWith("grafana-a: POST /api/folders -> HTTP ");
+        HttpGrafanaClient badToken = HttpGrafanaClient.create("grafana-b", URI.create(grafana.url()), "nope");
+        assertThatThrownBy(() -> badToken.folder("root")).isInstanceOfSatisfying(GrafanaApiException.class,
+                e -> assertThat(e.status()).isEqualTo(401));
+    }
+
+    @Test
+    void saveMessageCarriesTheShortShaAndSubject() {
+        CommitInfo c = new CommitInfo(ObjectId.fromString("1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b"),
+                "Add CPU dashboard", Instant.EPOCH);
+        assertThat(SaveMessage.of(c)).isEqualTo("git-sync 1a2b3c4: Add CPU dashboard");
+        assertThat(SaveMessage.of(new CommitInfo(c.id(), "x".repeat(600), Instant.EPOCH))).hasSize(500);
+    }
+
+    /** Git -> plan -> apply -> read back -> plan again: the second plan is empty (no version churn). */
+    @Test
+    void afterApplyingAPlanTheBackendNeedsNothingMore() throws Exception {
+        try (RemoteRepo remote = RemoteRepo.create(tmp.resolve("remote"))) {
+            remote.writeResource("shared/cpu.json", "cpu.json")
+                    .writeResource("shared/team-a/memory.json", "memory.json")
+                    .writeResource("shared/team-a/net/network.yaml", "network.yaml")
+                    .commitAndPush("Add node dashboards");
+            grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"Elsewhere\"}"), "");
+            try (GitMirror mirror = GitMirror.open(tmp.resolve("data"),
+                    new GitSource(remote.url(), "main", GitCredentials.none()))) {
+                CommitInfo head = mirror.fetch().head().orElseThrow();
+                DesiredState desired = new ReadDesiredState(mirror.repository()).setCommit(head.id())
+                        .setPath("shared").setRootFolderTitle("grafana-manifests").call();
+                List<String> uids = desired.dashboards().stream().map(d -> d.uid()).toList();
+
+                BackendState before = client.managedTree(desired.rootFolderUid(), uids);
+                assertThat(before.uidsOutsideTree()).containsExactly("cpu");
+                Plan plan = ready(new PlanSync(desired, before).call());
+                assertThat(plan.count(PlanOperation.CreateFolder.class)).isEqualTo(3);
+                assertThat(plan.count(PlanOperation.CreateDashboard.class)).isEqualTo(2);
+                apply(plan, SaveMessage.of(head));
+
+                BackendState after = client.managedTree(desired.rootFolderUid(), uids);
+                assertThat(after.dashboards()).hasSize(2);
+                Plan again = ready(new PlanSync(desired, after).call());
+                assertThat(again.operations()).isEmpty();
+                assertThat(grafana.dashboard("cpu").orElseThrow().title()).isEqualTo("Elsewhere");
+                assertThat(grafana.versions("memory")).singleElement()
+                        .satisfies(v -> assertThat(v.message()).isEqualTo("git-sync " + head.shortName()
+                                + ": Add node dashboards"));
+            }
+        }
+    }
+
+    private void apply(Plan plan, String message) throws Exception {
+        for (PlanOperation op : plan.operations()) {
+            if (op instanceof PlanOperation.CreateFolder f) {
+                client.createFolder(f.uid(), f.title(), f.parentUid());
+            } else if (op instanceof PlanOperation.UpdateFolder f) {
+                client.renameFolder(f.uid(), f.title());
+            } else if (op instanceof PlanOperation.DeleteFolder f) {
+                client.deleteFolder(f.uid());
+            } else if (op instanceof PlanOperation.CreateDashboard d) {
+                client.saveDashboard(d.dashboard().json(), d.dashboard().folderUid(), message);
+            } else if (op instanceof PlanOperation.UpdateDashboard d) {
+                client.saveDashboard(d.dashboard().json(), d.dashboard().folderUid(), message);
+            } else if (op instanceof PlanOperation.MoveDashboard d) {
+                client.saveDashboard(d.dashboard().json(), d.dashboard().folderUid(), message);
+            } else if (op instanceof PlanOperation.DeleteDashboard d) {
+                client.deleteDashboard(d.uid());
+            }
+        }
+    }
+
+    private static Plan ready(PlanResult r) {
+        assertThat(r).isInstanceOf(PlanResult.Ready.class);
+        return ((PlanResult.Ready) r).plan();
+    }
+}
