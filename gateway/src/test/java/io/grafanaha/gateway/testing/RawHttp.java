@@ -29,6 +29,11 @@ public final class RawHttp {
             return start < 0 ? "" : text.substring(start + 4);
         }
 
+        /** Status lines seen: a line starting with HTTP/ (bodies here are JSON or text, never such a line). */
+        public long responses() {
+            return java.util.Arrays.stream(text.split("\r\n|\n")).filter(l -> l.startsWith("HTTP/")).count();
+        }
+
         public int count(String needle) {
             int n = 0;
             for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
