@@ -39,6 +39,7 @@ public final class TestBackend implements AutoCloseable {
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final AtomicReference<Headers> lastHeaders = new AtomicReference<>();
     private final AtomicInteger holding = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong downloadBytesWritten = new java.util.concurrent.atomic.AtomicLong();
     private volatile CountDownLatch hold = new CountDownLatch(1);
 
     public TestBackend(String name) {
@@ -78,6 +79,11 @@ public final class TestBackend implements AutoCloseable {
         return holding.get();
     }
 
+    /** Bytes /download has handed to its socket so far, across requests. */
+    public long downloadBytesWritten() {
+        return downloadBytesWritten.get();
+    }
+
     public void release() {
         hold.countDown();
     }
@@ -107,7 +113,9 @@ public final class TestBackend implements AutoCloseable {
                     try (OutputStream out = exchange.getResponseBody()) {
                         byte[] chunk = pattern(64 * 1024);
                         for (long left = n; left > 0; left -= chunk.length) {
-                            out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                            int n2 = (int) Math.min(chunk.length, left);
+                            out.write(chunk, 0, n2);
+                            downloadBytesWritten.addAndGet(n2);
                         }
                     }
                 }
