@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,14 @@ final class ProxyMetrics {
         Gauge.builder("gateway.backend.connections.idle", pool, BackendPool::idleConnections)
                 .description("Pooled backend connections waiting for a request")
                 .register(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+            // Netty's buffer memory: flat under load when backpressure works, growing when it does not.
+            ByteBufAllocatorMetric memory = provider.metric();
+            Gauge.builder("gateway.netty.allocator.used", memory, ByteBufAllocatorMetric::usedDirectMemory)
+                    .tag("area", "direct").baseUnit("bytes").register(registry);
+            Gauge.builder("gateway.netty.allocator.used", memory, ByteBufAllocatorMetric::usedHeapMemory)
+                    .tag("area", "heap").baseUnit("bytes").register(registry);
+        }
         Gauge.builder("gateway.websocket.tunnels", tunnels, AtomicInteger::get)
                 .description("WebSocket (and other upgraded) connections being relayed")
                 .register(registry);

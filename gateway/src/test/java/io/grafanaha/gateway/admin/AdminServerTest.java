@@ -66,6 +66,7 @@ class AdminServerTest {
         assertThat(text).contains("gateway_request_duration_seconds_count{backend=\"grafana-a\"} 4");
         assertThat(text).contains("gateway_backend_connections_open ");
         assertThat(text).contains("gateway_websocket_tunnels ");
+        assertThat(text).contains("gateway_netty_allocator_used_bytes{area=\"direct\"}");
         assertThat(text).contains("jvm_memory_used_bytes");
         assertThat(text).contains("jvm_gc_");
     }
