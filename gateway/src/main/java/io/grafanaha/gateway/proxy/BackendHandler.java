@@ -14,13 +14,16 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "backend";
 
     private Exchange exchange;
+    private int exchangesServed;
 
     static BackendHandler of(Channel channel) {
         return (BackendHandler) channel.pipeline().get(NAME);
     }
 
-    void attach(Exchange exchange) {
+    /** Binds the channel to {@code exchange}; returns whether an earlier exchange used it (a pooled reuse). */
+    boolean attach(Exchange exchange) {
         this.exchange = exchange;
+        return exchangesServed++ > 0;
     }
 
     void detach() {

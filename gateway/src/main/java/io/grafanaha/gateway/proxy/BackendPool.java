@@ -45,6 +45,15 @@ final class BackendPool {
             }
             pooled.close();
         }
+        return connect(loop, backend, queue);
+    }
+
+    /** A new connection, bypassing idle ones (which may share the fate of a connection that just failed). */
+    Future<Channel> acquireFresh(EventLoop loop, Backend backend) {
+        return connect(loop, backend, idleQueue(loop, backend));
+    }
+
+    private Future<Channel> connect(EventLoop loop, Backend backend, ArrayDeque<Channel> queue) {
         ChannelFuture connect = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())

@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * the previous write to the other side has been flushed: that is the whole backpressure story.
  */
 final class Exchange {
+    /** Methods that may be sent again after a pooled connection turned out to be closed (HAProxy's "http-reuse safe"). */
+    private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
+
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
     private final Channel client;
@@ -37,6 +40,7 @@ final class Exchange {
     private final boolean clientKeepAlive;
     private final boolean upgrade;
     private final long startNanos = System.nanoTime();
+    private final boolean replayable;
 
     private Channel backendChannel;
     private int writesInFlight;
@@ -49,6 +53,9 @@ final class Exchange {
     private boolean keepClient;
     private boolean ended;
     private int status;
+    private boolean reusedConnection;
+    private boolean replayed;
+    private boolean resendLast;
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
 
@@ -63,6 +70,8 @@ final class Exchange {
         this.clientVersion = clientVersion;
         this.clientKeepAlive = clientKeepAlive;
         this.upgrade = upgrade;
+        this.replayable = !upgrade && SAFE_METHODS.contains(method.name())
+                && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
     }
 
     void start() {
@@ -108,8 +117,12 @@ final class Exchange {
             return;
         }
         backendChannel = channel;
-        BackendHandler.of(channel).attach(this);
+        reusedConnection = BackendHandler.of(channel).attach(this);
         writeToBackend(request, false);
+        if (resendLast) {
+            resendLast = false;
+            writeToBackend(LastHttpContent.EMPTY_LAST_CONTENT, true);
+        }
         frontend.drain();
         channel.read();
     }
@@ -119,11 +132,12 @@ final class Exchange {
         if (last) {
             requestQueued = true;
         }
-        backendChannel.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-            writesInFlight--;
-            if (ended) {
+        Channel target = backendChannel;
+        target.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (ended || target != backendChannel) {
                 return;
             }
+            writesInFlight--;
             if (!f.isSuccess()) {
                 onBackendClosed(f.cause());
                 return;
@@ -272,8 +286,28 @@ final class Exchange {
         if (ended) {
             return;
         }
+        if (reusedConnection && replayable && !replayed && !responseStarted && !interim) {
+            replayOnFreshConnection();
+            return;
+        }
         String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
         fail(Outcome.RESET, HttpResponseStatus.BAD_GATEWAY, "Grafana backend " + backend.name() + " " + why + " before the response ended");
+    }
+
+    /**
+     * A pooled connection the backend had closed while idle (the keep-alive race): nothing was answered,
+     * and a safe bodyless request may go again, once, on a new connection to the same backend.
+     */
+    private void replayOnFreshConnection() {
+        replayed = true;
+        cancelTimer();
+        closeBackend();
+        backendChannel = null;
+        writesInFlight = 0;
+        resendLast = requestQueued;
+        requestQueued = false;
+        requestDone = false;
+        proxy.pool().acquireFresh(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
     }
 
     /** The request body was malformed after the headers had been forwarded: both connections are spoiled. */
