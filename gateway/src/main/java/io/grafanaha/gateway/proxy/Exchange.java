@@ -53,6 +53,7 @@ final class Exchange {
     private boolean keepClient;
     private boolean ended;
     private int status;
+    private boolean backendNeedsFlush;
     private boolean reusedConnection;
     private boolean replayed;
     private boolean resendLast;
@@ -98,6 +99,14 @@ final class Exchange {
         writeToBackend(content, content instanceof LastHttpContent);
     }
 
+    /** One flush for everything the frontend handed over in one pass: the request line and a small body go in one packet. */
+    void flushBackend() {
+        if (backendNeedsFlush && backendChannel != null) {
+            backendNeedsFlush = false;
+            backendChannel.flush();
+        }
+    }
+
     private void connected(Future<Channel> connect) {
         if (!connect.isSuccess()) {
             Throwable cause = connect.cause();
@@ -124,6 +133,7 @@ final class Exchange {
             writeToBackend(LastHttpContent.EMPTY_LAST_CONTENT, true);
         }
         frontend.drain();
+        flushBackend();
         channel.read();
     }
 
@@ -133,7 +143,8 @@ final class Exchange {
             requestQueued = true;
         }
         Channel target = backendChannel;
-        target.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+        backendNeedsFlush = true;
+        target.write(msg).addListener((ChannelFutureListener) f -> {
             if (ended || target != backendChannel) {
                 return;
             }

@@ -98,7 +98,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             HttpObject next = pending.peek();
             if (next instanceof HttpRequest request) {
                 if (exchange != null) {
-                    return;
+                    break;
                 }
                 pending.poll();
                 start(request);
@@ -111,8 +111,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             } else if (exchange.canWriteRequestBody()) {
                 exchange.writeRequestBody((HttpContent) pending.poll());
             } else {
-                return;
+                break;
             }
+        }
+        if (exchange != null) {
+            exchange.flushBackend();
         }
         if (!done && pending.isEmpty() && (exchange == null || exchange.wantsClientRead())) {
             ctx.read();
