@@ -52,6 +52,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private Channel serverChannel;
+    private boolean stopped;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -62,6 +63,14 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes, Transport transport) {
+        for (int i = 0; i < config.backends().size(); i++) {
+            String scheme = config.backends().get(i).url().getScheme();
+            if (!"http".equalsIgnoreCase(scheme)) {
+                // TLS to backends is not built yet; refusing here beats sending plaintext to an https port.
+                throw new IllegalArgumentException("backends[" + i + "].url (" + config.backends().get(i).name()
+                        + "): scheme " + scheme + " is not supported by the proxy, use http://");
+            }
+        }
         this.config = config;
         this.transport = transport;
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
@@ -71,8 +80,8 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds {@code listen}; returns this for chaining. Fails if the address is taken. */
     public synchronized ProxyServer start() {
-        if (group != null) {
-            throw new IllegalStateException("proxy already started");
+        if (group != null || stopped) {
+            throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
@@ -138,6 +147,7 @@ public final class ProxyServer implements AutoCloseable {
      * @return true if every exchange finished within the grace period
      */
     public synchronized boolean shutdown(Duration grace) {
+        stopped = true;
         if (group == null) {
             return true;
         }
