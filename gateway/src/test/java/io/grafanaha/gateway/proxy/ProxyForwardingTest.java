@@ -278,4 +278,27 @@ class ProxyForwardingTest {
         assertThat(proxy.shutdown(Duration.ZERO)).isTrue();
         org.assertj.core.api.Assertions.assertThatThrownBy(proxy::start).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void nioTransportForwardsTheSameWay() throws Exception {
+        TestBackend a = track(new TestBackend("a"));
+        GatewayConfig config = ConfigFixture.gateway().backend("a", a.port()).build();
+        ProxyServer proxy = track(new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry(),
+                io.grafanaha.health.OutcomeListener.NONE, Transport.nio()).start());
+
+        assertThat(proxy.transport()).isEqualTo("nio");
+        assertThat(get(proxy, "/echo").body()).isEqualTo("name=a");
+    }
+
+    @Test
+    void upgradeRefusedByTheBackendIsAnOrdinaryResponse() {
+        TestBackend a = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(ConfigFixture.gateway().backend("a", a.port()).build());
+
+        RawHttp.Reply reply = RawHttp.send(proxy.port(), "GET /echo HTTP/1.1\r\nHost: g\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+                + "GET /other HTTP/1.1\r\nHost: g\r\nConnection: close\r\n\r\n", 3000);
+
+        assertThat(reply.count("HTTP/1.1 200")).isEqualTo(2);
+        assertThat(reply.closed()).isTrue();
+    }
 }
