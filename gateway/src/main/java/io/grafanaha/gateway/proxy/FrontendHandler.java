@@ -1,0 +1,208 @@
+package io.grafanaha.gateway.proxy;
+
+import io.grafanaha.health.Backend;
+import io.grafanaha.health.RouteRequest;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A client connection: decoded requests queue here and are served one at a time, in order. It
+ * validates framing, asks the router for a backend and hands the request to an {@link Exchange}.
+ * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
+ * current exchange can take more, so a fast uploader never outruns the backend.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+    static final String NAME = "frontend";
+
+    private final ProxyContext proxy;
+    private final MethodAwareResponseEncoder encoder;
+    private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Exchange exchange;
+    private boolean done;
+
+    FrontendHandler(ProxyContext proxy, MethodAwareResponseEncoder encoder) {
+        this.proxy = proxy;
+        this.encoder = encoder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (done || !(msg instanceof HttpObject)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        pending.add((HttpObject) msg);
+        drain();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        done = true;
+        releasePending();
+        if (exchange != null) {
+            exchange.clientClosed();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            // Idle between requests, or a client that stopped sending its body: either way, let go.
+            if (exchange == null || !exchange.requestDone()) {
+                ctx.close();
+            }
+        } else if (evt == Drain.STARTED && exchange == null) {
+            ctx.close();
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    /** Serves queued messages as far as possible, then reads more if the current state allows. */
+    void drain() {
+        while (!done && !pending.isEmpty()) {
+            HttpObject next = pending.peek();
+            if (next instanceof HttpRequest request) {
+                if (exchange != null) {
+                    break;
+                }
+                pending.poll();
+                start(request);
+            } else if (exchange == null) {
+                ReferenceCountUtil.release(pending.poll());
+            } else if (next.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(pending.poll());
+                exchange.requestFramingFailed(FramingValidator.fromDecoderFailure(next.decoderResult().cause()));
+                return;
+            } else if (exchange.canWriteRequestBody()) {
+                exchange.writeRequestBody((HttpContent) pending.poll());
+            } else {
+                break;
+            }
+        }
+        if (exchange != null) {
+            exchange.flushBackend();
+        }
+        if (!done && pending.isEmpty() && (exchange == null || exchange.wantsClientRead())) {
+            ctx.read();
+        }
+    }
+
+    private void start(HttpRequest request) {
+        long startNanos = System.nanoTime();
+        encoder.respondingTo(request.method());
+        Optional<Rejection> rejection = FramingValidator.check(request);
+        if (rejection.isPresent()) {
+            refuse(request.method(), rejection.get(), startNanos);
+            return;
+        }
+        Optional<Backend> backend = proxy.router().pick(new RouteRequest(affinity(request), Set.of()));
+        if (backend.isEmpty()) {
+            refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !proxy.drain().draining();
+        boolean upgrade = HeaderPolicy.isUpgrade(request);
+        var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade);
+        exchange = new Exchange(this, proxy, ctx.channel(), backend.get(), outbound, request.protocolVersion(), keepAlive, upgrade);
+        exchange.start();
+    }
+
+    private Optional<String> affinity(HttpRequest request) {
+        String name = proxy.stickyCookie();
+        String header = request.headers().get(HttpHeaderNames.COOKIE);
+        if (name == null || name.isEmpty() || header == null) {
+            return Optional.empty();
+        }
+        for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
+            if (cookie.name().equals(name)) {
+                return Optional.of(cookie.value());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void refuse(HttpMethod method, Rejection rejection, long startNanos) {
+        proxy.metrics().request(ProxyMetrics.NO_BACKEND, method, rejection.status().code(), startNanos);
+        sendErrorAndClose(rejection);
+    }
+
+    private void sendErrorAndClose(Rejection rejection) {
+        done = true;
+        releasePending();
+        ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message()))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- called by the exchange
+
+    void exchangeFinished(boolean keepAlive) {
+        exchange = null;
+        if (keepAlive && !proxy.drain().draining()) {
+            drain();
+        } else {
+            done = true;
+            releasePending();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    void exchangeFailed(Rejection rejection) {
+        exchange = null;
+        sendErrorAndClose(rejection);
+    }
+
+    void exchangeAborted() {
+        exchange = null;
+        done = true;
+        releasePending();
+        ctx.close();
+    }
+
+    void upgraded() {
+        exchange = null;
+        done = true;
+        releasePending();
+    }
+
+    private void releasePending() {
+        HttpObject msg;
+        while ((msg = pending.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.grafanaha.gateway.proxy;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway. Host and Origin pass unchanged, because Grafana's CSRF and Live
+ * origin checks compare them; hop-by-hop headers stop here (RFC 9110 §7.6.1), including any the
+ * Connection header names, so a client cannot make the gateway drop an end-to-end header it chose.
+ */
+final class HeaderPolicy {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+
+    private static final List<AsciiString> HOP_BY_HOP = List.of(
+            HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.KEEP_ALIVE,
+            HttpHeaderNames.PROXY_CONNECTION,
+            HttpHeaderNames.TE,
+            HttpHeaderNames.TRAILER,
+            HttpHeaderNames.TRANSFER_ENCODING,
+            HttpHeaderNames.UPGRADE,
+            HttpHeaderNames.PROXY_AUTHENTICATE,
+            HttpHeaderNames.PROXY_AUTHORIZATION);
+
+    /** Connection may not name these: dropping them would change the message's framing or target. */
+    private static final Set<AsciiString> NEVER_NOMINATED = Set.of(HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH);
+
+    private HeaderPolicy() {}
+
+    /** Whether the client asks to switch protocols (WebSocket and any other upgrade). */
+    static boolean isUpgrade(HttpRequest request) {
+        return request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    }
+
+    /** The request as the backend should see it: HTTP/1.1 so the backend connection can be reused. */
+    static HttpRequest toBackend(HttpRequest in, InetSocketAddress client, String scheme, boolean upgrade) {
+        HttpHeaders headers = in.headers();
+        String upgradeTo = headers.get(HttpHeaderNames.UPGRADE);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+        stripHopByHop(headers);
+        if (chunked) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (upgrade) {
+            headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        String ip = client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress();
+        List<String> prior = headers.getAll(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, prior.isEmpty() ? ip : String.join(", ", prior) + ", " + ip);
+        headers.set(X_FORWARDED_PROTO, scheme);
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (host != null) {
+            headers.set(X_FORWARDED_HOST, host);
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), headers);
+    }
+
+    /**
+     * Prepares a backend response for the client and returns whether the client connection may stay
+     * open afterwards. A body of unknown length is re-chunked for HTTP/1.1 clients; HTTP/1.0 clients
+     * learn its end from the close.
+     */
+    static boolean toClient(HttpResponse response, HttpMethod method, HttpVersion clientVersion, boolean keepAlive) {
+        HttpHeaders headers = response.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        stripHopByHop(headers);
+        int code = response.status().code();
+        boolean noBody = code < 200 || code == 204 || code == 304;
+        boolean http11 = clientVersion.equals(HttpVersion.HTTP_1_1);
+        if (HttpMethod.HEAD.equals(method)) {
+            if (chunked && http11) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        } else if (!noBody && !hasLength) {
+            if (http11) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                keepAlive = false;
+            }
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (!keepAlive) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!http11) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return keepAlive;
+    }
+
+    /** A 101 keeps its Upgrade and Connection: upgrade; everything else hop-by-hop goes. */
+    static void toClientSwitching(HttpResponse response) {
+        String upgradeTo = response.headers().get(HttpHeaderNames.UPGRADE);
+        stripHopByHop(response.headers());
+        if (upgradeTo != null) {
+            response.headers().set(HttpHeaderNames.UPGRADE, upgradeTo);
+        }
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
+
+    static void stripHopByHop(HttpHeaders headers) {
+        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && !NEVER_NOMINATED.contains(AsciiString.of(name).toLowerCase())) {
+                    headers.remove(name);
+                }
+            }
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            headers.remove(name);
+        }
+    }
+}

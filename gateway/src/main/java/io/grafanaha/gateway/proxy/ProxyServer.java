@@ -1,0 +1,181 @@
+package io.grafanaha.gateway.proxy;
+
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.health.OutcomeListener;
+import io.grafanaha.health.Router;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public listener: a streaming HTTP/1.1 reverse proxy in front of the Grafana backends.
+ *
+ * <pre>{@code
+ * try (ProxyServer proxy = new ProxyServer(config, router, registry).start()) {
+ *     int port = proxy.port();
+ * }
+ * }</pre>
+ *
+ * {@link #close()} shuts down gracefully within {@code proxy.shutdownGrace}; {@link #shutdown(Duration)}
+ * takes an explicit grace.
+ */
+public final class ProxyServer implements AutoCloseable {
+    static final int MAX_CHUNK = 64 * 1024;
+    static final String IDLE = "idle";
+    static final String DECODER = "decoder";
+    static final String ENCODER = "encoder";
+    /** Idle keep-alive connections kept per backend and event loop. */
+    static final int MAX_IDLE_PER_BACKEND = 32;
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final GatewayConfig config;
+    private final Transport transport;
+    private final ProxyContext context;
+    private final BackendPool pool;
+    private final Drain drain = new Drain();
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private boolean stopped;
+
+    public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
+        this(config, router, registry, OutcomeListener.NONE);
+    }
+
+    public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes) {
+        this(config, router, registry, outcomes, Transport.best());
+    }
+
+    ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes, Transport transport) {
+        for (int i = 0; i < config.backends().size(); i++) {
+            String scheme = config.backends().get(i).url().getScheme();
+            if (!"http".equalsIgnoreCase(scheme)) {
+                // TLS to backends is not built yet; refusing here beats sending plaintext to an https port.
+                throw new IllegalArgumentException("backends[" + i + "].url (" + config.backends().get(i).name()
+                        + "): scheme " + scheme + " is not supported by the proxy, use http://");
+            }
+        }
+        this.config = config;
+        this.transport = transport;
+        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
+        ProxyMetrics metrics = new ProxyMetrics(registry, pool);
+        this.context = new ProxyContext(config.proxy(), config.routing().stickyCookie(), router, outcomes, pool, metrics, drain);
+    }
+
+    /** Binds {@code listen}; returns this for chaining. Fails if the address is taken. */
+    public synchronized ProxyServer start() {
+        if (group != null || stopped) {
+            throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
+        }
+        group = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        long idle = config.proxy().idleTimeout().toMillis();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        clients.add(ch);
+                        context.metrics().clientOpened();
+                        ch.closeFuture().addListener(f -> context.metrics().clientClosed());
+                        MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
+                        ch.pipeline()
+                                .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+                                .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
+                                .addLast(ENCODER, encoder)
+                                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder));
+                    }
+                });
+        try {
+            serverChannel = bootstrap.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        log.info("proxy listening on {} ({} transport)", address(), transport.name());
+        return this;
+    }
+
+    /** The bound address; with port 0 in the configuration, the port the system chose. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    /** "epoll" or "nio". */
+    public String transport() {
+        return transport.name();
+    }
+
+    /** TCP connections to backends that are open right now, pooled or in use. */
+    public int openBackendConnections() {
+        return pool.openConnections();
+    }
+
+    /** Exchanges (request/response pairs) in progress. */
+    public int inFlight() {
+        return drain.inFlight();
+    }
+
+    /**
+     * Stops accepting, lets in-flight exchanges finish for up to {@code grace}, then closes every
+     * connection (WebSocket tunnels included). Idle keep-alive connections close at once.
+     *
+     * @return true if every exchange finished within the grace period
+     */
+    public synchronized boolean shutdown(Duration grace) {
+        stopped = true;
+        if (group == null) {
+            return true;
+        }
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        boolean drained = true;
+        var idle = drain.start();
+        clients.forEach(ch -> ch.pipeline().fireUserEventTriggered(Drain.STARTED));
+        try {
+            idle.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            drained = false;
+            log.warn("{} exchanges still in flight after {} ms; closing them", drain.inFlight(), grace.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained = false;
+        } catch (ExecutionException e) {
+            drained = false;
+        }
+        clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group = null;
+        return drained;
+    }
+
+    @Override
+    public void close() {
+        shutdown(config.proxy().shutdownGrace());
+    }
+}

@@ -1,0 +1,65 @@
+package io.grafanaha.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One direction of a WebSocket (or other upgraded) tunnel: bytes from this channel go to the peer,
+ * and the next read waits until the peer has taken them, so a slow side never makes the gateway buffer.
+ * When either side closes or idles out, the other is closed after its pending bytes are flushed.
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+    static final String NAME = "relay";
+
+    private final Channel peer;
+
+    RelayHandler(Channel peer) {
+        this.peer = peer;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            // Leftovers of the HTTP codecs (the empty last content after a 101) carry no bytes.
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                ctx.channel().read();
+            } else {
+                ctx.close();
+            }
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeAfterFlush(peer);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    static void closeAfterFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

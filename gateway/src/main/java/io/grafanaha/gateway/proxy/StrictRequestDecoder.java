@@ -1,0 +1,127 @@
+package io.grafanaha.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
+
+/**
+ * Netty's request decoder with the checks it lacks: it silently joins obsolete line folding into the
+ * previous value and, depending on the version, tolerates whitespace before a header's colon. Both are
+ * classic smuggling vectors (a peer may parse them differently), so the header section is scanned
+ * before Netty consumes it and any such line turns the request into a decoder failure.
+ */
+final class StrictRequestDecoder extends HttpRequestDecoder {
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+
+    private boolean inHeaderSection = true;
+    private boolean requestLineConsumed;
+    private boolean failed;
+
+    StrictRequestDecoder(int maxChunkSize) {
+        super(new HttpDecoderConfig()
+                .setMaxInitialLineLength(FramingValidator.MAX_REQUEST_LINE)
+                .setMaxHeaderSize(FramingValidator.MAX_HEADER_SECTION)
+                .setMaxChunkSize(maxChunkSize)
+                .setAllowDuplicateContentLengths(false)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)
+                .setValidateHeaders(true));
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (inHeaderSection) {
+            String problem = scan(in);
+            if (problem != null) {
+                failed = true;
+                in.skipBytes(in.readableBytes());
+                HttpRequest invalid = new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/bad-request");
+                invalid.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(problem)));
+                out.add(invalid);
+                return;
+            }
+        }
+        int before = out.size();
+        int start = in.readerIndex();
+        super.decode(ctx, in, out);
+        if (inHeaderSection && in.readerIndex() > start && !requestLineConsumed) {
+            // Netty consumes whole lines only; consuming anything but blank lines means the request line is gone.
+            requestLineConsumed = containsNonBlank(in, start, in.readerIndex());
+        }
+        for (int i = before; i < out.size(); i++) {
+            Object decoded = out.get(i);
+            if (decoded instanceof HttpMessage) {
+                inHeaderSection = false;
+            }
+            if (decoded instanceof LastHttpContent) {
+                inHeaderSection = true;
+                requestLineConsumed = false;
+            }
+        }
+    }
+
+    /** The first framing problem in the complete header lines not yet consumed, or null. */
+    private String scan(ByteBuf in) {
+        int i = in.readerIndex();
+        int end = in.writerIndex();
+        if (!requestLineConsumed) {
+            while (i < end && (in.getByte(i) == CR || in.getByte(i) == LF)) {
+                i++;
+            }
+            int lf = in.indexOf(i, end, LF);
+            if (lf < 0) {
+                return null;
+            }
+            i = lf + 1;
+        }
+        while (i < end) {
+            byte first = in.getByte(i);
+            if (first == CR || first == LF) {
+                return null;
+            }
+            if (first == ' ' || first == '\t') {
+                return "obsolete line folding in the header section";
+            }
+            int lf = in.indexOf(i, end, LF);
+            int lineEnd = lf < 0 ? end : lf;
+            for (int j = i; j < lineEnd; j++) {
+                byte b = in.getByte(j);
+                if (b == ':') {
+                    break;
+                }
+                if (b == ' ' || b == '\t') {
+                    return "whitespace in a header name or before its colon";
+                }
+            }
+            if (lf < 0) {
+                return null;
+            }
+            i = lf + 1;
+        }
+        return null;
+    }
+
+    private static boolean containsNonBlank(ByteBuf in, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = in.getByte(i);
+            if (b != CR && b != LF) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,38 @@
+package io.grafanaha.gateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns a client/backend pair into a raw byte tunnel after a 101: the HTTP codecs leave both
+ * pipelines, the keep-alive idle timeout is swapped for the WebSocket one, and a {@link RelayHandler}
+ * pumps each direction. The order matters: an encoder must be gone before raw bytes are written
+ * through it, and a decoder's leftover bytes flow into the relay that replaced its consumer.
+ */
+final class Tunnel {
+    private Tunnel() {}
+
+    static void open(Channel client, Channel backend, ProxyContext proxy) {
+        long idle = proxy.timeouts().websocketIdleTimeout().toMillis();
+        ChannelPipeline front = client.pipeline();
+        front.remove(ProxyServer.ENCODER);
+        front.replace(ProxyServer.IDLE, ProxyServer.IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+
+        ChannelPipeline back = backend.pipeline();
+        back.replace(BackendInitializer.IDLE, BackendInitializer.IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+        back.replace(BackendHandler.NAME, RelayHandler.NAME, new RelayHandler(client));
+        back.remove(BackendInitializer.CODEC);
+
+        front.replace(FrontendHandler.NAME, RelayHandler.NAME, new RelayHandler(backend));
+        front.remove(ProxyServer.DECODER);
+
+        proxy.metrics().tunnelOpened();
+        backend.closeFuture().addListener(f -> proxy.metrics().tunnelClosed());
+        client.closeFuture().addListener(f -> RelayHandler.closeAfterFlush(backend));
+        backend.closeFuture().addListener(f -> RelayHandler.closeAfterFlush(client));
+        client.read();
+        backend.read();
+    }
+}

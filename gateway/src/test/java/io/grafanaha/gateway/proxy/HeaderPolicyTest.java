@@ -1,0 +1,83 @@
+package io.grafanaha.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.Test;
+
+class HeaderPolicyTest {
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.5", 50000);
+
+    private static HttpRequest request(HttpVersion version) {
+        return new DefaultHttpRequest(version, HttpMethod.GET, "/d/abc");
+    }
+
+    @Test
+    void connectionCannotNominateHostOrContentLengthAway() {
+        HttpRequest in = request(HttpVersion.HTTP_1_1);
+        in.headers().set("Host", "grafana").set("Content-Length", "0").set("Connection", "Host, Content-Length, X-Drop").set("X-Drop", "1");
+
+        HttpRequest out = HeaderPolicy.toBackend(in, CLIENT, "http", false);
+
+        assertThat(out.headers().get("Host")).isEqualTo("grafana");
+        assertThat(out.headers().get("Content-Length")).isEqualTo("0");
+        assertThat(out.headers().contains("X-Drop")).isFalse();
+        assertThat(out.headers().contains("Connection")).isFalse();
+        assertThat(out.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_1);
+    }
+
+    @Test
+    void forwardedHeadersAreAppendedAndSet() {
+        HttpRequest in = request(HttpVersion.HTTP_1_1);
+        in.headers().set("Host", "g.example:8443").add("X-Forwarded-For", "10.0.0.1").add("X-Forwarded-For", "10.0.0.2");
+
+        HttpRequest out = HeaderPolicy.toBackend(in, CLIENT, "http", false);
+
+        assertThat(out.headers().get("X-Forwarded-For")).isEqualTo("10.0.0.1, 10.0.0.2, 127.0.0.5");
+        assertThat(out.headers().get("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(out.headers().get("X-Forwarded-Host")).isEqualTo("g.example:8443");
+    }
+
+    @Test
+    void upgradeKeepsUpgradeAndConnectionUpgradeOnly() {
+        HttpRequest in = request(HttpVersion.HTTP_1_1);
+        in.headers().set("Host", "g").set("Connection", "keep-alive, Upgrade").set("Upgrade", "websocket").set("Keep-Alive", "5");
+
+        assertThat(HeaderPolicy.isUpgrade(in)).isTrue();
+        HttpRequest out = HeaderPolicy.toBackend(in, CLIENT, "http", true);
+
+        assertThat(out.headers().get("Upgrade")).isEqualTo("websocket");
+        assertThat(out.headers().get("Connection")).isEqualTo("upgrade");
+        assertThat(out.headers().contains("Keep-Alive")).isFalse();
+    }
+
+    @Test
+    void bodyOfUnknownLengthIsRechunkedForHttp11AndCloseDelimitedForHttp10() {
+        HttpResponse forHttp11 = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        assertThat(HeaderPolicy.toClient(forHttp11, HttpMethod.GET, HttpVersion.HTTP_1_1, true)).isTrue();
+        assertThat(forHttp11.headers().get("Transfer-Encoding")).isEqualTo("chunked");
+
+        HttpResponse forHttp10 = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        assertThat(HeaderPolicy.toClient(forHttp10, HttpMethod.GET, HttpVersion.HTTP_1_0, true)).isFalse();
+        assertThat(forHttp10.headers().contains("Transfer-Encoding")).isFalse();
+        assertThat(forHttp10.headers().get("Connection")).isEqualTo("close");
+    }
+
+    @Test
+    void http10KeepAliveIsAnsweredExplicitly() {
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set("Content-Length", "2").set("Connection", "close, X-Internal").set("X-Internal", "x");
+
+        assertThat(HeaderPolicy.toClient(response, HttpMethod.GET, HttpVersion.HTTP_1_0, true)).isTrue();
+
+        assertThat(response.headers().get("Connection")).isEqualTo("keep-alive");
+        assertThat(response.headers().contains("X-Internal")).isFalse();
+    }
+}

@@ -1,0 +1,91 @@
+package io.grafanaha.gateway.testing;
+
+import io.grafanaha.gateway.config.AdminConfig;
+import io.grafanaha.gateway.config.BackendConfig;
+import io.grafanaha.gateway.config.FailbackConfig;
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.HealthConfig;
+import io.grafanaha.gateway.config.HostPort;
+import io.grafanaha.gateway.config.ProxyConfig;
+import io.grafanaha.gateway.config.RoutingConfig;
+import io.grafanaha.gateway.config.Secret;
+import io.grafanaha.gateway.proxy.Backends;
+import io.grafanaha.health.Role;
+import io.grafanaha.health.Router;
+import io.grafanaha.health.RoutingMode;
+import io.grafanaha.health.StaticRouter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Builds a GatewayConfig for tests: loopback, ephemeral ports, short timeouts. */
+public final class ConfigFixture {
+    private RoutingMode mode = RoutingMode.FAILOVER;
+    private final List<BackendConfig> backends = new ArrayList<>();
+    private Duration connectTimeout = Duration.ofSeconds(1);
+    private Duration responseTimeout = Duration.ofSeconds(5);
+    private Duration idleTimeout = Duration.ofSeconds(30);
+    private Duration websocketIdleTimeout = Duration.ofSeconds(30);
+    private Duration shutdownGrace = Duration.ofSeconds(5);
+    private String stickyCookie = "";
+
+    public static ConfigFixture gateway() {
+        return new ConfigFixture();
+    }
+
+    public ConfigFixture mode(RoutingMode mode) {
+        this.mode = mode;
+        return this;
+    }
+
+    /** The first backend added is the primary, the others replicas. */
+    public ConfigFixture backend(String name, int port) {
+        Role role = backends.isEmpty() ? Role.PRIMARY : Role.REPLICA;
+        backends.add(new BackendConfig(name, URI.create("http://127.0.0.1:" + port), role, new Secret("")));
+        return this;
+    }
+
+    public ConfigFixture connectTimeout(Duration d) {
+        this.connectTimeout = d;
+        return this;
+    }
+
+    public ConfigFixture responseTimeout(Duration d) {
+        this.responseTimeout = d;
+        return this;
+    }
+
+    public ConfigFixture idleTimeout(Duration d) {
+        this.idleTimeout = d;
+        return this;
+    }
+
+    public ConfigFixture websocketIdleTimeout(Duration d) {
+        this.websocketIdleTimeout = d;
+        return this;
+    }
+
+    public ConfigFixture stickyCookie(String name) {
+        this.stickyCookie = name;
+        return this;
+    }
+
+    public GatewayConfig build() {
+        return new GatewayConfig(
+                new HostPort("127.0.0.1", 0),
+                new AdminConfig(new HostPort("127.0.0.1", 0), new Secret("admin-token")),
+                mode,
+                backends,
+                new HealthConfig("/api/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3),
+                new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
+                new RoutingConfig(1, stickyCookie, false),
+                new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace),
+                Optional.empty());
+    }
+
+    public static Router staticRouter(GatewayConfig config) {
+        return new StaticRouter(config.mode(), Backends.of(config));
+    }
+}
