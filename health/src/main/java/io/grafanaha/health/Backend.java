@@ -16,6 +16,9 @@ public record Backend(String name, URI url, Role role) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(role, "role");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("backend name must not be blank");
+        }
     }
 
     /** The TCP port, with the scheme's default when the URL has none. */
@@ -30,5 +33,14 @@ public record Backend(String name, URI url, Role role) {
     public String host() {
         String host = url.getHost();
         return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** The URL of {@code path} on this backend, keeping any sub-path prefix of the base URL. */
+    public URI resolve(String path) {
+        String base = url.toString();
+        if (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return URI.create(base + (path.startsWith("/") ? path : "/" + path));
     }
 }

@@ -16,11 +16,13 @@ import io.grafanaha.health.routing.RoutingSnapshot;
 import io.grafanaha.health.routing.RoutingTable;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
+import java.util.stream.Collectors;
 
 /**
  * The health module's front: active checks feeding the routing table, wired together. The gateway
@@ -28,15 +30,17 @@ import java.util.function.DoubleSupplier;
  * proxy saw, forwards admin actions, and reads the status snapshot. Routing never knows how health
  * is measured; it only hears state changes (the Armeria decorator idea).
  */
-public final class HealthService implements AutoCloseable {
+public final class HealthService implements Router, OutcomeListener, AutoCloseable {
 
     private final RoutingTable table;
     private final HealthChecker checker;
+    private final Map<String, Backend> byName;
 
     /** Everything injected: the constructor tests use. */
-    public HealthService(List<BackendSpec> backends, CheckPolicy check, RoutingPolicy routing, FailbackGate gate,
+    public HealthService(List<Backend> backends, CheckPolicy check, RoutingPolicy routing, FailbackGate gate,
                          Probe probe, CheckScheduler scheduler, Clock clock, DoubleSupplier random,
                          int eventCapacity) {
+        this.byName = backends.stream().collect(Collectors.toUnmodifiableMap(Backend::name, b -> b));
         this.table = new RoutingTable(backends, routing, gate, clock, eventCapacity);
         this.checker = new HealthChecker(backends, check, probe, scheduler, clock, random, table);
     }
@@ -45,7 +49,7 @@ public final class HealthService implements AutoCloseable {
      * The production wiring: checks over {@link java.net.http.HttpClient}, scheduled on
      * {@code executor} (which the caller owns and shuts down), system UTC clock, last 200 events.
      */
-    public static HealthService create(List<BackendSpec> backends, CheckPolicy check, RoutingPolicy routing,
+    public static HealthService create(List<Backend> backends, CheckPolicy check, RoutingPolicy routing,
                                        FailbackGate gate, ScheduledExecutorService executor) {
         return new HealthService(backends, check, routing, gate, HttpProbe.create(check.timeout()),
                 CheckScheduler.of(executor), Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble(),
@@ -64,7 +68,32 @@ public final class HealthService implements AutoCloseable {
         return table.pick(exclude, affinity);
     }
 
+    /** The proxy's question, answered by the routing table; affinity and retries map onto its pick. */
+    @Override
+    public Optional<Backend> pick(RouteRequest request) {
+        return table.pick(request.tried(), request.affinityKey().orElse(null)).map(p -> byName.get(p.backend()));
+    }
+
+    @Override
+    public List<Backend> routable() {
+        return table.snapshot().backends().stream().filter(BackendRouting::routable).map(BackendRouting::backend).toList();
+    }
+
     // (c) proxy outcomes
+
+    /** What the proxy saw, as passive health evidence; never blocks (it runs on an event loop). */
+    @Override
+    public void onOutcome(Backend backend, Outcome outcome) {
+        switch (outcome) {
+            case SUCCESS -> checker.onProxySuccess(backend.name());
+            case CONNECT_REFUSED -> checker.onProxyFailure(backend.name(), FailureKind.CONNECT_REFUSED);
+            case CONNECT_TIMEOUT -> checker.onProxyFailure(backend.name(), FailureKind.CONNECT_TIMEOUT);
+            case RESET -> checker.onProxyFailure(backend.name(), FailureKind.RESET);
+            case RESPONSE_TIMEOUT -> checker.onProxyFailure(backend.name(), FailureKind.RESPONSE_TIMEOUT);
+            // A framing violation is one broken response, not proof the instance is down: check, don't count.
+            case INVALID_RESPONSE -> checker.onProxyFailure(backend.name(), FailureKind.GATEWAY_STATUS);
+        }
+    }
 
     /** The proxy failed talking to {@code backend}; see {@link HealthChecker#onProxyFailure}. */
     public void onProxyFailure(String backend, FailureKind kind) {
@@ -122,7 +151,7 @@ public final class HealthService implements AutoCloseable {
     }
 
     private BackendStatus status(BackendRouting b) {
-        BackendSpec spec = b.backend();
+        Backend spec = b.backend();
         return new BackendStatus(spec.name(), spec.url(), spec.role(), b.state(), b.health(), b.routable(),
                 b.active(), checker.report(spec.name()));
     }

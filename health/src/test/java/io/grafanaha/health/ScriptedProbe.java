@@ -25,8 +25,8 @@ public final class ScriptedProbe implements Probe {
     private volatile boolean holding;
 
     /** Backends are named after their host in these tests: http://a/ is backend "a". */
-    public static BackendSpec backend(String name, Role role) {
-        return new BackendSpec(name, URI.create("http://" + name + ":3000"), role);
+    public static Backend backend(String name, Role role) {
+        return new Backend(name, URI.create("http://" + name + ":3000"), role);
     }
 
     public ScriptedProbe pass(String host) {

@@ -1,6 +1,6 @@
 package io.grafanaha.health.check;
 
-import io.grafanaha.health.BackendSpec;
+import io.grafanaha.health.Backend;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +41,7 @@ public final class HealthChecker implements AutoCloseable {
      * @param random uniform in [0, 1), for jitter ({@code ThreadLocalRandom.current()::nextDouble} in
      *               production; a constant in tests)
      */
-    public HealthChecker(List<BackendSpec> backends, CheckPolicy policy, Probe probe, CheckScheduler scheduler,
+    public HealthChecker(List<Backend> backends, CheckPolicy policy, Probe probe, CheckScheduler scheduler,
                          Clock clock, DoubleSupplier random, HealthListener listener) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.probe = Objects.requireNonNull(probe, "probe");
@@ -49,7 +49,7 @@ public final class HealthChecker implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         this.listener = Objects.requireNonNull(listener, "listener");
-        for (BackendSpec b : backends) {
+        for (Backend b : backends) {
             if (slots.put(b.name(), new Slot(b, new BackendHealth(policy))) != null) {
                 throw new IllegalArgumentException("duplicate backend name '" + b.name() + "'");
             }
@@ -193,14 +193,14 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private static final class Slot {
-        final BackendSpec spec;
+        final Backend spec;
         final BackendHealth health;
         CheckScheduler.Cancellable pending;
         boolean inFlight;
         boolean misconfigured;
         Instant lastStart;
 
-        Slot(BackendSpec spec, BackendHealth health) {
+        Slot(Backend spec, BackendHealth health) {
             this.spec = spec;
             this.health = health;
         }

@@ -1,6 +1,6 @@
 package io.grafanaha.health.routing;
 
-import io.grafanaha.health.BackendSpec;
+import io.grafanaha.health.Backend;
 import io.grafanaha.health.check.HealthState;
 
 /**
@@ -8,7 +8,7 @@ import io.grafanaha.health.check.HealthState;
  * {@code /api/status}: {@code draining} when drained, {@code up} when the checks say so, otherwise
  * {@code down} (which includes {@link HealthState#UNKNOWN}; {@code health} keeps the difference).
  */
-public record BackendRouting(BackendSpec backend, HealthState health, boolean drained, boolean routable,
+public record BackendRouting(Backend backend, HealthState health, boolean drained, boolean routable,
                              boolean active) {
 
     public String state() {

@@ -1,6 +1,6 @@
 package io.grafanaha.health.routing;
 
-import io.grafanaha.health.BackendSpec;
+import io.grafanaha.health.Backend;
 import io.grafanaha.health.Role;
 import io.grafanaha.health.RoutingMode;
 import io.grafanaha.health.check.HealthListener;
@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@link #failback()} returns it. Replicas never preempt each other. {@link #failover(String)} forces
  * a routable backend; the forced choice sticks (no auto failback) until that backend stops being
  * routable or {@link #failback()} is called, because an operator who moved traffic on purpose should
- * not see it moved back behind their back. If nothing was serving, the first backend to become
- * routable serves at once, primary or not (serving something beats waiting for a hold).
+ * not see it moved back behind their back. At start, a replica is not activated before the
+ * primary's first check has given its verdict, so a healthy primary serves from the first request;
+ * after that, if nothing was serving, the first backend to become routable serves at once, primary
+ * or not (serving something beats waiting for a hold).
  *
  * <p><b>Load-balance mode.</b> Round-robin over the routable backends; an affinity value naming a
  * routable backend wins, otherwise the pick says the cookie must be re-set.
@@ -55,7 +57,7 @@ public final class RoutingTable implements HealthListener {
     private final RoutingPolicy policy;
     private final FailbackGate gate;
     private final Clock clock;
-    private final Map<String, BackendSpec> specs = new LinkedHashMap<>();
+    private final Map<String, Backend> specs = new LinkedHashMap<>();
     private final List<String> order;
     private final EventLog events;
     private final List<RoutingListener> listeners = new CopyOnWriteArrayList<>();
@@ -63,17 +65,20 @@ public final class RoutingTable implements HealthListener {
 
     private final Map<String, HealthState> health = new HashMap<>();
     private final Set<String> drained = new HashSet<>();
+    /** Whether any backend has served yet; until then the primary's first check decides. */
+    private boolean everActive;
     private String active;
     private String forced;
     private Instant holdSince;
     private String lastGood;
     private boolean degraded = true; // nothing routable yet; the start is not worth an event
-    private volatile View view = new View(List.of(), null, null, null);
+    private volatile View view = new View(List.of(), null, null, null, false);
 
     /** What {@link #pick} needs, immutable. */
-    private record View(List<String> routable, String active, String lastResort, Instant failbackDue) {}
+    /** {@code awaitingPrimary}: at start, nobody serves until the primary's first check has answered. */
+    private record View(List<String> routable, String active, String lastResort, Instant failbackDue, boolean awaitingPrimary) {}
 
-    public RoutingTable(List<BackendSpec> backends, RoutingPolicy policy, FailbackGate gate, Clock clock,
+    public RoutingTable(List<Backend> backends, RoutingPolicy policy, FailbackGate gate, Clock clock,
                         int eventCapacity) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.gate = Objects.requireNonNull(gate, "gate");
@@ -82,7 +87,7 @@ public final class RoutingTable implements HealthListener {
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("at least one backend is needed");
         }
-        for (BackendSpec b : backends) {
+        for (Backend b : backends) {
             if (specs.put(b.name(), b) != null) {
                 throw new IllegalArgumentException("duplicate backend name '" + b.name() + "'");
             }
@@ -98,7 +103,7 @@ public final class RoutingTable implements HealthListener {
         this.order = List.copyOf(priority);
     }
 
-    public RoutingTable(List<BackendSpec> backends, RoutingPolicy policy, FailbackGate gate, Clock clock) {
+    public RoutingTable(List<Backend> backends, RoutingPolicy policy, FailbackGate gate, Clock clock) {
         this(backends, policy, gate, clock, EventLog.DEFAULT_CAPACITY);
     }
 
@@ -135,7 +140,7 @@ public final class RoutingTable implements HealthListener {
         if (policy.mode() == RoutingMode.FAILOVER) {
             if (v.active() != null && !exclude.contains(v.active())) {
                 chosen = v.active();
-            } else {
+            } else if (!v.awaitingPrimary()) {
                 chosen = v.routable().stream().filter(b -> !exclude.contains(b)).findFirst().orElse(null);
             }
         } else {
@@ -167,7 +172,7 @@ public final class RoutingTable implements HealthListener {
     /** Whether a first attempt would get a backend (the {@code /readyz} answer); no side effect. */
     public boolean ready() {
         View v = view;
-        return !v.routable().isEmpty() || v.lastResort() != null;
+        return (!v.routable().isEmpty() && !(v.active() == null && v.awaitingPrimary())) || v.lastResort() != null;
     }
 
     // ---- inputs from health ----------------------------------------------------------------
@@ -279,7 +284,7 @@ public final class RoutingTable implements HealthListener {
             serving = listOf(v.lastResort());
         }
         List<BackendRouting> backends = new ArrayList<>();
-        for (BackendSpec spec : specs.values()) {
+        for (Backend spec : specs.values()) {
             String name = spec.name();
             backends.add(new BackendRouting(spec, health.get(name), drained.contains(name),
                     v.routable().contains(name), serving.contains(name)));
@@ -311,6 +316,12 @@ public final class RoutingTable implements HealthListener {
             if (next == null || !routable.contains(next)) {
                 next = routable.isEmpty() ? null : routable.get(0);
             }
+            if (!everActive && next != null && !next.equals(primary) && awaitingFirstCheck(primary)) {
+                // At start every backend is checked at once; a replica that answers a few
+                // milliseconds sooner must not take the traffic (and a failback hold) from a
+                // healthy primary. Wait for the primary's first verdict, one check at most.
+                next = null;
+            }
             updateHold(now, next, primary, routable);
             boolean failingBack = false;
             if (holdSince != null) {
@@ -335,6 +346,7 @@ public final class RoutingTable implements HealthListener {
                     emit(new RoutingEvent.Failover(now, active, next, why, trigger));
                 }
                 active = next;
+                everActive |= next != null;
             }
         } else if (routable.isEmpty() && !previous.routable().isEmpty()) {
             lastGood = previous.routable().get(0);
@@ -355,7 +367,8 @@ public final class RoutingTable implements HealthListener {
         } else {
             degraded = false;
         }
-        view = new View(routable, active, resort, failbackDue);
+        boolean awaitingPrimary = policy.mode() == RoutingMode.FAILOVER && !everActive && awaitingFirstCheck(order.get(0));
+        view = new View(routable, active, resort, failbackDue, awaitingPrimary);
     }
 
     /** Starts, keeps or restarts the failback hold: it runs while the primary is routable and gate-open. */
@@ -372,6 +385,10 @@ public final class RoutingTable implements HealthListener {
         } else {
             holdSince = null;
         }
+    }
+
+    private boolean awaitingFirstCheck(String backend) {
+        return health.get(backend) == HealthState.UNKNOWN && !drained.contains(backend);
     }
 
     private boolean gateAllows(String backend) {

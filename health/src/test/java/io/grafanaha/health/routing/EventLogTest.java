@@ -12,6 +12,8 @@ class EventLogTest {
     @Test
     void keepsOnlyTheMostRecentEventsOldestFirst() {
         RoutingFixture f = new RoutingFixture(RoutingMode.FAILOVER, Mode.AUTO, Duration.ZERO, true, 3);
+        f.down("a");
+        f.seen.clear();
         for (int i = 0; i < 50; i++) {
             f.up("b");
             f.down("b");

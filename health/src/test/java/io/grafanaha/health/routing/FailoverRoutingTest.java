@@ -1,5 +1,8 @@
 package io.grafanaha.health.routing;
 
+import io.grafanaha.health.check.HealthState;
+import io.grafanaha.health.check.Transition;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -50,12 +53,31 @@ class FailoverRoutingTest {
     @Test
     void replicasDoNotPreemptEachOther() {
         RoutingFixture f = RoutingFixture.failover(Mode.AUTO, HOLD);
+        f.down("a");
         f.up("c");
         assertThat(f.pick()).isEqualTo("c");
         f.up("b");
         f.clock.advance(Duration.ofMinutes(5));
         f.table.reevaluate();
         assertThat(f.pick()).isEqualTo("c");
+    }
+
+    @Test
+    void atStartAReplicaWaitsForThePrimarysFirstVerdict() {
+        RoutingFixture f = RoutingFixture.failover(Mode.AUTO, HOLD);
+        f.up("b");
+        assertThat(f.pick()).as("primary not checked yet").isNull();
+        f.up("a");
+        assertThat(f.pick()).isEqualTo("a");
+        assertThat(f.seen).extracting(RoutingEvent::type).doesNotContain("failover", "failback");
+    }
+
+    @Test
+    void atStartAReplicaServesOnceThePrimaryFailsItsFirstCheck() {
+        RoutingFixture f = RoutingFixture.failover(Mode.AUTO, HOLD);
+        f.up("b");
+        f.table.onHealthChange("a", new Transition(HealthState.UNKNOWN, HealthState.DOWN, "connection refused"));
+        assertThat(f.pick()).isEqualTo("b");
     }
 
     @Test

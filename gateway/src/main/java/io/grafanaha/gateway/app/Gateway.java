@@ -1,0 +1,121 @@
+package io.grafanaha.gateway.app;
+
+import io.grafanaha.gateway.admin.AdminServer;
+import io.grafanaha.gateway.config.FailbackConfig;
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.HealthConfig;
+import io.grafanaha.gateway.proxy.Backends;
+import io.grafanaha.gateway.proxy.ProxyServer;
+import io.grafanaha.health.HealthService;
+import io.grafanaha.health.check.CheckPolicy;
+import io.grafanaha.health.routing.FailbackGate;
+import io.grafanaha.health.routing.FailbackPolicy;
+import io.grafanaha.health.routing.RoutingPolicy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where the parts are wired: configuration in, listeners out. Commands, the demo and
+ * end-to-end tests all start the product through here, so what a test runs is what {@code run} runs.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ScheduledExecutorService scheduler;
+    private final HealthService health;
+    private final ProxyServer proxy;
+    private final AdminServer admin;
+
+    private Gateway(GatewayConfig config) {
+        this.config = config;
+        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "health-checks");
+            t.setDaemon(true);
+            return t;
+        });
+        this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
+                FailbackGate.ALWAYS, scheduler);
+        this.proxy = new ProxyServer(config, health, registry, health);
+        this.admin = new AdminServer(config, health, registry);
+    }
+
+    /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. */
+    public static Gateway create(GatewayConfig config) {
+        return new Gateway(config);
+    }
+
+    /** Creates and starts a gateway. */
+    public static Gateway start(GatewayConfig config) {
+        return create(config).start();
+    }
+
+    /** Binds both listeners and starts the health checks; if anything fails, what started is stopped again. */
+    public Gateway start() {
+        try {
+            proxy.start();
+            admin.start();
+            health.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        log.info("gateway ready: users at http://{}:{}, ops at http://{}:{} ({} mode, {} backends, {} transport)",
+                proxy.address().getHostString(), proxy.port(), admin.address().getHostString(), admin.port(),
+                config.mode().name().toLowerCase().replace('_', '-'), config.backends().size(), proxy.transport());
+        return this;
+    }
+
+    static CheckPolicy checkPolicy(HealthConfig h) {
+        return CheckPolicy.of(h.path(), h.interval(), h.timeout(), h.rise(), h.fall());
+    }
+
+    static RoutingPolicy routingPolicy(GatewayConfig c) {
+        FailbackPolicy.Mode mode = c.failback().mode() == FailbackConfig.Mode.AUTO ? FailbackPolicy.Mode.AUTO : FailbackPolicy.Mode.MANUAL;
+        return new RoutingPolicy(c.mode(), new FailbackPolicy(mode, c.failback().hold()), c.routing().lastResort());
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public HealthService health() {
+        return health;
+    }
+
+    public AdminServer admin() {
+        return admin;
+    }
+
+    public ProxyServer proxy() {
+        return proxy;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public int port() {
+        return proxy.port();
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    /** Stops accepting, lets in-flight requests finish up to {@code proxy.shutdown-grace}, then closes. */
+    @Override
+    public void close() {
+        health.close();
+        boolean drained = proxy.shutdown(config.proxy().shutdownGrace());
+        admin.close();
+        scheduler.shutdownNow();
+        log.info("gateway stopped{}", drained ? "" : " (some requests were cut at the end of the grace period)");
+    }
+}

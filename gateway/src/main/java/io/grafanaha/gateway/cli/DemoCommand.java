@@ -1,0 +1,26 @@
+package io.grafanaha.gateway.cli;
+
+import io.grafanaha.gateway.demo.Demo;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The embedded default: everything on loopback, nothing to configure. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start two emulated Grafanas and the gateway in front of them, on loopback.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "8080", description = "Front door port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--admin-port", defaultValue = "9090", description = "Ops port (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return RunCommand.serve(() -> {
+            Demo demo = Demo.start(port, adminPort);
+            System.out.println(demo.instructions());
+            return demo;
+        });
+    }
+}

@@ -1,0 +1,57 @@
+package io.grafanaha.gateway.cli;
+
+import io.grafanaha.gateway.app.Gateway;
+import io.grafanaha.gateway.config.ConfigException;
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.config.GatewayConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Serves until SIGTERM or SIGINT, then shuts down gracefully. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Serve users on listen and the ops surface on admin.listen.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration.")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        GatewayConfig cfg;
+        try {
+            cfg = ConfigLoader.fromEnvironment().load(config);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return CheckCommand.INVALID;
+        }
+        return serve(() -> Gateway.start(cfg));
+    }
+
+    /** Starts what {@code starter} builds and blocks until the JVM is asked to stop. */
+    static int serve(java.util.function.Supplier<? extends AutoCloseable> starter) throws InterruptedException {
+        AutoCloseable running;
+        try {
+            running = starter.get();
+        } catch (RuntimeException e) {
+            System.err.println("cannot start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                System.err.println("error while stopping: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}
