@@ -50,6 +50,7 @@ final class BackendPass {
 
     void run(SyncTarget target, DesiredState desired, CommitInfo head) {
         String name = target.name();
+        long token = freshness.passStarting(name);
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
         BackendState actual;
         try {
@@ -82,7 +83,7 @@ final class BackendPass {
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
         if (applied.succeeded()) {
-            freshness.passSucceeded(name, head.id(), clock.instant(), drift, dashboards);
+            freshness.passSucceeded(name, token, head.id(), clock.instant(), drift, dashboards);
         } else {
             List<ApplyFailure> failures = applied.failures();
             String error = failures.get(0).message()

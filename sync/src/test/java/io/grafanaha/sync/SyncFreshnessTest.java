@@ -2,10 +2,13 @@ package io.grafanaha.sync;
 
 import static io.grafanaha.sync.SyncFixture.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grafanaha.sync.freshness.BackendSyncStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,5 +127,21 @@ class SyncFreshnessTest {
         second.requestSync("test").get(10, TimeUnit.SECONDS);
         assertThat(second.isFresh("grafana-a")).isTrue();
         assertThat(fx.a.requestCount("/api/dashboards/db")).isEqualTo(saves);
+    }
+
+    @Test
+    void aBackendMarkedStaleDuringAPassIsNotFreshAfterIt() throws Exception {
+        fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
+        SyncService sync = fx.service();
+        fx.b.delay(Duration.ofMillis(100));
+
+        CompletableFuture<Void> pass = sync.requestSync("test");
+        await().atMost(Duration.ofSeconds(10)).until(() -> fx.b.requestCount() > 0);
+        sync.markStale("grafana-b");
+        pass.get(10, TimeUnit.SECONDS);
+
+        assertThat(sync.isFresh("grafana-a")).isTrue();
+        assertThat(sync.isFresh("grafana-b")).isFalse();
+        assertThat(sync.status().backends().get("grafana-b").appliedCommit()).isPresent();
     }
 }

@@ -148,4 +148,37 @@ class SyncServiceTest {
         assertThat(fx.a.dashboards()).isEmpty();
         assertThat(fx.a.folders()).isEmpty();
     }
+
+    @Test
+    void skippedFilesAreReportedByPathAndTheRestIsSynced() throws Exception {
+        fx.push("one good, one broken", "shared/cpu.json", dashboard("cpu", "CPU"), "shared/broken.json", "{\"uid\":");
+        SyncService sync = fx.service();
+
+        sync.requestSync("test").get(10, TimeUnit.SECONDS);
+
+        assertThat(sync.status().fileErrors()).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("shared/broken.json");
+            assertThat(e.message()).startsWith("shared/broken.json: ");
+        });
+        assertThat(fx.events).anySatisfy(e -> assertThat(e).isInstanceOf(SyncEvent.FileErrors.class));
+        assertThat(fx.a.dashboards()).containsOnlyKeys("cpu");
+    }
+
+    @Test
+    void aFailedFetchIsRetriedSoonerThanTheInterval() throws Exception {
+        fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
+        fx.git.unavailable(true);
+        SyncService sync = fx.service(); // interval 10 minutes
+        sync.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sync.status().git().lastError().isPresent());
+        assertThat(sync.status().git().head()).isEmpty();
+
+        fx.git.unavailable(false);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(sync.isFresh("grafana-a")).isTrue();
+            assertThat(fx.b.dashboards()).containsKey("cpu");
+        });
+        assertThat(sync.status().git().lastError()).isEmpty();
+    }
 }

@@ -39,7 +39,7 @@ public final class FreshnessTracker {
 
     /** One backend's state; replaced as a whole. {@code verified} is the commit the last clean pass applied. */
     private record Entry(Optional<ObjectId> applied, Optional<ObjectId> verified, int lag, Optional<Instant> lastSync,
-            int drift, Optional<String> lastError, int dashboards, Map<String, Long> errors) {}
+            int drift, Optional<String> lastError, int dashboards, Map<String, Long> errors, long staleMarks) {}
 
     /** Loads each backend's persisted applied commit; every backend starts stale. */
     public FreshnessTracker(Collection<String> backends, AppliedStateStore store, CommitDistance distance) {
@@ -49,7 +49,7 @@ public final class FreshnessTracker {
         for (String b : backends) {
             Optional<AppliedState> saved = store.load(b);
             entries.put(b, new Entry(saved.map(s -> ObjectId.fromString(s.appliedCommit())), Optional.empty(), -1,
-                    saved.map(AppliedState::lastSync), 0, Optional.empty(), 0, Map.of()));
+                    saved.map(AppliedState::lastSync), 0, Optional.empty(), 0, Map.of(), 0));
         }
     }
 
@@ -63,7 +63,7 @@ public final class FreshnessTracker {
     /** The backend went down or was changed behind the sync's back: it must be synced before it is fresh again. */
     public void markStale(String backend) {
         update(backend, e -> new Entry(e.applied(), Optional.empty(), e.lag(), e.lastSync(), e.drift(), e.lastError(),
-                e.dashboards(), e.errors()));
+                e.dashboards(), e.errors(), e.staleMarks() + 1));
     }
 
     /** The mirror's head moved (or was first read): every backend's lag is recounted. */
@@ -72,7 +72,7 @@ public final class FreshnessTracker {
         head = h;
         for (String b : order) {
             update(b, e -> new Entry(e.applied(), e.verified(), distance.lag(e.applied(), h), e.lastSync(), e.drift(),
-                    e.lastError(), e.dashboards(), e.errors()));
+                    e.lastError(), e.dashboards(), e.errors(), e.staleMarks()));
         }
     }
 
@@ -86,11 +86,23 @@ public final class FreshnessTracker {
         return entry(backend).applied();
     }
 
-    /** A pass applied {@code commit} to the backend without failures; persists the applied commit. */
-    public void passSucceeded(String backend, ObjectId commit, Instant at, int drift, int dashboards) {
+    /**
+     * Called when a pass to the backend starts; pass the token to {@link #passSucceeded}, so that a backend
+     * {@linkplain #markStale marked stale} while the pass ran (it went down mid-pass) does not become fresh.
+     */
+    public long passStarting(String backend) {
+        return entry(backend).staleMarks();
+    }
+
+    /**
+     * A pass applied {@code commit} to the backend without failures; persists the applied commit. The backend
+     * becomes fresh unless it was marked stale since {@code token} was taken.
+     */
+    public void passSucceeded(String backend, long token, ObjectId commit, Instant at, int drift, int dashboards) {
         ObjectId c = commit.copy();
-        update(backend, e -> new Entry(Optional.of(c), Optional.of(c), distance.lag(Optional.of(c), head),
-                Optional.of(at), drift, Optional.empty(), dashboards, e.errors()));
+        update(backend, e -> new Entry(Optional.of(c), e.staleMarks() == token ? Optional.of(c) : Optional.empty(),
+                distance.lag(Optional.of(c), head), Optional.of(at), drift, Optional.empty(), dashboards, e.errors(),
+                e.staleMarks()));
         try {
             store.save(new AppliedState(backend, c.name(), at));
         } catch (IOException e) {
@@ -110,7 +122,7 @@ public final class FreshnessTracker {
             Map<String, Long> errors = new HashMap<>(e.errors());
             errors.merge(kind, 1L, Long::sum);
             return new Entry(e.applied(), Optional.empty(), e.lag(), e.lastSync(), drift < 0 ? e.drift() : drift,
-                    Optional.of(error), dashboards < 0 ? e.dashboards() : dashboards, errors);
+                    Optional.of(error), dashboards < 0 ? e.dashboards() : dashboards, errors, e.staleMarks());
         });
     }
 
