@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param headSubject the head commit's subject line
  * @param lastFetch when a fetch last succeeded
  * @param lastError the last fetch's error; empty once a fetch succeeds again
+ * @param fetchFailures failed fetches since start (a counter for {@code gateway_sync_errors_total{kind="fetch"}})
  */
 public record GitStatus(Optional<String> head, Optional<String> headSubject, Optional<Instant> lastFetch,
-        Optional<String> lastError) {}
+        Optional<String> lastError, long fetchFailures) {}

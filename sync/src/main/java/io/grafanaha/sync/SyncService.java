@@ -70,6 +70,7 @@ public final class SyncService implements AutoCloseable {
     private final BackendPass backendPass;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicInteger fetchFailures = new AtomicInteger();
+    private final AtomicLong fetchFailuresTotal = new AtomicLong();
 
     private final Object lock = new Object();
     private boolean running;
@@ -158,8 +159,9 @@ public final class SyncService implements AutoCloseable {
     public SyncStatus status() {
         Optional<CommitInfo> head = mirror.head();
         DesiredState d = desired;
-        return new SyncStatus(new GitStatus(head.map(CommitInfo::name), head.map(CommitInfo::subject), lastFetch,
-                lastFetchError), freshness.statuses(), d == null ? List.of() : d.errors(), passes.get());
+        GitStatus git = new GitStatus(head.map(CommitInfo::name), head.map(CommitInfo::subject), lastFetch,
+                lastFetchError, fetchFailuresTotal.get());
+        return new SyncStatus(git, freshness.statuses(), d == null ? List.of() : d.errors(), passes.get());
     }
 
     /**
@@ -217,6 +219,7 @@ public final class SyncService implements AutoCloseable {
             LOG.error("sync pass failed unexpectedly", e);
         } finally {
             passes.incrementAndGet();
+            done.complete(null);
             synchronized (lock) {
                 if (!closed && (batch.size() == targets.size() || !fetched)) {
                     scheduleNextTickLocked(fetched ? settings.interval() : retryDelay());
@@ -228,7 +231,6 @@ public final class SyncService implements AutoCloseable {
                     lock.notifyAll();
                 }
             }
-            done.complete(null);
         }
     }
 
@@ -282,6 +284,7 @@ public final class SyncService implements AutoCloseable {
         if (fetch instanceof FetchResult.Failed f) {
             lastFetchError = Optional.of(f.error());
             int n = fetchFailures.incrementAndGet();
+            fetchFailuresTotal.incrementAndGet();
             emit(new SyncEvent.FetchFailed(f.error(), n));
         } else {
             lastFetch = Optional.of(clock.instant());

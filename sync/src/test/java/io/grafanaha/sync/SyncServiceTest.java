@@ -80,6 +80,7 @@ class SyncServiceTest {
         SyncStatus down = sync.status();
         assertThat(down.git().lastError()).get().asString().contains("grafana-manifests");
         assertThat(down.git().head()).contains(firstHead);
+        assertThat(down.git().fetchFailures()).isPositive();
         assertThat(fx.events).anySatisfy(e -> assertThat(e).isInstanceOf(SyncEvent.FetchFailed.class));
         assertThat(fx.a.dashboards()).containsOnlyKeys("cpu");
         assertThat(fx.b.dashboards()).containsOnlyKeys("cpu");

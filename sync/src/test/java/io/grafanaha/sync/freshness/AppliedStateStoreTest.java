@@ -32,7 +32,8 @@ class AppliedStateStoreTest {
         assertThat(store.load("grafana-a")).isEmpty();
         Files.createDirectories(dataDir.resolve("state"));
         Files.writeString(store.file("grafana-a"), "{\"appliedCommit\":\"main\",");
-        Files.writeString(store.file("grafana-b"), "{\"appliedCommit\":\"HEAD\",\"lastSync\":\"2026-01-02T03:04:05Z\"}");
+        Files.writeString(store.file("grafana-b"),
+                "{\"appliedCommit\":\"HEAD\",\"lastSync\":\"2026-01-02T03:04:05Z\"}");
 
         assertThat(store.load("grafana-a")).isEmpty();
         assertThat(store.load("grafana-b")).isEmpty();
