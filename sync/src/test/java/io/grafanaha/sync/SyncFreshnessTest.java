@@ -35,6 +35,7 @@ class SyncFreshnessTest {
         String head = fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
         SyncService sync = fx.service();
         assertThat(sync.isFresh("grafana-a")).isFalse();
+        assertThat(sync.status().backends().get("grafana-a").lagCommits()).isEqualTo(-1);
 
         sync.requestSync("test").get(10, TimeUnit.SECONDS);
 
