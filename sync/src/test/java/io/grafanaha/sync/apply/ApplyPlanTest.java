@@ -1,0 +1,163 @@
+package io.grafanaha.sync.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grafanaha.sync.RemoteRepo;
+import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.ReadDesiredState;
+import io.grafanaha.sync.git.CommitInfo;
+import io.grafanaha.sync.git.GitCredentials;
+import io.grafanaha.sync.git.GitMirror;
+import io.grafanaha.sync.git.GitSource;
+import io.grafanaha.sync.grafana.HttpGrafanaClient;
+import io.grafanaha.sync.plan.DeleteLimit;
+import io.grafanaha.sync.plan.Plan;
+import io.grafanaha.sync.plan.PlanOperation;
+import io.grafanaha.sync.plan.PlanResult;
+import io.grafanaha.sync.plan.PlanSync;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Applying plans to the testkit's Grafana emulator over real HTTP. */
+class ApplyPlanTest {
+    static final RetryPolicy FAST_RETRY = new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50));
+
+    @TempDir Path tmp;
+    RemoteRepo remote;
+    GitMirror mirror;
+    GrafanaEmulator grafana;
+    HttpGrafanaClient client;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        remote = RemoteRepo.create(tmp.resolve("remote"));
+        mirror = GitMirror.open(tmp.resolve("data"), new GitSource(remote.url(), "main", GitCredentials.none()));
+        grafana = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        client = HttpGrafanaClient.create("grafana-a", URI.create(grafana.url()), grafana.token());
+    }
+
+    @AfterEach
+    void tearDown() {
+        grafana.close();
+        mirror.close();
+        remote.close();
+    }
+
+    @Test
+    void createsParentFoldersBeforeChildrenAndDeletesChildrenFirst() throws Exception {
+        remote.write("shared/team-a/nested/deep/a.json", dashboard("a", "A"))
+                .write("shared/team-b/b.json", dashboard("b", "B"))
+                .commitAndPush("nested");
+        ApplyResult result = apply(FAST_RETRY, 4);
+
+        assertThat(result.succeeded()).isTrue();
+        List<String> folderCreates = result.applied().stream().filter(PlanOperation.CreateFolder.class::isInstance)
+                .map(op -> ((PlanOperation.CreateFolder) op).title()).toList();
+        assertThat(folderCreates).containsSubsequence("grafana-manifests", "team-a", "nested", "deep");
+        assertThat(grafana.dashboard("a").orElseThrow().folderUid())
+                .isEqualTo(titled("deep"));
+        assertThat(grafana.folders().get(titled("deep")).parentUid()).isEqualTo(titled("nested"));
+        assertThat(grafana.versions("a")).extracting(v -> v.message()).last().asString().startsWith("git-sync ");
+
+        remote.delete("shared/team-a/nested/deep/a.json").commitAndPush("remove a");
+        ApplyResult removal = apply(FAST_RETRY, 4);
+        assertThat(removal.succeeded()).isTrue();
+        List<String> folderDeletes = removal.applied().stream().filter(PlanOperation.DeleteFolder.class::isInstance)
+                .map(op -> ((PlanOperation.DeleteFolder) op).title()).toList();
+        assertThat(folderDeletes).containsExactly("deep", "nested", "team-a");
+        assertThat(grafana.dashboards()).containsOnlyKeys("b");
+    }
+
+    @Test
+    void oneFailingDashboardDoesNotStopTheOthersAndIsReported() throws Exception {
+        remote.write("shared/a.json", dashboard("a", "A"))
+                .write("shared/b.json", dashboard("b", "B"))
+                .write("shared/c.json", dashboard("c", "C"))
+                .commitAndPush("three");
+        mirror.fetch();
+        Plan plan = ((PlanResult.Ready) plan()).plan();
+        assertThat(new ApplyPlan(client, only(plan, true), head()).call().succeeded()).isTrue();
+        grafana.inject5xx(500, 1);
+        // One at a time, so the injected 500 hits the first save (a.json) and nothing else.
+        ApplyResult result = new ApplyPlan(client, only(plan, false), head()).setRetryPolicy(RetryPolicy.none())
+                .setConcurrency(1).call();
+
+        assertThat(result.failures()).singleElement().satisfies(f -> {
+            assertThat(f.backend()).isEqualTo("grafana-a");
+            assertThat(f.subject()).isEqualTo("dashboard a (shared/a.json)");
+            assertThat(f.cause()).contains("HTTP 500");
+            assertThat(f.message()).startsWith("grafana-a: dashboard a (shared/a.json): ");
+        });
+        assertThat(result.count(PlanOperation.CreateDashboard.class)).isEqualTo(2);
+        assertThat(grafana.dashboards()).containsOnlyKeys("b", "c");
+    }
+
+    @Test
+    void aTransient503IsRetried() throws Exception {
+        remote.write("shared/a.json", dashboard("a", "A")).commitAndPush("one");
+        mirror.fetch();
+        Plan plan = ((PlanResult.Ready) plan()).plan();
+        grafana.inject5xx(503, 2);
+
+        ApplyResult result = new ApplyPlan(client, plan, head()).setRetryPolicy(FAST_RETRY).call();
+
+        assertThat(result.succeeded()).isTrue();
+        assertThat(grafana.dashboards()).containsOnlyKeys("a");
+    }
+
+    @Test
+    void nothingIsWrittenWhenNothingChanged() throws Exception {
+        remote.write("shared/a.json", dashboard("a", "A")).commitAndPush("one");
+        assertThat(apply(FAST_RETRY, 4).succeeded()).isTrue();
+        int versions = grafana.versions("a").size();
+        long saves = grafana.requestCount("/api/dashboards/db");
+        var folders = grafana.folders();
+
+        ApplyResult again = apply(FAST_RETRY, 4);
+
+        assertThat(again.applied()).isEmpty();
+        assertThat(grafana.versions("a")).hasSize(versions);
+        assertThat(grafana.requestCount("/api/dashboards/db")).isEqualTo(saves);
+        assertThat(grafana.folders()).isEqualTo(folders);
+    }
+
+    private ApplyResult apply(RetryPolicy retry, int concurrency) throws Exception {
+        mirror.fetch();
+        PlanResult planned = plan();
+        assertThat(planned).isInstanceOf(PlanResult.Ready.class);
+        return new ApplyPlan(client, ((PlanResult.Ready) planned).plan(), head()).setRetryPolicy(retry)
+                .setConcurrency(concurrency).call();
+    }
+
+    private PlanResult plan() throws Exception {
+        DesiredState desired = new ReadDesiredState(mirror.repository()).setCommit(head().id()).setPath("shared")
+                .setRootFolderTitle("grafana-manifests").call();
+        return new PlanSync(desired, client.managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet()))
+                .setDeleteLimit(DeleteLimit.unlimited()).call();
+    }
+
+    private static Plan only(Plan plan, boolean folders) {
+        return new Plan(plan.backend(), plan.commit(), plan.operations().stream()
+                .filter(op -> (op instanceof PlanOperation.CreateFolder) == folders).toList(), List.of());
+    }
+
+    private CommitInfo head() {
+        return mirror.head().orElseThrow();
+    }
+
+    private String titled(String title) {
+        return grafana.folders().values().stream().filter(f -> f.title().equals(title)).findFirst().orElseThrow()
+                .uid();
+    }
+
+    static String dashboard(String uid, String title) {
+        return "{\"uid\":\"" + uid + "\",\"title\":\"" + title + "\",\"panels\":[],\"schemaVersion\":39}";
+    }
+}
