@@ -13,7 +13,8 @@ import io.grafanaha.health.routing.FailbackPolicy;
 import io.grafanaha.health.routing.RoutingPolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
+import io.grafanaha.sync.SyncService;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -29,6 +30,8 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService syncScheduler;
+    private final Optional<SyncService> sync;
     private final HealthService health;
     private final ProxyServer proxy;
     private final AdminServer admin;
@@ -40,8 +43,19 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // Sync passes block a thread on HTTP calls; they must never delay a health check.
+        this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sync");
+            t.setDaemon(true);
+            return t;
+        });
+        this.sync = config.sync().map(s -> SyncSetup.create(config, s, syncScheduler));
+        FailbackGate gate = sync.filter(s -> config.failback().requireSync())
+                .<FailbackGate>map(s -> s::isFresh)
+                .orElse(FailbackGate.ALWAYS);
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
-                FailbackGate.ALWAYS, scheduler);
+                gate, scheduler);
+        sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health);
         this.admin = new AdminServer(config, health, registry);
     }
@@ -62,6 +76,7 @@ public final class Gateway implements AutoCloseable {
             proxy.start();
             admin.start();
             health.start();
+            sync.ifPresent(SyncService::start);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -89,6 +104,10 @@ public final class Gateway implements AutoCloseable {
         return health;
     }
 
+    public Optional<SyncService> sync() {
+        return sync;
+    }
+
     public AdminServer admin() {
         return admin;
     }
@@ -113,6 +132,8 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         health.close();
+        sync.ifPresent(SyncService::close);
+        syncScheduler.shutdownNow();
         boolean drained = proxy.shutdown(config.proxy().shutdownGrace());
         admin.close();
         scheduler.shutdownNow();

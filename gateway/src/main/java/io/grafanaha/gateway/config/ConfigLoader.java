@@ -2,6 +2,7 @@ package io.grafanaha.gateway.config;
 
 import io.grafanaha.health.Role;
 import io.grafanaha.health.RoutingMode;
+import io.grafanaha.sync.plan.DeleteLimit;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

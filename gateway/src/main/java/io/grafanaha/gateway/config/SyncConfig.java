@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.config;
 
+import io.grafanaha.sync.plan.DeleteLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

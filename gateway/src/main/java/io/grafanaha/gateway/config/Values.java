@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.config;
 
+import io.grafanaha.sync.plan.DeleteLimit;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

@@ -1,14 +1,16 @@
 package io.grafanaha.gateway.demo;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.config.ConfigException;
 import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import io.grafanaha.testkit.git.GitServer;
+import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.SessionRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,31 +20,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The embedded default: two emulated Grafanas holding the same example dashboards, and the gateway in
- * failover mode in front of them, all on loopback. Everything stops when the demo is closed.
+ * The embedded default, all on loopback: a Git repository seeded with example dashboards, two emulated
+ * Grafanas, and the gateway in failover mode in front of them, syncing the repository's {@code shared/}
+ * into both. Everything stops, and the temporary files go, when the demo is closed.
  */
 public final class Demo implements AutoCloseable {
     /** Example dashboards shipped in the jar, by their path in the demo repository. */
     static final List<String> DASHBOARDS = List.of("shared/overview.json", "shared/team-a/cpu.json", "shared/team-b/http.json");
-    static final String ROOT_FOLDER_UID = "demo-grafana-manifests";
 
     private final Map<String, GrafanaEmulator> grafanas = new LinkedHashMap<>();
+    private final Path workDir;
+    private final GitServer git;
+    private final RemoteRepo repo;
     private final Gateway gateway;
 
     private Demo(int port, int adminPort) {
         SessionRegistry sessions = new SessionRegistry();
         try {
+            workDir = Files.createTempDirectory("grafana-ha-gateway-demo");
+            git = GitServer.start(workDir.resolve("git"));
+            repo = git.createRepository("grafana-manifests", extractDashboards(workDir.resolve("seed")), "shared/");
             for (String name : List.of("grafana-a", "grafana-b")) {
-                GrafanaEmulator g = GrafanaEmulator.start(GrafanaEmulator.options().name(name).sessions(sessions));
-                grafanas.put(name, g);
-                seed(g);
+                grafanas.put(name, GrafanaEmulator.start(GrafanaEmulator.options().name(name).sessions(sessions)));
             }
             gateway = Gateway.create(config(port, adminPort));
             gateway.admin().route("/demo/stop", ex -> control(ex, GrafanaEmulator::stop));
             gateway.admin().route("/demo/start", ex -> control(ex, GrafanaEmulator::restart));
             gateway.start();
+        } catch (IOException e) {
+            closeQuietly();
+            throw new UncheckedIOException("cannot prepare the demo: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            grafanas.values().forEach(GrafanaEmulator::close);
+            closeQuietly();
             throw e;
         }
     }
@@ -71,9 +80,17 @@ public final class Demo implements AutoCloseable {
                 health:
                   interval: 1s
                   timeout: 500ms
+                failback:
+                  hold: 5s
                 proxy:
                   shutdown-grace: 2s
-                """.formatted(port, adminPort, a.url(), a.token(), b.url(), b.token());
+                sync:
+                  repository: %s
+                  path: shared/
+                  folder: grafana-manifests
+                  interval: 5s
+                  data-dir: %s
+                """.formatted(port, adminPort, a.url(), a.token(), b.url(), b.token(), repo.url(), workDir.resolve("data"));
         try {
             return new ConfigLoader(Map.of()).parse(yaml, "demo");
         } catch (ConfigException e) {
@@ -81,24 +98,19 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    /** Both instances hold the same tree, as the Git sync would leave them. */
-    private static void seed(GrafanaEmulator g) {
-        ObjectMapper json = new ObjectMapper();
-        g.putFolder(ROOT_FOLDER_UID, "grafana-manifests", "");
-        g.putFolder("demo-team-a", "team-a", ROOT_FOLDER_UID);
-        g.putFolder("demo-team-b", "team-b", ROOT_FOLDER_UID);
+    /** Copies the example dashboards shipped in the jar into {@code dir}, as the repository's first commit. */
+    private static Path extractDashboards(Path dir) throws IOException {
         for (String path : DASHBOARDS) {
             try (InputStream in = Demo.class.getResourceAsStream("/demo/" + path)) {
                 if (in == null) {
                     throw new IllegalStateException("missing demo dashboard " + path);
                 }
-                ObjectNode dashboard = (ObjectNode) json.readTree(in);
-                String folder = path.contains("team-a/") ? "demo-team-a" : path.contains("team-b/") ? "demo-team-b" : ROOT_FOLDER_UID;
-                g.putDashboard(dashboard, folder, "demo seed", "admin");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                Path target = dir.resolve(path.substring("shared/".length()));
+                Files.createDirectories(target.getParent());
+                Files.copy(in, target);
             }
         }
+        return dir;
     }
 
     private void control(HttpExchange ex, java.util.function.Consumer<GrafanaEmulator> action) throws IOException {
@@ -138,27 +150,47 @@ public final class Demo implements AutoCloseable {
         GrafanaEmulator a = grafanas.get("grafana-a");
         return """
 
-                Grafana HA Gateway demo
-                  front door (users):  %1$s/            log in as admin / admin
-                  ops (admin):         %2$s/metrics  %2$s/readyz
+                Grafana HA Gateway demo (everything on 127.0.0.1; Ctrl-C stops it all)
+                  front door (users):  %1$s/              log in as admin / admin
+                  ops (admin):         %2$s/api/status   %2$s/metrics
                   grafana-a (primary): %3$s
                   grafana-b (replica): %4$s
+                  Git repository:      %5$s  (branch main, dashboards under shared/)
 
                 Try:
-                  curl -s %1$s/api/health
-                  curl -s -H 'Authorization: Bearer %5$s' '%1$s/api/search?query=team'
-                  curl -s -X POST '%2$s/demo/stop?backend=grafana-a'     # stop the primary
-                  curl -s -X POST '%2$s/demo/start?backend=grafana-a'    # bring it back
-                  curl -s %2$s/metrics | grep gateway_requests_total
-
-                Ctrl-C stops everything.
-                """.formatted(front, ops, a.url(), grafanas.get("grafana-b").url(), a.token());
+                  curl -s -u admin:admin '%1$s/api/search?query=team'        # synced from Git into both Grafanas
+                  curl -s -X POST '%2$s/demo/stop?backend=grafana-a'         # stop the primary: the replica takes over
+                  curl -s %2$s/api/status
+                  curl -s -X POST '%2$s/demo/start?backend=grafana-a'        # back: synced, then failback after 5 s
+                  git clone %5$s
+                    # edit a dashboard under grafana-manifests/shared/, commit, push: both Grafanas have it within 5 s
+                """.formatted(front, ops, a.url(), grafanas.get("grafana-b").url(), repo.url());
     }
 
     @Override
     public void close() {
-        gateway.close();
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (gateway != null) {
+            gateway.close();
+        }
         grafanas.values().forEach(GrafanaEmulator::close);
+        if (git != null) {
+            git.close();
+        }
+        if (workDir != null) {
+            deleteTree(workDir);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is harmless
+        }
     }
 
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grafanaha.health.Role;
 import io.grafanaha.health.RoutingMode;
+import io.grafanaha.sync.plan.DeleteLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -257,14 +258,5 @@ class ConfigLoaderTest {
         GatewayConfig c = new ConfigLoader(Map.of()).load(Path.of("..", "conf", "failover.yaml"));
         GatewayConfig again = parse(ConfigPrinter.print(c).replace("<unset>", "\"\""), Map.of());
         assertThat(again).isEqualTo(c);
-    }
-
-    @Test
-    void deleteLimitAllowsAShareOrACount() {
-        assertThat(new DeleteLimit(10, true).allows(10, 100)).isTrue();
-        assertThat(new DeleteLimit(10, true).allows(11, 100)).isFalse();
-        assertThat(new DeleteLimit(10, true).allows(1, 5)).isFalse();
-        assertThat(new DeleteLimit(3, false).allows(3, 5)).isTrue();
-        assertThat(new DeleteLimit(3, false).allows(4, 500)).isFalse();
     }
 }

@@ -341,7 +341,7 @@ public final class RoutingTable implements HealthListener {
                     emit(new RoutingEvent.Activated(now, next, trigger));
                 } else if (failingBack) {
                     emit(new RoutingEvent.Failback(now, active, next, FailoverCause.PRIMARY_RECOVERED,
-                            primary + " up and gate open for " + policy.failback().hold()));
+                            primary + " up and gate open for " + policy.failback().hold().toMillis() + " ms"));
                 } else {
                     emit(new RoutingEvent.Failover(now, active, next, why, trigger));
                 }

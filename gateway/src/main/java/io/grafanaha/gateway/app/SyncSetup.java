@@ -1,0 +1,93 @@
+package io.grafanaha.gateway.app;
+
+import io.grafanaha.gateway.config.BackendConfig;
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.SyncConfig;
+import io.grafanaha.health.routing.RoutingEvent;
+import io.grafanaha.health.routing.RoutingListener;
+import io.grafanaha.sync.SyncEvent;
+import io.grafanaha.sync.SyncListener;
+import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.SyncSettings;
+import io.grafanaha.sync.SyncTarget;
+import io.grafanaha.sync.git.GitCredentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the Git sync from the configuration and connects it to routing events. */
+public final class SyncSetup {
+    private static final Logger log = LoggerFactory.getLogger("io.grafanaha.sync");
+
+    private SyncSetup() {}
+
+    /** The sync of {@code config}, not started; the caller owns {@code scheduler}. */
+    public static SyncService create(GatewayConfig config, SyncConfig s, ScheduledExecutorService scheduler) {
+        SyncSettings settings = settings(s);
+        List<SyncTarget> targets = config.backends().stream().map(SyncSetup::target).toList();
+        try {
+            return new SyncService(settings, targets, SyncSetup::log, Clock.systemUTC(), scheduler);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sync.data-dir " + s.dataDir() + ": cannot open the Git mirror: " + e.getMessage(), e);
+        }
+    }
+
+    static SyncSettings settings(SyncConfig s) {
+        GitCredentials credentials = !s.gitToken().isEmpty() ? GitCredentials.Token.of(s.gitToken().reveal())
+                : s.sshKey().<GitCredentials>map(GitCredentials.SshKey::new).orElse(GitCredentials.none());
+        return SyncSettings.of(s.repository(), s.dataDir())
+                .withBranch(s.branch())
+                .withPath(s.path())
+                .withFolderTitle(s.folder())
+                .withInterval(s.interval())
+                .withCredentials(credentials)
+                .withWriteBack(s.writeBack())
+                .withDeleteLimit(s.maxDeletes());
+    }
+
+    private static SyncTarget target(BackendConfig b) {
+        return SyncTarget.of(b.name(), b.url(), b.apiToken().reveal());
+    }
+
+    /**
+     * A backend that goes down may miss commits: it stops being fresh at once, and when it comes back
+     * it is synced before the failback gate can open. Runs under the routing table's lock, so it only
+     * hands work to the sync's own threads.
+     */
+    static RoutingListener freshnessFollowsHealth(SyncService sync) {
+        return event -> {
+            if (event instanceof RoutingEvent.BackendDown down) {
+                sync.markStale(down.backend());
+            } else if (event instanceof RoutingEvent.BackendUp up) {
+                sync.syncBackend(up.backend());
+            }
+        };
+    }
+
+    private static void log(SyncEvent event) {
+        if (event instanceof SyncEvent.BackendSynced e) {
+            if (e.created() + e.updated() + e.moved() + e.deleted() + e.folderChanges() + e.drift() > 0 || !e.failures().isEmpty()) {
+                log.info("synced backend={} commit={} created={} updated={} moved={} deleted={} folders={} failures={} drift={}",
+                        e.backend(), shortId(e.commit()), e.created(), e.updated(), e.moved(), e.deleted(), e.folderChanges(),
+                        e.failures().size(), e.drift());
+            }
+            e.failures().forEach(f -> log.warn("sync failed on backend={}: {}", e.backend(), f));
+        } else if (event instanceof SyncEvent.BackendUnreachable e) {
+            log.warn("sync cannot reach backend={}: {}", e.backend(), e.error());
+        } else if (event instanceof SyncEvent.DeleteLimitRefused e) {
+            log.error("sync refused for backend={}: {}", e.backend(), e.reason());
+        } else if (event instanceof SyncEvent.FetchFailed e) {
+            log.warn("git fetch failed ({} in a row): {}", e.consecutiveFailures(), e.error());
+        } else if (event instanceof SyncEvent.FileErrors e) {
+            e.errors().forEach(f -> log.warn("skipped {} at {}", f, shortId(e.commit())));
+        }
+    }
+
+    private static String shortId(String commit) {
+        return commit == null ? "-" : commit.substring(0, Math.min(7, commit.length()));
+    }
+}

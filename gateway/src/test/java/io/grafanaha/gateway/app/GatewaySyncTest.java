@@ -1,0 +1,141 @@
+package io.grafanaha.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.health.BackendStatus;
+import io.grafanaha.testkit.git.GitServer;
+import io.grafanaha.testkit.git.GitWorkspace;
+import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The wired product: Git into every Grafana, failover, and failback only once the primary holds Git's head. */
+class GatewaySyncTest {
+    private static final String CPU = """
+            {"uid": "cpu", "title": "CPU", "tags": [], "schemaVersion": 39, "panels": []}
+            """;
+
+    @TempDir
+    Path dir;
+
+    private GitServer git;
+    private RemoteRepo repo;
+    private GrafanaEmulator a;
+    private GrafanaEmulator b;
+    private Gateway gateway;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
+        Files.writeString(seed.resolve("cpu.json"), CPU);
+        git = GitServer.start(dir.resolve("git"));
+        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
+        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        GatewayConfig config = new ConfigLoader(Map.of()).parse("""
+                listen: 127.0.0.1:0
+                admin:
+                  listen: 127.0.0.1:0
+                mode: failover
+                backends:
+                  - name: grafana-a
+                    url: %s
+                    role: primary
+                    api-token: %s
+                  - name: grafana-b
+                    url: %s
+                    api-token: %s
+                health:
+                  interval: 200ms
+                  timeout: 150ms
+                  rise: 1
+                  fall: 1
+                failback:
+                  hold: 300ms
+                sync:
+                  repository: %s
+                  path: shared/
+                  interval: 1h
+                  data-dir: %s
+                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test");
+        gateway = Gateway.start(config);
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        a.close();
+        b.close();
+        git.close();
+    }
+
+    @Test
+    void everyBackendGetsGitsDashboardsInTheRootFolderTree() {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(a.dashboard("cpu")).isPresent();
+            assertThat(b.dashboard("cpu")).isPresent();
+        });
+        String folderUid = a.dashboard("cpu").orElseThrow().folderUid();
+        assertThat(b.dashboard("cpu").orElseThrow().folderUid()).as("same folder uid on every backend").isEqualTo(folderUid);
+        assertThat(a.folders().get(folderUid).title()).isEqualTo("team-a");
+        assertThat(a.folders().get(a.folders().get(folderUid).parentUid()).title()).isEqualTo("grafana-manifests");
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.sync().orElseThrow().isFresh("grafana-a"));
+    }
+
+    @Test
+    void theRecoveredPrimaryGetsTrafficBackOnlyAfterItHoldsGitsHead() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> active().equals("grafana-a") && gateway.sync().orElseThrow().isFresh("grafana-a"));
+
+        a.stop();
+        await().atMost(Duration.ofSeconds(10)).until(() -> active().equals("grafana-b"));
+        try (GitWorkspace ws = repo.cloneToTemp()) {
+            ws.writeFile("shared/team-a/mem.json", CPU.replace("cpu", "mem").replace("CPU", "Memory")).commitAndPush("Add memory dashboard");
+        }
+        gateway.sync().orElseThrow().requestSync("test").get();
+        assertThat(b.dashboard("mem")).as("the serving replica has the new commit").isPresent();
+        assertThat(gateway.sync().orElseThrow().isFresh("grafana-a")).isFalse();
+
+        // The primary comes back healthy, but its API fails, so the sync cannot bring it up to date.
+        a.inject5xx(500, 1_000_000);
+        a.restart();
+        await().atMost(Duration.ofSeconds(10)).until(() -> upAndChecked("grafana-a"));
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                .until(() -> active().equals("grafana-b") && !gateway.sync().orElseThrow().isFresh("grafana-a"));
+
+        a.inject5xx(500, 0);
+        gateway.sync().orElseThrow().requestSync("test").get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> active().equals("grafana-a"));
+        assertThat(a.dashboard("mem")).as("synced before it got traffic back").isPresent();
+        assertThat(get("/api/dashboards/uid/mem").statusCode()).isEqualTo(200);
+    }
+
+    private String active() {
+        return gateway.health().status().backends().stream().filter(BackendStatus::active).map(BackendStatus::name)
+                .findFirst().orElse("");
+    }
+
+    private boolean upAndChecked(String name) {
+        return gateway.health().status().backends().stream()
+                .anyMatch(b -> b.name().equals(name) && b.routable());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .header("Authorization", "Bearer " + a.token()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
