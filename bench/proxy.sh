@@ -13,6 +13,7 @@ if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -
 fi
 
 W=$(mktemp -d)
+chmod 755 "$W"   # nginx workers run as nobody and must read the files
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
