@@ -92,6 +92,7 @@ public final class HealthService implements Router, OutcomeListener, AutoCloseab
             case RESPONSE_TIMEOUT -> checker.onProxyFailure(backend.name(), FailureKind.RESPONSE_TIMEOUT);
             // A framing violation is one broken response, not proof the instance is down: check, don't count.
             case INVALID_RESPONSE -> checker.onProxyFailure(backend.name(), FailureKind.GATEWAY_STATUS);
+            case GATEWAY_STATUS -> checker.onProxyFailure(backend.name(), FailureKind.GATEWAY_STATUS);
         }
     }
 

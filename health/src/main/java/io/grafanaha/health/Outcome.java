@@ -16,5 +16,10 @@ public enum Outcome {
     /** No response headers within the response timeout. */
     RESPONSE_TIMEOUT,
     /** The response could not be parsed or had ambiguous framing. */
-    INVALID_RESPONSE
+    INVALID_RESPONSE,
+    /**
+     * The backend answered 502, 503 or 504 itself: a response, but not proof of health (Grafana answers
+     * these when its database or a proxied data source is down).
+     */
+    GATEWAY_STATUS
 }

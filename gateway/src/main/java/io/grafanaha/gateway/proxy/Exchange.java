@@ -2,11 +2,14 @@ package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.Outcome;
+import io.grafanaha.health.RouteRequest;
+import io.grafanaha.health.RoutingMode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -19,29 +22,43 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response, streamed between a client channel and a backend channel that share
  * an event loop (so no field needs to be volatile). Each direction reads its source again only when
  * the previous write to the other side has been flushed: that is the whole backpressure story.
+ *
+ * <p>An exchange may make several attempts, each on a different backend (see {@link RetryCause} for
+ * which failures qualify). Nothing reaches the client until an attempt's response head is accepted,
+ * so a retried attempt leaves no trace there; the body chunks handed to a backend are kept in a
+ * {@link ReplayBuffer} so the next attempt can send them again.
  */
-final class Exchange {
-    /** Methods that may be sent again after a pooled connection turned out to be closed (HAProxy's "http-reuse safe"). */
+final class Exchange implements RequestSink {
+    /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
     private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
 
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
     private final Channel client;
-    private final Backend backend;
     private final HttpRequest request;
     private final HttpMethod method;
     private final HttpVersion clientVersion;
     private final boolean clientKeepAlive;
     private final boolean upgrade;
     private final long startNanos = System.nanoTime();
-    private final boolean replayable;
+    private final boolean safeMethod;
+    private final Optional<String> affinity;
+    private final ReplayBuffer body = new ReplayBuffer();
 
+    private Backend backend;
+    private RouteRequest route;
+    private int retriesMade;
+    /** Whether anything (an interim response included) has been written to the client. */
+    private boolean clientTouched;
+    /** The current attempt's response is the backend's own 502/503/504; already reported as such. */
+    private boolean gatewayStatus;
     private Channel backendChannel;
     private int writesInFlight;
     private boolean requestQueued;
@@ -56,51 +73,58 @@ final class Exchange {
     private boolean backendNeedsFlush;
     private boolean reusedConnection;
     private boolean replayed;
-    private boolean resendLast;
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
 
-    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Backend backend, HttpRequest request,
-             HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
+    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Backend backend, RouteRequest route,
+             HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
         this.frontend = frontend;
         this.proxy = proxy;
         this.client = client;
         this.backend = backend;
+        this.route = route;
+        this.affinity = route.affinityKey();
         this.request = request;
         this.method = request.method();
         this.clientVersion = clientVersion;
         this.clientKeepAlive = clientKeepAlive;
         this.upgrade = upgrade;
-        this.replayable = !upgrade && SAFE_METHODS.contains(method.name())
-                && !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0;
+        this.safeMethod = SAFE_METHODS.contains(method.name());
     }
 
     void start() {
         proxy.drain().exchangeStarted();
+        proxy.retries().budget().requestStarted();
         proxy.pool().acquire(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
     }
 
     // ---- client -> backend
 
-    boolean canWriteRequestBody() {
+    @Override
+    public boolean canWriteRequestBody() {
         return backendChannel != null && !ended;
     }
 
     /** Whether the frontend should read from the client now: to stream the body, or to notice a close. */
-    boolean wantsClientRead() {
+    @Override
+    public boolean wantsClientRead() {
         return backendChannel != null && !ended && writesInFlight == 0 && !(upgrade && requestQueued);
     }
 
-    boolean requestDone() {
+    @Override
+    public boolean requestDone() {
         return requestDone;
     }
 
-    void writeRequestBody(HttpContent content) {
+    @Override
+    public void writeRequestBody(HttpContent content) {
+        body.add(content);
         writeToBackend(content, content instanceof LastHttpContent);
     }
 
     /** One flush for everything the frontend handed over in one pass: the request line and a small body go in one packet. */
-    void flushBackend() {
+    @Override
+    public void flushBackend() {
         if (backendNeedsFlush && backendChannel != null) {
             backendNeedsFlush = false;
             backendChannel.flush();
@@ -109,14 +133,19 @@ final class Exchange {
 
     private void connected(Future<Channel> connect) {
         if (!connect.isSuccess()) {
+            if (ended) {
+                return;
+            }
             Throwable cause = connect.cause();
             if (cause instanceof ConnectTimeoutException) {
-                fail(Outcome.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend " + backend.name()
-                        + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
+                attemptFailed(Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
+                        + backend.name() + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
             } else if (cause instanceof ConnectException) {
-                fail(Outcome.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY, "Grafana backend " + backend.name() + " refused the connection");
+                attemptFailed(Outcome.CONNECT_REFUSED, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
+                        "Grafana backend " + backend.name() + " refused the connection");
             } else {
-                fail(Outcome.RESET, HttpResponseStatus.BAD_GATEWAY, "could not connect to Grafana backend " + backend.name() + ": " + cause.getMessage());
+                attemptFailed(Outcome.RESET, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
+                        "could not connect to Grafana backend " + backend.name() + ": " + cause.getMessage());
             }
             return;
         }
@@ -128,9 +157,9 @@ final class Exchange {
         backendChannel = channel;
         reusedConnection = BackendHandler.of(channel).attach(this);
         writeToBackend(request, false);
-        if (resendLast) {
-            resendLast = false;
-            writeToBackend(LastHttpContent.EMPTY_LAST_CONTENT, true);
+        // A later attempt: what the client already sent goes again, the rest follows from the frontend.
+        for (HttpContent chunk : body.replay()) {
+            writeToBackend(chunk, chunk instanceof LastHttpContent);
         }
         frontend.drain();
         flushBackend();
@@ -176,7 +205,7 @@ final class Exchange {
         }
         if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            fail(Outcome.INVALID_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+            attemptFailed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY,
                     "Grafana backend " + backend.name() + " sent an invalid response: " + o.decoderResult().cause().getMessage());
             return;
         }
@@ -184,9 +213,19 @@ final class Exchange {
             int code = response.status().code();
             var ambiguous = FramingValidator.checkResponse(response);
             if (ambiguous.isPresent()) {
-                fail(Outcome.INVALID_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                attemptFailed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY,
                         "Grafana backend " + backend.name() + " sent an ambiguous response: " + ambiguous.get());
                 return;
+            }
+            RetryCause statusCause = RetryCause.ofStatus(code);
+            if (statusCause != null) {
+                gatewayStatus = true;
+                proxy.outcomes().onOutcome(backend, Outcome.GATEWAY_STATUS);
+                if (retryElsewhere(statusCause)) {
+                    // The rest of this response is dropped with its connection (closed by the retry).
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
             }
             if (code == 101 && upgrade) {
                 switchProtocols(response);
@@ -198,6 +237,7 @@ final class Exchange {
             } else {
                 startResponse(response);
             }
+            clientTouched = true;
             lastClientWrite = client.write(msg);
             return;
         }
@@ -210,7 +250,9 @@ final class Exchange {
                 }
                 responseDone = true;
                 proxy.metrics().request(backend.name(), method, status, startNanos);
-                proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
+                if (!gatewayStatus) {
+                    proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
+                }
                 maybeEnd();
             }
             return;
@@ -226,6 +268,20 @@ final class Exchange {
                 || HttpMethod.HEAD.equals(method) || status == 204 || status == 304;
         backendReusable = framed && HttpUtil.isKeepAlive(response);
         keepClient = HeaderPolicy.toClient(response, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
+        stickTo(response);
+    }
+
+    /**
+     * Load balancing with affinity: tells the client which backend served it, unless its cookie already
+     * says so. A session cookie (no Max-Age), so affinity never outlives the browser session.
+     */
+    private void stickTo(HttpResponse response) {
+        String cookie = proxy.stickyCookie();
+        if (proxy.mode() != RoutingMode.LOAD_BALANCE || cookie == null || cookie.isEmpty()
+                || affinity.filter(backend.name()::equals).isPresent()) {
+            return;
+        }
+        response.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(cookie, backend.name()));
     }
 
     void onBackendReadComplete() {
@@ -250,14 +306,16 @@ final class Exchange {
 
     private void switchProtocols(HttpResponse response) {
         responseStarted = true;
+        clientTouched = true;
         status = 101;
         end();
         proxy.metrics().request(backend.name(), method, status, startNanos);
         proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
+        boolean websocket = response.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
         HeaderPolicy.toClientSwitching(response);
         client.write(response);
         client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        Tunnel.open(client, backendChannel, proxy);
+        Tunnel.open(client, backendChannel, backend.name(), websocket, proxy);
         frontend.upgraded();
     }
 
@@ -288,8 +346,8 @@ final class Exchange {
 
     private void responseTimedOut() {
         if (!ended && !responseStarted) {
-            fail(Outcome.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend " + backend.name()
-                    + " did not answer within " + proxy.timeouts().responseTimeout().toMillis() + " ms");
+            attemptFailed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
+                    + backend.name() + " did not answer within " + proxy.timeouts().responseTimeout().toMillis() + " ms");
         }
     }
 
@@ -297,32 +355,98 @@ final class Exchange {
         if (ended) {
             return;
         }
-        if (reusedConnection && replayable && !replayed && !responseStarted && !interim) {
+        if (reusedConnection && safeMethod && body.complete() && !replayed && !clientTouched) {
             replayOnFreshConnection();
             return;
         }
         String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
-        fail(Outcome.RESET, HttpResponseStatus.BAD_GATEWAY, "Grafana backend " + backend.name() + " " + why + " before the response ended");
+        RetryCause retry = responseStarted ? null : RetryCause.RESET;
+        attemptFailed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY,
+                "Grafana backend " + backend.name() + " " + why + " before the response ended");
     }
 
     /**
      * A pooled connection the backend had closed while idle (the keep-alive race): nothing was answered,
-     * and a safe bodyless request may go again, once, on a new connection to the same backend.
+     * and a safe, fully buffered request may go again, once, on a new connection to the same backend.
+     * This is not a retry (the backend is not at fault), so it costs no budget.
      */
     private void replayOnFreshConnection() {
         replayed = true;
+        resetAttempt();
+        proxy.pool().acquireFresh(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
+    }
+
+    /**
+     * Sends the request to another backend if {@code cause} allows it for this request and the
+     * attempts, the router and the budget agree. Returns false (after counting why) when it does not.
+     */
+    private boolean retryElsewhere(RetryCause cause) {
+        String refusal = retryRefusal(cause);
+        if (refusal != null) {
+            proxy.metrics().retrySkipped(refusal);
+            return false;
+        }
+        RouteRequest next = route.excluding(backend.name());
+        Optional<Backend> other = proxy.router().pick(next);
+        if (other.isEmpty()) {
+            proxy.metrics().retrySkipped("no-other-backend");
+            return false;
+        }
+        if (!proxy.retries().budget().tryAcquire()) {
+            proxy.metrics().retrySkipped("budget-exhausted");
+            return false;
+        }
+        proxy.metrics().retry(backend.name(), cause);
+        retriesMade++;
+        resetAttempt();
+        backend = other.get();
+        route = next;
+        replayed = false;
+        client.eventLoop().schedule(() -> {
+            if (!ended) {
+                proxy.pool().acquire(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
+            }
+        }, proxy.retries().delayMillis(retriesMade), TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** Why this request must not go elsewhere after {@code cause}, or null when it may. */
+    private String retryRefusal(RetryCause cause) {
+        if (clientTouched) {
+            return "response-started";
+        }
+        if (!cause.beforeSend() && !safeMethod) {
+            return "unsafe-method";
+        }
+        if (cause.beforeSend() ? !body.intact() : !body.complete()) {
+            return "body-not-replayable";
+        }
+        if (retriesMade >= proxy.retries().maxRetries()) {
+            return "attempts-exhausted";
+        }
+        return null;
+    }
+
+    /** Drops the current backend connection and forgets its progress; the body stays in the replay buffer. */
+    private void resetAttempt() {
         cancelTimer();
         closeBackend();
         backendChannel = null;
         writesInFlight = 0;
-        resendLast = requestQueued;
+        backendNeedsFlush = false;
         requestQueued = false;
         requestDone = false;
-        proxy.pool().acquireFresh(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
+        reusedConnection = false;
+        responseStarted = false;
+        interim = false;
+        gatewayStatus = false;
+        status = 0;
+        lastClientWrite = null;
     }
 
     /** The request body was malformed after the headers had been forwarded: both connections are spoiled. */
-    void requestFramingFailed(Rejection rejection) {
+    @Override
+    public void requestFramingFailed(Rejection rejection) {
         if (ended) {
             return;
         }
@@ -338,7 +462,8 @@ final class Exchange {
     }
 
     /** The client went away: free the backend connection at once, it cannot be reused mid-exchange. */
-    void clientClosed() {
+    @Override
+    public void clientClosed() {
         if (ended) {
             return;
         }
@@ -349,13 +474,27 @@ final class Exchange {
         frontend.exchangeAborted();
     }
 
-    private void fail(Outcome outcome, HttpResponseStatus errorStatus, String message) {
+    /**
+     * The current attempt failed: tell passive detection, then try another backend if {@code retry}
+     * (null: not retryable) allows, else give the client {@code errorStatus}.
+     */
+    private void attemptFailed(Outcome outcome, RetryCause retry, HttpResponseStatus errorStatus, String message) {
+        if (ended) {
+            return;
+        }
+        proxy.outcomes().onOutcome(backend, outcome);
+        if (retry != null && retryElsewhere(retry)) {
+            return;
+        }
+        fail(errorStatus, message);
+    }
+
+    private void fail(HttpResponseStatus errorStatus, String message) {
         if (ended) {
             return;
         }
         end();
         closeBackend();
-        proxy.outcomes().onOutcome(backend, outcome);
         if (responseStarted) {
             // Part of the response is already with the client; truncating is the only honest signal left.
             proxy.metrics().request(backend.name(), method, status, startNanos);
@@ -370,6 +509,7 @@ final class Exchange {
     private void end() {
         ended = true;
         cancelTimer();
+        body.release();
         proxy.drain().exchangeEnded();
     }
 

@@ -7,14 +7,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -24,7 +21,8 @@ import java.util.Set;
 
 /**
  * A client connection: decoded requests queue here and are served one at a time, in order. It
- * validates framing, asks the router for a backend and hands the request to an {@link Exchange}.
+ * validates framing, answers the gateway's own routes ({@link LocalExchange}), asks the router for a
+ * backend and hands the request to an {@link Exchange}.
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
  */
@@ -33,14 +31,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final ProxyContext proxy;
     private final MethodAwareResponseEncoder encoder;
+    private final LocalRoutes localRoutes;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
-    private Exchange exchange;
+    private RequestSink exchange;
     private boolean done;
 
-    FrontendHandler(ProxyContext proxy, MethodAwareResponseEncoder encoder) {
+    FrontendHandler(ProxyContext proxy, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
         this.proxy = proxy;
         this.encoder = encoder;
+        this.localRoutes = localRoutes;
     }
 
     @Override
@@ -130,30 +130,46 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refuse(request.method(), rejection.get(), startNanos);
             return;
         }
-        Optional<Backend> backend = proxy.router().pick(new RouteRequest(affinity(request), Set.of()));
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !proxy.drain().draining();
+        String path = path(request.uri());
+        Optional<LocalHandler> local = localRoutes.route(request.method().name(), path);
+        if (local.isPresent()) {
+            LocalExchange localExchange = new LocalExchange(this, proxy, ctx.channel(), request, local.get(), keepAlive);
+            exchange = localExchange;
+            localExchange.start();
+            return;
+        }
+        if (path.startsWith(LocalRoutes.PREFIX)) {
+            // The gateway's namespace: an unknown path here is a typo or a probe, never Grafana's business.
+            proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), 404, startNanos);
+            sendErrorAndClose(new Rejection(HttpResponseStatus.NOT_FOUND, "not found"));
+            return;
+        }
+        RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
+        Optional<Backend> backend = proxy.router().pick(route);
         if (backend.isEmpty()) {
             refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
             return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && !proxy.drain().draining();
         boolean upgrade = HeaderPolicy.isUpgrade(request);
+        StickyCookie.strip(proxy.stickyCookie(), request.headers());
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade);
-        exchange = new Exchange(this, proxy, ctx.channel(), backend.get(), outbound, request.protocolVersion(), keepAlive, upgrade);
-        exchange.start();
+        Exchange forwarded = new Exchange(this, proxy, ctx.channel(), backend.get(), route, outbound, request.protocolVersion(),
+                keepAlive, upgrade);
+        exchange = forwarded;
+        forwarded.start();
     }
 
-    private Optional<String> affinity(HttpRequest request) {
-        String name = proxy.stickyCookie();
-        String header = request.headers().get(HttpHeaderNames.COOKIE);
-        if (name == null || name.isEmpty() || header == null) {
-            return Optional.empty();
+    /** The path of a request target, origin-form or absolute-form, without the query. */
+    static String path(String uri) {
+        String path = uri;
+        int scheme = path.indexOf("://");
+        if (scheme > 0 && path.indexOf('/') > scheme) {
+            int slash = path.indexOf('/', scheme + 3);
+            path = slash < 0 ? "/" : path.substring(slash);
         }
-        for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
-            if (cookie.name().equals(name)) {
-                return Optional.of(cookie.value());
-            }
-        }
-        return Optional.empty();
+        int query = path.indexOf('?');
+        return query < 0 ? path : path.substring(0, query);
     }
 
     private void refuse(HttpMethod method, Rejection rejection, long startNanos) {

@@ -3,13 +3,17 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
+import io.grafanaha.health.RoutingMode;
 
-/** What every connection handler shares: settings, the router, the pools, meters and drain state. */
+/** What every connection handler shares: settings, the router, the pools, meters, drain state and tunnels. */
 record ProxyContext(
         ProxyConfig timeouts,
+        RoutingMode mode,
         String stickyCookie,
+        RetryPolicy retries,
         Router router,
         OutcomeListener outcomes,
         BackendPool pool,
         ProxyMetrics metrics,
-        Drain drain) {}
+        Drain drain,
+        Tunnels tunnels) {}

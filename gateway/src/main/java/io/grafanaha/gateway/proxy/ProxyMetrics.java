@@ -68,6 +68,24 @@ final class ProxyMetrics {
                 .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
+    /** A failed attempt on {@code backend} is being retried elsewhere. */
+    void retry(String backend, RetryCause cause) {
+        Counter.builder("gateway.retries")
+                .description("Attempts retried on another backend, by the backend that failed and why")
+                .tags("backend", backend, "cause", cause.label())
+                .register(registry)
+                .increment();
+    }
+
+    /** A failed attempt that could have been retried was not, e.g. because the retry budget is spent. */
+    void retrySkipped(String reason) {
+        Counter.builder("gateway.retries.skipped")
+                .description("Retryable failures that were not retried, by reason")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
     void tunnelOpened() {
         tunnels.incrementAndGet();
     }

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * {@link #close()} shuts down gracefully within {@code proxy.shutdownGrace}; {@link #shutdown(Duration)}
- * takes an explicit grace.
+ * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
+ * gateway answers itself; {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
@@ -46,9 +47,15 @@ public final class ProxyServer implements AutoCloseable {
 
     private final GatewayConfig config;
     private final Transport transport;
-    private final ProxyContext context;
+    private final Router router;
+    private final OutcomeListener outcomes;
+    private final ProxyMetrics metrics;
     private final BackendPool pool;
     private final Drain drain = new Drain();
+    private final Tunnels tunnels = new Tunnels();
+    private RetryBudget retryBudget = RetryBudget.standard();
+    private LocalRoutes localRoutes = LocalRoutes.NONE;
+    private ProxyContext context;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -73,9 +80,49 @@ public final class ProxyServer implements AutoCloseable {
         }
         this.config = config;
         this.transport = transport;
+        this.router = router;
+        this.outcomes = outcomes;
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
-        ProxyMetrics metrics = new ProxyMetrics(registry, pool);
-        this.context = new ProxyContext(config.proxy(), config.routing().stickyCookie(), router, outcomes, pool, metrics, drain);
+        this.metrics = new ProxyMetrics(registry, pool);
+    }
+
+    /**
+     * Requests the gateway answers itself on this listener (e.g. the Git webhook). Set before
+     * {@link #start()}; without it only the 404 for unknown {@code /_gateway/} paths applies.
+     */
+    public synchronized ProxyServer localRoutes(LocalRoutes routes) {
+        requireNotStarted();
+        this.localRoutes = java.util.Objects.requireNonNull(routes, "routes");
+        return this;
+    }
+
+    /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
+    synchronized ProxyServer retryBudget(RetryBudget budget) {
+        requireNotStarted();
+        this.retryBudget = budget;
+        return this;
+    }
+
+    /**
+     * Closes every open WebSocket (or other upgraded) tunnel to {@code backend}, so its clients reconnect
+     * to whichever backend serves now. Each client gets a close frame with status 1012 (service restart)
+     * and {@code reason} when the stream is between frames, otherwise its connection is just closed.
+     * The work runs on the tunnels' own event loops; this returns at once.
+     *
+     * @return how many tunnels were closed
+     */
+    public int closeTunnels(String backend, String reason) {
+        int closed = tunnels.close(backend, reason);
+        if (closed > 0) {
+            log.info("closing {} WebSocket tunnel(s) to {}: {}", closed, backend, reason);
+        }
+        return closed;
+    }
+
+    private void requireNotStarted() {
+        if (group != null || stopped) {
+            throw new IllegalStateException("configure the proxy before start()");
+        }
     }
 
     /** Binds {@code listen}; returns this for chaining. Fails if the address is taken. */
@@ -83,6 +130,9 @@ public final class ProxyServer implements AutoCloseable {
         if (group != null || stopped) {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
+        context = new ProxyContext(config.proxy(), config.mode(), config.routing().stickyCookie(),
+                RetryPolicy.of(config.routing().retries(), retryBudget), router, outcomes, pool, metrics, drain, tunnels);
+        LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -96,14 +146,14 @@ public final class ProxyServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         clients.add(ch);
-                        context.metrics().clientOpened();
-                        ch.closeFuture().addListener(f -> context.metrics().clientClosed());
+                        metrics.clientOpened();
+                        ch.closeFuture().addListener(f -> metrics.clientClosed());
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
                         ch.pipeline()
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
                                 .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
                                 .addLast(ENCODER, encoder)
-                                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder));
+                                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
                     }
                 });
         try {

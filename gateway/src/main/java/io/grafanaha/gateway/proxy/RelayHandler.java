@@ -18,9 +18,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "relay";
 
     private final Channel peer;
+    private final FrameBoundary frames;
 
-    RelayHandler(Channel peer) {
+    /** @param frames follows the WebSocket frames relayed to {@code peer}, or null when nobody needs to know */
+    RelayHandler(Channel peer, FrameBoundary frames) {
         this.peer = peer;
+        this.frames = frames;
     }
 
     @Override
@@ -29,6 +32,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             // Leftovers of the HTTP codecs (the empty last content after a 101) carry no bytes.
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (frames != null) {
+            frames.consume((ByteBuf) msg);
         }
         peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {

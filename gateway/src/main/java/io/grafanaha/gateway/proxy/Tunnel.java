@@ -14,7 +14,11 @@ import java.util.concurrent.TimeUnit;
 final class Tunnel {
     private Tunnel() {}
 
-    static void open(Channel client, Channel backend, ProxyContext proxy) {
+    /**
+     * @param backendName the backend this tunnel leads to, so it can be closed when that backend goes away
+     * @param websocket   whether the bytes are WebSocket frames (then the gateway follows frame boundaries)
+     */
+    static void open(Channel client, Channel backend, String backendName, boolean websocket, ProxyContext proxy) {
         long idle = proxy.timeouts().websocketIdleTimeout().toMillis();
         ChannelPipeline front = client.pipeline();
         front.remove(ProxyServer.ENCODER);
@@ -22,13 +26,15 @@ final class Tunnel {
 
         ChannelPipeline back = backend.pipeline();
         back.replace(BackendInitializer.IDLE, BackendInitializer.IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
-        back.replace(BackendHandler.NAME, RelayHandler.NAME, new RelayHandler(client));
+        FrameBoundary toClient = websocket ? new FrameBoundary() : null;
+        back.replace(BackendHandler.NAME, RelayHandler.NAME, new RelayHandler(client, toClient));
         back.remove(BackendInitializer.CODEC);
 
-        front.replace(FrontendHandler.NAME, RelayHandler.NAME, new RelayHandler(backend));
+        front.replace(FrontendHandler.NAME, RelayHandler.NAME, new RelayHandler(backend, null));
         front.remove(ProxyServer.DECODER);
 
         proxy.metrics().tunnelOpened();
+        proxy.tunnels().add(backendName, client, backend, toClient);
         backend.closeFuture().addListener(f -> proxy.metrics().tunnelClosed());
         client.closeFuture().addListener(f -> RelayHandler.closeAfterFlush(backend));
         backend.closeFuture().addListener(f -> RelayHandler.closeAfterFlush(client));

@@ -2,6 +2,18 @@
  * The data plane: a streaming HTTP/1.1 reverse proxy on Netty. {@link io.grafanaha.gateway.proxy.ProxyServer}
  * is the entry point; the pipeline per client connection reads top to bottom as idle timeout, strict
  * request decoder, method-aware response encoder, {@code FrontendHandler}; each request becomes an
- * {@code Exchange} bound to a pooled backend channel on the same event loop.
+ * {@code Exchange} bound to a pooled backend channel on the same event loop, or a {@code LocalExchange}
+ * when a {@link io.grafanaha.gateway.proxy.LocalRoutes} route claims it.
+ *
+ * <p>Retries: an exchange that fails before anything reached the client may try another backend
+ * ({@code routing.retries} times at most). Connect failures qualify for every method; 502/503/504 from
+ * the backend, a response timeout or a reset qualify only for GET, HEAD and OPTIONS whose body (at most
+ * 64 KiB) was kept whole. A shared budget (20% of requests over 10 s, at least 3 per second) caps them,
+ * and a 5-50 ms jittered pause separates attempts. Metrics: {@code gateway_retries_total{backend,cause}},
+ * {@code gateway_retries_skipped_total{reason}}.
+ *
+ * <p>Affinity: in load-balance mode with {@code routing.sticky-cookie}, responses carry a session cookie
+ * naming the backend that served whenever the request's cookie did not name it; the cookie itself is
+ * removed before the request reaches Grafana.
  */
 package io.grafanaha.gateway.proxy;

@@ -30,6 +30,7 @@ public final class ConfigFixture {
     private Duration websocketIdleTimeout = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private String stickyCookie = "";
+    private int retries = 1;
 
     public static ConfigFixture gateway() {
         return new ConfigFixture();
@@ -72,6 +73,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code routing.retries}: extra attempts on another backend (default 1). */
+    public ConfigFixture retries(int retries) {
+        this.retries = retries;
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -80,7 +87,7 @@ public final class ConfigFixture {
                 backends,
                 new HealthConfig("/api/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3),
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
-                new RoutingConfig(1, stickyCookie, false),
+                new RoutingConfig(retries, stickyCookie, false),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace),
                 Optional.empty());
     }

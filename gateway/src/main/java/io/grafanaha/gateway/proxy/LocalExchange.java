@@ -1,0 +1,179 @@
+package io.grafanaha.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A request the gateway answers itself ({@link LocalRoutes}): the body is gathered (up to
+ * {@link #MAX_BODY}, else 413), the handler runs, and its answer is written on the client's event
+ * loop whichever thread completed it.
+ */
+final class LocalExchange implements RequestSink {
+    static final int MAX_BODY = 1024 * 1024;
+    static final String METRIC_BACKEND = "local";
+
+    private final FrontendHandler frontend;
+    private final ProxyContext proxy;
+    private final Channel client;
+    private final HttpRequest request;
+    private final LocalHandler handler;
+    private final boolean keepAlive;
+    private final long startNanos = System.nanoTime();
+    private CompositeByteBuf body;
+    private boolean requestDone;
+    private boolean ended;
+
+    LocalExchange(FrontendHandler frontend, ProxyContext proxy, Channel client, HttpRequest request, LocalHandler handler,
+                  boolean keepAlive) {
+        this.frontend = frontend;
+        this.proxy = proxy;
+        this.client = client;
+        this.request = request;
+        this.handler = handler;
+        this.keepAlive = keepAlive;
+    }
+
+    void start() {
+        proxy.drain().exchangeStarted();
+        body = client.alloc().compositeBuffer(Integer.MAX_VALUE);
+        if (HttpUtil.getContentLength(request, 0L) > MAX_BODY) {
+            tooLarge();
+        }
+    }
+
+    @Override
+    public boolean canWriteRequestBody() {
+        return !ended && !requestDone;
+    }
+
+    @Override
+    public void writeRequestBody(HttpContent content) {
+        ByteBuf bytes = content.content();
+        if (body.readableBytes() + (long) bytes.readableBytes() > MAX_BODY) {
+            content.release();
+            tooLarge();
+            return;
+        }
+        body.addComponent(true, bytes.retain());
+        content.release();
+        if (content instanceof LastHttpContent) {
+            requestDone = true;
+            dispatch();
+        }
+    }
+
+    @Override
+    public void flushBackend() {
+    }
+
+    @Override
+    public boolean wantsClientRead() {
+        return !ended && !requestDone;
+    }
+
+    @Override
+    public boolean requestDone() {
+        return requestDone;
+    }
+
+    @Override
+    public void requestFramingFailed(Rejection rejection) {
+        if (end()) {
+            proxy.metrics().request(METRIC_BACKEND, request.method(), rejection.status().code(), startNanos);
+            frontend.exchangeFailed(rejection);
+        }
+    }
+
+    @Override
+    public void clientClosed() {
+        if (end()) {
+            proxy.metrics().request(METRIC_BACKEND, request.method(), ProxyMetrics.CLIENT_CLOSED, startNanos);
+            frontend.exchangeAborted();
+        }
+    }
+
+    private void tooLarge() {
+        if (end()) {
+            proxy.metrics().request(METRIC_BACKEND, request.method(), 413, startNanos);
+            frontend.exchangeFailed(new Rejection(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "request body exceeds " + MAX_BODY + " bytes, the limit for " + request.uri()));
+        }
+    }
+
+    private void dispatch() {
+        byte[] bytes = new byte[body.readableBytes()];
+        body.readBytes(bytes);
+        LocalRequest local = new LocalRequest(request.method().name(), request.uri(), headers(), bytes);
+        CompletableFuture<LocalResponse> answer;
+        try {
+            answer = handler.handle(local);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((response, error) -> client.eventLoop().execute(() -> respond(response, error)));
+    }
+
+    private void respond(LocalResponse response, Throwable error) {
+        if (ended) {
+            return;
+        }
+        if (error != null || response == null) {
+            String why = error == null ? "no response" : String.valueOf(error.getMessage());
+            end();
+            proxy.metrics().request(METRIC_BACKEND, request.method(), 500, startNanos);
+            frontend.exchangeFailed(new Rejection(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "the gateway could not handle " + request.method() + " " + request.uri() + ": " + why));
+            return;
+        }
+        end();
+        boolean keep = keepAlive && !proxy.drain().draining();
+        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()),
+                Unpooled.wrappedBuffer(response.body()));
+        out.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (!keep) {
+            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        proxy.metrics().request(METRIC_BACKEND, request.method(), response.status(), startNanos);
+        client.writeAndFlush(out);
+        frontend.exchangeFinished(keep);
+    }
+
+    private Map<String, List<String>> headers() {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        request.headers().forEach(e -> map.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(e.getValue()));
+        map.replaceAll((k, v) -> List.copyOf(v));
+        return map;
+    }
+
+    /** Ends once; returns false if it had already ended. */
+    private boolean end() {
+        if (ended) {
+            return false;
+        }
+        ended = true;
+        body.release();
+        proxy.drain().exchangeEnded();
+        return true;
+    }
+}

@@ -1,0 +1,70 @@
+package io.grafanaha.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The open WebSocket (and other upgraded) tunnels by backend, so the ones to a backend that went down
+ * or was drained can be closed: Grafana's frontend then reconnects, through the gateway, to whichever
+ * backend serves now.
+ */
+final class Tunnels {
+    /** RFC 6455 §7.4.1 "Service Restart": the client may reconnect, and should. */
+    static final int SERVICE_RESTART = 1012;
+
+    private record Open(String backend, Channel client, Channel backendChannel, FrameBoundary toClient) {}
+
+    private final Set<Open> open = ConcurrentHashMap.newKeySet();
+
+    /** {@code toClient} follows the frames going to the client; null for a tunnel that is not a WebSocket. */
+    void add(String backend, Channel client, Channel backendChannel, FrameBoundary toClient) {
+        Open tunnel = new Open(backend, client, backendChannel, toClient);
+        open.add(tunnel);
+        client.closeFuture().addListener(f -> open.remove(tunnel));
+        backendChannel.closeFuture().addListener(f -> open.remove(tunnel));
+    }
+
+    /** Closes every tunnel to {@code backend}, each on its own event loop; returns how many there were. */
+    int close(String backend, String reason) {
+        int n = 0;
+        for (Open tunnel : open) {
+            if (tunnel.backend().equals(backend) && open.remove(tunnel)) {
+                n++;
+                tunnel.client().eventLoop().execute(() -> close(tunnel, reason));
+            }
+        }
+        return n;
+    }
+
+    private static void close(Open tunnel, String reason) {
+        Channel client = tunnel.client();
+        if (client.isActive() && tunnel.toClient() != null && tunnel.toClient().atBoundary()) {
+            // Between two frames (both channels share this loop, so no relay write can interleave): a
+            // close frame of our own is well-formed, and tells the client why rather than just "1006".
+            client.write(closeFrame(SERVICE_RESTART, reason));
+        }
+        // Closing the backend side closes the client side after its pending bytes (see Tunnel).
+        tunnel.backendChannel().close();
+        RelayHandler.closeAfterFlush(client);
+    }
+
+    /** An unmasked (server to client) close frame; the reason is cut to fit a control frame's 125 bytes. */
+    static ByteBuf closeFrame(int status, String reason) {
+        String cut = reason;
+        byte[] text = cut.getBytes(StandardCharsets.UTF_8);
+        while (text.length > 123) {
+            cut = cut.substring(0, cut.offsetByCodePoints(cut.length(), -1));
+            text = cut.getBytes(StandardCharsets.UTF_8);
+        }
+        ByteBuf frame = Unpooled.buffer(4 + text.length);
+        frame.writeByte(0x88);
+        frame.writeByte(2 + text.length);
+        frame.writeShort(status);
+        frame.writeBytes(text);
+        return frame;
+    }
+}
