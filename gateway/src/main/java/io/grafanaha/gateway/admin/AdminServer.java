@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.health.Backend;
+import io.grafanaha.health.HealthService;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -44,6 +45,7 @@ public final class AdminServer implements AutoCloseable {
     private final Router router;
     private final PrometheusMeterRegistry registry;
     private final Map<String, HttpHandler> routes = new LinkedHashMap<>();
+    private final Map<String, HttpHandler> prefixRoutes = new LinkedHashMap<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private HttpServer server;
     private ExecutorService executor;
@@ -63,6 +65,21 @@ public final class AdminServer implements AutoCloseable {
             throw new IllegalStateException("routes must be added before start");
         }
         routes.put(path, handler);
+        return this;
+    }
+
+    /**
+     * Adds the handler for every path under {@code prefix} (which ends with '/'), e.g. {@code /api/backends/}
+     * for {@code /api/backends/NAME/drain}. Exact routes win; among prefixes the longest wins. Only before start.
+     */
+    public synchronized AdminServer routePrefix(String prefix, HttpHandler handler) {
+        if (server != null) {
+            throw new IllegalStateException("routes must be added before start");
+        }
+        if (!prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a route prefix ends with '/': " + prefix);
+        }
+        prefixRoutes.put(prefix, handler);
         return this;
     }
 
@@ -100,13 +117,27 @@ public final class AdminServer implements AutoCloseable {
 
     private void dispatch(HttpExchange exchange) throws IOException {
         try (exchange) {
-            HttpHandler handler = routes.get(exchange.getRequestURI().getPath());
+            HttpHandler handler = handlerFor(exchange.getRequestURI().getPath());
             if (handler == null) {
                 send(exchange, 404, "application/json", "{\"message\":\"not found\"}");
                 return;
             }
             handler.handle(exchange);
         }
+    }
+
+    private HttpHandler handlerFor(String path) {
+        HttpHandler exact = routes.get(path);
+        if (exact != null) {
+            return exact;
+        }
+        String best = null;
+        for (String prefix : prefixRoutes.keySet()) {
+            if (path.startsWith(prefix) && path.length() > prefix.length() && (best == null || prefix.length() > best.length())) {
+                best = prefix;
+            }
+        }
+        return best == null ? null : prefixRoutes.get(best);
     }
 
     private void healthz(HttpExchange exchange) throws IOException {
@@ -121,12 +152,14 @@ public final class AdminServer implements AutoCloseable {
             return;
         }
         List<Backend> routable = router.routable();
-        if (routable.isEmpty()) {
+        // The health service also counts the last resort and a primary still awaited; other routers have only the list.
+        boolean ready = router instanceof HealthService health ? health.ready() : !routable.isEmpty();
+        if (!ready) {
             send(exchange, 503, "application/json", "{\"message\":\"no Grafana backend is routable\"}");
             return;
         }
-        String names = String.join("\",\"", routable.stream().map(Backend::name).toList());
-        send(exchange, 200, "application/json", "{\"ready\":true,\"routable\":[\"" + names + "\"]}");
+        String names = String.join(",", routable.stream().map(b -> "\"" + b.name() + "\"").toList());
+        send(exchange, 200, "application/json", "{\"ready\":true,\"routable\":[" + names + "]}");
     }
 
     private void metrics(HttpExchange exchange) throws IOException {

@@ -1,6 +1,9 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.admin.AdminApi;
 import io.grafanaha.gateway.admin.AdminServer;
+import io.grafanaha.gateway.admin.StatusMetrics;
+import io.grafanaha.gateway.admin.SyncAccess;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
@@ -58,6 +61,9 @@ public final class Gateway implements AutoCloseable {
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health);
         this.admin = new AdminServer(config, health, registry);
+        SyncAccess sync = SyncAccess.NONE; // the lead: SyncAccess.of(syncService) when config.sync() is present
+        new AdminApi(config.admin().token(), health, sync).register(admin);
+        new StatusMetrics(health, sync).bindTo(registry);
     }
 
     /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. */

@@ -2,6 +2,7 @@ package io.grafanaha.gateway.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpHandler;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.proxy.ProxyServer;
 import io.grafanaha.gateway.testing.ConfigFixture;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -113,5 +115,29 @@ class AdminServerTest {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/metrics"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void exactRoutesWinOverPrefixesAndTheLongestPrefixWins() throws Exception {
+        GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", backend.port()).build();
+        admin = new AdminServer(config, ConfigFixture.staticRouter(config), registry)
+                .route("/api/x/exact", reply("exact"))
+                .routePrefix("/api/", reply("api"))
+                .routePrefix("/api/x/", reply("x"));
+        admin.start();
+
+        assertThat(get(admin.port(), "/api/x/exact").body()).isEqualTo("exact");
+        assertThat(get(admin.port(), "/api/x/other").body()).isEqualTo("x");
+        assertThat(get(admin.port(), "/api/status").body()).isEqualTo("api");
+        assertThat(get(admin.port(), "/api/").statusCode()).isEqualTo(404);
+        assertThat(get(admin.port(), "/other").statusCode()).isEqualTo(404);
+    }
+
+    private static HttpHandler reply(String body) {
+        return exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        };
     }
 }

@@ -1,0 +1,213 @@
+package io.grafanaha.gateway.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import io.grafanaha.gateway.config.Secret;
+import io.grafanaha.health.HealthService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /api/*} endpoints of the admin listener: {@code GET /api/status} for anyone who can reach it
+ * (it holds no secret), and the state-changing calls, each behind {@code Authorization: Bearer <admin.token>}.
+ * Every call that tries to change something is logged as one line: who (remote address), what, result.
+ *
+ * <pre>{@code
+ * new AdminApi(config.admin().token(), health, sync).register(admin);
+ * }</pre>
+ */
+public final class AdminApi {
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+    private static final Pattern BACKEND_ACTION = Pattern.compile("^/api/backends/([^/]+)/(drain|enable)$");
+    private static final int MAX_BODY = 64 * 1024;
+
+    private final Secret token;
+    private final HealthService health;
+    private final SyncAccess sync;
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final StatusJson statusJson = new StatusJson(mapper);
+
+    public AdminApi(Secret token, HealthService health, SyncAccess sync) {
+        this.token = token;
+        this.health = health;
+        this.sync = sync;
+    }
+
+    public AdminServer register(AdminServer admin) {
+        return admin.route("/api/status", this::status)
+                .route("/api/failover", this::failover)
+                .route("/api/failback", this::failback)
+                .route("/api/sync", this::sync)
+                .routePrefix("/api/backends/", this::backendAction);
+    }
+
+    /** The status document as a string, for the ops page and tests. */
+    public String statusDocument() throws JsonProcessingException {
+        return mapper.writeValueAsString(statusJson.render(health.status(), sync.status()));
+    }
+
+    private void status(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+            methodNotAllowed(exchange, "GET, HEAD");
+            return;
+        }
+        send(exchange, 200, statusDocument());
+    }
+
+    private void failover(HttpExchange exchange) throws IOException {
+        if (!authorized(exchange, "failover")) {
+            return;
+        }
+        String to;
+        try {
+            JsonNode body = readJson(exchange);
+            JsonNode target = body == null ? null : body.get("to");
+            if (target == null || !target.isTextual() || target.asText().isBlank()) {
+                reply(exchange, "failover", 400, message("the body must be {\"to\": \"BACKEND\"}, naming the backend to serve"));
+                return;
+            }
+            to = target.asText();
+        } catch (BadRequest e) {
+            reply(exchange, "failover", 400, message(e.getMessage()));
+            return;
+        }
+        act(exchange, "failover to=" + to, () -> health.failover(to));
+    }
+
+    private void failback(HttpExchange exchange) throws IOException {
+        if (!authorized(exchange, "failback")) {
+            return;
+        }
+        act(exchange, "failback", health::failback);
+    }
+
+    private void backendAction(HttpExchange exchange) throws IOException {
+        Matcher m = BACKEND_ACTION.matcher(exchange.getRequestURI().getPath());
+        if (!m.matches()) {
+            send(exchange, 404, message("not found: use /api/backends/NAME/drain or /api/backends/NAME/enable"));
+            return;
+        }
+        String name = m.group(1);
+        String action = m.group(2);
+        if (!authorized(exchange, action + " backend=" + name)) {
+            return;
+        }
+        act(exchange, action + " backend=" + name, action.equals("drain") ? () -> health.drain(name) : () -> health.enable(name));
+    }
+
+    private void sync(HttpExchange exchange) throws IOException {
+        if (!authorized(exchange, "sync")) {
+            return;
+        }
+        String who = who(exchange);
+        var started = sync.requestSync("admin request from " + who);
+        if (started.isEmpty()) {
+            reply(exchange, "sync", 404, message("sync is not configured"));
+            return;
+        }
+        started.get().whenComplete((ok, failure) -> {
+            if (failure != null) {
+                log.warn("admin sync requested by {} failed: {}", who, failure.getMessage());
+            } else {
+                log.info("admin sync requested by {} finished", who);
+            }
+        });
+        reply(exchange, "sync", 202, message("sync requested"));
+    }
+
+    /** Runs an action on the health service and answers with the new status, or the error as 404 / 409. */
+    private void act(HttpExchange exchange, String what, Runnable action) throws IOException {
+        try {
+            action.run();
+        } catch (IllegalArgumentException e) {
+            reply(exchange, what, 404, message(e.getMessage()));
+            return;
+        } catch (IllegalStateException e) {
+            reply(exchange, what, 409, message(e.getMessage()));
+            return;
+        }
+        log.info("admin action from {}: {} -> 200", who(exchange), what);
+        send(exchange, 200, statusDocument());
+    }
+
+    /** POST with the right Bearer token; otherwise answers (405, 403, 401) and returns false. */
+    private boolean authorized(HttpExchange exchange, String what) throws IOException {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            methodNotAllowed(exchange, "POST");
+            return false;
+        }
+        if (token == null || token.isEmpty()) {
+            reply(exchange, what, 403, message("admin.token is not configured; admin actions are disabled"));
+            return false;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (!token.matches(presented)) {
+            reply(exchange, what, 401, message("missing or wrong admin token"));
+            return false;
+        }
+        return true;
+    }
+
+    private JsonNode readJson(HttpExchange exchange) throws IOException, BadRequest {
+        byte[] bytes;
+        try (InputStream in = exchange.getRequestBody()) {
+            bytes = in.readNBytes(MAX_BODY + 1);
+        }
+        if (bytes.length > MAX_BODY) {
+            throw new BadRequest("the body is larger than " + MAX_BODY + " bytes");
+        }
+        if (bytes.length == 0) {
+            return null;
+        }
+        try {
+            return mapper.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new BadRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private void reply(HttpExchange exchange, String what, int status, String body) throws IOException {
+        log.info("admin action from {}: {} -> {} {}", who(exchange), what, status, body);
+        send(exchange, status, body);
+    }
+
+    private void methodNotAllowed(HttpExchange exchange, String allow) throws IOException {
+        exchange.getResponseHeaders().set("Allow", allow);
+        send(exchange, 405, message("method not allowed; use " + allow));
+    }
+
+    private String message(String text) throws JsonProcessingException {
+        return mapper.writeValueAsString(Map.of("message", text));
+    }
+
+    private static String who(HttpExchange exchange) {
+        return String.valueOf(exchange.getRemoteAddress());
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    private static final class BadRequest extends Exception {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+}

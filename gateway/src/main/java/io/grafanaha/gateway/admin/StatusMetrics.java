@@ -1,0 +1,128 @@
+package io.grafanaha.gateway.admin;
+
+import io.grafanaha.health.BackendStatus;
+import io.grafanaha.health.HealthService;
+import io.grafanaha.health.routing.FailoverCause;
+import io.grafanaha.health.routing.RoutingEvent;
+import io.grafanaha.sync.freshness.BackendSyncStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The routing and sync metrics of DESIGN.md. Gauges read a fresh status snapshot when scraped (both are
+ * in-memory copies, cheap per gauge; never taken from a routing listener, which runs under the routing
+ * table's lock). Only {@code gateway_failovers_total} is counted from events, since a snapshot cannot
+ * tell how many failovers happened between two scrapes.
+ *
+ * <pre>{@code
+ * new StatusMetrics(health, sync).bindTo(registry);   // before health.start(), so no event is missed
+ * }</pre>
+ */
+public final class StatusMetrics implements MeterBinder {
+    /** The kinds SyncService counts; registered up front so a counter exists (at 0) before the first error. */
+    static final List<String> SYNC_ERROR_KINDS = List.of("read", "apply", "delete-limit");
+
+    private final HealthService health;
+    private final SyncAccess sync;
+
+    public StatusMetrics(HealthService health, SyncAccess sync) {
+        this.health = health;
+        this.sync = sync;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        health.addListener(event -> countFailover(registry, event));
+        List<String> names = health.status().backends().stream().map(BackendStatus::name).toList();
+        for (String name : names) {
+            backendGauge(registry, "gateway_backend_up", name, "1 when the backend's checks pass (state up)",
+                    b -> b.state().equals("up") ? 1 : 0);
+            backendGauge(registry, "gateway_backend_active", name, "1 when the backend gets new traffic",
+                    b -> b.active() ? 1 : 0);
+            backendGauge(registry, "gateway_backend_routable", name, "1 when the backend may be picked",
+                    b -> b.routable() ? 1 : 0);
+            Gauge.builder("gateway_backend_check_latency_seconds", () -> checkLatency(name))
+                    .description("duration of the backend's last health check").baseUnit("seconds")
+                    .tag("backend", name).register(registry);
+        }
+        if (sync.configured()) {
+            bindSync(registry, names);
+        }
+    }
+
+    private void bindSync(MeterRegistry registry, List<String> names) {
+        for (String name : names) {
+            syncGauge(registry, "gateway_sync_fresh", name, "1 when the backend holds the Git head", s -> s.fresh() ? 1 : 0);
+            syncGauge(registry, "gateway_sync_lag_commits", name, "commits the backend is behind the head; -1 unknown",
+                    BackendSyncStatus::lagCommits);
+            syncGauge(registry, "gateway_sync_last_success_timestamp_seconds", name,
+                    "when the last pass without failures finished (Unix seconds)",
+                    s -> s.lastSync().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN));
+            syncGauge(registry, "gateway_sync_dashboards", name, "managed dashboards the backend held after the last pass",
+                    BackendSyncStatus::dashboards);
+            syncGauge(registry, "gateway_sync_drift", name, "dashboards found changed outside the sync in the last pass",
+                    BackendSyncStatus::drift);
+            Set<String> kinds = new LinkedHashSet<>(SYNC_ERROR_KINDS);
+            backendSync(name).ifPresent(s -> kinds.addAll(s.errors().keySet()));
+            for (String kind : kinds) {
+                FunctionCounter.builder("gateway_sync_errors_total", this,
+                                m -> m.backendSync(name).map(s -> s.errors().getOrDefault(kind, 0L)).orElse(0L).doubleValue())
+                        .description("sync errors since start by kind").tags("backend", name, "kind", kind)
+                        .register(registry);
+            }
+        }
+        FunctionCounter.builder("gateway_sync_fetch_failures_total", this,
+                        m -> m.sync.status().map(s -> (double) s.git().fetchFailures()).orElse(0.0))
+                .description("failed Git fetches since start").register(registry);
+        Gauge.builder("gateway_sync_file_errors", this,
+                        m -> m.sync.status().map(s -> (double) s.fileErrors().size()).orElse(Double.NaN))
+                .description("files under sync.path skipped when the head was last read").register(registry);
+    }
+
+    private void backendGauge(MeterRegistry registry, String metric, String name, String help, ToDoubleFunction<BackendStatus> value) {
+        Gauge.builder(metric, this, m -> m.backend(name).map(value::applyAsDouble).orElse(Double.NaN))
+                .description(help).tag("backend", name).register(registry);
+    }
+
+    private void syncGauge(MeterRegistry registry, String metric, String name, String help,
+                           ToDoubleFunction<BackendSyncStatus> value) {
+        Gauge.builder(metric, this, m -> m.backendSync(name).map(value::applyAsDouble).orElse(Double.NaN))
+                .description(help).tag("backend", name).register(registry);
+    }
+
+    private double checkLatency(String name) {
+        return backend(name).map(b -> b.health().latencyMs()).map(ms -> ms / 1000.0).orElse(Double.NaN);
+    }
+
+    private Optional<BackendStatus> backend(String name) {
+        return health.status().backends().stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    private Optional<BackendSyncStatus> backendSync(String name) {
+        return sync.status().map(s -> s.backends().get(name));
+    }
+
+    /** Runs under the routing table's lock: touches only the registry, never the health service. */
+    private static void countFailover(MeterRegistry registry, RoutingEvent event) {
+        if (event instanceof RoutingEvent.Failover f) {
+            failovers(registry, f.from(), f.to(), f.cause()).increment();
+        } else if (event instanceof RoutingEvent.Failback f) {
+            failovers(registry, f.from(), f.to(), f.cause()).increment();
+        }
+    }
+
+    private static Counter failovers(MeterRegistry registry, String from, String to, FailoverCause cause) {
+        return Counter.builder("gateway_failovers_total")
+                .description("times traffic moved from one backend to another (failover and failback)")
+                .tags("from", from == null ? "none" : from, "to", to == null ? "none" : to, "reason", cause.label())
+                .register(registry);
+    }
+}
