@@ -13,10 +13,12 @@ import io.grafanaha.health.HealthService;
 import io.grafanaha.health.check.CheckPolicy;
 import io.grafanaha.health.routing.FailbackGate;
 import io.grafanaha.health.routing.FailbackPolicy;
+import io.grafanaha.health.routing.RoutingEvent;
 import io.grafanaha.health.routing.RoutingPolicy;
+import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.webhook.WebhookVerifier;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.grafanaha.sync.SyncService;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,10 +62,13 @@ public final class Gateway implements AutoCloseable {
                 gate, scheduler);
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health);
+        config.sync().ifPresent(s -> proxy.localRoutes(
+                new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
+        health.addListener(this::closeTunnelsOfBackendsLeft);
         this.admin = new AdminServer(config, health, registry);
-        SyncAccess sync = SyncAccess.NONE; // the lead: SyncAccess.of(syncService) when config.sync() is present
-        new AdminApi(config.admin().token(), health, sync).register(admin);
-        new StatusMetrics(health, sync).bindTo(registry);
+        SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(SyncAccess.NONE);
+        new AdminApi(config.admin().token(), health, syncAccess).register(admin);
+        new StatusMetrics(health, syncAccess).bindTo(registry);
     }
 
     /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. */
@@ -91,6 +96,23 @@ public final class Gateway implements AutoCloseable {
                 proxy.address().getHostString(), proxy.port(), admin.address().getHostString(), admin.port(),
                 config.mode().name().toLowerCase().replace('_', '-'), config.backends().size(), proxy.transport());
         return this;
+    }
+
+    /**
+     * Grafana Live tunnels to a backend that went down, was drained, or stopped being the active one
+     * in failover mode are closed, so the browser reconnects through the gateway to the backend that
+     * now serves. Runs under the routing table's lock: closeTunnels only schedules work on event loops.
+     */
+    private void closeTunnelsOfBackendsLeft(RoutingEvent event) {
+        if (event instanceof RoutingEvent.BackendDown e) {
+            proxy.closeTunnels(e.backend(), "backend down");
+        } else if (event instanceof RoutingEvent.Drained e) {
+            proxy.closeTunnels(e.backend(), "backend drained");
+        } else if (event instanceof RoutingEvent.Failover e) {
+            proxy.closeTunnels(e.from(), "failover to " + e.to());
+        } else if (event instanceof RoutingEvent.Failback e) {
+            proxy.closeTunnels(e.from(), "failback to " + e.to());
+        }
     }
 
     static CheckPolicy checkPolicy(HealthConfig h) {

@@ -71,6 +71,7 @@ class GatewaySyncTest {
                   repository: %s
                   path: shared/
                   interval: 1h
+                  webhook-secret: hook-secret
                   data-dir: %s
                 """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test");
         gateway = Gateway.start(config);
@@ -122,6 +123,33 @@ class GatewaySyncTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> active().equals("grafana-a"));
         assertThat(a.dashboard("mem")).as("synced before it got traffic back").isPresent();
         assertThat(get("/api/dashboards/uid/mem").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aSignedPushWebhookSyncsAtOnceAndABadSignatureChangesNothing() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent());
+        try (GitWorkspace ws = repo.cloneToTemp()) {
+            ws.writeFile("shared/disk.json", CPU.replace("cpu", "disk").replace("CPU", "Disk")).commitAndPush("Add disk dashboard");
+        }
+        byte[] body = "{\"ref\":\"refs/heads/main\",\"after\":\"0123\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        HttpResponse<String> forged = webhook(body, "sha256=" + "0".repeat(64));
+        assertThat(forged.statusCode()).isEqualTo(401);
+
+        String signature = "sha256=" + java.util.HexFormat.of().formatHex(
+                io.grafanaha.sync.webhook.WebhookVerifier.hmacSha256("hook-secret", body));
+        HttpResponse<String> signed = webhook(body, signature);
+        assertThat(signed.statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("disk").isPresent() && b.dashboard("disk").isPresent());
+        assertThat(a.requestCount("/_gateway/webhook")).as("the webhook is the gateway's, never Grafana's").isZero();
+    }
+
+    private HttpResponse<String> webhook(byte[] body, String signature) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/_gateway/webhook"))
+                .header("X-GitHub-Event", "push")
+                .header("X-Hub-Signature-256", signature)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private String active() {

@@ -1,0 +1,86 @@
+package io.grafanaha.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Grafana Live tunnels follow routing: a backend taken out of service loses its tunnels, so browsers reconnect. */
+class GatewayTunnelTest {
+    private GrafanaEmulator a;
+    private GrafanaEmulator b;
+    private Gateway gateway;
+
+    @BeforeEach
+    void start() throws Exception {
+        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
+                listen: 127.0.0.1:0
+                admin:
+                  listen: 127.0.0.1:0
+                mode: failover
+                backends:
+                  - name: grafana-a
+                    url: %s
+                    role: primary
+                  - name: grafana-b
+                    url: %s
+                health:
+                  interval: 200ms
+                  timeout: 150ms
+                  rise: 1
+                  fall: 1
+                """.formatted(a.url(), b.url()), "test"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.health().ready());
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void drainingTheActiveBackendClosesItsLiveTunnelsAndTheReconnectLandsOnTheReplica() throws Exception {
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        connect(closed);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openWebSockets() == 1);
+
+        gateway.health().drain("grafana-a");
+
+        assertThat(closed.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1012);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openWebSockets() == 0);
+        connect(new CompletableFuture<>());
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.openWebSockets() == 1);
+    }
+
+    private void connect(CompletableFuture<Integer> closed) throws Exception {
+        HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("Authorization", "Bearer " + a.token())
+                .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/api/live/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                        closed.complete(statusCode);
+                        return null;
+                    }
+
+                    @Override
+                    public void onError(WebSocket webSocket, Throwable error) {
+                        closed.complete(-1);
+                    }
+                }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}
