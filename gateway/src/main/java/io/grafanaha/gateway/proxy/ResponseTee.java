@@ -41,7 +41,7 @@ final class ResponseTee {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
             return in.readNBytes(cap);
         } catch (IOException e) {
-            // Truncated at the cap or not gzip after all: whatever inflated is all there is to give.
+            // Cut off at the cap, or not gzip after all: no body beats half a JSON document.
             return new byte[0];
         }
     }

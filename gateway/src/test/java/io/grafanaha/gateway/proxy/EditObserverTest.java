@@ -34,6 +34,7 @@ class EditObserverTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Recorder recorder = new Recorder();
     private ProxyServer proxy;
+    private GrafanaEmulator second;
 
     record Success(Backend backend, WatchedRequest request, int status, byte[] body) {
         JsonNode json() throws Exception {
@@ -69,6 +70,17 @@ class EditObserverTest {
             proxy.shutdown(Duration.ZERO);
         }
         grafana.close();
+        if (second != null) {
+            second.close();
+        }
+    }
+
+    /** grafana-a first (the static router prefers it), then grafana-b, with one retry allowed. */
+    private void startWithTwoBackends() {
+        second = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        GatewayConfig config = ConfigFixture.gateway().retries(1)
+                .backend("grafana-a", grafana.port()).backend("grafana-b", second.port()).build();
+        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry).editObserver(recorder).start();
     }
 
     private void start() {
@@ -282,6 +294,47 @@ class EditObserverTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(grafana.dashboard("d1")).isPresent();
         assertThat(grafana.lastRequest()).hasValueSatisfying(r -> assertThat(r.header("expect")).isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.after.size() == 1);
+    }
+
+    @Test
+    void aSaveThatNeverReachedItsBackendGoesElsewhereAndIsReportedFromThere() throws Exception {
+        startWithTwoBackends();
+        grafana.stop();
+
+        HttpResponse<String> response = post("/api/dashboards/db", dashboard("d1", 0));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(second.dashboard("d1")).isPresent();
+        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.after.size() == 1);
+        assertThat(recorder.after.get(0).backend().name()).isEqualTo("grafana-b");
+        assertThat(recorder.before).hasSize(1);
+    }
+
+    @Test
+    void aSaveAnswered503IsNotRetriedNorReported() throws Exception {
+        startWithTwoBackends();
+        grafana.inject5xx(503, 1);
+
+        HttpResponse<String> response = post("/api/dashboards/db", dashboard("d1", 0));
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(second.requestCount("/api/dashboards/db")).isZero();
+        assertThat(send(request("/api/health").GET().build()).statusCode()).isEqualTo(200);
+        assertThat(recorder.after).isEmpty();
+    }
+
+    @Test
+    void anObserverThatThrowsBeforeForwardingLetsTheSaveThrough() throws Exception {
+        recorder.guard = r -> {
+            throw new IllegalStateException("observer bug");
+        };
+        start();
+
+        HttpResponse<String> response = post("/api/dashboards/db", dashboard("d1", 0));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(grafana.dashboard("d1")).isPresent();
         await().atMost(Duration.ofSeconds(5)).until(() -> recorder.after.size() == 1);
     }
 
