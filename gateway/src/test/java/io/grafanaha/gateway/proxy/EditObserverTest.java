@@ -339,6 +339,41 @@ class EditObserverTest {
     }
 
     @Test
+    void aPipelinedRequestAfterAChunkedSaveIsServedInOrder() {
+        start();
+        String part1 = "{\"dashboard\":{\"uid\":\"p1\",";
+        String part2 = "\"title\":\"Pipelined\"}}";
+        String raw = "POST /api/dashboards/db HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer " + grafana.token() + "\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(part1.length()) + "\r\n" + part1 + "\r\n"
+                + Integer.toHexString(part2.length()) + "\r\n" + part2 + "\r\n0\r\n\r\n"
+                + "GET /api/health HTTP/1.1\r\nHost: g\r\nConnection: close\r\n\r\n";
+
+        io.grafanaha.gateway.testing.RawHttp.Reply reply = io.grafanaha.gateway.testing.RawHttp.send(proxy.port(), raw, 5000);
+
+        // Counted by text: the first body does not end in a newline, so the second status line shares its line.
+        assertThat(reply.count("HTTP/1.1 200 OK")).isEqualTo(2);
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.text()).contains("\"uid\":\"p1\"").contains("\"database\"");
+        assertThat(reply.text().indexOf("\"uid\":\"p1\"")).isLessThan(reply.text().indexOf("\"database\""));
+        assertThat(grafana.dashboard("p1")).isPresent();
+        assertThat(recorder.before).singleElement().satisfies(r ->
+                assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(part1 + part2));
+    }
+
+    @Test
+    void aClientThatLeavesMidBodyLeavesNothingBehind() {
+        start();
+
+        io.grafanaha.gateway.testing.RawHttp.send(proxy.port(), "POST /api/dashboards/db HTTP/1.1\r\nHost: g\r\n"
+                + "Content-Length: 100\r\n\r\n{\"dashboard\":", 200);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.inFlight() == 0);
+        assertThat(grafana.requestCount("/api/dashboards/db")).isZero();
+        assertThat(recorder.before).isEmpty();
+    }
+
+    @Test
     void anObserverThatThrowsAfterSuccessDoesNotChangeTheClientsResponse() throws Exception {
         recorder.failAfter = true;
         start();
