@@ -24,6 +24,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One request and its response, streamed between a client channel and a backend channel that share
@@ -38,6 +40,10 @@ import java.util.concurrent.TimeUnit;
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
     private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
+    /** How much of a watched write's response is copied for the {@link EditObserver}. */
+    static final int MAX_OBSERVED_RESPONSE = 1024 * 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
@@ -75,6 +81,10 @@ final class Exchange implements RequestSink {
     private boolean replayed;
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
+    /** A watched Grafana write whose 2xx response goes to the edit observer; null for everything else. */
+    private WatchedRequest watched;
+    /** The current attempt's 2xx response body, copied for the observer. */
+    private ResponseTee tee;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Backend backend, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -90,6 +100,11 @@ final class Exchange implements RequestSink {
         this.clientKeepAlive = clientKeepAlive;
         this.upgrade = upgrade;
         this.safeMethod = SAFE_METHODS.contains(method.name());
+    }
+
+    /** Tells the edit observer about this request's response if it is a 2xx. Before {@link #start()}. */
+    void observe(WatchedRequest request) {
+        this.watched = request;
     }
 
     void start() {
@@ -242,6 +257,9 @@ final class Exchange implements RequestSink {
             return;
         }
         if (msg instanceof HttpContent content) {
+            if (tee != null && !interim) {
+                tee.add(content.content());
+            }
             lastClientWrite = client.write(content);
             if (content instanceof LastHttpContent) {
                 if (interim) {
@@ -253,7 +271,12 @@ final class Exchange implements RequestSink {
                 if (!gatewayStatus) {
                     proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
                 }
+                ResponseTee observed = tee;
+                tee = null;
                 maybeEnd();
+                if (observed != null) {
+                    reportSuccess(observed);
+                }
             }
             return;
         }
@@ -269,6 +292,19 @@ final class Exchange implements RequestSink {
         backendReusable = framed && HttpUtil.isKeepAlive(response);
         keepClient = HeaderPolicy.toClient(response, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
         stickTo(response);
+        if (watched != null && status >= 200 && status < 300) {
+            boolean gzip = response.headers().containsValue(HttpHeaderNames.CONTENT_ENCODING, "gzip", true);
+            tee = new ResponseTee(MAX_OBSERVED_RESPONSE, gzip);
+        }
+    }
+
+    /** Hands the finished 2xx response of a watched write to the observer, whose failures stay its own. */
+    private void reportSuccess(ResponseTee observed) {
+        try {
+            proxy.editObserver().afterSuccess(backend, watched, status, observed.body());
+        } catch (RuntimeException e) {
+            log.warn("edit observer failed after {} {} answered {} by {}", watched.method(), watched.uri(), status, backend.name(), e);
+        }
     }
 
     /**
@@ -442,6 +478,7 @@ final class Exchange implements RequestSink {
         gatewayStatus = false;
         status = 0;
         lastClientWrite = null;
+        tee = null;
     }
 
     /** The request body was malformed after the headers had been forwarded: both connections are spoiled. */

@@ -156,6 +156,32 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade);
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), backend.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
+        if (!upgrade && watches(request.method().name(), path)) {
+            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, backend.get(), outbound, keepAlive, startNanos);
+            exchange = watch;
+            watch.start();
+            return;
+        }
+        exchange = forwarded;
+        forwarded.start();
+    }
+
+    private boolean watches(String method, String path) {
+        try {
+            return proxy.editObserver().watches(method, path);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A watched request goes to its backend after all: the body chunks its {@link EditWatch} gathered go
+     * back to the front of the queue, ahead of whatever the client sent since, and stream as usual.
+     */
+    void forwardWatched(Exchange forwarded, java.util.List<HttpContent> gathered) {
+        for (int i = gathered.size() - 1; i >= 0; i--) {
+            pending.addFirst(gathered.get(i));
+        }
         exchange = forwarded;
         forwarded.start();
     }

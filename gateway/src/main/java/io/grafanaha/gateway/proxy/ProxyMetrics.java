@@ -86,6 +86,31 @@ final class ProxyMetrics {
                 .increment();
     }
 
+    /** A watched Grafana write whose body was handed to the edit observer. */
+    void editObserved(String kind) {
+        Counter.builder("gateway.edits.observed")
+                .description("Grafana writes (dashboard and folder changes) seen by the edit observer, by kind")
+                .tag("kind", kind)
+                .register(registry)
+                .increment();
+    }
+
+    /** The edit observer answered a write itself (the stale-version guard) instead of forwarding it. */
+    void editRejected() {
+        Counter.builder("gateway.edits.rejected")
+                .description("Grafana writes the gateway answered itself, e.g. 412 for a stale dashboard version")
+                .register(registry)
+                .increment();
+    }
+
+    /** A watched write too big to buffer, forwarded without the observer. */
+    void editUnobserved() {
+        Counter.builder("gateway.edits.unobserved")
+                .description("Grafana writes forwarded without observation because the body exceeded 10 MiB")
+                .register(registry)
+                .increment();
+    }
+
     void tunnelOpened() {
         tunnels.incrementAndGet();
     }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * {@link #close()} shuts down gracefully within {@code proxy.shutdownGrace}; {@link #shutdown(Duration)}
  * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
- * gateway answers itself; {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
+ * gateway answers itself and {@link #editObserver(EditObserver)} watches Grafana writes;
+ * {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
@@ -55,6 +56,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Tunnels tunnels = new Tunnels();
     private RetryBudget retryBudget = RetryBudget.standard();
     private LocalRoutes localRoutes = LocalRoutes.NONE;
+    private EditObserver editObserver = EditObserver.NONE;
     private ProxyContext context;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
@@ -96,6 +98,16 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sees the Grafana writes passing through (dashboard saves and deletes, folder changes) and may
+     * answer them itself instead of forwarding. Set before {@link #start()}; see {@link EditObserver}.
+     */
+    public synchronized ProxyServer editObserver(EditObserver observer) {
+        requireNotStarted();
+        this.editObserver = java.util.Objects.requireNonNull(observer, "observer");
+        return this;
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -131,7 +143,8 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
         context = new ProxyContext(config.proxy(), config.mode(), config.routing().stickyCookie(),
-                RetryPolicy.of(config.routing().retries(), retryBudget), router, outcomes, pool, metrics, drain, tunnels);
+                RetryPolicy.of(config.routing().retries(), retryBudget), router, outcomes, pool, metrics, drain, tunnels,
+                editObserver);
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();

@@ -15,5 +15,12 @@
  * <p>Affinity: in load-balance mode with {@code routing.sticky-cookie}, responses carry a session cookie
  * naming the backend that served whenever the request's cookie did not name it; the cookie itself is
  * removed before the request reaches Grafana.
+ *
+ * <p>Edits: with an {@link io.grafanaha.gateway.proxy.EditObserver}, Grafana's dashboard and folder writes
+ * ({@link io.grafanaha.gateway.proxy.GrafanaWrites}) are gathered whole ({@code EditWatch}, up to 10 MiB)
+ * before a backend is contacted, so the observer can answer them itself (the 412 guard); otherwise the
+ * same body chunks stream on unchanged. A 2xx response is copied (1 MiB) as it streams and handed to the
+ * observer afterwards. Metrics: {@code gateway_edits_observed_total{kind}},
+ * {@code gateway_edits_rejected_total}, {@code gateway_edits_unobserved_total}.
  */
 package io.grafanaha.gateway.proxy;
