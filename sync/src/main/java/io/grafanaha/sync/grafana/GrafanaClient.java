@@ -60,6 +60,16 @@ public interface GrafanaClient {
     void deleteFolder(String uid) throws GrafanaApiException;
 
     /**
+     * {@code GET /api/dashboards/uid/:uid/versions?limit=1}: the newest version row; empty when the dashboard does
+     * not exist (404) or has no history. Accepts both the bare array (Grafana up to 11.4) and the
+     * {@code {continueToken, versions}} wrapper.
+     */
+    default Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
+        throw new GrafanaApiException(name(), "GET /api/dashboards/uid/" + uid + "/versions", 0,
+                "not supported by " + getClass().getSimpleName());
+    }
+
+    /**
      * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
      * and which of {@code desiredUids} live outside the tree (those are never touched).
      */

@@ -159,6 +159,21 @@ public final class HttpGrafanaClient implements GrafanaClient {
         send("DELETE", "/api/folders/" + enc(uid), null, true);
     }
 
+    @Override
+    public Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
+        Optional<JsonNode> body = send("GET", "/api/dashboards/uid/" + enc(uid) + "/versions?limit=1", null, true);
+        if (body.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode rows = body.get().isArray() ? body.get() : body.get().path("versions");
+        if (!rows.isArray() || rows.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode v = rows.get(0);
+        return Optional.of(new DashboardVersion(v.path("version").asInt(), v.path("createdBy").asText(""),
+                v.path("message").asText("")));
+    }
+
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */
     private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty)
             throws GrafanaApiException {
