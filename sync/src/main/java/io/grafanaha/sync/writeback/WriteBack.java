@@ -96,6 +96,8 @@ public final class WriteBack implements AutoCloseable {
     private int consecutiveFailures;
     private boolean retryScheduled;
     private volatile boolean closed;
+    /** Tests: runs on the write-back's thread just before each push of the branch. */
+    private volatile Runnable beforePush = () -> {};
 
     /**
      * Opens the journal ({@code <data-dir>/journal}) and the write-back's own bare mirror
@@ -134,6 +136,12 @@ public final class WriteBack implements AutoCloseable {
             throw new IllegalArgumentException("poll interval must not be negative, got " + value);
         }
         this.pollInterval = value;
+        return this;
+    }
+
+    /** Tests: something to do on the write-back's thread just before each push of the branch (e.g. race it). */
+    WriteBack beforePush(Runnable hook) {
+        this.beforePush = Objects.requireNonNull(hook, "hook");
         return this;
     }
 
@@ -308,6 +316,7 @@ public final class WriteBack implements AutoCloseable {
                 pushConflict(edit, write, commit.get());
                 return;
             }
+            beforePush.run();
             if (writer.push(settings.source().ref(), commit.get(), head.id()) == GitWriter.Pushed.OK) {
                 writer.advanceBranch(commit.get());
                 if (edit.isDashboard()) {
