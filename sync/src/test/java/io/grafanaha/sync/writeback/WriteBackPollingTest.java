@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.grafana.HttpGrafanaClient;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.jgit.api.Git;
@@ -58,6 +60,14 @@ class WriteBackPollingTest {
         await().atMost(WAIT).until(() -> writeBack.status().polls() >= rounds + 3);
         assertThat(writeBack.status().commits()).isEqualTo(1);
         assertThat(fx.events).filteredOn(e -> e instanceof WriteBackEvent.Skipped).isEmpty();
+    }
+
+    @Test
+    void aDeleteThatBypassedTheGatewayIsCommitted() throws Exception {
+        HttpGrafanaClient.create("grafana-b", URI.create(fx.b.url()), fx.b.token()).deleteDashboard("net");
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/team/net.yaml").isEmpty());
+        await().atMost(WAIT).until(() -> fx.a.dashboard("net").isEmpty());
     }
 
     @Test
