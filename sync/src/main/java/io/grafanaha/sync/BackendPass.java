@@ -105,10 +105,10 @@ final class BackendPass {
                 applied.failures(), drift, dashboards));
     }
 
-    /** The plan without dashboards the write-back holds on this backend (an edit there is not in Git yet). */
+    /** The plan without dashboards and folders the write-back holds on this backend (an edit there is not in Git yet). */
     private Plan withoutHeld(Plan plan) {
         List<PlanOperation> ops = plan.operations().stream()
-                .filter(op -> dashboardUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty()).toList();
+                .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty()).toList();
         if (ops.size() == plan.operations().size()) {
             return plan;
         }
@@ -120,7 +120,7 @@ final class BackendPass {
     /** After applying: which blob each managed dashboard now holds on this backend, for the write-back. */
     private void recordBlobs(String name, DesiredState desired, BackendState actual, Plan plan, ApplyResult applied) {
         Set<String> untouched = new HashSet<>(actual.uidsOutsideTree());
-        applied.failures().forEach(f -> dashboardUid(f.operation()).ifPresent(untouched::add));
+        applied.failures().forEach(f -> heldUid(f.operation()).ifPresent(untouched::add));
         for (DesiredDashboard d : desired.dashboards()) {
             if (!untouched.contains(d.uid()) && !blobs.holds(name, d.uid())) {
                 blobs.recordApplied(name, d.uid(), d.source().blobId());
@@ -130,7 +130,8 @@ final class BackendPass {
                 .forEach(op -> blobs.recordRemoved(name, ((PlanOperation.DeleteDashboard) op).uid()));
     }
 
-    static Optional<String> dashboardUid(PlanOperation op) {
+    /** The dashboard or folder uid an operation changes. */
+    static Optional<String> heldUid(PlanOperation op) {
         if (op instanceof PlanOperation.CreateDashboard c) {
             return Optional.of(c.dashboard().uid());
         } else if (op instanceof PlanOperation.UpdateDashboard u) {
@@ -139,6 +140,12 @@ final class BackendPass {
             return Optional.of(m.dashboard().uid());
         } else if (op instanceof PlanOperation.DeleteDashboard d) {
             return Optional.of(d.uid());
+        } else if (op instanceof PlanOperation.CreateFolder f) {
+            return Optional.of(f.uid());
+        } else if (op instanceof PlanOperation.UpdateFolder f) {
+            return Optional.of(f.uid());
+        } else if (op instanceof PlanOperation.DeleteFolder f) {
+            return Optional.of(f.uid());
         }
         return Optional.empty();
     }

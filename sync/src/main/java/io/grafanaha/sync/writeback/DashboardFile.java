@@ -110,6 +110,13 @@ final class DashboardFile {
         return updated.deepCopy();
     }
 
+    /** A folder's {@code _folder.json}: {@code pin} merged into the existing file, if any, in its JSON style. */
+    static byte[] renderFolder(Optional<byte[]> existing, ObjectNode pin) throws IOException {
+        String text = existing.map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        JsonNode old = text.isBlank() ? null : JSON.readTree(text);
+        return json(text, (ObjectNode) merge(old, pin)).getBytes(StandardCharsets.UTF_8);
+    }
+
     private static String json(String old, ObjectNode tree) throws JsonProcessingException {
         Matcher m = JSON_INDENT.matcher(old);
         String indent = m.find() ? m.group(1) : "  ";

@@ -12,7 +12,6 @@ import io.grafanaha.sync.json.CanonicalJson;
 import io.grafanaha.sync.plan.BackendDashboard;
 import io.grafanaha.sync.plan.BackendFolder;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -111,7 +110,7 @@ final class EditChange {
     }
 
     /** A folder created or renamed on the backend: pinned by a {@code _folder.json}. */
-    Result folderSaved(CapturedEdit edit, Optional<BackendFolder> saved, DesiredState head) {
+    Result folderSaved(CapturedEdit edit, Optional<BackendFolder> saved, DesiredState head) throws IOException {
         if (saved.isEmpty()) {
             return new Nothing("folder " + edit.uid() + " no longer exists on " + edit.backend(), Optional.empty());
         }
@@ -140,7 +139,7 @@ final class EditChange {
         pin.putObject("metadata").put("name", f.uid());
         pin.putObject("spec").put("title", f.title());
         String path = file(directory, ReadDesiredState.FOLDER_FILE);
-        byte[] bytes = (pin.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = DashboardFile.renderFolder(writer.read(head.commit(), path), pin);
         return new Write(new GitWriter.Change(Map.of(path, bytes), Set.of()), path,
                 verb + " folder \"" + f.title() + "\" from " + edit.backend(), false, Optional.empty());
     }

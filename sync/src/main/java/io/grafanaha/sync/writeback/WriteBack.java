@@ -200,9 +200,9 @@ public final class WriteBack implements AutoCloseable {
                 poller.rounds(), lastError);
     }
 
-    /** Whether a pass must leave {@code uid} alone on {@code backend}: an edit of it there is in the journal. */
+    /** Whether a pass must leave dashboard or folder {@code uid} alone on {@code backend}: an edit there is pending. */
     private boolean holds(String backend, String uid) {
-        return journal.pending().stream().anyMatch(e -> e.edit().isDashboard() && e.edit().backend().equals(backend)
+        return journal.pending().stream().anyMatch(e -> e.edit().backend().equals(backend)
                 && e.edit().uid().equals(uid));
     }
 
