@@ -23,6 +23,15 @@ public final class AppliedBlobs {
     public interface Hold {
         /** Whether the pass must not create, update, move or delete dashboard or folder {@code uid} on {@code backend}. */
         boolean holds(String backend, String uid);
+
+        /**
+         * A pass is about to overwrite {@code uid} on {@code backend} although Git's file has not changed since it was
+         * applied there: the backend was edited outside Git. Return true to take the edit (the pass then leaves the
+         * dashboard alone), false to let the pass overwrite it. Called on the sync's threads; may call the backend.
+         */
+        default boolean takeEdit(String backend, String uid) {
+            return false;
+        }
     }
 
     private final Map<String, Map<String, ObjectId>> applied = new ConcurrentHashMap<>();
@@ -68,6 +77,11 @@ public final class AppliedBlobs {
     /** Installs the write-back's hold (one at a time; the last one wins). */
     public void setHold(Hold value) {
         this.hold = Objects.requireNonNull(value, "hold");
+    }
+
+    /** See {@link Hold#takeEdit}. */
+    public boolean takeEdit(String backend, String uid) {
+        return hold.takeEdit(backend, uid);
     }
 
     /** Whether a pass must leave {@code uid} alone on {@code backend}. */

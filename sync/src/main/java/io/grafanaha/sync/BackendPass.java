@@ -108,13 +108,22 @@ final class BackendPass {
     /** The plan without dashboards and folders the write-back holds on this backend (an edit there is not in Git yet). */
     private Plan withoutHeld(Plan plan) {
         List<PlanOperation> ops = plan.operations().stream()
-                .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty()).toList();
+                .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty())
+                .filter(op -> !editedOutsideGit(plan.backend(), op)).toList();
         if (ops.size() == plan.operations().size()) {
             return plan;
         }
         LOG.info("{}: {} dashboard change(s) held back while edits made there are written to Git",
                 plan.backend(), plan.operations().size() - ops.size());
         return new Plan(plan.backend(), plan.commit(), ops, plan.notes());
+    }
+
+    /** An update of a dashboard whose Git file is unchanged since it was applied here, taken by the write-back. */
+    private boolean editedOutsideGit(String backend, PlanOperation op) {
+        DesiredDashboard d = op instanceof PlanOperation.UpdateDashboard u ? u.dashboard()
+                : op instanceof PlanOperation.MoveDashboard m ? m.dashboard() : null;
+        return d != null && blobs.applied(backend, d.uid()).filter(d.source().blobId()::equals).isPresent()
+                && blobs.takeEdit(backend, d.uid());
     }
 
     /** After applying: which blob each managed dashboard now holds on this backend, for the write-back. */

@@ -6,6 +6,7 @@ import io.grafanaha.sync.grafana.DashboardHit;
 import io.grafanaha.sync.grafana.DashboardVersion;
 import io.grafanaha.sync.grafana.GrafanaApiException;
 import io.grafanaha.sync.grafana.GrafanaClient;
+import io.grafanaha.sync.plan.DeleteLimit;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.HashMap;
@@ -41,11 +42,13 @@ final class Poller {
     private final Sink sink;
     private final State state;
     private final Clock clock;
+    private final DeleteLimit deleteLimit;
     /** backend → uid → newest version seen; a backend is absent until its first complete round. */
     private final Map<String, Map<String, Integer>> seen = new HashMap<>();
     private final AtomicLong rounds = new AtomicLong();
 
-    Poller(Map<String, GrafanaClient> clients, Sink sink, State state, Clock clock) {
+    Poller(Map<String, GrafanaClient> clients, Sink sink, State state, Clock clock, DeleteLimit deleteLimit) {
+        this.deleteLimit = deleteLimit;
         this.clients = clients;
         this.sink = sink;
         this.state = state;
@@ -106,8 +109,14 @@ final class Poller {
             }
         }
         if (before != null) {
-            for (String uid : before.keySet()) {
-                if (!now.containsKey(uid) && inGit.contains(uid)) {
+            List<String> gone = before.keySet().stream().filter(u -> !now.containsKey(u) && inGit.contains(u))
+                    .sorted().toList();
+            if (gone.size() > 1 && !deleteLimit.allows(gone.size(), before.size())) {
+                // A wiped or restored database, not a user: the next pass recreates them from Git.
+                LOG.warn("{}: {} of {} managed dashboards disappeared at once, more than sync.max-deletes {}; not "
+                        + "writing these deletes to Git", backend, gone.size(), before.size(), deleteLimit);
+            } else {
+                for (String uid : gone) {
                     LOG.info("{}: dashboard {} was deleted without the gateway; writing it back", backend, uid);
                     sink.capture(CapturedEdit.dashboardDeleted(backend, uid, Optional.empty(), clock.instant()));
                 }

@@ -9,7 +9,7 @@ import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
-import io.grafanaha.sync.grafana.GrafanaApiException;
+import io.grafanaha.sync.grafana.DashboardVersion;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.io.IOException;
 import java.time.Clock;
@@ -50,11 +50,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Hold.</b> While an edit of a dashboard on a backend is in the journal, the sync's passes do not overwrite
  * that dashboard on that backend ({@link AppliedBlobs#setHold}), so reading it back always finds the user's version.
+ * And when a pass finds a dashboard changed on a backend although its Git file did not change since it was applied
+ * there, and the newest version was not written by a sync, the edit is captured instead of overwritten.
  *
  * <p><b>Polling</b> catches edits that bypass the gateway: every poll interval, for each backend, the newest version
  * row of every dashboard in a managed folder is read ({@code GET .../versions?limit=1}). A version newer than the
  * one seen before whose message does not start with {@code git-sync } is captured as a save by its
- * {@code createdBy}; a dashboard seen before and gone is captured as a delete. The first round only records what it
+ * {@code createdBy}; a dashboard seen before and gone is captured as a delete (unless more than one and more than
+ * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round only records what it
  * sees (edits made while no gateway ran are not captured; the next pass treats them as drift). Versions the sync
  * wrote are never captured, so write-back and sync do not ping-pong, and several gateways on the same repository
  * converge: each ignores the others' {@code git-sync} versions, and when two capture the same edit the second finds
@@ -126,8 +129,18 @@ public final class WriteBack implements AutoCloseable {
         });
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.thread = executor;
-        this.poller = new Poller(clients, this::capture, this::freshState, clock);
-        blobs.setHold(this::holds);
+        this.poller = new Poller(clients, this::capture, this::freshState, clock, settings.deleteLimit());
+        blobs.setHold(new AppliedBlobs.Hold() {
+            @Override
+            public boolean holds(String backend, String uid) {
+                return WriteBack.this.holds(backend, uid);
+            }
+
+            @Override
+            public boolean takeEdit(String backend, String uid) {
+                return WriteBack.this.takeEdit(backend, uid);
+            }
+        });
     }
 
     /** How often backends are polled for edits that bypass the gateway; default 10 s; zero turns polling off. */
@@ -204,6 +217,30 @@ public final class WriteBack implements AutoCloseable {
     private boolean holds(String backend, String uid) {
         return journal.pending().stream().anyMatch(e -> e.edit().backend().equals(backend)
                 && e.edit().uid().equals(uid));
+    }
+
+    /**
+     * A pass found {@code uid} on {@code backend} changed although Git's file was not: captured as a save when the
+     * newest version was not written by a sync, so a UI edit is never overwritten before polling sees it.
+     */
+    private boolean takeEdit(String backend, String uid) {
+        if (!settings.writeBack() || closed) {
+            return false;
+        }
+        try {
+            Optional<DashboardVersion> v = clients.get(backend).latestVersion(uid);
+            if (v.isEmpty() || v.get().writtenBySync()) {
+                return false;
+            }
+            String by = v.get().createdBy();
+            capture(CapturedEdit.dashboardSaved(backend, uid,
+                    by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by), clock.instant()));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: dashboard {} differs from Git; cannot capture it ({}), the pass overwrites it", backend,
+                    uid, e.toString());
+            return false;
+        }
     }
 
     // ---- the write-back's thread -------------------------------------------------------------------------------

@@ -55,4 +55,23 @@ class WriteBackHoldTest {
                 assertThat(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m"));
         assertThat(writeBack.status().backlog()).isZero();
     }
+
+    @Test
+    void aPassThatFindsAUiEditBeforePollingDoesTakesItInsteadOfOverwritingIt() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync); // polling off
+        writeBack.start();
+        ObjectNode cpu = fx.b.dashboard("cpu").orElseThrow().json();
+        cpu.put("refresh", "5m");
+        fx.b.putDashboard(cpu, fx.b.dashboard("cpu").orElseThrow().folderUid(), "slower", "carol");
+
+        pass(sync);
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("\"refresh\": \"5m\""));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m"));
+        var versions = fx.b.versions("cpu");
+        assertThat(versions.get(versions.size() - 1).message()).as("B was never overwritten").isEqualTo("slower");
+    }
 }
