@@ -60,13 +60,18 @@ public interface GrafanaClient {
     void deleteFolder(String uid) throws GrafanaApiException;
 
     /**
-     * {@code GET /api/dashboards/uid/:uid/versions?limit=1}: the newest version row; empty when the dashboard does
-     * not exist (404) or has no history. Accepts both the bare array (Grafana up to 11.4) and the
+     * {@code GET /api/dashboards/uid/:uid/versions?limit=}: the newest {@code limit} version rows, newest first; empty
+     * when the dashboard does not exist (404). Accepts both the bare array (Grafana up to 11.4) and the
      * {@code {continueToken, versions}} wrapper.
      */
-    default Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
+    default List<DashboardVersion> versions(String uid, int limit) throws GrafanaApiException {
         throw new GrafanaApiException(name(), "GET /api/dashboards/uid/" + uid + "/versions", 0,
                 "not supported by " + getClass().getSimpleName());
+    }
+
+    /** The newest version row ({@link #versions} with limit 1); empty when none. */
+    default Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
+        return versions(uid, 1).stream().findFirst();
     }
 
     /**

@@ -160,18 +160,17 @@ public final class HttpGrafanaClient implements GrafanaClient {
     }
 
     @Override
-    public Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
-        Optional<JsonNode> body = send("GET", "/api/dashboards/uid/" + enc(uid) + "/versions?limit=1", null, true);
+    public List<DashboardVersion> versions(String uid, int limit) throws GrafanaApiException {
+        Optional<JsonNode> body = send("GET", "/api/dashboards/uid/" + enc(uid) + "/versions?limit=" + limit, null,
+                true);
         if (body.isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
         JsonNode rows = body.get().isArray() ? body.get() : body.get().path("versions");
-        if (!rows.isArray() || rows.isEmpty()) {
-            return Optional.empty();
-        }
-        JsonNode v = rows.get(0);
-        return Optional.of(new DashboardVersion(v.path("version").asInt(), v.path("createdBy").asText(""),
-                v.path("message").asText("")));
+        List<DashboardVersion> out = new ArrayList<>();
+        rows.forEach(v -> out.add(new DashboardVersion(v.path("version").asInt(), v.path("createdBy").asText(""),
+                v.path("message").asText(""))));
+        return out;
     }
 
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */

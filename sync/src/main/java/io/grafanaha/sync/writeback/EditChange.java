@@ -22,8 +22,11 @@ import org.eclipse.jgit.lib.ObjectId;
  *
  * <p><b>Conflict rule</b>: the edit conflicts when the backend's version was based on blob X of the file (the blob
  * the sync last applied to that backend, {@link AppliedBlobs#applied}), Git's head now holds something else for
- * that uid (blob Y ≠ X, or no file), and the user's content differs from Y. When X is unknown (nothing applied
- * since this process started) the edit is written over the head: the previous content stays in Git's history.
+ * that uid (blob Y ≠ X, or no file), and the user's content differs from Y. X comes from the {@link BaseBlob}: what
+ * the sync last applied there ({@link AppliedBlobs#applied}), else, after a restart, the file's blob at the commit
+ * named by the newest {@code git-sync <sha>} version in the backend's history. When X cannot be known (a dashboard
+ * the sync never wrote there, or only created: Grafana shows version 1's message as "Initial save") the edit is
+ * written over the head; the previous content stays in Git's history.
  */
 final class EditChange {
     /** What to do. */
@@ -36,13 +39,19 @@ final class EditChange {
     record Write(GitWriter.Change change, String path, String message, boolean conflict, Optional<ObjectId> blob)
             implements Result {}
 
+    /** The blob a backend's version of a dashboard was based on, when it can be known. */
+    @FunctionalInterface
+    interface BaseBlob {
+        Optional<ObjectId> of(String backend, String uid);
+    }
+
     private final GitWriter writer;
-    private final AppliedBlobs blobs;
+    private final BaseBlob base;
     private final String syncPath;
 
-    EditChange(GitWriter writer, AppliedBlobs blobs, String syncPath) {
+    EditChange(GitWriter writer, BaseBlob base, String syncPath) {
         this.writer = writer;
-        this.blobs = blobs;
+        this.base = base;
         this.syncPath = syncPath;
     }
 
@@ -158,8 +167,8 @@ final class EditChange {
 
     /** Whether the backend's version was based on a blob other than {@code gitBlob} (see the conflict rule). */
     private boolean basedOnOtherThan(CapturedEdit edit, Optional<ObjectId> gitBlob) {
-        Optional<ObjectId> base = blobs.applied(edit.backend(), edit.uid());
-        return base.isPresent() && !base.equals(gitBlob);
+        Optional<ObjectId> based = base.of(edit.backend(), edit.uid());
+        return based.isPresent() && !based.equals(gitBlob);
     }
 
     private String file(DesiredFolder folder, String name) {

@@ -100,7 +100,10 @@ final class Poller {
             now.put(uid, v.get().version());
             Integer last = before == null ? null : before.get(uid);
             boolean newer = before != null && (last == null || v.get().version() > last);
-            if (newer && !v.get().writtenBySync()) {
+            // Grafana shows version 1's message as "Initial save", hiding the stamp: a first version of a dashboard
+            // Git holds is the sync creating it.
+            boolean createdBySync = last == null && v.get().version() == 1 && inGit.contains(uid);
+            if (newer && !v.get().writtenBySync() && !createdBySync) {
                 String by = v.get().createdBy();
                 Optional<String> user = by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by);
                 LOG.info("{}: dashboard {} version {} was saved by {} without the gateway; writing it back", backend,

@@ -10,6 +10,7 @@ import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
 import io.grafanaha.sync.grafana.DashboardVersion;
+import io.grafanaha.sync.grafana.SaveMessage;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.io.IOException;
 import java.time.Clock;
@@ -71,6 +72,8 @@ import org.slf4j.LoggerFactory;
 public final class WriteBack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriteBack.class);
     static final int PUSH_ATTEMPTS = 5;
+    /** How far back the history is searched for the sync's last version of a dashboard. */
+    private static final int HISTORY_DEPTH = 50;
     private static final String COMMITTER = "Grafana HA Gateway";
     private static final String COMMITTER_EMAIL = "gateway@grafana-ha-gateway.invalid";
     private static final DateTimeFormatter BRANCH_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
@@ -121,7 +124,7 @@ public final class WriteBack implements AutoCloseable {
         this.journal = new Journal(settings.dataDir());
         this.mirror = GitMirror.open(settings.dataDir().resolve("writeback"), settings.source());
         this.writer = new GitWriter(mirror, Duration.ofSeconds(30));
-        this.rules = new EditChange(writer, blobs, settings.path());
+        this.rules = new EditChange(writer, this::baseBlob, settings.path());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "writeback");
             t.setDaemon(true);
@@ -396,6 +399,41 @@ public final class WriteBack implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(read(fetch.head().get()));
+    }
+
+    /**
+     * The blob the backend's version of {@code uid} was based on: what the sync last applied there, else (after a
+     * restart) the file's blob at the commit of the newest {@code git-sync <sha>} version in the backend's history.
+     */
+    private Optional<ObjectId> baseBlob(String backend, String uid) {
+        Optional<ObjectId> known = blobs.applied(backend, uid);
+        if (known.isPresent()) {
+            return known;
+        }
+        try {
+            for (DashboardVersion v : clients.get(backend).versions(uid, HISTORY_DEPTH)) {
+                if (v.writtenBySync()) {
+                    return blobAt(v.message(), uid);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.info("{}: cannot tell which Git version dashboard {} was based on: {}", backend, uid, e.toString());
+        }
+        return Optional.empty();
+    }
+
+    private Optional<ObjectId> blobAt(String message, String uid) throws IOException {
+        String rest = message.substring(SaveMessage.PREFIX.length());
+        String sha = rest.contains(":") ? rest.substring(0, rest.indexOf(':')) : rest;
+        if (!sha.matches("[0-9a-f]{4,40}")) {
+            return Optional.empty();
+        }
+        ObjectId commit = mirror.repository().resolve(sha + "^{commit}");
+        if (commit == null) {
+            return Optional.empty();
+        }
+        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPath(settings.path())
+                .setRootFolderTitle(settings.folderTitle()).call().dashboard(uid).map(d -> d.source().blobId());
     }
 
     private DesiredState read(CommitInfo head) throws IOException {

@@ -60,6 +60,33 @@ class WriteBackDurabilityTest {
     }
 
     @Test
+    void afterARestartTheBaseOfAnEditComesFromTheSyncStampInTheHistory() throws Exception {
+        SyncService before = fx.sync(fx.settings("data"));
+        pass(before);
+        // Version 1's message reads "Initial save" in Grafana; an update by the sync carries the git-sync stamp.
+        fx.workspace.pull();
+        fx.workspace.writeFile("shared/cpu.json", fx.workspace.readFile("shared/cpu.json").orElseThrow()
+                .replace("\"node\"", "\"nodes\"")).commitAndPush("retag");
+        pass(before);
+        editOnA("title", "CPU (mine)");
+        fx.workspace.pull();
+        String upstream = fx.workspace.readFile("shared/cpu.json").orElseThrow().replace("\"30s\"", "\"10s\"");
+        fx.workspace.writeFile("shared/cpu.json", upstream).commitAndPush("faster in Git");
+        before.close(); // the process dies; the edit was journalled
+        Path journal = tmp.resolve("data/journal/edits.jsonl");
+        Files.createDirectories(journal.getParent());
+        Files.writeString(journal, "{\"op\":\"edit\",\"id\":1,\"backend\":\"grafana-a\",\"kind\":\"DASHBOARD_SAVED\","
+                + "\"uid\":\"cpu\",\"at\":\"2026-01-02T03:04:05Z\"}\n", StandardCharsets.UTF_8);
+
+        WriteBack restarted = fx.writeBack(fx.sync(fx.settings("data")));
+        restarted.start();
+
+        await().atMost(WAIT).until(() -> restarted.status().conflicts() == 1);
+        assertThat(fx.gitFile("shared/cpu.json")).contains(upstream);
+        assertThat(fx.branches()).anyMatch(b -> b.startsWith("refs/heads/gateway/conflicts/cpu-"));
+    }
+
+    @Test
     void aCapturedEditIsInTheJournalOnDiskWhenCaptureReturns() throws Exception {
         SyncService sync = fx.sync(fx.settings("data"));
         WriteBack notStarted = fx.writeBack(sync);
