@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * row of every dashboard in a managed folder is read ({@code GET .../versions?limit=1}). A version newer than the
  * one seen before whose message does not start with {@code git-sync } is captured as a save by its
  * {@code createdBy}; a dashboard seen before and gone is captured as a delete (unless more than one and more than
- * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round only records what it
- * sees (edits made while no gateway ran are not captured; the next pass treats them as drift). Versions the sync
+ * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round
+ * only records what it sees: edits made while no gateway ran are not captured (the first pass after a start knows no
+ * applied blobs yet, so it overwrites them as drift; they stay in Grafana's version history). Versions the sync
  * wrote are never captured, so write-back and sync do not ping-pong, and several gateways on the same repository
  * converge: each ignores the others' {@code git-sync} versions, and when two capture the same edit the second finds
  * Git already holding identical content and commits nothing.
