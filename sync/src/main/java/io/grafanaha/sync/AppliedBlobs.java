@@ -21,7 +21,7 @@ public final class AppliedBlobs {
     /** Decides which dashboards a pass must leave alone on a backend. */
     @FunctionalInterface
     public interface Hold {
-        /** Whether the pass must not create, update, move or delete dashboard or folder {@code uid} on {@code backend}. */
+        /** Whether the pass must not create, update, move or delete dashboard or folder {@code uid} there. */
         boolean holds(String backend, String uid);
 
         /**

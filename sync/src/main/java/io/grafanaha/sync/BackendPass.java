@@ -105,7 +105,7 @@ final class BackendPass {
                 applied.failures(), drift, dashboards));
     }
 
-    /** The plan without dashboards and folders the write-back holds on this backend (an edit there is not in Git yet). */
+    /** The plan without what the write-back holds on this backend (an edit there is not in Git yet). */
     private Plan withoutHeld(Plan plan) {
         List<PlanOperation> ops = plan.operations().stream()
                 .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty())

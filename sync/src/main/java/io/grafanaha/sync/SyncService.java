@@ -151,7 +151,7 @@ public final class SyncService implements AutoCloseable {
         freshness.markStale(backend);
     }
 
-    /** Which Git blob each backend holds per dashboard, and the write-back's hold on passes (see {@link AppliedBlobs}). */
+    /** Which Git blob each backend holds per dashboard, and the write-back's hold on passes. */
     public AppliedBlobs appliedBlobs() {
         return appliedBlobs;
     }

@@ -38,7 +38,7 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * id this process last saw, never forced, so a concurrent writer's commit is never overwritten.
  */
 final class GitWriter {
-    /** Files to write (path → bytes) and paths to delete (a file, or with a final {@code /} a directory and all it holds). */
+    /** Files to write (path → bytes) and paths to delete (a file, or with a final {@code /} a whole directory). */
     record Change(Map<String, byte[]> writes, Set<String> deletes) {}
 
     /** How a push ended. */

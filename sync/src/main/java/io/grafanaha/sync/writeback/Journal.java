@@ -85,7 +85,8 @@ final class Journal implements AutoCloseable {
                     String user = n.path("user").asText("");
                     pending.put(id, new CapturedEdit(n.path("backend").asText(),
                             CapturedEdit.Kind.valueOf(n.path("kind").asText()), n.path("uid").asText(),
-                            user.isEmpty() ? Optional.empty() : Optional.of(user), Instant.parse(n.path("at").asText())));
+                            user.isEmpty() ? Optional.empty() : Optional.of(user),
+                            Instant.parse(n.path("at").asText())));
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{} line {}: unreadable journal record skipped ({})", file, lineNo, e.toString());

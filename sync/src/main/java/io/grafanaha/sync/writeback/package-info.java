@@ -28,7 +28,8 @@
  *       pushed without force expecting that head; on rejection fetch and re-apply, 5 attempts, then retried later
  *       with backoff (the edit stays in the journal).</li>
  *   <li><b>Conflict</b>: the backend's version was based on blob X, Git now holds Y ≠ X for that dashboard and the
- *       user's content ≠ Y → Git keeps Y, the user's version goes to {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}
+ *       user's content ≠ Y → Git keeps Y, the user's version goes to
+ *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}
  *       (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
  *   <li><b>Base blob</b>: {@link io.grafanaha.sync.AppliedBlobs}, filled by every pass (the blob of each dashboard
  *       the backend holds after it) and by the write-back's own pushes; after a restart, the {@code git-sync <sha>}
