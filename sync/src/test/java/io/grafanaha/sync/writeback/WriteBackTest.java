@@ -111,7 +111,8 @@ class WriteBackTest {
         assertThat(fx.gitFile("shared/team/disk-i-o-latency.json").orElseThrow())
                 .isEqualTo("{\n  \"uid\": \"disk\",\n  \"title\": \"Disk I/O & Latency\",\n  \"schemaVersion\": 39,\n"
                         + "  \"panels\": []\n}\n");
-        assertThat(fx.repo.log().get(0).shortMessage()).isEqualTo("Create dashboard \"Disk I/O & Latency\" from grafana-a");
+        assertThat(fx.repo.log().get(0).shortMessage())
+                .isEqualTo("Create dashboard \"Disk I/O & Latency\" from grafana-a");
         await().atMost(WAIT).until(() -> fx.b.dashboard("disk").map(d -> d.folderUid().equals(team)).orElse(false));
     }
 
