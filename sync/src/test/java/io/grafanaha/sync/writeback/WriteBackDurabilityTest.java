@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The journal survives a crash; write-back off commits nothing; two gateways make one commit per edit. */
 class WriteBackDurabilityTest {
-    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir Path tmp;
     WriteBackFixture fx;
 

@@ -120,7 +120,7 @@ final class WriteBackFixture implements AutoCloseable {
     }
 
     static void pass(SyncService sync) throws Exception {
-        sync.requestSync("test").get(20, TimeUnit.SECONDS);
+        sync.requestSync("test").get(30, TimeUnit.SECONDS);
     }
 
     static CapturedEdit saved(String backend, String uid, String user) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Folders created, renamed and deleted in Grafana become directories and {@code _folder.json} files. */
 class WriteBackFolderTest {
-    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir Path tmp;
     WriteBackFixture fx;
     WriteBack writeBack;

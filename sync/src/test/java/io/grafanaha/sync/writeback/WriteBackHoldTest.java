@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A pass never overwrites an edit that is still on its way to Git; Git being down delays it, never loses it. */
 class WriteBackHoldTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir Path tmp;
     WriteBackFixture fx;
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Edits that bypass the gateway are found by polling; the sync's own versions are not. */
 class WriteBackPollingTest {
-    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir Path tmp;
     WriteBackFixture fx;
     SyncService sync;

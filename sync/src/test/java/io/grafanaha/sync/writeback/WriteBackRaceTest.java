@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Pushes that race another writer, and edits that conflict with a change in Git. */
 class WriteBackRaceTest {
-    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir Path tmp;
     WriteBackFixture fx;
     SyncService sync;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Edits on one Grafana emulator reach Git (over smart HTTP) and the other emulator. */
 class WriteBackTest {
-    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir Path tmp;
     WriteBackFixture fx;
     SyncService sync;
