@@ -3,6 +3,7 @@ package io.grafanaha.sync;
 import io.grafanaha.sync.apply.ApplyFailure;
 import io.grafanaha.sync.apply.ApplyPlan;
 import io.grafanaha.sync.apply.ApplyResult;
+import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
@@ -13,7 +14,10 @@ import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.plan.PlanSync;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +34,11 @@ final class BackendPass {
     private final SyncListener listener;
     private final ExecutorService applyPool;
     private final Clock clock;
+    private final AppliedBlobs blobs;
 
     BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, ExecutorService applyPool,
-            Clock clock) {
+            Clock clock, AppliedBlobs blobs) {
+        this.blobs = blobs;
         this.settings = settings;
         this.freshness = freshness;
         this.listener = listener;
@@ -71,7 +77,7 @@ final class BackendPass {
             emit(new SyncEvent.DeleteLimitRefused(name, refused.reason()));
             return;
         }
-        Plan plan = ((PlanResult.Ready) result).plan();
+        Plan plan = withoutHeld(((PlanResult.Ready) result).plan());
         int drift = alreadyApplied ? drift(plan) : 0;
         if (drift > 0) {
             LOG.info("{}: {} dashboard(s) differ from {} although it was applied: overwriting edits made outside "
@@ -79,6 +85,7 @@ final class BackendPass {
         }
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
                 .setRetryPolicy(settings.retry()).setExecutor(applyPool).call();
+        recordBlobs(name, desired, actual, plan, applied);
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
@@ -96,6 +103,60 @@ final class BackendPass {
                 (int) (applied.count(PlanOperation.CreateFolder.class) + applied.count(PlanOperation.UpdateFolder.class)
                         + applied.count(PlanOperation.DeleteFolder.class)),
                 applied.failures(), drift, dashboards));
+    }
+
+    /** The plan without what the write-back holds on this backend (an edit there is not in Git yet). */
+    private Plan withoutHeld(Plan plan) {
+        List<PlanOperation> ops = plan.operations().stream()
+                .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty())
+                .filter(op -> !editedOutsideGit(plan.backend(), op)).toList();
+        if (ops.size() == plan.operations().size()) {
+            return plan;
+        }
+        LOG.info("{}: {} dashboard change(s) held back while edits made there are written to Git",
+                plan.backend(), plan.operations().size() - ops.size());
+        return new Plan(plan.backend(), plan.commit(), ops, plan.notes());
+    }
+
+    /** An update of a dashboard whose Git file is unchanged since it was applied here, taken by the write-back. */
+    private boolean editedOutsideGit(String backend, PlanOperation op) {
+        DesiredDashboard d = op instanceof PlanOperation.UpdateDashboard u ? u.dashboard()
+                : op instanceof PlanOperation.MoveDashboard m ? m.dashboard() : null;
+        return d != null && blobs.applied(backend, d.uid()).filter(d.source().blobId()::equals).isPresent()
+                && blobs.takeEdit(backend, d.uid());
+    }
+
+    /** After applying: which blob each managed dashboard now holds on this backend, for the write-back. */
+    private void recordBlobs(String name, DesiredState desired, BackendState actual, Plan plan, ApplyResult applied) {
+        Set<String> untouched = new HashSet<>(actual.uidsOutsideTree());
+        applied.failures().forEach(f -> heldUid(f.operation()).ifPresent(untouched::add));
+        for (DesiredDashboard d : desired.dashboards()) {
+            if (!untouched.contains(d.uid()) && !blobs.holds(name, d.uid())) {
+                blobs.recordApplied(name, d.uid(), d.source().blobId());
+            }
+        }
+        applied.applied().stream().filter(PlanOperation.DeleteDashboard.class::isInstance)
+                .forEach(op -> blobs.recordRemoved(name, ((PlanOperation.DeleteDashboard) op).uid()));
+    }
+
+    /** The dashboard or folder uid an operation changes. */
+    static Optional<String> heldUid(PlanOperation op) {
+        if (op instanceof PlanOperation.CreateDashboard c) {
+            return Optional.of(c.dashboard().uid());
+        } else if (op instanceof PlanOperation.UpdateDashboard u) {
+            return Optional.of(u.dashboard().uid());
+        } else if (op instanceof PlanOperation.MoveDashboard m) {
+            return Optional.of(m.dashboard().uid());
+        } else if (op instanceof PlanOperation.DeleteDashboard d) {
+            return Optional.of(d.uid());
+        } else if (op instanceof PlanOperation.CreateFolder f) {
+            return Optional.of(f.uid());
+        } else if (op instanceof PlanOperation.UpdateFolder f) {
+            return Optional.of(f.uid());
+        } else if (op instanceof PlanOperation.DeleteFolder f) {
+            return Optional.of(f.uid());
+        }
+        return Optional.empty();
     }
 
     /** Dashboard changes in a plan for a commit the backend already had: changes Git does not explain. */

@@ -68,6 +68,7 @@ public final class SyncService implements AutoCloseable {
     private final ExecutorService backendPool;
     private final ExecutorService applyPool;
     private final BackendPass backendPass;
+    private final AppliedBlobs appliedBlobs = new AppliedBlobs();
     private final AtomicLong passes = new AtomicLong();
     private final AtomicInteger fetchFailures = new AtomicInteger();
     private final AtomicLong fetchFailuresTotal = new AtomicLong();
@@ -111,7 +112,7 @@ public final class SyncService implements AutoCloseable {
         mirror.head().ifPresent(h -> freshness.headChanged(h.id()));
         this.backendPool = Executors.newFixedThreadPool(targets.size(), daemon("sync-backend"));
         this.applyPool = Executors.newFixedThreadPool(targets.size() * settings.concurrency(), daemon("sync-apply"));
-        this.backendPass = new BackendPass(settings, freshness, listener, applyPool, clock);
+        this.backendPass = new BackendPass(settings, freshness, listener, applyPool, clock, appliedBlobs);
     }
 
     /** Runs a first pass now, then one every {@code sync.interval}. */
@@ -148,6 +149,16 @@ public final class SyncService implements AutoCloseable {
     public void markStale(String backend) {
         requireBackend(backend);
         freshness.markStale(backend);
+    }
+
+    /** Which Git blob each backend holds per dashboard, and the write-back's hold on passes. */
+    public AppliedBlobs appliedBlobs() {
+        return appliedBlobs;
+    }
+
+    /** The backends, in configuration order. */
+    public List<SyncTarget> targets() {
+        return List.copyOf(targets.values());
     }
 
     /** The settings this service runs with ({@code writeBack} is for the gateway's write capture). */
@@ -308,6 +319,7 @@ public final class SyncService implements AutoCloseable {
         DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id())
                 .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
         desired = state;
+        appliedBlobs.headRead(state);
         if (!state.errors().isEmpty()) {
             state.errors().forEach(e -> LOG.warn("skipped {}", e.message()));
             emit(new SyncEvent.FileErrors(head.name(), state.errors()));

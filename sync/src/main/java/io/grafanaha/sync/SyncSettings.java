@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param folderTitle {@code sync.folder}: title of the root folder; null or blank = the repository's name
  * @param interval {@code sync.interval}: how often Git is fetched when nothing else triggers a pass
  * @param credentials {@code sync.git-token} / {@code sync.ssh-key}
- * @param writeBack {@code sync.write-back}: stored for the gateway's write capture; the service itself never pushes
+ * @param writeBack {@code sync.write-back}: whether {@link io.grafanaha.sync.writeback.WriteBack} commits captured
+ *     edits (else they are counted as drift); the service itself never pushes
  * @param deleteLimit {@code sync.max-deletes}
- * @param dataDir {@code sync.data-dir}: holds {@code mirror/} and {@code state/}
+ * @param dataDir {@code sync.data-dir}: holds {@code mirror/}, {@code state/}, and the write-back's {@code journal/}
+ *     and {@code writeback/mirror/}
  * @param concurrency the most dashboard calls in flight per backend
  * @param retry how each Grafana call is retried
  */

@@ -6,7 +6,8 @@
  * triggered by {@code requestSync} (webhook, admin {@code POST /api/sync}, captured edits) and {@code syncBackend}
  * (a backend came back up, after {@code markStale}). The failback gate calls {@code isFresh}; {@code /api/status} and
  * {@code /metrics} read {@code status()}; {@code sync --dry-run} calls {@code plan()}. Webhook deliveries are checked
- * with {@link io.grafanaha.sync.webhook.WebhookVerifier}.
+ * with {@link io.grafanaha.sync.webhook.WebhookVerifier}. Edits made in Grafana are written back to Git by
+ * {@link io.grafanaha.sync.writeback.WriteBack}, built on the service.
  *
  * <p>Metrics from {@code status()}: {@code gateway_sync_fresh{backend}} = {@code fresh},
  * {@code gateway_sync_lag_commits{backend}} = {@code lagCommits}, {@code gateway_sync_last_success_timestamp_seconds}

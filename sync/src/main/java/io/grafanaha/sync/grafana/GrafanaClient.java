@@ -60,6 +60,21 @@ public interface GrafanaClient {
     void deleteFolder(String uid) throws GrafanaApiException;
 
     /**
+     * {@code GET /api/dashboards/uid/:uid/versions?limit=}: the newest {@code limit} version rows, newest first; empty
+     * when the dashboard does not exist (404). Accepts both the bare array (Grafana up to 11.4) and the
+     * {@code {continueToken, versions}} wrapper.
+     */
+    default List<DashboardVersion> versions(String uid, int limit) throws GrafanaApiException {
+        throw new GrafanaApiException(name(), "GET /api/dashboards/uid/" + uid + "/versions", 0,
+                "not supported by " + getClass().getSimpleName());
+    }
+
+    /** The newest version row ({@link #versions} with limit 1); empty when none. */
+    default Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
+        return versions(uid, 1).stream().findFirst();
+    }
+
+    /**
      * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
      * and which of {@code desiredUids} live outside the tree (those are never touched).
      */

@@ -159,6 +159,20 @@ public final class HttpGrafanaClient implements GrafanaClient {
         send("DELETE", "/api/folders/" + enc(uid), null, true);
     }
 
+    @Override
+    public List<DashboardVersion> versions(String uid, int limit) throws GrafanaApiException {
+        Optional<JsonNode> body = send("GET", "/api/dashboards/uid/" + enc(uid) + "/versions?limit=" + limit, null,
+                true);
+        if (body.isEmpty()) {
+            return List.of();
+        }
+        JsonNode rows = body.get().isArray() ? body.get() : body.get().path("versions");
+        List<DashboardVersion> out = new ArrayList<>();
+        rows.forEach(v -> out.add(new DashboardVersion(v.path("version").asInt(), v.path("createdBy").asText(""),
+                v.path("message").asText(""))));
+        return out;
+    }
+
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */
     private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty)
             throws GrafanaApiException {

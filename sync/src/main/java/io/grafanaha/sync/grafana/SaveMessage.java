@@ -9,11 +9,13 @@ import io.grafanaha.sync.git.CommitInfo;
 public final class SaveMessage {
     /** Grafana refuses longer messages ({@code message too long, max 500 characters}). */
     public static final int MAX_LENGTH = 500;
+    /** How every message of the sync starts; versions with it are never written back. */
+    public static final String PREFIX = "git-sync ";
 
     private SaveMessage() {}
 
     public static String of(CommitInfo commit) {
-        String message = "git-sync " + commit.shortName() + ": " + commit.subject();
+        String message = PREFIX + commit.shortName() + ": " + commit.subject();
         return message.length() <= MAX_LENGTH ? message : message.substring(0, MAX_LENGTH - 1) + "…";
     }
 }

@@ -1,0 +1,183 @@
+package io.grafanaha.sync.writeback;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.AppliedBlobs;
+import io.grafanaha.sync.desired.DesiredDashboard;
+import io.grafanaha.sync.desired.DesiredFolder;
+import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.ReadDesiredState;
+import io.grafanaha.sync.desired.SourceFormat;
+import io.grafanaha.sync.json.CanonicalJson;
+import io.grafanaha.sync.plan.BackendDashboard;
+import io.grafanaha.sync.plan.BackendFolder;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.jgit.lib.ObjectId;
+
+/**
+ * What one captured edit changes in the tree of one head commit: the rules of the write-back in one place.
+ *
+ * <p><b>Conflict rule</b>: the edit conflicts when the backend's version was based on blob X of the file (the blob
+ * the sync last applied to that backend, {@link AppliedBlobs#applied}), Git's head now holds something else for
+ * that uid (blob Y ≠ X, or no file), and the user's content differs from Y. X comes from the {@link BaseBlob}: what
+ * the sync last applied there ({@link AppliedBlobs#applied}), else, after a restart, the file's blob at the commit
+ * named by the newest {@code git-sync <sha>} version in the backend's history. When X cannot be known (a dashboard
+ * the sync never wrote there, or only created: Grafana shows version 1's message as "Initial save") the edit is
+ * written over the head; the previous content stays in Git's history.
+ */
+final class EditChange {
+    /** What to do. */
+    sealed interface Result {}
+
+    /** Nothing to commit; {@code gitBlob} is the blob Git holds when it already equals the backend. */
+    record Nothing(String reason, Optional<ObjectId> gitBlob) implements Result {}
+
+    /** A commit to make; {@code blob} is the new blob of the dashboard's file (empty for deletes and folders). */
+    record Write(GitWriter.Change change, String path, String message, boolean conflict, Optional<ObjectId> blob)
+            implements Result {}
+
+    /** The blob a backend's version of a dashboard was based on, when it can be known. */
+    @FunctionalInterface
+    interface BaseBlob {
+        Optional<ObjectId> of(String backend, String uid);
+    }
+
+    private final GitWriter writer;
+    private final BaseBlob base;
+    private final String syncPath;
+
+    EditChange(GitWriter writer, BaseBlob base, String syncPath) {
+        this.writer = writer;
+        this.base = base;
+        this.syncPath = syncPath;
+    }
+
+    /** A dashboard saved on the backend, read back as {@code saved} (empty: it is gone again). */
+    Result dashboardSaved(CapturedEdit edit, Optional<BackendDashboard> saved, DesiredState head) throws IOException {
+        if (saved.isEmpty()) {
+            return new Nothing("dashboard " + edit.uid() + " no longer exists on " + edit.backend(), Optional.empty());
+        }
+        BackendDashboard d = saved.get();
+        DesiredFolder folder = head.foldersByUid().get(d.folderUid());
+        if (folder == null) {
+            return new Nothing("dashboard " + edit.uid() + " is in folder '" + d.folderUid()
+                    + "', outside the managed tree", Optional.empty());
+        }
+        if (head.protectedUids().contains(edit.uid())) {
+            return new Nothing("the file of dashboard " + edit.uid() + " cannot be read in Git; fix it there first",
+                    Optional.empty());
+        }
+        ObjectNode json = d.json().deepCopy();
+        json.put("uid", edit.uid());
+        Optional<DesiredDashboard> inGit = head.dashboard(edit.uid());
+        String title = d.title().isBlank() ? edit.uid() : d.title();
+        if (inGit.isPresent()) {
+            DesiredDashboard g = inGit.get();
+            boolean moved = !g.folderUid().equals(d.folderUid());
+            if (!moved && CanonicalJson.same(g.json(), json)) {
+                return new Nothing("Git already holds this version of " + edit.uid(), Optional.of(g.source().blobId()));
+            }
+            String oldPath = g.source().path();
+            String path = moved ? file(folder, oldPath.substring(oldPath.lastIndexOf('/') + 1)) : oldPath;
+            byte[] bytes = DashboardFile.render(writer.read(head.commit(), oldPath), g.source().format(), edit.uid(),
+                    d.json());
+            Map<String, byte[]> writes = Map.of(path, bytes);
+            Set<String> deletes = moved ? Set.of(oldPath) : Set.of();
+            boolean conflict = basedOnOtherThan(edit, Optional.of(g.source().blobId()));
+            return new Write(new GitWriter.Change(writes, deletes), path,
+                    (moved ? "Move" : "Update") + " dashboard \"" + title + "\" from " + edit.backend(), conflict,
+                    Optional.of(GitWriter.blobId(bytes)));
+        }
+        String slug = DashboardFile.slug(title, edit.uid());
+        String path = file(folder, slug + ".json");
+        if (writer.read(head.commit(), path).isPresent()) {
+            path = file(folder, slug + "-" + edit.uid() + ".json");
+        }
+        byte[] bytes = DashboardFile.render(Optional.empty(), SourceFormat.classic(SourceFormat.Encoding.JSON),
+                edit.uid(), d.json());
+        return new Write(new GitWriter.Change(Map.of(path, bytes), Set.of()), path,
+                "Create dashboard \"" + title + "\" from " + edit.backend(), basedOnOtherThan(edit, Optional.empty()),
+                Optional.of(GitWriter.blobId(bytes)));
+    }
+
+    /** A dashboard deleted on the backend ({@code stillThere}: it exists again, so nothing is deleted). */
+    Result dashboardDeleted(CapturedEdit edit, boolean stillThere, DesiredState head) {
+        Optional<DesiredDashboard> inGit = head.dashboard(edit.uid());
+        if (stillThere) {
+            return new Nothing("dashboard " + edit.uid() + " exists again on " + edit.backend(), Optional.empty());
+        }
+        if (inGit.isEmpty()) {
+            return new Nothing("Git holds no dashboard " + edit.uid(), Optional.empty());
+        }
+        DesiredDashboard g = inGit.get();
+        return new Write(new GitWriter.Change(Map.of(), Set.of(g.source().path())), g.source().path(),
+                "Delete dashboard \"" + g.title() + "\" from " + edit.backend(),
+                basedOnOtherThan(edit, Optional.of(g.source().blobId())), Optional.empty());
+    }
+
+    /** A folder created or renamed on the backend: pinned by a {@code _folder.json}. */
+    Result folderSaved(CapturedEdit edit, Optional<BackendFolder> saved, DesiredState head) throws IOException {
+        if (saved.isEmpty()) {
+            return new Nothing("folder " + edit.uid() + " no longer exists on " + edit.backend(), Optional.empty());
+        }
+        BackendFolder f = saved.get();
+        DesiredFolder existing = head.foldersByUid().get(f.uid());
+        String directory;
+        String verb;
+        if (existing != null) {
+            if (existing.title().equals(f.title())) {
+                return new Nothing("Git already names folder " + f.uid() + " \"" + f.title() + "\"",
+                        Optional.empty());
+            }
+            directory = existing.directory();
+            verb = "Rename";
+        } else {
+            DesiredFolder parent = f.parentUid().map(head.foldersByUid()::get).orElse(null);
+            if (parent == null) {
+                return new Nothing("folder " + f.uid() + " is outside the managed tree", Optional.empty());
+            }
+            String name = DashboardFile.slug(f.title(), f.uid());
+            directory = parent.directory().isEmpty() ? name : parent.directory() + "/" + name;
+            verb = "Create";
+        }
+        ObjectNode pin = JsonNodeFactory.instance.objectNode().put("apiVersion", "folder.grafana.app/v1beta1")
+                .put("kind", "Folder");
+        pin.putObject("metadata").put("name", f.uid());
+        pin.putObject("spec").put("title", f.title());
+        String path = file(directory, ReadDesiredState.FOLDER_FILE);
+        byte[] bytes = DashboardFile.renderFolder(writer.read(head.commit(), path), pin);
+        return new Write(new GitWriter.Change(Map.of(path, bytes), Set.of()), path,
+                verb + " folder \"" + f.title() + "\" from " + edit.backend(), false, Optional.empty());
+    }
+
+    /** A folder deleted on the backend (Grafana deleted what it held): its directory goes. */
+    Result folderDeleted(CapturedEdit edit, boolean stillThere, DesiredState head) {
+        DesiredFolder existing = head.foldersByUid().get(edit.uid());
+        if (stillThere || existing == null || existing.directory().isEmpty()) {
+            return new Nothing("folder " + edit.uid() + " is not a managed folder deleted on " + edit.backend(),
+                    Optional.empty());
+        }
+        String dir = file(existing.directory(), "");
+        return new Write(new GitWriter.Change(Map.of(), Set.of(dir)), dir,
+                "Delete folder \"" + existing.title() + "\" from " + edit.backend(), false, Optional.empty());
+    }
+
+    /** Whether the backend's version was based on a blob other than {@code gitBlob} (see the conflict rule). */
+    private boolean basedOnOtherThan(CapturedEdit edit, Optional<ObjectId> gitBlob) {
+        Optional<ObjectId> based = base.of(edit.backend(), edit.uid());
+        return based.isPresent() && !based.equals(gitBlob);
+    }
+
+    private String file(DesiredFolder folder, String name) {
+        return file(folder.directory(), name);
+    }
+
+    /** {@code sync.path/directory/name}. */
+    private String file(String directory, String name) {
+        String dir = syncPath.isEmpty() ? directory : directory.isEmpty() ? syncPath : syncPath + "/" + directory;
+        return dir.isEmpty() ? name : dir + "/" + name;
+    }
+}

@@ -1,0 +1,43 @@
+/**
+ * Write-back: edits made in Grafana reach Git and, through the sync, every other backend; no edit is lost.
+ *
+ * <p>Wiring (the gateway's application class):
+ *
+ * <pre>{@code
+ * SyncService sync = new SyncService(settings, targets, syncListener, clock, scheduler);
+ * WriteBack writeBack = new WriteBack(sync, event -> ..., clock)   // journal + own mirror; installs the pass hold
+ *         .setPollInterval(Duration.ofSeconds(10));                   // default 10 s; ZERO = no polling
+ * sync.start();
+ * writeBack.start();                                                   // replays the journal, starts polling
+ * // proxy, after the backend answered 2xx to POST /api/dashboards/db, DELETE /api/dashboards/uid/:uid,
+ * // POST /api/folders, PUT /api/folders/:uid or DELETE /api/folders/:uid:
+ * writeBack.capture(new CapturedEdit(backend, Kind.DASHBOARD_SAVED, uid, Optional.of(login), Instant.now()));
+ * // proxy, before forwarding POST /api/dashboards/db for an existing uid:
+ * if (writeBack.wouldLoseUpdate(backend, uid, version)) -> 412 {"status":"version-mismatch",...}
+ * // metrics: status().commits() -> gateway_writeback_commits_total, status().conflicts() -> gateway_conflicts_total,
+ * //          status().backlog() -> a backlog gauge (e.g. gateway_writeback_backlog)
+ * writeBack.close(); sync.close();                                     // in this order
+ * }</pre>
+ *
+ * <p>Decisions:
+ * <ul>
+ *   <li><b>Journal</b>: {@code <data-dir>/journal/edits.jsonl}, one JSON line per record, {@code edit} records with an
+ *       id and {@code done} records; forced to disk before {@code capture} returns; pending edits replay on start;
+ *       emptied when nothing is pending ({@link io.grafanaha.sync.writeback.Journal}).</li>
+ *   <li><b>Push</b>: a commit on the head of the write-back's own bare mirror ({@code <data-dir>/writeback/mirror}),
+ *       pushed without force expecting that head; on rejection fetch and re-apply, 5 attempts, then retried later
+ *       with backoff (the edit stays in the journal).</li>
+ *   <li><b>Conflict</b>: the backend's version was based on blob X, Git now holds Y ≠ X for that dashboard and the
+ *       user's content ≠ Y → Git keeps Y, the user's version goes to
+ *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}
+ *       (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
+ *   <li><b>Base blob</b>: {@link io.grafanaha.sync.AppliedBlobs}, filled by every pass (the blob of each dashboard
+ *       the backend holds after it) and by the write-back's own pushes; after a restart, the {@code git-sync <sha>}
+ *       stamp of the newest sync version in the backend's history.</li>
+ *   <li><b>No ping-pong</b>: versions whose message starts with {@code git-sync } are the sync's and never captured;
+ *       the write-back never writes to Grafana; identical content makes no commit.</li>
+ *   <li><b>Hold</b>: a pass leaves a dashboard or folder alone on a backend while an edit of it there is pending,
+ *       and hands an edit made outside Git that it finds to the write-back instead of overwriting it.</li>
+ * </ul>
+ */
+package io.grafanaha.sync.writeback;

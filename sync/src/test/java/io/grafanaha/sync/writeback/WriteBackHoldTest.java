@@ -1,0 +1,77 @@
+package io.grafanaha.sync.writeback;
+
+import static io.grafanaha.sync.writeback.WriteBackFixture.pass;
+import static io.grafanaha.sync.writeback.WriteBackFixture.saved;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.SyncService;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A pass never overwrites an edit that is still on its way to Git; Git being down delays it, never loses it. */
+class WriteBackHoldTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    @TempDir Path tmp;
+    WriteBackFixture fx;
+
+    @BeforeEach
+    void setUp() {
+        fx = new WriteBackFixture(tmp);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fx.close();
+    }
+
+    @Test
+    void aPendingEditIsNotOverwrittenByAPassAndIsPushedWhenGitIsBack() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync);
+        writeBack.start();
+        ObjectNode cpu = fx.a.dashboard("cpu").orElseThrow().json();
+        cpu.put("refresh", "1m");
+        fx.a.putDashboard(cpu, fx.a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
+        fx.git.unavailable(true);
+
+        writeBack.capture(saved("grafana-a", "cpu", "alice"));
+        await().atMost(WAIT).until(() -> writeBack.status().failures() >= 1);
+        pass(sync); // with the mirror's last head, which still says 30s
+
+        assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m");
+        assertThat(writeBack.status().backlog()).isEqualTo(1);
+        assertThat(writeBack.status().lastError()).isPresent();
+
+        fx.git.unavailable(false);
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("\"refresh\": \"1m\""));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m"));
+        assertThat(writeBack.status().backlog()).isZero();
+    }
+
+    @Test
+    void aPassThatFindsAUiEditBeforePollingDoesTakesItInsteadOfOverwritingIt() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync); // polling off
+        writeBack.start();
+        ObjectNode cpu = fx.b.dashboard("cpu").orElseThrow().json();
+        cpu.put("refresh", "5m");
+        fx.b.putDashboard(cpu, fx.b.dashboard("cpu").orElseThrow().folderUid(), "slower", "carol");
+
+        pass(sync);
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("\"refresh\": \"5m\""));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m"));
+        var versions = fx.b.versions("cpu");
+        assertThat(versions.get(versions.size() - 1).message()).as("B was never overwritten").isEqualTo("slower");
+    }
+}
