@@ -17,6 +17,8 @@ import io.grafanaha.health.routing.RoutingEvent;
 import io.grafanaha.health.routing.RoutingPolicy;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.webhook.WebhookVerifier;
+import io.grafanaha.sync.writeback.WriteBack;
+import java.time.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Optional;
@@ -37,6 +39,7 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ScheduledExecutorService syncScheduler;
     private final Optional<SyncService> sync;
+    private final Optional<WriteBack> writeBack;
     private final HealthService health;
     private final ProxyServer proxy;
     private final AdminServer admin;
@@ -64,6 +67,11 @@ public final class Gateway implements AutoCloseable {
         this.proxy = new ProxyServer(config, health, registry, health);
         config.sync().ifPresent(s -> proxy.localRoutes(
                 new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
+        this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow()));
+        writeBack.ifPresent(wb -> {
+            proxy.editObserver(new EditCapture(wb, Clock.systemUTC()));
+            WriteBackSetup.bindMetrics(wb, registry);
+        });
         health.addListener(this::closeTunnelsOfBackendsLeft);
         this.admin = new AdminServer(config, health, registry);
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(SyncAccess.NONE);
@@ -88,6 +96,7 @@ public final class Gateway implements AutoCloseable {
             admin.start();
             health.start();
             sync.ifPresent(SyncService::start);
+            writeBack.ifPresent(WriteBack::start);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -160,6 +169,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         health.close();
+        writeBack.ifPresent(WriteBack::close);
         sync.ifPresent(SyncService::close);
         syncScheduler.shutdownNow();
         boolean drained = proxy.shutdown(config.proxy().shutdownGrace());

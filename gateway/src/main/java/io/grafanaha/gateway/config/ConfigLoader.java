@@ -221,7 +221,7 @@ public final class ConfigLoader {
 
     private static SyncConfig sync(Section s) {
         s.rejectUnknown(Set.of("repository", "branch", "path", "folder", "interval", "git-token", "ssh-key",
-                "webhook-secret", "write-back", "max-deletes", "data-dir"));
+                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir"));
         String repository = s.required("repository").trim();
         String scheme = repositoryScheme(repository);
         if (!repository.isEmpty() && scheme == null) {
@@ -251,6 +251,7 @@ public final class ConfigLoader {
                 s.positiveDuration("interval", Duration.ofSeconds(60)),
                 token, sshKey, s.secret("webhook-secret"),
                 s.bool("write-back", true),
+                s.duration("poll-interval", Duration.ofSeconds(10)),
                 s.parsed("max-deletes", new DeleteLimit(10, true), Values::deleteLimit, "a share or a count (write e.g. 10% or 25)"),
                 Path.of(s.string("data-dir", "./data")));
     }

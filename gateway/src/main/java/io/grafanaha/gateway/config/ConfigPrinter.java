@@ -54,6 +54,7 @@ public final class ConfigPrinter {
             s.sshKey().ifPresent(k -> line(b, 1, "ssh-key", k));
             line(b, 1, "webhook-secret", s.webhookSecret());
             line(b, 1, "write-back", s.writeBack());
+            line(b, 1, "poll-interval", s.pollInterval());
             line(b, 1, "max-deletes", s.maxDeletes());
             line(b, 1, "data-dir", s.dataDir());
         });

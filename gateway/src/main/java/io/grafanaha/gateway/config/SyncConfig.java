@@ -16,5 +16,6 @@ public record SyncConfig(
         Optional<Path> sshKey,
         Secret webhookSecret,
         boolean writeBack,
+        Duration pollInterval,
         DeleteLimit maxDeletes,
         Path dataDir) {}

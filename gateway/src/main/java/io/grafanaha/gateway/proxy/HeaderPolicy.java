@@ -41,8 +41,16 @@ final class HeaderPolicy {
     private HeaderPolicy() {}
 
     /** Whether the client asks to switch protocols (WebSocket and any other upgrade). */
+    /**
+     * Whether the request asks for a protocol switch the gateway tunnels (WebSocket, and any other but
+     * h2c). An {@code Upgrade: h2c} offer, which Java's HTTP client and curl send by default, is ignored
+     * as RFC 9110 section 7.8 allows (and RFC 9113 deprecates it): the request is served as plain
+     * HTTP/1.1, and the hop-by-hop Upgrade and HTTP2-Settings headers are dropped like any other.
+     */
     static boolean isUpgrade(HttpRequest request) {
-        return request.headers().contains(HttpHeaderNames.UPGRADE)
+        String to = request.headers().get(HttpHeaderNames.UPGRADE);
+        return to != null
+                && !to.trim().equalsIgnoreCase("h2c")
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 

@@ -20,6 +20,21 @@ class HeaderPolicyTest {
     }
 
     @Test
+    void anH2cOfferIsServedAsPlainHttpWhileWebSocketIsTunnelled() {
+        HttpRequest h2c = request(HttpVersion.HTTP_1_1);
+        h2c.headers().set("Host", "grafana").set("Connection", "Upgrade, HTTP2-Settings").set("Upgrade", "h2c")
+                .set("HTTP2-Settings", "AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA");
+        HttpRequest ws = request(HttpVersion.HTTP_1_1);
+        ws.headers().set("Host", "grafana").set("Connection", "Upgrade").set("Upgrade", "websocket");
+
+        assertThat(HeaderPolicy.isUpgrade(h2c)).isFalse();
+        assertThat(HeaderPolicy.isUpgrade(ws)).isTrue();
+        HttpRequest out = HeaderPolicy.toBackend(h2c, CLIENT, "http", false);
+        assertThat(out.headers().contains("Upgrade")).isFalse();
+        assertThat(out.headers().contains("HTTP2-Settings")).isFalse();
+    }
+
+    @Test
     void connectionCannotNominateHostOrContentLengthAway() {
         HttpRequest in = request(HttpVersion.HTTP_1_1);
         in.headers().set("Host", "grafana").set("Content-Length", "0").set("Connection", "Host, Content-Length, X-Drop").set("X-Drop", "1");

@@ -36,12 +36,16 @@ public record DeleteLimit(double value, boolean percent) {
         }
     }
 
-    /** Whether deleting {@code deletes} of {@code managed} dashboards stays within the limit. */
+    /**
+     * Whether deleting {@code deletes} of {@code managed} dashboards stays within the limit. A share always
+     * allows one deletion: removing a single file must sync even when the tree is small (10% of 5 is 0), and
+     * one dashboard is not the mass deletion this guard is for. A count of 0 forbids deletions.
+     */
     public boolean allows(int deletes, int managed) {
         if (deletes == 0) {
             return true;
         }
-        return percent ? deletes <= Math.floor(managed * value / 100.0) : deletes <= value;
+        return percent ? deletes <= Math.max(1, Math.floor(managed * value / 100.0)) : deletes <= value;
     }
 
     @Override

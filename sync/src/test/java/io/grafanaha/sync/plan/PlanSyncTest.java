@@ -178,6 +178,17 @@ class PlanSyncTest {
     }
 
     @Test
+    void aShareAlwaysAllowsOneDeletionSoASmallTreeCanLoseAFile() {
+        List<DesiredDashboard> all = IntStream.range(0, 3).mapToObj(i -> dash("d" + i, "D" + i, "root", "")).toList();
+        BackendState b = BackendState.of("grafana-a", List.of(B_ROOT), all.stream().map(x -> held(x, "root", 1)).toList());
+
+        assertThat(new PlanSync(desired(List.of(ROOT), all.subList(1, 3)), b).call()).isInstanceOf(PlanResult.Ready.class);
+        assertThat(new PlanSync(desired(List.of(ROOT), all.subList(2, 3)), b).call()).isInstanceOf(PlanResult.Refused.class);
+        assertThat(new PlanSync(desired(List.of(ROOT), all.subList(1, 3)), b).setDeleteLimit(DeleteLimit.count(0)).call())
+                .as("a count of 0 forbids deletes").isInstanceOf(PlanResult.Refused.class);
+    }
+
+    @Test
     void aDashboardWhoseFileIsUnreadableIsNeitherDeletedNorItsFolder() {
         FileError bad = new FileError("shared/team-a/cpu.json", "shared/team-a/cpu.json: no title",
                 Optional.of("cpu"), false);

@@ -1,0 +1,57 @@
+package io.grafanaha.gateway.app;
+
+import io.grafanaha.gateway.config.SyncConfig;
+import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.writeback.WriteBack;
+import io.grafanaha.sync.writeback.WriteBackEvent;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the write-back beside the sync, logs what it does, and exports its counters. */
+final class WriteBackSetup {
+    private static final Logger log = LoggerFactory.getLogger("io.grafanaha.writeback");
+
+    private WriteBackSetup() {}
+
+    static WriteBack create(SyncService sync, SyncConfig config) {
+        try {
+            return new WriteBack(sync, WriteBackSetup::log, Clock.systemUTC()).setPollInterval(config.pollInterval());
+        } catch (IOException e) {
+            throw new UncheckedIOException("sync.data-dir " + config.dataDir() + ": cannot open the write-back journal: " + e.getMessage(), e);
+        }
+    }
+
+    static void bindMetrics(WriteBack writeBack, MeterRegistry registry) {
+        FunctionCounter.builder("gateway_writeback_commits_total", writeBack, w -> w.status().commits())
+                .description("Edits made in Grafana and committed to Git").register(registry);
+        FunctionCounter.builder("gateway_conflicts_total", writeBack, w -> w.status().conflicts())
+                .description("Edits that conflicted with Git and went to a gateway/conflicts/ branch").register(registry);
+        Gauge.builder("gateway_writeback_backlog", writeBack, w -> w.status().backlog())
+                .description("Captured edits not yet in Git").register(registry);
+        FunctionCounter.builder("gateway_writeback_failures_total", writeBack, w -> w.status().failures())
+                .description("Write-back attempts that failed and will be retried").register(registry);
+    }
+
+    private static void log(WriteBackEvent event) {
+        if (event instanceof WriteBackEvent.Committed e) {
+            log.info("write-back committed {} {} from {} as {} ({})", e.edit().kind(), e.edit().uid(), e.edit().backend(),
+                    e.commit().substring(0, Math.min(7, e.commit().length())), e.path());
+        } else if (event instanceof WriteBackEvent.Conflicted e) {
+            log.warn("write-back conflict: {} {} from {} changed in Git too; the user's version is on branch {}",
+                    e.edit().kind(), e.edit().uid(), e.edit().backend(), e.branch());
+        } else if (event instanceof WriteBackEvent.Drift e) {
+            log.info("edit of {} on {} is drift (sync.write-back is false): the next pass replaces it", e.edit().uid(), e.edit().backend());
+        } else if (event instanceof WriteBackEvent.Failed e) {
+            log.warn("write-back of {} {} from {} failed, will retry: {}", e.edit().kind(), e.edit().uid(), e.edit().backend(), e.error());
+        } else if (event instanceof WriteBackEvent.Skipped e) {
+            log.debug("write-back skipped {} {}: {}", e.edit().kind(), e.edit().uid(), e.reason());
+        }
+    }
+
+}

@@ -1,0 +1,150 @@
+package io.grafanaha.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.testkit.git.GitServer;
+import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Edits made through the gateway on any instance reach Git and every other instance; stale saves get Grafana's 412. */
+class GatewayWriteBackTest {
+    private static final String CPU = """
+            {
+              "uid": "cpu",
+              "title": "CPU",
+              "tags": [],
+              "schemaVersion": 39,
+              "panels": []
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    private GitServer git;
+    private RemoteRepo repo;
+    private GrafanaEmulator a;
+    private GrafanaEmulator b;
+    private Gateway gateway;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
+        Files.writeString(seed.resolve("cpu.json"), CPU);
+        Files.writeString(seed.resolve("mem.json"), CPU.replace("cpu", "mem").replace("CPU", "Memory"));
+        git = GitServer.start(dir.resolve("git"));
+        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
+        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
+                listen: 127.0.0.1:0
+                admin:
+                  listen: 127.0.0.1:0
+                mode: load-balance
+                backends:
+                  - name: grafana-a
+                    url: %s
+                    api-token: %s
+                  - name: grafana-b
+                    url: %s
+                    api-token: %s
+                health:
+                  interval: 200ms
+                  timeout: 150ms
+                  rise: 1
+                  fall: 1
+                routing:
+                  sticky-cookie: gw
+                sync:
+                  repository: %s
+                  path: shared/
+                  interval: 1h
+                  poll-interval: 0
+                  data-dir: %s
+                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
+                && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        a.close();
+        b.close();
+        git.close();
+    }
+
+    @Test
+    void aSaveOnOneInstanceReachesGitWithOnlyTheChangeAndThenTheOtherInstance() throws Exception {
+        long version = a.dashboard("cpu").orElseThrow().version();
+        HttpResponse<String> saved = save("grafana-a", "CPU usage", version);
+        assertThat(saved.statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.readFile("main", "shared/team-a/cpu.json").orElse("").contains("CPU usage"));
+        assertThat(repo.readFile("main", "shared/team-a/cpu.json").orElseThrow())
+                .as("same format and key order: only the title changed")
+                .isEqualTo(CPU.replace("\"CPU\"", "\"CPU usage\""));
+        assertThat(repo.log().get(0).shortMessage()).contains("CPU usage").contains("grafana-a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.dashboard("cpu").orElseThrow().title().equals("CPU usage"));
+    }
+
+    @Test
+    void aSaveOnAnInstanceThatHasNotReceivedGitsLatestVersionGetsGrafanasOwn412() throws Exception {
+        b.inject5xx(500, 1_000_000); // the fan-out cannot reach grafana-b
+        long version = a.dashboard("cpu").orElseThrow().version();
+        assertThat(save("grafana-a", "CPU usage", version).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.readFile("main", "shared/team-a/cpu.json").orElse("").contains("CPU usage"));
+        // The pushed commit is what the gateway knows as Git's head once its fan-out pass has read it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.sync().orElseThrow().status().git().head().equals(repo.head()));
+        long postsBefore = b.requestCount("/api/dashboards/db");
+
+        HttpResponse<String> stale = save("grafana-b", "CPU (b's edit)", b.dashboard("cpu").orElseThrow().version());
+
+        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.body()).isEqualTo("{\"status\":\"version-mismatch\",\"message\":\"The dashboard has been changed by someone else\"}");
+        assertThat(b.requestCount("/api/dashboards/db")).as("never forwarded").isEqualTo(postsBefore);
+        assertThat(repo.readFile("main", "shared/team-a/cpu.json").orElseThrow()).contains("CPU usage").doesNotContain("b's edit");
+    }
+
+    @Test
+    void aDeleteOnOneInstanceRemovesTheFileAndTheDashboardEverywhere() throws Exception {
+        HttpResponse<String> deleted = http.send(request("grafana-b", "/api/dashboards/uid/cpu").DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.readFile("main", "shared/team-a/cpu.json").isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("cpu").isEmpty());
+    }
+
+    private HttpResponse<String> save(String backend, String title, long version) throws Exception {
+        String folderUid = a.dashboard("cpu").orElseThrow().folderUid();
+        String body = """
+                {"dashboard": {"uid": "cpu", "title": "%s", "tags": [], "schemaVersion": 39, "panels": [], "version": %d},
+                 "folderUid": "%s", "overwrite": false, "message": "tuned"}
+                """.formatted(title, version, folderUid);
+        return http.send(request(backend, "/api/dashboards/db").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Through the gateway, pinned to one backend by the affinity cookie, as a browser session would be. */
+    private HttpRequest.Builder request(String backend, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .header("Cookie", "gw=" + backend)
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+    }
+}
