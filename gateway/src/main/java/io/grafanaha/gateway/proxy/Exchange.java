@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -75,6 +76,8 @@ final class Exchange implements RequestSink {
     private boolean replayed;
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
+    /** The backend was marked down while this attempt was connecting to it. */
+    private boolean leaveOnConnect;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Backend backend, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -93,8 +96,12 @@ final class Exchange implements RequestSink {
     }
 
     void start() {
+        boolean down = proxy.waiting().add(this, backend.name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
+        if (down) {
+            backendDown(backend.name());
+        }
         proxy.pool().acquire(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
     }
 
@@ -163,6 +170,9 @@ final class Exchange implements RequestSink {
         }
         frontend.drain();
         flushBackend();
+        if (leaveOnConnect && !ended && retryElsewhere(RetryCause.BACKEND_DOWN)) {
+            return;
+        }
         channel.read();
     }
 
@@ -344,6 +354,27 @@ final class Exchange implements RequestSink {
         }
     }
 
+    EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    /**
+     * Health checks marked {@code down} down. If this attempt is a safe request still waiting there for
+     * response headers, it goes elsewhere now: the checks have already judged the backend, so waiting
+     * out the response timeout would only make the user wait. Still connecting, it goes once the
+     * connection is up and the request is in hand. If no retry is allowed, it keeps waiting.
+     */
+    void backendDown(String down) {
+        if (ended || responseStarted || clientTouched || !safeMethod || !backend.name().equals(down)) {
+            return;
+        }
+        if (backendChannel == null) {
+            leaveOnConnect = true;
+            return;
+        }
+        retryElsewhere(RetryCause.BACKEND_DOWN);
+    }
+
     private void responseTimedOut() {
         if (!ended && !responseStarted) {
             attemptFailed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
@@ -392,7 +423,7 @@ final class Exchange implements RequestSink {
             proxy.metrics().retrySkipped("no-other-backend");
             return false;
         }
-        if (!proxy.retries().budget().tryAcquire()) {
+        if (cause.drawsOnBudget() && !proxy.retries().budget().tryAcquire()) {
             proxy.metrics().retrySkipped("budget-exhausted");
             return false;
         }
@@ -432,6 +463,7 @@ final class Exchange implements RequestSink {
         cancelTimer();
         closeBackend();
         backendChannel = null;
+        leaveOnConnect = false;
         writesInFlight = 0;
         backendNeedsFlush = false;
         requestQueued = false;
@@ -508,6 +540,7 @@ final class Exchange implements RequestSink {
 
     private void end() {
         ended = true;
+        proxy.waiting().remove(this);
         cancelTimer();
         body.release();
         proxy.drain().exchangeEnded();

@@ -5,7 +5,7 @@ import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.grafanaha.health.RoutingMode;
 
-/** What every connection handler shares: settings, the router, the pools, meters, drain state and tunnels. */
+/** What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels and the exchanges in flight. */
 record ProxyContext(
         ProxyConfig timeouts,
         RoutingMode mode,
@@ -16,4 +16,5 @@ record ProxyContext(
         BackendPool pool,
         ProxyMetrics metrics,
         Drain drain,
-        Tunnels tunnels) {}
+        Tunnels tunnels,
+        Waiting waiting) {}
