@@ -414,17 +414,17 @@ final class Exchange implements RequestSink {
     private boolean retryElsewhere(RetryCause cause) {
         String refusal = retryRefusal(cause);
         if (refusal != null) {
-            proxy.metrics().retrySkipped(refusal);
+            skipped(cause, refusal);
             return false;
         }
         RouteRequest next = route.excluding(backend.name());
         Optional<Backend> other = proxy.router().pick(next);
         if (other.isEmpty()) {
-            proxy.metrics().retrySkipped("no-other-backend");
+            skipped(cause, "no-other-backend");
             return false;
         }
         if (cause.drawsOnBudget() && !proxy.retries().budget().tryAcquire()) {
-            proxy.metrics().retrySkipped("budget-exhausted");
+            skipped(cause, "budget-exhausted");
             return false;
         }
         proxy.metrics().retry(backend.name(), cause);
@@ -439,6 +439,16 @@ final class Exchange implements RequestSink {
             }
         }, proxy.retries().delayMillis(retriesMade), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /**
+     * Counts a retryable failure that was not retried. A move off a backend marked down that cannot
+     * happen is not one: the request has not failed, it keeps waiting (e.g. on the last resort).
+     */
+    private void skipped(RetryCause cause, String reason) {
+        if (cause != RetryCause.BACKEND_DOWN) {
+            proxy.metrics().retrySkipped(reason);
+        }
     }
 
     /** Why this request must not go elsewhere after {@code cause}, or null when it may. */
