@@ -73,6 +73,7 @@ public final class Gateway implements AutoCloseable {
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
+        health.addListener(this::retryRequestsWaitingOnDownBackend);
         this.admin = new AdminServer(config, health, registry);
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(SyncAccess.NONE);
         new AdminApi(config.admin().token(), health, syncAccess).register(admin);
@@ -121,6 +122,19 @@ public final class Gateway implements AutoCloseable {
             proxy.closeTunnels(e.from(), "failover to " + e.to());
         } else if (event instanceof RoutingEvent.Failback e) {
             proxy.closeTunnels(e.from(), "failback to " + e.to());
+        }
+    }
+
+    /**
+     * A backend marked down (a hung Grafana accepts connections and never answers) would hold its
+     * in-flight requests until {@code proxy.response-timeout}; safe ones go to the backend serving now.
+     * Only BackendDown: a drained or failed-back-from backend is healthy and finishes what it has.
+     */
+    private void retryRequestsWaitingOnDownBackend(RoutingEvent event) {
+        if (event instanceof RoutingEvent.BackendDown e) {
+            proxy.backendDown(e.backend());
+        } else if (event instanceof RoutingEvent.BackendUp e) {
+            proxy.backendUp(e.backend());
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -85,6 +86,8 @@ final class Exchange implements RequestSink {
     private WatchedRequest watched;
     /** The current attempt's 2xx response body, copied for the observer. */
     private ResponseTee tee;
+    /** The backend was marked down while this attempt was connecting to it. */
+    private boolean leaveOnConnect;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Backend backend, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -108,8 +111,12 @@ final class Exchange implements RequestSink {
     }
 
     void start() {
+        boolean down = proxy.waiting().add(this, backend.name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
+        if (down) {
+            backendDown(backend.name());
+        }
         proxy.pool().acquire(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
     }
 
@@ -178,6 +185,9 @@ final class Exchange implements RequestSink {
         }
         frontend.drain();
         flushBackend();
+        if (leaveOnConnect && !ended && retryElsewhere(RetryCause.BACKEND_DOWN)) {
+            return;
+        }
         channel.read();
     }
 
@@ -380,6 +390,27 @@ final class Exchange implements RequestSink {
         }
     }
 
+    EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    /**
+     * Health checks marked {@code down} down. If this attempt is a safe request still waiting there for
+     * response headers, it goes elsewhere now: the checks have already judged the backend, so waiting
+     * out the response timeout would only make the user wait. Still connecting, it goes once the
+     * connection is up and the request is in hand. If no retry is allowed, it keeps waiting.
+     */
+    void backendDown(String down) {
+        if (ended || responseStarted || clientTouched || !safeMethod || !backend.name().equals(down)) {
+            return;
+        }
+        if (backendChannel == null) {
+            leaveOnConnect = true;
+            return;
+        }
+        retryElsewhere(RetryCause.BACKEND_DOWN);
+    }
+
     private void responseTimedOut() {
         if (!ended && !responseStarted) {
             attemptFailed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
@@ -419,17 +450,17 @@ final class Exchange implements RequestSink {
     private boolean retryElsewhere(RetryCause cause) {
         String refusal = retryRefusal(cause);
         if (refusal != null) {
-            proxy.metrics().retrySkipped(refusal);
+            skipped(cause, refusal);
             return false;
         }
         RouteRequest next = route.excluding(backend.name());
         Optional<Backend> other = proxy.router().pick(next);
         if (other.isEmpty()) {
-            proxy.metrics().retrySkipped("no-other-backend");
+            skipped(cause, "no-other-backend");
             return false;
         }
-        if (!proxy.retries().budget().tryAcquire()) {
-            proxy.metrics().retrySkipped("budget-exhausted");
+        if (cause.drawsOnBudget() && !proxy.retries().budget().tryAcquire()) {
+            skipped(cause, "budget-exhausted");
             return false;
         }
         proxy.metrics().retry(backend.name(), cause);
@@ -444,6 +475,16 @@ final class Exchange implements RequestSink {
             }
         }, proxy.retries().delayMillis(retriesMade), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /**
+     * Counts a retryable failure that was not retried. A move off a backend marked down that cannot
+     * happen is not one: the request has not failed, it keeps waiting (e.g. on the last resort).
+     */
+    private void skipped(RetryCause cause, String reason) {
+        if (cause != RetryCause.BACKEND_DOWN) {
+            proxy.metrics().retrySkipped(reason);
+        }
     }
 
     /** Why this request must not go elsewhere after {@code cause}, or null when it may. */
@@ -468,6 +509,7 @@ final class Exchange implements RequestSink {
         cancelTimer();
         closeBackend();
         backendChannel = null;
+        leaveOnConnect = false;
         writesInFlight = 0;
         backendNeedsFlush = false;
         requestQueued = false;
@@ -545,6 +587,7 @@ final class Exchange implements RequestSink {
 
     private void end() {
         ended = true;
+        proxy.waiting().remove(this);
         cancelTimer();
         body.release();
         proxy.drain().exchangeEnded();

@@ -5,7 +5,10 @@ import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.grafanaha.health.RoutingMode;
 
-/** What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels and the edit observer. */
+/**
+ * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
+ * the exchanges waiting on each backend, and the edit observer.
+ */
 record ProxyContext(
         ProxyConfig timeouts,
         RoutingMode mode,
@@ -17,4 +20,5 @@ record ProxyContext(
         ProxyMetrics metrics,
         Drain drain,
         Tunnels tunnels,
+        Waiting waiting,
         EditObserver editObserver) {}

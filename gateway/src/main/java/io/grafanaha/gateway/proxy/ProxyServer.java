@@ -54,6 +54,7 @@ public final class ProxyServer implements AutoCloseable {
     private final BackendPool pool;
     private final Drain drain = new Drain();
     private final Tunnels tunnels = new Tunnels();
+    private final Waiting waiting = new Waiting();
     private RetryBudget retryBudget = RetryBudget.standard();
     private LocalRoutes localRoutes = LocalRoutes.NONE;
     private EditObserver editObserver = EditObserver.NONE;
@@ -131,6 +132,22 @@ public final class ProxyServer implements AutoCloseable {
         return closed;
     }
 
+    /**
+     * {@code backend} was marked down: in-flight safe requests still waiting for its response headers
+     * are sent to the backend that serves now (a retry, within {@code routing.retries} but outside the
+     * budget, see {@link RetryCause#drawsOnBudget()}), instead of waiting for {@code proxy.response-timeout}.
+     * Unsafe requests, and responses already streaming, are left alone. Runs on the exchanges' event
+     * loops; this returns at once.
+     */
+    public void backendDown(String backend) {
+        waiting.backendDown(backend);
+    }
+
+    /** {@code backend} passes its checks again: requests sent there (e.g. as a last resort) may wait for it. */
+    public void backendUp(String backend) {
+        waiting.backendUp(backend);
+    }
+
     private void requireNotStarted() {
         if (group != null || stopped) {
             throw new IllegalStateException("configure the proxy before start()");
@@ -143,7 +160,7 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
         context = new ProxyContext(config.proxy(), config.mode(), config.routing().stickyCookie(),
-                RetryPolicy.of(config.routing().retries(), retryBudget), router, outcomes, pool, metrics, drain, tunnels,
+                RetryPolicy.of(config.routing().retries(), retryBudget), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 editObserver);
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());

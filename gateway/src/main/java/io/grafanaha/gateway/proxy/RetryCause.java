@@ -14,7 +14,9 @@ enum RetryCause {
     RESPONSE_TIMEOUT("response-timeout", false),
     STATUS_502("status-502", false),
     STATUS_503("status-503", false),
-    STATUS_504("status-504", false);
+    STATUS_504("status-504", false),
+    /** Still waiting for response headers when health checks marked the backend down (a hang). */
+    BACKEND_DOWN("backend-down", false);
 
     private final String label;
     private final boolean beforeSend;
@@ -31,6 +33,15 @@ enum RetryCause {
     /** True when the request never reached the backend. */
     boolean beforeSend() {
         return beforeSend;
+    }
+
+    /**
+     * Whether this retry must fit the {@link RetryBudget}. Moving requests off a backend just marked
+     * down happens once per request in flight there, not once per failure, so it cannot become the
+     * retry storm the budget is for; refusing it would leave those requests hanging until the timeout.
+     */
+    boolean drawsOnBudget() {
+        return this != BACKEND_DOWN;
     }
 
     /** The cause for a backend's own gateway status, or null for any other status. */

@@ -39,9 +39,11 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final GrafanaApp app;
     private final Controls controls;
     private final RequestStats stats;
+    private final String name;
 
-    EmulatorHttpHandler(GrafanaApp app, Controls controls, RequestStats stats) {
+    EmulatorHttpHandler(GrafanaApp app, Controls controls, RequestStats stats, String name) {
         this.app = app;
+        this.name = name;
         this.controls = controls;
         this.stats = stats;
     }
@@ -109,11 +111,11 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
         });
     }
 
-    private static void write(ChannelHandlerContext ctx, boolean keepAlive, boolean head, ApiResponse response) {
+    private void write(ChannelHandlerContext ctx, boolean keepAlive, boolean head, ApiResponse response) {
         write(ctx, keepAlive, head, false, response);
     }
 
-    private static void write(ChannelHandlerContext ctx, boolean keepAlive, boolean head, boolean http10,
+    private void write(ChannelHandlerContext ctx, boolean keepAlive, boolean head, boolean http10,
                               ApiResponse response) {
         if (!ctx.channel().isActive()) {
             return;
@@ -127,6 +129,8 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
         h.set(HttpHeaderNames.DATE, DateFormatter.format(new java.util.Date()));
         response.headers().forEach(h::add);
+        // Not Grafana's: lets a test or benchmark behind a proxy tell which instance answered.
+        h.set(GrafanaEmulator.NAME_HEADER, name);
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);

@@ -35,6 +35,12 @@ import java.util.Optional;
  * All controls and accessors are thread-safe.
  */
 public final class GrafanaEmulator implements AutoCloseable {
+    /**
+     * Set on every HTTP response (not Grafana's own): the {@link EmulatorOptions#name()} of the instance
+     * that answered, so a test or benchmark talking through a proxy can tell the instances apart.
+     */
+    public static final String NAME_HEADER = "X-Grafana-Emulator";
+
     private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
 
     private final EmulatorOptions options;
@@ -101,7 +107,7 @@ public final class GrafanaEmulator implements AutoCloseable {
                         connections.add(ch);
                         ch.pipeline().addLast("http", new HttpServerCodec());
                         ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
-                        ch.pipeline().addLast("grafana", new EmulatorHttpHandler(app, controls, stats));
+                        ch.pipeline().addLast("grafana", new EmulatorHttpHandler(app, controls, stats, options.name()));
                     }
                 });
         try {

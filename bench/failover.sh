@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Failover under load: two Grafana emulators (separate JVMs), the gateway in failover mode in front of
+# them, a steady open-loop GET load through the gateway, then the primary is broken and repaired:
+#   kill   : kill -9 of the primary, later a new primary process on the same port (failback);
+#   hang   : kill -STOP of the primary (accepts connections, answers nothing), later kill -CONT.
+# Every request is recorded (start, latency, status, which emulator answered); a table is printed.
+# Usage: bench/failover.sh [rounds] [rate]     (defaults: 3 rounds of each, 500 GETs per second)
+# Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}; RATE=${2:-500}
+KEEP=${FAILOVER_KEEP:-}   # a directory: keep every run's load CSV, status JSON and logs there
+JAR=gateway/target/grafana-ha-gateway.jar
+[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+
+A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304
+WARM_S=6; BROKEN_S=5; LOAD_S=22   # fault at 6 s, repair at ~11 s, load ends at 22 s (hold 2 s + rise fits)
+W=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    kill -CONT "$p" 2>/dev/null || true   # a stopped JVM cannot run its shutdown hook
+    kill "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp -r "$W"/. "$KEEP"/; fi
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+for port in $A_PORT $B_PORT $GW_PORT $ADMIN_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use; stop what listens there" >&2; exit 1; fi
+done
+
+now_ms() { date +%s%3N; }
+# The emulators and the load client are tools, not the thing measured: C1 only and a serial GC keep
+# their CPU (JIT threads, GC) off the two cores the gateway needs. The gateway runs with defaults.
+TOOL_JVM="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+
+# Waits until $1 answers 200, at most $2 seconds.
+wait_200() {
+  local deadline=$(( $(date +%s) + $2 ))
+  until curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "no 200 from $1 after $2 s" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+start_emulator() {   # name port -> pid in $!
+  java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
+    --port "$2" --token "glsa_bench_$1" --name "$1" >>"$W/$1.log" 2>&1 &
+  pids+=($!)
+}
+
+cat > "$W/gateway.yaml" <<CONF
+listen: 127.0.0.1:$GW_PORT
+admin:
+  listen: 127.0.0.1:$ADMIN_PORT
+  token: bench-admin-token
+mode: failover
+backends:
+  - name: grafana-a
+    url: http://127.0.0.1:$A_PORT
+    role: primary
+  - name: grafana-b
+    url: http://127.0.0.1:$B_PORT
+    role: replica
+health:
+  path: /api/health
+  interval: 500ms
+  timeout: 300ms
+  rise: 2
+  fall: 2
+failback:
+  mode: auto
+  require-sync: false
+  hold: 2s
+routing:
+  retries: 1
+CONF
+echo "== gateway configuration (proxy.* at defaults: response-timeout 60s, connect-timeout 2s)"
+cat "$W/gateway.yaml"
+echo
+
+# One run: fresh emulators and gateway, load, fault at WARM_S, repair BROKEN_S later, one report row.
+run_one() {   # label fault(kill|hang) round
+  local label=$1 fault=$2 round=$3 dir="$W/$1-$3"
+  mkdir -p "$dir"
+  start_emulator grafana-a $A_PORT; local a_pid=$!
+  start_emulator grafana-b $B_PORT; local b_pid=$!
+  wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
+  wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
+  # The emulators are JVMs: warm their JIT directly first, so "the replica serves" measures the
+  # gateway and not a cold emulator (a real Grafana replica is native code).
+  for port in $A_PORT $B_PORT; do
+    java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$port/api/health" \
+      --rate 500 --seconds 2 --out "$dir/warm-$port.csv" >/dev/null 2>&1
+  done
+  java -Xmx512m -jar "$JAR" run --config "$W/gateway.yaml" >"$dir/gateway.log" 2>&1 &
+  local gw_pid=$!; pids+=($gw_pid)
+  wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
+  local deadline=$(( $(date +%s) + 15 ))
+  until curl -fsS "http://127.0.0.1:$ADMIN_PORT/api/status" | grep -q '"active":\["grafana-a"\]'; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "grafana-a never became active" >&2; return 1; }
+    sleep 0.1
+  done
+
+  java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$GW_PORT/api/health" \
+    --rate "$RATE" --seconds "$LOAD_S" --out "$dir/load.csv" >"$dir/load.log" 2>&1 &
+  local load_pid=$!; pids+=($load_pid)
+  sleep "$WARM_S"
+
+  local fault_ms repair_ms
+  fault_ms=$(now_ms)
+  if [ "$fault" = kill ]; then kill -9 "$a_pid"; else kill -STOP "$a_pid"; fi
+  sleep "$BROKEN_S"
+  if [ "$fault" = kill ]; then
+    wait "$a_pid" 2>/dev/null || true
+    start_emulator grafana-a $A_PORT; a_pid=$!
+    wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
+    repair_ms=$(now_ms)   # the new primary answers: from here the gate (rise 2, hold 2 s) decides
+  else
+    repair_ms=$(now_ms)
+    kill -CONT "$a_pid"
+  fi
+
+  wait "$load_pid" || true
+  curl -fsS "http://127.0.0.1:$ADMIN_PORT/api/status" >"$dir/status.json"
+  java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --run "$label" --csv "$dir/load.csv" \
+    --status "$dir/status.json" --fault-ms "$fault_ms" --repair-ms "$repair_ms" \
+    --primary grafana-a --replica grafana-b | tee -a "$W/rows.tsv"
+  kill "$gw_pid" "$a_pid" "$b_pid" 2>/dev/null || true
+  wait "$gw_pid" "$a_pid" "$b_pid" 2>/dev/null || true
+  pids=()   # all reaped: never signal a reused pid
+}
+
+echo "== $ROUNDS rounds each, $RATE GET/s of /api/health through the gateway; fault at ${WARM_S}s, repair ${BROKEN_S}s later"
+java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --header
+for round in $(seq 1 "$ROUNDS"); do
+  run_one kill-9 kill "$round"
+  run_one stop-cont hang "$round"
+done
+
+echo
+echo "== medians (ms; -1 = did not happen)"
+java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --header
+java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --median kill-9 "$W/rows.tsv"
+java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --median stop-cont "$W/rows.tsv"
+cat <<'NOTE'
+
+replica_serves_ms: fault -> first 200 from grafana-b as the client saw it; detection_ms: fault -> the
+gateway's failover event; base_p99_ms: p99 of the GETs sent 3 s..0.5 s before the fault (the box's noise
+floor); fault_max_ms, over_1s: slowest GET, and GETs over 1 s, among those sent from 1 s before the
+fault until the repair; failback_event_ms / first_primary_200_ms: repair (new primary answering, or
+kill -CONT) -> failback event / first 200 from grafana-a; up_to_failback_ms: the primary's "up" event ->
+failback (the hold, 2 s); early: 200s from grafana-a between failover and failback (must be 0).
+NOTE
