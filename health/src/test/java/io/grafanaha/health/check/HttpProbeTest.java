@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /** The real {@link HttpProbe} against a real HTTP server on loopback. */
 class HttpProbeTest {
 
-    private static final Duration TIMEOUT = Duration.ofMillis(300);
+    // Generous: only the hanging backend should ever reach it, even on a loaded CI machine.
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
 
     private final AtomicInteger requests = new AtomicInteger();
     private final CountDownLatch release = new CountDownLatch(1);
@@ -106,7 +107,10 @@ class HttpProbeTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        CheckResult refused = check(URI.create("http://127.0.0.1:" + port + "/api/health"));
+        // A refusal on loopback is immediate; the long timeout only keeps a busy machine from turning it into a timeout.
+        Duration patient = Duration.ofSeconds(3);
+        CheckResult refused = HttpProbe.create(patient).check(URI.create("http://127.0.0.1:" + port + "/api/health"), patient)
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(refused.verdict()).isEqualTo(CheckResult.Verdict.FAIL);
         assertThat(refused.detail()).contains("refused");
     }
