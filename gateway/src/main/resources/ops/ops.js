@@ -1,0 +1,274 @@
+// The ops page: polls /api/status every second and renders it; actions POST to the admin API with the
+// Bearer token from the input (kept in sessionStorage, so it dies with the tab). Everything that comes
+// from the API reaches the DOM through textContent only: a backend name or an error is never markup.
+'use strict';
+
+(function () {
+  const POLL_MS = 1000;
+  const TOKEN_KEY = 'grafana-ha-gateway.admin-token';
+  let last = null;        // the last status document rendered
+  let failingSince = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function shortCommit(sha) {
+    return typeof sha === 'string' && sha.length > 7 ? sha.slice(0, 7) : (sha || '—');
+  }
+
+  function clock(iso) {
+    if (!iso) return '—';
+    const d = new Date(iso);
+    return isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString([], { hour12: false });
+  }
+
+  function ago(iso) {
+    if (!iso) return 'never';
+    const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+    if (isNaN(s)) return String(iso);
+    if (s < 2) return 'just now';
+    if (s < 120) return s + ' s ago';
+    if (s < 7200) return Math.round(s / 60) + ' min ago';
+    return Math.round(s / 3600) + ' h ago';
+  }
+
+  // A CSS class from an API value: only [a-z0-9-] survive, so data never becomes a selector or markup.
+  function token(value) {
+    return String(value || 'unknown').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  function render(status) {
+    last = status;
+    const active = Array.isArray(status.active) ? status.active : [];
+    $('mode').textContent = 'mode: ' + (status.mode || '?');
+    $('serving').textContent = 'serving: ' + (active.length ? active.join(', ') : 'nobody');
+    $('serving').classList.toggle('bad', active.length === 0);
+    renderGit(status.git);
+    $('updated').textContent = 'updated ' + clock(new Date().toISOString());
+    renderBackends(status.backends || [], status.git, active);
+    renderTargets(status.backends || []);
+    renderEvents(status.events || []);
+  }
+
+  function renderGit(git) {
+    const node = $('git');
+    if (!git) {
+      node.textContent = 'git: sync not configured';
+      node.className = 'pill muted';
+      return;
+    }
+    let text = 'git head ' + shortCommit(git.head);
+    if (git.headSubject) text += ' “' + git.headSubject + '”';
+    text += ', fetched ' + ago(git.lastFetch);
+    if (git.lastError) text += ' — error: ' + git.lastError;
+    node.textContent = text;
+    node.title = git.head || '';
+    node.className = 'pill' + (git.lastError ? ' bad' : '');
+  }
+
+  function renderBackends(backends, git, active) {
+    const cards = backends.map((b) => backendCard(b, git, active.includes(b.name)));
+    $('backends').replaceChildren(...cards);
+  }
+
+  function backendCard(b, git, isActive) {
+    const card = el('article', 'card state-' + token(b.state) + (isActive ? ' active' : ''));
+    card.dataset.backend = b.name;
+    card.dataset.state = b.state;
+    card.dataset.active = String(isActive);
+
+    const head = el('header', 'card-head');
+    head.append(el('h3', 'name', b.name));
+    head.append(el('span', 'badge role', b.role || ''));
+    head.append(el('span', 'badge state', b.state || '?'));
+    if (isActive) head.append(el('span', 'badge active-mark', 'ACTIVE'));
+    card.append(head);
+    card.append(el('p', 'url muted', b.url || ''));
+
+    const facts = el('dl', 'facts');
+    const h = b.health || {};
+    fact(facts, 'check', (h.latencyMs === null || h.latencyMs === undefined ? '—' : h.latencyMs + ' ms') +
+      ', ' + ago(h.lastCheck));
+    if (h.consecutiveFailures) fact(facts, 'failures', h.consecutiveFailures + ' in a row', 'bad');
+    if (h.lastError) fact(facts, 'last error', h.lastError, 'bad');
+    fact(facts, 'routable', b.routable ? 'yes' : 'no', b.routable ? '' : 'bad');
+
+    const s = b.sync;
+    if (s) {
+      const head = git && git.head;
+      const applied = shortCommit(s.appliedCommit) + (head ? ' / head ' + shortCommit(head) : '');
+      fact(facts, 'applied', applied, s.appliedCommit && head && s.appliedCommit !== head ? 'warn' : '');
+      if (s.fresh) {
+        fact(facts, 'sync', 'fresh', 'good');
+      } else {
+        // Not fresh with no commit to catch up on: unreachable or last pass failed, so not known current.
+        const lag = typeof s.lagCommits === 'number' && s.lagCommits > 0
+          ? 'behind by ' + s.lagCommits + ' commit' + (s.lagCommits === 1 ? '' : 's') : 'not fresh';
+        fact(facts, 'sync', lag, 'warn');
+      }
+      fact(facts, 'drift', String(s.drift === undefined ? '—' : s.drift), s.drift ? 'warn' : '');
+      fact(facts, 'last sync', ago(s.lastSync));
+      if (s.lastError) fact(facts, 'sync error', s.lastError, 'bad');
+    } else {
+      fact(facts, 'sync', 'not configured', 'muted');
+    }
+    card.append(facts);
+
+    const buttons = el('div', 'card-actions');
+    const drainOrEnable = b.state === 'draining'
+      ? actionButton('Enable', 'enable', b.name)
+      : actionButton('Drain', 'drain', b.name);
+    buttons.append(drainOrEnable);
+    if (!isActive) buttons.append(actionButton('Fail over here', 'failover', b.name));
+    card.append(buttons);
+    return card;
+  }
+
+  function fact(dl, label, value, cls) {
+    dl.append(el('dt', null, label));
+    dl.append(el('dd', cls || null, value));
+  }
+
+  function actionButton(label, action, backend) {
+    const button = el('button', 'small', label);
+    button.type = 'button';
+    button.dataset.action = action;
+    button.dataset.backend = backend;
+    return button;
+  }
+
+  function renderTargets(backends) {
+    const select = $('failover-to');
+    const names = backends.map((b) => b.name);
+    const current = Array.from(select.options).map((o) => o.value);
+    if (names.join('\n') === current.join('\n')) return; // keep the operator's choice
+    const chosen = select.value;
+    select.replaceChildren(...names.map((n) => {
+      const option = el('option', null, n);
+      option.value = n;
+      return option;
+    }));
+    if (names.includes(chosen)) select.value = chosen;
+  }
+
+  const KNOWN = ['at', 'type', 'from', 'to', 'backend', 'reason', 'cause'];
+
+  function renderEvents(events) {
+    const sorted = events.slice().sort((x, y) => String(y.at || '').localeCompare(String(x.at || '')));
+    const items = sorted.map((e) => {
+      const li = el('li', 'event type-' + token(e.type));
+      const time = el('time', 'when', clock(e.at));
+      if (e.at) time.dateTime = e.at;
+      time.title = e.at || '';
+      li.append(time);
+      li.append(el('span', 'badge type', e.type || 'event'));
+      li.append(el('span', 'what', describe(e)));
+      const extra = Object.keys(e).filter((k) => !KNOWN.includes(k) && e[k] !== null && typeof e[k] !== 'object')
+        .map((k) => k + '=' + e[k]).join(' ');
+      if (extra) li.append(el('span', 'extra muted', extra));
+      return li;
+    });
+    $('events').replaceChildren(...items);
+    $('no-events').hidden = items.length > 0;
+  }
+
+  function describe(e) {
+    let text = '';
+    if (e.from || e.to) text = (e.from || '?') + ' → ' + (e.to || '?');
+    else if (e.backend) text = e.backend;
+    if (e.cause) text += (text ? ' ' : '') + '(' + e.cause + ')';
+    if (e.reason) text += (text ? ': ' : '') + e.reason;
+    return text;
+  }
+
+  // ---- polling ---------------------------------------------------------------------------------
+
+  async function poll() {
+    try {
+      const response = await fetch('/api/status', { cache: 'no-store', headers: { Accept: 'application/json' } });
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      render(await response.json());
+      failingSince = null;
+      $('offline').hidden = true;
+    } catch (err) {
+      failingSince = failingSince || new Date();
+      const banner = $('offline');
+      banner.textContent = 'Cannot reach the gateway since ' + clock(failingSince.toISOString()) +
+        ' (' + err.message + '); what you see may be stale.';
+      banner.hidden = false;
+    } finally {
+      setTimeout(poll, POLL_MS);
+    }
+  }
+
+  // ---- actions ---------------------------------------------------------------------------------
+
+  const ACTIONS = {
+    failover: (backend) => ({ path: '/api/failover', body: { to: backend || $('failover-to').value },
+      label: 'Fail over to ' + (backend || $('failover-to').value) }),
+    failback: () => ({ path: '/api/failback', label: 'Fail back' }),
+    drain: (backend) => ({ path: '/api/backends/' + encodeURIComponent(backend) + '/drain', label: 'Drain ' + backend }),
+    enable: (backend) => ({ path: '/api/backends/' + encodeURIComponent(backend) + '/enable', label: 'Enable ' + backend }),
+    sync: () => ({ path: '/api/sync', label: 'Sync now' }),
+  };
+
+  function say(text, kind) {
+    const message = $('message');
+    message.textContent = text;
+    message.className = 'message ' + (kind || '');
+    message.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  }
+
+  async function act(action, backend) {
+    const spec = ACTIONS[action](backend);
+    const secret = $('token').value.trim();
+    if (!secret) {
+      say(spec.label + ': enter the admin token first.', 'error');
+      $('token').focus();
+      return;
+    }
+    say(spec.label + '…', 'pending');
+    try {
+      const response = await fetch(spec.path, {
+        method: 'POST',
+        cache: 'no-store',
+        headers: { Authorization: 'Bearer ' + secret, 'Content-Type': 'application/json' },
+        body: spec.body ? JSON.stringify(spec.body) : undefined,
+      });
+      let body = null;
+      try { body = await response.json(); } catch (ignored) { body = null; }
+      if (!response.ok) {
+        const why = body && body.message ? body.message : response.statusText;
+        say(spec.label + ' refused (' + response.status + '): ' + why + '. Nothing was changed.', 'error');
+        return;
+      }
+      if (body && Array.isArray(body.backends)) render(body);
+      say(spec.label + ': ' + (body && body.message ? body.message : 'done') + '.', 'ok');
+    } catch (err) {
+      say(spec.label + ' failed: cannot reach the gateway (' + err.message + ').', 'error');
+    }
+  }
+
+  function init() {
+    const input = $('token');
+    input.value = sessionStorage.getItem(TOKEN_KEY) || '';
+    input.addEventListener('input', () => sessionStorage.setItem(TOKEN_KEY, input.value));
+    $('actions').addEventListener('submit', (e) => e.preventDefault());
+    document.addEventListener('click', (e) => {
+      const button = e.target.closest('button[data-action]');
+      if (button) act(button.dataset.action, button.dataset.backend);
+    });
+    poll();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
