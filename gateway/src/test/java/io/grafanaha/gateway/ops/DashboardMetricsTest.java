@@ -73,6 +73,7 @@ class DashboardMetricsTest {
         a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
         b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
         // Slow checks on purpose: a stopped primary stays "up" long enough for a request to fail and be retried.
+        // A generous timeout, so a first check on a cold JVM does not fail and leave a backend down for 30 s.
         gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
                 listen: 127.0.0.1:0
                 admin:
@@ -89,7 +90,7 @@ class DashboardMetricsTest {
                     api-token: %s
                 health:
                   interval: 30s
-                  timeout: 150ms
+                  timeout: 2s
                   rise: 1
                   fall: 1
                 failback:

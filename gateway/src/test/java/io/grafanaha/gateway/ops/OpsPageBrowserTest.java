@@ -156,6 +156,29 @@ class OpsPageBrowserTest {
         assertThat((String) ((org.openqa.selenium.JavascriptExecutor) driver)
                 .executeScript("return sessionStorage.getItem('grafana-ha-gateway.admin-token')"))
                 .as("the token is kept for this tab").isEqualTo(TwoGrafanas.ADMIN_TOKEN);
+
+        // An action the API refuses with the right token (404: no sync section) says why, in the page.
+        driver.findElement(By.id("sync")).click();
+        await().atMost(UI).untilAsserted(() -> assertThat(driver.findElement(By.id("message")).getText())
+                .contains("Sync now refused (404): sync is not configured"));
+    }
+
+    @Test
+    void drainAndEnableFromTheCards() {
+        await().atMost(UI).until(() -> !driver.findElements(By.cssSelector("article[data-backend='grafana-a'] button[data-action='drain']")).isEmpty());
+        driver.findElement(By.id("token")).sendKeys(TwoGrafanas.ADMIN_TOKEN);
+
+        driver.findElement(By.cssSelector("article[data-backend='grafana-a'] button[data-action='drain']")).click();
+        await().atMost(UI).untilAsserted(() -> {
+            assertThat(card("grafana-a").getAttribute("data-state")).isEqualTo("draining");
+            assertThat(card("grafana-b").getAttribute("data-active")).isEqualTo("true");
+        });
+
+        driver.findElement(By.cssSelector("article[data-backend='grafana-a'] button[data-action='enable']")).click();
+        await().atMost(UI).untilAsserted(() -> {
+            assertThat(card("grafana-a").getAttribute("data-state")).isEqualTo("up");
+            assertThat(driver.findElement(By.id("events")).getText()).contains("DRAINED").contains("ENABLED");
+        });
     }
 
     private WebElement card(String name) {

@@ -15,7 +15,9 @@ import java.util.Map;
 
 /**
  * Two Grafana emulators behind a gateway started the way {@code run} starts it, with fast health checks
- * (200 ms, rise 1, fall 1) so a stopped primary is noticed within a fraction of a second.
+ * (200 ms, rise 1, fall 1) so a stopped primary is noticed within a fraction of a second. Failback is
+ * automatic and immediate: on a cold JVM the replica may pass its first check before the primary does,
+ * and the primary must still end up serving.
  */
 final class TwoGrafanas implements AutoCloseable {
     static final String ADMIN_TOKEN = "ops-admin-t0ken-4711";
@@ -49,8 +51,9 @@ final class TwoGrafanas implements AutoCloseable {
                   rise: 1
                   fall: 1
                 failback:
-                  mode: manual
+                  mode: auto
                   require-sync: false
+                  hold: 0ms
                 """.formatted(ADMIN_TOKEN, a.url(), a.token(), b.url(), b.token()) + extraYaml;
         Gateway started;
         try {
