@@ -162,7 +162,10 @@
   const KNOWN = ['at', 'type', 'from', 'to', 'backend', 'reason', 'cause'];
 
   function renderEvents(events) {
-    const sorted = events.slice().sort((x, y) => String(y.at || '').localeCompare(String(x.at || '')));
+    // Newest first by time (not by string: Instant.toString has a varying number of fraction digits);
+    // events in the same millisecond keep the API's order, later ones first.
+    const millis = (e) => { const t = Date.parse(e.at); return isNaN(t) ? 0 : t; };
+    const sorted = events.map((e, i) => ({ e, i })).sort((x, y) => millis(y.e) - millis(x.e) || y.i - x.i).map((x) => x.e);
     const items = sorted.map((e) => {
       const li = el('li', 'event type-' + token(e.type));
       const time = el('time', 'when', clock(e.at));

@@ -100,6 +100,11 @@ final class TwoGrafanas implements AutoCloseable {
         return gateway.health().status().backends().stream().anyMatch(s -> s.name().equals(name) && s.state().equals("up"));
     }
 
+    static boolean isAdminFailover(io.grafanaha.health.routing.RoutingEvent e) {
+        return e instanceof io.grafanaha.health.routing.RoutingEvent.Failover f
+                && f.cause() == io.grafanaha.health.routing.FailoverCause.ADMIN;
+    }
+
     @Override
     public void close() {
         gateway.close();
