@@ -74,62 +74,94 @@
     node.className = 'pill' + (git.lastError ? ' bad' : '');
   }
 
+  // Cards are created once per backend and updated in place: a button the operator is about to press
+  // (or has focused with the keyboard) is never swapped for a new one by the next poll.
+  const cards = new Map();
+
   function renderBackends(backends, git, active) {
-    const cards = backends.map((b) => backendCard(b, git, active.includes(b.name)));
-    $('backends').replaceChildren(...cards);
+    const container = $('backends');
+    const names = backends.map((b) => b.name);
+    for (const [name, card] of cards) {
+      if (!names.includes(name)) {
+        card.root.remove();
+        cards.delete(name);
+      }
+    }
+    backends.forEach((b, i) => {
+      let card = cards.get(b.name);
+      if (!card) {
+        card = createCard(b.name);
+        cards.set(b.name, card);
+      }
+      if (container.children[i] !== card.root) container.insertBefore(card.root, container.children[i] || null);
+      updateCard(card, b, git, active.includes(b.name));
+    });
   }
 
-  function backendCard(b, git, isActive) {
-    const card = el('article', 'card state-' + token(b.state) + (isActive ? ' active' : ''));
-    card.dataset.backend = b.name;
-    card.dataset.state = b.state;
-    card.dataset.active = String(isActive);
-
+  function createCard(name) {
+    const root = el('article', 'card');
+    root.dataset.backend = name;
     const head = el('header', 'card-head');
-    head.append(el('h3', 'name', b.name));
-    head.append(el('span', 'badge role', b.role || ''));
-    head.append(el('span', 'badge state', b.state || '?'));
-    if (isActive) head.append(el('span', 'badge active-mark', 'ACTIVE'));
-    card.append(head);
-    card.append(el('p', 'url muted', b.url || ''));
+    const card = {
+      root,
+      role: el('span', 'badge role'),
+      state: el('span', 'badge state'),
+      activeMark: el('span', 'badge active-mark', 'ACTIVE'),
+      url: el('p', 'url muted'),
+      facts: el('dl', 'facts'),
+      drainOrEnable: actionButton('Drain', 'drain', name),
+      failoverHere: actionButton('Fail over here', 'failover', name),
+    };
+    head.append(el('h3', 'name', name), card.role, card.state, card.activeMark);
+    const buttons = el('div', 'card-actions');
+    buttons.append(card.drainOrEnable, card.failoverHere);
+    root.append(head, card.url, card.facts, buttons);
+    return card;
+  }
 
-    const facts = el('dl', 'facts');
+  function updateCard(card, b, git, isActive) {
+    card.root.className = 'card state-' + token(b.state) + (isActive ? ' active' : '');
+    card.root.dataset.state = b.state;
+    card.root.dataset.active = String(isActive);
+    card.role.textContent = b.role || '';
+    card.state.textContent = b.state || '?';
+    card.activeMark.hidden = !isActive;
+    card.url.textContent = b.url || '';
+
+    const facts = [];
     const h = b.health || {};
-    fact(facts, 'check', (h.latencyMs === null || h.latencyMs === undefined ? '—' : h.latencyMs + ' ms') +
-      ', ' + ago(h.lastCheck));
-    if (h.consecutiveFailures) fact(facts, 'failures', h.consecutiveFailures + ' in a row', 'bad');
-    if (h.lastError) fact(facts, 'last error', h.lastError, 'bad');
-    fact(facts, 'routable', b.routable ? 'yes' : 'no', b.routable ? '' : 'bad');
-
+    facts.push(['check', (h.latencyMs === null || h.latencyMs === undefined ? '—' : h.latencyMs + ' ms') +
+      ', ' + ago(h.lastCheck)]);
+    if (h.consecutiveFailures) facts.push(['failures', h.consecutiveFailures + ' in a row', 'bad']);
+    if (h.lastError) facts.push(['last error', h.lastError, 'bad']);
+    facts.push(['routable', b.routable ? 'yes' : 'no', b.routable ? '' : 'bad']);
     const s = b.sync;
     if (s) {
       const head = git && git.head;
       const applied = shortCommit(s.appliedCommit) + (head ? ' / head ' + shortCommit(head) : '');
-      fact(facts, 'applied', applied, s.appliedCommit && head && s.appliedCommit !== head ? 'warn' : '');
+      facts.push(['applied', applied, s.appliedCommit && head && s.appliedCommit !== head ? 'warn' : '']);
       if (s.fresh) {
-        fact(facts, 'sync', 'fresh', 'good');
+        facts.push(['sync', 'fresh', 'good']);
       } else {
         // Not fresh with no commit to catch up on: unreachable or last pass failed, so not known current.
         const lag = typeof s.lagCommits === 'number' && s.lagCommits > 0
           ? 'behind by ' + s.lagCommits + ' commit' + (s.lagCommits === 1 ? '' : 's') : 'not fresh';
-        fact(facts, 'sync', lag, 'warn');
+        facts.push(['sync', lag, 'warn']);
       }
-      fact(facts, 'drift', String(s.drift === undefined ? '—' : s.drift), s.drift ? 'warn' : '');
-      fact(facts, 'last sync', ago(s.lastSync));
-      if (s.lastError) fact(facts, 'sync error', s.lastError, 'bad');
+      facts.push(['drift', String(s.drift === undefined ? '—' : s.drift), s.drift ? 'warn' : '']);
+      facts.push(['last sync', ago(s.lastSync)]);
+      if (s.lastError) facts.push(['sync error', s.lastError, 'bad']);
     } else {
-      fact(facts, 'sync', 'not configured', 'muted');
+      facts.push(['sync', 'not configured', 'muted']);
     }
-    card.append(facts);
+    const dl = el('dl', 'facts');
+    facts.forEach(([label, value, cls]) => fact(dl, label, value, cls));
+    card.facts.replaceChildren(...dl.childNodes);
 
-    const buttons = el('div', 'card-actions');
-    const drainOrEnable = b.state === 'draining'
-      ? actionButton('Enable', 'enable', b.name)
-      : actionButton('Drain', 'drain', b.name);
-    buttons.append(drainOrEnable);
-    if (!isActive) buttons.append(actionButton('Fail over here', 'failover', b.name));
-    card.append(buttons);
-    return card;
+    const draining = b.state === 'draining';
+    card.drainOrEnable.textContent = draining ? 'Enable' : 'Drain';
+    card.drainOrEnable.dataset.action = draining ? 'enable' : 'drain';
+    card.failoverHere.hidden = isActive;
   }
 
   function fact(dl, label, value, cls) {

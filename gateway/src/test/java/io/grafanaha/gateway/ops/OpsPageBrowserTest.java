@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -96,7 +99,7 @@ class OpsPageBrowserTest {
 
     @Test
     void thePageShowsBothBackendsAndWhoServes() throws IOException {
-        await().atMost(UI).untilAsserted(() -> {
+        ui(UI).untilAsserted(() -> {
             assertThat(cardNames()).containsExactly("grafana-a", "grafana-b");
             assertThat(card("grafana-a").getAttribute("data-active")).isEqualTo("true");
             assertThat(card("grafana-b").getAttribute("data-active")).isEqualTo("false");
@@ -111,28 +114,28 @@ class OpsPageBrowserTest {
 
     @Test
     void afterThePrimaryStopsThePageShowsTheReplicaActiveWithinThreeSeconds() {
-        await().atMost(UI).until(() -> "true".equals(card("grafana-a").getAttribute("data-active")));
+        ui(UI).until(() -> "true".equals(card("grafana-a").getAttribute("data-active")));
 
         env.a.stop();
 
-        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        ui(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             assertThat(card("grafana-b").getAttribute("data-active")).isEqualTo("true");
             assertThat(card("grafana-a").getAttribute("data-state")).isEqualTo("down");
         });
         // What the timeline says depends on timing (a failover, or last-resort then activation when a loaded
         // machine also misses a check of grafana-b); that grafana-a went down it always says.
-        await().atMost(UI).untilAsserted(() ->
+        ui(UI).untilAsserted(() ->
                 assertThat(driver.findElement(By.id("events")).getText()).containsPattern("DOWN\\s+grafana-a"));
     }
 
     @Test
     void aWrongTokenShowsTheApiErrorAndChangesNothing() {
-        await().atMost(UI).until(() -> !driver.findElements(By.cssSelector("#failover-to option[value='grafana-b']")).isEmpty());
+        ui(UI).until(() -> !driver.findElements(By.cssSelector("#failover-to option[value='grafana-b']")).isEmpty());
         driver.findElement(By.id("token")).sendKeys("not-the-token");
 
         failOverTo("grafana-b");
 
-        await().atMost(UI).untilAsserted(() -> {
+        ui(UI).untilAsserted(() -> {
             WebElement message = driver.findElement(By.id("message"));
             assertThat(message.getText()).contains("refused (401)").contains("missing or wrong admin token")
                     .contains("Nothing was changed");
@@ -145,12 +148,12 @@ class OpsPageBrowserTest {
 
     @Test
     void theRightTokenFailsOverAndTheTimelineSaysSo() {
-        await().atMost(UI).until(() -> !driver.findElements(By.cssSelector("#failover-to option[value='grafana-b']")).isEmpty());
+        ui(UI).until(() -> !driver.findElements(By.cssSelector("#failover-to option[value='grafana-b']")).isEmpty());
         driver.findElement(By.id("token")).sendKeys(TwoGrafanas.ADMIN_TOKEN);
 
         failOverTo("grafana-b");
 
-        await().atMost(UI).untilAsserted(() -> {
+        ui(UI).untilAsserted(() -> {
             assertThat(driver.findElement(By.id("message")).getText()).contains("Fail over to grafana-b: done");
             assertThat(driver.findElement(By.id("events")).getText()).contains("FAILOVER").contains("grafana-a → grafana-b (admin)");
         });
@@ -161,26 +164,32 @@ class OpsPageBrowserTest {
 
         // An action the API refuses with the right token (404: no sync section) says why, in the page.
         driver.findElement(By.id("sync")).click();
-        await().atMost(UI).untilAsserted(() -> assertThat(driver.findElement(By.id("message")).getText())
+        ui(UI).untilAsserted(() -> assertThat(driver.findElement(By.id("message")).getText())
                 .contains("Sync now refused (404): sync is not configured"));
     }
 
     @Test
     void drainAndEnableFromTheCards() {
-        await().atMost(UI).until(() -> !driver.findElements(By.cssSelector("article[data-backend='grafana-a'] button[data-action='drain']")).isEmpty());
+        ui(UI).until(() -> !driver.findElements(By.cssSelector("article[data-backend='grafana-a'] button[data-action='drain']")).isEmpty());
         driver.findElement(By.id("token")).sendKeys(TwoGrafanas.ADMIN_TOKEN);
 
         driver.findElement(By.cssSelector("article[data-backend='grafana-a'] button[data-action='drain']")).click();
-        await().atMost(UI).untilAsserted(() -> {
+        ui(UI).untilAsserted(() -> {
             assertThat(card("grafana-a").getAttribute("data-state")).isEqualTo("draining");
             assertThat(card("grafana-a").getAttribute("data-active")).isEqualTo("false");
         });
 
         driver.findElement(By.cssSelector("article[data-backend='grafana-a'] button[data-action='enable']")).click();
-        await().atMost(UI).untilAsserted(() -> {
+        ui(UI).untilAsserted(() -> {
             assertThat(card("grafana-a").getAttribute("data-state")).isNotEqualTo("draining");
             assertThat(driver.findElement(By.id("events")).getText()).contains("DRAINED").contains("ENABLED");
         });
+    }
+
+    /** Waits for the page; an element replaced by the next poll between finding and reading it is retried. */
+    private static ConditionFactory ui(Duration atMost) {
+        return await().atMost(atMost).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                .ignoreExceptionsInstanceOf(NoSuchElementException.class);
     }
 
     private WebElement card(String name) {
