@@ -41,7 +41,9 @@ public final class AdminApi {
         this.sync = sync;
     }
 
+    /** Adds the API and the ops page ({@code GET /}) that drives it. */
     public AdminServer register(AdminServer admin) {
+        new OpsPage().register(admin);
         return admin.route("/api/status", this::status)
                 .route("/api/failover", this::failover)
                 .route("/api/failback", this::failback)

@@ -152,7 +152,7 @@ public final class Demo implements AutoCloseable {
 
                 Grafana HA Gateway demo (everything on 127.0.0.1; Ctrl-C stops it all)
                   front door (users):  %1$s/              log in as admin / admin
-                  ops (admin):         %2$s/api/status   %2$s/metrics
+                  ops page (admin):    %2$s/   (also %2$s/api/status, %2$s/metrics)
                   grafana-a (primary): %3$s
                   grafana-b (replica): %4$s
                   Git repository:      %5$s  (branch main, dashboards under shared/)
