@@ -47,7 +47,7 @@ final class TwoGrafanas implements AutoCloseable {
                     api-token: %s
                 health:
                   interval: 200ms
-                  timeout: 150ms
+                  timeout: 1s     # the browser tests stop emulators; a loaded machine must not time a check out
                   rise: 1
                   fall: 1
                 failback:
