@@ -32,13 +32,20 @@ public final class AdminApi {
     private final Secret token;
     private final HealthService health;
     private final SyncAccess sync;
+    private final ActivityLog activity;
     private final ObjectMapper mapper = new ObjectMapper();
     private final StatusJson statusJson = new StatusJson(mapper);
 
     public AdminApi(Secret token, HealthService health, SyncAccess sync) {
+        this(token, health, sync, new ActivityLog(java.time.Clock.systemUTC()));
+    }
+
+    /** With the sync's and write-back's activity shown in the status timeline. */
+    public AdminApi(Secret token, HealthService health, SyncAccess sync, ActivityLog activity) {
         this.token = token;
         this.health = health;
         this.sync = sync;
+        this.activity = activity;
     }
 
     /** Adds the API and the ops page ({@code GET /}) that drives it. */
@@ -53,7 +60,7 @@ public final class AdminApi {
 
     /** The status document as a string, for the ops page and tests. */
     public String statusDocument() throws JsonProcessingException {
-        return mapper.writeValueAsString(statusJson.render(health.status(), sync.status()));
+        return mapper.writeValueAsString(statusJson.render(health.status(), sync.status(), activity.recent()));
     }
 
     private void status(HttpExchange exchange) throws IOException {

@@ -15,6 +15,9 @@ import io.grafanaha.sync.freshness.BackendSyncStatus;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +35,11 @@ public final class StatusJson {
     }
 
     public ObjectNode render(StatusSnapshot health, Optional<SyncStatus> sync) {
+        return render(health, sync, List.of());
+    }
+
+    /** The status with the sync's and write-back's activity merged into the routing events by time. */
+    public ObjectNode render(StatusSnapshot health, Optional<SyncStatus> sync, List<ActivityLog.Activity> activity) {
         ObjectNode root = mapper.createObjectNode();
         root.put("mode", mode(health.mode()));
         ArrayNode active = root.putArray("active");
@@ -47,9 +55,21 @@ public final class StatusJson {
         } else {
             root.putNull("git");
         }
-        ArrayNode events = root.putArray("events");
-        health.events().forEach(e -> events.add(event(e)));
+        List<ObjectNode> all = new ArrayList<>();
+        health.events().forEach(e -> all.add(event(e)));
+        activity.forEach(a -> all.add(activity(a)));
+        all.sort(Comparator.comparing(n -> Instant.parse(n.path("at").asText())));
+        root.putArray("events").addAll(all);
         return root;
+    }
+
+    private ObjectNode activity(ActivityLog.Activity a) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("at", a.at().toString());
+        n.put("type", a.type());
+        a.backend().ifPresent(b -> n.put("backend", b));
+        n.put("reason", a.reason());
+        return n;
     }
 
     static String mode(RoutingMode mode) {

@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.admin.ActivityLog;
 import io.grafanaha.gateway.admin.AdminApi;
 import io.grafanaha.gateway.admin.AdminServer;
 import io.grafanaha.gateway.admin.StatusMetrics;
@@ -36,6 +37,8 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** The sync's and write-back's doings, shown in the status timeline beside routing events. */
+    private final ActivityLog activity = new ActivityLog(Clock.systemUTC());
     private final ScheduledExecutorService scheduler;
     private final ScheduledExecutorService syncScheduler;
     private final Optional<SyncService> sync;
@@ -57,7 +60,7 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.sync = config.sync().map(s -> SyncSetup.create(config, s, syncScheduler));
+        this.sync = config.sync().map(s -> SyncSetup.create(config, s, syncScheduler, activity));
         FailbackGate gate = sync.filter(s -> config.failback().requireSync())
                 .<FailbackGate>map(s -> s::isFresh)
                 .orElse(FailbackGate.ALWAYS);
@@ -67,7 +70,7 @@ public final class Gateway implements AutoCloseable {
         this.proxy = new ProxyServer(config, health, registry, health);
         config.sync().ifPresent(s -> proxy.localRoutes(
                 new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
-        this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow()));
+        this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity));
         writeBack.ifPresent(wb -> {
             proxy.editObserver(new EditCapture(wb, Clock.systemUTC()));
             WriteBackSetup.bindMetrics(wb, registry);
@@ -76,7 +79,7 @@ public final class Gateway implements AutoCloseable {
         health.addListener(this::retryRequestsWaitingOnDownBackend);
         this.admin = new AdminServer(config, health, registry);
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(SyncAccess.NONE);
-        new AdminApi(config.admin().token(), health, syncAccess).register(admin);
+        new AdminApi(config.admin().token(), health, syncAccess, activity).register(admin);
         new StatusMetrics(health, syncAccess).bindTo(registry);
     }
 

@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.admin.ActivityLog;
 import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.SyncConfig;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +29,19 @@ public final class SyncSetup {
 
     /** The sync of {@code config}, not started; the caller owns {@code scheduler}. */
     public static SyncService create(GatewayConfig config, SyncConfig s, ScheduledExecutorService scheduler) {
+        return create(config, s, scheduler, null);
+    }
+
+    /** As above, with what the sync does also written to {@code activity} (the status timeline), if given. */
+    static SyncService create(GatewayConfig config, SyncConfig s, ScheduledExecutorService scheduler, ActivityLog activity) {
         SyncSettings settings = settings(s);
         List<SyncTarget> targets = config.backends().stream().map(SyncSetup::target).toList();
+        SyncListener listener = activity == null ? SyncSetup::log : event -> {
+            log(event);
+            record(event, activity);
+        };
         try {
-            return new SyncService(settings, targets, SyncSetup::log, Clock.systemUTC(), scheduler);
+            return new SyncService(settings, targets, listener, Clock.systemUTC(), scheduler);
         } catch (IOException e) {
             throw new UncheckedIOException("sync.data-dir " + s.dataDir() + ": cannot open the Git mirror: " + e.getMessage(), e);
         }
@@ -84,6 +95,25 @@ public final class SyncSetup {
             log.warn("git fetch failed ({} in a row): {}", e.consecutiveFailures(), e.error());
         } else if (event instanceof SyncEvent.FileErrors e) {
             e.errors().forEach(f -> log.warn("skipped {} at {}", f, shortId(e.commit())));
+        }
+    }
+
+    private static void record(SyncEvent event, ActivityLog activity) {
+        if (event instanceof SyncEvent.BackendSynced e) {
+            int changes = e.created() + e.updated() + e.moved() + e.deleted() + e.folderChanges();
+            if (changes > 0 || !e.failures().isEmpty()) {
+                activity.record("sync", Optional.of(e.backend()), String.format("%s: %d created, %d updated, %d moved, %d deleted,"
+                        + " %d folder changes, %d failed", shortId(e.commit()), e.created(), e.updated(), e.moved(), e.deleted(),
+                        e.folderChanges(), e.failures().size()));
+            }
+        } else if (event instanceof SyncEvent.DeleteLimitRefused e) {
+            activity.record("sync-refused", Optional.of(e.backend()), e.reason());
+        } else if (event instanceof SyncEvent.FetchFailed e) {
+            if (e.consecutiveFailures() == 1) {
+                activity.record("git-unreachable", Optional.empty(), e.error());
+            }
+        } else if (event instanceof SyncEvent.FileErrors e) {
+            e.errors().forEach(f -> activity.record("file-skipped", Optional.empty(), f.message()));
         }
     }
 

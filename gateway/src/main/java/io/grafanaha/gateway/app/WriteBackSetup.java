@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.admin.ActivityLog;
 import io.grafanaha.gateway.config.SyncConfig;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.writeback.WriteBack;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +21,12 @@ final class WriteBackSetup {
 
     private WriteBackSetup() {}
 
-    static WriteBack create(SyncService sync, SyncConfig config) {
+    static WriteBack create(SyncService sync, SyncConfig config, ActivityLog activity) {
         try {
-            return new WriteBack(sync, WriteBackSetup::log, Clock.systemUTC()).setPollInterval(config.pollInterval());
+            return new WriteBack(sync, event -> {
+                log(event);
+                record(event, activity);
+            }, Clock.systemUTC()).setPollInterval(config.pollInterval());
         } catch (IOException e) {
             throw new UncheckedIOException("sync.data-dir " + config.dataDir() + ": cannot open the write-back journal: " + e.getMessage(), e);
         }
@@ -38,10 +43,25 @@ final class WriteBackSetup {
                 .description("Write-back attempts that failed and will be retried").register(registry);
     }
 
+    private static void record(WriteBackEvent event, ActivityLog activity) {
+        if (event instanceof WriteBackEvent.Committed e) {
+            activity.record("write-back", Optional.of(e.edit().backend()), e.message() + " (" + shortId(e.commit()) + ")");
+        } else if (event instanceof WriteBackEvent.Conflicted e) {
+            activity.record("conflict", Optional.of(e.edit().backend()), e.edit().uid() + " changed in Git too: Git's version stays,"
+                    + " the edit is on branch " + e.branch());
+        } else if (event instanceof WriteBackEvent.Failed e) {
+            activity.record("write-back-failed", Optional.of(e.edit().backend()), e.edit().uid() + ": " + e.error() + " (will retry)");
+        }
+    }
+
+    private static String shortId(String commit) {
+        return commit.substring(0, Math.min(7, commit.length()));
+    }
+
     private static void log(WriteBackEvent event) {
         if (event instanceof WriteBackEvent.Committed e) {
             log.info("write-back committed {} {} from {} as {} ({})", e.edit().kind(), e.edit().uid(), e.edit().backend(),
-                    e.commit().substring(0, Math.min(7, e.commit().length())), e.path());
+                    shortId(e.commit()), e.path());
         } else if (event instanceof WriteBackEvent.Conflicted e) {
             log.warn("write-back conflict: {} {} from {} changed in Git too; the user's version is on branch {}",
                     e.edit().kind(), e.edit().uid(), e.edit().backend(), e.branch());

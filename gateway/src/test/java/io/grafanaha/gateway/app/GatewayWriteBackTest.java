@@ -101,6 +101,11 @@ class GatewayWriteBackTest {
                 .isEqualTo(CPU.replace("\"CPU\"", "\"CPU usage\""));
         assertThat(repo.log().get(0).shortMessage()).contains("CPU usage").contains("grafana-a");
         await().atMost(Duration.ofSeconds(10)).until(() -> b.dashboard("cpu").orElseThrow().title().equals("CPU usage"));
+
+        String status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/api/status")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(status).as("the ops timeline shows the write-back and the fan-out")
+                .contains("\"type\":\"write-back\",\"backend\":\"grafana-a\"").contains("\"type\":\"sync\",\"backend\":\"grafana-b\"");
     }
 
     @Test
