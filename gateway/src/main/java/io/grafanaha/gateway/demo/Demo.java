@@ -46,6 +46,7 @@ public final class Demo implements AutoCloseable {
             gateway = Gateway.create(config(port, adminPort));
             gateway.admin().route("/demo/stop", ex -> control(ex, GrafanaEmulator::stop));
             gateway.admin().route("/demo/start", ex -> control(ex, GrafanaEmulator::restart));
+            gateway.admin().route("/demo/edit", this::edit);
             gateway.start();
         } catch (IOException e) {
             closeQuietly();
@@ -135,6 +136,48 @@ public final class Demo implements AutoCloseable {
         ex.getResponseBody().write(body);
     }
 
+    /**
+     * Edits the overview dashboard through the front door as Grafana's UI would (read it, change the
+     * title, save with the version read), so the write-back has a user edit to commit.
+     */
+    private void edit(HttpExchange ex) throws IOException {
+        String front = "http://127.0.0.1:" + gateway.port();
+        String auth = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        int status;
+        String answer;
+        try {
+            var read = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(front + "/api/dashboards/uid/demo-overview"))
+                    .header("Authorization", auth).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var current = json.readTree(read.body());
+            var dashboard = (com.fasterxml.jackson.databind.node.ObjectNode) current.path("dashboard");
+            dashboard.put("title", "Service overview (edited " + java.time.LocalTime.now().withNano(0) + ")");
+            var body = json.createObjectNode();
+            body.set("dashboard", dashboard);
+            body.put("folderUid", current.path("meta").path("folderUid").asText());
+            body.put("overwrite", false);
+            body.put("message", "edited in the demo");
+            var saved = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(front + "/api/dashboards/db"))
+                    .header("Authorization", auth).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            status = saved.statusCode();
+            answer = saved.body();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = 503;
+            answer = "{\"message\":\"interrupted\"}";
+        } catch (IOException | RuntimeException e) {
+            status = 502;
+            answer = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("message", String.valueOf(e.getMessage())).toString();
+        }
+        byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
     public Gateway gateway() {
         return gateway;
     }
@@ -162,7 +205,8 @@ public final class Demo implements AutoCloseable {
                   curl -s -X POST '%2$s/demo/stop?backend=grafana-a'         # stop the primary: the replica takes over
                   curl -s %2$s/api/status
                   curl -s -X POST '%2$s/demo/start?backend=grafana-a'        # back: synced, then failback after 5 s
-                  git clone %5$s
+                  curl -s -X POST '%2$s/demo/edit'                           # a user edit through the front door...
+                  git clone %5$s && git -C grafana-manifests log -3          # ...is a commit, and is on the other Grafana
                     # edit a dashboard under grafana-manifests/shared/, commit, push: both Grafanas have it within 5 s
                 """.formatted(front, ops, a.url(), grafanas.get("grafana-b").url(), repo.url());
     }
