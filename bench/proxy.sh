@@ -28,6 +28,9 @@ mkdir -p "$W/www" "$W/logs"
 # A 2 KB JSON (a search answer) and a 30 KB dashboard JSON (a real one, Apache-2.0, bench/data/LICENSE-mixins).
 cp bench/data/search-2k.json "$W/www/search.json"
 cp bench/data/dashboard-30k.json "$W/www/dashboard.json"
+# What the gateway's health checks expect from a Grafana (grafana-api.md section 1.2).
+mkdir -p "$W/www/api" && printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
+chmod -R a+rX "$W/www"
 
 cat > "$W/nginx.conf" <<CONF
 worker_processes 1;
@@ -74,8 +77,6 @@ backends:
   - name: nginx
     url: http://127.0.0.1:$BACKEND
     role: primary
-health:
-  path: /search.json
 CONF
 java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
 pids+=($!)
