@@ -60,6 +60,19 @@ public interface GrafanaClient {
     void deleteFolder(String uid) throws GrafanaApiException;
 
     /**
+     * The dashboards of these search hits with their JSON, leaving out any deleted meanwhile. By default one
+     * {@link #dashboard} call each, one after the other; a client may read in parallel or skip dashboards it knows
+     * have not changed.
+     */
+    default List<BackendDashboard> dashboards(List<DashboardHit> hits) throws GrafanaApiException {
+        List<BackendDashboard> out = new ArrayList<>();
+        for (DashboardHit hit : hits) {
+            dashboard(hit.uid()).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /**
      * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
      * and which of {@code desiredUids} live outside the tree (those are never touched).
      */
@@ -73,15 +86,16 @@ public interface GrafanaClient {
                 queue.addAll(childFolders(f.uid()));
             }
         }
-        List<BackendDashboard> dashboards = new ArrayList<>();
+        List<DashboardHit> inTree = new ArrayList<>();
         Set<String> managed = new HashSet<>();
         if (!folders.isEmpty()) {
             for (DashboardHit hit : dashboardsInFolders(folders.keySet())) {
                 if (folders.containsKey(hit.folderUid()) && managed.add(hit.uid())) {
-                    dashboard(hit.uid()).ifPresent(dashboards::add);
+                    inTree.add(hit);
                 }
             }
         }
+        List<BackendDashboard> dashboards = dashboards(inTree);
         List<String> unknown = desiredUids.stream().filter(u -> !managed.contains(u)).distinct().toList();
         Set<String> outside = new HashSet<>();
         if (!unknown.isEmpty()) {

@@ -12,6 +12,7 @@ import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.GitCredentials;
 import io.grafanaha.sync.git.GitMirror;
 import io.grafanaha.sync.git.GitSource;
+import io.grafanaha.sync.plan.BackendDashboard;
 import io.grafanaha.sync.plan.BackendState;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
@@ -73,6 +74,48 @@ class HttpGrafanaClientTest {
         assertThat(client.dashboard("cpu")).isEmpty();
         client.deleteFolder("team");
         assertThat(client.folder("team")).isEmpty();
+    }
+
+    @Test
+    void aDashboardWrittenAndUnchangedSinceIsNotReadAgainButOneEditedElsewhereIs() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        ObjectNode cpu = (ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[]}");
+        ObjectNode mem = (ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Memory\",\"panels\":[]}");
+        client.saveDashboard(cpu, "root", "git-sync 1234567: add");
+        client.saveDashboard(mem, "root", "git-sync 1234567: add");
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Memory edited\"}"), "root");
+
+        List<DashboardHit> hits = client.dashboardsInFolders(List.of("root"));
+        List<BackendDashboard> held = client.dashboards(hits);
+
+        assertThat(grafana.requestCount("/api/dashboards/uid/cpu")).isZero();
+        assertThat(held).filteredOn(d -> d.uid().equals("cpu")).singleElement()
+                .satisfies(d -> assertThat(d.json()).isSameAs(cpu));
+        assertThat(grafana.requestCount("/api/dashboards/uid/mem")).isEqualTo(1);
+        assertThat(held).filteredOn(d -> d.uid().equals("mem")).singleElement()
+                .satisfies(d -> assertThat(d.title()).isEqualTo("Memory edited"));
+
+        client.dashboards(hits);
+        assertThat(grafana.requestCount("/api/dashboards/uid/mem")).as("read once, known since").isEqualTo(1);
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU edited\"}"), "root");
+        assertThat(client.dashboards(hits)).extracting(BackendDashboard::title)
+                .containsExactlyInAnyOrder("CPU edited", "Memory edited");
+    }
+
+    @Test
+    void aClientThatKnowsNothingReadsEveryDashboardWithoutAskingForVersions() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        for (int i = 0; i < 10; i++) {
+            grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"d" + i + "\",\"title\":\"D" + i + "\"}"),
+                    "root");
+        }
+        HttpGrafanaClient fresh = HttpGrafanaClient.create("grafana-a", URI.create(grafana.url()), grafana.token());
+
+        List<BackendDashboard> held = fresh.dashboards(fresh.dashboardsInFolders(List.of("root")));
+
+        assertThat(held).extracting(BackendDashboard::uid).containsExactlyInAnyOrder(
+                "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9");
+        assertThat(grafana.requestCount("/api/dashboards/uid/d0/versions")).isZero();
     }
 
     @Test
