@@ -60,6 +60,22 @@ public interface GrafanaClient {
     void deleteFolder(String uid) throws GrafanaApiException;
 
     /**
+     * The folder {@code rootUid} and every folder below it, parents before children; empty when the root does not
+     * exist. By default one {@link #childFolders} call per folder, one after the other.
+     */
+    default List<BackendFolder> folderTree(String rootUid) throws GrafanaApiException {
+        Map<String, BackendFolder> folders = new LinkedHashMap<>();
+        List<BackendFolder> queue = new ArrayList<>(folder(rootUid).stream().toList());
+        while (!queue.isEmpty()) {
+            BackendFolder f = queue.remove(0);
+            if (folders.putIfAbsent(f.uid(), f) == null) {
+                queue.addAll(childFolders(f.uid()));
+            }
+        }
+        return List.copyOf(folders.values());
+    }
+
+    /**
      * The dashboards of these search hits with their JSON, leaving out any deleted meanwhile. By default one
      * {@link #dashboard} call each, one after the other; a client may read in parallel or skip dashboards it knows
      * have not changed.
@@ -78,14 +94,7 @@ public interface GrafanaClient {
      */
     default BackendState managedTree(String rootUid, Collection<String> desiredUids) throws GrafanaApiException {
         Map<String, BackendFolder> folders = new LinkedHashMap<>();
-        Optional<BackendFolder> root = folder(rootUid);
-        List<BackendFolder> queue = new ArrayList<>(root.stream().toList());
-        while (!queue.isEmpty()) {
-            BackendFolder f = queue.remove(0);
-            if (folders.putIfAbsent(f.uid(), f) == null) {
-                queue.addAll(childFolders(f.uid()));
-            }
-        }
+        folderTree(rootUid).forEach(f -> folders.putIfAbsent(f.uid(), f));
         List<DashboardHit> inTree = new ArrayList<>();
         Set<String> managed = new HashSet<>();
         if (!folders.isEmpty()) {

@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -147,36 +149,65 @@ public final class HttpGrafanaClient implements GrafanaClient {
      */
     @Override
     public List<BackendDashboard> dashboards(List<DashboardHit> hits) throws GrafanaApiException {
-        if (hits.isEmpty()) {
-            return List.of();
+        List<BackendDashboard> out = new ArrayList<>(hits.size());
+        inParallel(hits, "reading dashboards", this::current).forEach(d -> d.ifPresent(out::add));
+        return out;
+    }
+
+    /** Walks the tree a level at a time, asking for the children of up to {@code readConcurrency} folders at once. */
+    @Override
+    public List<BackendFolder> folderTree(String rootUid) throws GrafanaApiException {
+        Map<String, BackendFolder> folders = new LinkedHashMap<>();
+        List<BackendFolder> level = folder(rootUid).stream().toList();
+        while (!level.isEmpty()) {
+            List<BackendFolder> fresh = level.stream().filter(f -> folders.putIfAbsent(f.uid(), f) == null).toList();
+            level = inParallel(fresh, "reading folders", f -> childFolders(f.uid())).stream()
+                    .flatMap(List::stream).toList();
+        }
+        return List.copyOf(folders.values());
+    }
+
+    /** {@code call} on every item, up to {@code readConcurrency} at once; results in the items' order. */
+    private <T, R> List<R> inParallel(List<T> items, String what, Call<T, R> call) throws GrafanaApiException {
+        if (items.size() <= 1) {
+            List<R> out = new ArrayList<>();
+            for (T item : items) {
+                out.add(call.apply(item));
+            }
+            return out;
         }
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(readConcurrency, hits.size()), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(readConcurrency, items.size()), r -> {
             Thread t = new Thread(r, "sync-read-" + name + "-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
         try {
-            List<Future<Optional<BackendDashboard>>> reads = new ArrayList<>();
-            for (DashboardHit hit : hits) {
-                reads.add(pool.submit(() -> current(hit)));
+            List<Future<R>> futures = new ArrayList<>(items.size());
+            for (T item : items) {
+                futures.add(pool.submit(() -> call.apply(item)));
             }
-            List<BackendDashboard> out = new ArrayList<>(hits.size());
-            for (Future<Optional<BackendDashboard>> read : reads) {
-                read.get().ifPresent(out::add);
+            List<R> out = new ArrayList<>(items.size());
+            for (Future<R> f : futures) {
+                out.add(f.get());
             }
             return out;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof GrafanaApiException g) {
                 throw g;
             }
-            throw new GrafanaApiException(name, "reading dashboards", e.getCause());
+            throw new GrafanaApiException(name, what, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new GrafanaApiException(name, "reading dashboards", e);
+            throw new GrafanaApiException(name, what, e);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @FunctionalInterface
+    private interface Call<T, R> {
+        R apply(T item) throws GrafanaApiException;
     }
 
     /** One dashboard as the backend holds it now; empty when it was deleted meanwhile. */

@@ -13,6 +13,7 @@ import io.grafanaha.sync.git.GitCredentials;
 import io.grafanaha.sync.git.GitMirror;
 import io.grafanaha.sync.git.GitSource;
 import io.grafanaha.sync.plan.BackendDashboard;
+import io.grafanaha.sync.plan.BackendFolder;
 import io.grafanaha.sync.plan.BackendState;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
@@ -116,6 +117,22 @@ class HttpGrafanaClientTest {
         assertThat(held).extracting(BackendDashboard::uid).containsExactlyInAnyOrder(
                 "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9");
         assertThat(grafana.requestCount("/api/dashboards/uid/d0/versions")).isZero();
+    }
+
+    @Test
+    void theFolderTreeListsEveryLevelParentsBeforeChildren() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        client.createFolder("a", "A", Optional.of("root"));
+        client.createFolder("b", "B", Optional.of("root"));
+        client.createFolder("a1", "A1", Optional.of("a"));
+        client.createFolder("a1x", "A1x", Optional.of("a1"));
+        client.createFolder("elsewhere", "Elsewhere", Optional.empty());
+
+        List<BackendFolder> tree = client.folderTree("root");
+
+        assertThat(tree).extracting(BackendFolder::uid).containsExactly("root", "a", "b", "a1", "a1x");
+        assertThat(tree.get(3).parentUid()).contains("a");
+        assertThat(client.folderTree("missing")).isEmpty();
     }
 
     @Test
