@@ -47,7 +47,7 @@ git daemon --export-all --enable=receive-pack --base-path="$W" --listen=127.0.0.
 pids+=($!)
 for _ in $(seq 100); do git ls-remote "git://127.0.0.1:$GIT_PORT/repo.git" >/dev/null 2>&1 && break; sleep 0.1; done
 git -C "$W/work" push -q origin HEAD:main
-CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' | sort | head -1)
+CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' | sort | sed -n 1p)
 
 # --- two emulators, each its own JVM
 for spec in "grafana-a $EMU_A" "grafana-b $EMU_B"; do
@@ -102,6 +102,21 @@ if ! REPORT=$(python3 bench/sync_bench.py measure "$W/settings.json"); then
 fi
 ALIVE=$(kill -0 "$GW" 2>/dev/null && echo true || echo false)
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$GW/status" 2>/dev/null || echo 0)
-OOM=$(grep -c 'OutOfMemoryError' "$W/gateway.log" || true)
+
+# --- restart: a new gateway process (it knows no dashboard versions) against backends that hold everything
+kill "$GW"; for _ in $(seq 100); do kill -0 "$GW" 2>/dev/null || break; sleep 0.1; done; kill -9 "$GW" 2>/dev/null || true
+LAUNCHED=$(python3 -c 'import time; print(time.time())')
+python3 - "$W/settings.json" "$LAUNCHED" <<'PY'
+import json, sys
+p = sys.argv[1]; s = json.load(open(p)); s["launched_at"] = float(sys.argv[2]); json.dump(s, open(p, "w"))
+PY
+java ${HEAP:+-Xmx$HEAP} -jar "$JAR" run --config "$W/gateway.yaml" >"$W/gateway-restart.log" 2>&1 &
+GW2=$!; pids+=($GW2)
+if RESTART=$(python3 bench/sync_bench.py restart "$W/settings.json"); then
+  REPORT=$(python3 -c 'import json, sys; a = json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' "$REPORT" "$RESTART")
+fi
+ALIVE="$ALIVE/$(kill -0 "$GW2" 2>/dev/null && echo true || echo false)"
+RSS_KB=$(( RSS_KB > $(awk '/VmHWM/ {print $2}' "/proc/$GW2/status" 2>/dev/null || echo 0) ? RSS_KB : $(awk '/VmHWM/ {print $2}' "/proc/$GW2/status" 2>/dev/null || echo 0) ))
+OOM=$(cat "$W/gateway.log" "$W/gateway-restart.log" | grep -c 'OutOfMemoryError' || true)
 echo "$REPORT" >"${REPORT_JSON:-/dev/null}"
 echo "$REPORT" | python3 bench/sync_bench.py summarise "$HEAP" "$ALIVE" "$RSS_KB" "$OOM"

@@ -78,9 +78,10 @@ public interface GrafanaClient {
     /**
      * The dashboards of these search hits with their JSON, leaving out any deleted meanwhile. By default one
      * {@link #dashboard} call each, one after the other; a client may read in parallel or skip dashboards it knows
-     * have not changed.
+     * have not changed, and may return the {@code expected} tree of a dashboard whose content it equals.
      */
-    default List<BackendDashboard> dashboards(List<DashboardHit> hits) throws GrafanaApiException {
+    default List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected)
+            throws GrafanaApiException {
         List<BackendDashboard> out = new ArrayList<>();
         for (DashboardHit hit : hits) {
             dashboard(hit.uid()).ifPresent(out::add);
@@ -93,6 +94,16 @@ public interface GrafanaClient {
      * and which of {@code desiredUids} live outside the tree (those are never touched).
      */
     default BackendState managedTree(String rootUid, Collection<String> desiredUids) throws GrafanaApiException {
+        return managedTree(rootUid, desiredUids, Map.of());
+    }
+
+    /**
+     * {@link #managedTree(String, Collection)}, told the tree each desired uid should hold: a client may hand back
+     * that very tree for a dashboard that holds the same content, instead of the one it read, so that a backend that
+     * matches Git costs no memory of its own (see {@link #dashboards}).
+     */
+    default BackendState managedTree(String rootUid, Collection<String> desiredUids, Map<String, ObjectNode> expected)
+            throws GrafanaApiException {
         Map<String, BackendFolder> folders = new LinkedHashMap<>();
         folderTree(rootUid).forEach(f -> folders.putIfAbsent(f.uid(), f));
         List<DashboardHit> inTree = new ArrayList<>();
@@ -104,7 +115,7 @@ public interface GrafanaClient {
                 }
             }
         }
-        List<BackendDashboard> dashboards = dashboards(inTree);
+        List<BackendDashboard> dashboards = dashboards(inTree, expected);
         List<String> unknown = desiredUids.stream().filter(u -> !managed.contains(u)).distinct().toList();
         Set<String> outside = new HashSet<>();
         if (!unknown.isEmpty()) {

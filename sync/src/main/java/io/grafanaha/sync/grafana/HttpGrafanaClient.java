@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.plan.BackendDashboard;
 import io.grafanaha.sync.plan.BackendFolder;
+import io.grafanaha.sync.plan.SameContent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -148,9 +149,10 @@ public final class HttpGrafanaClient implements GrafanaClient {
      * when that is still the version recorded then, the recorded content is used and the dashboard is not read.
      */
     @Override
-    public List<BackendDashboard> dashboards(List<DashboardHit> hits) throws GrafanaApiException {
+    public List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected)
+            throws GrafanaApiException {
         List<BackendDashboard> out = new ArrayList<>(hits.size());
-        inParallel(hits, "reading dashboards", this::current).forEach(d -> d.ifPresent(out::add));
+        inParallel(hits, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
         return out;
     }
 
@@ -210,8 +212,11 @@ public final class HttpGrafanaClient implements GrafanaClient {
         R apply(T item) throws GrafanaApiException;
     }
 
-    /** One dashboard as the backend holds it now; empty when it was deleted meanwhile. */
-    private Optional<BackendDashboard> current(DashboardHit hit) throws GrafanaApiException {
+    /**
+     * One dashboard as the backend holds it now; empty when it was deleted meanwhile. A dashboard that has to be read
+     * and equals {@code expected} is remembered and returned as {@code expected}: the tree read is dropped at once.
+     */
+    private Optional<BackendDashboard> current(DashboardHit hit, ObjectNode expected) throws GrafanaApiException {
         if (known.has(hit.uid())) {
             Optional<JsonNode> versions;
             try {
@@ -234,7 +239,13 @@ public final class HttpGrafanaClient implements GrafanaClient {
                 }
             }
         }
-        return dashboard(hit.uid());
+        Optional<BackendDashboard> read = dashboard(hit.uid());
+        if (expected != null && read.isPresent() && SameContent.same(expected, read.get().json())) {
+            BackendDashboard b = read.get();
+            known.record(hit.uid(), b.version(), expected);
+            return Optional.of(new BackendDashboard(b.uid(), b.title(), b.folderUid(), expected, b.version()));
+        }
+        return read;
     }
 
     @Override

@@ -12,10 +12,10 @@ import java.util.Map;
  * managed dashboard, and at a thousand dashboards the copies cost more than the reads. The same tree compares equal
  * at once, which is the common case when the client knows a dashboard has not changed since it was written.
  */
-final class SameContent {
+public final class SameContent {
     private SameContent() {}
 
-    static boolean same(JsonNode a, JsonNode b) {
+    public static boolean same(JsonNode a, JsonNode b) {
         if (a == b) {
             return true;
         }

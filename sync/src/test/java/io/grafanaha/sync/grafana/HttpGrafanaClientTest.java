@@ -24,6 +24,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
@@ -87,7 +88,7 @@ class HttpGrafanaClientTest {
         grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Memory edited\"}"), "root");
 
         List<DashboardHit> hits = client.dashboardsInFolders(List.of("root"));
-        List<BackendDashboard> held = client.dashboards(hits);
+        List<BackendDashboard> held = client.dashboards(hits, Map.of());
 
         assertThat(grafana.requestCount("/api/dashboards/uid/cpu")).isZero();
         assertThat(held).filteredOn(d -> d.uid().equals("cpu")).singleElement()
@@ -96,10 +97,10 @@ class HttpGrafanaClientTest {
         assertThat(held).filteredOn(d -> d.uid().equals("mem")).singleElement()
                 .satisfies(d -> assertThat(d.title()).isEqualTo("Memory edited"));
 
-        client.dashboards(hits);
+        client.dashboards(hits, Map.of());
         assertThat(grafana.requestCount("/api/dashboards/uid/mem")).as("read once, known since").isEqualTo(1);
         grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU edited\"}"), "root");
-        assertThat(client.dashboards(hits)).extracting(BackendDashboard::title)
+        assertThat(client.dashboards(hits, Map.of())).extracting(BackendDashboard::title)
                 .containsExactlyInAnyOrder("CPU edited", "Memory edited");
     }
 
@@ -112,11 +113,31 @@ class HttpGrafanaClientTest {
         }
         HttpGrafanaClient fresh = HttpGrafanaClient.create("grafana-a", URI.create(grafana.url()), grafana.token());
 
-        List<BackendDashboard> held = fresh.dashboards(fresh.dashboardsInFolders(List.of("root")));
+        List<BackendDashboard> held = fresh.dashboards(fresh.dashboardsInFolders(List.of("root")), Map.of());
 
         assertThat(held).extracting(BackendDashboard::uid).containsExactlyInAnyOrder(
                 "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9");
         assertThat(grafana.requestCount("/api/dashboards/uid/d0/versions")).isZero();
+    }
+
+    @Test
+    void aDashboardReadThatEqualsTheExpectedTreeIsHandedBackAsThatTreeAndKnownSince() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[]}"), "root");
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Old\"}"), "root");
+        ObjectNode cpu = (ObjectNode) MAPPER.readTree("{\"panels\":[],\"title\":\"CPU\",\"uid\":\"cpu\"}");
+        ObjectNode mem = (ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"New\"}");
+        List<DashboardHit> hits = client.dashboardsInFolders(List.of("root"));
+
+        List<BackendDashboard> held = client.dashboards(hits, Map.of("cpu", cpu, "mem", mem));
+
+        assertThat(held).filteredOn(d -> d.uid().equals("cpu")).singleElement()
+                .satisfies(d -> assertThat(d.json()).isSameAs(cpu));
+        assertThat(held).filteredOn(d -> d.uid().equals("mem")).singleElement()
+                .satisfies(d -> assertThat(d.json().path("title").asText()).isEqualTo("Old"));
+        client.dashboards(hits, Map.of("cpu", cpu, "mem", mem));
+        assertThat(grafana.requestCount("/api/dashboards/uid/cpu")).isEqualTo(1);
+        assertThat(grafana.requestCount("/api/dashboards/uid/mem")).isEqualTo(1);
     }
 
     @Test
