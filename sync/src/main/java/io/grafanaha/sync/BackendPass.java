@@ -50,7 +50,7 @@ final class BackendPass {
     static PlanResult plan(SyncTarget target, DesiredState desired, SyncSettings settings)
             throws GrafanaApiException {
         BackendState actual = target.client().managedTree(desired.rootFolderUid(),
-                desired.dashboardsByUid().keySet());
+                desired.dashboardsByUid().keySet(), desired.jsonByUid());
         return new PlanSync(desired, actual).setDeleteLimit(settings.deleteLimit()).call();
     }
 
@@ -60,7 +60,8 @@ final class BackendPass {
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
         BackendState actual;
         try {
-            actual = target.client().managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet());
+            actual = target.client().managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet(),
+                    desired.jsonByUid());
         } catch (GrafanaApiException e) {
             String error = "cannot read " + name + ": " + e.getMessage();
             LOG.warn(error);

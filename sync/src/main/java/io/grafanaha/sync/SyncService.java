@@ -316,7 +316,7 @@ public final class SyncService implements AutoCloseable {
         if (cached != null && cached.commit().equals(head.id())) {
             return cached;
         }
-        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id())
+        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
                 .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
         desired = state;
         appliedBlobs.headRead(state);

@@ -1,5 +1,6 @@
 package io.grafanaha.sync.desired;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +48,11 @@ public record DesiredState(
 
     public Map<String, DesiredDashboard> dashboardsByUid() {
         return dashboards.stream().collect(Collectors.toUnmodifiableMap(DesiredDashboard::uid, Function.identity()));
+    }
+
+    /** uid -> the dashboard JSON, as a backend client is told what to expect. */
+    public Map<String, ObjectNode> jsonByUid() {
+        return dashboards.stream().collect(Collectors.toUnmodifiableMap(DesiredDashboard::uid, DesiredDashboard::json));
     }
 
     public Optional<DesiredDashboard> dashboard(String uid) {

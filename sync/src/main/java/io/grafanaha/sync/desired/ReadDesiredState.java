@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectLoader;
@@ -52,6 +53,7 @@ public final class ReadDesiredState {
     private String path = "";
     private String rootFolderTitle;
     private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
+    private Map<String, DesiredDashboard> previousByPath = Map.of();
 
     public ReadDesiredState(Repository repository) {
         this.repository = Objects.requireNonNull(repository, "repository");
@@ -72,6 +74,18 @@ public final class ReadDesiredState {
     /** {@code sync.folder}: the title of the managed tree's root folder (required). */
     public ReadDesiredState setRootFolderTitle(String title) {
         this.rootFolderTitle = title;
+        return this;
+    }
+
+    /**
+     * The state read at an earlier commit, or null: a file whose blob is unchanged since then is not read and parsed
+     * again, and keeps the very same dashboard tree. After a push that changed one file of a thousand, reading the
+     * new head then costs one file, and a backend client that remembers the tree it wrote knows, by identity, that
+     * it still matches.
+     */
+    public ReadDesiredState setPrevious(DesiredState previous) {
+        this.previousByPath = previous == null ? Map.of() : previous.dashboards().stream()
+                .collect(Collectors.toUnmodifiableMap(d -> d.source().path(), d -> d));
         return this;
     }
 
@@ -299,6 +313,14 @@ public final class ReadDesiredState {
         files.sort(Comparator.comparing(Blob::path));
         Map<String, List<DesiredDashboard>> byUid = new LinkedHashMap<>();
         for (Blob file : files) {
+            DesiredDashboard unchanged = previousByPath.get(file.path());
+            if (unchanged != null && unchanged.source().blobId().equals(file.id())
+                    && !folders.broken.containsKey(file.directory())) {
+                DesiredFolder folder = folders.byDirectory.get(file.directory());
+                byUid.computeIfAbsent(unchanged.uid(), k -> new ArrayList<>()).add(unchanged.folderUid()
+                        .equals(folder.uid()) ? unchanged : unchanged.withFolder(folder.uid()));
+                continue;
+            }
             ObjectLoader loader = repository.open(file.id());
             if (loader.getSize() > maxFileBytes) {
                 errors.add(FileError.holdingDeletes(file.path(),

@@ -75,28 +75,62 @@ public interface GrafanaClient {
     }
 
     /**
-     * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
-     * and which of {@code desiredUids} live outside the tree (those are never touched).
+     * The folder {@code rootUid} and every folder below it, parents before children; empty when the root does not
+     * exist. By default one {@link #childFolders} call per folder, one after the other.
      */
-    default BackendState managedTree(String rootUid, Collection<String> desiredUids) throws GrafanaApiException {
+    default List<BackendFolder> folderTree(String rootUid) throws GrafanaApiException {
         Map<String, BackendFolder> folders = new LinkedHashMap<>();
-        Optional<BackendFolder> root = folder(rootUid);
-        List<BackendFolder> queue = new ArrayList<>(root.stream().toList());
+        List<BackendFolder> queue = new ArrayList<>(folder(rootUid).stream().toList());
         while (!queue.isEmpty()) {
             BackendFolder f = queue.remove(0);
             if (folders.putIfAbsent(f.uid(), f) == null) {
                 queue.addAll(childFolders(f.uid()));
             }
         }
-        List<BackendDashboard> dashboards = new ArrayList<>();
+        return List.copyOf(folders.values());
+    }
+
+    /**
+     * The dashboards of these search hits with their JSON, leaving out any deleted meanwhile. By default one
+     * {@link #dashboard} call each, one after the other; a client may read in parallel or skip dashboards it knows
+     * have not changed, and may return the {@code expected} tree of a dashboard whose content it equals.
+     */
+    default List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected)
+            throws GrafanaApiException {
+        List<BackendDashboard> out = new ArrayList<>();
+        for (DashboardHit hit : hits) {
+            dashboard(hit.uid()).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /**
+     * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
+     * and which of {@code desiredUids} live outside the tree (those are never touched).
+     */
+    default BackendState managedTree(String rootUid, Collection<String> desiredUids) throws GrafanaApiException {
+        return managedTree(rootUid, desiredUids, Map.of());
+    }
+
+    /**
+     * {@link #managedTree(String, Collection)}, told the tree each desired uid should hold: a client may hand back
+     * that very tree for a dashboard that holds the same content, instead of the one it read, so that a backend that
+     * matches Git costs no memory of its own (see {@link #dashboards}).
+     */
+    default BackendState managedTree(String rootUid, Collection<String> desiredUids, Map<String, ObjectNode> expected)
+            throws GrafanaApiException {
+        Map<String, BackendFolder> folders = new LinkedHashMap<>();
+        folderTree(rootUid).forEach(f -> folders.putIfAbsent(f.uid(), f));
+        List<DashboardHit> inTree = new ArrayList<>();
         Set<String> managed = new HashSet<>();
         if (!folders.isEmpty()) {
             for (DashboardHit hit : dashboardsInFolders(folders.keySet())) {
                 if (folders.containsKey(hit.folderUid()) && managed.add(hit.uid())) {
-                    dashboard(hit.uid()).ifPresent(dashboards::add);
+                    inTree.add(hit);
                 }
             }
         }
+        List<BackendDashboard> dashboards = dashboards(inTree, expected);
         List<String> unknown = desiredUids.stream().filter(u -> !managed.contains(u)).distinct().toList();
         Set<String> outside = new HashSet<>();
         if (!unknown.isEmpty()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.plan.BackendDashboard;
 import io.grafanaha.sync.plan.BackendFolder;
+import io.grafanaha.sync.plan.SameContent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -15,14 +16,25 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
  * {@link GrafanaClient} over {@code java.net.http} with a service-account token ({@code Authorization: Bearer}).
  * The base URL may carry a sub-path ({@code http://host/grafana}).
+ *
+ * <p>The client remembers the version and content of every dashboard it wrote or read ({@link KnownDashboards}),
+ * so that {@link #dashboards(List)} reads only those whose version moved since; one client per backend, kept for
+ * the life of the sync.
  */
 public final class HttpGrafanaClient implements GrafanaClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -30,14 +42,28 @@ public final class HttpGrafanaClient implements GrafanaClient {
     private static final int SEARCH_PAGE = 5000;
     /** Keeps search URLs well under common 8 KB request-line limits. */
     private static final int UIDS_PER_QUERY = 50;
+    /** Like {@code SyncSettings.concurrency}'s default: four calls in flight per backend. */
+    public static final int DEFAULT_READ_CONCURRENCY = 4;
 
     private final String name;
     private final String base;
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
+    private final int readConcurrency;
+    private final KnownDashboards known = new KnownDashboards();
 
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http) {
+        this(name, baseUrl, token, timeout, http, DEFAULT_READ_CONCURRENCY);
+    }
+
+    /** @param readConcurrency the most dashboard reads in flight at once in {@link #dashboards(List)} */
+    public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http,
+            int readConcurrency) {
+        if (readConcurrency < 1) {
+            throw new IllegalArgumentException("readConcurrency must be >= 1, got " + readConcurrency);
+        }
+        this.readConcurrency = readConcurrency;
         this.name = Objects.requireNonNull(name, "name");
         this.base = baseUrl.toString().replaceAll("/+$", "");
         this.token = Objects.requireNonNull(token, "token");
@@ -106,20 +132,128 @@ public final class HttpGrafanaClient implements GrafanaClient {
 
     @Override
     public Optional<BackendDashboard> dashboard(String uid) throws GrafanaApiException {
-        return send("GET", "/api/dashboards/uid/" + enc(uid), null, true).map(body -> {
+        Optional<BackendDashboard> read = send("GET", "/api/dashboards/uid/" + enc(uid), null, true).map(body -> {
             JsonNode d = body.path("dashboard");
             JsonNode meta = body.path("meta");
             ObjectNode json = d.isObject() ? (ObjectNode) d : MAPPER.createObjectNode();
             return new BackendDashboard(json.path("uid").asText(uid), json.path("title").asText(),
                     meta.path("folderUid").asText(""), json, json.path("version").asInt(meta.path("version").asInt()));
         });
+        read.ifPresentOrElse(b -> known.record(uid, b.version(), b.json()), () -> known.forget(uid));
+        return read;
+    }
+
+    /**
+     * Reads up to {@code readConcurrency} dashboards at once. A dashboard this client wrote or read before is first
+     * asked for its latest version ({@code GET /api/dashboards/uid/:uid/versions?limit=1}, a few hundred bytes);
+     * when that is still the version recorded then, the recorded content is used and the dashboard is not read.
+     */
+    @Override
+    public List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected)
+            throws GrafanaApiException {
+        List<BackendDashboard> out = new ArrayList<>(hits.size());
+        inParallel(hits, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
+        return out;
+    }
+
+    /** Walks the tree a level at a time, asking for the children of up to {@code readConcurrency} folders at once. */
+    @Override
+    public List<BackendFolder> folderTree(String rootUid) throws GrafanaApiException {
+        Map<String, BackendFolder> folders = new LinkedHashMap<>();
+        List<BackendFolder> level = folder(rootUid).stream().toList();
+        while (!level.isEmpty()) {
+            List<BackendFolder> fresh = level.stream().filter(f -> folders.putIfAbsent(f.uid(), f) == null).toList();
+            level = inParallel(fresh, "reading folders", f -> childFolders(f.uid())).stream()
+                    .flatMap(List::stream).toList();
+        }
+        return List.copyOf(folders.values());
+    }
+
+    /** {@code call} on every item, up to {@code readConcurrency} at once; results in the items' order. */
+    private <T, R> List<R> inParallel(List<T> items, String what, Call<T, R> call) throws GrafanaApiException {
+        if (items.size() <= 1) {
+            List<R> out = new ArrayList<>();
+            for (T item : items) {
+                out.add(call.apply(item));
+            }
+            return out;
+        }
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(readConcurrency, items.size()), r -> {
+            Thread t = new Thread(r, "sync-read-" + name + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<R>> futures = new ArrayList<>(items.size());
+            for (T item : items) {
+                futures.add(pool.submit(() -> call.apply(item)));
+            }
+            List<R> out = new ArrayList<>(items.size());
+            for (Future<R> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GrafanaApiException g) {
+                throw g;
+            }
+            throw new GrafanaApiException(name, what, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GrafanaApiException(name, what, e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call<T, R> {
+        R apply(T item) throws GrafanaApiException;
+    }
+
+    /**
+     * One dashboard as the backend holds it now; empty when it was deleted meanwhile. A dashboard that has to be read
+     * and equals {@code expected} is remembered and returned as {@code expected}: the tree read is dropped at once.
+     */
+    private Optional<BackendDashboard> current(DashboardHit hit, ObjectNode expected) throws GrafanaApiException {
+        if (known.has(hit.uid())) {
+            Optional<JsonNode> versions;
+            try {
+                versions = send("GET", "/api/dashboards/uid/" + enc(hit.uid()) + "/versions?limit=1", null, true);
+            } catch (GrafanaApiException e) {
+                versions = Optional.of(MAPPER.createObjectNode()); // e.g. 403 without save permission: read instead
+            }
+            if (versions.isEmpty()) {
+                known.forget(hit.uid());
+                return Optional.empty();
+            }
+            // Grafana up to 11.4 answers a bare array, later versions {"continueToken":..., "versions": [...]}.
+            JsonNode list = versions.get().isArray() ? versions.get() : versions.get().path("versions");
+            JsonNode latest = list.path(0).path("version");
+            if (latest.isInt()) {
+                Optional<ObjectNode> same = known.at(hit.uid(), latest.asInt());
+                if (same.isPresent()) {
+                    return Optional.of(new BackendDashboard(hit.uid(), hit.title(), hit.folderUid(), same.get(),
+                            latest.asInt()));
+                }
+            }
+        }
+        Optional<BackendDashboard> read = dashboard(hit.uid());
+        if (expected != null && read.isPresent() && SameContent.same(expected, read.get().json())) {
+            BackendDashboard b = read.get();
+            known.record(hit.uid(), b.version(), expected);
+            return Optional.of(new BackendDashboard(b.uid(), b.title(), b.folderUid(), expected, b.version()));
+        }
+        return read;
     }
 
     @Override
     public SaveResult saveDashboard(ObjectNode dashboard, String folderUid, String message)
             throws GrafanaApiException {
         ObjectNode body = MAPPER.createObjectNode();
-        ObjectNode d = dashboard.deepCopy();
+        // A shallow copy: only the top level changes, and copying a large dashboard deeply costs time and memory.
+        ObjectNode d = MAPPER.createObjectNode().setAll(dashboard);
         d.remove("id");
         d.remove("version");
         body.set("dashboard", d);
@@ -127,11 +261,19 @@ public final class HttpGrafanaClient implements GrafanaClient {
         body.put("message", message);
         body.put("overwrite", true);
         JsonNode r = send("POST", "/api/dashboards/db", body, false).orElseThrow();
-        return new SaveResult(r.path("uid").asText(), r.path("version").asInt(), r.path("url").asText());
+        SaveResult saved = new SaveResult(r.path("uid").asText(), r.path("version").asInt(), r.path("url").asText());
+        String uid = dashboard.path("uid").asText(saved.uid());
+        if (r.path("version").isInt() && uid.equals(saved.uid())) {
+            known.record(uid, saved.version(), dashboard);
+        } else {
+            known.forget(uid);
+        }
+        return saved;
     }
 
     @Override
     public void deleteDashboard(String uid) throws GrafanaApiException {
+        known.forget(uid);
         send("DELETE", "/api/dashboards/uid/" + enc(uid), null, true);
     }
 
@@ -156,6 +298,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
 
     @Override
     public void deleteFolder(String uid) throws GrafanaApiException {
+        known.forgetAll(); // Grafana deletes the dashboards inside, and this client does not know which they are
         send("DELETE", "/api/folders/" + enc(uid), null, true);
     }
 

@@ -157,7 +157,7 @@ public final class PlanSync {
                     dashboardChanges.add(new PlanOperation.CreateDashboard(d, path));
                     continue;
                 }
-                boolean changed = !CanonicalJson.same(d.json(), have.json());
+                boolean changed = !SameContent.same(d.json(), have.json());
                 if (!have.folderUid().equals(d.folderUid())) {
                     leaving.add(have.uid());
                     dashboardChanges.add(new PlanOperation.MoveDashboard(d, have.folderUid(),

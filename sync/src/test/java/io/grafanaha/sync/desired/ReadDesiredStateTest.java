@@ -250,4 +250,21 @@ class ReadDesiredStateTest {
             return tw.getObjectId(0).name();
         }
     }
+
+    @Test
+    void unchangedFilesKeepTheirTreeFromThePreviousReadAndChangedOnesAreReadAgain() throws Exception {
+        ObjectId first = repo.writeResource("shared/cpu.json", "cpu.json")
+                .writeResource("shared/team-a/memory.json", "memory.json").commitAndPush("two dashboards");
+        DesiredState before = read(first);
+        ObjectId second = repo.write("shared/cpu.json", "{\"uid\":\"cpu\",\"title\":\"CPU renamed\"}")
+                .commitAndPush("rename cpu");
+
+        DesiredState after = new ReadDesiredState(repo.workRepository()).setCommit(second).setPath("shared/")
+                .setRootFolderTitle(ROOT).setPrevious(before).call();
+
+        assertThat(after.commit()).isEqualTo(second);
+        assertThat(after.dashboardsByUid().get("memory")).isSameAs(before.dashboardsByUid().get("memory"));
+        assertThat(after.dashboardsByUid().get("cpu").title()).isEqualTo("CPU renamed");
+        assertThat(after).isEqualTo(read(second));
+    }
 }

@@ -12,6 +12,8 @@ import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.GitCredentials;
 import io.grafanaha.sync.git.GitMirror;
 import io.grafanaha.sync.git.GitSource;
+import io.grafanaha.sync.plan.BackendDashboard;
+import io.grafanaha.sync.plan.BackendFolder;
 import io.grafanaha.sync.plan.BackendState;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
@@ -22,6 +24,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +76,84 @@ class HttpGrafanaClientTest {
         assertThat(client.dashboard("cpu")).isEmpty();
         client.deleteFolder("team");
         assertThat(client.folder("team")).isEmpty();
+    }
+
+    @Test
+    void aDashboardWrittenAndUnchangedSinceIsNotReadAgainButOneEditedElsewhereIs() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        ObjectNode cpu = (ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[]}");
+        ObjectNode mem = (ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Memory\",\"panels\":[]}");
+        client.saveDashboard(cpu, "root", "git-sync 1234567: add");
+        client.saveDashboard(mem, "root", "git-sync 1234567: add");
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Memory edited\"}"), "root");
+
+        List<DashboardHit> hits = client.dashboardsInFolders(List.of("root"));
+        List<BackendDashboard> held = client.dashboards(hits, Map.of());
+
+        assertThat(grafana.requestCount("/api/dashboards/uid/cpu")).isZero();
+        assertThat(held).filteredOn(d -> d.uid().equals("cpu")).singleElement()
+                .satisfies(d -> assertThat(d.json()).isSameAs(cpu));
+        assertThat(grafana.requestCount("/api/dashboards/uid/mem")).isEqualTo(1);
+        assertThat(held).filteredOn(d -> d.uid().equals("mem")).singleElement()
+                .satisfies(d -> assertThat(d.title()).isEqualTo("Memory edited"));
+
+        client.dashboards(hits, Map.of());
+        assertThat(grafana.requestCount("/api/dashboards/uid/mem")).as("read once, known since").isEqualTo(1);
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU edited\"}"), "root");
+        assertThat(client.dashboards(hits, Map.of())).extracting(BackendDashboard::title)
+                .containsExactlyInAnyOrder("CPU edited", "Memory edited");
+    }
+
+    @Test
+    void aClientThatKnowsNothingReadsEveryDashboardWithoutAskingForVersions() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        for (int i = 0; i < 10; i++) {
+            grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"d" + i + "\",\"title\":\"D" + i + "\"}"),
+                    "root");
+        }
+        HttpGrafanaClient fresh = HttpGrafanaClient.create("grafana-a", URI.create(grafana.url()), grafana.token());
+
+        List<BackendDashboard> held = fresh.dashboards(fresh.dashboardsInFolders(List.of("root")), Map.of());
+
+        assertThat(held).extracting(BackendDashboard::uid).containsExactlyInAnyOrder(
+                "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9");
+        assertThat(grafana.requestCount("/api/dashboards/uid/d0/versions")).isZero();
+    }
+
+    @Test
+    void aDashboardReadThatEqualsTheExpectedTreeIsHandedBackAsThatTreeAndKnownSince() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[]}"), "root");
+        grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"Old\"}"), "root");
+        ObjectNode cpu = (ObjectNode) MAPPER.readTree("{\"panels\":[],\"title\":\"CPU\",\"uid\":\"cpu\"}");
+        ObjectNode mem = (ObjectNode) MAPPER.readTree("{\"uid\":\"mem\",\"title\":\"New\"}");
+        List<DashboardHit> hits = client.dashboardsInFolders(List.of("root"));
+
+        List<BackendDashboard> held = client.dashboards(hits, Map.of("cpu", cpu, "mem", mem));
+
+        assertThat(held).filteredOn(d -> d.uid().equals("cpu")).singleElement()
+                .satisfies(d -> assertThat(d.json()).isSameAs(cpu));
+        assertThat(held).filteredOn(d -> d.uid().equals("mem")).singleElement()
+                .satisfies(d -> assertThat(d.json().path("title").asText()).isEqualTo("Old"));
+        client.dashboards(hits, Map.of("cpu", cpu, "mem", mem));
+        assertThat(grafana.requestCount("/api/dashboards/uid/cpu")).isEqualTo(1);
+        assertThat(grafana.requestCount("/api/dashboards/uid/mem")).isEqualTo(1);
+    }
+
+    @Test
+    void theFolderTreeListsEveryLevelParentsBeforeChildren() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        client.createFolder("a", "A", Optional.of("root"));
+        client.createFolder("b", "B", Optional.of("root"));
+        client.createFolder("a1", "A1", Optional.of("a"));
+        client.createFolder("a1x", "A1x", Optional.of("a1"));
+        client.createFolder("elsewhere", "Elsewhere", Optional.empty());
+
+        List<BackendFolder> tree = client.folderTree("root");
+
+        assertThat(tree).extracting(BackendFolder::uid).containsExactly("root", "a", "b", "a1", "a1x");
+        assertThat(tree.get(3).parentUid()).contains("a");
+        assertThat(client.folderTree("missing")).isEmpty();
     }
 
     @Test

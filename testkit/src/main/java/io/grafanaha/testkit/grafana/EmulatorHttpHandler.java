@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final String LIVE_PATH = "/api/live/ws";
+    /** Test control, read-only and not counted: requests received so far, in total and by path. */
+    static final String REQUESTS_PATH = "/_emulator/requests";
 
     private final GrafanaApp app;
     private final Controls controls;
@@ -52,6 +54,10 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
             write(ctx, false, false, ApiResponse.plain(400, "400 Bad Request"));
+            return;
+        }
+        if (req.method().equals(HttpMethod.GET) && new QueryStringDecoder(req.uri()).path().equals(REQUESTS_PATH)) {
+            write(ctx, HttpUtil.isKeepAlive(req), false, Json.ok(stats.snapshot()));
             return;
         }
         byte[] body = ByteBufUtil.getBytes(req.content());

@@ -1,7 +1,9 @@
 package io.grafanaha.testkit.grafana;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +30,14 @@ final class RequestStats {
     long count(String path) {
         LongAdder adder = perPath.get(path);
         return adder == null ? 0 : adder.sum();
+    }
+
+    /** {@code {"total":N,"byPath":{"/api/...":N}}}, paths sorted, for {@code GET /_emulator/requests}. */
+    ObjectNode snapshot() {
+        ObjectNode out = Json.object().put("total", total.get());
+        ObjectNode byPath = out.putObject("byPath");
+        new TreeMap<>(perPath).forEach((path, n) -> byPath.put(path, n.sum()));
+        return out;
     }
 
     Optional<RecordedRequest> last() {

@@ -149,4 +149,19 @@ class FaultControlTest {
             assertThat(grafana.openConnections()).isEqualTo(1);
         }
     }
+
+    @Test
+    void requestCountsAreReadableOverHttpWithoutCountingThemselves() throws Exception {
+        client.saveDashboard("{\"uid\":\"counted\",\"title\":\"Counted\"}", "");
+        client.send(client.authed("/api/dashboards/uid/counted").GET());
+
+        HttpResponse<String> res = client.send(client.request("/_emulator/requests").GET());
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        var counts = TestClient.MAPPER.readTree(res.body());
+        assertThat(counts.path("total").asLong()).isEqualTo(2);
+        assertThat(counts.path("byPath").path("/api/dashboards/db").asLong()).isEqualTo(1);
+        assertThat(counts.path("byPath").path("/api/dashboards/uid/counted").asLong()).isEqualTo(1);
+        assertThat(grafana.requestCount()).isEqualTo(2);
+    }
 }

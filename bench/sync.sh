@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Sync at 1,000 dashboards: the gateway keeping two Grafana emulators (separate processes) identical to a Git
+# repository served by `git daemon`. Measures the first pass, a pass with nothing to do, a pass after one changed
+# file, webhook-push-to-visible-everywhere latency, writes per backend, and the gateway's peak RSS.
+#
+# Usage: bench/sync.sh [dashboards] [pushes]          (defaults: 1000 dashboards, 20 pushes)
+# Environment: HEAP=256m (the gateway's -Xmx; HEAP= for the JVM default), CORPUS=../shared/corpus/mixins,
+#              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory.
+# The dashboards are generated into a temporary Git repository at run time (nothing generated is committed).
+# Everything listens on 127.0.0.1; everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-1000}; PUSHES=${2:-20}
+HEAP=${HEAP-256m}; CORPUS=${CORPUS:-../shared/corpus/mixins}
+IDLE_RUNS=${IDLE_RUNS:-5}; CHANGE_RUNS=${CHANGE_RUNS:-3}
+JAR=gateway/target/grafana-ha-gateway.jar
+[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS (set CORPUS=)" >&2; exit 2; }
+
+W=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break; sleep 0.2
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done   # e.g. a JVM stuck after OutOfMemoryError
+  if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+
+EMU_A=18701; EMU_B=18702; GIT_PORT=18703; LISTEN=18704; ADMIN=18705
+GRAFANA_TOKEN=glsa_benchSyncToken00000000000000000_00000000
+ADMIN_TOKEN=bench-admin; SECRET=bench-webhook-secret
+
+# --- Git: a bare repository served by git daemon, and a work tree that pushes to it
+git init -q --bare -b main "$W/repo.git"
+git init -q -b main "$W/work"
+python3 bench/sync_bench.py generate "$CORPUS" "$W/work" "$COUNT"
+git -C "$W/work" add -A
+git -C "$W/work" -c user.name=bench -c user.email=bench@invalid commit -q -m "bench: $COUNT dashboards"
+git -C "$W/work" config user.name bench; git -C "$W/work" config user.email bench@invalid
+git -C "$W/work" remote add origin "git://127.0.0.1:$GIT_PORT/repo.git"
+git daemon --export-all --enable=receive-pack --base-path="$W" --listen=127.0.0.1 --port=$GIT_PORT --reuseaddr \
+  >"$W/git-daemon.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do git ls-remote "git://127.0.0.1:$GIT_PORT/repo.git" >/dev/null 2>&1 && break; sleep 0.1; done
+git -C "$W/work" push -q origin HEAD:main
+CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' | sort | sed -n 1p)
+
+# --- two emulators, each its own JVM
+for spec in "grafana-a $EMU_A" "grafana-b $EMU_B"; do
+  set -- $spec
+  java -Xmx512m -cp "$JAR" io.grafanaha.testkit.grafana.GrafanaEmulatorMain --port "$2" --token "$GRAFANA_TOKEN" \
+    --name "$1" >"$W/$1.log" 2>&1 &
+  pids+=($!)
+done
+for port in $EMU_A $EMU_B; do
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+done
+
+cat >"$W/gateway.yaml" <<YAML
+listen: 127.0.0.1:$LISTEN
+admin:
+  listen: 127.0.0.1:$ADMIN
+  token: $ADMIN_TOKEN
+mode: failover
+backends:
+  - name: grafana-a
+    url: http://127.0.0.1:$EMU_A
+    role: primary
+    api-token: $GRAFANA_TOKEN
+  - name: grafana-b
+    url: http://127.0.0.1:$EMU_B
+    role: replica
+    api-token: $GRAFANA_TOKEN
+sync:
+  repository: git://127.0.0.1:$GIT_PORT/repo.git
+  branch: main
+  path: shared/
+  folder: bench
+  interval: 1h
+  webhook-secret: $SECRET
+  write-back: false
+  max-deletes: 10%
+  data-dir: $W/data
+YAML
+
+LAUNCHED=$(python3 -c 'import time; print(time.time())')
+java ${HEAP:+-Xmx$HEAP} -jar "$JAR" run --config "$W/gateway.yaml" >"$W/gateway.log" 2>&1 &
+GW=$!; pids+=($GW)
+
+cat >"$W/settings.json" <<JSON
+{"worktree": "$W/work", "change_file": "$CHANGE_FILE", "launched_at": $LAUNCHED,
+ "admin_port": $ADMIN, "listen_port": $LISTEN, "admin_token": "$ADMIN_TOKEN", "webhook_secret": "$SECRET",
+ "grafana_token": "$GRAFANA_TOKEN", "emulators": {"grafana-a": $EMU_A, "grafana-b": $EMU_B},
+ "idle_runs": $IDLE_RUNS, "change_runs": $CHANGE_RUNS, "pushes": $PUSHES}
+JSON
+if ! REPORT=$(python3 bench/sync_bench.py measure "$W/settings.json"); then
+  echo "measurement failed; gateway log tail:" >&2; tail -40 "$W/gateway.log" >&2; exit 1
+fi
+ALIVE=$(kill -0 "$GW" 2>/dev/null && echo true || echo false)
+RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$GW/status" 2>/dev/null || echo 0)
+
+# --- restart: a new gateway process (it knows no dashboard versions) against backends that hold everything
+kill "$GW"; for _ in $(seq 100); do kill -0 "$GW" 2>/dev/null || break; sleep 0.1; done; kill -9 "$GW" 2>/dev/null || true
+LAUNCHED=$(python3 -c 'import time; print(time.time())')
+python3 - "$W/settings.json" "$LAUNCHED" <<'PY'
+import json, sys
+p = sys.argv[1]; s = json.load(open(p)); s["launched_at"] = float(sys.argv[2]); json.dump(s, open(p, "w"))
+PY
+java ${HEAP:+-Xmx$HEAP} -jar "$JAR" run --config "$W/gateway.yaml" >"$W/gateway-restart.log" 2>&1 &
+GW2=$!; pids+=($GW2)
+if RESTART=$(python3 bench/sync_bench.py restart "$W/settings.json"); then
+  REPORT=$(python3 -c 'import json, sys; a = json.loads(sys.argv[1]); a.update(json.loads(sys.argv[2])); print(json.dumps(a))' "$REPORT" "$RESTART")
+fi
+ALIVE="$ALIVE/$(kill -0 "$GW2" 2>/dev/null && echo true || echo false)"
+RSS_KB=$(( RSS_KB > $(awk '/VmHWM/ {print $2}' "/proc/$GW2/status" 2>/dev/null || echo 0) ? RSS_KB : $(awk '/VmHWM/ {print $2}' "/proc/$GW2/status" 2>/dev/null || echo 0) ))
+OOM=$(cat "$W/gateway.log" "$W/gateway-restart.log" | grep -c 'OutOfMemoryError' || true)
+echo "$REPORT" >"${REPORT_JSON:-/dev/null}"
+echo "$REPORT" | python3 bench/sync_bench.py summarise "$HEAP" "$ALIVE" "$RSS_KB" "$OOM"

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""The measuring half of bench/sync.sh (which starts and stops the processes).
+
+  sync_bench.py generate CORPUS WORKTREE COUNT   copy CORPUS into WORKTREE/shared/ until COUNT dashboards
+  sync_bench.py measure  SETTINGS.json           run the phases against a running gateway, print a JSON report
+  sync_bench.py restart  SETTINGS.json           time the first pass of a restarted gateway (a JSON report)
+  sync_bench.py summarise HEAP ALIVE RSS_KB OOM  < REPORT   the report for people
+
+Copies keep the corpus' folders; copy k > 0 of a file gets "-k<k>" on its name, uid and title.
+"""
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def generate(corpus, worktree, count):
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(corpus) for f in fs if f.endswith(".json"))
+    out, seen, k = 0, set(), 0
+    while out < count:
+        for src in files:
+            if out == count:
+                break
+            with open(src, encoding="utf-8") as fh:
+                dash = json.load(fh)
+            uid = dash["uid"] if k == 0 else dash["uid"][:36] + "-k" + str(k)
+            if uid in seen:
+                uid = hashlib.sha1(f"{src}:{k}".encode()).hexdigest()[:40]
+            seen.add(uid)
+            dash["uid"] = uid
+            if k:
+                dash["title"] = f'{dash.get("title", uid)} (copy {k})'
+            rel = os.path.relpath(src, corpus)
+            name = rel[:-5] + ("" if k == 0 else f"-k{k}") + ".json"
+            dst = os.path.join(worktree, "shared", name)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, "w", encoding="utf-8") as fh:
+                json.dump(dash, fh, indent=2)
+            out += 1
+        k += 1
+    print(f"{out} dashboards in {worktree}/shared")
+
+
+class Http:
+    """Keep-alive connections per port: polling must not pay for a TCP handshake each time."""
+
+    def __init__(self):
+        self.conns = {}
+
+    def call(self, port, method, path, body=None, headers=None):
+        for attempt in (1, 2):
+            conn = self.conns.get(port)
+            if conn is None:
+                conn = self.conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request(method, path, body=body, headers=headers or {})
+                res = conn.getresponse()
+                data = res.read()
+                return res.status, data
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                self.conns.pop(port, None)
+                if attempt == 2:
+                    raise
+
+    def json(self, port, path, headers=None):
+        status, data = self.call(port, "GET", path, headers=headers)
+        return status, json.loads(data) if data else None
+
+
+class Bench:
+    def __init__(self, s):
+        self.s = s
+        self.http = Http()
+        self.git_dir = s["worktree"]
+
+    # ---- observation
+    def status(self):
+        return self.http.json(self.s["admin_port"], "/api/status")[1]
+
+    def passes(self):
+        return self.status()["git"]["passes"]
+
+    def writes(self):
+        """POST /api/dashboards/db per emulator."""
+        out = {}
+        for name, port in self.s["emulators"].items():
+            counts = self.http.json(port, "/_emulator/requests")[1]
+            out[name] = counts["byPath"].get("/api/dashboards/db", 0)
+        return out
+
+    def requests(self):
+        return {name: self.http.json(port, "/_emulator/requests")[1]["total"]
+                for name, port in self.s["emulators"].items()}
+
+    def all_fresh_at_head(self, commit=None):
+        st = self.status()
+        head = st["git"]["head"]
+        if commit and head != commit:
+            return False
+        bs = st["backends"]
+        return head is not None and all(b["sync"]["appliedCommit"] == head and b["sync"]["fresh"] for b in bs)
+
+    # ---- actions
+    def git(self, *args):
+        subprocess.run(["git", "-C", self.git_dir, *args], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+    def change_title(self, n):
+        path = os.path.join(self.git_dir, self.s["change_file"])
+        with open(path, encoding="utf-8") as fh:
+            dash = json.load(fh)
+        dash["title"] = f"bench change {n}"
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(dash, fh, indent=2)
+        self.git("commit", "-q", "-am", f"bench: change {n}")
+        self.git("push", "-q", "origin", "HEAD:main")
+        head = subprocess.run(["git", "-C", self.git_dir, "rev-parse", "HEAD"], check=True, capture_output=True,
+                              text=True).stdout.strip()
+        return dash["uid"], dash["title"], head
+
+    def admin_sync_and_wait(self, head=None):
+        """POST /api/sync; done when a later pass finished (and, given a commit, both backends hold it)."""
+        before = self.passes()
+        t0 = time.monotonic()
+        status, _ = self.http.call(self.s["admin_port"], "POST", "/api/sync",
+                                   headers={"Authorization": "Bearer " + self.s["admin_token"]})
+        assert status == 202, status
+        while self.passes() <= before or (head and not self.all_fresh_at_head(head)):
+            if time.monotonic() - t0 > 120:
+                raise TimeoutError("no pass finished within 120 s of POST /api/sync")
+            time.sleep(0.005)
+        return time.monotonic() - t0
+
+    def webhook(self):
+        body = json.dumps({"ref": "refs/heads/main", "after": "0" * 40}).encode()
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", self.s["webhook_secret"], "-hex"],
+                             input=body, capture_output=True, check=True).stdout.decode().split()[-1]
+        status, data = self.http.call(self.s["listen_port"], "POST", "/_gateway/webhook", body=body, headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "push",
+            "X-Hub-Signature-256": "sha256=" + sig})
+        assert status // 100 == 2, (status, data)
+
+    def visible_everywhere(self, uid, title, timeout=60):
+        pending = dict(self.s["emulators"])
+        deadline = time.monotonic() + timeout
+        auth = {"Authorization": "Bearer " + self.s["grafana_token"]}
+        while pending:
+            for name, port in list(pending.items()):
+                status, d = self.http.json(port, f"/api/dashboards/uid/{uid}", headers=auth)
+                if status == 200 and d["dashboard"]["title"] == title:
+                    del pending[name]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{uid} not visible on {list(pending)}")
+            if pending:
+                time.sleep(0.002)
+
+    def wait_idle(self):
+        """No pass running: the pass counter is stable for a while and every backend holds the head."""
+        start = time.monotonic()
+        last, stable_since = self.passes(), start
+        while time.monotonic() - stable_since < 0.5 or not self.all_fresh_at_head():
+            if time.monotonic() - start > 120:
+                raise TimeoutError("the backends did not settle at the head within 120 s")
+            time.sleep(0.05)
+            now = self.passes()
+            if now != last:
+                last, stable_since = now, time.monotonic()
+
+    def run(self):
+        s, report = self.s, {}
+        # first pass: from process launch (bench/sync.sh records it) until both backends hold the head
+        while True:
+            try:
+                if "ready_s" not in report and self.http.call(s["admin_port"], "GET", "/healthz")[0] == 200:
+                    report["ready_s"] = time.time() - s["launched_at"]
+            except (OSError, http.client.HTTPException):
+                pass
+            try:
+                if self.all_fresh_at_head():
+                    break
+            except (OSError, http.client.HTTPException, KeyError, TypeError):
+                pass
+            if time.time() - s["launched_at"] > 300:
+                raise TimeoutError("the first pass did not finish within 300 s")
+            time.sleep(0.02)
+        report["first_pass_s"] = time.time() - s["launched_at"]
+        report["first_pass_writes"] = self.writes()
+        self.wait_idle()
+
+        runs, deltas = [], []
+        for _ in range(s["idle_runs"]):
+            w0 = self.writes()
+            runs.append(self.admin_sync_and_wait())
+            w1 = self.writes()
+            deltas.append({k: w1[k] - w0[k] for k in w1})
+        report["no_change_pass_s"] = runs
+        report["no_change_writes"] = deltas
+
+        runs, deltas = [], []
+        for i in range(s["change_runs"]):
+            self.wait_idle()
+            _, _, head = self.change_title(f"admin-{i}")
+            w0 = self.writes()
+            runs.append(self.admin_sync_and_wait(head))
+            w1 = self.writes()
+            deltas.append({k: w1[k] - w0[k] for k in w1})
+            self.wait_idle()
+        report["one_change_pass_s"] = runs
+        report["one_change_writes"] = deltas
+
+        lat = []
+        w0 = self.writes()
+        for i in range(s["pushes"]):
+            self.wait_idle()
+            uid, title, _ = self.change_title(f"push-{i}")
+            t0 = time.monotonic()
+            self.webhook()
+            self.visible_everywhere(uid, title)
+            lat.append(time.monotonic() - t0)
+        w1 = self.writes()
+        report["push_visible_s"] = lat
+        report["push_writes"] = {k: w1[k] - w0[k] for k in w1}
+        report["push_p50_s"] = statistics.median(lat)
+        report["push_p95_s"] = sorted(lat)[max(0, int(round(0.95 * len(lat))) - 1)]
+        self.wait_idle()
+        report["all_fresh_at_end"] = self.all_fresh_at_head()
+        report["dashboards"] = {b["name"]: b["sync"]["dashboards"] for b in self.status()["backends"]}
+        return report
+
+
+def restart(bench):
+    """A new gateway process against backends that already hold everything: it knows no versions yet."""
+    s, w0 = bench.s, bench.writes()
+    while True:
+        try:
+            if bench.passes() >= 1:
+                break
+        except (OSError, http.client.HTTPException, KeyError, TypeError):
+            pass
+        if time.time() - s["launched_at"] > 300:
+            raise TimeoutError("no pass within 300 s of the restart")
+        time.sleep(0.02)
+    took = time.time() - s["launched_at"]
+    w1 = bench.writes()
+    return {"restart_pass_s": took, "restart_writes": {k: w1[k] - w0[k] for k in w1},
+            "restart_all_fresh": bench.all_fresh_at_head()}
+
+
+def summarise(report, heap, alive, rss_kb, oom):
+    r, med = report, statistics.median
+    lat = r["push_visible_s"]
+    return "\n".join([
+        f"gateway heap: {heap or 'JVM default'}   alive at end (first process/restarted): {alive}   OutOfMemoryError lines: {oom}"
+        f"   peak RSS (larger of the two): {int(rss_kb) // 1024} MiB",
+        f"dashboards held: {r['dashboards']}   all fresh at end: {r['all_fresh_at_end']}",
+        f"first pass (launch to both fresh): {r['first_pass_s']:.2f} s, of which JVM start to /healthz"
+        f" {r.get('ready_s', 0):.2f} s   writes {r['first_pass_writes']}",
+        f"no-change pass: median {med(r['no_change_pass_s']):.3f} s   runs "
+        f"{[round(x, 3) for x in r['no_change_pass_s']]}   writes {r['no_change_writes']}",
+        f"one-change pass: median {med(r['one_change_pass_s']):.3f} s   runs "
+        f"{[round(x, 3) for x in r['one_change_pass_s']]}   writes {r['one_change_writes']}",
+        f"webhook push to visible on both ({len(lat)} pushes): p50 {r['push_p50_s'] * 1000:.0f} ms"
+        f"   p95 {r['push_p95_s'] * 1000:.0f} ms   max {max(lat) * 1000:.0f} ms   writes {r['push_writes']}",
+    ] + ([f"restarted gateway, first pass against full backends (launch to done): {r['restart_pass_s']:.2f} s"
+          f"   writes {r['restart_writes']}   all fresh: {r['restart_all_fresh']}"] if "restart_pass_s" in r else []))
+
+
+def main():
+    if sys.argv[1] == "summarise":
+        print(summarise(json.loads(sys.stdin.read()), *sys.argv[2:6]))
+    elif sys.argv[1] == "generate":
+        generate(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] in ("measure", "restart"):
+        with open(sys.argv[2], encoding="utf-8") as fh:
+            settings = json.load(fh)
+        bench = Bench(settings)
+        print(json.dumps(bench.run() if sys.argv[1] == "measure" else restart(bench)))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
