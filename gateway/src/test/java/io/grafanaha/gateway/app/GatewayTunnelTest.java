@@ -67,6 +67,28 @@ class GatewayTunnelTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> b.openWebSockets() == 1);
     }
 
+    @Test
+    void grafanaLiveEchoesThroughTheGatewayWithHostAndOriginUnchanged() throws Exception {
+        CompletableFuture<String> echoed = new CompletableFuture<>();
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                .header("Authorization", "Bearer " + a.token())
+                .header("Origin", "http://127.0.0.1:" + gateway.port())
+                .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/api/live/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        echoed.complete(data.toString());
+                        return null;
+                    }
+                }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+        ws.sendText("{\"id\":1,\"method\":\"ping\"}", true);
+
+        assertThat(echoed.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("{\"id\":1,\"method\":\"ping\"}");
+        assertThat(a.lastRequest().orElseThrow().header("origin")).contains("http://127.0.0.1:" + gateway.port());
+        assertThat(a.lastRequest().orElseThrow().header("host")).contains("127.0.0.1:" + gateway.port());
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     private void connect(CompletableFuture<Integer> closed) throws Exception {
         HttpClient.newHttpClient().newWebSocketBuilder()
                 .header("Authorization", "Bearer " + a.token())
