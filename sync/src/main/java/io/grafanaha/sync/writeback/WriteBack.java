@@ -392,7 +392,10 @@ public final class WriteBack implements AutoCloseable {
     private void pushConflict(CapturedEdit edit, EditChange.Write write, ObjectId commit) throws IOException {
         String base = "gateway/conflicts/" + edit.uid() + "-" + BRANCH_TIME.format(clock.instant());
         String branch = base;
-        for (int n = 2; writer.push("refs/heads/" + branch, commit, ObjectId.zeroId()) != GitWriter.Pushed.OK; n++) {
+        // Another gateway may create the same name in the same second: a server that sees both pushes at once
+        // refuses one with "already exists" or "failed to lock" rather than a plain rejection. Either way the name
+        // is taken; failing here instead would retry the edit later, re-reading a backend that may have moved on.
+        for (int n = 2; !created(branch, commit); n++) {
             if (n > PUSH_ATTEMPTS) {
                 throw new IOException("cannot create a conflict branch " + base + "-*");
             }
@@ -403,6 +406,16 @@ public final class WriteBack implements AutoCloseable {
                 edit.backend(), edit.uid(), write.path(), settings.branch(), branch);
         emit(new WriteBackEvent.Conflicted(edit, branch, commit.name(), write.path()));
         sync.requestSync("write-back conflict " + edit.uid());
+    }
+
+    /** Whether {@code branch} was created at {@code commit}; false when the name is taken or the push was refused. */
+    private boolean created(String branch, ObjectId commit) {
+        try {
+            return writer.push("refs/heads/" + branch, commit, ObjectId.zeroId()) == GitWriter.Pushed.OK;
+        } catch (IOException e) {
+            LOG.info("conflict branch {} not created ({}); trying the next name", branch, e.getMessage());
+            return false;
+        }
     }
 
     /** For polling: the managed tree at the branch head, fetched now. */
