@@ -25,9 +25,10 @@ public final class AppliedBlobs {
         boolean holds(String backend, String uid);
 
         /**
-         * A pass is about to overwrite {@code uid} on {@code backend} although Git's file has not changed since it was
-         * applied there: the backend was edited outside Git. Return true to take the edit (the pass then leaves the
-         * dashboard alone), false to let the pass overwrite it. Called on the sync's threads; may call the backend.
+         * A pass is about to update {@code uid} on {@code backend}, which may hold an edit made there that is not in
+         * Git yet (whether or not Git's file changed since this process applied it: another gateway may have).
+         * Return true to take the edit (the pass then leaves the dashboard alone), false to let the pass overwrite
+         * it. Called on the sync's threads; may call the backend.
          */
         default boolean takeEdit(String backend, String uid) {
             return false;

@@ -119,12 +119,15 @@ final class BackendPass {
         return new Plan(plan.backend(), plan.commit(), ops, plan.notes());
     }
 
-    /** An update of a dashboard whose Git file is unchanged since it was applied here, taken by the write-back. */
+    /**
+     * An update of a dashboard a user edited there, taken by the write-back instead. Asked whether or not Git's file
+     * changed since this process applied it: another gateway on the same repository may have applied (or written
+     * back) that change, so the edit can be based on Git's newest version although this process does not know it.
+     */
     private boolean editedOutsideGit(String backend, PlanOperation op) {
         DesiredDashboard d = op instanceof PlanOperation.UpdateDashboard u ? u.dashboard()
                 : op instanceof PlanOperation.MoveDashboard m ? m.dashboard() : null;
-        return d != null && blobs.applied(backend, d.uid()).filter(d.source().blobId()::equals).isPresent()
-                && blobs.takeEdit(backend, d.uid());
+        return d != null && blobs.takeEdit(backend, d.uid());
     }
 
     /** After applying: which blob each managed dashboard now holds on this backend, for the write-back. */

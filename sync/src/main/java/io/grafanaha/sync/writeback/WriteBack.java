@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Hold.</b> While an edit of a dashboard on a backend is in the journal, the sync's passes do not overwrite
  * that dashboard on that backend ({@link AppliedBlobs#setHold}), so reading it back always finds the user's version.
- * And when a pass finds a dashboard changed on a backend although its Git file did not change since it was applied
- * there, and the newest version was not written by a sync, the edit is captured instead of overwritten.
+ * And when a pass is about to update a dashboard on a backend whose newest version was not written by a sync, that
+ * version is captured instead of overwritten (once: found again, it is in Git or on a conflict branch), whether or
+ * not Git's file changed since this process applied it, since another gateway may have applied that change.
  *
  * <p><b>Polling</b> catches edits that bypass the gateway: every poll interval, for each backend, the newest version
  * row of every dashboard in a managed folder is read ({@code GET .../versions?limit=1}). A version newer than the
@@ -93,6 +94,8 @@ public final class WriteBack implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final Poller poller;
 
+    /** backend + uid → the user version a pass last handed to the write-back ({@link #takeEdit}). */
+    private final Map<String, Integer> taken = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
     private final AtomicLong drift = new AtomicLong();
@@ -224,8 +227,11 @@ public final class WriteBack implements AutoCloseable {
     }
 
     /**
-     * A pass found {@code uid} on {@code backend} changed although Git's file was not: captured as a save when the
-     * newest version was not written by a sync, so a UI edit is never overwritten before polling sees it.
+     * A pass is about to overwrite {@code uid} on {@code backend}: captured as a save when the newest version was not
+     * written by a sync, so a UI edit is never overwritten before it is in Git or on a conflict branch; this holds
+     * when Git's file changed too (another gateway may have applied that change and the edit was based on it). Each
+     * user version is taken once: when the pass finds the same version again, the write-back has already committed it
+     * or put it on a conflict branch, and the pass may overwrite it.
      */
     private boolean takeEdit(String backend, String uid) {
         if (!settings.writeBack() || closed) {
@@ -233,7 +239,13 @@ public final class WriteBack implements AutoCloseable {
         }
         try {
             Optional<DashboardVersion> v = clients.get(backend).latestVersion(uid);
-            if (v.isEmpty() || v.get().writtenBySync()) {
+            // Grafana shows version 1's message as "Initial save", hiding the stamp: the first version of a
+            // dashboard Git holds is the sync creating it (as in polling).
+            if (v.isEmpty() || v.get().writtenBySync() || v.get().version() == 1) {
+                return false;
+            }
+            Integer before = taken.put(backend + "\u0000" + uid, v.get().version());
+            if (before != null && before == v.get().version()) {
                 return false;
             }
             String by = v.get().createdBy();
@@ -380,7 +392,10 @@ public final class WriteBack implements AutoCloseable {
     private void pushConflict(CapturedEdit edit, EditChange.Write write, ObjectId commit) throws IOException {
         String base = "gateway/conflicts/" + edit.uid() + "-" + BRANCH_TIME.format(clock.instant());
         String branch = base;
-        for (int n = 2; writer.push("refs/heads/" + branch, commit, ObjectId.zeroId()) != GitWriter.Pushed.OK; n++) {
+        // Another gateway may create the same name in the same second: a server that sees both pushes at once
+        // refuses one with "already exists" or "failed to lock" rather than a plain rejection. Either way the name
+        // is taken; failing here instead would retry the edit later, re-reading a backend that may have moved on.
+        for (int n = 2; !created(branch, commit); n++) {
             if (n > PUSH_ATTEMPTS) {
                 throw new IOException("cannot create a conflict branch " + base + "-*");
             }
@@ -391,6 +406,16 @@ public final class WriteBack implements AutoCloseable {
                 edit.backend(), edit.uid(), write.path(), settings.branch(), branch);
         emit(new WriteBackEvent.Conflicted(edit, branch, commit.name(), write.path()));
         sync.requestSync("write-back conflict " + edit.uid());
+    }
+
+    /** Whether {@code branch} was created at {@code commit}; false when the name is taken or the push was refused. */
+    private boolean created(String branch, ObjectId commit) {
+        try {
+            return writer.push("refs/heads/" + branch, commit, ObjectId.zeroId()) == GitWriter.Pushed.OK;
+        } catch (IOException e) {
+            LOG.info("conflict branch {} not created ({}); trying the next name", branch, e.getMessage());
+            return false;
+        }
     }
 
     /** For polling: the managed tree at the branch head, fetched now. */

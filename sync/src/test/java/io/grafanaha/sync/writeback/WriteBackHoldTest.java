@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,5 +75,37 @@ class WriteBackHoldTest {
                 assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m"));
         var versions = fx.b.versions("cpu");
         assertThat(versions.get(versions.size() - 1).message()).as("B was never overwritten").isEqualTo("slower");
+    }
+
+    @Test
+    void aPassOfASecondGatewayTakesAnEditBasedOnAGitChangeItDidNotApplyItself() throws Exception {
+        // Two gateways on one repository. The first applies Git's change to A, a user edits A on top of it; the
+        // second has not applied that change itself ("Git changed since I applied it"), and must not overwrite the
+        // edit with the head it read before anyone has written it back.
+        SyncService first = fx.sync(fx.settings("gw1"));
+        SyncService second = fx.sync(fx.settings("gw2"));
+        pass(first);
+        pass(second);
+        WriteBack secondWriteBack = fx.writeBack(second); // polling off: only the pass can find the edit
+        secondWriteBack.start();
+        fx.workspace.pull();
+        fx.workspace.writeFile("shared/cpu.json", fx.workspace.readFile("shared/cpu.json").orElseThrow()
+                .replace("\"30s\"", "\"10s\"")).commitAndPush("faster in Git");
+        pass(first);
+        ObjectNode cpu = fx.a.dashboard("cpu").orElseThrow().json();
+        cpu.put("title", "CPU (mine)");
+        fx.a.putDashboard(cpu, fx.a.dashboard("cpu").orElseThrow().folderUid(), "renamed", "alice");
+
+        pass(second);
+
+        await().atMost(WAIT).until(() -> secondWriteBack.status().commits() + secondWriteBack.status().conflicts() >= 1
+                && secondWriteBack.status().backlog() == 0);
+        List<String> kept = new ArrayList<>(fx.gitFile("shared/cpu.json").stream().toList());
+        for (String branch : fx.branches()) {
+            if (branch.startsWith("refs/heads/gateway/conflicts/cpu-")) {
+                fx.repo.readFile(branch, "shared/cpu.json").ifPresent(kept::add);
+            }
+        }
+        assertThat(kept).as("the edit is on main or on a conflict branch").anyMatch(f -> f.contains("CPU (mine)"));
     }
 }
