@@ -159,7 +159,7 @@ public final class GitMirror implements AutoCloseable {
                 return new FetchResult.Failed("cannot fetch " + where + ": no such branch", before);
             }
         } catch (GitAPIException | IOException | RuntimeException e) {
-            String message = "cannot fetch " + where + ": " + rootMessage(e);
+            String message = "cannot fetch " + where + ": " + rootMessage(source, e);
             LOG.warn(message);
             return new FetchResult.Failed(message, before);
         }
@@ -193,8 +193,15 @@ public final class GitMirror implements AutoCloseable {
                 : "";
     }
 
-    /** The messages of {@code e} and its causes, each once. */
-    public static String rootMessage(Throwable e) {
+    /**
+     * The messages of {@code e} and its causes, each once, with the repository URL as configured (which may hold
+     * user info) replaced by {@link GitSource#displayUrl()}.
+     */
+    public static String rootMessage(GitSource source, Throwable e) {
+        return rootMessage(e).replace(source.repository(), source.displayUrl());
+    }
+
+    private static String rootMessage(Throwable e) {
         StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {

@@ -2,11 +2,16 @@ package io.grafanaha.sync.git;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.util.security.SecurityUtils;
 import org.eclipse.jgit.api.TransportCommand;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
@@ -75,6 +80,23 @@ public final class GitTransports {
         }
     }
 
+    /**
+     * Parses the key file once before connecting: JGit skips a key it cannot read and then only reports that the
+     * login failed, which hides the actual problem.
+     */
+    private static void checkPrivateKey(Path keyFile) throws IOException {
+        Iterable<KeyPair> keys;
+        try (InputStream in = Files.newInputStream(keyFile)) {
+            keys = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(keyFile.toString()), in, null);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new IOException("ssh key file " + keyFile + " is not a usable private key (expected an unencrypted"
+                    + " OpenSSH or PEM private key): " + e.getMessage(), e);
+        }
+        if (keys == null || !keys.iterator().hasNext()) {
+            throw new IOException("ssh key file " + keyFile + " holds no private key");
+        }
+    }
+
     private static SshdSessionFactory sshFactory(GitCredentials.SshKey key, Path dir) throws IOException {
         Path keyFile = key.keyFile().toAbsolutePath().normalize();
         if (!Files.exists(keyFile)) {
@@ -83,6 +105,7 @@ public final class GitTransports {
         if (!Files.isRegularFile(keyFile) || !Files.isReadable(keyFile)) {
             throw new IOException("ssh key file " + keyFile + " is not a readable file");
         }
+        checkPrivateKey(keyFile);
         Path sshDir = sshDirectory(dir);
         Files.createDirectories(sshDir);
         return FACTORIES.computeIfAbsent(List.of(sshDir, keyFile), k -> {

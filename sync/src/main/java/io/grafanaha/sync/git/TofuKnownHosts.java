@@ -70,7 +70,6 @@ final class TofuKnownHosts implements ServerKeyDatabase {
                         + KeyUtils.getFingerPrint(serverKey) + ", but " + file + " holds "
                         + KeyUtils.getFingerPrint(known.get(0))
                         + " (if the server's key was replaced on purpose, delete its line from " + file + ")";
-                LOG.error(message);
                 throw new HostKeyChangedException(message);
             }
             try {

@@ -143,7 +143,7 @@ final class GitWriter {
                     + e.getMessage(), e);
         } catch (TransportException | RuntimeException e) {
             throw new IOException("cannot push to " + mirror.source().displayUrl() + GitMirror.withKey(mirror.source())
-                    + ": " + GitMirror.rootMessage(e), e);
+                    + ": " + GitMirror.rootMessage(mirror.source(), e), e);
         }
     }
 
