@@ -128,6 +128,22 @@ class SshMirrorTest {
     }
 
     @Test
+    void anEd25519KeyAndHostKeyWorkToo() throws Exception {
+        ObjectId first = remote.write("shared/a.json", "{}").commitAndPush("first");
+        server.stop(true);
+        userKey = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+        Path edKey = writeKey(tmp.resolve("keys/id_ed25519"), userKey);
+        assertThat(Files.readString(edKey)).startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
+        server = startServer(0, KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256));
+        port = server.getPort();
+        try (GitMirror mirror = mirror("data", edKey)) {
+            assertThat(mirror.fetch().head().orElseThrow().id()).isEqualTo(first);
+            assertThat(Files.readString(tmp.resolve("data/ssh/known_hosts")))
+                    .startsWith("[127.0.0.1]:" + port + " ssh-ed25519 ");
+        }
+    }
+
+    @Test
     void aKeyTheServerDoesNotAcceptIsRefusedNamingTheKeyFileAndTheRepository() throws Exception {
         remote.write("shared/a.json", "{}").commitAndPush("first");
         Path wrong = writeKey(tmp.resolve("keys/wrong"), rsa());
