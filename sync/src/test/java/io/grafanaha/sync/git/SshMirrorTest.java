@@ -128,6 +128,20 @@ class SshMirrorTest {
     }
 
     @Test
+    void anScpLikeUrlWorksWithTheHostAliasedInTheDataDirsSshConfig() throws Exception {
+        ObjectId first = remote.write("shared/a.json", "{}").commitAndPush("first");
+        Path sshDir = Files.createDirectories(tmp.resolve("data/ssh"));
+        Files.writeString(sshDir.resolve("config"),
+                "Host gitserver\n  HostName 127.0.0.1\n  Port " + port + "\n");
+        GitSource source = new GitSource("git@gitserver:org/grafana-manifests.git", "main",
+                new GitCredentials.SshKey(keyFile));
+        try (GitMirror mirror = GitMirror.open(tmp.resolve("data"), source, Duration.ofSeconds(10))) {
+            assertThat(mirror.fetch().head().orElseThrow().id()).isEqualTo(first);
+            assertThat(Files.readString(sshDir.resolve("known_hosts"))).startsWith("[127.0.0.1]:" + port + " ");
+        }
+    }
+
+    @Test
     void anEd25519KeyAndHostKeyWorkToo() throws Exception {
         ObjectId first = remote.write("shared/a.json", "{}").commitAndPush("first");
         server.stop(true);
