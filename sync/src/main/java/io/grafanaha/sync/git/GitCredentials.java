@@ -30,7 +30,10 @@ public sealed interface GitCredentials {
         }
     }
 
-    /** An ssh private key file; not supported by the mirror yet (needs the JGit Apache MINA transport). */
+    /**
+     * An ssh private key file (OpenSSH or PEM format, RSA/ECDSA/ed25519, unencrypted), the only identity offered for
+     * {@code ssh://} and scp-like repositories. Host keys are trusted on first use, see {@link GitTransports}.
+     */
     record SshKey(Path keyFile) implements GitCredentials {}
 
     static GitCredentials none() {

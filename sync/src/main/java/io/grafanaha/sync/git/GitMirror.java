@@ -11,7 +11,6 @@ import java.util.Optional;
 import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.api.errors.JGitInternalException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
@@ -21,9 +20,7 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +42,14 @@ public final class GitMirror implements AutoCloseable {
     private final Path directory;
     private final Repository repository;
     private final Duration timeout;
+    private final Path transportDir;
 
-    private GitMirror(GitSource source, Path directory, Repository repository, Duration timeout) {
+    private GitMirror(GitSource source, Path directory, Repository repository, Duration timeout, Path transportDir) {
         this.source = source;
         this.directory = directory;
         this.repository = repository;
         this.timeout = timeout;
+        this.transportDir = transportDir;
     }
 
     /** Opens (creating if needed) the mirror in {@code <dataDir>/mirror}, with a 30 s network timeout. */
@@ -64,7 +63,18 @@ public final class GitMirror implements AutoCloseable {
      * changed {@code sync.repository} takes effect on the next fetch.
      */
     public static GitMirror open(Path dataDir, GitSource source, Duration timeout) throws IOException {
+        return open(dataDir, source, timeout, dataDir);
+    }
+
+    /**
+     * Opens (creating if needed) the mirror in {@code <dataDir>/mirror}, with transport state (for ssh:
+     * {@code ssh/known_hosts}, see {@link GitTransports}) kept under {@code transportDir} instead of {@code dataDir},
+     * so that several mirrors of one gateway share one set of trusted host keys.
+     */
+    public static GitMirror open(Path dataDir, GitSource source, Duration timeout, Path transportDir)
+            throws IOException {
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(transportDir, "transportDir");
         Path dir = dataDir.resolve("mirror").toAbsolutePath().normalize();
         Repository repo;
         if (Files.isRegularFile(dir.resolve("HEAD"))) {
@@ -84,7 +94,7 @@ public final class GitMirror implements AutoCloseable {
         RefUpdate head = repo.updateRef(Constants.HEAD);
         head.disableRefLog();
         head.link(source.ref());
-        return new GitMirror(source, dir, repo, timeout);
+        return new GitMirror(source, dir, repo, timeout, transportDir.toAbsolutePath().normalize());
     }
 
     private static RefSpec refSpec(GitSource source) {
@@ -99,6 +109,11 @@ public final class GitMirror implements AutoCloseable {
     /** The bare repository directory. */
     public Path directory() {
         return directory;
+    }
+
+    /** Where transport state (ssh {@code known_hosts}) lives: pass to {@link GitTransports#configure}. */
+    public Path transportDir() {
+        return transportDir;
     }
 
     /** The bare repository, for reading trees and blobs of fetched commits. */
@@ -131,24 +146,20 @@ public final class GitMirror implements AutoCloseable {
      */
     public synchronized FetchResult fetch() {
         Optional<CommitInfo> before = head();
-        String where = "branch '" + source.branch() + "' of " + source.displayUrl();
-        if (source.credentials() instanceof GitCredentials.SshKey key) {
-            return new FetchResult.Failed(
-                    "cannot fetch " + where + ": ssh keys (" + key.keyFile() + ") are not supported yet", before);
-        }
+        String where = "branch '" + source.branch() + "' of " + source.displayUrl() + withKey(source);
         try (Git git = new Git(repository)) {
             FetchCommand fetch = git.fetch()
                     .setRemote(REMOTE)
                     .setRefSpecs(refSpec(source))
                     .setTimeout((int) Math.max(1, timeout.toSeconds()))
                     .setRemoveDeletedRefs(false);
-            credentials().ifPresent(fetch::setCredentialsProvider);
+            GitTransports.configure(fetch, source.credentials(), transportDir);
             var result = fetch.call();
             if (result.getAdvertisedRef(source.ref()) == null) {
                 return new FetchResult.Failed("cannot fetch " + where + ": no such branch", before);
             }
-        } catch (GitAPIException | JGitInternalException e) {
-            String message = "cannot fetch " + where + ": " + rootMessage(e);
+        } catch (GitAPIException | IOException | RuntimeException e) {
+            String message = "cannot fetch " + where + ": " + rootMessage(source, e);
             LOG.warn(message);
             return new FetchResult.Failed(message, before);
         }
@@ -175,11 +186,19 @@ public final class GitMirror implements AutoCloseable {
         }
     }
 
-    private Optional<CredentialsProvider> credentials() {
-        if (source.credentials() instanceof GitCredentials.Token t) {
-            return Optional.of(new UsernamePasswordCredentialsProvider(t.username(), t.token()));
-        }
-        return Optional.empty();
+    /** {@code " with ssh key <file>"} for ssh credentials, for error messages; empty otherwise. */
+    public static String withKey(GitSource source) {
+        return source.credentials() instanceof GitCredentials.SshKey k
+                ? " with ssh key " + k.keyFile().toAbsolutePath().normalize()
+                : "";
+    }
+
+    /**
+     * The messages of {@code e} and its causes, each once, with the repository URL as configured (which may hold
+     * user info) replaced by {@link GitSource#displayUrl()}.
+     */
+    public static String rootMessage(GitSource source, Throwable e) {
+        return rootMessage(e).replace(source.repository(), source.displayUrl());
     }
 
     private static String rootMessage(Throwable e) {

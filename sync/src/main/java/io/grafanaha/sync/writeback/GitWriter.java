@@ -1,6 +1,6 @@
 package io.grafanaha.sync.writeback;
 
-import io.grafanaha.sync.git.GitCredentials;
+import io.grafanaha.sync.git.GitTransports;
 import io.grafanaha.sync.git.GitMirror;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -30,7 +30,6 @@ import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
-import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
@@ -128,9 +127,7 @@ final class GitWriter {
         Repository repo = repository();
         try (Transport transport = Transport.open(repo, new URIish(mirror.source().repository()))) {
             transport.setTimeout((int) Math.max(1, timeout.toSeconds()));
-            if (mirror.source().credentials() instanceof GitCredentials.Token t) {
-                transport.setCredentialsProvider(new UsernamePasswordCredentialsProvider(t.username(), t.token()));
-            }
+            GitTransports.configure(transport, mirror.source().credentials(), mirror.transportDir());
             RemoteRefUpdate update = new RemoteRefUpdate(repo, commit.name(), ref, false, null, expectedOld);
             PushResult result = transport.push(NullProgressMonitor.INSTANCE, List.of(update));
             RemoteRefUpdate.Status status = result.getRemoteUpdate(ref).getStatus();
@@ -144,8 +141,9 @@ final class GitWriter {
         } catch (URISyntaxException e) {
             throw new IOException("sync.repository " + mirror.source().displayUrl() + " is not a URL: "
                     + e.getMessage(), e);
-        } catch (TransportException e) {
-            throw new IOException("cannot push to " + mirror.source().displayUrl() + ": " + e.getMessage(), e);
+        } catch (TransportException | RuntimeException e) {
+            throw new IOException("cannot push to " + mirror.source().displayUrl() + GitMirror.withKey(mirror.source())
+                    + ": " + GitMirror.rootMessage(mirror.source(), e), e);
         }
     }
 

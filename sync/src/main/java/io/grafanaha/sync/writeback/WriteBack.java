@@ -126,7 +126,8 @@ public final class WriteBack implements AutoCloseable {
         }
         this.blobs = sync.appliedBlobs();
         this.journal = new Journal(settings.dataDir());
-        this.mirror = GitMirror.open(settings.dataDir().resolve("writeback"), settings.source());
+        this.mirror = GitMirror.open(settings.dataDir().resolve("writeback"), settings.source(),
+                Duration.ofSeconds(30), settings.dataDir());
         this.writer = new GitWriter(mirror, Duration.ofSeconds(30));
         this.rules = new EditChange(writer, this::baseBlob, settings.path());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
