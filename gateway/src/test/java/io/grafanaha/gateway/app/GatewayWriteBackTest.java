@@ -136,6 +136,24 @@ class GatewayWriteBackTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("cpu").isEmpty());
     }
 
+    @Test
+    void aNewDashboardInASubFolderLandsAtItsSlugInThatDirectoryAndOnTheOtherInstance() throws Exception {
+        String folderUid = a.dashboard("cpu").orElseThrow().folderUid();
+        String body = """
+                {"dashboard": {"title": "Disk I/O latency", "tags": [], "schemaVersion": 39, "panels": []},
+                 "folderUid": "%s", "overwrite": false}
+                """.formatted(folderUid);
+        HttpResponse<String> created = http.send(request("grafana-b", "/api/dashboards/db").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).isEqualTo(200);
+        String uid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).path("uid").asText();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.readFile("main", "shared/team-a/disk-i-o-latency.json").isPresent());
+        assertThat(repo.readFile("main", "shared/team-a/disk-i-o-latency.json").orElseThrow()).contains(uid).contains("Disk I/O latency")
+                .doesNotContain("\"id\"").doesNotContain("\"version\"");
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard(uid).map(d -> d.folderUid().equals(folderUid)).orElse(false));
+    }
+
     private HttpResponse<String> save(String backend, String title, long version) throws Exception {
         String folderUid = a.dashboard("cpu").orElseThrow().folderUid();
         String body = """
