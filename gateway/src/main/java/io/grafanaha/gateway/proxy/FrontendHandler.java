@@ -36,6 +36,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private RequestSink exchange;
     private boolean done;
+    /** How long a refused upload may keep arriving before the connection is closed anyway. */
+    private static final long LINGER_MILLIS = 2_000;
 
     FrontendHandler(ProxyContext proxy, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
         this.proxy = proxy;
@@ -226,6 +228,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void exchangeFailed(Rejection rejection) {
         exchange = null;
         sendErrorAndClose(rejection);
+    }
+
+    /**
+     * Refuses a request whose client may still be sending its body (413). Closing at once would leave
+     * unread bytes in the socket, and the kernel would answer them with a reset that can destroy the 413
+     * before the client reads it; so, like nginx's lingering close, the gateway sends the answer, ends
+     * its side of the connection, and reads and drops the rest of the upload for a moment before closing.
+     */
+    void exchangeRefusedBody(Rejection rejection) {
+        exchange = null;
+        done = true;
+        releasePending();
+        ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message())).addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            }
+            ctx.channel().config().setAutoRead(true); // channelRead drops everything now that done is set
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        });
     }
 
     void exchangeAborted() {

@@ -113,7 +113,7 @@ final class LocalExchange implements RequestSink {
     private void tooLarge() {
         if (end()) {
             proxy.metrics().request(METRIC_BACKEND, request.method(), 413, startNanos);
-            frontend.exchangeFailed(new Rejection(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            frontend.exchangeRefusedBody(new Rejection(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "request body exceeds " + MAX_BODY + " bytes, the limit for " + request.uri()));
         }
     }
