@@ -183,7 +183,22 @@ public final class ApplyPlan {
                 skip(op, subject, "its folder " + d.folderUid() + " was not created");
                 return;
             }
-            attempt(op, subject, () -> client.saveDashboard(d.json(), d.folderUid(), message));
+            if (op instanceof PlanOperation.UpdateDashboard u) {
+                // Only over the version the plan was made from: a user's save since then wins, and is the
+                // write-back's to commit; the sync must not overwrite it with an older head.
+                attempt(op, subject, () -> {
+                    try {
+                        client.saveDashboard(d.json(), d.folderUid(), message, u.fromVersion());
+                    } catch (GrafanaApiException e) {
+                        if (e.status() != 412) {
+                            throw e;
+                        }
+                        throw new ChangedMeanwhile(e);
+                    }
+                });
+            } else {
+                attempt(op, subject, () -> client.saveDashboard(d.json(), d.folderUid(), message));
+            }
         }
 
         /** Runs one operation with retries; records it as applied or failed. */
@@ -193,6 +208,10 @@ public final class ApplyPlan {
                     call.run();
                     applied.add(op);
                     return true;
+                } catch (ChangedMeanwhile e) {
+                    LOG.info("{}: {} changed on the backend since it was read; left for the write-back", plan.backend(), subject);
+                    skip(op, subject, "changed on the backend since it was read (left for the write-back)");
+                    return false;
                 } catch (GrafanaApiException e) {
                     if (attempt >= retry.maxAttempts() || !RetryPolicy.isTransient(e)) {
                         String cause = e.getMessage() + (attempt > 1 ? " (after " + attempt + " attempts)" : "");
@@ -211,6 +230,13 @@ public final class ApplyPlan {
 
         private void skip(PlanOperation op, String subject, String why) {
             failures.add(new ApplyFailure(plan.backend(), subject, op, "skipped: " + why));
+        }
+    }
+
+    /** A conditional save refused with 412: someone saved the dashboard after the plan read it. */
+    private static final class ChangedMeanwhile extends RuntimeException {
+        ChangedMeanwhile(GrafanaApiException cause) {
+            super(cause.getMessage(), cause);
         }
     }
 

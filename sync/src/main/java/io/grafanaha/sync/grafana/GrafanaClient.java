@@ -44,6 +44,17 @@ public interface GrafanaClient {
      */
     SaveResult saveDashboard(ObjectNode dashboard, String folderUid, String message) throws GrafanaApiException;
 
+    /**
+     * As {@link #saveDashboard(ObjectNode, String, String)}, but only over {@code expectedVersion}: Grafana answers
+     * 412 (a {@link GrafanaApiException} with that status) when the dashboard changed since it was read, so a
+     * user's save that lands between the sync's read and its write is never overwritten. By default the
+     * unconditional save, for clients that cannot do better.
+     */
+    default SaveResult saveDashboard(ObjectNode dashboard, String folderUid, String message, int expectedVersion)
+            throws GrafanaApiException {
+        return saveDashboard(dashboard, folderUid, message);
+    }
+
     /** {@code DELETE /api/dashboards/uid/:uid}; a dashboard already gone is not an error. */
     void deleteDashboard(String uid) throws GrafanaApiException;
 

@@ -251,15 +251,30 @@ public final class HttpGrafanaClient implements GrafanaClient {
     @Override
     public SaveResult saveDashboard(ObjectNode dashboard, String folderUid, String message)
             throws GrafanaApiException {
+        return save(dashboard, folderUid, message, -1);
+    }
+
+    @Override
+    public SaveResult saveDashboard(ObjectNode dashboard, String folderUid, String message, int expectedVersion)
+            throws GrafanaApiException {
+        return save(dashboard, folderUid, message, expectedVersion);
+    }
+
+    /** {@code expectedVersion} below 0: overwrite whatever is there. */
+    private SaveResult save(ObjectNode dashboard, String folderUid, String message, int expectedVersion)
+            throws GrafanaApiException {
         ObjectNode body = MAPPER.createObjectNode();
         // A shallow copy: only the top level changes, and copying a large dashboard deeply costs time and memory.
         ObjectNode d = MAPPER.createObjectNode().setAll(dashboard);
         d.remove("id");
         d.remove("version");
+        if (expectedVersion >= 0) {
+            d.put("version", expectedVersion);
+        }
         body.set("dashboard", d);
         body.put("folderUid", folderUid);
         body.put("message", message);
-        body.put("overwrite", true);
+        body.put("overwrite", expectedVersion < 0);
         JsonNode r = send("POST", "/api/dashboards/db", body, false).orElseThrow();
         SaveResult saved = new SaveResult(r.path("uid").asText(), r.path("version").asInt(), r.path("url").asText());
         String uid = dashboard.path("uid").asText(saved.uid());

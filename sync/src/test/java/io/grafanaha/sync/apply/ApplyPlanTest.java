@@ -113,6 +113,25 @@ class ApplyPlanTest {
     }
 
     @Test
+    void aUserSaveBetweenThePlansReadAndItsWriteIsNeverOverwritten() throws Exception {
+        remote.write("shared/a.json", dashboard("a", "A")).commitAndPush("one");
+        assertThat(apply(FAST_RETRY, 4).succeeded()).isTrue();
+        remote.write("shared/a.json", dashboard("a", "A from Git")).commitAndPush("two");
+        mirror.fetch();
+        Plan plan = ((PlanResult.Ready) plan()).plan();
+        assertThat(plan.count(PlanOperation.UpdateDashboard.class)).isEqualTo(1);
+
+        // A user saves in Grafana after the plan read version 1, before the sync writes.
+        var edited = grafana.dashboard("a").orElseThrow().json();
+        edited.put("title", "A from the user");
+        grafana.putDashboard(edited, grafana.dashboard("a").orElseThrow().folderUid(), "user edit", "alice");
+        ApplyResult result = new ApplyPlan(client, plan, head()).setRetryPolicy(FAST_RETRY).call();
+
+        assertThat(grafana.dashboard("a").orElseThrow().title()).as("the user's save stands").isEqualTo("A from the user");
+        assertThat(result.failures()).singleElement().satisfies(f -> assertThat(f.cause()).contains("changed on the backend"));
+    }
+
+    @Test
     void nothingIsWrittenWhenNothingChanged() throws Exception {
         remote.write("shared/a.json", dashboard("a", "A")).commitAndPush("one");
         assertThat(apply(FAST_RETRY, 4).succeeded()).isTrue();
