@@ -94,11 +94,11 @@ class FramingHardeningTest {
     static Stream<Arguments> rejectedInTheBody() {
         return Stream.of(
                 vector("invalid chunk size", 400,
-                        "POST /rejected HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + SMUGGLED + "\r\n0\r\n\r\n"),
+                        "POST /body HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + SMUGGLED + "\r\n0\r\n\r\n"),
                 vector("chunk size with plus sign", 400,
-                        "POST /rejected HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n" + SMUGGLED),
+                        "POST /body HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n" + SMUGGLED),
                 vector("chunk size overflow", 400,
-                        "POST /rejected HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\nhello\r\n0\r\n\r\n" + SMUGGLED));
+                        "POST /body HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\nhello\r\n0\r\n\r\n" + SMUGGLED));
     }
 
     private static String te(String value) {
@@ -112,7 +112,7 @@ class FramingHardeningTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("rejectedBeforeForwarding")
     void refusedAndClosedWithoutReachingTheBackend(String name, int status, String raw) {
-        // Counted by path: a malformed-body test forwards its head to /a, and the backend may count that late.
+        // Counted by path: a malformed-body test forwards its head (to /body), and the backend may count that late.
         int before = backend.hits("/rejected");
 
         RawHttp.Reply reply = RawHttp.send(proxy.port(), raw, 3000);
