@@ -68,11 +68,8 @@ final class EditWatch implements RequestSink {
         long declared = HttpUtil.getContentLength(request, 0L);
         if (declared > MAX_BODY) {
             tooLarge(declared);
-        } else if (HttpUtil.is100ContinueExpected(request)) {
-            // No backend will say "continue" before the whole body is here, so the gateway says it, and the
-            // backend is not asked again (it would only send a second interim response).
-            request.headers().remove(HttpHeaderNames.EXPECT);
-            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+        } else {
+            ContinueAnswer.sendIfExpected(client, request);
         }
     }
 

@@ -56,6 +56,8 @@ final class LocalExchange implements RequestSink {
         body = client.alloc().compositeBuffer(Integer.MAX_VALUE);
         if (HttpUtil.getContentLength(request, 0L) > MAX_BODY) {
             tooLarge();
+        } else {
+            ContinueAnswer.sendIfExpected(client, request);
         }
     }
 

@@ -59,6 +59,27 @@ class LocalRoutesTest {
     }
 
     @Test
+    void aClientThatExpects100ContinueIsToldToSendItsBody() throws Exception {
+        start();
+        byte[] body = "{\"ref\":\"refs/heads/main\"}".getBytes(StandardCharsets.UTF_8);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(3000); // curl waits 1 s for the interim answer; the test waits 3 s for it
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            out.write(("POST /_gateway/webhook HTTP/1.1\r\nHost: g\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+            assertThat(in.readLine()).isEmpty();
+            out.write(body);
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 202 Accepted");
+        }
+        assertThat(received).singleElement().satisfies(r -> assertThat(r.body()).isEqualTo(body));
+    }
+
+    @Test
     void theWebhookIsAnsweredByTheGatewayWithItsBody() throws Exception {
         start();
 
