@@ -2,10 +2,14 @@ package io.grafanaha.sync;
 
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredState;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -35,44 +39,69 @@ public final class AppliedBlobs {
         }
     }
 
-    private final Map<String, Map<String, ObjectId>> applied = new ConcurrentHashMap<>();
-    private volatile Map<String, ObjectId> head = Map.of();
+    /** A blob seen at a {@link #ticket()}; {@code blob} null: seen absent. */
+    private record Seen(ObjectId blob, long ticket) {}
+
+    private final AtomicLong tickets = new AtomicLong();
+    private final Map<String, Map<String, Seen>> applied = new ConcurrentHashMap<>();
+    private final Map<String, Seen> head = new ConcurrentHashMap<>();
     private volatile Hold hold = (backend, uid) -> false;
+
+    /**
+     * A number for "now", to take just before reading a backend or fetching Git. Every record carries the ticket of
+     * the read it comes from, and a record never replaces one from a later read: a pass that read a backend (or the
+     * head) before the write-back pushed an edit finishes after it without turning the write-back's newer record
+     * back into the older state.
+     */
+    public long ticket() {
+        return tickets.incrementAndGet();
+    }
 
     /** The blob last applied to (or written back from) {@code backend} for {@code uid}; empty when unknown. */
     public Optional<ObjectId> applied(String backend, String uid) {
-        return Optional.ofNullable(applied.getOrDefault(backend, Map.of()).get(uid));
+        return blobOf(applied.getOrDefault(backend, Map.of()).get(uid));
     }
 
     /** The blob of {@code uid}'s file at the head last read; empty when Git has no such dashboard (or no head yet). */
     public Optional<ObjectId> head(String uid) {
-        return Optional.ofNullable(head.get(uid));
+        return blobOf(head.get(uid));
     }
 
-    /** Records that {@code backend} now holds the content of {@code blob} for {@code uid}. */
-    public void recordApplied(String backend, String uid, ObjectId blob) {
-        applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()).put(uid, blob.copy());
+    /** Records that {@code backend} holds the content of {@code blob} for {@code uid}, as read at {@code ticket}. */
+    public void recordApplied(String backend, String uid, ObjectId blob, long ticket) {
+        newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, blob.copy(), ticket);
     }
 
-    /** Records that {@code backend} no longer holds {@code uid}. */
-    public void recordRemoved(String backend, String uid) {
-        applied.getOrDefault(backend, Map.of()).remove(uid);
+    /** Records that {@code backend} no longer holds {@code uid}, as read at {@code ticket}. */
+    public void recordRemoved(String backend, String uid, long ticket) {
+        newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, null, ticket);
     }
 
-    /** Records the dashboards of a newly read head. */
-    public void headRead(DesiredState state) {
-        Map<String, ObjectId> m = new ConcurrentHashMap<>();
+    /** Records the dashboards of a head fetched at {@code ticket}. */
+    public void headRead(DesiredState state, long ticket) {
+        Set<String> inState = new HashSet<>();
         for (DesiredDashboard d : state.dashboards()) {
-            m.put(d.uid(), d.source().blobId());
+            inState.add(d.uid());
+            newer(head, d.uid(), d.source().blobId(), ticket);
         }
-        head = m;
+        for (String uid : List.copyOf(head.keySet())) {
+            if (!inState.contains(uid)) {
+                newer(head, uid, null, ticket);
+            }
+        }
     }
 
-    /** Records one file of a head this process pushed itself, before the next pass reads it. */
-    public void headChanged(String uid, Optional<ObjectId> blob) {
-        Map<String, ObjectId> m = new ConcurrentHashMap<>(head);
-        blob.ifPresentOrElse(b -> m.put(uid, b.copy()), () -> m.remove(uid));
-        head = m;
+    /** Records one file of a head this process pushed itself (at {@code ticket}), before the next pass reads it. */
+    public void headChanged(String uid, Optional<ObjectId> blob, long ticket) {
+        newer(head, uid, blob.map(ObjectId::copy).orElse(null), ticket);
+    }
+
+    private static void newer(Map<String, Seen> map, String uid, ObjectId blob, long ticket) {
+        map.compute(uid, (k, old) -> old != null && old.ticket() > ticket ? old : new Seen(blob, ticket));
+    }
+
+    private static Optional<ObjectId> blobOf(Seen seen) {
+        return seen == null ? Optional.empty() : Optional.ofNullable(seen.blob());
     }
 
     /** Installs the write-back's hold (one at a time; the last one wins). */

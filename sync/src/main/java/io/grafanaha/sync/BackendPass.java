@@ -14,7 +14,9 @@ import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.plan.PlanSync;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -58,6 +60,7 @@ final class BackendPass {
         String name = target.name();
         long token = freshness.passStarting(name);
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
+        long read = blobs.ticket();
         BackendState actual;
         try {
             actual = target.client().managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet(),
@@ -78,7 +81,8 @@ final class BackendPass {
             emit(new SyncEvent.DeleteLimitRefused(name, refused.reason()));
             return;
         }
-        Plan plan = withoutHeld(((PlanResult.Ready) result).plan());
+        Plan planned = ((PlanResult.Ready) result).plan();
+        Plan plan = withoutHeld(planned);
         int drift = alreadyApplied ? drift(plan) : 0;
         if (drift > 0) {
             LOG.info("{}: {} dashboard(s) differ from {} although it was applied: overwriting edits made outside "
@@ -86,7 +90,7 @@ final class BackendPass {
         }
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
                 .setRetryPolicy(settings.retry()).setExecutor(applyPool).call();
-        recordBlobs(name, desired, actual, plan, applied);
+        recordBlobs(name, desired, actual, planned, plan, applied, read);
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
@@ -130,17 +134,26 @@ final class BackendPass {
         return d != null && blobs.takeEdit(backend, d.uid());
     }
 
-    /** After applying: which blob each managed dashboard now holds on this backend, for the write-back. */
-    private void recordBlobs(String name, DesiredState desired, BackendState actual, Plan plan, ApplyResult applied) {
+    /**
+     * After applying: which blob each managed dashboard now holds on this backend, for the write-back. A dashboard
+     * whose change was left out of the plan (held, or taken by the write-back) or failed still holds something else:
+     * recording Git's blob for it would make the backend look up to date and its user's next save look based on Git.
+     */
+    private void recordBlobs(String name, DesiredState desired, BackendState actual, Plan planned, Plan plan,
+            ApplyResult applied, long read) {
         Set<String> untouched = new HashSet<>(actual.uidsOutsideTree());
         applied.failures().forEach(f -> heldUid(f.operation()).ifPresent(untouched::add));
+        Set<PlanOperation> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(plan.operations());
+        planned.operations().stream().filter(op -> !kept.contains(op))
+                .forEach(op -> heldUid(op).ifPresent(untouched::add));
         for (DesiredDashboard d : desired.dashboards()) {
             if (!untouched.contains(d.uid()) && !blobs.holds(name, d.uid())) {
-                blobs.recordApplied(name, d.uid(), d.source().blobId());
+                blobs.recordApplied(name, d.uid(), d.source().blobId(), read);
             }
         }
         applied.applied().stream().filter(PlanOperation.DeleteDashboard.class::isInstance)
-                .forEach(op -> blobs.recordRemoved(name, ((PlanOperation.DeleteDashboard) op).uid()));
+                .forEach(op -> blobs.recordRemoved(name, ((PlanOperation.DeleteDashboard) op).uid(), read));
     }
 
     /** The dashboard or folder uid an operation changes. */

@@ -266,6 +266,7 @@ public final class SyncService implements AutoCloseable {
 
     /** One pass over {@code batch}; returns whether the fetch succeeded. */
     private boolean pass(List<SyncTarget> batch) {
+        long fetched = appliedBlobs.ticket();
         FetchResult fetch = fetch();
         Optional<CommitInfo> head = fetch.head();
         if (head.isEmpty()) {
@@ -281,6 +282,9 @@ public final class SyncService implements AutoCloseable {
             LOG.error(error, e);
             batch.forEach(t -> freshness.passFailed(t.name(), BackendPass.READ, error, -1, -1));
             return !(fetch instanceof FetchResult.Failed);
+        }
+        if (!(fetch instanceof FetchResult.Failed)) {
+            appliedBlobs.headRead(state, fetched);
         }
         List<CompletableFuture<Void>> runs = new ArrayList<>();
         for (SyncTarget t : batch) {
@@ -319,7 +323,6 @@ public final class SyncService implements AutoCloseable {
         DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
                 .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
         desired = state;
-        appliedBlobs.headRead(state);
         if (!state.errors().isEmpty()) {
             state.errors().forEach(e -> LOG.warn("skipped {}", e.message()));
             emit(new SyncEvent.FileErrors(head.name(), state.errors()));

@@ -2,6 +2,7 @@ package io.grafanaha.sync.desired;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -111,6 +112,15 @@ public final class ReadDesiredState {
             }
         }
         return String.join("/", p.split("/+"));
+    }
+
+    /**
+     * The dashboard one file holds, as the tree would read it ({@code uid} set, no {@code id}/{@code version}); empty
+     * when the file is not a usable dashboard. {@code path} gives the encoding ({@code .json} or YAML).
+     */
+    public static Optional<ObjectNode> parseDashboard(String path, byte[] bytes) {
+        return DashboardFileParser.parse(bytes, DashboardFileParser.encodingOf(path))
+                instanceof DashboardFileParser.Dashboard d ? Optional.of(d.json()) : Optional.empty();
     }
 
     /**

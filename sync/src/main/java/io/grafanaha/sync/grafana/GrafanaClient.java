@@ -80,6 +80,15 @@ public interface GrafanaClient {
                 "not supported by " + getClass().getSimpleName());
     }
 
+    /**
+     * {@code GET /api/dashboards/uid/:uid/versions/:version}: the dashboard JSON that version saved ({@code data});
+     * empty when the dashboard or that version no longer exists (404).
+     */
+    default Optional<ObjectNode> versionData(String uid, int version) throws GrafanaApiException {
+        throw new GrafanaApiException(name(), "GET /api/dashboards/uid/" + uid + "/versions/" + version, 0,
+                "not supported by " + getClass().getSimpleName());
+    }
+
     /** The newest version row ({@link #versions} with limit 1); empty when none. */
     default Optional<DashboardVersion> latestVersion(String uid) throws GrafanaApiException {
         return versions(uid, 1).stream().findFirst();

@@ -331,6 +331,19 @@ public final class HttpGrafanaClient implements GrafanaClient {
         return out;
     }
 
+    @Override
+    public Optional<ObjectNode> versionData(String uid, int version) throws GrafanaApiException {
+        String path = "/api/dashboards/uid/" + enc(uid) + "/versions/" + version;
+        Optional<JsonNode> body = send("GET", path, null, true);
+        if (body.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(body.get().path("data") instanceof ObjectNode data)) {
+            throw new GrafanaApiException(name, "GET " + path, 200, "no dashboard in \"data\"");
+        }
+        return Optional.of(data);
+    }
+
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */
     private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty)
             throws GrafanaApiException {

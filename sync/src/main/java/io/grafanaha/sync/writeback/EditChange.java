@@ -20,24 +20,51 @@ import org.eclipse.jgit.lib.ObjectId;
 /**
  * What one captured edit changes in the tree of one head commit: the rules of the write-back in one place.
  *
- * <p><b>Conflict rule</b>: the edit conflicts when the backend's version was based on blob X of the file (the blob
- * the sync last applied to that backend, {@link AppliedBlobs#applied}), Git's head now holds something else for
- * that uid (blob Y ≠ X, or no file), and the user's content differs from Y. X comes from the {@link BaseBlob}: what
- * the sync last applied there ({@link AppliedBlobs#applied}), else, after a restart, the file's blob at the commit
- * named by the newest {@code git-sync <sha>} version in the backend's history. When X cannot be known (a dashboard
- * the sync never wrote there, or only created: Grafana shows version 1's message as "Initial save") the edit is
- * written over the head; the previous content stays in Git's history.
+ * <p><b>Conflict rule</b> for a saved dashboard Git also holds (content G ≠ the user's content U), decided from the
+ * backend's own version history ({@link Ancestry#based}), which every gateway shares, so it stays right when another
+ * gateway applied G or wrote it back: when a version before U holds G, U was made on top of G and is written over
+ * the head. When the backend moved on from U to G since, U is superseded: nothing to do. When U was made on top of
+ * something else, it is already kept when Git's history of the file or a conflict branch holds it (the same edit
+ * captured again, e.g. by a second gateway): nothing to do; otherwise it conflicts: Git keeps G and U goes to a
+ * conflict branch. Deletes and new files, whose backend history is gone or empty, are conflicts when the blob the
+ * sync last applied to that backend ({@link BaseBlob}) is known and differs from Git's.
  */
 final class EditChange {
     /** What to do. */
     sealed interface Result {}
 
-    /** Nothing to commit; {@code gitBlob} is the blob Git holds when it already equals the backend. */
-    record Nothing(String reason, Optional<ObjectId> gitBlob) implements Result {}
+    /**
+     * Nothing to commit; {@code gitBlob} is the blob Git holds when it already equals the backend; {@code behind}:
+     * the backend holds an older version than Git's, which a pass should now replace.
+     */
+    record Nothing(String reason, Optional<ObjectId> gitBlob, boolean behind) implements Result {
+        Nothing(String reason, Optional<ObjectId> gitBlob) {
+            this(reason, gitBlob, false);
+        }
+    }
 
     /** A commit to make; {@code blob} is the new blob of the dashboard's file (empty for deletes and folders). */
     record Write(GitWriter.Change change, String path, String message, boolean conflict, Optional<ObjectId> blob)
             implements Result {}
+
+    /** What a backend's version of a dashboard was made on top of. */
+    enum Based {
+        /** On Git's content: a fast-forward. */
+        ON_GIT,
+        /** On something else: already kept, or a conflict. */
+        ON_OTHER,
+        /** The backend has since moved on to Git's content: this version is superseded. */
+        BEHIND
+    }
+
+    /** Where an edit came from and whether Git already keeps it ({@link EditHistory}). */
+    interface Ancestry {
+        /** Whether the backend's version {@code currentVersion} of {@code uid} was made on top of {@code gitJson}. */
+        Based based(String backend, String uid, int currentVersion, ObjectNode gitJson) throws IOException;
+
+        /** Where Git already keeps {@code userJson} for {@code uid} (its history at {@code path}, a conflict branch). */
+        Optional<String> keptAt(String uid, String path, ObjectNode userJson, ObjectId head) throws IOException;
+    }
 
     /** The blob a backend's version of a dashboard was based on, when it can be known. */
     @FunctionalInterface
@@ -47,11 +74,13 @@ final class EditChange {
 
     private final GitWriter writer;
     private final BaseBlob base;
+    private final Ancestry ancestry;
     private final String syncPath;
 
-    EditChange(GitWriter writer, BaseBlob base, String syncPath) {
+    EditChange(GitWriter writer, BaseBlob base, Ancestry ancestry, String syncPath) {
         this.writer = writer;
         this.base = base;
+        this.ancestry = ancestry;
         this.syncPath = syncPath;
     }
 
@@ -86,7 +115,19 @@ final class EditChange {
                     d.json());
             Map<String, byte[]> writes = Map.of(path, bytes);
             Set<String> deletes = moved ? Set.of(oldPath) : Set.of();
-            boolean conflict = basedOnOtherThan(edit, Optional.of(g.source().blobId()));
+            Based based = ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
+            if (based == Based.BEHIND) {
+                return new Nothing("version " + d.version() + " of " + edit.uid() + " on " + edit.backend()
+                        + " is older than what it and Git hold now", Optional.empty());
+            }
+            if (based == Based.ON_OTHER) {
+                Optional<String> kept = ancestry.keptAt(edit.uid(), oldPath, json, head.commit());
+                if (kept.isPresent()) {
+                    return new Nothing("this version of " + edit.uid() + " was made before Git's latest and is "
+                            + "already kept at " + kept.get(), Optional.empty(), true);
+                }
+            }
+            boolean conflict = based == Based.ON_OTHER;
             return new Write(new GitWriter.Change(writes, deletes), path,
                     (moved ? "Move" : "Update") + " dashboard \"" + title + "\" from " + edit.backend(), conflict,
                     Optional.of(GitWriter.blobId(bytes)));

@@ -22,11 +22,13 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
@@ -42,6 +44,13 @@ final class GitWriter {
 
     /** How a push ended. */
     enum Pushed { OK, REJECTED }
+
+    /** The reasons receive-pack servers (JGit, C Git) give when another push moved or locked the ref at that moment. */
+    private static final List<String> LOST_RACE = List.of("invalid old id sent", "failed to lock", "lock error",
+            "cannot lock ref", "failed to update ref");
+
+    /** Where conflicting edits go: {@code refs/heads/gateway/conflicts/<uid>-<time>}. */
+    static final String CONFLICTS = "gateway/conflicts/";
 
     private final GitMirror mirror;
     private final Duration timeout;
@@ -131,6 +140,12 @@ final class GitWriter {
             RemoteRefUpdate update = new RemoteRefUpdate(repo, commit.name(), ref, false, null, expectedOld);
             PushResult result = transport.push(NullProgressMonitor.INSTANCE, List.of(update));
             RemoteRefUpdate.Status status = result.getRemoteUpdate(ref).getStatus();
+            String why = Optional.ofNullable(result.getRemoteUpdate(ref).getMessage()).orElse("");
+            // Another writer's push to the same ref at the same moment, as a receive-pack server reports it: the ref
+            // moved from the id this push expected, or the other push held its lock.
+            if (status == RemoteRefUpdate.Status.REJECTED_OTHER_REASON && LOST_RACE.stream().anyMatch(why::contains)) {
+                return Pushed.REJECTED;
+            }
             return switch (status) {
                 case OK, UP_TO_DATE -> Pushed.OK;
                 case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> Pushed.REJECTED;
@@ -145,6 +160,30 @@ final class GitWriter {
             throw new IOException("cannot push to " + mirror.source().displayUrl() + GitMirror.withKey(mirror.source())
                     + ": " + GitMirror.rootMessage(mirror.source(), e), e);
         }
+    }
+
+    /**
+     * The remote's {@code gateway/conflicts/<uid>-*} branches, fetched now into {@code refs/gateway/conflicts/} of the
+     * mirror (another gateway may have created them).
+     *
+     * @throws IOException when the remote cannot be reached
+     */
+    List<Ref> conflictBranches(String uid) throws IOException {
+        Repository repo = repository();
+        try (Transport transport = Transport.open(repo, new URIish(mirror.source().repository()))) {
+            transport.setTimeout((int) Math.max(1, timeout.toSeconds()));
+            GitTransports.configure(transport, mirror.source().credentials(), mirror.transportDir());
+            transport.setRemoveDeletedRefs(true);
+            transport.fetch(NullProgressMonitor.INSTANCE,
+                    List.of(new RefSpec("+refs/heads/" + CONFLICTS + "*:refs/" + CONFLICTS + "*")));
+        } catch (URISyntaxException e) {
+            throw new IOException("sync.repository " + mirror.source().displayUrl() + " is not a URL: "
+                    + e.getMessage(), e);
+        } catch (TransportException | RuntimeException e) {
+            throw new IOException("cannot fetch conflict branches from " + mirror.source().displayUrl()
+                    + GitMirror.withKey(mirror.source()) + ": " + GitMirror.rootMessage(mirror.source(), e), e);
+        }
+        return repo.getRefDatabase().getRefsByPrefix("refs/" + CONFLICTS + uid + "-");
     }
 
     /** After a successful push of the followed branch: the mirror holds it at once, without a fetch. */

@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@value #PUSH_ATTEMPTS} times. After a push it asks the sync for a pass ({@code "write-back <uid>"}) so every other
  * backend gets the change at once. Then the journal entry is marked done.
  *
- * <p><b>Conflicts</b> ({@link EditChange}): Git's version stays on the branch, the user's is pushed to
- * {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}, and {@link WriteBackEvent.Conflicted} is emitted.
+ * <p><b>Conflicts</b> ({@link EditChange}, decided from the backend's version history, see {@link EditHistory}): Git's
+ * version stays on the branch, the user's is pushed to {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}, and
+ * {@link WriteBackEvent.Conflicted} is emitted.
  *
  * <p><b>Hold.</b> While an edit of a dashboard on a backend is in the journal, the sync's passes do not overwrite
  * that dashboard on that backend ({@link AppliedBlobs#setHold}), so reading it back always finds the user's version.
@@ -60,9 +61,8 @@ import org.slf4j.LoggerFactory;
  * one seen before whose message does not start with {@code git-sync } is captured as a save by its
  * {@code createdBy}; a dashboard seen before and gone is captured as a delete (unless more than one and more than
  * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round
- * only records what it sees: edits made while no gateway ran are not captured (the first pass after a start knows no
- * applied blobs yet, so it overwrites them as drift; they stay in Grafana's version history). Versions the sync
- * wrote are never captured, so write-back and sync do not ping-pong, and several gateways on the same repository
+ * only records what it sees; edits made while no gateway ran are found by the first pass instead, through the hold
+ * above. Versions the sync wrote are never captured, so write-back and sync do not ping-pong, and several gateways on the same repository
  * converge: each ignores the others' {@code git-sync} versions, and when two capture the same edit the second finds
  * Git already holding identical content and commits nothing.
  *
@@ -129,7 +129,7 @@ public final class WriteBack implements AutoCloseable {
         this.mirror = GitMirror.open(settings.dataDir().resolve("writeback"), settings.source(),
                 Duration.ofSeconds(30), settings.dataDir());
         this.writer = new GitWriter(mirror, Duration.ofSeconds(30));
-        this.rules = new EditChange(writer, this::baseBlob, settings.path());
+        this.rules = new EditChange(writer, this::baseBlob, new EditHistory(clients, writer), settings.path());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "writeback");
             t.setDaemon(true);
@@ -325,6 +325,7 @@ public final class WriteBack implements AutoCloseable {
 
     private void process(CapturedEdit edit) throws IOException {
         GrafanaClient client = clients.get(edit.backend());
+        long readAt = blobs.ticket();
         // Read the backend once: later attempts re-apply the same user content to a newer head.
         Reader read = switch (edit.kind()) {
             case DASHBOARD_SAVED -> {
@@ -354,8 +355,11 @@ public final class WriteBack implements AutoCloseable {
             EditChange.Result result = read.apply(state);
             if (result instanceof EditChange.Nothing nothing) {
                 LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
-                nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b));
+                nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
                 emit(new WriteBackEvent.Skipped(edit, nothing.reason()));
+                if (nothing.behind()) {
+                    sync.requestSync("write-back " + edit.uid() + " behind Git");
+                }
                 return;
             }
             EditChange.Write write = (EditChange.Write) result;
@@ -374,9 +378,9 @@ public final class WriteBack implements AutoCloseable {
             if (writer.push(settings.source().ref(), commit.get(), head.id()) == GitWriter.Pushed.OK) {
                 writer.advanceBranch(commit.get());
                 if (edit.isDashboard()) {
-                    blobs.headChanged(edit.uid(), write.blob());
-                    write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b),
-                            () -> blobs.recordRemoved(edit.backend(), edit.uid()));
+                    blobs.headChanged(edit.uid(), write.blob(), blobs.ticket());
+                    write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
+                            () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
                 }
                 commits.incrementAndGet();
                 LOG.info("{}: {} ({})", edit.backend(), write.message(), commit.get().abbreviate(7).name());
@@ -391,7 +395,7 @@ public final class WriteBack implements AutoCloseable {
     }
 
     private void pushConflict(CapturedEdit edit, EditChange.Write write, ObjectId commit) throws IOException {
-        String base = "gateway/conflicts/" + edit.uid() + "-" + BRANCH_TIME.format(clock.instant());
+        String base = GitWriter.CONFLICTS + edit.uid() + "-" + BRANCH_TIME.format(clock.instant());
         String branch = base;
         // Another gateway may create the same name in the same second: a server that sees both pushes at once
         // refuses one with "already exists" or "failed to lock" rather than a plain rejection. Either way the name

@@ -27,13 +27,15 @@
  *   <li><b>Push</b>: a commit on the head of the write-back's own bare mirror ({@code <data-dir>/writeback/mirror}),
  *       pushed without force expecting that head; on rejection fetch and re-apply, 5 attempts, then retried later
  *       with backoff (the edit stays in the journal).</li>
- *   <li><b>Conflict</b>: the backend's version was based on blob X, Git now holds Y ≠ X for that dashboard and the
- *       user's content ≠ Y → Git keeps Y, the user's version goes to
- *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}
- *       (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
- *   <li><b>Base blob</b>: {@link io.grafanaha.sync.AppliedBlobs}, filled by every pass (the blob of each dashboard
- *       the backend holds after it) and by the write-back's own pushes; after a restart, the {@code git-sync <sha>}
- *       stamp of the newest sync version in the backend's history.</li>
+ *   <li><b>Conflict</b>: Git holds Y for the dashboard, the user's content U ≠ Y, and the backend's own version
+ *       history shows U was not made on top of Y (no version before U holds Y) → Git keeps Y, U goes to
+ *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}, unless Git's history of the file or a conflict branch
+ *       already keeps U (the same edit captured by another gateway). The history is shared by every gateway, so
+ *       several gateways on one repository decide alike (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
+ *   <li><b>Applied blobs</b>: {@link io.grafanaha.sync.AppliedBlobs}, per process: which blob each backend holds
+ *       (filled by passes and the write-back's own pushes, each record stamped with the moment of its read so a
+ *       slow pass never turns a newer record back) and Git's head per uid; they answer {@code wouldLoseUpdate}
+ *       and decide deletes and new files.</li>
  *   <li><b>No ping-pong</b>: versions whose message starts with {@code git-sync } are the sync's and never captured;
  *       the write-back never writes to Grafana; identical content makes no commit.</li>
  *   <li><b>Hold</b>: a pass leaves a dashboard or folder alone on a backend while an edit of it there is pending,

@@ -60,7 +60,7 @@ class WriteBackDurabilityTest {
     }
 
     @Test
-    void afterARestartTheBaseOfAnEditComesFromTheSyncStampInTheHistory() throws Exception {
+    void afterARestartAnEditMadeBeforeAChangeInGitStillConflicts() throws Exception {
         SyncService before = fx.sync(fx.settings("data"));
         pass(before);
         // Version 1's message reads "Initial save" in Grafana; an update by the sync carries the git-sync stamp.
@@ -84,6 +84,24 @@ class WriteBackDurabilityTest {
         await().atMost(WAIT).until(() -> restarted.status().conflicts() == 1);
         assertThat(fx.gitFile("shared/cpu.json")).contains(upstream);
         assertThat(fx.branches()).anyMatch(b -> b.startsWith("refs/heads/gateway/conflicts/cpu-"));
+    }
+
+    @Test
+    void anEditMadeWhileNoGatewayRanIsWrittenBackByTheFirstPassInsteadOfOverwritten() throws Exception {
+        SyncService before = fx.sync(fx.settings("data"));
+        pass(before);
+        before.close();
+        editOnA("refresh", "5m"); // straight on Grafana, while no gateway runs
+
+        SyncService after = fx.sync(fx.settings("data"));
+        WriteBack writeBack = fx.writeBack(after); // polling off: only the pass can find it
+        writeBack.start();
+        pass(after);
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("\"refresh\": \"5m\""));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m"));
+        assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m");
     }
 
     @Test

@@ -1,0 +1,135 @@
+package io.grafanaha.sync.writeback;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.desired.ReadDesiredState;
+import io.grafanaha.sync.grafana.DashboardVersion;
+import io.grafanaha.sync.grafana.GrafanaApiException;
+import io.grafanaha.sync.grafana.GrafanaClient;
+import io.grafanaha.sync.json.CanonicalJson;
+import io.grafanaha.sync.writeback.EditChange.Based;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
+import org.eclipse.jgit.treewalk.filter.PathFilter;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The facts the conflict rule needs, read from what every gateway on the repository shares: the backend's own version
+ * history, Git's history of the file and the conflict branches. One gateway's memory of what it applied cannot answer
+ * them when another gateway applied or wrote back the change in between.
+ */
+final class EditHistory implements EditChange.Ancestry {
+    private static final Logger LOG = LoggerFactory.getLogger(EditHistory.class);
+    /** Versions of the backend's history looked at; Grafana keeps 20 by default ({@code versions_to_keep}). */
+    static final int VERSION_DEPTH = 20;
+    /** Commits that changed the file looked at when asking whether a content was committed before. */
+    static final int COMMIT_DEPTH = 100;
+
+    private final Map<String, GrafanaClient> clients;
+    private final GitWriter writer;
+
+    EditHistory(Map<String, GrafanaClient> clients, GitWriter writer) {
+        this.clients = clients;
+        this.writer = writer;
+    }
+
+    /**
+     * Walks the backend's versions newest first. A version after {@code currentVersion} holding Git's content means
+     * the backend itself moved on past this version to what Git holds: {@link Based#BEHIND}. A version before it
+     * holding Git's content means the edit was made on top of Git's: {@link Based#ON_GIT}. A version the sync wrote
+     * with other content, the start of the history or {@value #VERSION_DEPTH} versions without Git's content mean it
+     * was made on top of something else: {@link Based#ON_OTHER} (at worst a conflict branch, never an overwrite).
+     *
+     * @throws GrafanaApiException when the history cannot be read (the edit is tried again later)
+     */
+    @Override
+    public Based based(String backend, String uid, int currentVersion, ObjectNode gitJson)
+            throws GrafanaApiException {
+        GrafanaClient client = clients.get(backend);
+        int older = 0;
+        for (DashboardVersion v : client.versions(uid, VERSION_DEPTH + 1)) {
+            if (v.version() == currentVersion) {
+                continue;
+            }
+            Optional<ObjectNode> data = client.versionData(uid, v.version());
+            boolean holdsGit = data.isPresent() && same(data.get(), uid, gitJson);
+            if (v.version() > currentVersion) {
+                if (holdsGit) {
+                    return Based.BEHIND;
+                }
+                continue;
+            }
+            if (holdsGit) {
+                return Based.ON_GIT;
+            }
+            // Version 1's message is shown as "Initial save", so a sync-created first version is not recognised
+            // by its stamp; it is the end of the history anyway.
+            if (v.writtenBySync() || ++older == VERSION_DEPTH) {
+                return Based.ON_OTHER;
+            }
+        }
+        return Based.ON_OTHER;
+    }
+
+    /**
+     * Where Git already keeps {@code userJson} for this dashboard: in one of the last {@value #COMMIT_DEPTH} commits
+     * that changed {@code path} on the branch, or at the tip of a {@code gateway/conflicts/<uid>-*} branch.
+     */
+    @Override
+    public Optional<String> keptAt(String uid, String path, ObjectNode userJson, ObjectId head) throws IOException {
+        Repository repo = writer.repository();
+        Set<ObjectId> seen = new HashSet<>();
+        try (RevWalk walk = new RevWalk(repo)) {
+            walk.markStart(walk.parseCommit(head));
+            walk.setTreeFilter(AndTreeFilter.create(PathFilter.create(path), TreeFilter.ANY_DIFF));
+            int n = 0;
+            for (RevCommit c : walk) {
+                if (++n > COMMIT_DEPTH) {
+                    break;
+                }
+                if (holds(repo, c, path, uid, userJson, seen)) {
+                    return Optional.of("commit " + c.abbreviate(7).name());
+                }
+            }
+        }
+        for (Ref ref : writer.conflictBranches(uid)) {
+            try (RevWalk walk = new RevWalk(repo)) {
+                if (holds(repo, walk.parseCommit(ref.getObjectId()), path, uid, userJson, seen)) {
+                    return Optional.of("branch " + ref.getName().substring(ref.getName().indexOf("gateway/")));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean holds(Repository repo, RevCommit c, String path, String uid, ObjectNode userJson,
+            Set<ObjectId> seen) throws IOException {
+        try (TreeWalk tw = TreeWalk.forPath(repo, path, c.getTree())) {
+            if (tw == null || tw.isSubtree() || !seen.add(tw.getObjectId(0))) {
+                return false;
+            }
+            return ReadDesiredState.parseDashboard(path, repo.open(tw.getObjectId(0)).getBytes())
+                    .filter(json -> same(json, uid, userJson)).isPresent();
+        }
+    }
+
+    private static boolean same(ObjectNode dashboard, String uid, ObjectNode other) {
+        ObjectNode json = dashboard.deepCopy();
+        json.put("uid", uid);
+        ObjectNode o = other.deepCopy();
+        o.put("uid", uid);
+        return CanonicalJson.same(json, o);
+    }
+}
