@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sync at 1,000 dashboards: the gateway keeping two Grafana emulators (separate processes) identical to a Git
 # repository served by `git daemon`. Measures the first pass, a pass with nothing to do, a pass after one changed
-# file, webhook-push-to-visible-everywhere latency, writes per backend, and the gateway's peak RSS.
+# file, webhook-push-to-visible-everywhere latency, writes per backend, and the gateway's peak RSS. Then, unless
+# WRITEBACK=0, the write-back: save through the gateway -> in Git -> on the other backend (bench/writeback.sh).
 #
 # Usage: bench/sync.sh [dashboards] [pushes]          (defaults: 1000 dashboards, 20 pushes)
 # Environment: HEAP=256m (the gateway's -Xmx; HEAP= for the JVM default), CORPUS=../shared/corpus/mixins,
-#              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory.
+#              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory, WRITEBACK=0 skips the write-back
+#              part, SAVES=20 saves in it.
 # The dashboards are generated into a temporary Git repository at run time (nothing generated is committed).
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -120,3 +122,10 @@ RSS_KB=$(( RSS_KB > $(awk '/VmHWM/ {print $2}' "/proc/$GW2/status" 2>/dev/null |
 OOM=$(cat "$W/gateway.log" "$W/gateway-restart.log" | grep -c 'OutOfMemoryError' || true)
 echo "$REPORT" >"${REPORT_JSON:-/dev/null}"
 echo "$REPORT" | python3 bench/sync_bench.py summarise "$HEAP" "$ALIVE" "$RSS_KB" "$OOM"
+
+# --- write-back, on its own processes once these are stopped
+if [ "${WRITEBACK:-1}" != 0 ]; then
+  cleanup; trap - EXIT
+  echo
+  bench/writeback.sh "${SAVES:-20}"
+fi

@@ -37,6 +37,15 @@ public final class AppliedBlobs {
         default boolean takeEdit(String backend, String uid) {
             return false;
         }
+
+        /**
+         * A pass is about to delete {@code uid} on {@code backend} because Git holds no such dashboard: it may be
+         * one a user created there, straight on Grafana, that has not reached Git yet. Return true to take it as an
+         * edit (the pass then leaves it alone). Called on the sync's threads; may call the backend.
+         */
+        default boolean takeCreated(String backend, String uid) {
+            return false;
+        }
     }
 
     /** A blob seen at a {@link #ticket()}; {@code blob} null: seen absent. */
@@ -112,6 +121,11 @@ public final class AppliedBlobs {
     /** See {@link Hold#takeEdit}. */
     public boolean takeEdit(String backend, String uid) {
         return hold.takeEdit(backend, uid);
+    }
+
+    /** See {@link Hold#takeCreated}. */
+    public boolean takeCreated(String backend, String uid) {
+        return hold.takeCreated(backend, uid);
     }
 
     /** Whether a pass must leave {@code uid} alone on {@code backend}. */

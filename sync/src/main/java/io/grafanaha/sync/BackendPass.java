@@ -124,11 +124,15 @@ final class BackendPass {
     }
 
     /**
-     * An update of a dashboard a user edited there, taken by the write-back instead. Asked whether or not Git's file
-     * changed since this process applied it: another gateway on the same repository may have applied (or written
-     * back) that change, so the edit can be based on Git's newest version although this process does not know it.
+     * An update of a dashboard a user edited there, or the delete of one a user created there, taken by the
+     * write-back instead. Asked whether or not Git's file changed since this process applied it: another gateway on
+     * the same repository may have applied (or written back) that change, so the edit can be based on Git's newest
+     * version although this process does not know it.
      */
     private boolean editedOutsideGit(String backend, PlanOperation op) {
+        if (op instanceof PlanOperation.DeleteDashboard d) {
+            return blobs.takeCreated(backend, d.uid());
+        }
         DesiredDashboard d = op instanceof PlanOperation.UpdateDashboard u ? u.dashboard()
                 : op instanceof PlanOperation.MoveDashboard m ? m.dashboard() : null;
         return d != null && blobs.takeEdit(backend, d.uid());

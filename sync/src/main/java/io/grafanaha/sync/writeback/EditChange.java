@@ -26,8 +26,9 @@ import org.eclipse.jgit.lib.ObjectId;
  * the head. When the backend moved on from U to G since, U is superseded: nothing to do. When U was made on top of
  * something else, it is already kept when Git's history of the file or a conflict branch holds it (the same edit
  * captured again, e.g. by a second gateway): nothing to do; otherwise it conflicts: Git keeps G and U goes to a
- * conflict branch. Deletes and new files, whose backend history is gone or empty, are conflicts when the blob the
- * sync last applied to that backend ({@link BaseBlob}) is known and differs from Git's.
+ * conflict branch. A dashboard Git does not hold is created, unless Git deleted its file (an edit against a delete:
+ * a conflict). A delete, whose backend history is gone, conflicts when the blob the sync last applied to that
+ * backend ({@link BaseBlob}) is known and differs from Git's.
  */
 final class EditChange {
     /** What to do. */
@@ -64,6 +65,9 @@ final class EditChange {
 
         /** Where Git already keeps {@code userJson} for {@code uid} (its history at {@code path}, a conflict branch). */
         Optional<String> keptAt(String uid, String path, ObjectNode userJson, ObjectId head) throws IOException;
+
+        /** The commit that deleted {@code uid}'s file, when Git had it and removed it. */
+        Optional<String> deletedIn(String uid, ObjectId head) throws IOException;
     }
 
     /** The blob a backend's version of a dashboard was based on, when it can be known. */
@@ -140,8 +144,8 @@ final class EditChange {
         byte[] bytes = DashboardFile.render(Optional.empty(), SourceFormat.classic(SourceFormat.Encoding.JSON),
                 edit.uid(), d.json());
         return new Write(new GitWriter.Change(Map.of(path, bytes), Set.of()), path,
-                "Create dashboard \"" + title + "\" from " + edit.backend(), basedOnOtherThan(edit, Optional.empty()),
-                Optional.of(GitWriter.blobId(bytes)));
+                "Create dashboard \"" + title + "\" from " + edit.backend(),
+                ancestry.deletedIn(edit.uid(), head.commit()).isPresent(), Optional.of(GitWriter.blobId(bytes)));
     }
 
     /** A dashboard deleted on the backend ({@code stillThere}: it exists again, so nothing is deleted). */

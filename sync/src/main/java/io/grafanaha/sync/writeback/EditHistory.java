@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
@@ -39,10 +40,12 @@ final class EditHistory implements EditChange.Ancestry {
 
     private final Map<String, GrafanaClient> clients;
     private final GitWriter writer;
+    private final String syncPath;
 
-    EditHistory(Map<String, GrafanaClient> clients, GitWriter writer) {
+    EditHistory(Map<String, GrafanaClient> clients, GitWriter writer, String syncPath) {
         this.clients = clients;
         this.writer = writer;
+        this.syncPath = syncPath;
     }
 
     /**
@@ -108,6 +111,40 @@ final class EditHistory implements EditChange.Ancestry {
             try (RevWalk walk = new RevWalk(repo)) {
                 if (holds(repo, walk.parseCommit(ref.getObjectId()), path, uid, userJson, seen)) {
                     return Optional.of("branch " + ref.getName().substring(ref.getName().indexOf("gateway/")));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The commit that deleted a file holding dashboard {@code uid} under {@code sync.path}, among the last
+     * {@value #COMMIT_DEPTH} commits that changed something there: Git had it once and removed it.
+     */
+    @Override
+    public Optional<String> deletedIn(String uid, ObjectId head) throws IOException {
+        Repository repo = writer.repository();
+        try (RevWalk walk = new RevWalk(repo)) {
+            walk.markStart(walk.parseCommit(head));
+            TreeFilter under = syncPath.isEmpty() ? TreeFilter.ALL : PathFilter.create(syncPath);
+            walk.setTreeFilter(AndTreeFilter.create(under, TreeFilter.ANY_DIFF));
+            int n = 0;
+            for (RevCommit c : walk) {
+                if (++n > COMMIT_DEPTH || c.getParentCount() == 0) {
+                    break;
+                }
+                try (TreeWalk tw = new TreeWalk(repo)) {
+                    tw.setRecursive(true);
+                    tw.setFilter(AndTreeFilter.create(under, TreeFilter.ANY_DIFF));
+                    tw.addTree(walk.parseCommit(c.getParent(0)).getTree());
+                    tw.addTree(c.getTree());
+                    while (tw.next()) {
+                        if (tw.getFileMode(1) == FileMode.MISSING && ReadDesiredState.parseDashboard(tw.getPathString(),
+                                repo.open(tw.getObjectId(0)).getBytes()).filter(j -> uid.equals(j.path("uid")
+                                        .asText())).isPresent()) {
+                            return Optional.of(c.abbreviate(7).name());
+                        }
+                    }
                 }
             }
         }

@@ -90,6 +90,7 @@ public final class WriteBack implements AutoCloseable {
     private final Journal journal;
     private final GitMirror mirror;
     private final GitWriter writer;
+    private final EditHistory history;
     private final EditChange rules;
     private final ScheduledExecutorService thread;
     private final Poller poller;
@@ -129,7 +130,8 @@ public final class WriteBack implements AutoCloseable {
         this.mirror = GitMirror.open(settings.dataDir().resolve("writeback"), settings.source(),
                 Duration.ofSeconds(30), settings.dataDir());
         this.writer = new GitWriter(mirror, Duration.ofSeconds(30));
-        this.rules = new EditChange(writer, this::baseBlob, new EditHistory(clients, writer), settings.path());
+        this.history = new EditHistory(clients, writer, settings.path());
+        this.rules = new EditChange(writer, this::baseBlob, history, settings.path());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "writeback");
             t.setDaemon(true);
@@ -146,7 +148,12 @@ public final class WriteBack implements AutoCloseable {
 
             @Override
             public boolean takeEdit(String backend, String uid) {
-                return WriteBack.this.takeEdit(backend, uid);
+                return WriteBack.this.takeEdit(backend, uid, false);
+            }
+
+            @Override
+            public boolean takeCreated(String backend, String uid) {
+                return WriteBack.this.takeEdit(backend, uid, true);
             }
         });
     }
@@ -228,21 +235,25 @@ public final class WriteBack implements AutoCloseable {
     }
 
     /**
-     * A pass is about to overwrite {@code uid} on {@code backend}: captured as a save when the newest version was not
-     * written by a sync, so a UI edit is never overwritten before it is in Git or on a conflict branch; this holds
-     * when Git's file changed too (another gateway may have applied that change and the edit was based on it). Each
-     * user version is taken once: when the pass finds the same version again, the write-back has already committed it
-     * or put it on a conflict branch, and the pass may overwrite it.
+     * A pass is about to overwrite {@code uid} on {@code backend} (or, {@code created}, to delete it because Git holds
+     * no such dashboard): captured as a save when the newest version was not written by a sync, so a UI edit is never
+     * overwritten or deleted before it is in Git or on a conflict branch; this holds when Git's file changed too
+     * (another gateway may have applied that change and the edit was based on it). Each user version is taken once:
+     * when the pass finds the same version again, the write-back has already committed it or put it on a conflict
+     * branch, and the pass may overwrite it. When the backend cannot be asked, the pass leaves the dashboard for now.
      */
-    private boolean takeEdit(String backend, String uid) {
+    private boolean takeEdit(String backend, String uid, boolean created) {
         if (!settings.writeBack() || closed) {
             return false;
         }
         try {
             Optional<DashboardVersion> v = clients.get(backend).latestVersion(uid);
-            // Grafana shows version 1's message as "Initial save", hiding the stamp: the first version of a
-            // dashboard Git holds is the sync creating it (as in polling).
-            if (v.isEmpty() || v.get().writtenBySync() || v.get().version() == 1) {
+            if (v.isEmpty() || v.get().writtenBySync()) {
+                return false;
+            }
+            // Grafana shows version 1's message as "Initial save", hiding the stamp: the first version of a dashboard
+            // Git holds is the sync creating it (as in polling), and so is one whose file Git deleted since.
+            if (v.get().version() == 1 && (!created || createdFromGit(uid))) {
                 return false;
             }
             Integer before = taken.put(backend + "\u0000" + uid, v.get().version());
@@ -254,10 +265,23 @@ public final class WriteBack implements AutoCloseable {
                     by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by), clock.instant()));
             return true;
         } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: dashboard {} differs from Git; cannot capture it ({}), the pass overwrites it", backend,
-                    uid, e.toString());
-            return false;
+            // Not knowing whether a user made it, the pass leaves it for now rather than risk losing an edit.
+            LOG.warn("{}: dashboard {} differs from Git and cannot be checked for an edit made there ({}); left as "
+                    + "it is until the next pass", backend, uid, e.toString());
+            return true;
         }
+    }
+
+    /**
+     * Whether Git had a file for {@code uid} and deleted it (so the sync created the dashboard from it), at a head
+     * fetched now: the delete the pass is about to apply may be newer than this mirror.
+     */
+    private boolean createdFromGit(String uid) throws IOException {
+        FetchResult fetch = mirror.fetch();
+        if (fetch instanceof FetchResult.Failed f) {
+            throw new IOException(f.error());
+        }
+        return history.deletedIn(uid, fetch.head().orElseThrow().id()).isPresent();
     }
 
     // ---- the write-back's thread -------------------------------------------------------------------------------

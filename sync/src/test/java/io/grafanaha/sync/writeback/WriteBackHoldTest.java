@@ -103,4 +103,41 @@ class WriteBackHoldTest {
         assertThat(secondWriteBack.status().conflicts()).isZero();
         assertThat(fx.branches()).noneMatch(b -> b.contains("gateway/conflicts/"));
     }
+
+    @Test
+    void aDashboardCreatedStraightOnGrafanaIsWrittenBackByAPassInsteadOfDeleted() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync); // polling off: the pass comes first
+        writeBack.start();
+        ObjectNode mem = fx.a.dashboard("cpu").orElseThrow().json().deepCopy();
+        mem.put("uid", "mem").put("title", "Memory").remove(java.util.List.of("id", "version"));
+        fx.a.putDashboard(mem, fx.a.dashboard("cpu").orElseThrow().folderUid(), "", "carol");
+
+        pass(sync);
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/memory.json").isPresent());
+        await().atMost(WAIT).until(() -> fx.b.dashboard("mem").isPresent());
+        assertThat(fx.a.dashboard("mem")).as("never deleted from A").isPresent();
+        assertThat(fx.a.versions("mem")).hasSize(1);
+    }
+
+    @Test
+    void aDashboardDeletedInGitIsDeletedFromEveryBackendWithWriteBackOn() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync);
+        writeBack.start();
+        assertThat(fx.a.dashboard("net")).isPresent();
+        fx.workspace.pull();
+        fx.workspace.deleteFile("shared/team/net.yaml").commitAndPush("net is gone");
+
+        pass(sync);
+
+        assertThat(fx.a.dashboard("net")).isEmpty();
+        assertThat(fx.b.dashboard("net")).isEmpty();
+        pass(sync);
+        assertThat(fx.gitFile("shared/team/net.yaml")).as("not brought back").isEmpty();
+        assertThat(writeBack.status().commits()).isZero();
+    }
 }
