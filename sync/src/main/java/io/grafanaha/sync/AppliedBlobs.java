@@ -105,6 +105,15 @@ public final class AppliedBlobs {
         newer(head, uid, blob.map(ObjectId::copy).orElse(null), ticket);
     }
 
+    /**
+     * Whether {@code uid}'s file was recorded, at a head read or pushed after {@code ticket}, with other content than
+     * {@code blob} (empty: no file).
+     */
+    public boolean headChangedSince(String uid, long ticket, Optional<ObjectId> blob) {
+        Seen seen = head.get(uid);
+        return seen != null && seen.ticket() > ticket && !blobOf(seen).equals(blob);
+    }
+
     private static void newer(Map<String, Seen> map, String uid, ObjectId blob, long ticket) {
         map.compute(uid, (k, old) -> old != null && old.ticket() > ticket ? old : new Seen(blob, ticket));
     }

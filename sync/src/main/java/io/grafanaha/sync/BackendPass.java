@@ -56,7 +56,11 @@ final class BackendPass {
         return new PlanSync(desired, actual).setDeleteLimit(settings.deleteLimit()).call();
     }
 
-    void run(SyncTarget target, DesiredState desired, CommitInfo head) {
+    /**
+     * @param fetched the {@link AppliedBlobs#ticket()} taken before {@code head} was fetched: a dashboard the
+     *     write-back pushed a newer version of since is left for the next pass, never set back to this head's
+     */
+    void run(SyncTarget target, DesiredState desired, CommitInfo head, long fetched) {
         String name = target.name();
         long token = freshness.passStarting(name);
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
@@ -82,7 +86,7 @@ final class BackendPass {
             return;
         }
         Plan planned = ((PlanResult.Ready) result).plan();
-        Plan plan = withoutHeld(planned);
+        Plan plan = withoutHeld(planned, desired, fetched);
         int drift = alreadyApplied ? drift(plan) : 0;
         if (drift > 0) {
             LOG.info("{}: {} dashboard(s) differ from {} although it was applied: overwriting edits made outside "
@@ -110,10 +114,15 @@ final class BackendPass {
                 applied.failures(), drift, dashboards));
     }
 
-    /** The plan without what the write-back holds on this backend (an edit there is not in Git yet). */
-    private Plan withoutHeld(Plan plan) {
+    /**
+     * The plan without what the write-back holds on this backend (an edit there is not in Git yet), and without
+     * dashboards whose file the write-back pushed anew after this pass fetched (applying this older head would set
+     * the backend back; the pass the write-back asked for applies the new one).
+     */
+    private Plan withoutHeld(Plan plan, DesiredState desired, long fetched) {
         List<PlanOperation> ops = plan.operations().stream()
-                .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid)).isEmpty())
+                .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid) || blobs.headChangedSince(uid,
+                        fetched, desired.dashboard(uid).map(d -> d.source().blobId()))).isEmpty())
                 .filter(op -> !editedOutsideGit(plan.backend(), op)).toList();
         if (ops.size() == plan.operations().size()) {
             return plan;

@@ -288,7 +288,7 @@ public final class SyncService implements AutoCloseable {
         }
         List<CompletableFuture<Void>> runs = new ArrayList<>();
         for (SyncTarget t : batch) {
-            runs.add(CompletableFuture.runAsync(() -> backendPass.run(t, state, head.get()), backendPool));
+            runs.add(CompletableFuture.runAsync(() -> backendPass.run(t, state, head.get(), fetched), backendPool));
         }
         CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).join();
         return !(fetch instanceof FetchResult.Failed);

@@ -23,7 +23,7 @@ import org.eclipse.jgit.lib.ObjectId;
  * <p><b>Conflict rule</b> for a saved dashboard Git also holds (content G ≠ the user's content U), decided from the
  * backend's own version history ({@link Ancestry#based}), which every gateway shares, so it stays right when another
  * gateway applied G or wrote it back: when a version before U holds G, U was made on top of G and is written over
- * the head. When the backend moved on from U to G since, U is superseded: nothing to do. When U was made on top of
+ * the head. When a user's later save on that backend holds G, U is superseded: nothing to do. When U was made on top of
  * something else, it is already kept when Git's history of the file or a conflict branch holds it (the same edit
  * captured again, e.g. by a second gateway): nothing to do; otherwise it conflicts: Git keeps G and U goes to a
  * conflict branch. A dashboard Git does not hold is created, unless Git deleted its file (an edit against a delete:
@@ -54,7 +54,7 @@ final class EditChange {
         ON_GIT,
         /** On something else: already kept, or a conflict. */
         ON_OTHER,
-        /** The backend has since moved on to Git's content: this version is superseded. */
+        /** A user's later save on the backend is Git's content: this version is superseded. */
         BEHIND
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
@@ -41,6 +42,12 @@ final class EditHistory implements EditChange.Ancestry {
     private final Map<String, GrafanaClient> clients;
     private final GitWriter writer;
     private final String syncPath;
+    /**
+     * Version JSON read while one edit is processed (backend, uid, version → data): a push that loses a race is
+     * re-applied on the new head, and the versions read for the previous attempt have not changed. Cleared for each
+     * edit ({@link #forget}): a dashboard deleted and created again restarts its version numbers.
+     */
+    private final Map<String, Optional<ObjectNode>> versions = new ConcurrentHashMap<>();
 
     EditHistory(Map<String, GrafanaClient> clients, GitWriter writer, String syncPath) {
         this.clients = clients;
@@ -49,8 +56,8 @@ final class EditHistory implements EditChange.Ancestry {
     }
 
     /**
-     * Walks the backend's versions newest first. A version after {@code currentVersion} holding Git's content means
-     * the backend itself moved on past this version to what Git holds: {@link Based#BEHIND}. A version before it
+     * Walks the backend's versions newest first. A user's version after {@code currentVersion} holding Git's content
+     * means the backend itself moved on past this version to what Git holds: {@link Based#BEHIND}. A version before it
      * holding Git's content means the edit was made on top of Git's: {@link Based#ON_GIT}. A version the sync wrote
      * with other content, the start of the history or {@value #VERSION_DEPTH} versions without Git's content mean it
      * was made on top of something else: {@link Based#ON_OTHER} (at worst a conflict branch, never an overwrite).
@@ -66,11 +73,13 @@ final class EditHistory implements EditChange.Ancestry {
             if (v.version() == currentVersion) {
                 continue;
             }
-            Optional<ObjectNode> data = client.versionData(uid, v.version());
+            Optional<ObjectNode> data = versionData(backend, client, uid, v.version());
             boolean holdsGit = data.isPresent() && same(data.get(), uid, gitJson);
             if (v.version() > currentVersion) {
                 if (holdsGit) {
-                    return Based.BEHIND;
+                    // A user's later save there is what Git holds: this version was a step on the way. Had the sync
+                    // written Git's content over it, this version may be nowhere else: keep it if Git does not.
+                    return v.writtenBySync() ? Based.ON_OTHER : Based.BEHIND;
                 }
                 continue;
             }
@@ -84,6 +93,22 @@ final class EditHistory implements EditChange.Ancestry {
             }
         }
         return Based.ON_OTHER;
+    }
+
+    /** Forgets the version JSON read for the previous edit. */
+    void forget() {
+        versions.clear();
+    }
+
+    private Optional<ObjectNode> versionData(String backend, GrafanaClient client, String uid, int version)
+            throws GrafanaApiException {
+        String key = backend + "\u0000" + uid + "\u0000" + version;
+        Optional<ObjectNode> known = versions.get(key);
+        if (known == null) {
+            known = client.versionData(uid, version);
+            versions.put(key, known);
+        }
+        return known;
     }
 
     /**

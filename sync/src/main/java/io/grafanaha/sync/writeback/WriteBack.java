@@ -349,6 +349,7 @@ public final class WriteBack implements AutoCloseable {
 
     private void process(CapturedEdit edit) throws IOException {
         GrafanaClient client = clients.get(edit.backend());
+        history.forget();
         long readAt = blobs.ticket();
         // Read the backend once: later attempts re-apply the same user content to a newer head.
         Reader read = switch (edit.kind()) {

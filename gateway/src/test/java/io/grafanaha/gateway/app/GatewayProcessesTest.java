@@ -1,0 +1,213 @@
+package io.grafanaha.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grafanaha.gateway.cli.Main;
+import io.grafanaha.testkit.git.GitServer;
+import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import io.grafanaha.testkit.grafana.StoredDashboard;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway as separate operating-system processes ({@code java ... Main run --config}): a {@code kill -9} right
+ * after a save that could not be pushed yet loses nothing, and two processes on one repository converge with one
+ * commit per edit.
+ */
+class GatewayProcessesTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String CPU = """
+            {
+              "uid": "cpu",
+              "title": "CPU",
+              "tags": [],
+              "schemaVersion": 39,
+              "panels": []
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    private GitServer git;
+    private RemoteRepo repo;
+    private GrafanaEmulator a;
+    private GrafanaEmulator b;
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** One gateway process and its public port. */
+    private record Running(Process process, int port) {}
+
+    @BeforeEach
+    void start() throws Exception {
+        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
+        Files.writeString(seed.resolve("cpu.json"), CPU);
+        Files.writeString(seed.resolve("mem.json"), CPU.replace("cpu", "mem").replace("CPU", "Memory"));
+        git = GitServer.start(dir.resolve("git"));
+        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
+        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        a.close();
+        b.close();
+        git.close();
+    }
+
+    @Test
+    void aSaveJournalledBeforeAKill9ReachesGitAndTheOtherInstanceAfterTheRestart() throws Exception {
+        Running gateway = launch("gateway", "data");
+        git.unavailable(true); // the push cannot happen before the kill
+
+        assertThat(save(gateway, "grafana-a", "cpu", "CPU after the crash").statusCode()).isEqualTo(200);
+        Path journal = dir.resolve("data/journal/edits.jsonl");
+        await().atMost(WAIT).until(() -> Files.exists(journal) && Files.readString(journal).contains("\"cpu\""));
+        gateway.process().destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        git.unavailable(false);
+        assertThat(repo.readFile("main", "shared/team-a/cpu.json").orElseThrow()).doesNotContain("after the crash");
+
+        launch("gateway", "data");
+
+        await().atMost(WAIT).until(() -> repo.readFile("main", "shared/team-a/cpu.json").orElseThrow()
+                .contains("CPU after the crash"));
+        await().atMost(WAIT).until(() -> b.dashboard("cpu").map(StoredDashboard::title).orElse("")
+                .equals("CPU after the crash"));
+    }
+
+    @Test
+    void twoGatewayProcessesOnOneRepositoryConvergeWithOneCommitPerEdit() throws Exception {
+        Running first = launch("first", "data-1");
+        Running second = launch("second", "data-2");
+
+        assertThat(save(first, "grafana-a", "cpu", "CPU from the first").statusCode()).isEqualTo(200);
+        assertThat(save(second, "grafana-b", "mem", "Memory from the second").statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).until(() -> titles(a).equals(List.of("CPU from the first", "Memory from the second"))
+                && titles(b).equals(titles(a))
+                && repo.readFile("main", "shared/team-a/cpu.json").orElseThrow().contains("CPU from the first")
+                && repo.readFile("main", "shared/team-a/mem.json").orElseThrow().contains("Memory from the second"));
+        // Both processes poll both instances every second: each sees the other's edit and must not commit it again.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> updates().size() == 2);
+        assertThat(updates()).containsExactlyInAnyOrder("Update dashboard \"CPU from the first\" from grafana-a",
+                        "Update dashboard \"Memory from the second\" from grafana-b");
+        assertThat(titles(a)).containsExactly("CPU from the first", "Memory from the second");
+    }
+
+    private List<String> updates() {
+        return repo.log().stream().map(c -> c.shortMessage()).filter(m -> m.startsWith("Update dashboard")).toList();
+    }
+
+    private static List<String> titles(GrafanaEmulator g) {
+        return List.of(g.dashboard("cpu").map(StoredDashboard::title).orElse(""),
+                g.dashboard("mem").map(StoredDashboard::title).orElse(""));
+    }
+
+    /** Starts {@code Main run --config} in a new JVM with this test's class path; returns once it serves Grafana. */
+    private Running launch(String name, String dataDir) throws Exception {
+        int port = freePort();
+        int adminPort = freePort();
+        Path config = dir.resolve(name + ".yaml");
+        Files.writeString(config, """
+                listen: 127.0.0.1:%d
+                admin:
+                  listen: 127.0.0.1:%d
+                mode: load-balance
+                backends:
+                  - name: grafana-a
+                    url: %s
+                    api-token: %s
+                  - name: grafana-b
+                    url: %s
+                    api-token: %s
+                health:
+                  interval: 200ms
+                  timeout: 1s
+                  rise: 1
+                  fall: 1
+                routing:
+                  sticky-cookie: gw
+                sync:
+                  repository: %s
+                  path: shared/
+                  interval: 2s
+                  poll-interval: 1s
+                  data-dir: %s
+                """.formatted(port, adminPort, a.url(), a.token(), b.url(), b.token(), repo.url(),
+                dir.resolve(dataDir)));
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "run", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        processes.add(process);
+        Running running = new Running(process, port);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " exited: " + Files.readString(dir.resolve(name + ".log")));
+            }
+            return serves(running) && a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent();
+        });
+        return running;
+    }
+
+    private boolean serves(Running gateway) {
+        try {
+            return http.send(request(gateway, "grafana-a", "/api/health").GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** As Grafana's UI saves: read the version, then save over it with overwrite off. */
+    private HttpResponse<String> save(Running gateway, String backend, String uid, String title) throws Exception {
+        GrafanaEmulator g = backend.equals("grafana-a") ? a : b;
+        StoredDashboard current = g.dashboard(uid).orElseThrow();
+        String body = """
+                {"dashboard": {"uid": "%s", "title": "%s", "tags": [], "schemaVersion": 39, "panels": [], "version": %d},
+                 "folderUid": "%s", "overwrite": false}
+                """.formatted(uid, title, current.version(), current.folderUid());
+        return http.send(request(gateway, backend, "/api/dashboards/db").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder request(Running gateway, String backend, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Cookie", "gw=" + backend)
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
