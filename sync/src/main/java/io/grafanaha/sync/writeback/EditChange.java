@@ -12,6 +12,7 @@ import io.grafanaha.sync.json.CanonicalJson;
 import io.grafanaha.sync.plan.BackendDashboard;
 import io.grafanaha.sync.plan.BackendFolder;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -76,6 +77,9 @@ final class EditChange {
         Optional<ObjectId> of(String backend, String uid);
     }
 
+    /** The file that keeps a directory whose last dashboard went: not a dashboard, so the reader ignores it. */
+    static final String KEEP = ".gitkeep";
+
     private final GitWriter writer;
     private final BaseBlob base;
     private final Ancestry ancestry;
@@ -117,7 +121,8 @@ final class EditChange {
             String path = moved ? file(folder, oldPath.substring(oldPath.lastIndexOf('/') + 1)) : oldPath;
             byte[] bytes = DashboardFile.render(writer.read(head.commit(), oldPath), g.source().format(), edit.uid(),
                     d.json());
-            Map<String, byte[]> writes = Map.of(path, bytes);
+            Map<String, byte[]> writes = new HashMap<>(moved ? keepDirectory(head, oldPath) : Map.of());
+            writes.put(path, bytes);
             Set<String> deletes = moved ? Set.of(oldPath) : Set.of();
             Based based = ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
             if (based == Based.BEHIND) {
@@ -148,8 +153,17 @@ final class EditChange {
                 ancestry.deletedIn(edit.uid(), head.commit()).isPresent(), Optional.of(GitWriter.blobId(bytes)));
     }
 
+    /**
+     * An empty {@value #KEEP} for the directory of {@code file} when the file is its last: a dashboard deleted or
+     * moved away is not its folder deleted, and Git keeps no empty directory (the folder would vanish everywhere).
+     */
+    private Map<String, byte[]> keepDirectory(DesiredState head, String file) throws IOException {
+        return writer.lastFileIn(head.commit(), file)
+                ? Map.of(file.substring(0, file.lastIndexOf('/') + 1) + KEEP, new byte[0]) : Map.of();
+    }
+
     /** A dashboard deleted on the backend ({@code stillThere}: it exists again, so nothing is deleted). */
-    Result dashboardDeleted(CapturedEdit edit, boolean stillThere, DesiredState head) {
+    Result dashboardDeleted(CapturedEdit edit, boolean stillThere, DesiredState head) throws IOException {
         Optional<DesiredDashboard> inGit = head.dashboard(edit.uid());
         if (stillThere) {
             return new Nothing("dashboard " + edit.uid() + " exists again on " + edit.backend(), Optional.empty());
@@ -158,7 +172,8 @@ final class EditChange {
             return new Nothing("Git holds no dashboard " + edit.uid(), Optional.empty());
         }
         DesiredDashboard g = inGit.get();
-        return new Write(new GitWriter.Change(Map.of(), Set.of(g.source().path())), g.source().path(),
+        return new Write(new GitWriter.Change(keepDirectory(head, g.source().path()), Set.of(g.source().path())),
+                g.source().path(),
                 "Delete dashboard \"" + g.title() + "\" from " + edit.backend(),
                 basedOnOtherThan(edit, Optional.of(g.source().blobId())), Optional.empty());
     }

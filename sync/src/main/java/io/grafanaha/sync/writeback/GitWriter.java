@@ -33,6 +33,7 @@ import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.PathFilter;
 
 /**
  * Makes commits in the write-back's bare mirror and pushes them as compare-and-swap: a ref is only moved from the
@@ -73,6 +74,29 @@ final class GitWriter {
                 return Optional.empty();
             }
             return Optional.of(repo.open(tw.getObjectId(0)).getBytes());
+        }
+    }
+
+    /**
+     * Whether {@code file} is the only file (sub-directories included) of its directory at {@code commit}: removing
+     * it would remove the directory, which Git does not keep empty. False for a file at the repository's top.
+     */
+    boolean lastFileIn(ObjectId commit, String file) throws IOException {
+        int slash = file.lastIndexOf('/');
+        if (slash < 0) {
+            return false;
+        }
+        Repository repo = repository();
+        try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+            tw.addTree(rw.parseCommit(commit).getTree());
+            tw.setRecursive(true);
+            tw.setFilter(PathFilter.create(file.substring(0, slash)));
+            while (tw.next()) {
+                if (!tw.getPathString().equals(file)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

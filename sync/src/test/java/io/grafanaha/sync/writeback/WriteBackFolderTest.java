@@ -81,4 +81,17 @@ class WriteBackFolderTest {
         assertThat(fx.repo.log().get(0).shortMessage()).isEqualTo("Delete folder \"team\" from grafana-a");
         await().atMost(WAIT).until(() -> fx.b.dashboard("net").isEmpty() && !fx.b.folders().containsKey(team));
     }
+
+    @Test
+    void deletingTheLastDashboardOfAFolderKeepsTheFolder() throws Exception {
+        a.deleteDashboard("net"); // the only dashboard in team/: the user deletes it, not the folder
+
+        capture(CapturedEdit.Kind.DASHBOARD_DELETED, "net");
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/team/net.yaml").isEmpty());
+        assertThat(fx.gitFile("shared/team/.gitkeep")).as("the directory stays").isPresent();
+        await().atMost(WAIT).until(() -> fx.b.dashboard("net").isEmpty());
+        assertThat(fx.b.folders()).containsKey(team);
+        assertThat(fx.a.folders()).containsKey(team);
+    }
 }
