@@ -15,9 +15,11 @@ import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.plan.PlanSync;
 import java.time.Clock;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -86,7 +88,7 @@ final class BackendPass {
             return;
         }
         Plan planned = ((PlanResult.Ready) result).plan();
-        Plan plan = withoutHeld(planned, desired, fetched);
+        Plan plan = withoutHeld(planned, desired, actual, fetched);
         int drift = alreadyApplied ? drift(plan) : 0;
         if (drift > 0) {
             LOG.info("{}: {} dashboard(s) differ from {} although it was applied: overwriting edits made outside "
@@ -119,11 +121,28 @@ final class BackendPass {
      * dashboards whose file the write-back pushed anew after this pass fetched (applying this older head would set
      * the backend back; the pass the write-back asked for applies the new one).
      */
-    private Plan withoutHeld(Plan plan, DesiredState desired, long fetched) {
-        List<PlanOperation> ops = plan.operations().stream()
+    private Plan withoutHeld(Plan plan, DesiredState desired, BackendState actual, long fetched) {
+        List<PlanOperation> kept = plan.operations().stream()
                 .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid) || blobs.headChangedSince(uid,
                         fetched, desired.dashboard(uid).map(d -> d.source().blobId()))).isEmpty())
                 .filter(op -> !editedOutsideGit(plan.backend(), op)).toList();
+        // Grafana deletes a folder with everything in it: a folder that still holds a dashboard left alone stays.
+        Set<PlanOperation> left = Collections.newSetFromMap(new IdentityHashMap<>());
+        left.addAll(plan.operations());
+        kept.forEach(left::remove);
+        Map<String, Optional<String>> parents = new HashMap<>();
+        actual.folders().forEach(f -> parents.put(f.uid(), f.parentUid()));
+        Set<String> holding = new HashSet<>();
+        for (PlanOperation op : left) {
+            if (op instanceof PlanOperation.DeleteDashboard d) {
+                Optional<String> folder = Optional.of(d.folderUid());
+                while (folder.isPresent() && holding.add(folder.get())) { // the folder and every one above it
+                    folder = parents.getOrDefault(folder.get(), Optional.empty());
+                }
+            }
+        }
+        List<PlanOperation> ops = kept.stream()
+                .filter(op -> !(op instanceof PlanOperation.DeleteFolder f && holding.contains(f.uid()))).toList();
         if (ops.size() == plan.operations().size()) {
             return plan;
         }

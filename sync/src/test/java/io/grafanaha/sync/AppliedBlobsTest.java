@@ -40,7 +40,8 @@ class AppliedBlobsTest {
 
     @Test
     void aHeadFetchedBeforeAPushDoesNotHideThePushedFile() throws Exception {
-        DesiredState before = state("{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[],\"schemaVersion\":39,\"tags\":[]}");
+        DesiredState before = state(
+                "{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[],\"schemaVersion\":39,\"tags\":[]}");
         long fetched = blobs.ticket();
         blobs.headChanged("cpu", Optional.of(NEW), blobs.ticket());
 

@@ -12,7 +12,9 @@ import io.grafanaha.sync.json.CanonicalJson;
 import io.grafanaha.sync.plan.BackendDashboard;
 import io.grafanaha.sync.plan.BackendFolder;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -64,11 +66,17 @@ final class EditChange {
         /** Whether the backend's version {@code currentVersion} of {@code uid} was made on top of {@code gitJson}. */
         Based based(String backend, String uid, int currentVersion, ObjectNode gitJson) throws IOException;
 
-        /** Where Git already keeps {@code userJson} for {@code uid} (its history at {@code path}, a conflict branch). */
+        /** Where Git already keeps {@code userJson} for {@code uid}: its history at {@code path}, a conflict branch. */
         Optional<String> keptAt(String uid, String path, ObjectNode userJson, ObjectId head) throws IOException;
 
         /** The commit that deleted {@code uid}'s file, when Git had it and removed it. */
         Optional<String> deletedIn(String uid, ObjectId head) throws IOException;
+    }
+
+    /** A folder as the backend holds it ({@code GET /api/folders/:uid}); empty when it does not exist. */
+    @FunctionalInterface
+    interface BackendFolders {
+        Optional<BackendFolder> of(String backend, String uid) throws IOException;
     }
 
     /** The blob a backend's version of a dashboard was based on, when it can be known. */
@@ -79,16 +87,20 @@ final class EditChange {
 
     /** The file that keeps a directory whose last dashboard went: not a dashboard, so the reader ignores it. */
     static final String KEEP = ".gitkeep";
+    /** How many nested folders made on a backend one write-back adds at most (Grafana allows 8 levels). */
+    private static final int MAX_NEW_FOLDERS = 8;
 
     private final GitWriter writer;
     private final BaseBlob base;
     private final Ancestry ancestry;
+    private final BackendFolders backendFolders;
     private final String syncPath;
 
-    EditChange(GitWriter writer, BaseBlob base, Ancestry ancestry, String syncPath) {
+    EditChange(GitWriter writer, BaseBlob base, Ancestry ancestry, BackendFolders backendFolders, String syncPath) {
         this.writer = writer;
         this.base = base;
         this.ancestry = ancestry;
+        this.backendFolders = backendFolders;
         this.syncPath = syncPath;
     }
 
@@ -98,7 +110,11 @@ final class EditChange {
             return new Nothing("dashboard " + edit.uid() + " no longer exists on " + edit.backend(), Optional.empty());
         }
         BackendDashboard d = saved.get();
+        Map<String, byte[]> newFolders = new HashMap<>();
         DesiredFolder folder = head.foldersByUid().get(d.folderUid());
+        if (folder == null) {
+            folder = foldersMadeThere(edit.backend(), d.folderUid(), head, newFolders).orElse(null);
+        }
         if (folder == null) {
             return new Nothing("dashboard " + edit.uid() + " is in folder '" + d.folderUid()
                     + "', outside the managed tree", Optional.empty());
@@ -122,6 +138,7 @@ final class EditChange {
             byte[] bytes = DashboardFile.render(writer.read(head.commit(), oldPath), g.source().format(), edit.uid(),
                     d.json());
             Map<String, byte[]> writes = new HashMap<>(moved ? keepDirectory(head, oldPath) : Map.of());
+            writes.putAll(newFolders);
             writes.put(path, bytes);
             Set<String> deletes = moved ? Set.of(oldPath) : Set.of();
             Based based = ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
@@ -148,9 +165,56 @@ final class EditChange {
         }
         byte[] bytes = DashboardFile.render(Optional.empty(), SourceFormat.classic(SourceFormat.Encoding.JSON),
                 edit.uid(), d.json());
-        return new Write(new GitWriter.Change(Map.of(path, bytes), Set.of()), path,
+        newFolders.put(path, bytes);
+        return new Write(new GitWriter.Change(newFolders, Set.of()), path,
                 "Create dashboard \"" + title + "\" from " + edit.backend(),
                 ancestry.deletedIn(edit.uid(), head.commit()).isPresent(), Optional.of(GitWriter.blobId(bytes)));
+    }
+
+    /**
+     * A folder the dashboard's backend holds but Git does not, made there (straight on Grafana, so no folder edit was
+     * captured) inside the managed tree: its directory, and those of any new folders above it, each pinned by a
+     * {@code _folder.json} added to {@code pins}, so the folder reaches Git with the dashboard instead of being
+     * deleted by the next pass. Empty when the folder is not inside the managed tree.
+     */
+    private Optional<DesiredFolder> foldersMadeThere(String backend, String folderUid, DesiredState head,
+            Map<String, byte[]> pins) throws IOException {
+        List<BackendFolder> made = new ArrayList<>(); // innermost first
+        String uid = folderUid;
+        DesiredFolder managed = null;
+        while (managed == null && !uid.isEmpty() && made.size() < MAX_NEW_FOLDERS) {
+            managed = head.foldersByUid().get(uid);
+            if (managed == null) {
+                Optional<BackendFolder> f = backendFolders.of(backend, uid);
+                if (f.isEmpty()) {
+                    return Optional.empty();
+                }
+                made.add(f.get());
+                uid = f.get().parentUid().orElse("");
+            }
+        }
+        if (managed == null) {
+            return Optional.empty();
+        }
+        DesiredFolder folder = managed;
+        for (int i = made.size() - 1; i >= 0; i--) {
+            BackendFolder f = made.get(i);
+            String name = DashboardFile.slug(f.title(), f.uid());
+            String directory = folder.directory().isEmpty() ? name : folder.directory() + "/" + name;
+            String pin = file(directory, ReadDesiredState.FOLDER_FILE);
+            pins.put(pin, DashboardFile.renderFolder(writer.read(head.commit(), pin), pin(f)));
+            folder = new DesiredFolder(f.uid(), f.title(), Optional.of(folder.uid()), directory, true);
+        }
+        return Optional.of(folder);
+    }
+
+    /** The {@code _folder.json} that pins a folder's uid and title. */
+    private static ObjectNode pin(BackendFolder f) {
+        ObjectNode pin = JsonNodeFactory.instance.objectNode().put("apiVersion", "folder.grafana.app/v1beta1")
+                .put("kind", "Folder");
+        pin.putObject("metadata").put("name", f.uid());
+        pin.putObject("spec").put("title", f.title());
+        return pin;
     }
 
     /**
@@ -203,12 +267,8 @@ final class EditChange {
             directory = parent.directory().isEmpty() ? name : parent.directory() + "/" + name;
             verb = "Create";
         }
-        ObjectNode pin = JsonNodeFactory.instance.objectNode().put("apiVersion", "folder.grafana.app/v1beta1")
-                .put("kind", "Folder");
-        pin.putObject("metadata").put("name", f.uid());
-        pin.putObject("spec").put("title", f.title());
         String path = file(directory, ReadDesiredState.FOLDER_FILE);
-        byte[] bytes = DashboardFile.renderFolder(writer.read(head.commit(), path), pin);
+        byte[] bytes = DashboardFile.renderFolder(writer.read(head.commit(), path), pin(f));
         return new Write(new GitWriter.Change(Map.of(path, bytes), Set.of()), path,
                 verb + " folder \"" + f.title() + "\" from " + edit.backend(), false, Optional.empty());
     }

@@ -62,9 +62,9 @@ import org.slf4j.LoggerFactory;
  * {@code createdBy}; a dashboard seen before and gone is captured as a delete (unless more than one and more than
  * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round
  * only records what it sees; edits made while no gateway ran are found by the first pass instead, through the hold
- * above. Versions the sync wrote are never captured, so write-back and sync do not ping-pong, and several gateways on the same repository
- * converge: each ignores the others' {@code git-sync} versions, and when two capture the same edit the second finds
- * Git already holding identical content and commits nothing.
+ * above. Versions the sync wrote are never captured, so write-back and sync do not ping-pong, and several gateways on
+ * the same repository converge: each ignores the others' {@code git-sync} versions, and when two capture the same
+ * edit the second finds Git already holding it (or a conflict branch holding it) and commits nothing.
  *
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
@@ -131,7 +131,8 @@ public final class WriteBack implements AutoCloseable {
                 Duration.ofSeconds(30), settings.dataDir());
         this.writer = new GitWriter(mirror, Duration.ofSeconds(30));
         this.history = new EditHistory(clients, writer, settings.path());
-        this.rules = new EditChange(writer, this::baseBlob, history, settings.path());
+        this.rules = new EditChange(writer, this::baseBlob, history, (backend, uid) -> clients.get(backend).folder(uid),
+                settings.path());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "writeback");
             t.setDaemon(true);

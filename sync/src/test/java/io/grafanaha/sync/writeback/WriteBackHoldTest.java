@@ -7,8 +7,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.grafana.HttpGrafanaClient;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,7 +115,7 @@ class WriteBackHoldTest {
         WriteBack writeBack = fx.writeBack(sync); // polling off: the pass comes first
         writeBack.start();
         ObjectNode mem = fx.a.dashboard("cpu").orElseThrow().json().deepCopy();
-        mem.put("uid", "mem").put("title", "Memory").remove(java.util.List.of("id", "version"));
+        mem.put("uid", "mem").put("title", "Memory").remove(List.of("id", "version"));
         fx.a.putDashboard(mem, fx.a.dashboard("cpu").orElseThrow().folderUid(), "", "carol");
 
         pass(sync);
@@ -139,5 +143,28 @@ class WriteBackHoldTest {
         pass(sync);
         assertThat(fx.gitFile("shared/team/net.yaml")).as("not brought back").isEmpty();
         assertThat(writeBack.status().commits()).isZero();
+    }
+
+    @Test
+    void aFolderAndDashboardCreatedStraightOnGrafanaReachGitInsteadOfBeingDeleted() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync); // polling off: the pass comes first
+        writeBack.start();
+        String root = fx.a.dashboard("cpu").orElseThrow().folderUid();
+        HttpGrafanaClient.create("grafana-a", URI.create(fx.a.url()), fx.a.token())
+                .createFolder("scratch", "Scratch pad", Optional.of(root));
+        ObjectNode disk = fx.a.dashboard("cpu").orElseThrow().json().deepCopy();
+        disk.put("uid", "disk").put("title", "Disk").remove(List.of("id", "version"));
+        fx.a.putDashboard(disk, "scratch", "", "carol");
+
+        pass(sync);
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/scratch-pad/disk.json").isPresent());
+        assertThat(fx.gitFile("shared/scratch-pad/_folder.json").orElseThrow())
+                .contains("\"name\": \"scratch\"").contains("\"title\": \"Scratch pad\"");
+        await().atMost(WAIT).until(() -> fx.b.dashboard("disk").map(d -> d.folderUid().equals("scratch")).orElse(false));
+        assertThat(fx.a.folders()).containsKey("scratch");
+        assertThat(fx.a.dashboard("disk")).as("never deleted from A").isPresent();
     }
 }
