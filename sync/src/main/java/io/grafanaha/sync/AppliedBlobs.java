@@ -100,7 +100,7 @@ public final class AppliedBlobs {
         }
     }
 
-    /** Records one file of a head this process pushed itself (at {@code ticket}), before the next pass reads it. */
+    /** Records one file of a head this process pushed or fetched for one edit (at {@code ticket}). */
     public void headChanged(String uid, Optional<ObjectId> blob, long ticket) {
         newer(head, uid, blob.map(ObjectId::copy).orElse(null), ticket);
     }

@@ -372,12 +372,18 @@ public final class WriteBack implements AutoCloseable {
             }
         };
         for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+            long fetched = blobs.ticket();
             FetchResult fetch = mirror.fetch();
             if (fetch instanceof FetchResult.Failed f) {
                 throw new IOException(f.error());
             }
             CommitInfo head = fetch.head().orElseThrow();
             DesiredState state = read(head);
+            if (edit.isDashboard()) {
+                // Another gateway may have pushed this dashboard: a pass that fetched before now must not set the
+                // backend back to its older head (the user's version there may be newer than that head).
+                blobs.headChanged(edit.uid(), state.dashboard(edit.uid()).map(d -> d.source().blobId()), fetched);
+            }
             EditChange.Result result = read.apply(state);
             if (result instanceof EditChange.Nothing nothing) {
                 LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
