@@ -61,8 +61,10 @@ final class BackendPass {
     /**
      * @param fetched the {@link AppliedBlobs#ticket()} taken before {@code head} was fetched: a dashboard the
      *     write-back pushed a newer version of since is left for the next pass, never set back to this head's
+     * @param full whether to ask about every dashboard; otherwise one the client last saw holding its unchanged file
+     *     is taken as still holding it
      */
-    void run(SyncTarget target, DesiredState desired, CommitInfo head, long fetched) {
+    void run(SyncTarget target, DesiredState desired, CommitInfo head, long fetched, boolean full) {
         String name = target.name();
         long token = freshness.passStarting(name);
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
@@ -70,7 +72,7 @@ final class BackendPass {
         BackendState actual;
         try {
             actual = target.client().managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet(),
-                    desired.jsonByUid());
+                    desired.jsonByUid(), !full);
         } catch (GrafanaApiException e) {
             String error = "cannot read " + name + ": " + e.getMessage();
             LOG.warn(error);

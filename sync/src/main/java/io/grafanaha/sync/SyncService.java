@@ -77,6 +77,8 @@ public final class SyncService implements AutoCloseable {
     private boolean running;
     private boolean closed;
     private final Set<String> pending = new LinkedHashSet<>();
+    /** Whether a pending request asked for a full pass (not only {@link #requestSyncOfChange}). */
+    private boolean pendingFull;
     private CompletableFuture<Void> pendingDone = new CompletableFuture<>();
     private ScheduledFuture<?> nextTick;
 
@@ -126,7 +128,19 @@ public final class SyncService implements AutoCloseable {
      */
     public CompletableFuture<Void> requestSync(String reason) {
         LOG.debug("sync requested: {}", reason);
-        return request(targets.keySet());
+        return request(targets.keySet(), true);
+    }
+
+    /**
+     * Asks for a pass because Git changed (a push announced by a webhook, an edit written back): as
+     * {@link #requestSync}, but the pass does not ask the backends again about dashboards whose file did not change
+     * and that it last saw holding that file, so a push reaches every backend in one or two calls per backend rather
+     * than one per managed dashboard. Passes for any other reason (the interval, the admin API) check everything, so
+     * an edit made on a backend to an unchanged dashboard is still found by them (and by write-back polling).
+     */
+    public CompletableFuture<Void> requestSyncOfChange(String reason) {
+        LOG.debug("sync requested for a change: {}", reason);
+        return request(targets.keySet(), false);
     }
 
     /**
@@ -137,7 +151,7 @@ public final class SyncService implements AutoCloseable {
      */
     public CompletableFuture<Void> syncBackend(String name) {
         requireBackend(name);
-        return request(Set.of(name));
+        return request(Set.of(name), true);
     }
 
     /** Whether the backend holds the Git head: cheap, non-blocking; see {@link FreshnessTracker}. */
@@ -194,12 +208,13 @@ public final class SyncService implements AutoCloseable {
 
     // ---- scheduling -------------------------------------------------------------------------------------------
 
-    private CompletableFuture<Void> request(Set<String> backends) {
+    private CompletableFuture<Void> request(Set<String> backends, boolean full) {
         synchronized (lock) {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the sync service is closed"));
             }
             pending.addAll(backends);
+            pendingFull |= full;
             CompletableFuture<Void> done = pendingDone;
             if (!running) {
                 startNextLocked();
@@ -212,20 +227,22 @@ public final class SyncService implements AutoCloseable {
         running = true;
         List<SyncTarget> batch = pending.stream().map(targets::get).toList();
         CompletableFuture<Void> done = pendingDone;
+        boolean full = pendingFull;
         pending.clear();
+        pendingFull = false;
         pendingDone = new CompletableFuture<>();
         try {
-            scheduler.execute(() -> runPass(batch, done));
+            scheduler.execute(() -> runPass(batch, full, done));
         } catch (RuntimeException e) {
             running = false;
             done.completeExceptionally(e);
         }
     }
 
-    private void runPass(List<SyncTarget> batch, CompletableFuture<Void> done) {
+    private void runPass(List<SyncTarget> batch, boolean full, CompletableFuture<Void> done) {
         boolean fetched = false;
         try {
-            fetched = pass(batch);
+            fetched = pass(batch, full);
         } catch (RuntimeException e) {
             LOG.error("sync pass failed unexpectedly", e);
         } finally {
@@ -264,8 +281,11 @@ public final class SyncService implements AutoCloseable {
 
     // ---- the pass ---------------------------------------------------------------------------------------------
 
-    /** One pass over {@code batch}; returns whether the fetch succeeded. */
-    private boolean pass(List<SyncTarget> batch) {
+    /**
+     * One pass over {@code batch}; returns whether the fetch succeeded. Not {@code full}: dashboards whose file did
+     * not change are not asked about again (see {@link #requestSyncOfChange}).
+     */
+    private boolean pass(List<SyncTarget> batch, boolean full) {
         long fetched = appliedBlobs.ticket();
         FetchResult fetch = fetch();
         Optional<CommitInfo> head = fetch.head();
@@ -288,7 +308,7 @@ public final class SyncService implements AutoCloseable {
         }
         List<CompletableFuture<Void>> runs = new ArrayList<>();
         for (SyncTarget t : batch) {
-            runs.add(CompletableFuture.runAsync(() -> backendPass.run(t, state, head.get(), fetched), backendPool));
+            runs.add(CompletableFuture.runAsync(() -> backendPass.run(t, state, head.get(), fetched, full), backendPool));
         }
         CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).join();
         return !(fetch instanceof FetchResult.Failed);

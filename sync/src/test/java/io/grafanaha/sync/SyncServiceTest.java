@@ -137,6 +137,44 @@ class SyncServiceTest {
     }
 
     @Test
+    void aPassForAChangeInGitAsksOnlyAboutTheChangedDashboardAndAFullPassStillFindsDrift() throws Exception {
+        for (int i = 1; i <= 20; i++) {
+            fx.push("add d" + i, "shared/d" + i + ".json", dashboard("d" + i, "D" + i));
+        }
+        SyncService sync = fx.service();
+        sync.requestSync("test").get(10, TimeUnit.SECONDS);
+        sync.requestSync("test").get(10, TimeUnit.SECONDS); // every dashboard is now known to hold its file
+        ObjectNode edited = fx.a.dashboard("d2").orElseThrow().json();
+        edited.put("title", "D2 edited in the UI");
+        fx.a.putDashboard(edited, fx.a.dashboard("d2").orElseThrow().folderUid());
+        fx.push("retitle d1", "shared/d1.json", dashboard("d1", "D1 renamed"));
+        long asked = versionRequests();
+
+        sync.requestSyncOfChange("webhook").get(10, TimeUnit.SECONDS);
+
+        assertThat(fx.a.dashboard("d1").orElseThrow().title()).isEqualTo("D1 renamed");
+        assertThat(fx.b.dashboard("d1").orElseThrow().title()).isEqualTo("D1 renamed");
+        assertThat(versionRequests() - asked).as("version checks: at most the one changed file, per backend")
+                .isLessThanOrEqualTo(2);
+        assertThat(fx.a.dashboard("d2").orElseThrow().title()).as("not looked at").isEqualTo("D2 edited in the UI");
+
+        asked = versionRequests();
+        sync.requestSync("interval").get(10, TimeUnit.SECONDS);
+
+        assertThat(versionRequests() - asked).as("a full pass asks about every dashboard").isGreaterThanOrEqualTo(40);
+        assertThat(fx.a.dashboard("d2").orElseThrow().title()).as("drift replaced").isEqualTo("D2");
+    }
+
+    private long versionRequests() {
+        long n = 0;
+        for (int i = 1; i <= 20; i++) {
+            n += fx.a.requestCount("/api/dashboards/uid/d" + i + "/versions")
+                    + fx.b.requestCount("/api/dashboards/uid/d" + i + "/versions");
+        }
+        return n;
+    }
+
+    @Test
     void dryRunPlansEveryBackendAndWritesNothing() throws Exception {
         fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
         SyncService sync = fx.service();

@@ -44,7 +44,7 @@ final class WebhookRoute implements LocalRoutes, LocalHandler {
         String message;
         if (result instanceof WebhookResult.Accepted accepted) {
             log.info("webhook from {}: push to {} ({}), syncing now", accepted.provider(), accepted.ref(), accepted.after());
-            sync.requestSync("webhook " + accepted.provider());
+            sync.requestSyncOfChange("webhook " + accepted.provider());
             message = "sync started";
         } else if (result instanceof WebhookResult.Unauthorized u) {
             log.warn("webhook refused: {}", u.reason());

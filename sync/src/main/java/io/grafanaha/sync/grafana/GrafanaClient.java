@@ -125,6 +125,16 @@ public interface GrafanaClient {
     }
 
     /**
+     * {@link #dashboards(List, Map)}; with {@code trustUnchanged}, a client may skip asking the backend about a
+     * dashboard it last saw holding exactly the {@code expected} tree (the very same tree: the file did not change
+     * since) and hand that tree back. An edit made on the backend since is then not seen by this call.
+     */
+    default List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected,
+            boolean trustUnchanged) throws GrafanaApiException {
+        return dashboards(hits, expected);
+    }
+
+    /**
      * Reads what the planner needs: the folder tree under {@code rootUid}, every dashboard in it with its JSON,
      * and which of {@code desiredUids} live outside the tree (those are never touched).
      */
@@ -139,6 +149,12 @@ public interface GrafanaClient {
      */
     default BackendState managedTree(String rootUid, Collection<String> desiredUids, Map<String, ObjectNode> expected)
             throws GrafanaApiException {
+        return managedTree(rootUid, desiredUids, expected, false);
+    }
+
+    /** {@link #managedTree(String, Collection, Map)}, reading dashboards with {@link #dashboards(List, Map, boolean)}. */
+    default BackendState managedTree(String rootUid, Collection<String> desiredUids, Map<String, ObjectNode> expected,
+            boolean trustUnchanged) throws GrafanaApiException {
         Map<String, BackendFolder> folders = new LinkedHashMap<>();
         folderTree(rootUid).forEach(f -> folders.putIfAbsent(f.uid(), f));
         List<DashboardHit> inTree = new ArrayList<>();
@@ -150,7 +166,7 @@ public interface GrafanaClient {
                 }
             }
         }
-        List<BackendDashboard> dashboards = dashboards(inTree, expected);
+        List<BackendDashboard> dashboards = dashboards(inTree, expected, trustUnchanged);
         List<String> unknown = desiredUids.stream().filter(u -> !managed.contains(u)).distinct().toList();
         Set<String> outside = new HashSet<>();
         if (!unknown.isEmpty()) {

@@ -29,6 +29,12 @@ final class KnownDashboards {
         return k != null && k.version() == version ? Optional.of(k.json()) : Optional.empty();
     }
 
+    /** The version recorded for {@code uid} when the content recorded is {@code expected} itself (not a copy). */
+    Optional<Integer> versionHolding(String uid, ObjectNode expected) {
+        Known k = byUid.get(uid);
+        return k != null && expected != null && k.json() == expected ? Optional.of(k.version()) : Optional.empty();
+    }
+
     void record(String uid, int version, ObjectNode json) {
         byUid.put(uid, new Known(version, json));
     }

@@ -417,7 +417,7 @@ public final class WriteBack implements AutoCloseable {
                 commits.incrementAndGet();
                 LOG.info("{}: {} ({})", edit.backend(), write.message(), commit.get().abbreviate(7).name());
                 emit(new WriteBackEvent.Committed(edit, commit.get().name(), write.path(), write.message()));
-                sync.requestSync("write-back " + edit.uid());
+                sync.requestSyncOfChange("write-back " + edit.uid());
                 return;
             }
             LOG.info("push of {} rejected: {} moved on; re-applying on the new head (attempt {})", edit.uid(),
