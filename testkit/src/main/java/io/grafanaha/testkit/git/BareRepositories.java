@@ -20,6 +20,7 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -37,6 +38,14 @@ final class BareRepositories {
     static void create(Path bareDir) {
         try (Repository repo = FileRepositoryBuilder.create(bareDir.toFile())) {
             repo.create(true);
+            // JGit's receive-pack starts a background gc after a push once enough packs pile up (a few dozen
+            // pushes), and that gc can delete the index of a pack another push is still installing: the branch
+            // then names a commit the server cannot read ("Missing unknown <id>"), and every later fetch fails.
+            // Tests push far more often than a real host does; hosted Git runs its own gc safely.
+            StoredConfig config = repo.getConfig();
+            config.setBoolean("receive", null, "autogc", false);
+            config.setInt("gc", null, "auto", 0);
+            config.save();
             RefUpdate head = repo.updateRef(Constants.HEAD);
             head.link(Constants.R_HEADS + MAIN);
         } catch (IOException e) {
