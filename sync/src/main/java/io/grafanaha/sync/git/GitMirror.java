@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * immutable and the branch ref is updated atomically).
  */
 public final class GitMirror implements AutoCloseable {
+    /** More packs than this and the mirror is repacked after a fetch (Git's {@code gc.autoPackLimit}). */
+    static final int PACK_LIMIT = 50;
     private static final Logger LOG = LoggerFactory.getLogger(GitMirror.class);
     private static final String REMOTE = "origin";
 
@@ -90,6 +92,10 @@ public final class GitMirror implements AutoCloseable {
         StoredConfig config = repo.getConfig();
         config.setString("remote", REMOTE, "url", source.repository());
         config.setStringList("remote", REMOTE, "fetch", List.of(refSpec(source).toString()));
+        // A repack (tidy) deletes the packs it replaced at once: JGit keeps them an hour by default for readers on
+        // shared file systems, which would have every fetch of that hour repack again. The data directory is local
+        // (the operator's guide says never to share it), and an open pack stays readable after its file is deleted.
+        config.setString("gc", null, "prunePackExpire", "now");
         config.save();
         RefUpdate head = repo.updateRef(Constants.HEAD);
         head.disableRefLog();
@@ -171,11 +177,35 @@ public final class GitMirror implements AutoCloseable {
         if (before.isPresent() && before.get().id().equals(current.id())) {
             return new FetchResult.UpToDate(current);
         }
+        tidy();
         boolean forced = before.isPresent() && !descends(current.id(), before.get().id());
         if (forced) {
             LOG.info("{} was force-pushed: {} -> {}", where, before.get().shortName(), current.shortName());
         }
         return new FetchResult.Updated(before, current, forced);
+    }
+
+    /**
+     * Repacks the mirror once it holds more than {@value #PACK_LIMIT} packs (Git's own {@code gc.autoPackLimit}):
+     * every fetch adds one, so a mirror that followed thousands of pushes would otherwise hold thousands, and every
+     * object lookup looks at each. Runs with the fetch lock held, so no fetch of this process runs alongside; loose
+     * objects younger than two weeks (a write-back's commit not pushed yet) are kept.
+     */
+    private void tidy() {
+        Path packs = directory.resolve("objects/pack");
+        try (var files = Files.list(packs)) {
+            if (files.filter(f -> f.getFileName().toString().endsWith(".pack")).count() <= PACK_LIMIT) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
+        try (Git git = new Git(repository)) {
+            git.gc().call();
+            LOG.info("repacked the Git mirror in {}", directory);
+        } catch (GitAPIException | RuntimeException e) {
+            LOG.warn("cannot repack the Git mirror in {}: {}", directory, e.toString());
+        }
     }
 
     private boolean descends(ObjectId child, ObjectId ancestor) {

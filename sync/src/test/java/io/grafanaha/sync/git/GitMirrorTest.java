@@ -58,6 +58,24 @@ class GitMirrorTest {
     }
 
     @Test
+    void aMirrorThatFollowsManyPushesIsRepackedInsteadOfKeepingAPackPerFetch() throws Exception {
+        try (GitMirror mirror = mirror(remote.url())) {
+            ObjectId last = null;
+            for (int i = 0; i < 60; i++) {
+                last = remote.write("shared/a.txt", "change " + i).commitAndPush("change " + i);
+                assertThat(mirror.fetch()).isInstanceOf(FetchResult.Updated.class);
+            }
+
+            try (var packs = Files.list(mirror.directory().resolve("objects/pack"))) {
+                assertThat(packs.filter(p -> p.toString().endsWith(".pack")).count())
+                        .as("packs after 60 fetches (Git's gc.autoPackLimit is 50)").isLessThanOrEqualTo(50);
+            }
+            assertThat(read(mirror, last, "shared/a.txt")).isEqualTo("change 59");
+            assertThat(mirror.fetch()).isInstanceOf(FetchResult.UpToDate.class);
+        }
+    }
+
+    @Test
     void reopeningAnExistingMirrorKeepsItsHead() throws Exception {
         ObjectId first = remote.write("a.txt", "one").commitAndPush("first");
         try (GitMirror mirror = mirror(remote.url())) {
