@@ -5,6 +5,7 @@
 #   hang   : kill -STOP of the primary (accepts connections, answers nothing), later kill -CONT.
 # Every request is recorded (start, latency, status, which emulator answered); a table is printed.
 # Usage: bench/failover.sh [rounds] [rate]     (defaults: 3 rounds of each, 500 GETs per second)
+#        TRY_TIMEOUT=300ms bench/failover.sh    also sets routing.try-timeout
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,6 +79,7 @@ failback:
 routing:
   retries: 1
 CONF
+if [ -n "${TRY_TIMEOUT:-}" ]; then echo "  try-timeout: $TRY_TIMEOUT" >>"$W/gateway.yaml"; fi
 echo "== gateway configuration (proxy.* at defaults: response-timeout 60s, connect-timeout 2s)"
 cat "$W/gateway.yaml"
 echo

@@ -199,14 +199,14 @@ public final class ConfigLoader {
     }
 
     private static RoutingConfig routing(Section r, int backendCount) {
-        r.rejectUnknown(Set.of("retries", "sticky-cookie", "last-resort"));
+        r.rejectUnknown(Set.of("retries", "sticky-cookie", "last-resort", "try-timeout"));
         int retries = r.integer("retries", Math.min(1, Math.max(0, backendCount - 1)), 0, 10);
         String cookie = r.string("sticky-cookie", "").trim();
         if (!cookie.isEmpty() && !COOKIE_NAME.matcher(cookie).matches()) {
             r.problem("sticky-cookie", "\"" + cookie + "\" is not a valid cookie name");
             cookie = "";
         }
-        return new RoutingConfig(retries, cookie, r.bool("last-resort", true));
+        return new RoutingConfig(retries, cookie, r.bool("last-resort", true), r.duration("try-timeout", Duration.ZERO));
     }
 
     private static ProxyConfig proxy(Section p) {

@@ -37,6 +37,9 @@ public final class ConfigPrinter {
         line(b, 1, "retries", c.routing().retries());
         line(b, 1, "sticky-cookie", "\"" + c.routing().stickyCookie() + "\"");
         line(b, 1, "last-resort", c.routing().lastResort());
+        if (!c.routing().tryTimeout().isZero()) {
+            line(b, 1, "try-timeout", c.routing().tryTimeout());
+        }
         b.append("proxy:\n");
         line(b, 1, "connect-timeout", c.proxy().connectTimeout());
         line(b, 1, "response-timeout", c.proxy().responseTimeout());

@@ -82,6 +82,7 @@ final class Exchange implements RequestSink {
     private boolean replayed;
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
+    private ScheduledFuture<?> tryTimer;
     /** A watched Grafana write whose 2xx response goes to the edit observer; null for everything else. */
     private WatchedRequest watched;
     /** The current attempt's 2xx response body, copied for the observer. */
@@ -212,6 +213,10 @@ final class Exchange implements RequestSink {
                 if (!responseStarted) {
                     long timeout = proxy.timeouts().responseTimeout().toMillis();
                     responseTimer = client.eventLoop().schedule(this::responseTimedOut, timeout, TimeUnit.MILLISECONDS);
+                    long tryTimeout = proxy.retries().tryTimeoutMillis();
+                    if (safeMethod && tryTimeout > 0 && tryTimeout < timeout) {
+                        tryTimer = client.eventLoop().schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
+                    }
                 }
                 maybeEnd();
             }
@@ -411,6 +416,18 @@ final class Exchange implements RequestSink {
         retryElsewhere(RetryCause.BACKEND_DOWN);
     }
 
+    /**
+     * A safe request still unanswered after {@code routing.try-timeout} goes to another backend if a retry is
+     * allowed; the slow backend is not reported as failing (a slow answer is not a dead backend: the health checks
+     * judge that). Otherwise it keeps waiting for the response timeout.
+     */
+    private void tryTimedOut() {
+        tryTimer = null;
+        if (!ended && !responseStarted) {
+            retryElsewhere(RetryCause.TRY_TIMEOUT);
+        }
+    }
+
     private void responseTimedOut() {
         if (!ended && !responseStarted) {
             attemptFailed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
@@ -607,6 +624,10 @@ final class Exchange implements RequestSink {
         if (responseTimer != null) {
             responseTimer.cancel(false);
             responseTimer = null;
+        }
+        if (tryTimer != null) {
+            tryTimer.cancel(false);
+            tryTimer = null;
         }
     }
 }

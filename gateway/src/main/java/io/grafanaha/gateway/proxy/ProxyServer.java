@@ -160,7 +160,7 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
         context = new ProxyContext(config.proxy(), config.mode(), config.routing().stickyCookie(),
-                RetryPolicy.of(config.routing().retries(), retryBudget), router, outcomes, pool, metrics, drain, tunnels, waiting,
+                RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 editObserver);
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());

@@ -12,6 +12,8 @@ enum RetryCause {
     CONNECT_TIMEOUT("connect-timeout", true),
     RESET("reset", false),
     RESPONSE_TIMEOUT("response-timeout", false),
+    /** A safe request not answered within {@code routing.try-timeout}: tried elsewhere, the backend not blamed. */
+    TRY_TIMEOUT("try-timeout", false),
     STATUS_502("status-502", false),
     STATUS_503("status-503", false),
     STATUS_504("status-504", false),

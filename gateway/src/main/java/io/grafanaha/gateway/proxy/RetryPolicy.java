@@ -12,13 +12,19 @@ import io.github.resilience4j.core.IntervalFunction;
  * Resilience4j's {@link IntervalFunction} is borrowed for the backoff: exponential from 5 ms, doubled
  * per attempt, ±50% jitter, capped at 50 ms. The delay is scheduled on the event loop, never slept.
  */
-record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff) {
+record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff, long tryTimeoutMillis) {
     static final long BACKOFF_INITIAL_MILLIS = 5;
     static final long BACKOFF_MAX_MILLIS = 50;
 
     static RetryPolicy of(int maxRetries, RetryBudget budget) {
+        return of(maxRetries, budget, 0);
+    }
+
+    /** {@code tryTimeoutMillis}: {@code routing.try-timeout}, 0 when off. */
+    static RetryPolicy of(int maxRetries, RetryBudget budget, long tryTimeoutMillis) {
         return new RetryPolicy(Math.max(0, maxRetries), budget,
-                IntervalFunction.ofExponentialRandomBackoff(BACKOFF_INITIAL_MILLIS, 2.0, 0.5, BACKOFF_MAX_MILLIS));
+                IntervalFunction.ofExponentialRandomBackoff(BACKOFF_INITIAL_MILLIS, 2.0, 0.5, BACKOFF_MAX_MILLIS),
+                Math.max(0, tryTimeoutMillis));
     }
 
     /** Milliseconds to wait before retry number {@code retry} (1 for the first retry). */

@@ -104,6 +104,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theTryTimeoutIsOffUnlessSetAndABadOneIsNamed() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).routing().tryTimeout()).isZero();
+        assertThat(parse(MINIMAL + "routing:\n  try-timeout: 300ms\n", Map.of()).routing().tryTimeout())
+                .isEqualTo(Duration.ofMillis(300));
+        assertThat(problems(MINIMAL + "routing:\n  try-timeout: soon\n")).containsExactly(
+                "routing.try-timeout (line 12): \"soon\" is not a duration (write e.g. 500ms, 2s, 1m)");
+    }
+
+    @Test
     void anUnsetVariableIsNamedWithItsKeyAndLine() {
         assertThat(problems(MINIMAL + "routing:\n  sticky-cookie: ${COOKIE}\n"))
                 .containsExactly("routing.sticky-cookie (line 12): environment variable COOKIE is not set (write ${COOKIE:-default} for a default)");
@@ -145,7 +154,7 @@ class ConfigLoaderTest {
     void typosAreUnknownKeysNotSilentDefaults() {
         assertThat(problems(MINIMAL + "helth:\n  interval: 2s\nrouting:\n  retires: 2\n")).containsExactly(
                 "helth (line 11): unknown key (expected one of: admin, backends, failback, health, listen, mode, proxy, routing, sync)",
-                "routing.retires (line 14): unknown key (expected one of: last-resort, retries, sticky-cookie)");
+                "routing.retires (line 14): unknown key (expected one of: last-resort, retries, sticky-cookie, try-timeout)");
     }
 
     @Test

@@ -194,6 +194,37 @@ class RetryTest {
     }
 
     @Test
+    void aGetUnansweredWithinTheTryTimeoutIsAnsweredByTheOtherBackendWithoutBlamingTheSlowOne() throws Exception {
+        ProxyServer proxy = twoEmulators(ConfigFixture.gateway().responseTimeout(Duration.ofSeconds(20))
+                .tryTimeout(Duration.ofMillis(300)));
+        a.hang(true);
+        long started = System.nanoTime();
+
+        HttpResponse<String> response = get(proxy, "/api/search");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Grafana-Emulator")).contains("grafana-b");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("far from the 20 s response timeout")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(retries("grafana-a", "try-timeout")).isEqualTo(1.0);
+        assertThat(outcomes).as("a slow answer is not a failure").doesNotContain("grafana-a:RESPONSE_TIMEOUT");
+    }
+
+    @Test
+    void theTryTimeoutNeverMovesAPost() throws Exception {
+        ProxyServer proxy = twoEmulators(ConfigFixture.gateway().responseTimeout(Duration.ofSeconds(1))
+                .tryTimeout(Duration.ofMillis(200)));
+        a.hang(true);
+
+        HttpResponse<String> response = send(proxy, "POST", "/api/dashboards/db",
+                HttpRequest.BodyPublishers.ofString("{\"dashboard\": {\"title\": \"x\"}}"));
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(b.requestCount("/api/dashboards/db")).isZero();
+        assertThat(retries("grafana-a", "try-timeout")).isZero();
+    }
+
+    @Test
     void responseTimeoutIsRetriedOnceThen504() throws Exception {
         ProxyServer proxy = twoEmulators(ConfigFixture.gateway().responseTimeout(Duration.ofMillis(300)));
         a.hang(true);

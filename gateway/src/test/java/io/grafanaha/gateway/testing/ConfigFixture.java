@@ -29,6 +29,7 @@ public final class ConfigFixture {
     private Duration idleTimeout = Duration.ofSeconds(30);
     private Duration websocketIdleTimeout = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(5);
+    private Duration tryTimeout = Duration.ZERO;
     private String stickyCookie = "";
     private int retries = 1;
 
@@ -73,6 +74,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code routing.try-timeout}; zero (the default) is off. */
+    public ConfigFixture tryTimeout(Duration d) {
+        this.tryTimeout = d;
+        return this;
+    }
+
     /** {@code routing.retries}: extra attempts on another backend (default 1). */
     public ConfigFixture retries(int retries) {
         this.retries = retries;
@@ -87,7 +94,7 @@ public final class ConfigFixture {
                 backends,
                 new HealthConfig("/api/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3),
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
-                new RoutingConfig(retries, stickyCookie, false),
+                new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace),
                 Optional.empty());
     }
