@@ -23,8 +23,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
@@ -77,6 +79,8 @@ public final class SyncService implements AutoCloseable {
     private boolean running;
     private boolean closed;
     private final Set<String> pending = new LinkedHashSet<>();
+    /** Backend → passes in a row whose part for it failed (see {@link #retryFailedBackendsSoon}). */
+    private final Map<String, Integer> backendFailures = new ConcurrentHashMap<>();
     /** Whether a pending request asked for a full pass (not only {@link #requestSyncOfChange}). */
     private boolean pendingFull;
     private CompletableFuture<Void> pendingDone = new CompletableFuture<>();
@@ -247,6 +251,9 @@ public final class SyncService implements AutoCloseable {
             LOG.error("sync pass failed unexpectedly", e);
         } finally {
             passes.incrementAndGet();
+            if (fetched) {
+                retryFailedBackendsSoon(batch);
+            }
             done.complete(null);
             synchronized (lock) {
                 if (!closed && (batch.size() == targets.size() || !fetched)) {
@@ -267,6 +274,39 @@ public final class SyncService implements AutoCloseable {
             nextTick.cancel(false);
         }
         nextTick = scheduler.schedule(() -> requestSync("interval"), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A backend whose part of a pass failed (it could not be read, or an operation failed) gets a pass of its own
+     * after 1 s, 2 s, 4 s... up to the interval, until one succeeds: a primary back from an outage whose API was not
+     * ready for its first pass would otherwise stay stale, and the failback gate closed, until the next interval.
+     */
+    private void retryFailedBackendsSoon(List<SyncTarget> batch) {
+        for (SyncTarget t : batch) {
+            if (freshness.status(t.name()).lastError().isEmpty()) {
+                backendFailures.remove(t.name());
+                continue;
+            }
+            int failures = backendFailures.merge(t.name(), 1, Integer::sum);
+            Duration delay = FIRST_RETRY;
+            for (int i = 1; i < failures && delay.compareTo(settings.interval()) < 0; i++) {
+                delay = delay.multipliedBy(2);
+            }
+            delay = delay.compareTo(settings.interval()) < 0 ? delay : settings.interval();
+            synchronized (lock) {
+                if (!closed) {
+                    try {
+                        scheduler.schedule(() -> {
+                            if (!closed) {
+                                syncBackend(t.name());
+                            }
+                        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("not retrying {}: the scheduler is shut down", t.name());
+                    }
+                }
+            }
+        }
     }
 
     /** Exponential backoff after failed fetches, from one second, capped at the interval. */

@@ -175,6 +175,19 @@ class SyncServiceTest {
     }
 
     @Test
+    void aBackendWhosePassFailedIsTriedAgainWithinSecondsNotAtTheNextInterval() throws Exception {
+        fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
+        SyncService sync = fx.service(fx.settings().withInterval(Duration.ofMinutes(10)));
+        fx.b.inject5xx(503, 1); // e.g. a Grafana back from an outage whose API is not ready yet
+
+        sync.requestSync("test").get(10, TimeUnit.SECONDS);
+        assertThat(sync.isFresh("grafana-b")).as("its pass failed").isFalse();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sync.isFresh("grafana-b"));
+        assertThat(fx.b.dashboards()).containsKey("cpu");
+    }
+
+    @Test
     void dryRunPlansEveryBackendAndWritesNothing() throws Exception {
         fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
         SyncService sync = fx.service();
