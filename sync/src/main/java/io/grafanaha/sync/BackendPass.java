@@ -129,9 +129,7 @@ final class BackendPass {
                         fetched, desired.dashboard(uid).map(d -> d.source().blobId()))).isEmpty())
                 .filter(op -> !editedOutsideGit(plan.backend(), op)).toList();
         // Grafana deletes a folder with everything in it: a folder that still holds a dashboard left alone stays.
-        Set<PlanOperation> left = Collections.newSetFromMap(new IdentityHashMap<>());
-        left.addAll(plan.operations());
-        kept.forEach(left::remove);
+        List<PlanOperation> left = leftOut(plan.operations(), kept);
         Map<String, Optional<String>> parents = new HashMap<>();
         actual.folders().forEach(f -> parents.put(f.uid(), f.parentUid()));
         Set<String> holding = new HashSet<>();
@@ -177,10 +175,7 @@ final class BackendPass {
             ApplyResult applied, long read) {
         Set<String> untouched = new HashSet<>(actual.uidsOutsideTree());
         applied.failures().forEach(f -> heldUid(f.operation()).ifPresent(untouched::add));
-        Set<PlanOperation> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-        kept.addAll(plan.operations());
-        planned.operations().stream().filter(op -> !kept.contains(op))
-                .forEach(op -> heldUid(op).ifPresent(untouched::add));
+        leftOut(planned.operations(), plan.operations()).forEach(op -> heldUid(op).ifPresent(untouched::add));
         for (DesiredDashboard d : desired.dashboards()) {
             if (!untouched.contains(d.uid()) && !blobs.holds(name, d.uid())) {
                 blobs.recordApplied(name, d.uid(), d.source().blobId(), read);
@@ -188,6 +183,13 @@ final class BackendPass {
         }
         applied.applied().stream().filter(PlanOperation.DeleteDashboard.class::isInstance)
                 .forEach(op -> blobs.recordRemoved(name, ((PlanOperation.DeleteDashboard) op).uid(), read));
+    }
+
+    /** The operations of {@code all} that are not in {@code kept} (the same objects, not equal ones). */
+    private static List<PlanOperation> leftOut(List<PlanOperation> all, List<PlanOperation> kept) {
+        Set<PlanOperation> in = Collections.newSetFromMap(new IdentityHashMap<>());
+        in.addAll(kept);
+        return all.stream().filter(op -> !in.contains(op)).toList();
     }
 
     /** The dashboard or folder uid an operation changes. */

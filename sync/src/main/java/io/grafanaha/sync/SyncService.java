@@ -287,12 +287,7 @@ public final class SyncService implements AutoCloseable {
                 backendFailures.remove(t.name());
                 continue;
             }
-            int failures = backendFailures.merge(t.name(), 1, Integer::sum);
-            Duration delay = FIRST_RETRY;
-            for (int i = 1; i < failures && delay.compareTo(settings.interval()) < 0; i++) {
-                delay = delay.multipliedBy(2);
-            }
-            delay = delay.compareTo(settings.interval()) < 0 ? delay : settings.interval();
+            Duration delay = backoff(backendFailures.merge(t.name(), 1, Integer::sum));
             synchronized (lock) {
                 if (!closed) {
                     try {
@@ -311,7 +306,11 @@ public final class SyncService implements AutoCloseable {
 
     /** Exponential backoff after failed fetches, from one second, capped at the interval. */
     private Duration retryDelay() {
-        int failures = Math.max(1, fetchFailures.get());
+        return backoff(Math.max(1, fetchFailures.get()));
+    }
+
+    /** One second for the first failure in a row, doubled for each further one, capped at the interval. */
+    private Duration backoff(int failures) {
         Duration delay = FIRST_RETRY.compareTo(settings.interval()) < 0 ? FIRST_RETRY : settings.interval();
         for (int i = 1; i < failures && delay.compareTo(settings.interval()) < 0; i++) {
             delay = delay.multipliedBy(2);

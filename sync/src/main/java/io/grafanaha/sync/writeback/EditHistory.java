@@ -187,11 +187,10 @@ final class EditHistory implements EditChange.Ancestry {
         }
     }
 
+    /** Whether {@code dashboard}, given {@code uid}, holds the content of {@code other} (which carries its uid). */
     private static boolean same(ObjectNode dashboard, String uid, ObjectNode other) {
         ObjectNode json = dashboard.deepCopy();
         json.put("uid", uid);
-        ObjectNode o = other.deepCopy();
-        o.put("uid", uid);
-        return CanonicalJson.same(json, o);
+        return CanonicalJson.same(json, other);
     }
 }

@@ -278,11 +278,7 @@ public final class WriteBack implements AutoCloseable {
      * fetched now: the delete the pass is about to apply may be newer than this mirror.
      */
     private boolean createdFromGit(String uid) throws IOException {
-        FetchResult fetch = mirror.fetch();
-        if (fetch instanceof FetchResult.Failed f) {
-            throw new IOException(f.error());
-        }
-        return history.deletedIn(uid, fetch.head().orElseThrow().id()).isPresent();
+        return history.deletedIn(uid, fetchHead().id()).isPresent();
     }
 
     // ---- the write-back's thread -------------------------------------------------------------------------------
@@ -373,11 +369,7 @@ public final class WriteBack implements AutoCloseable {
         };
         for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
             long fetched = blobs.ticket();
-            FetchResult fetch = mirror.fetch();
-            if (fetch instanceof FetchResult.Failed f) {
-                throw new IOException(f.error());
-            }
-            CommitInfo head = fetch.head().orElseThrow();
+            CommitInfo head = fetchHead();
             DesiredState state = read(head);
             if (edit.isDashboard()) {
                 // Another gateway may have pushed this dashboard: a pass that fetched before now must not set the
@@ -453,6 +445,15 @@ public final class WriteBack implements AutoCloseable {
             LOG.info("conflict branch {} not created ({}); trying the next name", branch, e.getMessage());
             return false;
         }
+    }
+
+    /** The branch head, fetched now. */
+    private CommitInfo fetchHead() throws IOException {
+        FetchResult fetch = mirror.fetch();
+        if (fetch instanceof FetchResult.Failed f) {
+            throw new IOException(f.error());
+        }
+        return fetch.head().orElseThrow();
     }
 
     /** For polling: the managed tree at the branch head, fetched now. */
