@@ -6,21 +6,17 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.grafana.StoredDashboard;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -65,17 +61,17 @@ class ConcurrentEditsTest {
     @TempDir
     Path dir;
 
-    private GitServer git;
+    private EditingRig rig;
     private RemoteRepo repo;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
     private final List<Gateway> gateways = new ArrayList<>();
 
     @BeforeEach
-    void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
+    void start() {
+        Map<String, String> files = new HashMap<>();
         for (String uid : UIDS) {
-            Files.writeString(seed.resolve(uid + ".json"), """
+            files.put(uid + ".json", """
                     {
                       "uid": "%s",
                       "title": "%s",
@@ -85,18 +81,16 @@ class ConcurrentEditsTest {
                     }
                     """.formatted(uid, uid));
         }
-        git = GitServer.start(dir.resolve("git"));
-        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        rig = new EditingRig(dir, files);
+        repo = rig.repo;
+        a = rig.a;
+        b = rig.b;
     }
 
     @AfterEach
     void stop() {
         gateways.forEach(Gateway::close);
-        a.close();
-        b.close();
-        git.close();
+        rig.close();
     }
 
     @Test
@@ -201,10 +195,7 @@ class ConcurrentEditsTest {
     }
 
     private static HttpRequest.Builder request(User user, String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + user.gateway().port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Cookie", "gw=" + user.backend())
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+        return EditingRig.request(user.gateway().port(), user.backend(), path);
     }
 
     // ---- what a user would notice ------------------------------------------------------------------------------
@@ -350,32 +341,8 @@ class ConcurrentEditsTest {
 
     /** A gateway in load-balance mode in front of both instances, with its own data directory. */
     private Gateway gateway(String dataDir) throws Exception {
-        Gateway gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                mode: load-balance
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s     # only stopped emulators fail here; a loaded machine must not time a check out
-                  rise: 1
-                  fall: 1
-                routing:
-                  sticky-cookie: gw
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 2s
-                  poll-interval: 1s
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve(dataDir)), "test"));
+        Gateway gateway = Gateway.start(new ConfigLoader(Map.of()).parse(
+                rig.gatewayYaml("127.0.0.1:0", "127.0.0.1:0", "2s", "1s", dir.resolve(dataDir)), "test"));
         gateways.add(gateway);
         return gateway;
     }

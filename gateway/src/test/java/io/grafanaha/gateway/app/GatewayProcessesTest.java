@@ -10,7 +10,6 @@ import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.grafana.StoredDashboard;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -33,19 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GatewayProcessesTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String CPU = """
-            {
-              "uid": "cpu",
-              "title": "CPU",
-              "tags": [],
-              "schemaVersion": 39,
-              "panels": []
-            }
-            """;
-
     @TempDir
     Path dir;
 
+    private EditingRig rig;
     private GitServer git;
     private RemoteRepo repo;
     private GrafanaEmulator a;
@@ -57,14 +46,12 @@ class GatewayProcessesTest {
     private record Running(Process process, int port) {}
 
     @BeforeEach
-    void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
-        Files.writeString(seed.resolve("cpu.json"), CPU);
-        Files.writeString(seed.resolve("mem.json"), CPU.replace("cpu", "mem").replace("CPU", "Memory"));
-        git = GitServer.start(dir.resolve("git"));
-        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+    void start() {
+        rig = new EditingRig(dir, EditingRig.cpuAndMemory());
+        git = rig.git;
+        repo = rig.repo;
+        a = rig.a;
+        b = rig.b;
     }
 
     @AfterEach
@@ -73,9 +60,7 @@ class GatewayProcessesTest {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
-        a.close();
-        b.close();
-        git.close();
+        rig.close();
     }
 
     @Test
@@ -132,32 +117,7 @@ class GatewayProcessesTest {
         int port = freePort();
         int adminPort = freePort();
         Path config = dir.resolve(name + ".yaml");
-        Files.writeString(config, """
-                listen: 127.0.0.1:%d
-                admin:
-                  listen: 127.0.0.1:%d
-                mode: load-balance
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s
-                  rise: 1
-                  fall: 1
-                routing:
-                  sticky-cookie: gw
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 2s
-                  poll-interval: 1s
-                  data-dir: %s
-                """.formatted(port, adminPort, a.url(), a.token(), b.url(), b.token(), repo.url(),
+        Files.writeString(config, rig.gatewayYaml("127.0.0.1:" + port, "127.0.0.1:" + adminPort, "2s", "1s",
                 dir.resolve(dataDir)));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
@@ -188,8 +148,7 @@ class GatewayProcessesTest {
 
     /** As Grafana's UI saves: read the version, then save over it with overwrite off. */
     private HttpResponse<String> save(Running gateway, String backend, String uid, String title) throws Exception {
-        GrafanaEmulator g = backend.equals("grafana-a") ? a : b;
-        StoredDashboard current = g.dashboard(uid).orElseThrow();
+        StoredDashboard current = rig.emulator(backend).dashboard(uid).orElseThrow();
         String body = """
                 {"dashboard": {"uid": "%s", "title": "%s", "tags": [], "schemaVersion": 39, "panels": [], "version": %d},
                  "folderUid": "%s", "overwrite": false}
@@ -199,10 +158,7 @@ class GatewayProcessesTest {
     }
 
     private static HttpRequest.Builder request(Running gateway, String backend, String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Cookie", "gw=" + backend)
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+        return EditingRig.request(gateway.port(), backend, path);
     }
 
     private static int freePort() throws IOException {

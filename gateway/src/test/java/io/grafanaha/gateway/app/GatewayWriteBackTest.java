@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,20 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Edits made through the gateway on any instance reach Git and every other instance; stale saves get Grafana's 412. */
 class GatewayWriteBackTest {
-    private static final String CPU = """
-            {
-              "uid": "cpu",
-              "title": "CPU",
-              "tags": [],
-              "schemaVersion": 39,
-              "panels": []
-            }
-            """;
-
     @TempDir
     Path dir;
 
-    private GitServer git;
+    private EditingRig rig;
     private RemoteRepo repo;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
@@ -44,39 +32,12 @@ class GatewayWriteBackTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
-        Files.writeString(seed.resolve("cpu.json"), CPU);
-        Files.writeString(seed.resolve("mem.json"), CPU.replace("cpu", "mem").replace("CPU", "Memory"));
-        git = GitServer.start(dir.resolve("git"));
-        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                mode: load-balance
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s     # only stopped emulators fail here; a loaded machine must not time a check out
-                  rise: 1
-                  fall: 1
-                routing:
-                  sticky-cookie: gw
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 1h
-                  poll-interval: 0
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+        rig = new EditingRig(dir, EditingRig.cpuAndMemory());
+        repo = rig.repo;
+        a = rig.a;
+        b = rig.b;
+        gateway = Gateway.start(new ConfigLoader(Map.of()).parse(
+                rig.gatewayYaml("127.0.0.1:0", "127.0.0.1:0", "1h", "0", dir.resolve("data")), "test"));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
                 && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
     }
@@ -84,9 +45,7 @@ class GatewayWriteBackTest {
     @AfterEach
     void stop() {
         gateway.close();
-        a.close();
-        b.close();
-        git.close();
+        rig.close();
     }
 
     @Test
@@ -98,7 +57,7 @@ class GatewayWriteBackTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> repo.readFile("main", "shared/team-a/cpu.json").orElse("").contains("CPU usage"));
         assertThat(repo.readFile("main", "shared/team-a/cpu.json").orElseThrow())
                 .as("same format and key order: only the title changed")
-                .isEqualTo(CPU.replace("\"CPU\"", "\"CPU usage\""));
+                .isEqualTo(EditingRig.CPU.replace("\"CPU\"", "\"CPU usage\""));
         assertThat(repo.log().get(0).shortMessage()).contains("CPU usage").contains("grafana-a");
         await().atMost(Duration.ofSeconds(10)).until(() -> b.dashboard("cpu").orElseThrow().title().equals("CPU usage"));
 
@@ -166,8 +125,6 @@ class GatewayWriteBackTest {
 
     /** Through the gateway, pinned to one backend by the affinity cookie, as a browser session would be. */
     private HttpRequest.Builder request(String backend, String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
-                .header("Cookie", "gw=" + backend)
-                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+        return EditingRig.request(gateway.port(), backend, path);
     }
 }

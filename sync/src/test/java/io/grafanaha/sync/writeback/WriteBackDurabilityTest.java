@@ -5,7 +5,6 @@ import static io.grafanaha.sync.writeback.WriteBackFixture.saved;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,17 +31,11 @@ class WriteBackDurabilityTest {
         fx.close();
     }
 
-    private void editOnA(String key, String value) {
-        ObjectNode cpu = fx.a.dashboard("cpu").orElseThrow().json();
-        cpu.put(key, value);
-        fx.a.putDashboard(cpu, fx.a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
-    }
-
     @Test
     void anEditLeftInTheJournalByACrashReachesGitAfterTheRestart() throws Exception {
         SyncService sync = fx.sync(fx.settings("data"));
         pass(sync);
-        editOnA("refresh", "2m");
+        fx.editCpuOnA("refresh", "2m");
         // kill -9 after the backend answered and the edit was journalled, before anything was pushed:
         Path journal = tmp.resolve("data/journal/edits.jsonl");
         Files.createDirectories(journal.getParent());
@@ -68,7 +61,7 @@ class WriteBackDurabilityTest {
         fx.workspace.writeFile("shared/cpu.json", fx.workspace.readFile("shared/cpu.json").orElseThrow()
                 .replace("\"node\"", "\"nodes\"")).commitAndPush("retag");
         pass(before);
-        editOnA("title", "CPU (mine)");
+        fx.editCpuOnA("title", "CPU (mine)");
         fx.workspace.pull();
         String upstream = fx.workspace.readFile("shared/cpu.json").orElseThrow().replace("\"30s\"", "\"10s\"");
         fx.workspace.writeFile("shared/cpu.json", upstream).commitAndPush("faster in Git");
@@ -91,7 +84,7 @@ class WriteBackDurabilityTest {
         SyncService before = fx.sync(fx.settings("data"));
         pass(before);
         before.close();
-        editOnA("refresh", "5m"); // straight on Grafana, while no gateway runs
+        fx.editCpuOnA("refresh", "5m"); // straight on Grafana, while no gateway runs
 
         SyncService after = fx.sync(fx.settings("data"));
         WriteBack writeBack = fx.writeBack(after); // polling off: only the pass can find it
@@ -124,7 +117,7 @@ class WriteBackDurabilityTest {
         WriteBack off = fx.writeBack(sync);
         off.start();
         String head = fx.repo.head().orElseThrow();
-        editOnA("refresh", "1m");
+        fx.editCpuOnA("refresh", "1m");
 
         off.capture(saved("grafana-a", "cpu", "alice"));
 
@@ -146,7 +139,7 @@ class WriteBackDurabilityTest {
         gw1.start();
         gw2.start();
         int commitsBefore = fx.repo.log().size();
-        editOnA("refresh", "1m");
+        fx.editCpuOnA("refresh", "1m");
 
         gw1.capture(saved("grafana-a", "cpu", "alice"));
         gw2.capture(saved("grafana-a", "cpu", "alice"));

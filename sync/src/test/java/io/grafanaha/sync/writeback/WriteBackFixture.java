@@ -1,5 +1,6 @@
 package io.grafanaha.sync.writeback;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncTarget;
@@ -121,6 +122,13 @@ final class WriteBackFixture implements AutoCloseable {
 
     static void pass(SyncService sync) throws Exception {
         sync.requestSync("test").get(30, TimeUnit.SECONDS);
+    }
+
+    /** Alice saves dashboard cpu straight on grafana-a with {@code key} set to {@code value}, as the UI would. */
+    void editCpuOnA(String key, String value) {
+        ObjectNode cpu = a.dashboard("cpu").orElseThrow().json();
+        cpu.put(key, value);
+        a.putDashboard(cpu, a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
     }
 
     static CapturedEdit saved(String backend, String uid, String user) {

@@ -5,7 +5,6 @@ import static io.grafanaha.sync.writeback.WriteBackFixture.saved;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,12 +35,6 @@ class WriteBackRaceTest {
         fx.close();
     }
 
-    private void editOnA(String key, String value) {
-        ObjectNode cpu = fx.a.dashboard("cpu").orElseThrow().json();
-        cpu.put(key, value);
-        fx.a.putDashboard(cpu, fx.a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
-    }
-
     @Test
     void aPushRejectedByAConcurrentPushIsReappliedOnTheNewHead() throws Exception {
         AtomicBoolean raced = new AtomicBoolean();
@@ -53,7 +46,7 @@ class WriteBackRaceTest {
             }
         });
         writeBack.start();
-        editOnA("refresh", "1m");
+        fx.editCpuOnA("refresh", "1m");
 
         writeBack.capture(saved("grafana-a", "cpu", "alice"));
 
@@ -71,7 +64,7 @@ class WriteBackRaceTest {
         fx.workspace.pull();
         String upstream = fx.workspace.readFile("shared/cpu.json").orElseThrow().replace("\"30s\"", "\"10s\"");
         fx.workspace.writeFile("shared/cpu.json", upstream).commitAndPush("faster in Git");
-        editOnA("title", "CPU (mine)");
+        fx.editCpuOnA("title", "CPU (mine)");
 
         writeBack.capture(saved("grafana-a", "cpu", "alice"));
 
@@ -93,7 +86,7 @@ class WriteBackRaceTest {
     void wouldLoseUpdateIsTrueWhileABackendLacksGitsLatestContent() throws Exception {
         writeBack.start();
         assertThat(writeBack.wouldLoseUpdate("grafana-b", "cpu", 1)).isFalse();
-        editOnA("refresh", "1m");
+        fx.editCpuOnA("refresh", "1m");
         long passes = sync.status().passes();
         fx.b.inject5xx(503, 1); // the fan-out pass cannot read B
 

@@ -5,7 +5,6 @@ import static io.grafanaha.sync.writeback.WriteBackFixture.saved;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,12 +44,6 @@ class WriteBackTwoGatewaysTest {
         fx.close();
     }
 
-    private void editOnA(String key, String value) {
-        ObjectNode cpu = fx.a.dashboard("cpu").orElseThrow().json();
-        cpu.put(key, value);
-        fx.a.putDashboard(cpu, fx.a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
-    }
-
     private String changeInGit(String from, String to) {
         fx.workspace.pull();
         String changed = fx.workspace.readFile("shared/cpu.json").orElseThrow().replace(from, to);
@@ -64,7 +57,7 @@ class WriteBackTwoGatewaysTest {
 
     @Test
     void anEditTheOtherGatewayWroteBackIsNotCommittedAgainOverANewerChangeNorCalledAConflict() throws Exception {
-        editOnA("refresh", "1m");
+        fx.editCpuOnA("refresh", "1m");
         first.capture(saved("grafana-a", "cpu", "alice"));
         await().atMost(WAIT).until(() -> first.status().commits() == 1);
         String newer = changeInGit("\"CPU\"", "\"CPU (Git)\"");
@@ -84,7 +77,7 @@ class WriteBackTwoGatewaysTest {
     @Test
     void aConflictingEditCapturedByBothGatewaysGetsOneConflictBranch() throws Exception {
         String upstream = changeInGit("\"30s\"", "\"10s\"");
-        editOnA("title", "CPU (mine)");
+        fx.editCpuOnA("title", "CPU (mine)");
 
         first.capture(saved("grafana-a", "cpu", "alice"));
         await().atMost(WAIT).until(() -> first.status().conflicts() == 1);
@@ -100,7 +93,7 @@ class WriteBackTwoGatewaysTest {
     void anEditMadeOnTopOfAChangeTheOtherGatewayAppliedIsCommittedWithoutConflict() throws Exception {
         changeInGit("\"30s\"", "\"10s\"");
         pass(firstSync); // only the first gateway applies Git's change to A
-        editOnA("title", "CPU (mine)");
+        fx.editCpuOnA("title", "CPU (mine)");
 
         second.capture(saved("grafana-a", "cpu", "alice"));
         await().atMost(WAIT).until(() -> second.status().commits() == 1);
