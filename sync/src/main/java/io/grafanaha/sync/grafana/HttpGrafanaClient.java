@@ -21,11 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Collectors;
 
 /**
@@ -35,6 +35,11 @@ import java.util.stream.Collectors;
  * <p>The client remembers the version and content of every dashboard it wrote or read ({@link KnownDashboards}),
  * so that {@link #dashboards(List)} reads only those whose version moved since; one client per backend, kept for
  * the life of the sync.
+ *
+ * <p>Threads: calls run on the caller's thread, except the parallel reads of {@link #dashboards(List)} and
+ * {@link #folderTree(String)}, which run on the injected {@code reads} executor (shared by every client; this client
+ * never has more than {@code readConcurrency} tasks on it per call). The JDK's {@link HttpClient} keeps its own
+ * selector thread.
  */
 public final class HttpGrafanaClient implements GrafanaClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -51,15 +56,22 @@ public final class HttpGrafanaClient implements GrafanaClient {
     private final Duration timeout;
     private final HttpClient http;
     private final int readConcurrency;
+    private final Executor reads;
     private final KnownDashboards known = new KnownDashboards();
 
+    /** A client that reads one dashboard at a time, on the caller's thread. */
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http) {
-        this(name, baseUrl, token, timeout, http, DEFAULT_READ_CONCURRENCY);
+        this(name, baseUrl, token, timeout, http, DEFAULT_READ_CONCURRENCY, Runnable::run);
     }
 
-    /** @param readConcurrency the most dashboard reads in flight at once in {@link #dashboards(List)} */
+    /**
+     * @param readConcurrency the most dashboard reads in flight at once in {@link #dashboards(List)}
+     * @param reads where those reads run; owned by the caller. The caller's thread ({@code Runnable::run}) reads one
+     *     at a time
+     */
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http,
-            int readConcurrency) {
+            int readConcurrency, Executor reads) {
+        this.reads = Objects.requireNonNull(reads, "reads");
         if (readConcurrency < 1) {
             throw new IllegalArgumentException("readConcurrency must be >= 1, got " + readConcurrency);
         }
@@ -71,10 +83,15 @@ public final class HttpGrafanaClient implements GrafanaClient {
         this.http = Objects.requireNonNull(http, "http");
     }
 
-    /** A client with its own {@link HttpClient} and a 10 s request timeout. */
+    /** A client with its own {@link HttpClient} and a 10 s request timeout that reads on the caller's thread. */
     public static HttpGrafanaClient create(String name, URI baseUrl, String token) {
+        return create(name, baseUrl, token, Runnable::run);
+    }
+
+    /** As {@link #create(String, URI, String)}, reading up to four dashboards at once on {@code reads}. */
+    public static HttpGrafanaClient create(String name, URI baseUrl, String token, Executor reads) {
         return new HttpGrafanaClient(name, baseUrl, token, Duration.ofSeconds(10),
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), DEFAULT_READ_CONCURRENCY, reads);
     }
 
     @Override
@@ -194,33 +211,36 @@ public final class HttpGrafanaClient implements GrafanaClient {
             }
             return out;
         }
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(readConcurrency, items.size()), r -> {
-            Thread t = new Thread(r, "sync-read-" + name + "-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // Up to readConcurrency workers on the shared executor, each taking the next item until none is left or one
+        // failed: no pool per call, and never more than readConcurrency of this call's reads in flight.
+        AtomicReferenceArray<R> results = new AtomicReferenceArray<>(items.size());
+        AtomicInteger next = new AtomicInteger();
+        List<CompletableFuture<Void>> workers = new ArrayList<>();
+        for (int w = 0; w < Math.min(readConcurrency, items.size()); w++) {
+            workers.add(CompletableFuture.runAsync(() -> {
+                for (int i = next.getAndIncrement(); i < items.size(); i = next.getAndIncrement()) {
+                    try {
+                        results.set(i, call.apply(items.get(i)));
+                    } catch (GrafanaApiException e) {
+                        next.set(items.size());
+                        throw new CompletionException(e);
+                    }
+                }
+            }, reads));
+        }
         try {
-            List<Future<R>> futures = new ArrayList<>(items.size());
-            for (T item : items) {
-                futures.add(pool.submit(() -> call.apply(item)));
-            }
-            List<R> out = new ArrayList<>(items.size());
-            for (Future<R> f : futures) {
-                out.add(f.get());
-            }
-            return out;
-        } catch (ExecutionException e) {
+            CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
             if (e.getCause() instanceof GrafanaApiException g) {
                 throw g;
             }
             throw new GrafanaApiException(name, what, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GrafanaApiException(name, what, e);
-        } finally {
-            pool.shutdownNow();
         }
+        List<R> out = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            out.add(results.get(i));
+        }
+        return out;
     }
 
     @FunctionalInterface
