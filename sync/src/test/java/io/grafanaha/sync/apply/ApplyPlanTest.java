@@ -16,11 +16,13 @@ import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.plan.PlanSync;
+import io.grafanaha.sync.schedule.Scheduler;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +115,26 @@ class ApplyPlanTest {
 
         assertThat(result.succeeded()).isTrue();
         assertThat(grafana.dashboards()).containsOnlyKeys("a");
+    }
+
+    @Test
+    void theWaitsBetweenAttemptsAreThePolicysBackoffTimedByTheScheduler() throws Exception {
+        remote.write("shared/a.json", dashboard("a", "A")).commitAndPush("one");
+        mirror.fetch();
+        Plan plan = ((PlanResult.Ready) plan()).plan();
+        grafana.inject5xx(503, 2);
+        List<Duration> waits = new CopyOnWriteArrayList<>();
+        Scheduler noWaiting = (task, delay) -> {
+            waits.add(delay);
+            task.run();
+            return () -> {};
+        };
+
+        ApplyResult result = new ApplyPlan(client, plan, head()).setRetryPolicy(FAST_RETRY).setScheduler(noWaiting)
+                .call();
+
+        assertThat(result.succeeded()).isTrue();
+        assertThat(waits).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20));
     }
 
     @Test
