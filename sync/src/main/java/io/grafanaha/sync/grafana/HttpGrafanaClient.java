@@ -21,11 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Collectors;
 
 /**
@@ -55,8 +51,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
-    private final int readConcurrency;
-    private final Executor reads;
+    private final ParallelReads reads;
     private final KnownDashboards known = new KnownDashboards();
 
     /** A client that reads one dashboard at a time, on the caller's thread. */
@@ -71,12 +66,8 @@ public final class HttpGrafanaClient implements GrafanaClient {
      */
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http,
             int readConcurrency, Executor reads) {
-        this.reads = Objects.requireNonNull(reads, "reads");
-        if (readConcurrency < 1) {
-            throw new IllegalArgumentException("readConcurrency must be >= 1, got " + readConcurrency);
-        }
-        this.readConcurrency = readConcurrency;
         this.name = Objects.requireNonNull(name, "name");
+        this.reads = new ParallelReads(name, readConcurrency, reads);
         this.base = baseUrl.toString().replaceAll("/+$", "");
         this.token = Objects.requireNonNull(token, "token");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -185,7 +176,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
                 ask.add(h);
             }
         }
-        inParallel(ask, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
+        reads.map(ask, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
         return out;
     }
 
@@ -196,56 +187,10 @@ public final class HttpGrafanaClient implements GrafanaClient {
         List<BackendFolder> level = folder(rootUid).stream().toList();
         while (!level.isEmpty()) {
             List<BackendFolder> fresh = level.stream().filter(f -> folders.putIfAbsent(f.uid(), f) == null).toList();
-            level = inParallel(fresh, "reading folders", f -> childFolders(f.uid())).stream()
+            level = reads.map(fresh, "reading folders", f -> childFolders(f.uid())).stream()
                     .flatMap(List::stream).toList();
         }
         return List.copyOf(folders.values());
-    }
-
-    /** {@code call} on every item, up to {@code readConcurrency} at once; results in the items' order. */
-    private <T, R> List<R> inParallel(List<T> items, String what, Call<T, R> call) throws GrafanaApiException {
-        if (items.size() <= 1) {
-            List<R> out = new ArrayList<>();
-            for (T item : items) {
-                out.add(call.apply(item));
-            }
-            return out;
-        }
-        // Up to readConcurrency workers on the shared executor, each taking the next item until none is left or one
-        // failed: no pool per call, and never more than readConcurrency of this call's reads in flight.
-        AtomicReferenceArray<R> results = new AtomicReferenceArray<>(items.size());
-        AtomicInteger next = new AtomicInteger();
-        List<CompletableFuture<Void>> workers = new ArrayList<>();
-        for (int w = 0; w < Math.min(readConcurrency, items.size()); w++) {
-            workers.add(CompletableFuture.runAsync(() -> {
-                for (int i = next.getAndIncrement(); i < items.size(); i = next.getAndIncrement()) {
-                    try {
-                        results.set(i, call.apply(items.get(i)));
-                    } catch (GrafanaApiException e) {
-                        next.set(items.size());
-                        throw new CompletionException(e);
-                    }
-                }
-            }, reads));
-        }
-        try {
-            CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof GrafanaApiException g) {
-                throw g;
-            }
-            throw new GrafanaApiException(name, what, e.getCause());
-        }
-        List<R> out = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
-            out.add(results.get(i));
-        }
-        return out;
-    }
-
-    @FunctionalInterface
-    private interface Call<T, R> {
-        R apply(T item) throws GrafanaApiException;
     }
 
     /**
