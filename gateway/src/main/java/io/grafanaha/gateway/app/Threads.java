@@ -85,14 +85,16 @@ public final class Threads implements AutoCloseable {
 
     /**
      * Stops the sync's and the write-back's threads; call after {@code WriteBack.close()} and
-     * {@code SyncService.close()}, which let the running work finish. The timer first, so nothing new is started.
+     * {@code SyncService.close()}, which let the running work finish (and refuse new work). Calls still running get
+     * up to 10 s, with the timer still up so a call waiting to be retried is not left waiting forever; the timer and
+     * the reads they may wait on stop last.
      */
     public void closeSync() {
-        syncTimer.shutdownNow();
-        writeBack.shutdownNow();
+        writeBack.shutdown(); // WriteBack.close() did so already and waited for the edit in progress
         syncPasses.shutdownNow();
         List.of(syncBackends, syncApply).forEach(ExecutorService::shutdown);
         awaitTermination(List.of(syncBackends, syncApply));
+        syncTimer.shutdownNow();
         syncReads.shutdownNow();
     }
 

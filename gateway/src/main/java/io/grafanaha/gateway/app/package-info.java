@@ -24,7 +24,8 @@
  *   <tr><td>{@code sync-timer}</td>
  *       <td>Fires the sync interval, the fetch and per-backend backoffs and the waits between retries of a
  *       Grafana call; each task only hands work on, so it never blocks</td>
- *       <td>{@code Threads}; shut down first of the sync's threads, after {@code SyncService.close()}</td></tr>
+ *       <td>{@code Threads}; shut down after the backends' and dashboard calls' threads, so no call is left waiting
+ *       for its retry</td></tr>
  *   <tr><td>{@code sync}</td>
  *       <td>The passes, one at a time ({@code PassScheduler}): fetch, read the head, then wait for the
  *       backends' parts</td>
