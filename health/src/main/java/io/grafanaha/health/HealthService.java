@@ -51,8 +51,14 @@ public final class HealthService implements Router, OutcomeListener, AutoCloseab
      */
     public static HealthService create(List<Backend> backends, CheckPolicy check, RoutingPolicy routing,
                                        FailbackGate gate, ScheduledExecutorService executor) {
+        return create(backends, check, routing, gate, executor, Clock.systemUTC());
+    }
+
+    /** As above, on the caller's {@code clock} (the gateway's one clock). */
+    public static HealthService create(List<Backend> backends, CheckPolicy check, RoutingPolicy routing,
+                                       FailbackGate gate, ScheduledExecutorService executor, Clock clock) {
         return new HealthService(backends, check, routing, gate, HttpProbe.create(check.timeout()),
-                CheckScheduler.of(executor), Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble(),
+                CheckScheduler.of(executor), clock, () -> ThreadLocalRandom.current().nextDouble(),
                 EventLog.DEFAULT_CAPACITY);
     }
 

@@ -13,6 +13,7 @@ import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.plan.PlanSync;
+import io.grafanaha.sync.schedule.Scheduler;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +37,14 @@ final class BackendPass {
     private final SyncSettings settings;
     private final FreshnessTracker freshness;
     private final SyncListener listener;
-    private final ExecutorService applyPool;
+    private final Executor applyPool;
+    private final Scheduler timer;
     private final Clock clock;
     private final AppliedBlobs blobs;
 
-    BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, ExecutorService applyPool,
-            Clock clock, AppliedBlobs blobs) {
+    BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, Executor applyPool,
+            Scheduler timer, Clock clock, AppliedBlobs blobs) {
+        this.timer = timer;
         this.blobs = blobs;
         this.settings = settings;
         this.freshness = freshness;
@@ -97,7 +100,7 @@ final class BackendPass {
                     + "Git", name, drift, head.shortName());
         }
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
-                .setRetryPolicy(settings.retry()).setExecutor(applyPool).call();
+                .setRetryPolicy(settings.retry()).setExecutor(applyPool).setScheduler(timer).call();
         recordBlobs(name, desired, actual, planned, plan, applied, read);
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);

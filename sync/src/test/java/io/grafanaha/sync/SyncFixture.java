@@ -13,8 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** A Git server with one repository, a clone to push from, and two Grafana emulators; everything on loopback. */
 final class SyncFixture implements AutoCloseable {
@@ -25,11 +23,7 @@ final class SyncFixture implements AutoCloseable {
     final GrafanaEmulator a;
     final GrafanaEmulator b;
     final List<SyncEvent> events = new CopyOnWriteArrayList<>();
-    final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
-        Thread t = new Thread(r, "sync-test-scheduler");
-        t.setDaemon(true);
-        return t;
-    });
+    final TestSyncThreads threads = new TestSyncThreads();
     private final List<SyncService> services = new CopyOnWriteArrayList<>();
 
     SyncFixture(Path dir) {
@@ -49,9 +43,9 @@ final class SyncFixture implements AutoCloseable {
 
     SyncService service(SyncSettings settings) throws IOException {
         SyncService s = new SyncService(settings, List.of(
-                SyncTarget.of("grafana-a", URI.create(a.url()), a.token()),
-                SyncTarget.of("grafana-b", URI.create(b.url()), b.token())), events::add, Clock.systemUTC(),
-                scheduler);
+                SyncTarget.of("grafana-a", URI.create(a.url()), a.token(), threads.reads()),
+                SyncTarget.of("grafana-b", URI.create(b.url()), b.token(), threads.reads())), events::add,
+                Clock.systemUTC(), threads.sync());
         services.add(s);
         return s;
     }
@@ -74,7 +68,7 @@ final class SyncFixture implements AutoCloseable {
     @Override
     public void close() {
         services.forEach(SyncService::close);
-        scheduler.shutdownNow();
+        threads.close();
         a.close();
         b.close();
         workspace.close();

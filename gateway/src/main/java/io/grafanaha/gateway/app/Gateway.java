@@ -19,12 +19,9 @@ import io.grafanaha.health.routing.RoutingPolicy;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.webhook.WebhookVerifier;
 import io.grafanaha.sync.writeback.WriteBack;
-import java.time.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +35,9 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** The sync's and write-back's doings, shown in the status timeline beside routing events. */
-    private final ActivityLog activity = new ActivityLog(Clock.systemUTC());
-    private final ScheduledExecutorService scheduler;
-    private final ScheduledExecutorService syncScheduler;
+    private final ActivityLog activity;
+    /** The clock and every pool but the Netty event loops: what runs where is in package-info.java. */
+    private final Threads threads;
     private final Optional<SyncService> sync;
     private final Optional<WriteBack> writeBack;
     private final HealthService health;
@@ -49,30 +46,21 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(GatewayConfig config) {
         this.config = config;
-        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "health-checks");
-            t.setDaemon(true);
-            return t;
-        });
-        // Sync passes block a thread on HTTP calls; they must never delay a health check.
-        this.syncScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sync");
-            t.setDaemon(true);
-            return t;
-        });
-        this.sync = config.sync().map(s -> SyncSetup.create(config, s, syncScheduler, activity));
+        this.threads = Threads.of(config);
+        this.activity = new ActivityLog(threads.clock());
+        this.sync = config.sync().map(s -> SyncSetup.create(config, s, threads, activity));
         FailbackGate gate = sync.filter(s -> config.failback().requireSync())
                 .<FailbackGate>map(s -> s::isFresh)
                 .orElse(FailbackGate.ALWAYS);
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
-                gate, scheduler);
+                gate, threads.healthChecks(), threads.clock());
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health);
         config.sync().ifPresent(s -> proxy.localRoutes(
                 new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
-        this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity));
+        this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity, threads));
         writeBack.ifPresent(wb -> {
-            proxy.editObserver(new EditCapture(wb, Clock.systemUTC()));
+            proxy.editObserver(new EditCapture(wb, threads.clock()));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
@@ -188,10 +176,10 @@ public final class Gateway implements AutoCloseable {
         health.close();
         writeBack.ifPresent(WriteBack::close);
         sync.ifPresent(SyncService::close);
-        syncScheduler.shutdownNow();
+        threads.closeSync();
         boolean drained = proxy.shutdown(config.proxy().shutdownGrace());
         admin.close();
-        scheduler.shutdownNow();
+        threads.close();
         log.info("gateway stopped{}", drained ? "" : " (some requests were cut at the end of the grace period)");
     }
 }

@@ -14,10 +14,8 @@ import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.git.GitCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,21 +25,21 @@ public final class SyncSetup {
 
     private SyncSetup() {}
 
-    /** The sync of {@code config}, not started; the caller owns {@code scheduler}. */
-    public static SyncService create(GatewayConfig config, SyncConfig s, ScheduledExecutorService scheduler) {
-        return create(config, s, scheduler, null);
+    /** The sync of {@code config}, not started, on {@code threads} (the caller's, closed after the sync). */
+    public static SyncService create(GatewayConfig config, SyncConfig s, Threads threads) {
+        return create(config, s, threads, null);
     }
 
     /** As above, with what the sync does also written to {@code activity} (the status timeline), if given. */
-    static SyncService create(GatewayConfig config, SyncConfig s, ScheduledExecutorService scheduler, ActivityLog activity) {
+    static SyncService create(GatewayConfig config, SyncConfig s, Threads threads, ActivityLog activity) {
         SyncSettings settings = settings(s);
-        List<SyncTarget> targets = config.backends().stream().map(SyncSetup::target).toList();
+        List<SyncTarget> targets = config.backends().stream().map(b -> target(b, threads)).toList();
         SyncListener listener = activity == null ? SyncSetup::log : event -> {
             log(event);
             record(event, activity);
         };
         try {
-            return new SyncService(settings, targets, listener, Clock.systemUTC(), scheduler);
+            return new SyncService(settings, targets, listener, threads.clock(), threads.sync());
         } catch (IOException e) {
             throw new UncheckedIOException("sync.data-dir " + s.dataDir() + ": cannot open the Git mirror: " + e.getMessage(), e);
         }
@@ -60,8 +58,8 @@ public final class SyncSetup {
                 .withDeleteLimit(s.maxDeletes());
     }
 
-    private static SyncTarget target(BackendConfig b) {
-        return SyncTarget.of(b.name(), b.url(), b.apiToken().reveal());
+    private static SyncTarget target(BackendConfig b, Threads threads) {
+        return SyncTarget.of(b.name(), b.url(), b.apiToken().reveal(), threads.syncReads());
     }
 
     /**

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,12 +20,12 @@ final class WriteBackSetup {
 
     private WriteBackSetup() {}
 
-    static WriteBack create(SyncService sync, SyncConfig config, ActivityLog activity) {
+    static WriteBack create(SyncService sync, SyncConfig config, ActivityLog activity, Threads threads) {
         try {
             return new WriteBack(sync, event -> {
                 log(event);
                 record(event, activity);
-            }, Clock.systemUTC()).setPollInterval(config.pollInterval());
+            }, threads.clock(), threads.writeBack()).setPollInterval(config.pollInterval());
         } catch (IOException e) {
             throw new UncheckedIOException("sync.data-dir " + config.dataDir() + ": cannot open the write-back journal: " + e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.cli;
 
 import io.grafanaha.gateway.app.SyncSetup;
+import io.grafanaha.gateway.app.Threads;
 import io.grafanaha.gateway.config.ConfigException;
 import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.gateway.config.GatewayConfig;
@@ -13,8 +14,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,8 +47,7 @@ final class SyncCommand implements Callable<Integer> {
             err.println(config + ": there is no sync section to run");
             return CheckCommand.INVALID;
         }
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        try (SyncService sync = SyncSetup.create(cfg, cfg.sync().get(), scheduler)) {
+        try (Threads threads = Threads.of(cfg); SyncService sync = SyncSetup.create(cfg, cfg.sync().get(), threads)) {
             Map<String, PlanResult> plans = sync.plan();
             boolean refused = false;
             for (PlanResult result : plans.values()) {
@@ -85,8 +83,6 @@ final class SyncCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             err.println("sync failed: " + e.getMessage());
             return 1;
-        } finally {
-            scheduler.shutdownNow();
         }
     }
 }

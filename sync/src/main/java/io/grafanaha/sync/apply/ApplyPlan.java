@@ -7,6 +7,7 @@ import io.grafanaha.sync.grafana.GrafanaClient;
 import io.grafanaha.sync.grafana.SaveMessage;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
+import io.grafanaha.sync.schedule.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,8 +16,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +34,13 @@ import org.slf4j.LoggerFactory;
  * delete once any dashboard operation failed (Grafana deletes a folder with what it holds, and a dashboard whose move
  * failed may still be inside). An empty plan makes no call at all.
  *
+ * <p>Threads: folder calls run on the caller's thread, dashboard calls on the given executor; the wait before a retry
+ * is a task on the given {@link Scheduler} that the waiting call blocks on (no thread of its own, and tests can move
+ * time by hand).
+ *
  * <pre>{@code
- * ApplyResult result = new ApplyPlan(client, plan, head).setConcurrency(4).setExecutor(pool).call();
+ * ApplyResult result = new ApplyPlan(client, plan, head).setConcurrency(4).setExecutor(pool).setScheduler(timer)
+ *         .call();
  * }</pre>
  */
 public final class ApplyPlan {
@@ -44,7 +51,8 @@ public final class ApplyPlan {
     private final CommitInfo commit;
     private int concurrency = 4;
     private RetryPolicy retry = RetryPolicy.defaults();
-    private ExecutorService executor;
+    private Executor executor = Runnable::run;
+    private Scheduler scheduler;
 
     /**
      * @param client the backend to write to
@@ -73,17 +81,30 @@ public final class ApplyPlan {
 
     /**
      * Where dashboard calls run. It must offer at least {@code concurrency} threads that are not waiting on this
-     * call. Default: a pool of {@code concurrency} threads created and shut down by {@link #call()}.
+     * call. Default: the caller's thread, one call at a time.
      */
-    public ApplyPlan setExecutor(ExecutorService executor) {
+    public ApplyPlan setExecutor(Executor executor) {
         this.executor = Objects.requireNonNull(executor, "executor");
         return this;
     }
 
-    /** Applies the plan; never throws for Grafana failures, which are in the result. */
+    /** Times the waits between attempts of a call; required when the retry policy allows more than one attempt. */
+    public ApplyPlan setScheduler(Scheduler scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /**
+     * Applies the plan; never throws for Grafana failures, which are in the result.
+     *
+     * @throws IllegalStateException if the retry policy allows retries and no scheduler was set
+     */
     public ApplyResult call() {
         if (plan.isEmpty()) {
             return new ApplyResult(plan.backend(), plan.commit(), List.of(), List.of());
+        }
+        if (retry.maxAttempts() > 1 && scheduler == null) {
+            throw new IllegalStateException("retrying calls to " + plan.backend() + " needs a scheduler");
         }
         return new Applying().run();
     }
@@ -137,30 +158,19 @@ public final class ApplyPlan {
             if (ops.isEmpty()) {
                 return;
             }
-            ExecutorService pool = executor != null ? executor : Executors.newFixedThreadPool(concurrency, r -> {
-                Thread t = new Thread(r, "sync-apply-" + plan.backend());
-                t.setDaemon(true);
-                return t;
-            });
             Semaphore inFlight = new Semaphore(concurrency);
             List<CompletableFuture<Void>> all = new ArrayList<>();
-            try {
-                for (PlanOperation op : ops) {
-                    inFlight.acquireUninterruptibly();
-                    all.add(CompletableFuture.runAsync(() -> {
-                        try {
-                            applyDashboard(op);
-                        } finally {
-                            inFlight.release();
-                        }
-                    }, pool));
-                }
-                CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-            } finally {
-                if (executor == null) {
-                    pool.shutdown();
-                }
+            for (PlanOperation op : ops) {
+                inFlight.acquireUninterruptibly();
+                all.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        applyDashboard(op);
+                    } finally {
+                        inFlight.release();
+                    }
+                }, executor));
             }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
         }
 
         private void applyDashboard(PlanOperation op) {
@@ -245,10 +255,15 @@ public final class ApplyPlan {
                 || op instanceof PlanOperation.MoveDashboard || op instanceof PlanOperation.DeleteDashboard;
     }
 
-    private static boolean pause(Duration d) {
+    /** Waits {@code d} on the scheduler; false when interrupted or the scheduler is shut down (closing). */
+    private boolean pause(Duration d) {
+        CompletableFuture<Void> due = new CompletableFuture<>();
         try {
-            Thread.sleep(d.toMillis());
+            scheduler.schedule(() -> due.complete(null), d);
+            due.get();
             return true;
+        } catch (RejectedExecutionException | ExecutionException e) {
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -21,11 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
 /**
@@ -35,6 +31,11 @@ import java.util.stream.Collectors;
  * <p>The client remembers the version and content of every dashboard it wrote or read ({@link KnownDashboards}),
  * so that {@link #dashboards(List)} reads only those whose version moved since; one client per backend, kept for
  * the life of the sync.
+ *
+ * <p>Threads: calls run on the caller's thread, except the parallel reads of {@link #dashboards(List)} and
+ * {@link #folderTree(String)}, which run on the injected {@code reads} executor (shared by every client; this client
+ * never has more than {@code readConcurrency} tasks on it per call). The JDK's {@link HttpClient} keeps its own
+ * selector thread.
  */
 public final class HttpGrafanaClient implements GrafanaClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -50,31 +51,38 @@ public final class HttpGrafanaClient implements GrafanaClient {
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
-    private final int readConcurrency;
+    private final ParallelReads reads;
     private final KnownDashboards known = new KnownDashboards();
 
+    /** A client that reads one dashboard at a time, on the caller's thread. */
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http) {
-        this(name, baseUrl, token, timeout, http, DEFAULT_READ_CONCURRENCY);
+        this(name, baseUrl, token, timeout, http, DEFAULT_READ_CONCURRENCY, Runnable::run);
     }
 
-    /** @param readConcurrency the most dashboard reads in flight at once in {@link #dashboards(List)} */
+    /**
+     * @param readConcurrency the most dashboard reads in flight at once in {@link #dashboards(List)}
+     * @param reads where those reads run; owned by the caller. The caller's thread ({@code Runnable::run}) reads one
+     *     at a time
+     */
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http,
-            int readConcurrency) {
-        if (readConcurrency < 1) {
-            throw new IllegalArgumentException("readConcurrency must be >= 1, got " + readConcurrency);
-        }
-        this.readConcurrency = readConcurrency;
+            int readConcurrency, Executor reads) {
         this.name = Objects.requireNonNull(name, "name");
+        this.reads = new ParallelReads(name, readConcurrency, reads);
         this.base = baseUrl.toString().replaceAll("/+$", "");
         this.token = Objects.requireNonNull(token, "token");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.http = Objects.requireNonNull(http, "http");
     }
 
-    /** A client with its own {@link HttpClient} and a 10 s request timeout. */
+    /** A client with its own {@link HttpClient} and a 10 s request timeout that reads on the caller's thread. */
     public static HttpGrafanaClient create(String name, URI baseUrl, String token) {
+        return create(name, baseUrl, token, Runnable::run);
+    }
+
+    /** As {@link #create(String, URI, String)}, reading up to four dashboards at once on {@code reads}. */
+    public static HttpGrafanaClient create(String name, URI baseUrl, String token, Executor reads) {
         return new HttpGrafanaClient(name, baseUrl, token, Duration.ofSeconds(10),
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), DEFAULT_READ_CONCURRENCY, reads);
     }
 
     @Override
@@ -168,7 +176,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
                 ask.add(h);
             }
         }
-        inParallel(ask, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
+        reads.map(ask, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
         return out;
     }
 
@@ -179,53 +187,10 @@ public final class HttpGrafanaClient implements GrafanaClient {
         List<BackendFolder> level = folder(rootUid).stream().toList();
         while (!level.isEmpty()) {
             List<BackendFolder> fresh = level.stream().filter(f -> folders.putIfAbsent(f.uid(), f) == null).toList();
-            level = inParallel(fresh, "reading folders", f -> childFolders(f.uid())).stream()
+            level = reads.map(fresh, "reading folders", f -> childFolders(f.uid())).stream()
                     .flatMap(List::stream).toList();
         }
         return List.copyOf(folders.values());
-    }
-
-    /** {@code call} on every item, up to {@code readConcurrency} at once; results in the items' order. */
-    private <T, R> List<R> inParallel(List<T> items, String what, Call<T, R> call) throws GrafanaApiException {
-        if (items.size() <= 1) {
-            List<R> out = new ArrayList<>();
-            for (T item : items) {
-                out.add(call.apply(item));
-            }
-            return out;
-        }
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(readConcurrency, items.size()), r -> {
-            Thread t = new Thread(r, "sync-read-" + name + "-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<R>> futures = new ArrayList<>(items.size());
-            for (T item : items) {
-                futures.add(pool.submit(() -> call.apply(item)));
-            }
-            List<R> out = new ArrayList<>(items.size());
-            for (Future<R> f : futures) {
-                out.add(f.get());
-            }
-            return out;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GrafanaApiException g) {
-                throw g;
-            }
-            throw new GrafanaApiException(name, what, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GrafanaApiException(name, what, e);
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @FunctionalInterface
-    private interface Call<T, R> {
-        R apply(T item) throws GrafanaApiException;
     }
 
     /**

@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.lib.ObjectId;
@@ -116,8 +115,11 @@ public final class WriteBack implements AutoCloseable {
      * {@link #start()}, except edits given to {@link #capture}.
      *
      * @param sync the sync service: its settings, backends, {@link SyncService#appliedBlobs()} and fan-out passes
+     * @param thread the write-back's own single thread (created by the caller, given to nothing else; delayed tasks
+     *     should not run after shutdown); {@link #close()} shuts it down
      */
-    public WriteBack(SyncService sync, WriteBackListener listener, Clock clock) throws IOException {
+    public WriteBack(SyncService sync, WriteBackListener listener, Clock clock, ScheduledExecutorService thread)
+            throws IOException {
         this.sync = Objects.requireNonNull(sync, "sync");
         this.settings = sync.settings();
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -133,13 +135,7 @@ public final class WriteBack implements AutoCloseable {
         this.history = new EditHistory(clients, writer, settings.path());
         this.rules = new EditChange(writer, this::baseBlob, history, (backend, uid) -> clients.get(backend).folder(uid),
                 settings.path());
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "writeback");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.thread = executor;
+        this.thread = Objects.requireNonNull(thread, "thread");
         this.poller = new Poller(clients, this::capture, this::freshState, clock, settings.deleteLimit());
         blobs.setHold(new AppliedBlobs.Hold() {
             @Override

@@ -4,8 +4,8 @@
  * <p>Wiring (the gateway's application class):
  *
  * <pre>{@code
- * SyncService sync = new SyncService(settings, targets, syncListener, clock, scheduler);
- * WriteBack writeBack = new WriteBack(sync, event -> ..., clock)   // journal + own mirror; installs the pass hold
+ * SyncService sync = new SyncService(settings, targets, syncListener, clock, syncThreads);
+ * WriteBack writeBack = new WriteBack(sync, event -> ..., clock, writeBackThread) // journal + own mirror; the hold
  *         .setPollInterval(Duration.ofSeconds(10));                   // default 10 s; ZERO = no polling
  * sync.start();
  * writeBack.start();                                                   // replays the journal, starts polling

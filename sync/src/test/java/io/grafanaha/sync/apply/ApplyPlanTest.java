@@ -3,6 +3,7 @@ package io.grafanaha.sync.apply;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grafanaha.sync.RemoteRepo;
+import io.grafanaha.sync.TestSyncThreads;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.git.CommitInfo;
@@ -15,11 +16,13 @@ import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.plan.PlanSync;
+import io.grafanaha.sync.schedule.Scheduler;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,7 @@ class ApplyPlanTest {
     GitMirror mirror;
     GrafanaEmulator grafana;
     HttpGrafanaClient client;
+    final TestSyncThreads threads = new TestSyncThreads();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -45,6 +49,7 @@ class ApplyPlanTest {
 
     @AfterEach
     void tearDown() {
+        threads.close();
         grafana.close();
         mirror.close();
         remote.close();
@@ -83,10 +88,10 @@ class ApplyPlanTest {
                 .commitAndPush("three");
         mirror.fetch();
         Plan plan = ((PlanResult.Ready) plan()).plan();
-        assertThat(new ApplyPlan(client, only(plan, true), head()).call().succeeded()).isTrue();
+        assertThat(applyPlan(only(plan, true)).call().succeeded()).isTrue();
         grafana.inject5xx(500, 1);
         // One at a time, so the injected 500 hits the first save (a.json) and nothing else.
-        ApplyResult result = new ApplyPlan(client, only(plan, false), head()).setRetryPolicy(RetryPolicy.none())
+        ApplyResult result = applyPlan(only(plan, false)).setRetryPolicy(RetryPolicy.none())
                 .setConcurrency(1).call();
 
         assertThat(result.failures()).singleElement().satisfies(f -> {
@@ -106,10 +111,30 @@ class ApplyPlanTest {
         Plan plan = ((PlanResult.Ready) plan()).plan();
         grafana.inject5xx(503, 2);
 
-        ApplyResult result = new ApplyPlan(client, plan, head()).setRetryPolicy(FAST_RETRY).call();
+        ApplyResult result = applyPlan(plan).setRetryPolicy(FAST_RETRY).call();
 
         assertThat(result.succeeded()).isTrue();
         assertThat(grafana.dashboards()).containsOnlyKeys("a");
+    }
+
+    @Test
+    void theWaitsBetweenAttemptsAreThePolicysBackoffTimedByTheScheduler() throws Exception {
+        remote.write("shared/a.json", dashboard("a", "A")).commitAndPush("one");
+        mirror.fetch();
+        Plan plan = ((PlanResult.Ready) plan()).plan();
+        grafana.inject5xx(503, 2);
+        List<Duration> waits = new CopyOnWriteArrayList<>();
+        Scheduler noWaiting = (task, delay) -> {
+            waits.add(delay);
+            task.run();
+            return () -> {};
+        };
+
+        ApplyResult result = new ApplyPlan(client, plan, head()).setRetryPolicy(FAST_RETRY).setScheduler(noWaiting)
+                .call();
+
+        assertThat(result.succeeded()).isTrue();
+        assertThat(waits).containsExactly(Duration.ofMillis(10), Duration.ofMillis(20));
     }
 
     @Test
@@ -125,7 +150,7 @@ class ApplyPlanTest {
         var edited = grafana.dashboard("a").orElseThrow().json();
         edited.put("title", "A from the user");
         grafana.putDashboard(edited, grafana.dashboard("a").orElseThrow().folderUid(), "user edit", "alice");
-        ApplyResult result = new ApplyPlan(client, plan, head()).setRetryPolicy(FAST_RETRY).call();
+        ApplyResult result = applyPlan(plan).setRetryPolicy(FAST_RETRY).call();
 
         assertThat(grafana.dashboard("a").orElseThrow().title()).as("the user's save stands").isEqualTo("A from the user");
         assertThat(result.failures()).singleElement().satisfies(f -> assertThat(f.cause()).contains("changed on the backend"));
@@ -151,8 +176,13 @@ class ApplyPlanTest {
         mirror.fetch();
         PlanResult planned = plan();
         assertThat(planned).isInstanceOf(PlanResult.Ready.class);
-        return new ApplyPlan(client, ((PlanResult.Ready) planned).plan(), head()).setRetryPolicy(retry)
+        return applyPlan(((PlanResult.Ready) planned).plan()).setRetryPolicy(retry)
                 .setConcurrency(concurrency).call();
+    }
+
+    /** As the sync applies: dashboard calls on the apply threads, waits between retries on the timer. */
+    private ApplyPlan applyPlan(Plan plan) {
+        return new ApplyPlan(client, plan, head()).setExecutor(threads.sync().apply()).setScheduler(threads.timer());
     }
 
     private PlanResult plan() throws Exception {

@@ -26,6 +26,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,6 +121,33 @@ class HttpGrafanaClientTest {
         assertThat(held).extracting(BackendDashboard::uid).containsExactlyInAnyOrder(
                 "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9");
         assertThat(grafana.requestCount("/api/dashboards/uid/d0/versions")).isZero();
+    }
+
+    @Test
+    void manyDashboardsAreReadByAtMostFourTasksOnTheSharedExecutorInTheirOrder() throws Exception {
+        client.createFolder("root", "grafana-manifests", Optional.empty());
+        for (int i = 0; i < 20; i++) {
+            grafana.putDashboard((ObjectNode) MAPPER.readTree("{\"uid\":\"d" + i + "\",\"title\":\"D" + i + "\"}"),
+                    "root");
+        }
+        ExecutorService pool = Executors.newCachedThreadPool();
+        AtomicInteger tasks = new AtomicInteger();
+        try {
+            HttpGrafanaClient parallel = HttpGrafanaClient.create("grafana-a", URI.create(grafana.url()),
+                    grafana.token(), task -> {
+                        tasks.incrementAndGet();
+                        pool.execute(task);
+                    });
+            List<DashboardHit> hits = parallel.dashboardsInFolders(List.of("root"));
+
+            List<BackendDashboard> held = parallel.dashboards(hits, Map.of());
+
+            assertThat(held).extracting(BackendDashboard::uid)
+                    .containsExactlyElementsOf(hits.stream().map(DashboardHit::uid).toList());
+            assertThat(tasks).hasValue(HttpGrafanaClient.DEFAULT_READ_CONCURRENCY);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncTarget;
+import io.grafanaha.sync.TestSyncThreads;
 import io.grafanaha.sync.apply.RetryPolicy;
 import io.grafanaha.sync.plan.DeleteLimit;
 import io.grafanaha.testkit.git.GitServer;
@@ -19,8 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ListBranchCommand;
@@ -82,11 +81,7 @@ final class WriteBackFixture implements AutoCloseable {
     final GrafanaEmulator a;
     final GrafanaEmulator b;
     final List<WriteBackEvent> events = new CopyOnWriteArrayList<>();
-    final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
-        Thread t = new Thread(r, "writeback-test-scheduler");
-        t.setDaemon(true);
-        return t;
-    });
+    final TestSyncThreads threads = new TestSyncThreads();
     private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
 
     WriteBackFixture(Path dir) {
@@ -107,15 +102,16 @@ final class WriteBackFixture implements AutoCloseable {
 
     SyncService sync(SyncSettings settings) throws IOException {
         SyncService s = new SyncService(settings, List.of(
-                SyncTarget.of("grafana-a", URI.create(a.url()), a.token()),
-                SyncTarget.of("grafana-b", URI.create(b.url()), b.token())), e -> {}, Clock.systemUTC(), scheduler);
+                SyncTarget.of("grafana-a", URI.create(a.url()), a.token(), threads.reads()),
+                SyncTarget.of("grafana-b", URI.create(b.url()), b.token(), threads.reads())), e -> {}, Clock.systemUTC(),
+                threads.sync());
         open.add(s);
         return s;
     }
 
     /** A gateway's write-back, not started, polling off unless set. */
     WriteBack writeBack(SyncService sync) throws IOException {
-        WriteBack w = new WriteBack(sync, events::add, Clock.systemUTC()).setPollInterval(Duration.ZERO);
+        WriteBack w = new WriteBack(sync, events::add, Clock.systemUTC(), threads.writeBack()).setPollInterval(Duration.ZERO);
         open.add(0, w);
         return w;
     }
@@ -155,7 +151,7 @@ final class WriteBackFixture implements AutoCloseable {
                 // best effort
             }
         }
-        scheduler.shutdownNow();
+        threads.close();
         a.close();
         b.close();
         workspace.close();
