@@ -4,11 +4,13 @@ import io.grafanaha.sync.apply.ApplyFailure;
 import io.grafanaha.sync.apply.ApplyPlan;
 import io.grafanaha.sync.apply.ApplyResult;
 import io.grafanaha.sync.desired.DesiredDashboard;
+import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
-import io.grafanaha.sync.plan.BackendState;
+import io.grafanaha.sync.actual.BackendState;
+import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
@@ -53,8 +55,8 @@ final class BackendPass {
     /** Reads the backend and plans; throws naming the backend when it cannot be read. */
     static PlanResult plan(SyncTarget target, DesiredState desired, SyncSettings settings)
             throws GrafanaApiException {
-        BackendState actual = target.client().managedTree(desired.rootFolderUid(),
-                desired.dashboardsByUid().keySet(), desired.jsonByUid());
+        BackendState actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
+                desired.dashboardsByUid().keySet(), desired.jsonByUid(), false);
         return new PlanSync(desired, actual).setDeleteLimit(settings.deleteLimit()).call();
     }
 
@@ -71,8 +73,8 @@ final class BackendPass {
         long read = blobs.ticket();
         BackendState actual;
         try {
-            actual = target.client().managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet(),
-                    desired.jsonByUid(), !full);
+            actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
+                    desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
         } catch (GrafanaApiException e) {
             String error = "cannot read " + name + ": " + e.getMessage();
             LOG.warn(error);

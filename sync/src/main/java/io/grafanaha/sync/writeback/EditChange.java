@@ -2,15 +2,14 @@ package io.grafanaha.sync.writeback;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grafanaha.sync.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredFolder;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.desired.SourceFormat;
 import io.grafanaha.sync.json.CanonicalJson;
-import io.grafanaha.sync.plan.BackendDashboard;
-import io.grafanaha.sync.plan.BackendFolder;
+import io.grafanaha.sync.grafana.BackendDashboard;
+import io.grafanaha.sync.grafana.BackendFolder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

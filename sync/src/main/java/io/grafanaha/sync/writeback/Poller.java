@@ -93,7 +93,7 @@ final class Poller {
             uids.add(hit.uid());
         }
         for (String uid : uids) {
-            Optional<DashboardVersion> v = client.latestVersion(uid);
+            Optional<DashboardVersion> v = client.versions(uid, 1).stream().findFirst();
             if (v.isEmpty()) {
                 continue;
             }

@@ -32,7 +32,7 @@
  *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}, unless Git's history of the file or a conflict branch
  *       already keeps U (the same edit captured by another gateway). The history is shared by every gateway, so
  *       several gateways on one repository decide alike (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
- *   <li><b>Applied blobs</b>: {@link io.grafanaha.sync.AppliedBlobs}, per process: which blob each backend holds
+ *   <li><b>Applied blobs</b>: {@link io.grafanaha.sync.actual.AppliedBlobs}, per process: which blob each backend holds
  *       (filled by passes and the write-back's own pushes, each record stamped with the moment of its read so a
  *       slow pass never turns a newer record back) and Git's head per uid; they answer {@code wouldLoseUpdate}
  *       and decide deletes and new files.</li>

@@ -1,0 +1,175 @@
+package io.grafanaha.sync.writeback;
+
+import io.grafanaha.sync.SyncSettings;
+import io.grafanaha.sync.actual.AppliedBlobs;
+import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.git.CommitInfo;
+import io.grafanaha.sync.grafana.GrafanaClient;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Date;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TimeZone;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits one captured edit to the followed branch, like the rest of the pipeline a command:
+ * {@code new CommitEdit(tools, edit).call()}. Reads the edit's content from its backend once, then, up to
+ * {@value #PUSH_ATTEMPTS} times: fetches the head, applies the rules ({@link EditChange}), commits on top of the head
+ * and pushes without force expecting that head; a rejected push (someone else pushed first) is re-applied on the new
+ * head. A conflict goes to {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>} instead. Runs on the write-back's thread;
+ * it never writes to Grafana and never emits: the {@link Outcome} says what happened, {@link WriteBack} reports it.
+ */
+final class CommitEdit {
+    private static final Logger LOG = LoggerFactory.getLogger(CommitEdit.class);
+    static final int PUSH_ATTEMPTS = 5;
+    private static final String COMMITTER = "Grafana HA Gateway";
+    private static final String COMMITTER_EMAIL = "gateway@grafana-ha-gateway.invalid";
+    private static final DateTimeFormatter BRANCH_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC);
+
+    /** What every edit is committed with; one set per write-back. */
+    record Tools(SyncSettings settings, Map<String, GrafanaClient> clients, AppliedBlobs blobs, WriteBackMirror branch,
+            GitWriter writer, EditHistory history, EditChange rules, Clock clock, Runnable beforePush) {}
+
+    /**
+     * What became of the edit: the event to report, and the pass to ask for ({@code passReason}), which is a pass
+     * for a change of the head ({@code headChanged}) after a commit.
+     */
+    record Outcome(WriteBackEvent event, Optional<String> passReason, boolean headChanged) {}
+
+    private final Tools tools;
+    private final CapturedEdit edit;
+
+    CommitEdit(Tools tools, CapturedEdit edit) {
+        this.tools = Objects.requireNonNull(tools, "tools");
+        this.edit = Objects.requireNonNull(edit, "edit");
+    }
+
+    /**
+     * @throws IOException when Git or the backend cannot be reached, or the branch kept moving (retried later)
+     */
+    Outcome call() throws IOException {
+        GrafanaClient client = tools.clients().get(edit.backend());
+        AppliedBlobs blobs = tools.blobs();
+        tools.history().forget();
+        long readAt = blobs.ticket();
+        // Read the backend once: later attempts re-apply the same user content to a newer head.
+        Reader read = switch (edit.kind()) {
+            case DASHBOARD_SAVED -> {
+                var saved = client.dashboard(edit.uid());
+                yield head -> tools.rules().dashboardSaved(edit, saved, head);
+            }
+            case DASHBOARD_DELETED -> {
+                boolean there = client.dashboard(edit.uid()).isPresent();
+                yield head -> tools.rules().dashboardDeleted(edit, there, head);
+            }
+            case FOLDER_SAVED -> {
+                var saved = client.folder(edit.uid());
+                yield head -> tools.rules().folderSaved(edit, saved, head);
+            }
+            case FOLDER_DELETED -> {
+                boolean there = client.folder(edit.uid()).isPresent();
+                yield head -> tools.rules().folderDeleted(edit, there, head);
+            }
+        };
+        for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+            long fetched = blobs.ticket();
+            CommitInfo head = tools.branch().fetchHead();
+            DesiredState state = tools.branch().read(head);
+            if (edit.isDashboard()) {
+                // Another gateway may have pushed this dashboard: a pass that fetched before now must not set the
+                // backend back to its older head (the user's version there may be newer than that head).
+                blobs.headChanged(edit.uid(), state.dashboard(edit.uid()).map(d -> d.source().blobId()), fetched);
+            }
+            EditChange.Result result = read.apply(state);
+            if (result instanceof EditChange.Nothing nothing) {
+                LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
+                nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
+                return new Outcome(new WriteBackEvent.Skipped(edit, nothing.reason()),
+                        nothing.behind() ? Optional.of("write-back " + edit.uid() + " behind Git") : Optional.empty(),
+                        false);
+            }
+            EditChange.Write write = (EditChange.Write) result;
+            Optional<ObjectId> commit = tools.writer().commit(head.id(), write.change(), author(), committer(),
+                    write.message() + "\n\nCaptured by Grafana HA Gateway (" + edit.kind() + " of " + edit.uid()
+                            + " on " + edit.backend() + " at " + edit.at() + ").\n");
+            if (commit.isEmpty()) {
+                return new Outcome(new WriteBackEvent.Skipped(edit, "the tree at " + head.shortName()
+                        + " already holds it"), Optional.empty(), false);
+            }
+            if (write.conflict()) {
+                return pushConflict(write, commit.get());
+            }
+            tools.beforePush().run();
+            if (tools.writer().push(tools.settings().source().ref(), commit.get(), head.id()) == GitWriter.Pushed.OK) {
+                tools.writer().advanceBranch(commit.get());
+                if (edit.isDashboard()) {
+                    blobs.headChanged(edit.uid(), write.blob(), blobs.ticket());
+                    write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
+                            () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
+                }
+                LOG.info("{}: {} ({})", edit.backend(), write.message(), commit.get().abbreviate(7).name());
+                return new Outcome(new WriteBackEvent.Committed(edit, commit.get().name(), write.path(),
+                        write.message()), Optional.of("write-back " + edit.uid()), true);
+            }
+            LOG.info("push of {} rejected: {} moved on; re-applying on the new head (attempt {})", edit.uid(),
+                    tools.settings().source().ref(), attempt);
+        }
+        throw new IOException("the branch kept moving; gave up after " + PUSH_ATTEMPTS + " attempts");
+    }
+
+    private Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
+        String base = GitWriter.CONFLICTS + edit.uid() + "-" + BRANCH_TIME.format(tools.clock().instant());
+        String branch = base;
+        // Another gateway may create the same name in the same second: a server that sees both pushes at once
+        // refuses one with "already exists" or "failed to lock" rather than a plain rejection. Either way the name
+        // is taken; failing here instead would retry the edit later, re-reading a backend that may have moved on.
+        for (int n = 2; !created(branch, commit); n++) {
+            if (n > PUSH_ATTEMPTS) {
+                throw new IOException("cannot create a conflict branch " + base + "-*");
+            }
+            branch = base + "-" + n;
+        }
+        LOG.warn("{}: {} conflicts with a change in Git to {}: Git's version stays on {}, the edit is on branch {}",
+                edit.backend(), edit.uid(), write.path(), tools.settings().branch(), branch);
+        return new Outcome(new WriteBackEvent.Conflicted(edit, branch, commit.name(), write.path()),
+                Optional.of("write-back conflict " + edit.uid()), false);
+    }
+
+    /** Whether {@code branch} was created at {@code commit}; false when the name is taken or the push was refused. */
+    private boolean created(String branch, ObjectId commit) {
+        try {
+            return tools.writer().push("refs/heads/" + branch, commit, ObjectId.zeroId()) == GitWriter.Pushed.OK;
+        } catch (IOException e) {
+            LOG.info("conflict branch {} not created ({}); trying the next name", branch, e.getMessage());
+            return false;
+        }
+    }
+
+    /** The Grafana user when known ({@code <login>@grafana.invalid}), else an unknown user. */
+    private PersonIdent author() {
+        String login = edit.user().orElse("unknown Grafana user");
+        String email = edit.user().map(u -> u.replaceAll("[^A-Za-z0-9._+-]", "_") + "@grafana.invalid")
+                .orElse("unknown@grafana.invalid");
+        return new PersonIdent(login, email, Date.from(edit.at()), TimeZone.getTimeZone("UTC"));
+    }
+
+    private PersonIdent committer() {
+        return new PersonIdent(COMMITTER, COMMITTER_EMAIL, Date.from(tools.clock().instant()),
+                TimeZone.getTimeZone("UTC"));
+    }
+
+    /** The rule for one edit, bound to what was read from the backend. */
+    @FunctionalInterface
+    private interface Reader {
+        EditChange.Result apply(DesiredState head) throws IOException;
+    }
+}
