@@ -47,10 +47,13 @@ final class CommitEdit {
 
     private final Tools tools;
     private final CapturedEdit edit;
+    private final Optional<ObjectId> base;
 
-    CommitEdit(Tools tools, CapturedEdit edit) {
+    /** @param base the blob the backend held before the edit, when the journal knows it */
+    CommitEdit(Tools tools, CapturedEdit edit, Optional<ObjectId> base) {
         this.tools = Objects.requireNonNull(tools, "tools");
         this.edit = Objects.requireNonNull(edit, "edit");
+        this.base = Objects.requireNonNull(base, "base");
     }
 
     /**
@@ -61,11 +64,13 @@ final class CommitEdit {
         AppliedBlobs blobs = tools.blobs();
         tools.history().forget();
         long readAt = blobs.ticket();
-        // Read the backend once: later attempts re-apply the same user content to a newer head.
+        // Read the backend once: later attempts re-apply the same user content to a newer head. A save the gateway
+        // relayed carries what it saved, which the backend may have lost since.
         Reader read = switch (edit.kind()) {
             case DASHBOARD_SAVED -> {
-                var saved = client.dashboard(edit.uid());
-                yield head -> tools.rules().dashboardSaved(edit, saved, head);
+                var saved = edit.body().isPresent() ? edit.body().map(b -> b.asBackendDashboard(edit.uid()))
+                        : client.dashboard(edit.uid());
+                yield head -> tools.rules().dashboardSaved(edit, saved, base, head);
             }
             case DASHBOARD_DELETED -> {
                 boolean there = client.dashboard(edit.uid()).isPresent();

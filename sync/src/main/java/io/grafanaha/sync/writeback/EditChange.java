@@ -57,7 +57,9 @@ final class EditChange {
         /** On something else: already kept, or a conflict. */
         ON_OTHER,
         /** A user's later save on the backend is Git's content: this version is superseded. */
-        BEHIND
+        BEHIND,
+        /** The backend keeps no history of the dashboard (it lost it): only the journal's base can tell. */
+        UNKNOWN
     }
 
     /** Where an edit came from and whether Git already keeps it ({@link EditHistory}). */
@@ -105,6 +107,16 @@ final class EditChange {
 
     /** A dashboard saved on the backend, read back as {@code saved} (empty: it is gone again). */
     Result dashboardSaved(CapturedEdit edit, Optional<BackendDashboard> saved, DesiredState head) throws IOException {
+        return dashboardSaved(edit, saved, Optional.empty(), head);
+    }
+
+    /**
+     * As {@link #dashboardSaved(CapturedEdit, Optional, DesiredState)}, with {@code journalBase}, the blob the
+     * backend held before the edit as journaled: when the backend has lost the dashboard's history, the edit was made
+     * on top of Git's content exactly when that blob is Git's.
+     */
+    Result dashboardSaved(CapturedEdit edit, Optional<BackendDashboard> saved, Optional<ObjectId> journalBase,
+            DesiredState head) throws IOException {
         if (saved.isEmpty()) {
             return new Nothing("dashboard " + edit.uid() + " no longer exists on " + edit.backend(), Optional.empty());
         }
@@ -141,6 +153,9 @@ final class EditChange {
             writes.put(path, bytes);
             Set<String> deletes = moved ? Set.of(oldPath) : Set.of();
             Based based = ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
+            if (based == Based.UNKNOWN) {
+                based = journalBase.filter(g.source().blobId()::equals).isPresent() ? Based.ON_GIT : Based.ON_OTHER;
+            }
             if (based == Based.BEHIND) {
                 return new Nothing("version " + d.version() + " of " + edit.uid() + " on " + edit.backend()
                         + " is older than what it and Git hold now", Optional.empty());

@@ -15,6 +15,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes edits made in Grafana back to Git, so that they reach every other backend and are never lost.
  *
- * <p><b>Flow.</b> {@link #capture} appends the edit to the {@link Journal} ({@code <data-dir>/journal}, forced to
- * disk) and returns; the write-back's own thread then reads the saved dashboard back from that backend, finds its
+ * <p><b>Flow.</b> {@link #journal} appends the edit to the {@link Journal} ({@code <data-dir>/journal}, forced to
+ * disk on the journal's own thread) and completes its stage; the write-back's own thread then takes what a relayed
+ * save saved from the journal ({@link EditBody}), or reads it back from that backend, finds its
  * file at the Git head (or {@code <folder directory>/<slug>.json} for a new one), rewrites it keeping format and key
  * order ({@link DashboardFile}), commits on top of the head and pushes without force, expecting the head it built on.
  * When the push is rejected (someone else pushed first) it fetches and applies the same edit to the new head, up to
@@ -57,9 +62,10 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
  * <p><b>Threads.</b> Committing ({@link CommitEdit}) and polling run on one daemon thread owned by this object, the
- * write-back's thread. {@link #capture}, {@link #wouldLoseUpdate} and {@link #status} may be called from any thread
- * and never block on Git or Grafana ({@link #capture} forces the journal to disk). The pass hold ({@link PassHold})
- * runs on the sync's backend threads.
+ * write-back's thread; journal writes on a second one, the journal thread ({@link JournalQueue}), so that a slow push
+ * never delays an acknowledgement. {@link #journal}, {@link #wouldLoseUpdate} and {@link #status} may be called from
+ * any thread and never block; {@link #capture} waits for the journal's force. The pass hold ({@link PassHold}) runs
+ * on the sync's backend threads.
  */
 public final class WriteBack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriteBack.class);
@@ -74,6 +80,8 @@ public final class WriteBack implements AutoCloseable {
     private final WriteBackMirror branch;
     private final CommitEdit.Tools tools;
     private final ScheduledExecutorService thread;
+    private final ScheduledExecutorService journalThread;
+    private final JournalQueue journalQueue;
     private final Poller poller;
 
     private final AtomicLong commits = new AtomicLong();
@@ -96,6 +104,12 @@ public final class WriteBack implements AutoCloseable {
      * @param sync the sync service: its settings, backends, {@link SyncService#appliedBlobs()} and fan-out passes
      */
     public WriteBack(SyncService sync, WriteBackListener listener, Clock clock) throws IOException {
+        this(sync, listener, clock, JournalFile::open);
+    }
+
+    /** Tests: with a journal file that can be made to fail like a full disk. */
+    WriteBack(SyncService sync, WriteBackListener listener, Clock clock, JournalFile.Opener journalFile)
+            throws IOException {
         this.sync = Objects.requireNonNull(sync, "sync");
         this.settings = sync.settings();
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -104,7 +118,7 @@ public final class WriteBack implements AutoCloseable {
             clients.put(t.name(), t.client());
         }
         this.blobs = sync.appliedBlobs();
-        this.journal = new Journal(settings.dataDir());
+        this.journal = new Journal(settings.dataDir(), journalFile);
         this.branch = new WriteBackMirror(GitMirror.open(settings.dataDir().resolve("writeback"), settings.source(),
                 Duration.ofSeconds(30), settings.dataDir()), settings, clients, blobs);
         GitWriter writer = new GitWriter(branch.mirror(), Duration.ofSeconds(30));
@@ -113,17 +127,25 @@ public final class WriteBack implements AutoCloseable {
                 (backend, uid) -> clients.get(backend).folder(uid), settings.path());
         this.tools = new CommitEdit.Tools(settings, clients, blobs, branch, writer, history, rules, clock,
                 () -> beforePush.run());
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "writeback");
-            t.setDaemon(true);
-            return t;
+        this.thread = daemon("writeback");
+        this.journalThread = daemon("writeback-journal");
+        this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
+            edits.forEach(e -> emit(new WriteBackEvent.JournalFailed(e, why)));
         });
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.thread = executor;
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit());
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock));
+    }
+
+    private static ScheduledExecutorService daemon(String name) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return executor;
     }
 
     /** How often backends are polled for edits that bypass the gateway; default 10 s; zero turns polling off. */
@@ -151,12 +173,17 @@ public final class WriteBack implements AutoCloseable {
     }
 
     /**
-     * Takes an edit a backend accepted. Returns once it is in the journal on disk (or, with write-back off, counted
-     * as drift); the work happens on the write-back's thread.
+     * Takes an edit a backend accepted, before its answer is relayed: the stage completes once the edit (with its
+     * {@link CapturedEdit#body()}) is forced to disk in the journal, on the write-back's journal thread; the commit
+     * happens later on the write-back's thread. With write-back off it completes at once, the edit counted as drift.
      *
-     * @throws IOException if the journal cannot be written (the edit would not survive a crash)
+     * <p>When the journal cannot be written the stage completes exceptionally (an {@link IOException}); the edit is
+     * then held in memory, out of every pass on its backend, and committed like any other, the journal retried, and
+     * the operator told ({@link WriteBackEvent.JournalFailed}, {@link WriteBackStatus#journalFailures()}, the log).
+     *
+     * @throws IllegalArgumentException when the edit names no configured backend
      */
-    public void capture(CapturedEdit edit) throws IOException {
+    public CompletionStage<Void> journal(CapturedEdit edit) {
         if (!clients.containsKey(edit.backend())) {
             throw new IllegalArgumentException("no backend named '" + edit.backend() + "'; known: " + clients.keySet());
         }
@@ -165,14 +192,36 @@ public final class WriteBack implements AutoCloseable {
             LOG.info("{}: {} of {} by {} is drift (sync.write-back is off); the next pass replaces it",
                     edit.backend(), edit.kind(), edit.uid(), edit.user().orElse("an unknown user"));
             emit(new WriteBackEvent.Drift(edit));
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        journal.append(edit);
+        return journalQueue.submit(edit, edit.isDashboard() ? blobs.applied(edit.backend(), edit.uid())
+                : Optional.empty());
+    }
+
+    /**
+     * {@link #journal}, waiting: returns once the edit is in the journal on disk (or, with write-back off, counted
+     * as drift). For callers on their own threads (polling, the pass hold); never call it on an event loop.
+     *
+     * @throws IOException if the journal cannot be written (the edit is held in memory, see {@link #journal})
+     */
+    public void capture(CapturedEdit edit) throws IOException {
+        try {
+            journal(edit).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /** New edits are pending: look at them on the write-back's thread. */
+    private void wake() {
         if (!closed) {
             try {
                 thread.execute(this::drain);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                LOG.debug("write-back closing: {} stays in the journal for the next start", edit.uid());
+            } catch (RejectedExecutionException e) {
+                LOG.debug("write-back closing: pending edits stay in the journal for the next start");
             }
         }
     }
@@ -193,7 +242,8 @@ public final class WriteBack implements AutoCloseable {
     /** Counters and backlog (see {@link WriteBackStatus}). */
     public WriteBackStatus status() {
         return new WriteBackStatus(commits.get(), conflicts.get(), journal.backlog(), drift.get(), failures.get(),
-                poller.rounds(), lastError);
+                poller.rounds(), journalQueue.error().or(() -> lastError), journal.unwritten(),
+                journalQueue.failures());
     }
 
     /** Whether an edit of dashboard or folder {@code uid} on {@code backend} is pending (for {@link PassHold}). */
@@ -229,7 +279,7 @@ public final class WriteBack implements AutoCloseable {
                 continue;
             }
             try {
-                report(new CommitEdit(tools, edit).call());
+                report(new CommitEdit(tools, edit, entry.base()).call());
                 journal.done(entry.id());
                 lastError = Optional.empty();
                 consecutiveFailures = 0;
@@ -298,8 +348,10 @@ public final class WriteBack implements AutoCloseable {
     public void close() {
         closed = true;
         thread.shutdown();
+        journalThread.shutdown();
         try {
             thread.awaitTermination(10, TimeUnit.SECONDS);
+            journalThread.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -10,8 +10,10 @@
  * sync.start();
  * writeBack.start();                                                   // replays the journal, starts polling
  * // proxy, after the backend answered 2xx to POST /api/dashboards/db, DELETE /api/dashboards/uid/:uid,
- * // POST /api/folders, PUT /api/folders/:uid or DELETE /api/folders/:uid:
- * writeBack.capture(new CapturedEdit(backend, Kind.DASHBOARD_SAVED, uid, Optional.of(login), Instant.now()));
+ * // POST /api/folders, PUT /api/folders/:uid or DELETE /api/folders/:uid, and BEFORE relaying that answer:
+ * Optional<EditBody> body = EditBody.dashboardSave(requestBytes, responseBytes);   // saves only
+ * writeBack.journal(new CapturedEdit(backend, Kind.DASHBOARD_SAVED, uid, Optional.of(login), Instant.now(), body))
+ *         .whenComplete((ok, failed) -> relay the answer);  // on the journal thread, once forced to disk
  * // proxy, before forwarding POST /api/dashboards/db for an existing uid:
  * if (writeBack.wouldLoseUpdate(backend, uid, version)) -> 412 {"status":"version-mismatch",...}
  * // metrics: status().commits() -> gateway_writeback_commits_total, status().conflicts() -> gateway_conflicts_total,
@@ -22,8 +24,12 @@
  * <p>Decisions:
  * <ul>
  *   <li><b>Journal</b>: {@code <data-dir>/journal/edits.jsonl}, one JSON line per record, {@code edit} records with an
- *       id and {@code done} records; forced to disk before {@code capture} returns; pending edits replay on start;
- *       emptied when nothing is pending ({@link io.grafanaha.sync.writeback.Journal}).</li>
+ *       id and {@code done} records, a relayed save with what it saved and the blob it was based on; forced to disk
+ *       (group commit, on the journal's own thread) before {@code journal}'s stage completes; pending edits replay
+ *       on start from their journaled body; emptied when nothing is pending
+ *       ({@link io.grafanaha.sync.writeback.Journal}). When it cannot be written, the edits are held in memory and
+ *       out of every pass until they are in Git, and the journal is retried
+ *       ({@link io.grafanaha.sync.writeback.JournalQueue}).</li>
  *   <li><b>Push</b>: a commit on the head of the write-back's own bare mirror ({@code <data-dir>/writeback/mirror}),
  *       pushed without force expecting that head; on rejection fetch and re-apply, 5 attempts, then retried later
  *       with backoff (the edit stays in the journal).</li>
