@@ -34,6 +34,7 @@ final class BackendPass {
     static final String READ = "read";
     static final String APPLY = "apply";
     static final String DELETE_LIMIT = "delete-limit";
+    static final String HELD_DELETES = "held-deletes";
 
     private final SyncSettings settings;
     private final FreshnessTracker freshness;
@@ -104,7 +105,11 @@ final class BackendPass {
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
-        if (applied.succeeded()) {
+        if (applied.succeeded() && planned.heldDeletes().isPresent()) {
+            LOG.warn("{}: {}", name, planned.heldDeletes().get());
+            freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
+                    planned.heldDeletes().get());
+        } else if (applied.succeeded()) {
             freshness.passSucceeded(name, token, head.id(), clock.instant(), drift, dashboards);
         } else {
             List<ApplyFailure> failures = applied.failures();
@@ -150,7 +155,7 @@ final class BackendPass {
         }
         LOG.info("{}: {} dashboard change(s) held back while edits made there are written to Git",
                 plan.backend(), plan.operations().size() - ops.size());
-        return new Plan(plan.backend(), plan.commit(), ops, plan.notes());
+        return new Plan(plan.backend(), plan.commit(), ops, plan.notes(), plan.heldDeletes());
     }
 
     /**
