@@ -14,8 +14,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TimeZone;
+import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.revwalk.RevWalk;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +37,14 @@ final class CommitEdit {
     private static final DateTimeFormatter BRANCH_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
 
-    /** What every edit is committed with; one set per write-back. */
+    /**
+     * What every edit is committed with; one set per write-back. {@code written} maps a dashboard uid to the last
+     * commit this write-back pushed for it (written on the write-back's thread only), so that a branch rolled back past
+     * that commit is recognised.
+     */
     record Tools(SyncSettings settings, Map<String, GrafanaClient> clients, AppliedBlobs blobs, WriteBackMirror branch,
-            GitWriter writer, EditHistory history, EditChange rules, Clock clock, Runnable beforePush) {}
+            GitWriter writer, EditHistory history, EditChange rules, Clock clock, Runnable beforePush,
+            Map<String, ObjectId> written) {}
 
     /**
      * What became of the edit: the event to report, and the pass to ask for ({@code passReason}), which is a pass
@@ -103,6 +110,14 @@ final class CommitEdit {
                         false);
             }
             EditChange.Write write = (EditChange.Write) result;
+            if (!write.conflict() && edit.isDashboard() && rewritten(head)) {
+                // The branch no longer holds the commit this write-back made for the dashboard: someone rolled it
+                // back (a force-push). Committing the edit again would undo that; keep it on a conflict branch.
+                LOG.warn("{}: {} was written back in {}, which {} no longer contains (history rewritten): the edit "
+                        + "goes to a conflict branch", edit.backend(), edit.uid(),
+                        tools.written().get(edit.uid()).abbreviate(7).name(), tools.settings().branch());
+                write = new EditChange.Write(write.change(), write.path(), write.message(), true, write.blob());
+            }
             Optional<ObjectId> commit = tools.writer().commit(head.id(), write.change(), author(), committer(),
                     write.message() + "\n\nCaptured by Grafana HA Gateway (" + edit.kind() + " of " + edit.uid()
                             + " on " + edit.backend() + " at " + edit.at() + ").\n");
@@ -120,6 +135,7 @@ final class CommitEdit {
                     blobs.headChanged(edit.uid(), write.blob(), blobs.ticket());
                     write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
                             () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
+                    tools.written().put(edit.uid(), commit.get().copy());
                 }
                 LOG.info("{}: {} ({})", edit.backend(), write.message(), commit.get().abbreviate(7).name());
                 return new Outcome(new WriteBackEvent.Committed(edit, commit.get().name(), write.path(),
@@ -131,7 +147,21 @@ final class CommitEdit {
         throw new IOException("the branch kept moving; gave up after " + PUSH_ATTEMPTS + " attempts");
     }
 
+    /** Whether the commit this write-back last pushed for the edit's dashboard is not in {@code head}'s history. */
+    private boolean rewritten(CommitInfo head) throws IOException {
+        ObjectId mine = tools.written().get(edit.uid());
+        if (mine == null) {
+            return false;
+        }
+        try (RevWalk walk = new RevWalk(tools.writer().repository())) {
+            return !walk.isMergedInto(walk.parseCommit(mine), walk.parseCommit(head.id()));
+        } catch (MissingObjectException e) {
+            return false;
+        }
+    }
+
     private Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
+        tools.written().remove(edit.uid());
         String base = GitWriter.CONFLICTS + edit.uid() + "-" + BRANCH_TIME.format(tools.clock().instant());
         String branch = base;
         // Another gateway may create the same name in the same second: a server that sees both pushes at once

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -126,7 +127,7 @@ public final class WriteBack implements AutoCloseable {
         EditChange rules = new EditChange(writer, branch::baseBlob, history,
                 (backend, uid) -> clients.get(backend).folder(uid), settings.path());
         this.tools = new CommitEdit.Tools(settings, clients, blobs, branch, writer, history, rules, clock,
-                () -> beforePush.run());
+                () -> beforePush.run(), new ConcurrentHashMap<>());
         this.thread = daemon("writeback");
         this.journalThread = daemon("writeback-journal");
         this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
