@@ -1,5 +1,6 @@
 package io.grafanaha.sync.writeback;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
@@ -40,11 +41,11 @@ final class CommitEdit {
     /**
      * What every edit is committed with; one set per write-back. {@code written} maps a dashboard uid to the last
      * commit this write-back pushed for it (written on the write-back's thread only), so that a branch rolled back past
-     * that commit is recognised.
+     * that commit is recognised; {@code saved} maps backend, uid and version to the dashboard a journaled save left there.
      */
     record Tools(SyncSettings settings, Map<String, GrafanaClient> clients, AppliedBlobs blobs, WriteBackMirror branch,
             GitWriter writer, EditHistory history, EditChange rules, Clock clock, Runnable beforePush,
-            Map<String, ObjectId> written) {}
+            Map<String, ObjectId> written, Map<String, ObjectNode> saved) {}
 
     /**
      * What became of the edit: the event to report, and the pass to ask for ({@code passReason}), which is a pass
@@ -55,6 +56,8 @@ final class CommitEdit {
     private final Tools tools;
     private final CapturedEdit edit;
     private final Optional<ObjectId> base;
+    /** The ticket taken when the backend was read ({@link #read}). */
+    private long readAt;
 
     /** @param base the blob the backend held before the edit, when the journal knows it */
     CommitEdit(Tools tools, CapturedEdit edit, Optional<ObjectId> base) {
@@ -63,21 +66,64 @@ final class CommitEdit {
         this.base = Objects.requireNonNull(base, "base");
     }
 
+    /** One edit applied on a local tip, not pushed yet. */
+    sealed interface Step {}
+
+    /** Nothing to commit, or a conflict already pushed to its own branch: {@code outcome} is final. */
+    record Done(Outcome outcome) implements Step {}
+
+    /** {@code commit} holds the edit on top of the tip it was applied to; a conflict when {@code write} says so. */
+    record Local(ObjectId commit, EditChange.Write write) implements Step {}
+
     /**
      * @throws IOException when Git or the backend cannot be reached, or the branch kept moving (retried later)
      */
     Outcome call() throws IOException {
+        Reader read = read();
+        for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+            long fetched = tools.blobs().ticket();
+            CommitInfo head = tools.branch().fetchHead();
+            Step step = onto(read, head.id(), tools.branch().read(head), fetched);
+            if (step instanceof Done done) {
+                return done.outcome();
+            }
+            Local local = (Local) step;
+            if (local.write().conflict()) {
+                return pushConflict(local.write(), local.commit());
+            }
+            tools.beforePush().run();
+            if (tools.writer().push(tools.settings().source().ref(), local.commit(), head.id())
+                    == GitWriter.Pushed.OK) {
+                tools.writer().advanceBranch(local.commit());
+                return pushed(local);
+            }
+            LOG.info("push of {} rejected: {} moved on; re-applying on the new head (attempt {})", edit.uid(),
+                    tools.settings().source().ref(), attempt);
+        }
+        throw new IOException("the branch kept moving; gave up after " + PUSH_ATTEMPTS + " attempts");
+    }
+
+    /**
+     * Reads what the edit saved from its backend, once: later attempts re-apply the same user content to a newer
+     * head. A save the gateway relayed carries what it saved ({@link EditBody}), which the backend may have lost since;
+     * and when the same backend's previous version of the dashboard came through the journal too, what it held right
+     * before the save is known without asking it.
+     */
+    Reader read() throws IOException {
         GrafanaClient client = tools.clients().get(edit.backend());
-        AppliedBlobs blobs = tools.blobs();
         tools.history().forget();
-        long readAt = blobs.ticket();
-        // Read the backend once: later attempts re-apply the same user content to a newer head. A save the gateway
-        // relayed carries what it saved, which the backend may have lost since.
-        Reader read = switch (edit.kind()) {
+        readAt = tools.blobs().ticket();
+        return switch (edit.kind()) {
             case DASHBOARD_SAVED -> {
                 var saved = edit.body().isPresent() ? edit.body().map(b -> b.asBackendDashboard(edit.uid()))
                         : client.dashboard(edit.uid());
-                yield head -> tools.rules().dashboardSaved(edit, saved, base, head);
+                String key = edit.backend() + "\u0000" + edit.uid() + "\u0000";
+                Optional<ObjectNode> previous = edit.body().map(b -> tools.saved().get(key + (b.version() - 1)));
+                edit.body().ifPresent(b -> {
+                    tools.saved().put(key + b.version(), b.dashboard());
+                    tools.saved().remove(key + (b.version() - 2));
+                });
+                yield head -> tools.rules().dashboardSaved(edit, saved, previous, base, head);
             }
             case DASHBOARD_DELETED -> {
                 boolean there = client.dashboard(edit.uid()).isPresent();
@@ -92,75 +138,75 @@ final class CommitEdit {
                 yield head -> tools.rules().folderDeleted(edit, there, head);
             }
         };
-        for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-            long fetched = blobs.ticket();
-            CommitInfo head = tools.branch().fetchHead();
-            DesiredState state = tools.branch().read(head);
-            if (edit.isDashboard()) {
-                // Another gateway may have pushed this dashboard: a pass that fetched before now must not set the
-                // backend back to its older head (the user's version there may be newer than that head).
-                blobs.headChanged(edit.uid(), state.dashboard(edit.uid()).map(d -> d.source().blobId()), fetched);
-            }
-            EditChange.Result result = read.apply(state);
-            if (result instanceof EditChange.Nothing nothing) {
-                LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
-                nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
-                return new Outcome(new WriteBackEvent.Skipped(edit, nothing.reason()),
-                        nothing.behind() ? Optional.of("write-back " + edit.uid() + " behind Git") : Optional.empty(),
-                        false);
-            }
-            EditChange.Write write = (EditChange.Write) result;
-            if (!write.conflict() && edit.isDashboard() && rewritten(head)) {
-                // The branch no longer holds the commit this write-back made for the dashboard: someone rolled it
-                // back (a force-push). Committing the edit again would undo that; keep it on a conflict branch.
-                LOG.warn("{}: {} was written back in {}, which {} no longer contains (history rewritten): the edit "
-                        + "goes to a conflict branch", edit.backend(), edit.uid(),
-                        tools.written().get(edit.uid()).abbreviate(7).name(), tools.settings().branch());
-                write = new EditChange.Write(write.change(), write.path(), write.message(), true, write.blob());
-            }
-            Optional<ObjectId> commit = tools.writer().commit(head.id(), write.change(), author(), committer(),
-                    write.message() + "\n\nCaptured by Grafana HA Gateway (" + edit.kind() + " of " + edit.uid()
-                            + " on " + edit.backend() + " at " + edit.at() + ").\n");
-            if (commit.isEmpty()) {
-                return new Outcome(new WriteBackEvent.Skipped(edit, "the tree at " + head.shortName()
-                        + " already holds it"), Optional.empty(), false);
-            }
-            if (write.conflict()) {
-                return pushConflict(write, commit.get());
-            }
-            tools.beforePush().run();
-            if (tools.writer().push(tools.settings().source().ref(), commit.get(), head.id()) == GitWriter.Pushed.OK) {
-                tools.writer().advanceBranch(commit.get());
-                if (edit.isDashboard()) {
-                    blobs.headChanged(edit.uid(), write.blob(), blobs.ticket());
-                    write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
-                            () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
-                    tools.written().put(edit.uid(), commit.get().copy());
-                }
-                LOG.info("{}: {} ({})", edit.backend(), write.message(), commit.get().abbreviate(7).name());
-                return new Outcome(new WriteBackEvent.Committed(edit, commit.get().name(), write.path(),
-                        write.message()), Optional.of("write-back " + edit.uid()), true);
-            }
-            LOG.info("push of {} rejected: {} moved on; re-applying on the new head (attempt {})", edit.uid(),
-                    tools.settings().source().ref(), attempt);
+    }
+
+    /**
+     * Applies the edit on {@code tip} (whose managed tree is {@code state}, fetched at ticket {@code fetched}) as a
+     * local commit. A conflict is committed too (for its branch); nothing is pushed.
+     */
+    Step onto(Reader read, ObjectId tip, DesiredState state, long fetched) throws IOException {
+        AppliedBlobs blobs = tools.blobs();
+        if (edit.isDashboard()) {
+            // Another gateway may have pushed this dashboard: a pass that fetched before now must not set the
+            // backend back to its older head (the user's version there may be newer than that head).
+            blobs.headChanged(edit.uid(), state.dashboard(edit.uid()).map(d -> d.source().blobId()), fetched);
         }
-        throw new IOException("the branch kept moving; gave up after " + PUSH_ATTEMPTS + " attempts");
+        EditChange.Result result = read.apply(state);
+        if (result instanceof EditChange.Nothing nothing) {
+            LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
+            nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
+            return new Done(new Outcome(new WriteBackEvent.Skipped(edit, nothing.reason()),
+                    nothing.behind() ? Optional.of("write-back " + edit.uid() + " behind Git") : Optional.empty(),
+                    false));
+        }
+        EditChange.Write write = (EditChange.Write) result;
+        if (!write.conflict() && edit.isDashboard() && rewritten(tip)) {
+            // The branch no longer holds the commit this write-back made for the dashboard: someone rolled it
+            // back (a force-push). Committing the edit again would undo that; keep it on a conflict branch.
+            LOG.warn("{}: {} was written back in {}, which {} no longer contains (history rewritten): the edit "
+                    + "goes to a conflict branch", edit.backend(), edit.uid(),
+                    tools.written().get(edit.uid()).abbreviate(7).name(), tools.settings().branch());
+            write = new EditChange.Write(write.change(), write.path(), write.message(), true, write.blob());
+        }
+        Optional<ObjectId> commit = tools.writer().commit(tip, write.change(), author(), committer(),
+                write.message() + "\n\nCaptured by Grafana HA Gateway (" + edit.kind() + " of " + edit.uid()
+                        + " on " + edit.backend() + " at " + edit.at() + ").\n");
+        if (commit.isEmpty()) {
+            return new Done(new Outcome(new WriteBackEvent.Skipped(edit, "the tree at " + tip.abbreviate(7).name()
+                    + " already holds it"), Optional.empty(), false));
+        }
+        return new Local(commit.get(), write);
+    }
+
+    /** After the push of a commit holding {@code local}: what the backend and Git now hold, and the outcome. */
+    Outcome pushed(Local local) {
+        AppliedBlobs blobs = tools.blobs();
+        EditChange.Write write = local.write();
+        if (edit.isDashboard()) {
+            blobs.headChanged(edit.uid(), write.blob(), blobs.ticket());
+            write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
+                    () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
+            tools.written().put(edit.uid(), local.commit().copy());
+        }
+        LOG.info("{}: {} ({})", edit.backend(), write.message(), local.commit().abbreviate(7).name());
+        return new Outcome(new WriteBackEvent.Committed(edit, local.commit().name(), write.path(), write.message()),
+                Optional.of("write-back " + edit.uid()), true);
     }
 
     /** Whether the commit this write-back last pushed for the edit's dashboard is not in {@code head}'s history. */
-    private boolean rewritten(CommitInfo head) throws IOException {
+    private boolean rewritten(ObjectId tip) throws IOException {
         ObjectId mine = tools.written().get(edit.uid());
         if (mine == null) {
             return false;
         }
         try (RevWalk walk = new RevWalk(tools.writer().repository())) {
-            return !walk.isMergedInto(walk.parseCommit(mine), walk.parseCommit(head.id()));
+            return !walk.isMergedInto(walk.parseCommit(mine), walk.parseCommit(tip));
         } catch (MissingObjectException e) {
             return false;
         }
     }
 
-    private Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
+    Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
         tools.written().remove(edit.uid());
         String base = GitWriter.CONFLICTS + edit.uid() + "-" + BRANCH_TIME.format(tools.clock().instant());
         String branch = base;
@@ -204,7 +250,7 @@ final class CommitEdit {
 
     /** The rule for one edit, bound to what was read from the backend. */
     @FunctionalInterface
-    private interface Reader {
+    interface Reader {
         EditChange.Result apply(DesiredState head) throws IOException;
     }
 }

@@ -9,12 +9,10 @@ import io.grafanaha.sync.grafana.GrafanaClient;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -37,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * file at the Git head (or {@code <folder directory>/<slug>.json} for a new one), rewrites it keeping format and key
  * order ({@link DashboardFile}), commits on top of the head and pushes without force, expecting the head it built on.
  * When the push is rejected (someone else pushed first) it fetches and applies the same edit to the new head, up to
- * {@value #PUSH_ATTEMPTS} times. After a push it asks the sync for a pass ({@code "write-back <uid>"}) so every other
+ * {@value #PUSH_ATTEMPTS} times ({@link CommitEdit}); queued edits are committed one commit each and pushed together
+ * ({@link CommitBatch}). A force-push that dropped a commit this write-back made for the dashboard sends the edit to a
+ * conflict branch instead of committing it again. After a push it asks the sync for a pass ({@code "write-back <uid>"}) so every other
  * backend gets the change at once. Then the journal entry is marked done.
  *
  * <p><b>Conflicts</b> ({@link EditChange}, decided from the backend's version history, see {@link EditHistory}): Git's
@@ -50,15 +50,7 @@ import org.slf4j.LoggerFactory;
  * version is captured instead of overwritten (once: found again, it is in Git or on a conflict branch), whether or
  * not Git's file changed since this process applied it, since another gateway may have applied that change.
  *
- * <p><b>Polling</b> catches edits that bypass the gateway: every poll interval, for each backend, the newest version
- * row of every dashboard in a managed folder is read ({@code GET .../versions?limit=1}). A version newer than the
- * one seen before whose message does not start with {@code git-sync } is captured as a save by its
- * {@code createdBy}; a dashboard seen before and gone is captured as a delete (unless more than one and more than
- * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round
- * only records what it sees; edits made while no gateway ran are found by the first pass instead, through the hold
- * above. Versions the sync wrote are never captured, so write-back and sync do not ping-pong, and several gateways on
- * the same repository converge: each ignores the others' {@code git-sync} versions, and when two capture the same
- * edit the second finds Git already holding it (or a conflict branch holding it) and commits nothing.
+ * <p><b>Polling</b> catches edits that bypass the gateway ({@link Poller}).
  *
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
@@ -84,15 +76,12 @@ public final class WriteBack implements AutoCloseable {
     private final ScheduledExecutorService journalThread;
     private final JournalQueue journalQueue;
     private final Poller poller;
+    private final CommitLoop loop;
 
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
     private final AtomicLong drift = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
-    private volatile Optional<String> lastError = Optional.empty();
     private Duration pollInterval = Duration.ofSeconds(10);
-    private int consecutiveFailures;
-    private boolean retryScheduled;
     private volatile boolean closed;
     /** Tests: runs on the write-back's thread just before each push of the branch. */
     private volatile Runnable beforePush = () -> {};
@@ -127,12 +116,14 @@ public final class WriteBack implements AutoCloseable {
         EditChange rules = new EditChange(writer, branch::baseBlob, history,
                 (backend, uid) -> clients.get(backend).folder(uid), settings.path());
         this.tools = new CommitEdit.Tools(settings, clients, blobs, branch, writer, history, rules, clock,
-                () -> beforePush.run(), new ConcurrentHashMap<>());
+                () -> beforePush.run(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
         this.thread = daemon("writeback");
         this.journalThread = daemon("writeback-journal");
         this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
             edits.forEach(e -> emit(new WriteBackEvent.JournalFailed(e, why)));
         });
+        this.loop = new CommitLoop(journal, tools, thread, () -> closed, this::report,
+                (edit, error) -> emit(new WriteBackEvent.Failed(edit, error)));
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit());
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
@@ -166,7 +157,7 @@ public final class WriteBack implements AutoCloseable {
 
     /** Replays the journal (edits not done before a stop or crash), then polls every poll interval. */
     public void start() {
-        thread.execute(this::drain);
+        thread.execute(loop::drain);
         if (!pollInterval.isZero()) {
             thread.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -220,7 +211,7 @@ public final class WriteBack implements AutoCloseable {
     private void wake() {
         if (!closed) {
             try {
-                thread.execute(this::drain);
+                thread.execute(loop::drain);
             } catch (RejectedExecutionException e) {
                 LOG.debug("write-back closing: pending edits stay in the journal for the next start");
             }
@@ -242,8 +233,8 @@ public final class WriteBack implements AutoCloseable {
 
     /** Counters and backlog (see {@link WriteBackStatus}). */
     public WriteBackStatus status() {
-        return new WriteBackStatus(commits.get(), conflicts.get(), journal.backlog(), drift.get(), failures.get(),
-                poller.rounds(), journalQueue.error().or(() -> lastError), journal.unwritten(),
+        return new WriteBackStatus(commits.get(), conflicts.get(), journal.backlog(), drift.get(), loop.failures(),
+                poller.rounds(), journalQueue.error().or(loop::lastError), journal.unwritten(),
                 journalQueue.failures());
     }
 
@@ -263,57 +254,6 @@ public final class WriteBack implements AutoCloseable {
                 LOG.warn("write-back polling failed: {}", e.toString());
             }
         }
-    }
-
-    /** Processes every pending edit in order; an edit that fails is retried later, after others. */
-    private void drain() {
-        retryScheduled = false;
-        boolean failed = false;
-        Set<String> blocked = new HashSet<>();
-        for (Journal.Entry entry : journal.pending()) {
-            if (closed) {
-                return;
-            }
-            CapturedEdit edit = entry.edit();
-            String key = edit.backend() + "\u0000" + edit.uid();
-            if (blocked.contains(key)) {
-                continue;
-            }
-            try {
-                report(new CommitEdit(tools, edit, entry.base()).call());
-                journal.done(entry.id());
-                lastError = Optional.empty();
-                consecutiveFailures = 0;
-            } catch (IOException | RuntimeException e) {
-                failed = true;
-                blocked.add(key);
-                failures.incrementAndGet();
-                String error = edit.backend() + ": " + edit.kind() + " " + edit.uid() + " not written to Git yet: "
-                        + e.getMessage();
-                lastError = Optional.of(error);
-                LOG.warn(error);
-                emit(new WriteBackEvent.Failed(edit, error));
-            }
-        }
-        if (failed) {
-            scheduleRetry();
-        } else {
-            try {
-                journal.compactIfIdle();
-            } catch (IOException e) {
-                LOG.warn("cannot compact the write-back journal {}: {}", journal.file(), e.toString());
-            }
-        }
-    }
-
-    private void scheduleRetry() {
-        if (retryScheduled || closed) {
-            return;
-        }
-        retryScheduled = true;
-        consecutiveFailures++;
-        long delay = Math.min(60_000L, 500L << Math.min(7, consecutiveFailures - 1));
-        thread.schedule(this::drain, delay, TimeUnit.MILLISECONDS);
     }
 
     /** Counts, emits and asks the sync for the pass the outcome calls for. */

@@ -76,6 +76,12 @@ final class WriteBackMirror implements AutoCloseable {
         return state;
     }
 
+    /** The managed tree at a local commit on top of {@code previous}'s (unchanged files are not parsed again). */
+    DesiredState readAt(ObjectId commit, DesiredState previous) throws IOException {
+        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPrevious(previous)
+                .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
+    }
+
     /**
      * The blob the backend's version of {@code uid} was based on: what the sync last applied there, else (after a
      * restart) the file's blob at the commit of the newest {@code git-sync <sha>} version in the backend's history.

@@ -162,7 +162,7 @@ class WriteBackJournalTest {
      * Alice saves dashboard cpu on {@code grafana} with {@code key} set to {@code value}; the edit as the gateway
      * captures it from the request it relayed and the backend's answer.
      */
-    private static CapturedEdit savedThroughGateway(GrafanaEmulator grafana, String key, String value)
+    static CapturedEdit savedThroughGateway(GrafanaEmulator grafana, String key, String value)
             throws IOException {
         StoredDashboard current = grafana.dashboard("cpu").orElseThrow();
         ObjectNode dashboard = current.json().deepCopy();
