@@ -108,8 +108,7 @@ final class JournalQueue {
 
     private void failed(List<CapturedEdit> edits, Exception e) {
         failures.incrementAndGet();
-        String why = "the write-back journal " + journal.file() + " cannot be written (" + e.getMessage() + "); "
-                + journal.unwritten() + " edit(s) held in memory and out of every pass until they are in Git";
+        String why = cannotWrite(e);
         error = Optional.of(why);
         LOG.error(why);
         onFailure.accept(edits, why);
@@ -140,10 +139,13 @@ final class JournalQueue {
             retryMillis = 0;
         } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
-            error = Optional.of("the write-back journal " + journal.file() + " cannot be written (" + e.getMessage()
-                    + "); " + journal.unwritten() + " edit(s) held in memory and out of every pass until they are "
-                    + "in Git");
+            error = Optional.of(cannotWrite(e));
             scheduleRetry();
         }
+    }
+
+    private String cannotWrite(Exception e) {
+        return "the write-back journal " + journal.file() + " cannot be written (" + e.getMessage() + "); "
+                + journal.unwritten() + " edit(s) held in memory and out of every pass until they are in Git";
     }
 }
