@@ -36,7 +36,7 @@ class WriteBackThroughputTest {
     }
 
     @Test
-    void ahundredQueuedEditsReachGitAsAHundredCommitsInOrder() throws Exception {
+    void aHundredQueuedEditsReachGitAsAHundredCommitsInOrder() throws Exception {
         SyncService sync = fx.sync(fx.settings("data"));
         pass(sync);
         WriteBack writeBack = fx.writeBack(sync);
