@@ -4,11 +4,13 @@ import io.grafanaha.sync.apply.ApplyFailure;
 import io.grafanaha.sync.apply.ApplyPlan;
 import io.grafanaha.sync.apply.ApplyResult;
 import io.grafanaha.sync.desired.DesiredDashboard;
+import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
-import io.grafanaha.sync.plan.BackendState;
+import io.grafanaha.sync.actual.BackendState;
+import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
@@ -33,6 +35,7 @@ final class BackendPass {
     static final String READ = "read";
     static final String APPLY = "apply";
     static final String DELETE_LIMIT = "delete-limit";
+    static final String HELD_DELETES = "held-deletes";
 
     private final SyncSettings settings;
     private final FreshnessTracker freshness;
@@ -56,8 +59,8 @@ final class BackendPass {
     /** Reads the backend and plans; throws naming the backend when it cannot be read. */
     static PlanResult plan(SyncTarget target, DesiredState desired, SyncSettings settings)
             throws GrafanaApiException {
-        BackendState actual = target.client().managedTree(desired.rootFolderUid(),
-                desired.dashboardsByUid().keySet(), desired.jsonByUid());
+        BackendState actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
+                desired.dashboardsByUid().keySet(), desired.jsonByUid(), false);
         return new PlanSync(desired, actual).setDeleteLimit(settings.deleteLimit()).call();
     }
 
@@ -74,8 +77,8 @@ final class BackendPass {
         long read = blobs.ticket();
         BackendState actual;
         try {
-            actual = target.client().managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet(),
-                    desired.jsonByUid(), !full);
+            actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
+                    desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
         } catch (GrafanaApiException e) {
             String error = "cannot read " + name + ": " + e.getMessage();
             LOG.warn(error);
@@ -105,7 +108,11 @@ final class BackendPass {
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
-        if (applied.succeeded()) {
+        if (applied.succeeded() && planned.heldDeletes().isPresent()) {
+            LOG.warn("{}: {}", name, planned.heldDeletes().get());
+            freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
+                    planned.heldDeletes().get());
+        } else if (applied.succeeded()) {
             freshness.passSucceeded(name, token, head.id(), clock.instant(), drift, dashboards);
         } else {
             List<ApplyFailure> failures = applied.failures();
@@ -151,7 +158,7 @@ final class BackendPass {
         }
         LOG.info("{}: {} dashboard change(s) held back while edits made there are written to Git",
                 plan.backend(), plan.operations().size() - ops.size());
-        return new Plan(plan.backend(), plan.commit(), ops, plan.notes());
+        return new Plan(plan.backend(), plan.commit(), ops, plan.notes(), plan.heldDeletes());
     }
 
     /**

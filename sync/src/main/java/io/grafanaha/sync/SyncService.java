@@ -1,5 +1,6 @@
 package io.grafanaha.sync;
 
+import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.freshness.AppliedStateStore;
 import io.grafanaha.sync.freshness.CommitDistance;

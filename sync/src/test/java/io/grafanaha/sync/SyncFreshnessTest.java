@@ -56,6 +56,25 @@ class SyncFreshnessTest {
     }
 
     @Test
+    void aDeleteHeldBackByAFileWithoutUidLeavesTheBackendStaleNamingTheFile() throws Exception {
+        fx.push("add two", "shared/cpu.json", dashboard("cpu", "CPU"), "shared/mem.json", dashboard("mem", "Memory"));
+        SyncService sync = fx.service();
+        sync.requestSync("test").get(10, TimeUnit.SECONDS);
+        fx.workspace.deleteFile("shared/mem.json");
+        fx.push("drop mem, add a file without a uid", "shared/nouid.json", "{\"title\":\"No uid\",\"panels\":[]}");
+
+        sync.requestSync("test").get(10, TimeUnit.SECONDS);
+
+        assertThat(fx.a.dashboard("mem")).as("the delete is held back").isPresent();
+        assertThat(sync.status().backends().values()).allSatisfy(s -> {
+            assertThat(s.fresh()).as("the backend does not hold what Git says").isFalse();
+            assertThat(s.lastError()).hasValueSatisfying(e -> assertThat(e).contains("mem")
+                    .contains("shared/nouid.json"));
+        });
+        assertThat(sync.isFresh("grafana-a")).isFalse();
+    }
+
+    @Test
     void aNewCommitMakesThemStaleWithLagOneUntilTheNextPass() throws Exception {
         fx.push("add cpu", "shared/cpu.json", dashboard("cpu", "CPU"));
         SyncService sync = fx.service();

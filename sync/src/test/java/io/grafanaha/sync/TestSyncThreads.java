@@ -1,6 +1,7 @@
 package io.grafanaha.sync;
 
 import io.grafanaha.sync.schedule.Scheduler;
+import io.grafanaha.sync.writeback.WriteBackThreads;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,9 +34,13 @@ public final class TestSyncThreads implements AutoCloseable {
         return Scheduler.of(timer);
     }
 
-    /** A new write-back thread (each write-back shuts its own down when closed). */
-    public ScheduledExecutorService writeBack() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("test-writeback"));
+    /** New write-back threads (each write-back shuts its own down when closed). */
+    public WriteBackThreads writeBack() {
+        return new WriteBackThreads(single("test-writeback"), single("test-writeback-journal"));
+    }
+
+    private ScheduledExecutorService single(String name) {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon(name));
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         writeBacks.add(t);
         return t;

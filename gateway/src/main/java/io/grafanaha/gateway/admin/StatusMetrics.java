@@ -28,7 +28,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class StatusMetrics implements MeterBinder {
     /** The kinds SyncService counts; registered up front so a counter exists (at 0) before the first error. */
-    static final List<String> SYNC_ERROR_KINDS = List.of("read", "apply", "delete-limit");
+    static final List<String> SYNC_ERROR_KINDS = List.of("read", "apply", "delete-limit", "held-deletes");
 
     private final HealthService health;
     private final SyncAccess sync;

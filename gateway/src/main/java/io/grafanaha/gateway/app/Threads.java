@@ -4,6 +4,7 @@ import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncThreads;
 import io.grafanaha.sync.schedule.Scheduler;
+import io.grafanaha.sync.writeback.WriteBackThreads;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -42,15 +43,19 @@ public final class Threads implements AutoCloseable {
     private final ExecutorService syncApply;
     /** Parallel reads of dashboards and folders, for the passes and the write-back's polling alike. */
     private final ExecutorService syncReads = Executors.newCachedThreadPool(daemon("sync-read"));
-    /** The write-back's one thread: journal replay, commits and pushes, polling. */
+    /** The write-back's thread: journal replay, commits and pushes, polling. */
     private final ScheduledThreadPoolExecutor writeBack;
+    /** The write-back's journal thread: forces captured edits to disk before their answers are relayed. */
+    private final ScheduledThreadPoolExecutor writeBackJournal;
 
     private Threads(int backends, int applyConcurrency) {
         this.syncBackends = Executors.newFixedThreadPool(Math.max(1, backends), daemon("sync-backend"));
         this.syncApply = Executors.newFixedThreadPool(Math.max(1, backends * applyConcurrency), daemon("sync-apply"));
         this.writeBack = new ScheduledThreadPoolExecutor(1, named("writeback"));
+        this.writeBackJournal = new ScheduledThreadPoolExecutor(1, named("writeback-journal"));
         // Closing stops polling and retries at once; pending edits stay in the journal for the next start.
         writeBack.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        writeBackJournal.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     /** The threads for {@code config}: pools sized by its backends and the sync's concurrency. */
@@ -78,9 +83,9 @@ public final class Threads implements AutoCloseable {
         return syncReads;
     }
 
-    /** The write-back's thread; {@code WriteBack.close()} shuts it down, after which it must not be given again. */
-    ScheduledExecutorService writeBack() {
-        return writeBack;
+    /** The write-back's threads; {@code WriteBack.close()} shuts them down, after which they must not be given again. */
+    WriteBackThreads writeBack() {
+        return new WriteBackThreads(writeBack, writeBackJournal);
     }
 
     /**
@@ -91,6 +96,7 @@ public final class Threads implements AutoCloseable {
      */
     public void closeSync() {
         writeBack.shutdown(); // WriteBack.close() did so already and waited for the edit in progress
+        writeBackJournal.shutdown();
         syncPasses.shutdownNow();
         List.of(syncBackends, syncApply).forEach(ExecutorService::shutdown);
         awaitTermination(List.of(syncBackends, syncApply));

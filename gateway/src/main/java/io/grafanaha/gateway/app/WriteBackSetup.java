@@ -40,6 +40,9 @@ final class WriteBackSetup {
                 .description("Captured edits not yet in Git").register(registry);
         FunctionCounter.builder("gateway_writeback_failures_total", writeBack, w -> w.status().failures())
                 .description("Write-back attempts that failed and will be retried").register(registry);
+        FunctionCounter.builder("gateway_writeback_journal_failures_total", writeBack, w -> w.status().journalFailures())
+                .description("Journal writes that failed (disk full, read-only): their edits are held in memory until"
+                        + " committed").register(registry);
     }
 
     private static void record(WriteBackEvent event, ActivityLog activity) {
@@ -50,6 +53,9 @@ final class WriteBackSetup {
                     + " the edit is on branch " + e.branch());
         } else if (event instanceof WriteBackEvent.Failed e) {
             activity.record("write-back-failed", Optional.of(e.edit().backend()), e.edit().uid() + ": " + e.error() + " (will retry)");
+        } else if (event instanceof WriteBackEvent.JournalFailed e) {
+            activity.record("journal-failed", Optional.of(e.edit().backend()), e.edit().uid() + ": the journal cannot be"
+                    + " written (" + e.error() + "); the edit is held in memory until it is in Git");
         }
     }
 
@@ -68,6 +74,9 @@ final class WriteBackSetup {
             log.info("edit of {} on {} is drift (sync.write-back is false): the next pass replaces it", e.edit().uid(), e.edit().backend());
         } else if (event instanceof WriteBackEvent.Failed e) {
             log.warn("write-back of {} {} from {} failed, will retry: {}", e.edit().kind(), e.edit().uid(), e.edit().backend(), e.error());
+        } else if (event instanceof WriteBackEvent.JournalFailed e) {
+            log.error("journal write failed for {} {} from {}: {}; the edit is held in memory until it is in Git, a crash"
+                    + " before then loses it", e.edit().kind(), e.edit().uid(), e.edit().backend(), e.error());
         } else if (event instanceof WriteBackEvent.Skipped e) {
             log.debug("write-back skipped {} {}: {}", e.edit().kind(), e.edit().uid(), e.reason());
         }

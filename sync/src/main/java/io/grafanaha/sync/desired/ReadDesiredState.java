@@ -244,6 +244,24 @@ public final class ReadDesiredState {
             }
         });
 
+        // A pin may also take the uid another directory derives (copied from it, say): two folders with one uid
+        // would break every map of folders, so the pin is skipped like any unusable folder file.
+        Map<String, String> derivedDirs = new HashMap<>();
+        for (String dir : tree.directories) {
+            if (!pins.containsKey(dir)) {
+                derivedDirs.put(FolderUids.derive(rootFolderTitle, dir), dir);
+            }
+        }
+        for (Blob file : tree.folderFiles.values()) {
+            Pin pin = pins.get(file.directory());
+            String other = pin == null ? null : derivedDirs.get(pin.uid());
+            if (other != null && !other.equals(file.directory())) {
+                errors.add(FileError.ignoring(file.path(), "folder uid '" + pin.uid() + "' is already the uid of "
+                        + "directory '" + (other.isEmpty() ? "(the root folder)" : other) + "'"));
+                pins.remove(file.directory());
+            }
+        }
+
         Folders folders = new Folders();
         List<String> ordered = new ArrayList<>(tree.directories);
         ordered.sort(Comparator.comparingInt(ReadDesiredState::depth).thenComparing(Comparator.naturalOrder()));

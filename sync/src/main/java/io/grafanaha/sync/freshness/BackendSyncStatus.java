@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param lastError the last pass's error, cleared by a pass without failures
  * @param dashboards managed dashboards the backend held after the last pass ({@code gateway_sync_dashboards})
  * @param errors errors since start by kind ({@code gateway_sync_errors_total{kind}}): {@code read} (the backend
- *     could not be read), {@code apply} (an operation failed), {@code delete-limit} (a pass was refused)
+ *     could not be read), {@code apply} (an operation failed), {@code delete-limit} (a pass was refused),
+ *     {@code held-deletes} (deletes Git asks for were held back by a file whose uid cannot be read)
  */
 public record BackendSyncStatus(String backend, Optional<String> appliedCommit, boolean fresh, int lagCommits,
         Optional<Instant> lastSync, int drift, Optional<String> lastError, int dashboards, Map<String, Long> errors) {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Fresh</b> means: the last pass to this backend ran at the commit that is still the head, read the backend,
  * applied every planned operation without a failure (any drift it found was overwritten), and the backend has not
  * been {@linkplain #markStale marked stale} since. So a new head makes every backend stale until its next pass; a
- * failed, partly failed or refused pass makes it stale; a restart of the gateway starts every backend stale even
+ * failed, partly failed or refused pass makes it stale, and so does one that held deletes back (a file whose uid
+ * cannot be read could be any of them); a restart of the gateway starts every backend stale even
  * though the {@linkplain AppliedStateStore persisted} applied commit is shown.
  *
  * <p><b>Drift</b> is the number of dashboard operations (create, update, move, delete) that the last pass planned
@@ -103,6 +104,27 @@ public final class FreshnessTracker {
         update(backend, e -> new Entry(Optional.of(c), e.staleMarks() == token ? Optional.of(c) : Optional.empty(),
                 distance.lag(Optional.of(c), head), Optional.of(at), drift, Optional.empty(), dashboards, e.errors(),
                 e.staleMarks()));
+        try {
+            store.save(new AppliedState(backend, c.name(), at));
+        } catch (IOException e) {
+            LOG.warn("{}: cannot persist the applied commit to {}: {}", backend, store.file(backend), e.toString());
+        }
+    }
+
+    /**
+     * A pass applied {@code commit} to the backend without failures but held deletes back on purpose ({@code why}
+     * names them and the files that hold them): the applied commit is recorded and persisted, but the backend does
+     * not hold what Git says, so it is not fresh, {@code why} is its error, and it counts as an error of {@code kind}.
+     */
+    public void passHeldBack(String backend, ObjectId commit, Instant at, int drift, int dashboards, String kind,
+            String why) {
+        ObjectId c = commit.copy();
+        update(backend, e -> {
+            Map<String, Long> errors = new HashMap<>(e.errors());
+            errors.merge(kind, 1L, Long::sum);
+            return new Entry(Optional.of(c), Optional.empty(), distance.lag(Optional.of(c), head), Optional.of(at),
+                    drift, Optional.of(why), dashboards, errors, e.staleMarks());
+        });
         try {
             store.save(new AppliedState(backend, c.name(), at));
         } catch (IOException e) {

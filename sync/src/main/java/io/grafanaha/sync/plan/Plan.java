@@ -1,6 +1,8 @@
 package io.grafanaha.sync.plan;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import org.eclipse.jgit.lib.ObjectId;
 
 /**
@@ -12,11 +14,20 @@ import org.eclipse.jgit.lib.ObjectId;
  * @param commit the commit whose state this plan applies
  * @param operations the changes, in order; empty when the backend already matches
  * @param notes what was deliberately left alone and why (protected, held, outside the tree)
+ * @param heldDeletes deletes Git asks for that were held back, with the files that hold them; empty when none. A
+ *     backend whose plan holds deletes back does not hold what Git says once it is applied
  */
-public record Plan(String backend, ObjectId commit, List<PlanOperation> operations, List<String> notes) {
+public record Plan(String backend, ObjectId commit, List<PlanOperation> operations, List<String> notes,
+        Optional<String> heldDeletes) {
     public Plan {
         operations = List.copyOf(operations);
         notes = List.copyOf(notes);
+        heldDeletes = Objects.requireNonNullElse(heldDeletes, Optional.<String>empty());
+    }
+
+    /** A plan that holds no delete back. */
+    public Plan(String backend, ObjectId commit, List<PlanOperation> operations, List<String> notes) {
+        this(backend, commit, operations, notes, Optional.empty());
     }
 
     /** Whether the backend already matches (notes do not count). */

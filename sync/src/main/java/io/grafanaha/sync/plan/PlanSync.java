@@ -4,7 +4,11 @@ import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredFolder;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.desired.FileError;
+import io.grafanaha.sync.actual.BackendState;
+import io.grafanaha.sync.grafana.BackendDashboard;
+import io.grafanaha.sync.grafana.BackendFolder;
 import io.grafanaha.sync.json.CanonicalJson;
+import io.grafanaha.sync.json.SameContent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -69,6 +73,8 @@ public final class PlanSync {
         final List<String> notes = new ArrayList<>();
         /** Backend dashboards that leave their current folder (deleted or moved). */
         final Set<String> leaving = new HashSet<>();
+        /** The notes about deletes held back by files whose uid cannot be read (the backend stays stale). */
+        final List<String> heldDeletes = new ArrayList<>();
 
         PlanResult run() {
             collectManagedTree();
@@ -81,7 +87,8 @@ public final class PlanSync {
             ops.addAll(dashboardChanges);
             ops.addAll(dashboardDeletes);
             ops.addAll(folderDeletes);
-            Plan plan = new Plan(actual.name(), desired.commit(), ops, notes);
+            Plan plan = new Plan(actual.name(), desired.commit(), ops, notes,
+                    heldDeletes.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", heldDeletes)));
             int deletes = dashboardDeletes.size();
             int managed = managedDashboards.size();
             if (!deleteLimit.allows(deletes, managed)) {
@@ -185,8 +192,10 @@ public final class PlanSync {
                 }
             }
             if (!held.isEmpty()) {
-                notes.add("deletes held back (" + String.join(", ", held) + ") until these files are fixed: "
-                        + holds.stream().map(FileError::path).collect(Collectors.joining(", ")));
+                String note = "deletes held back (" + String.join(", ", held) + ") until these files are fixed: "
+                        + holds.stream().map(FileError::path).collect(Collectors.joining(", "));
+                notes.add(note);
+                heldDeletes.add(note);
             }
         }
 
@@ -199,8 +208,11 @@ public final class PlanSync {
                 return;
             }
             if (!desired.deleteHolds().isEmpty()) {
-                notes.add("folder deletes held back (" + stale.stream().map(BackendFolder::uid)
-                        .collect(Collectors.joining(", ")) + ") until the skipped files are fixed");
+                String note = "folder deletes held back (" + stale.stream().map(BackendFolder::uid)
+                        .collect(Collectors.joining(", ")) + ") until these files are fixed: " + desired.deleteHolds()
+                        .stream().map(FileError::path).collect(Collectors.joining(", "));
+                notes.add(note);
+                heldDeletes.add(note);
                 return;
             }
             for (BackendFolder f : stale) {

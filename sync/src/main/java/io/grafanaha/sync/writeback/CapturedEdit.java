@@ -12,8 +12,12 @@ import java.util.Optional;
  * @param uid the dashboard or folder uid
  * @param user the Grafana login that made it, when known
  * @param at when the backend answered
+ * @param body for a dashboard save relayed by the gateway, what it saved ({@link EditBody}): committed from the
+ *     journal even when the backend lost it since; empty for deletes, folders and edits found by polling or a pass,
+ *     which the write-back reads back from the backend
  */
-public record CapturedEdit(String backend, Kind kind, String uid, Optional<String> user, Instant at) {
+public record CapturedEdit(String backend, Kind kind, String uid, Optional<String> user, Instant at,
+        Optional<EditBody> body) {
 
     /** The requests the proxy captures. */
     public enum Kind {
@@ -33,6 +37,18 @@ public record CapturedEdit(String backend, Kind kind, String uid, Optional<Strin
         Objects.requireNonNull(uid, "uid");
         user = Objects.requireNonNullElse(user, Optional.<String>empty()).filter(u -> !u.isBlank());
         Objects.requireNonNull(at, "at");
+        body = Objects.requireNonNullElse(body, Optional.<EditBody>empty());
+    }
+
+    /** An edit without a body: the write-back reads what it saved back from the backend. */
+    public CapturedEdit(String backend, Kind kind, String uid, Optional<String> user, Instant at) {
+        this(backend, kind, uid, user, at, Optional.empty());
+    }
+
+    /** A dashboard save with what it saved, from the request and response the gateway relayed. */
+    public static CapturedEdit dashboardSaved(String backend, String uid, Optional<String> user, Instant at,
+            EditBody body) {
+        return new CapturedEdit(backend, Kind.DASHBOARD_SAVED, uid, user, at, Optional.of(body));
     }
 
     public static CapturedEdit dashboardSaved(String backend, String uid, Optional<String> user, Instant at) {

@@ -2,15 +2,14 @@ package io.grafanaha.sync.writeback;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grafanaha.sync.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredFolder;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.desired.SourceFormat;
 import io.grafanaha.sync.json.CanonicalJson;
-import io.grafanaha.sync.plan.BackendDashboard;
-import io.grafanaha.sync.plan.BackendFolder;
+import io.grafanaha.sync.grafana.BackendDashboard;
+import io.grafanaha.sync.grafana.BackendFolder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,7 +57,9 @@ final class EditChange {
         /** On something else: already kept, or a conflict. */
         ON_OTHER,
         /** A user's later save on the backend is Git's content: this version is superseded. */
-        BEHIND
+        BEHIND,
+        /** The backend keeps no history of the dashboard (it lost it): only the journal's base can tell. */
+        UNKNOWN
     }
 
     /** Where an edit came from and whether Git already keeps it ({@link EditHistory}). */
@@ -106,6 +107,18 @@ final class EditChange {
 
     /** A dashboard saved on the backend, read back as {@code saved} (empty: it is gone again). */
     Result dashboardSaved(CapturedEdit edit, Optional<BackendDashboard> saved, DesiredState head) throws IOException {
+        return dashboardSaved(edit, saved, Optional.empty(), Optional.empty(), head);
+    }
+
+    /**
+     * As {@link #dashboardSaved(CapturedEdit, Optional, DesiredState)}, with {@code previous}, the dashboard the
+     * backend held right before the save when the journal knows it (the edit was made on Git's content when that is
+     * Git's content), and {@code journalBase}, the blob the backend held before the edit as journaled: when the
+     * backend has lost the dashboard's history, the edit was made on top of Git's content exactly when that blob is
+     * Git's.
+     */
+    Result dashboardSaved(CapturedEdit edit, Optional<BackendDashboard> saved, Optional<ObjectNode> previous,
+            Optional<ObjectId> journalBase, DesiredState head) throws IOException {
         if (saved.isEmpty()) {
             return new Nothing("dashboard " + edit.uid() + " no longer exists on " + edit.backend(), Optional.empty());
         }
@@ -141,7 +154,16 @@ final class EditChange {
             writes.putAll(newFolders);
             writes.put(path, bytes);
             Set<String> deletes = moved ? Set.of(oldPath) : Set.of();
-            Based based = ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
+            // What the backend held right before the save, when the journal knows it, answers without its history.
+            // A relayed save's journal says what the backend held right before it (the previous journaled save) or
+            // which blob the sync had applied there: either being Git's content answers without the backend's history,
+            // which keeps only the last versions and is gone when the backend lost the dashboard.
+            boolean onGit = previous.filter(p -> sameAs(p, edit.uid(), g.json())).isPresent()
+                    || edit.body().isPresent() && journalBase.filter(g.source().blobId()::equals).isPresent();
+            Based based = onGit ? Based.ON_GIT : ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
+            if (based == Based.UNKNOWN) {
+                based = journalBase.filter(g.source().blobId()::equals).isPresent() ? Based.ON_GIT : Based.ON_OTHER;
+            }
             if (based == Based.BEHIND) {
                 return new Nothing("version " + d.version() + " of " + edit.uid() + " on " + edit.backend()
                         + " is older than what it and Git hold now", Optional.empty());
@@ -283,6 +305,12 @@ final class EditChange {
         String dir = file(existing.directory(), "");
         return new Write(new GitWriter.Change(Map.of(), Set.of(dir)), dir,
                 "Delete folder \"" + existing.title() + "\" from " + edit.backend(), false, Optional.empty());
+    }
+
+    private static boolean sameAs(ObjectNode dashboard, String uid, ObjectNode gitJson) {
+        ObjectNode json = dashboard.deepCopy();
+        json.put("uid", uid);
+        return CanonicalJson.same(json, gitJson);
     }
 
     /** Whether the backend's version was based on a blob other than {@code gitBlob} (see the conflict rule). */

@@ -60,7 +60,8 @@ final class EditHistory implements EditChange.Ancestry {
      * means the backend itself moved on past this version to what Git holds: {@link Based#BEHIND}. A version before it
      * holding Git's content means the edit was made on top of Git's: {@link Based#ON_GIT}. A version the sync wrote
      * with other content, the start of the history or {@value #VERSION_DEPTH} versions without Git's content mean it
-     * was made on top of something else: {@link Based#ON_OTHER} (at worst a conflict branch, never an overwrite).
+     * was made on top of something else: {@link Based#ON_OTHER} (at worst a conflict branch, never an overwrite). No
+     * history at all (the backend lost the dashboard): {@link Based#UNKNOWN}.
      *
      * @throws GrafanaApiException when the history cannot be read (the edit is tried again later)
      */
@@ -69,7 +70,11 @@ final class EditHistory implements EditChange.Ancestry {
             throws GrafanaApiException {
         GrafanaClient client = clients.get(backend);
         int older = 0;
-        for (DashboardVersion v : client.versions(uid, VERSION_DEPTH + 1)) {
+        List<DashboardVersion> history = client.versions(uid, VERSION_DEPTH + 1);
+        if (history.isEmpty()) {
+            return Based.UNKNOWN;
+        }
+        for (DashboardVersion v : history) {
             if (v.version() == currentVersion) {
                 continue;
             }

@@ -4,62 +4,74 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The write-back's journal, {@code <data-dir>/journal/edits.jsonl}: one JSON object per line, appended and forced to
- * disk before {@link #append} returns.
+ * disk before {@link #append} returns. A dashboard save relayed by the gateway carries what it saved ({@code body},
+ * see {@link EditBody}) and the blob the backend held before it ({@code base}), so it can be committed after a
+ * restart even when the backend lost it.
  *
  * <pre>
- * {"op":"edit","id":7,"backend":"grafana-b","kind":"DASHBOARD_SAVED","uid":"cpu","user":"alice","at":"2026-..."}
+ * {"op":"edit","id":7,"backend":"grafana-b","kind":"DASHBOARD_SAVED","uid":"cpu","user":"alice","at":"2026-...",
+ *  "base":"3b18e5...","body":{"dashboard":{...},"folderUid":"team","version":4}}
  * {"op":"done","id":7}
  * </pre>
  *
- * An edit without a later {@code done} line is pending and replayed after a restart. A torn last line (a crash in
- * the middle of a write) is ignored: its edit had not been acknowledged. When nothing is pending the file is emptied
- * ({@link #compactIfIdle}). Thread-safe; every method is short.
+ * An edit without a later {@code done} line is pending and replayed after a restart, in id order. A torn last line (a
+ * crash in the middle of a write) is ignored: its edit had not been acknowledged. When nothing is pending the file is
+ * emptied ({@link #compactIfIdle}).
+ *
+ * <p>An edit whose record cannot be written (disk full, read-only) is still pending, in memory only
+ * ({@link #unwritten}): it is held and committed like any other, and {@link #writeUnwritten} tries its record again.
+ * Thread-safe; every method is short.
  */
 final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    /** A pending edit with its journal id. */
-    record Entry(long id, CapturedEdit edit) {}
+    /** A pending edit with its journal id and the blob its backend held before it, when known. */
+    record Entry(long id, CapturedEdit edit, Optional<ObjectId> base) {}
+
+    private record Held(Entry entry, boolean onDisk) {}
 
     private final Path file;
-    private final Map<Long, CapturedEdit> pending = new LinkedHashMap<>();
-    private FileChannel channel;
+    private final Map<Long, Held> pending = new TreeMap<>();
+    private final JournalFile out;
     private long nextId = 1;
+    /** A write failed part-way: the file may end in a torn record, which the next record must not continue. */
+    private boolean torn;
 
     /** Opens (creating) {@code <dataDir>/journal/edits.jsonl} and reads what is pending. */
     Journal(Path dataDir) throws IOException {
+        this(dataDir, JournalFile::open);
+    }
+
+    Journal(Path dataDir, JournalFile.Opener opener) throws IOException {
         Path dir = dataDir.resolve("journal");
         Files.createDirectories(dir);
         this.file = dir.resolve("edits.jsonl");
         if (Files.exists(file)) {
             load();
         }
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
-        if (channel.size() > 0) {
+        out = opener.open(file);
+        if (out.size() > 0) {
             byte[] all = Files.readAllBytes(file);
-            if (all[all.length - 1] != '\n') {
+            if (all.length > 0 && all[all.length - 1] != '\n') {
                 // A torn record from a crash: end it, so the next record starts on its own line.
-                channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
-                channel.force(false);
+                out.append(new byte[] {'\n'});
+                out.force();
             }
         }
     }
@@ -83,10 +95,13 @@ final class Journal implements AutoCloseable {
                     pending.remove(id);
                 } else {
                     String user = n.path("user").asText("");
-                    pending.put(id, new CapturedEdit(n.path("backend").asText(),
+                    CapturedEdit edit = new CapturedEdit(n.path("backend").asText(),
                             CapturedEdit.Kind.valueOf(n.path("kind").asText()), n.path("uid").asText(),
                             user.isEmpty() ? Optional.empty() : Optional.of(user),
-                            Instant.parse(n.path("at").asText())));
+                            Instant.parse(n.path("at").asText()), EditBody.fromJson(n.get("body")));
+                    Optional<ObjectId> base = n.path("base").isTextual()
+                            ? Optional.of(ObjectId.fromString(n.path("base").asText())) : Optional.empty();
+                    pending.put(id, new Held(new Entry(id, edit, base), true));
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{} line {}: unreadable journal record skipped ({})", file, lineNo, e.toString());
@@ -96,53 +111,99 @@ final class Journal implements AutoCloseable {
 
     /** Edits not yet done, oldest first. */
     synchronized List<Entry> pending() {
-        List<Entry> out = new ArrayList<>();
-        pending.forEach((id, e) -> out.add(new Entry(id, e)));
-        return out;
+        List<Entry> list = new ArrayList<>();
+        pending.values().forEach(h -> list.add(h.entry()));
+        return list;
     }
 
     synchronized int backlog() {
         return pending.size();
     }
 
-    /** Writes the edit and forces it to disk; returns its entry. */
-    synchronized Entry append(CapturedEdit edit) throws IOException {
-        long id = nextId++;
-        ObjectNode n = MAPPER.createObjectNode().put("op", "edit").put("id", id).put("backend", edit.backend())
-                .put("kind", edit.kind().name()).put("uid", edit.uid());
-        edit.user().ifPresent(u -> n.put("user", u));
-        n.put("at", edit.at().toString());
-        write(n);
-        pending.put(id, edit);
-        return new Entry(id, edit);
+    /** Pending edits whose record is not on disk (they are lost by a crash). */
+    synchronized int unwritten() {
+        return (int) pending.values().stream().filter(h -> !h.onDisk()).count();
     }
 
-    /** Marks an edit done (forced to disk). */
-    synchronized void done(long id) throws IOException {
-        if (pending.remove(id) != null) {
-            write(MAPPER.createObjectNode().put("op", "done").put("id", id));
+    /**
+     * Adds the edits, in order, and writes their records with one force. When that fails they stay pending in memory
+     * and the exception is thrown: the caller must not tell anyone they are safe.
+     */
+    synchronized List<Entry> append(List<CapturedEdit> edits, List<Optional<ObjectId>> bases) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < edits.size(); i++) {
+            Entry e = new Entry(nextId++, edits.get(i), bases.get(i));
+            entries.add(e);
+            pending.put(e.id(), new Held(e, false));
+        }
+        write(entries);
+        return entries;
+    }
+
+    /** Writes the records of pending edits not on disk yet. */
+    synchronized void writeUnwritten() throws IOException {
+        write(pending.values().stream().filter(h -> !h.onDisk()).map(Held::entry).toList());
+    }
+
+    private void write(List<Entry> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        StringBuilder lines = new StringBuilder(torn ? "\n" : "");
+        for (Entry e : entries) {
+            lines.append(MAPPER.writeValueAsString(record(e))).append('\n');
+        }
+        torn = true;
+        out.append(lines.toString().getBytes(StandardCharsets.UTF_8));
+        torn = false;
+        out.force();
+        for (Entry e : entries) {
+            pending.computeIfPresent(e.id(), (id, h) -> new Held(h.entry(), true));
+        }
+    }
+
+    private static ObjectNode record(Entry entry) {
+        CapturedEdit edit = entry.edit();
+        ObjectNode n = MAPPER.createObjectNode().put("op", "edit").put("id", entry.id())
+                .put("backend", edit.backend()).put("kind", edit.kind().name()).put("uid", edit.uid());
+        edit.user().ifPresent(u -> n.put("user", u));
+        n.put("at", edit.at().toString());
+        entry.base().ifPresent(b -> n.put("base", b.name()));
+        edit.body().ifPresent(b -> n.set("body", b.toJson()));
+        return n;
+    }
+
+    /**
+     * Marks an edit done. Its {@code done} record is forced to disk when its edit record is there; when that write
+     * fails the edit replays after a restart and finds Git already holding it, so it is only logged.
+     */
+    synchronized void done(long id) {
+        Held held = pending.remove(id);
+        if (held == null || !held.onDisk()) {
+            return;
+        }
+        try {
+            String line = (torn ? "\n" : "") + MAPPER.writeValueAsString(MAPPER.createObjectNode().put("op", "done")
+                    .put("id", id)) + "\n";
+            torn = true;
+            out.append(line.getBytes(StandardCharsets.UTF_8));
+            torn = false;
+            out.force();
+        } catch (IOException e) {
+            LOG.warn("cannot mark edit {} done in {} ({}); it is replayed, harmlessly, after a restart", id, file,
+                    e.toString());
         }
     }
 
     /** Empties the file when no edit is pending, so it never grows without bound. */
     synchronized void compactIfIdle() throws IOException {
-        if (pending.isEmpty() && channel.size() > 0) {
-            channel.truncate(0);
-            channel.force(true);
+        if (pending.isEmpty() && out.size() > 0) {
+            out.truncate();
         }
-    }
-
-    private void write(ObjectNode record) throws IOException {
-        byte[] line = (MAPPER.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.wrap(line);
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
-        channel.force(false);
     }
 
     @Override
     public synchronized void close() throws IOException {
-        channel.close();
+        out.close();
     }
 }

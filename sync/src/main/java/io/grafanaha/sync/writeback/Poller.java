@@ -21,7 +21,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds edits that bypassed the gateway by comparing each managed dashboard's newest version row with the one seen
- * in the previous round (see {@link WriteBack}, "Polling"). Runs on the write-back's thread only.
+ * in the previous round. Runs on the write-back's thread only.
+ *
+ * <p><b>Polling</b> catches edits that bypass the gateway: every poll interval, for each backend, the newest version
+ * row of every dashboard in a managed folder is read ({@code GET .../versions?limit=1}). A version newer than the
+ * one seen before whose message does not start with {@code git-sync } is captured as a save by its
+ * {@code createdBy}; a dashboard seen before and gone is captured as a delete (unless more than one and more than
+ * {@code sync.max-deletes} vanished in one round: a wiped database, which the next pass refills). The first round
+ * only records what it sees; edits made while no gateway ran are found by the first pass instead, through the pass
+ * hold ({@link PassHold}). Versions the sync wrote are never captured, so write-back and sync do not ping-pong, and several gateways on
+ * the same repository converge: each ignores the others' {@code git-sync} versions, and when two capture the same
+ * edit the second finds Git already holding it (or a conflict branch holding it) and commits nothing.
  */
 final class Poller {
     private static final Logger LOG = LoggerFactory.getLogger(Poller.class);
@@ -93,7 +103,7 @@ final class Poller {
             uids.add(hit.uid());
         }
         for (String uid : uids) {
-            Optional<DashboardVersion> v = client.latestVersion(uid);
+            Optional<DashboardVersion> v = client.versions(uid, 1).stream().findFirst();
             if (v.isEmpty()) {
                 continue;
             }

@@ -23,4 +23,10 @@ public sealed interface WriteBackEvent {
 
     /** The edit could not be written now (Git or the backend unreachable); it stays in the journal and is retried. */
     record Failed(CapturedEdit edit, String error) implements WriteBackEvent {}
+
+    /**
+     * The edit's journal record could not be written (disk full, read-only): it is held in memory, out of every pass
+     * on its backend, until it is in Git; the journal is retried ({@code gateway_writeback_journal_failures_total}).
+     */
+    record JournalFailed(CapturedEdit edit, String error) implements WriteBackEvent {}
 }

@@ -5,13 +5,15 @@
  *
  * <pre>{@code
  * SyncService sync = new SyncService(settings, targets, syncListener, clock, syncThreads);
- * WriteBack writeBack = new WriteBack(sync, event -> ..., clock, writeBackThread) // journal + own mirror; the hold
+ * WriteBack writeBack = new WriteBack(sync, event -> ..., clock, writeBackThreads) // journal + own mirror; the hold
  *         .setPollInterval(Duration.ofSeconds(10));                   // default 10 s; ZERO = no polling
  * sync.start();
  * writeBack.start();                                                   // replays the journal, starts polling
  * // proxy, after the backend answered 2xx to POST /api/dashboards/db, DELETE /api/dashboards/uid/:uid,
- * // POST /api/folders, PUT /api/folders/:uid or DELETE /api/folders/:uid:
- * writeBack.capture(new CapturedEdit(backend, Kind.DASHBOARD_SAVED, uid, Optional.of(login), Instant.now()));
+ * // POST /api/folders, PUT /api/folders/:uid or DELETE /api/folders/:uid, and BEFORE relaying that answer:
+ * Optional<EditBody> body = EditBody.dashboardSave(requestBytes, responseBytes);   // saves only
+ * writeBack.journal(new CapturedEdit(backend, Kind.DASHBOARD_SAVED, uid, Optional.of(login), Instant.now(), body))
+ *         .whenComplete((ok, failed) -> relay the answer);  // on the journal thread, once forced to disk
  * // proxy, before forwarding POST /api/dashboards/db for an existing uid:
  * if (writeBack.wouldLoseUpdate(backend, uid, version)) -> 412 {"status":"version-mismatch",...}
  * // metrics: status().commits() -> gateway_writeback_commits_total, status().conflicts() -> gateway_conflicts_total,
@@ -22,8 +24,12 @@
  * <p>Decisions:
  * <ul>
  *   <li><b>Journal</b>: {@code <data-dir>/journal/edits.jsonl}, one JSON line per record, {@code edit} records with an
- *       id and {@code done} records; forced to disk before {@code capture} returns; pending edits replay on start;
- *       emptied when nothing is pending ({@link io.grafanaha.sync.writeback.Journal}).</li>
+ *       id and {@code done} records, a relayed save with what it saved and the blob it was based on; forced to disk
+ *       (group commit, on the journal's own thread) before {@code journal}'s stage completes; pending edits replay
+ *       on start from their journaled body; emptied when nothing is pending
+ *       ({@link io.grafanaha.sync.writeback.Journal}). When it cannot be written, the edits are held in memory and
+ *       out of every pass until they are in Git, and the journal is retried
+ *       ({@link io.grafanaha.sync.writeback.JournalQueue}).</li>
  *   <li><b>Push</b>: a commit on the head of the write-back's own bare mirror ({@code <data-dir>/writeback/mirror}),
  *       pushed without force expecting that head; on rejection fetch and re-apply, 5 attempts, then retried later
  *       with backoff (the edit stays in the journal).</li>
@@ -32,7 +38,7 @@
  *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}, unless Git's history of the file or a conflict branch
  *       already keeps U (the same edit captured by another gateway). The history is shared by every gateway, so
  *       several gateways on one repository decide alike (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
- *   <li><b>Applied blobs</b>: {@link io.grafanaha.sync.AppliedBlobs}, per process: which blob each backend holds
+ *   <li><b>Applied blobs</b>: {@link io.grafanaha.sync.actual.AppliedBlobs}, per process: which blob each backend holds
  *       (filled by passes and the write-back's own pushes, each record stamped with the moment of its read so a
  *       slow pass never turns a newer record back) and Git's head per uid; they answer {@code wouldLoseUpdate}
  *       and decide deletes and new files.</li>

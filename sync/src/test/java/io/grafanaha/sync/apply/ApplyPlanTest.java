@@ -2,6 +2,7 @@ package io.grafanaha.sync.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.RemoteRepo;
 import io.grafanaha.sync.TestSyncThreads;
 import io.grafanaha.sync.desired.DesiredState;
@@ -188,7 +189,7 @@ class ApplyPlanTest {
     private PlanResult plan() throws Exception {
         DesiredState desired = new ReadDesiredState(mirror.repository()).setCommit(head().id()).setPath("shared")
                 .setRootFolderTitle("grafana-manifests").call();
-        return new PlanSync(desired, client.managedTree(desired.rootFolderUid(), desired.dashboardsByUid().keySet()))
+        return new PlanSync(desired, new ManagedTree(client).read(desired.rootFolderUid(), desired.dashboardsByUid().keySet()))
                 .setDeleteLimit(DeleteLimit.unlimited()).call();
     }
 

@@ -222,6 +222,24 @@ class ReadDesiredStateTest {
     }
 
     @Test
+    void aFolderFileReusingAnotherFoldersUidIsSkippedAndTheRestStillReads() throws Exception {
+        String taken = FolderUids.derive(ROOT, "team-a");
+        ObjectId c = repo.writeResource("shared/cpu.json", "cpu.json")
+                .writeResource("shared/team-a/memory.json", "memory.json")
+                .write("shared/team-b/_folder.json", "{\"apiVersion\":\"folder.grafana.app/v1beta1\",\"kind\":"
+                        + "\"Folder\",\"metadata\":{\"name\":\"" + taken + "\"},\"spec\":{\"title\":\"B\"}}")
+                .writeResource("shared/team-b/net/network.yaml", "network.yaml")
+                .commitAndPush("team-b copies team-a's folder uid");
+        DesiredState s = read(c);
+
+        assertThat(s.foldersByUid()).containsKey(taken); // no "Duplicate key"
+        assertThat(s.foldersByUid().get(taken).directory()).isEqualTo("team-a");
+        assertThat(error(s, "shared/team-b/_folder.json").message()).contains(taken).contains("team-a");
+        assertThat(s.dashboards()).extracting(DesiredDashboard::uid).containsExactlyInAnyOrder("cpu", "memory");
+        assertThat(s.protectedUids()).containsExactly("network");
+    }
+
+    @Test
     void missingPathHoldsDeletesInsteadOfLookingEmpty() throws Exception {
         ObjectId c = repo.writeResource("other/cpu.json", "cpu.json").commitAndPush("no shared");
         DesiredState s = read(c);

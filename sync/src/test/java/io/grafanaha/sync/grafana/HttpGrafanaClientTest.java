@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.RemoteRepo;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.desired.ReadDesiredState;
@@ -12,9 +13,9 @@ import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.GitCredentials;
 import io.grafanaha.sync.git.GitMirror;
 import io.grafanaha.sync.git.GitSource;
-import io.grafanaha.sync.plan.BackendDashboard;
-import io.grafanaha.sync.plan.BackendFolder;
-import io.grafanaha.sync.plan.BackendState;
+import io.grafanaha.sync.grafana.BackendDashboard;
+import io.grafanaha.sync.grafana.BackendFolder;
+import io.grafanaha.sync.actual.BackendState;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
 import io.grafanaha.sync.plan.PlanResult;
@@ -220,14 +221,14 @@ class HttpGrafanaClientTest {
                         .setPath("shared").setRootFolderTitle("grafana-manifests").call();
                 List<String> uids = desired.dashboards().stream().map(d -> d.uid()).toList();
 
-                BackendState before = client.managedTree(desired.rootFolderUid(), uids);
+                BackendState before = new ManagedTree(client).read(desired.rootFolderUid(), uids);
                 assertThat(before.uidsOutsideTree()).containsExactly("cpu");
                 Plan plan = ready(new PlanSync(desired, before).call());
                 assertThat(plan.count(PlanOperation.CreateFolder.class)).isEqualTo(3);
                 assertThat(plan.count(PlanOperation.CreateDashboard.class)).isEqualTo(2);
                 apply(plan, SaveMessage.of(head));
 
-                BackendState after = client.managedTree(desired.rootFolderUid(), uids);
+                BackendState after = new ManagedTree(client).read(desired.rootFolderUid(), uids);
                 assertThat(after.dashboards()).hasSize(2);
                 Plan again = ready(new PlanSync(desired, after).call());
                 assertThat(again.operations()).isEmpty();

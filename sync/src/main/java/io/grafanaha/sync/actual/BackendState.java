@@ -1,5 +1,7 @@
-package io.grafanaha.sync.plan;
+package io.grafanaha.sync.actual;
 
+import io.grafanaha.sync.grafana.BackendDashboard;
+import io.grafanaha.sync.grafana.BackendFolder;
 import java.util.List;
 import java.util.Set;
 

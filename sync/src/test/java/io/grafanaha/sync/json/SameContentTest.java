@@ -1,4 +1,4 @@
-package io.grafanaha.sync.plan;
+package io.grafanaha.sync.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

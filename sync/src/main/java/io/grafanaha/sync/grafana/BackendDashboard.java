@@ -1,4 +1,4 @@
-package io.grafanaha.sync.plan;
+package io.grafanaha.sync.grafana;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,4 +1,4 @@
-package io.grafanaha.sync;
+package io.grafanaha.sync.actual;
 
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredState;

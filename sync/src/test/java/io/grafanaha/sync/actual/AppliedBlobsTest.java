@@ -1,4 +1,4 @@
-package io.grafanaha.sync;
+package io.grafanaha.sync.actual;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
