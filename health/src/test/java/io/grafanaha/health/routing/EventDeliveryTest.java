@@ -2,9 +2,11 @@ package io.grafanaha.health.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grafanaha.health.RoutingMode;
 import io.grafanaha.health.routing.FailbackPolicy.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +52,32 @@ class EventDeliveryTest {
         assertThat(outcome).containsExactly("drained from another thread");
         assertThat(f.seen).as("delivered in the order the changes were made")
                 .extracting(RoutingEvent::type).containsExactly("down", "failover", "drained");
+    }
+
+    @Test
+    void listenersHearEventsInTheOrderTheTableRecordedThemWhenThreadsChangeItAtOnce() {
+        RoutingFixture f = new RoutingFixture(RoutingMode.LOAD_BALANCE, Mode.AUTO, Duration.ZERO, true, 10_000);
+        f.up("a", "b", "c");
+        List<RoutingEvent> heard = Collections.synchronizedList(new ArrayList<>());
+        f.table.addListener(heard::add);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<CompletableFuture<Void>> workers = List.of("a", "b", "c").stream()
+                    .map(name -> CompletableFuture.runAsync(() -> {
+                        for (int i = 0; i < 300; i++) {
+                            f.table.drain(name);
+                            f.table.enable(name);
+                        }
+                    }, pool))
+                    .toList();
+            CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<RoutingEvent> recorded = f.table.events();
+        assertThat(recorded.subList(0, 3)).extracting(RoutingEvent::type).containsOnly("up");
+        assertThat(heard).hasSizeGreaterThanOrEqualTo(1_800).isEqualTo(recorded.subList(3, recorded.size()));
     }
 
     @Test
