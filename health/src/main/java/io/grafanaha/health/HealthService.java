@@ -76,8 +76,9 @@ public final class HealthService implements Router, OutcomeListener, AutoCloseab
 
     /** The proxy's question, answered by the routing table; affinity and retries map onto its pick. */
     @Override
-    public Optional<Backend> pick(RouteRequest request) {
-        return table.pick(request.tried(), request.affinityKey().orElse(null)).map(p -> byName.get(p.backend()));
+    public Optional<Route> pick(RouteRequest request) {
+        return table.pick(request.tried(), request.affinityKey().orElse(null))
+                .map(p -> new Route(byName.get(p.backend()), p.affinityChanged()));
     }
 
     @Override

@@ -5,14 +5,18 @@ import java.util.Optional;
 
 /**
  * The only question the proxy asks about routing: who may serve this request? How backends are judged
- * (static order, active checks, passive detection) stays behind this interface, so the proxy never
- * changes when health checking does.
+ * (static order, active checks, passive detection) and how one is chosen (failover, round robin,
+ * affinity) stay behind this interface, so the proxy never changes when health checking or a routing
+ * mode does: it applies the {@link Route} it gets.
  *
  * <p>Implementations must be safe to call from many event-loop threads at once and must not block.
  */
 public interface Router {
-    /** The backend that should serve {@code request}, or empty when no backend may serve it (503). */
-    Optional<Backend> pick(RouteRequest request);
+    /**
+     * Where {@code request}'s next attempt goes, and whether the client's affinity must change, or empty
+     * when no backend may serve it (503).
+     */
+    Optional<Route> pick(RouteRequest request);
 
     /**
      * Every backend that may serve right now, in preference order. Used for readiness; unlike

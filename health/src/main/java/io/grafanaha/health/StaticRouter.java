@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Routes by configuration alone, treating every backend as healthy. In failover mode the primary
  * serves, then replicas in configured order; in load-balance mode backends take turns. Affinity wins
- * when the key names a backend that may serve. The health-aware router replaces this one later.
+ * when the key names a backend that may serve; in load-balance mode a route to any other backend says
+ * the affinity must be set. The health-aware router replaces this one later.
  */
 public final class StaticRouter implements Router {
     private final RoutingMode mode;
@@ -35,7 +36,12 @@ public final class StaticRouter implements Router {
     }
 
     @Override
-    public Optional<Backend> pick(RouteRequest request) {
+    public Optional<Route> pick(RouteRequest request) {
+        return choose(request).map(b -> new Route(b,
+                mode == RoutingMode.LOAD_BALANCE && !request.affinityKey().filter(b.name()::equals).isPresent()));
+    }
+
+    private Optional<Backend> choose(RouteRequest request) {
         List<Backend> candidates = ordered.stream().filter(b -> !request.tried().contains(b.name())).toList();
         if (candidates.isEmpty()) {
             return Optional.empty();

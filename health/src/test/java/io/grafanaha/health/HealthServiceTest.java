@@ -14,6 +14,7 @@ import io.grafanaha.health.routing.RoutingPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +108,25 @@ class HealthServiceTest {
             service.onProxyFailure("a", FailureKind.SERVER_ERROR);
         }
         assertThat(pick()).isEqualTo("a");
+    }
+
+    @Test
+    void theProxyGetsTheWholeRouteWithAnAffinityToSetOnlyInLoadBalanceMode() {
+        probe.pass("a").pass("b");
+        service.start();
+        HealthService balanced = new HealthService(
+                List.of(backend("a", Role.PRIMARY), backend("b", Role.REPLICA)),
+                CheckPolicy.of("/api/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3).withJitter(0),
+                new RoutingPolicy(RoutingMode.LOAD_BALANCE, new FailbackPolicy(FailbackPolicy.Mode.AUTO, Duration.ZERO), true),
+                FailbackGate.ALWAYS, probe, scheduler, clock, () -> 0.5, 200);
+        balanced.start();
+        scheduler.advance(Duration.ZERO);
+
+        assertThat(service.pick(new RouteRequest(Optional.of("b"), Set.of()))).contains(Route.to(backend("a", Role.PRIMARY)));
+        assertThat(balanced.pick(new RouteRequest(Optional.of("b"), Set.of()))).contains(Route.to(backend("b", Role.REPLICA)));
+        assertThat(balanced.pick(new RouteRequest(Optional.of("b"), Set.of("b"))))
+                .contains(new Route(backend("a", Role.PRIMARY), true));
+        balanced.close();
     }
 
     @Test

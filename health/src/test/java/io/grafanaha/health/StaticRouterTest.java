@@ -19,6 +19,10 @@ class StaticRouterTest {
         return new Backend(name, URI.create("http://127.0.0.1:1"), role);
     }
 
+    private static Optional<Backend> pick(Router router, RouteRequest request) {
+        return router.pick(request).map(Route::backend);
+    }
+
     private static RouteRequest excluding(String... names) {
         return new RouteRequest(Optional.empty(), Set.of(names));
     }
@@ -26,45 +30,60 @@ class StaticRouterTest {
     @Test
     void failoverPicksThePrimaryWhereverItIsConfigured() {
         Router router = new StaticRouter(RoutingMode.FAILOVER, List.of(A, B, C));
-        assertThat(router.pick(RouteRequest.any())).contains(B);
-        assertThat(router.pick(RouteRequest.any())).contains(B);
+        assertThat(pick(router, RouteRequest.any())).contains(B);
+        assertThat(pick(router, RouteRequest.any())).contains(B);
     }
 
     @Test
     void failoverFallsBackToReplicasInConfiguredOrderWhenTried() {
         Router router = new StaticRouter(RoutingMode.FAILOVER, List.of(A, B, C));
-        assertThat(router.pick(excluding("b"))).contains(A);
-        assertThat(router.pick(excluding("b", "a"))).contains(C);
-        assertThat(router.pick(excluding("a", "b", "c"))).isEmpty();
+        assertThat(pick(router, excluding("b"))).contains(A);
+        assertThat(pick(router, excluding("b", "a"))).contains(C);
+        assertThat(pick(router, excluding("a", "b", "c"))).isEmpty();
     }
 
     @Test
     void loadBalanceTakesTurns() {
         Router router = new StaticRouter(RoutingMode.LOAD_BALANCE, List.of(A, B, C));
-        List<String> names = IntStream.range(0, 6).mapToObj(i -> router.pick(RouteRequest.any()).orElseThrow().name()).toList();
+        List<String> names = IntStream.range(0, 6).mapToObj(i -> pick(router, RouteRequest.any()).orElseThrow().name()).toList();
         assertThat(names).containsExactly("a", "b", "c", "a", "b", "c");
     }
 
     @Test
     void loadBalanceSkipsTriedBackends() {
         Router router = new StaticRouter(RoutingMode.LOAD_BALANCE, List.of(A, B));
-        IntStream.range(0, 4).forEach(i -> assertThat(router.pick(excluding("a"))).contains(B));
+        IntStream.range(0, 4).forEach(i -> assertThat(pick(router, excluding("a"))).contains(B));
     }
 
     @Test
     void affinityKeyNamingARoutableBackendWins() {
         Router router = new StaticRouter(RoutingMode.LOAD_BALANCE, List.of(A, B, C));
         var sticky = new RouteRequest(Optional.of("c"), Set.of());
-        IntStream.range(0, 3).forEach(i -> assertThat(router.pick(sticky)).contains(C));
-        assertThat(router.pick(new RouteRequest(Optional.of("c"), Set.of("c")))).isPresent().get().isNotEqualTo(C);
-        assertThat(router.pick(new RouteRequest(Optional.of("nope"), Set.of()))).isPresent();
+        IntStream.range(0, 3).forEach(i -> assertThat(pick(router, sticky)).contains(C));
+        assertThat(pick(router, new RouteRequest(Optional.of("c"), Set.of("c")))).isPresent().get().isNotEqualTo(C);
+        assertThat(pick(router, new RouteRequest(Optional.of("nope"), Set.of()))).isPresent();
+    }
+
+    @Test
+    void aLoadBalanceRouteSaysWhenTheClientsAffinityMustChange() {
+        Router router = new StaticRouter(RoutingMode.LOAD_BALANCE, List.of(A, B, C));
+        assertThat(router.pick(new RouteRequest(Optional.of("c"), Set.of()))).contains(new Route(C, false));
+        assertThat(router.pick(new RouteRequest(Optional.of("c"), Set.of("c")))).hasValueSatisfying(r -> assertThat(r.setAffinity()).isTrue());
+        assertThat(router.pick(RouteRequest.any())).hasValueSatisfying(r -> assertThat(r.setAffinity()).isTrue());
+    }
+
+    @Test
+    void aFailoverRouteNeverTouchesTheAffinity() {
+        Router router = new StaticRouter(RoutingMode.FAILOVER, List.of(A, B, C));
+        assertThat(router.pick(RouteRequest.any())).contains(Route.to(B));
+        assertThat(router.pick(new RouteRequest(Optional.of("gone"), Set.of()))).contains(Route.to(B));
     }
 
     @Test
     void routableListsEveryBackendWithoutAdvancingTheCursor() {
         Router router = new StaticRouter(RoutingMode.LOAD_BALANCE, List.of(A, B));
         assertThat(router.routable()).containsExactly(A, B);
-        assertThat(router.pick(RouteRequest.any())).contains(A);
+        assertThat(pick(router, RouteRequest.any())).contains(A);
     }
 
     @Test

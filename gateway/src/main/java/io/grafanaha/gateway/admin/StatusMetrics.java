@@ -18,9 +18,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The routing and sync metrics of DESIGN.md. Gauges read a fresh status snapshot when scraped (both are
- * in-memory copies, cheap per gauge; never taken from a routing listener, which runs under the routing
- * table's lock). Only {@code gateway_failovers_total} is counted from events, since a snapshot cannot
- * tell how many failovers happened between two scrapes.
+ * in-memory copies, cheap per gauge). Only {@code gateway_failovers_total} is counted from events, since
+ * a snapshot cannot tell how many failovers happened between two scrapes.
  *
  * <pre>{@code
  * new StatusMetrics(health, sync).bindTo(registry);   // before health.start(), so no event is missed
@@ -110,7 +109,7 @@ public final class StatusMetrics implements MeterBinder {
         return sync.status().map(s -> s.backends().get(name));
     }
 
-    /** Runs under the routing table's lock: touches only the registry, never the health service. */
+    /** Runs on whichever thread changed the routing (a check, an admin call, an event loop): stays quick. */
     private static void countFailover(MeterRegistry registry, RoutingEvent event) {
         if (event instanceof RoutingEvent.Failover f) {
             failovers(registry, f.from(), f.to(), f.cause()).increment();

@@ -102,7 +102,8 @@ public final class Gateway implements AutoCloseable {
     /**
      * Grafana Live tunnels to a backend that went down, was drained, or stopped being the active one
      * in failover mode are closed, so the browser reconnects through the gateway to the backend that
-     * now serves. Runs under the routing table's lock: closeTunnels only schedules work on event loops.
+     * now serves. Runs on the thread that changed the routing (a check, an admin call, an event loop):
+     * closeTunnels only schedules work on event loops.
      */
     private void closeTunnelsOfBackendsLeft(RoutingEvent event) {
         if (event instanceof RoutingEvent.BackendDown e) {

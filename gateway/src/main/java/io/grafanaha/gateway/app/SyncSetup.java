@@ -64,8 +64,8 @@ public final class SyncSetup {
 
     /**
      * A backend that goes down may miss commits: it stops being fresh at once, and when it comes back
-     * it is synced before the failback gate can open. Runs under the routing table's lock, so it only
-     * hands work to the sync's own threads.
+     * it is synced before the failback gate can open. Runs on the thread that changed the routing (a
+     * check, an admin call, an event loop), so it only hands work to the sync's own threads.
      */
     static RoutingListener freshnessFollowsHealth(SyncService sync) {
         return event -> {

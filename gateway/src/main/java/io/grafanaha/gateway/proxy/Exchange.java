@@ -2,8 +2,8 @@ package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.Outcome;
+import io.grafanaha.health.Route;
 import io.grafanaha.health.RouteRequest;
-import io.grafanaha.health.RoutingMode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -56,10 +56,11 @@ final class Exchange implements RequestSink {
     private final boolean upgrade;
     private final long startNanos = System.nanoTime();
     private final boolean safeMethod;
-    private final Optional<String> affinity;
     private final ReplayBuffer body = new ReplayBuffer();
 
     private Backend backend;
+    /** The router's answer for the current attempt: the backend and whether to set the sticky cookie. */
+    private Route picked;
     private RouteRequest route;
     private int retriesMade;
     /** Whether anything (an interim response included) has been written to the client. */
@@ -90,14 +91,14 @@ final class Exchange implements RequestSink {
     /** The backend was marked down while this attempt was connecting to it. */
     private boolean leaveOnConnect;
 
-    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Backend backend, RouteRequest route,
+    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Route picked, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
         this.frontend = frontend;
         this.proxy = proxy;
         this.client = client;
-        this.backend = backend;
+        this.backend = picked.backend();
+        this.picked = picked;
         this.route = route;
-        this.affinity = route.affinityKey();
         this.request = request;
         this.method = request.method();
         this.clientVersion = clientVersion;
@@ -323,13 +324,12 @@ final class Exchange implements RequestSink {
     }
 
     /**
-     * Load balancing with affinity: tells the client which backend served it, unless its cookie already
-     * says so. A session cookie (no Max-Age), so affinity never outlives the browser session.
+     * Load balancing with affinity: tells the client which backend served it when the router says its
+     * cookie does not. A session cookie (no Max-Age), so affinity never outlives the browser session.
      */
     private void stickTo(HttpResponse response) {
         String cookie = proxy.stickyCookie();
-        if (proxy.mode() != RoutingMode.LOAD_BALANCE || cookie == null || cookie.isEmpty()
-                || affinity.filter(backend.name()::equals).isPresent()) {
+        if (!picked.setAffinity() || cookie == null || cookie.isEmpty()) {
             return;
         }
         response.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(cookie, backend.name()));
@@ -471,7 +471,7 @@ final class Exchange implements RequestSink {
             return false;
         }
         RouteRequest next = route.excluding(backend.name());
-        Optional<Backend> other = proxy.router().pick(next);
+        Optional<Route> other = proxy.router().pick(next);
         if (other.isEmpty()) {
             skipped(cause, "no-other-backend");
             return false;
@@ -483,7 +483,8 @@ final class Exchange implements RequestSink {
         proxy.metrics().retry(backend.name(), cause);
         retriesMade++;
         resetAttempt();
-        backend = other.get();
+        picked = other.get();
+        backend = picked.backend();
         route = next;
         replayed = false;
         client.eventLoop().schedule(() -> {

@@ -3,7 +3,6 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
-import io.grafanaha.health.RoutingMode;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
@@ -11,7 +10,6 @@ import io.grafanaha.health.RoutingMode;
  */
 record ProxyContext(
         ProxyConfig timeouts,
-        RoutingMode mode,
         String stickyCookie,
         RetryPolicy retries,
         Router router,

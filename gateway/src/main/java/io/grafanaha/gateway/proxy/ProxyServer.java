@@ -159,7 +159,7 @@ public final class ProxyServer implements AutoCloseable {
         if (group != null || stopped) {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
-        context = new ProxyContext(config.proxy(), config.mode(), config.routing().stickyCookie(),
+        context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 editObserver);
         LocalRoutes routes = localRoutes;

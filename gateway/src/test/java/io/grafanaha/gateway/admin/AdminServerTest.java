@@ -90,7 +90,7 @@ class AdminServerTest {
         GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", backend.port()).build();
         Router none = new Router() {
             @Override
-            public Optional<Backend> pick(RouteRequest request) {
+            public Optional<io.grafanaha.health.Route> pick(RouteRequest request) {
                 return Optional.empty();
             }
 

@@ -217,7 +217,7 @@ class ProxyForwardingTest {
         GatewayConfig config = ConfigFixture.gateway().backend("a", 1).build();
         Router none = new Router() {
             @Override
-            public Optional<Backend> pick(io.grafanaha.health.RouteRequest request) {
+            public Optional<io.grafanaha.health.Route> pick(io.grafanaha.health.RouteRequest request) {
                 return Optional.empty();
             }
 

@@ -56,7 +56,7 @@ class RetryTest {
         Router router = ConfigFixture.staticRouter(config);
         Router recording = new Router() {
             @Override
-            public Optional<Backend> pick(RouteRequest request) {
+            public Optional<io.grafanaha.health.Route> pick(RouteRequest request) {
                 routeRequests.add(request);
                 return router.pick(request);
             }

@@ -1,6 +1,7 @@
 package io.grafanaha.health.check;
 
 import io.grafanaha.health.Backend;
+import io.grafanaha.health.SerialDelivery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * connection-level failure seen by the proxy triggers an immediate check (unless one is in flight or
  * began less than half a fast interval ago, so a burst of failures costs one probe, not a flood).
  *
- * <p>Thread-safe. State changes reach the listener in order per backend, under that backend's lock:
- * the listener must not call back into the checker.
+ * <p>Thread-safe. State changes reach the listener in order, after the backend's lock is released
+ * ({@link SerialDelivery}), so the listener may call back into the checker, from any thread.
  */
 public final class HealthChecker implements AutoCloseable {
 
@@ -34,6 +35,7 @@ public final class HealthChecker implements AutoCloseable {
     private final DoubleSupplier random;
     private final HealthListener listener;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private final SerialDelivery<Change> changes = new SerialDelivery<>(this::announce);
     private volatile boolean closed;
     private boolean started;
 
@@ -86,8 +88,9 @@ public final class HealthChecker implements AutoCloseable {
             Instant now = clock.instant();
             checkNow = !slot.inFlight && !closed && (slot.lastStart == null
                     || !now.isBefore(slot.lastStart.plus(policy.fastInterval().dividedBy(2))));
-            change.ifPresent(t -> announce(slot, t));
+            change.ifPresent(t -> changes.queue(new Change(slot.spec.name(), t)));
         }
+        changes.deliver();
         if (checkNow) {
             log.debug("backend '{}': proxy saw {}, checking now", backend, kind);
             runCheck(slot);
@@ -161,9 +164,10 @@ public final class HealthChecker implements AutoCloseable {
                 log.warn("backend '{}': health check {} answered {}; check health.path and the backend's auth",
                         slot.spec.name(), slot.spec.resolve(policy.path()), result.detail());
             }
-            // Announced under the slot's lock so a backend's changes reach the listener in order.
-            change.ifPresent(t -> announce(slot, t));
+            // Queued under the slot's lock so a backend's changes reach the listener in order.
+            change.ifPresent(t -> changes.queue(new Change(slot.spec.name(), t)));
         }
+        changes.deliver();
         try {
             listener.onChecked(slot.spec.name());
         } catch (RuntimeException e) {
@@ -171,13 +175,17 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    private void announce(Slot slot, Transition t) {
+    /** Without any slot's lock, in order. */
+    private void announce(Change change) {
+        Transition t = change.transition();
         try {
-            listener.onHealthChange(slot.spec.name(), t);
+            listener.onHealthChange(change.backend(), t);
         } catch (RuntimeException e) {
-            log.error("health listener failed on '{}' {} -> {}", slot.spec.name(), t.from(), t.to(), e);
+            log.error("health listener failed on '{}' {} -> {}", change.backend(), t.from(), t.to(), e);
         }
     }
+
+    private record Change(String backend, Transition transition) {}
 
     private Duration jittered(Duration base) {
         double factor = 1 + policy.jitter() * (2 * random.getAsDouble() - 1);

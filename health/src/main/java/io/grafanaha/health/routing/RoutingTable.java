@@ -1,14 +1,13 @@
 package io.grafanaha.health.routing;
 
 import io.grafanaha.health.Backend;
-import io.grafanaha.health.Role;
 import io.grafanaha.health.RoutingMode;
+import io.grafanaha.health.SerialDelivery;
 import io.grafanaha.health.check.HealthListener;
 import io.grafanaha.health.check.HealthState;
 import io.grafanaha.health.check.Transition;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -19,69 +18,66 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who serves: the routing state machine. A backend is <em>routable</em> when its checks say
- * {@link HealthState#UP} and it is not drained. Time comes from the injected clock only.
+ * Who may serve: the health and drain state of every backend, the last resort, and the events. A backend
+ * is <em>routable</em> when its checks say {@link HealthState#UP} and it is not drained. Who among the
+ * routable ones serves is the {@link RoutingStrategy}'s answer: {@link FailoverWithHold} (one serves,
+ * failback after a gate-open hold, operator overrides) or {@link RoundRobinWithAffinity}. Time comes from
+ * the injected clock only.
  *
- * <p><b>Failover mode.</b> Priority is the primaries in configuration order, then the replicas in
- * order; the first is "the primary". The active backend keeps serving while routable; when it is not,
- * the first routable backend by priority takes over. Failback is non-preemptive: with
- * {@link FailbackPolicy.Mode#AUTO} traffic returns to the primary only once it has been routable and
- * {@link FailbackGate}-open continuously for {@code hold} (the gate is sampled at every change and
- * every finished check, and any closed sample restarts the hold); with {@code MANUAL} only
- * {@link #failback()} returns it. Replicas never preempt each other. {@link #failover(String)} forces
- * a routable backend; the forced choice sticks (no auto failback) until that backend stops being
- * routable or {@link #failback()} is called, because an operator who moved traffic on purpose should
- * not see it moved back behind their back. At start, a replica is not activated before the
- * primary's first check has given its verdict, so a healthy primary serves from the first request;
- * after that, if nothing was serving, the first backend to become routable serves at once, primary
- * or not (serving something beats waiting for a hold).
+ * <p><b>Nothing routable.</b> With {@code lastResort} the last backend known good keeps getting traffic;
+ * otherwise no backend is picked ({@link LastResort}). Both are events.
  *
- * <p><b>Load-balance mode.</b> Round-robin over the routable backends; an affinity value naming a
- * routable backend wins, otherwise the pick says the cookie must be re-set.
- *
- * <p><b>Nothing routable.</b> With {@code lastResort} the last backend known good (the last one that
- * served, if not drained) keeps getting traffic; otherwise no backend is picked. Both are events.
- *
- * <p>Thread-safety: state changes are synchronized; {@link #pick} reads an immutable view published
- * through a volatile field, so the proxy's hot path takes no lock.
+ * <p>Threading: health checks, admin calls and (when a failback falls due) the proxy's event loops change
+ * state, one at a time under a private lock; the lock is held only while deciding, never while anything
+ * outside this package runs but the {@link FailbackGate}. Each change publishes an immutable {@link View}
+ * through a volatile field, so {@link #pick}, {@link #ready} and {@link #snapshot} take no lock. Events are
+ * recorded under the lock and handed to listeners after it is released, in order ({@link SerialDelivery}).
  */
 public final class RoutingTable implements HealthListener {
 
     private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
 
-    private final RoutingPolicy policy;
-    private final FailbackGate gate;
+    private final RoutingStrategy strategy;
     private final Clock clock;
     private final Map<String, Backend> specs = new LinkedHashMap<>();
-    private final List<String> order;
     private final EventLog events;
     private final List<RoutingListener> listeners = new CopyOnWriteArrayList<>();
-    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final SerialDelivery<RoutingEvent> delivery = new SerialDelivery<>(this::deliver);
+    private final Object lock = new Object();
 
+    // Guarded by lock, as are the strategy's and the last resort's own fields.
     private final Map<String, HealthState> health = new HashMap<>();
     private final Set<String> drained = new HashSet<>();
-    /** Whether any backend has served yet; until then the primary's first check decides. */
-    private boolean everActive;
-    private String active;
-    private String forced;
-    private Instant holdSince;
-    private String lastGood;
-    private boolean degraded = true; // nothing routable yet; the start is not worth an event
-    private volatile View view = new View(List.of(), null, null, null, false);
+    private final LastResort lastResort;
 
-    /** What {@link #pick} needs, immutable. */
-    /** {@code awaitingPrimary}: at start, nobody serves until the primary's first check has answered. */
-    private record View(List<String> routable, String active, String lastResort, Instant failbackDue, boolean awaitingPrimary) {}
+    private volatile View view;
+
+    /**
+     * Everything {@link #pick} and {@link #snapshot} read, immutable.
+     *
+     * @param lastResort the backend that serves while nothing is routable, or null
+     * @param backends   every backend as the status shows it, in configuration order
+     */
+    private record View(Selection selection, String lastResort, List<BackendRouting> backends) {
+
+        /** Who gets new traffic: the strategy's choice, or the last resort when nothing is routable. */
+        List<String> active() {
+            if (!selection.routable().isEmpty()) {
+                return selection.serving();
+            }
+            return lastResort == null ? List.of() : List.of(lastResort);
+        }
+    }
 
     public RoutingTable(List<Backend> backends, RoutingPolicy policy, FailbackGate gate, Clock clock,
                         int eventCapacity) {
-        this.policy = Objects.requireNonNull(policy, "policy");
-        this.gate = Objects.requireNonNull(gate, "gate");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(gate, "gate");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.events = new EventLog(eventCapacity);
         if (backends.isEmpty()) {
@@ -93,20 +89,16 @@ public final class RoutingTable implements HealthListener {
             }
             health.put(b.name(), HealthState.UNKNOWN);
         }
-        List<String> priority = new ArrayList<>();
-        if (policy.mode() == RoutingMode.FAILOVER) {
-            backends.stream().filter(b -> b.role() == Role.PRIMARY).forEach(b -> priority.add(b.name()));
-            backends.stream().filter(b -> b.role() != Role.PRIMARY).forEach(b -> priority.add(b.name()));
-        } else {
-            backends.forEach(b -> priority.add(b.name()));
-        }
-        this.order = List.copyOf(priority);
+        this.strategy = RoutingStrategy.of(policy, backends, gate);
+        this.lastResort = new LastResort(policy.lastResort());
+        this.view = publish(Selection.NONE, null);
     }
 
     public RoutingTable(List<Backend> backends, RoutingPolicy policy, FailbackGate gate, Clock clock) {
         this(backends, policy, gate, clock, EventLog.DEFAULT_CAPACITY);
     }
 
+    /** {@code listener} hears every event from now on, in order, never under the table's lock. */
     public void addListener(RoutingListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -124,7 +116,8 @@ public final class RoutingTable implements HealthListener {
     }
 
     /**
-     * A backend for one attempt, or empty when none may serve (answer 503).
+     * A backend for one attempt, or empty when none may serve (answer 503). Lock-free unless a failback
+     * has fallen due, which this call then carries out.
      *
      * @param exclude  backends already tried for this request
      * @param affinity the sticky-cookie value, or null; honoured in load-balance mode when it names a
@@ -132,33 +125,18 @@ public final class RoutingTable implements HealthListener {
      */
     public Optional<Pick> pick(Set<String> exclude, String affinity) {
         View v = view;
-        if (v.failbackDue() != null && !clock.instant().isBefore(v.failbackDue())) {
+        Instant due = v.selection().failbackDue();
+        if (due != null && !clock.instant().isBefore(due)) {
             reevaluate();
             v = view;
         }
-        String chosen = null;
-        if (policy.mode() == RoutingMode.FAILOVER) {
-            if (v.active() != null && !exclude.contains(v.active())) {
-                chosen = v.active();
-            } else if (!v.awaitingPrimary()) {
-                chosen = v.routable().stream().filter(b -> !exclude.contains(b)).findFirst().orElse(null);
-            }
-        } else {
-            if (affinity != null && v.routable().contains(affinity) && !exclude.contains(affinity)) {
-                return Optional.of(new Pick(affinity, false, false));
-            }
-            List<String> candidates = exclude.isEmpty() ? v.routable()
-                    : v.routable().stream().filter(b -> !exclude.contains(b)).toList();
-            if (!candidates.isEmpty()) {
-                chosen = candidates.get(Math.floorMod(roundRobin.getAndIncrement(), candidates.size()));
-            }
-        }
+        String chosen = strategy.select(v.selection(), exclude, affinity);
         if (chosen != null) {
-            return Optional.of(new Pick(chosen, !chosen.equals(affinity), false));
+            return Optional.of(new Pick(chosen, affinityChanged(chosen, affinity), false));
         }
         String resort = v.lastResort();
         if (resort != null && !exclude.contains(resort)) {
-            return Optional.of(new Pick(resort, !resort.equals(affinity), true));
+            return Optional.of(new Pick(resort, affinityChanged(resort, affinity), true));
         }
         return Optional.empty();
     }
@@ -166,28 +144,29 @@ public final class RoutingTable implements HealthListener {
     /** Whether {@code backend} may get new traffic now (for the readiness probe and metrics). */
     public boolean isRoutable(String backend) {
         requireKnown(backend);
-        return view.routable().contains(backend);
+        return view.selection().routable().contains(backend);
     }
 
     /** Whether a first attempt would get a backend (the {@code /readyz} answer); no side effect. */
     public boolean ready() {
-        View v = view;
-        return (!v.routable().isEmpty() && !(v.active() == null && v.awaitingPrimary())) || v.lastResort() != null;
+        return !view.active().isEmpty();
     }
 
     // ---- inputs from health ----------------------------------------------------------------
 
     @Override
-    public synchronized void onHealthChange(String backend, Transition transition) {
-        requireKnown(backend);
-        health.put(backend, transition.to());
-        if (transition.to() == HealthState.UP) {
-            emit(new RoutingEvent.BackendUp(clock.instant(), backend, transition.reason()));
-            recompute(backend + " up", FailoverCause.BACKEND_DOWN);
-        } else {
-            emit(new RoutingEvent.BackendDown(clock.instant(), backend, transition.reason()));
-            recompute(backend + " down: " + transition.reason(), FailoverCause.BACKEND_DOWN);
-        }
+    public void onHealthChange(String backend, Transition transition) {
+        change(() -> {
+            requireKnown(backend);
+            health.put(backend, transition.to());
+            if (transition.to() == HealthState.UP) {
+                emit(new RoutingEvent.BackendUp(clock.instant(), backend, transition.reason()));
+                recompute(backend + " up", FailoverCause.BACKEND_DOWN);
+            } else {
+                emit(new RoutingEvent.BackendDown(clock.instant(), backend, transition.reason()));
+                recompute(backend + " down: " + transition.reason(), FailoverCause.BACKEND_DOWN);
+            }
+        });
     }
 
     @Override
@@ -196,8 +175,8 @@ public final class RoutingTable implements HealthListener {
     }
 
     /** Samples the gate and the hold timer; failback happens here when due. */
-    public synchronized void reevaluate() {
-        recompute("re-evaluation", FailoverCause.BACKEND_DOWN);
+    public void reevaluate() {
+        change(() -> recompute("re-evaluation", FailoverCause.BACKEND_DOWN));
     }
 
     // ---- admin actions ---------------------------------------------------------------------
@@ -209,20 +188,16 @@ public final class RoutingTable implements HealthListener {
      * @throws IllegalArgumentException if no backend has that name
      * @throws IllegalStateException    in load-balance mode, or if {@code to} is not routable
      */
-    public synchronized void failover(String to) {
-        requireKnown(to);
-        requireFailoverMode("failover");
-        if (!routable(to)) {
-            throw new IllegalStateException("cannot fail over to '" + to + "': it is " + describeState(to));
-        }
-        forced = to;
-        holdSince = null;
-        if (!to.equals(active)) {
-            emit(new RoutingEvent.Failover(clock.instant(), active, to, FailoverCause.ADMIN,
-                    "operator forced " + to));
-            active = to;
-        }
-        recompute("failover to " + to, FailoverCause.ADMIN);
+    public void failover(String to) {
+        change(() -> {
+            requireKnown(to);
+            FailoverWithHold failover = requireFailoverMode("failover");
+            if (!routable(to)) {
+                throw new IllegalStateException("cannot fail over to '" + to + "': it is " + describeState(to));
+            }
+            failover.force(to, clock.instant(), this::emit);
+            recompute("failover to " + to, FailoverCause.ADMIN);
+        });
     }
 
     /**
@@ -231,185 +206,106 @@ public final class RoutingTable implements HealthListener {
      *
      * @throws IllegalStateException in load-balance mode, or if the primary is not routable
      */
-    public synchronized void failback() {
-        requireFailoverMode("failback");
-        String primary = order.get(0);
-        if (!routable(primary)) {
-            throw new IllegalStateException("cannot fail back to '" + primary + "': it is " + describeState(primary));
-        }
-        forced = null;
-        holdSince = null;
-        if (!primary.equals(active)) {
-            emit(new RoutingEvent.Failback(clock.instant(), active, primary, FailoverCause.ADMIN,
-                    "operator requested failback"));
-            active = primary;
-        }
-        recompute("failback to " + primary, FailoverCause.ADMIN);
+    public void failback() {
+        change(() -> {
+            FailoverWithHold failover = requireFailoverMode("failback");
+            String primary = failover.primary();
+            if (!routable(primary)) {
+                throw new IllegalStateException("cannot fail back to '" + primary + "': it is " + describeState(primary));
+            }
+            failover.failBack(clock.instant(), this::emit);
+            recompute("failback to " + primary, FailoverCause.ADMIN);
+        });
     }
 
     /** Takes {@code backend} out of new routing; requests in flight on it finish. Idempotent. */
-    public synchronized void drain(String backend) {
-        requireKnown(backend);
-        if (drained.add(backend)) {
-            emit(new RoutingEvent.Drained(clock.instant(), backend, "operator drained " + backend));
-            recompute(backend + " drained", FailoverCause.DRAINED);
-        }
+    public void drain(String backend) {
+        change(() -> {
+            requireKnown(backend);
+            if (drained.add(backend)) {
+                emit(new RoutingEvent.Drained(clock.instant(), backend, "operator drained " + backend));
+                recompute(backend + " drained", FailoverCause.DRAINED);
+            }
+        });
     }
 
     /** Brings a drained backend back into routing (subject to its health). Idempotent. */
-    public synchronized void enable(String backend) {
-        requireKnown(backend);
-        if (drained.remove(backend)) {
-            emit(new RoutingEvent.Enabled(clock.instant(), backend, "operator enabled " + backend));
-            recompute(backend + " enabled", FailoverCause.BACKEND_DOWN);
-        }
+    public void enable(String backend) {
+        change(() -> {
+            requireKnown(backend);
+            if (drained.remove(backend)) {
+                emit(new RoutingEvent.Enabled(clock.instant(), backend, "operator enabled " + backend));
+                recompute(backend + " enabled", FailoverCause.BACKEND_DOWN);
+            }
+        });
     }
 
     // ---- reading ---------------------------------------------------------------------------
 
     public RoutingMode mode() {
-        return policy.mode();
+        return strategy.mode();
     }
 
     public List<RoutingEvent> events() {
         return events.recent();
     }
 
-    public synchronized RoutingSnapshot snapshot() {
+    /** A consistent picture as of the last change; the events may already include a later one. */
+    public RoutingSnapshot snapshot() {
         View v = view;
-        List<String> serving;
-        if (!v.routable().isEmpty()) {
-            serving = policy.mode() == RoutingMode.FAILOVER ? listOf(v.active()) : v.routable();
-        } else {
-            serving = listOf(v.lastResort());
-        }
-        List<BackendRouting> backends = new ArrayList<>();
-        for (Backend spec : specs.values()) {
-            String name = spec.name();
-            backends.add(new BackendRouting(spec, health.get(name), drained.contains(name),
-                    v.routable().contains(name), serving.contains(name)));
-        }
-        return new RoutingSnapshot(policy.mode(), serving, v.routable().isEmpty() && v.lastResort() != null,
-                forced, List.copyOf(backends), events.recent());
+        return new RoutingSnapshot(strategy.mode(), v.active(),
+                v.selection().routable().isEmpty() && v.lastResort() != null, v.selection().forced(),
+                v.backends(), events.recent());
     }
 
-    // ---- the state machine -----------------------------------------------------------------
+    // ---- changing state --------------------------------------------------------------------
+
+    /** Runs {@code update} under the lock, then delivers the events it emitted with the lock released. */
+    private void change(Runnable update) {
+        try {
+            synchronized (lock) {
+                update.run();
+            }
+        } finally {
+            delivery.deliver();
+        }
+    }
 
     /**
-     * Recomputes who serves after any change. {@code trigger} becomes the reason of the events it
-     * emits; {@code cause} is used if the active backend has to be replaced.
+     * After any change: asks the strategy who serves, then the last resort, and publishes a new view.
+     * {@code trigger} becomes the reason of the events emitted; {@code cause} is used if the serving
+     * backend has to be replaced.
      */
     private void recompute(String trigger, FailoverCause cause) {
         Instant now = clock.instant();
         View previous = view;
-        List<String> routable = order.stream().filter(this::routable).toList();
-        Instant failbackDue = null;
-
-        if (policy.mode() == RoutingMode.FAILOVER) {
-            String primary = order.get(0);
-            FailoverCause why = cause;
-            if (forced != null && !routable.contains(forced)) {
-                forced = null;
-                why = FailoverCause.FORCED_TARGET_DOWN;
-            }
-            String next = forced != null ? forced : active;
-            if (next == null || !routable.contains(next)) {
-                next = routable.isEmpty() ? null : routable.get(0);
-            }
-            if (!everActive && next != null && !next.equals(primary) && awaitingFirstCheck(primary)) {
-                // At start every backend is checked at once; a replica that answers a few
-                // milliseconds sooner must not take the traffic (and a failback hold) from a
-                // healthy primary. Wait for the primary's first verdict, one check at most.
-                next = null;
-            }
-            updateHold(now, next, primary, routable);
-            boolean failingBack = false;
-            if (holdSince != null) {
-                Instant due = holdSince.plus(policy.failback().hold());
-                if (now.isBefore(due)) {
-                    failbackDue = due;
-                } else {
-                    next = primary;
-                    failingBack = true;
-                    holdSince = null;
-                }
-            }
-            if (!Objects.equals(next, active)) {
-                if (next == null) {
-                    lastGood = active;
-                } else if (active == null) {
-                    emit(new RoutingEvent.Activated(now, next, trigger));
-                } else if (failingBack) {
-                    emit(new RoutingEvent.Failback(now, active, next, FailoverCause.PRIMARY_RECOVERED,
-                            primary + " up and gate open for " + policy.failback().hold().toMillis() + " ms"));
-                } else {
-                    emit(new RoutingEvent.Failover(now, active, next, why, trigger));
-                }
-                active = next;
-                everActive |= next != null;
-            }
-        } else if (routable.isEmpty() && !previous.routable().isEmpty()) {
-            lastGood = previous.routable().get(0);
-        }
-
-        String resort = null;
-        if (routable.isEmpty()) {
-            if (policy.lastResort() && lastGood != null && !drained.contains(lastGood)) {
-                resort = lastGood;
-            }
-            if (!degraded) {
-                degraded = true;
-                emit(resort != null
-                        ? new RoutingEvent.LastResort(now, resort, "no backend routable after " + trigger
-                                + "; sending traffic to the last one known good")
-                        : new RoutingEvent.NoneRoutable(now, "no backend routable after " + trigger));
-            }
-        } else {
-            degraded = false;
-        }
-        boolean awaitingPrimary = policy.mode() == RoutingMode.FAILOVER && !everActive && awaitingFirstCheck(order.get(0));
-        view = new View(routable, active, resort, failbackDue, awaitingPrimary);
+        List<String> routable = strategy.order().stream().filter(this::routable).toList();
+        Set<String> unchecked = specs.keySet().stream()
+                .filter(b -> health.get(b) == HealthState.UNKNOWN && !drained.contains(b))
+                .collect(Collectors.toUnmodifiableSet());
+        Selection selection = strategy.decide(new Candidates(now, routable, unchecked), trigger, cause, this::emit);
+        String resort = lastResort.decide(previous.selection(), selection, drained, now, trigger, this::emit);
+        view = publish(selection, resort);
     }
 
-    /** Starts, keeps or restarts the failback hold: it runs while the primary is routable and gate-open. */
-    private void updateHold(Instant now, String next, String primary, List<String> routable) {
-        boolean waiting = policy.failback().mode() == FailbackPolicy.Mode.AUTO
-                && forced == null
-                && next != null
-                && !next.equals(primary)
-                && routable.contains(primary);
-        if (waiting && gateAllows(primary)) {
-            if (holdSince == null) {
-                holdSince = now;
-            }
-        } else {
-            holdSince = null;
-        }
+    private View publish(Selection selection, String resort) {
+        View partial = new View(selection, resort, List.of());
+        List<String> active = partial.active();
+        List<BackendRouting> backends = specs.values().stream()
+                .map(spec -> new BackendRouting(spec, health.get(spec.name()), drained.contains(spec.name()),
+                        selection.routable().contains(spec.name()), active.contains(spec.name())))
+                .toList();
+        return new View(selection, resort, backends);
     }
 
-    private boolean awaitingFirstCheck(String backend) {
-        return health.get(backend) == HealthState.UNKNOWN && !drained.contains(backend);
-    }
-
-    private boolean gateAllows(String backend) {
-        try {
-            return gate.allows(backend);
-        } catch (RuntimeException e) {
-            log.warn("failback gate failed for '{}'; treating it as closed", backend, e);
-            return false;
-        }
-    }
-
-    private boolean routable(String backend) {
-        return health.get(backend) == HealthState.UP && !drained.contains(backend);
-    }
-
-    private String describeState(String backend) {
-        return drained.contains(backend) ? "draining" : health.get(backend).name().toLowerCase(Locale.ROOT);
-    }
-
+    /** Under the lock: recorded now, so the status shows it at once; told to listeners after the lock. */
     private void emit(RoutingEvent event) {
         events.add(event);
+        delivery.queue(event);
+    }
+
+    /** Without the lock, in order. */
+    private void deliver(RoutingEvent event) {
         log.info("{}", event.describe());
         for (RoutingListener l : listeners) {
             try {
@@ -420,19 +316,28 @@ public final class RoutingTable implements HealthListener {
         }
     }
 
+    private boolean affinityChanged(String chosen, String affinity) {
+        return strategy.usesAffinity() && !chosen.equals(affinity);
+    }
+
+    private boolean routable(String backend) {
+        return health.get(backend) == HealthState.UP && !drained.contains(backend);
+    }
+
+    private String describeState(String backend) {
+        return drained.contains(backend) ? "draining" : health.get(backend).name().toLowerCase(Locale.ROOT);
+    }
+
     private void requireKnown(String backend) {
         if (backend == null || !specs.containsKey(backend)) {
             throw new IllegalArgumentException("unknown backend '" + backend + "'; known: " + specs.keySet());
         }
     }
 
-    private void requireFailoverMode(String action) {
-        if (policy.mode() != RoutingMode.FAILOVER) {
-            throw new IllegalStateException(action + " applies only in failover mode; mode is " + policy.mode());
+    private FailoverWithHold requireFailoverMode(String action) {
+        if (strategy instanceof FailoverWithHold failover) {
+            return failover;
         }
-    }
-
-    private static List<String> listOf(String nullable) {
-        return nullable == null ? List.of() : List.of(nullable);
+        throw new IllegalStateException(action + " applies only in failover mode; mode is " + strategy.mode());
     }
 }
