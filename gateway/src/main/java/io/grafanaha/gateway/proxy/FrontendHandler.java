@@ -1,6 +1,5 @@
 package io.grafanaha.gateway.proxy;
 
-import io.grafanaha.health.Backend;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -148,18 +147,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
-        Optional<Backend> backend = proxy.router().pick(route);
-        if (backend.isEmpty()) {
+        Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
+        if (choice.isEmpty()) {
             refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
             return;
         }
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade);
-        Exchange forwarded = new Exchange(this, proxy, ctx.channel(), backend.get(), route, outbound, request.protocolVersion(),
+        Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
         if (!upgrade && watches(request.method().name(), path)) {
-            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, backend.get(), outbound, keepAlive, startNanos);
+            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, choice.get().backend(), outbound, keepAlive, startNanos);
             exchange = watch;
             watch.start();
             return;

@@ -1,5 +1,8 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.health.Backend;
+import io.grafanaha.health.RouteRequest;
+import io.grafanaha.health.RoutingMode;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.cookie.Cookie;
@@ -16,6 +19,24 @@ import java.util.Optional;
  */
 final class StickyCookie {
     private StickyCookie() {}
+
+    /**
+     * The router's answer for one attempt: the backend, and whether its response should name that
+     * backend in the affinity cookie.
+     */
+    record Choice(Backend backend, boolean setCookie) {}
+
+    /**
+     * The proxy's one question to the router. Load balancing with affinity tells the client which backend
+     * served it, unless the client's cookie already says so; failover never sets the cookie. This is the
+     * only place that derives that decision, so it can come from the router's own answer instead.
+     */
+    static Optional<Choice> pick(ProxyContext proxy, RouteRequest route) {
+        String cookie = proxy.stickyCookie();
+        boolean affinity = proxy.mode() == RoutingMode.LOAD_BALANCE && cookie != null && !cookie.isEmpty();
+        return proxy.router().pick(route)
+                .map(b -> new Choice(b, affinity && route.affinityKey().filter(b.name()::equals).isEmpty()));
+    }
 
     /** The backend the client's cookie names, if it sent one. */
     static Optional<String> read(String name, HttpHeaders headers) {
