@@ -5,6 +5,8 @@ import io.grafanaha.gateway.admin.AdminApi;
 import io.grafanaha.gateway.admin.AdminServer;
 import io.grafanaha.gateway.admin.StatusMetrics;
 import io.grafanaha.gateway.admin.SyncAccess;
+import io.grafanaha.gateway.capture.EditCapture;
+import io.grafanaha.gateway.capture.EditHook;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
@@ -23,6 +25,7 @@ import java.time.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -41,6 +44,8 @@ public final class Gateway implements AutoCloseable {
     private final ActivityLog activity = new ActivityLog(Clock.systemUTC());
     private final ScheduledExecutorService scheduler;
     private final ScheduledExecutorService syncScheduler;
+    /** Journals captured edits (disk writes and fsync) off the event loops; one thread keeps their order. */
+    private final ExecutorService editJournal;
     private final Optional<SyncService> sync;
     private final Optional<WriteBack> writeBack;
     private final HealthService health;
@@ -60,6 +65,11 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.editJournal = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "edit-journal");
+            t.setDaemon(true);
+            return t;
+        });
         this.sync = config.sync().map(s -> SyncSetup.create(config, s, syncScheduler, activity));
         FailbackGate gate = sync.filter(s -> config.failback().requireSync())
                 .<FailbackGate>map(s -> s::isFresh)
@@ -72,7 +82,7 @@ public final class Gateway implements AutoCloseable {
                 new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
         this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity));
         writeBack.ifPresent(wb -> {
-            proxy.editObserver(new EditCapture(wb, Clock.systemUTC()));
+            proxy.observer(new EditHook(new EditCapture(wb, Clock.systemUTC(), editJournal)));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
@@ -190,6 +200,7 @@ public final class Gateway implements AutoCloseable {
         sync.ifPresent(SyncService::close);
         syncScheduler.shutdownNow();
         boolean drained = proxy.shutdown(config.proxy().shutdownGrace());
+        editJournal.shutdown();
         admin.close();
         scheduler.shutdownNow();
         log.info("gateway stopped{}", drained ? "" : " (some requests were cut at the end of the grace period)");

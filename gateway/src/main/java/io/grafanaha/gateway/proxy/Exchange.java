@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +32,16 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing reaches the client until an attempt's response head is accepted, so a retried attempt leaves
  * no trace there; the body chunks handed to a backend are kept in a {@link ReplayBuffer} so the next
  * attempt can send them again.
+ *
+ * <p>A watched request's final response ({@link RequestObserver}) is held here until the observer's
+ * release gate opens ({@link HeldResponse}).
+ *
+ * <p>Longer than most classes here on purpose: a request has many endings (answered, held then released,
+ * failed, refused mid-body, client gone, upgraded), and they read best side by side.
  */
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
-    /** How much of a watched write's response is copied for the {@link EditObserver}. */
-    static final int MAX_OBSERVED_RESPONSE = 1024 * 1024;
-
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
     /** Where the exchange stands with its client. */
@@ -45,6 +50,8 @@ final class Exchange implements RequestSink {
         TRYING,
         /** Something (an interim response included) went to the client: this attempt is the last. */
         ANSWERING,
+        /** The attempt is over; its whole response waits for the observer's release gate. */
+        HOLDING,
         ENDED
     }
 
@@ -66,10 +73,10 @@ final class Exchange implements RequestSink {
     private int retriesMade;
     /** Whether the client connection stays open after this response. */
     private boolean keepClient;
-    /** A watched Grafana write whose 2xx response goes to the edit observer; null for everything else. */
-    private WatchedRequest watched;
-    /** The 2xx response body, copied for the observer. */
-    private ResponseTee tee;
+    /** Sees the final response of a watched request before the client does; null for everything else. */
+    private RequestObserver.ResponseObserver observer;
+    /** The watched request's final response, held from the client until the observer's gate opens. */
+    private HeldResponse held;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -86,9 +93,9 @@ final class Exchange implements RequestSink {
         this.attempt = new Attempt(this, proxy, client.eventLoop(), choice, false);
     }
 
-    /** Tells the edit observer about this request's response if it is a 2xx. Before {@link #start()}. */
-    void observe(WatchedRequest request) {
-        this.watched = request;
+    /** Shows this request's final response to {@code observer} before the client gets it. Before {@link #start()}. */
+    void observe(RequestObserver.ResponseObserver observer) {
+        this.observer = observer;
     }
 
     void start() {
@@ -188,18 +195,22 @@ final class Exchange implements RequestSink {
         if (from.setsCookie()) {
             head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
         }
-        int status = head.status().code();
-        if (watched != null && status >= 200 && status < 300) {
-            boolean gzip = head.headers().containsValue(HttpHeaderNames.CONTENT_ENCODING, "gzip", true);
-            tee = new ResponseTee(MAX_OBSERVED_RESPONSE, gzip);
-        }
         state = State.ANSWERING;
+        if (observer != null) {
+            held = new HeldResponse(head, RequestObserver.MAX_RESPONSE);
+            return null;
+        }
         return client.write(head);
     }
 
+    /** A body chunk of the final response: to the client, or held while the observer is to see it first. */
     ChannelFuture relayBody(HttpContent content) {
-        if (tee != null) {
-            tee.add(content.content());
+        if (held != null) {
+            if (held.hold(content)) {
+                return null;
+            }
+            // Outgrew what may be held: the client gets it all now, the observer a copy of the start afterwards.
+            held.take().forEach(client::write);
         }
         return client.write(content);
     }
@@ -208,32 +219,62 @@ final class Exchange implements RequestSink {
         client.flush();
     }
 
-    /** The backend's response is whole (the client may not have all of it yet). */
+    /** The backend's response is whole (the client may not have all of it yet; a held one is counted when released). */
     void backendAnswered(Attempt from) {
-        proxy.metrics().request(from.backend().name(), method, from.status(), startNanos);
-    }
-
-    /** The attempt is over and its connection released: the client gets the rest and may send its next request. */
-    void attemptFinished(boolean clientMayStay) {
-        end();
-        client.flush();
-        frontend.exchangeFinished(clientMayStay && keepClient);
-        ResponseTee observed = tee;
-        tee = null;
-        if (observed != null) {
-            reportSuccess(observed);
+        if (held == null || !held.holding()) {
+            proxy.metrics().request(from.backend().name(), method, from.status(), startNanos);
         }
     }
 
-    /** Hands the finished 2xx response of a watched write to the observer, whose failures stay its own. */
-    private void reportSuccess(ResponseTee observed) {
+    /**
+     * The attempt is over and its connection released. Unless the response is held for the observer, the
+     * client gets the rest and may send its next request; a held one waits for the observer's release
+     * gate, at most {@code proxy.response-timeout}, and is then sent whatever the gate's outcome.
+     */
+    void attemptFinished(boolean clientMayStay) {
+        boolean keep = clientMayStay && keepClient;
+        if (held == null) {
+            finish(keep);
+            return;
+        }
+        if (!held.holding()) {
+            finish(keep);
+            observed();
+            return;
+        }
+        CompletionStage<Void> gate = observed();
+        state = State.HOLDING;
+        held.releaseWhen(gate, client.eventLoop(), proxy.timeouts().responseTimeout().toMillis(), method + " " + request.uri(),
+                () -> release(keep));
+    }
+
+    /** Shows the held (or already sent) response to the observer; its failures stay its own. */
+    private CompletionStage<Void> observed() {
         Backend backend = attempt.backend();
         try {
-            proxy.editObserver().afterSuccess(backend, watched, attempt.status(), observed.body());
+            CompletionStage<Void> gate = observer.onResponse(backend, held.status(), held.body());
+            return gate == null ? CompletableFuture.completedFuture(null) : gate;
         } catch (RuntimeException e) {
-            log.warn("edit observer failed after {} {} answered {} by {}", watched.method(), watched.uri(), attempt.status(),
-                    backend.name(), e);
+            log.warn("request observer failed after {} {} answered {} by {}", method, request.uri(), held.status(), backend.name(), e);
+            return CompletableFuture.completedFuture(null);
         }
+    }
+
+    /** The observer's gate opened (or its time ran out): the client gets the held response. */
+    private void release(boolean keep) {
+        if (state != State.HOLDING) {
+            return;
+        }
+        state = State.ANSWERING;
+        proxy.metrics().request(attempt.backend().name(), method, held.status(), startNanos);
+        held.take().forEach(client::write);
+        finish(keep);
+    }
+
+    private void finish(boolean keep) {
+        end();
+        client.flush();
+        frontend.exchangeFinished(keep);
     }
 
     void switchProtocols(Attempt from, HttpResponse head, Channel backendChannel) {
@@ -349,6 +390,9 @@ final class Exchange implements RequestSink {
         proxy.waiting().remove(this);
         attempt.cancelTimers();
         body.release();
+        if (held != null) {
+            held.release();
+        }
         proxy.drain().exchangeEnded();
     }
 }

@@ -157,8 +157,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade);
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
-        if (!upgrade && watches(request.method().name(), path)) {
-            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, choice.get().backend(), outbound, keepAlive, startNanos);
+        Optional<String> watched = upgrade ? Optional.empty() : watches(request.method().name(), path);
+        if (watched.isPresent()) {
+            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, choice.get().backend(), outbound, watched.get(),
+                    keepAlive, startNanos);
             exchange = watch;
             watch.start();
             return;
@@ -167,11 +169,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         forwarded.start();
     }
 
-    private boolean watches(String method, String path) {
+    private Optional<String> watches(String method, String path) {
         try {
-            return proxy.editObserver().watches(method, path);
+            Optional<String> label = proxy.observer().watches(method, path);
+            return label == null ? Optional.empty() : label;
         } catch (RuntimeException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -16,11 +16,13 @@
  * naming the backend that served whenever the request's cookie did not name it; the cookie itself is
  * removed before the request reaches Grafana.
  *
- * <p>Edits: with an {@link io.grafanaha.gateway.proxy.EditObserver}, Grafana's dashboard and folder writes
- * ({@link io.grafanaha.gateway.proxy.GrafanaWrites}) are gathered whole ({@code EditWatch}, up to 10 MiB)
- * before a backend is contacted, so the observer can answer them itself (the 412 guard); otherwise the
- * same body chunks stream on unchanged. A 2xx response is copied (1 MiB) as it streams and handed to the
- * observer afterwards. Metrics: {@code gateway_edits_observed_total{kind}},
- * {@code gateway_edits_rejected_total}, {@code gateway_edits_unobserved_total}.
+ * <p>Watched requests: with a {@link io.grafanaha.gateway.proxy.RequestObserver} (the gateway's is the edit
+ * capture, {@code io.grafanaha.gateway.capture}, which watches Grafana's writes), a watched request's body
+ * is gathered whole ({@code EditWatch}, up to 10 MiB) before a backend is contacted, so the observer can
+ * answer it itself (the 412 guard); otherwise the same body chunks stream on unchanged. Its final response
+ * (up to 1 MiB) is held from the client until the observer's release gate opens (at most
+ * {@code proxy.response-timeout}). The proxy itself knows nothing of Grafana's API. Metrics:
+ * {@code gateway_edits_observed_total{kind}}, {@code gateway_edits_rejected_total},
+ * {@code gateway_edits_unobserved_total}.
  */
 package io.grafanaha.gateway.proxy;

@@ -1,36 +1,41 @@
-package io.grafanaha.gateway.app;
+package io.grafanaha.gateway.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.grafanaha.gateway.proxy.EditObserver;
-import io.grafanaha.gateway.proxy.GrafanaWrite;
-import io.grafanaha.gateway.proxy.GrafanaWrites;
 import io.grafanaha.gateway.proxy.LocalResponse;
-import io.grafanaha.gateway.proxy.WatchedRequest;
 import io.grafanaha.health.Backend;
 import io.grafanaha.sync.writeback.CapturedEdit;
 import io.grafanaha.sync.writeback.WriteBack;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Connects the proxy's view of Grafana writes to the write-back: a save that would overwrite a version
  * the backend has not received from Git yet is answered 412 exactly as Grafana would, and every
- * successful write is journaled for Git.
+ * successful write is journaled for Git before its client hears that it succeeded.
  */
-final class EditCapture implements EditObserver {
+public final class EditCapture implements EditObserver {
     private static final Logger log = LoggerFactory.getLogger(EditCapture.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WriteBack writeBack;
     private final Clock clock;
+    private final Executor journal;
 
-    EditCapture(WriteBack writeBack, Clock clock) {
+    /**
+     * @param journal where {@link WriteBack#capture} runs (it writes and fsyncs the journal, so never on an
+     *                event loop); one thread keeps the edits in the order they were answered
+     */
+    public EditCapture(WriteBack writeBack, Clock clock, Executor journal) {
         this.writeBack = writeBack;
         this.clock = clock;
+        this.journal = journal;
     }
 
     /**
@@ -51,20 +56,25 @@ final class EditCapture implements EditObserver {
     }
 
     /**
-     * Journals the edit. This runs on the event loop after the response went out; the journal's fsync
-     * (a few milliseconds, on a rare operation) is the point after which a crash cannot lose the edit.
+     * Journals the edit on the journal executor; the client's response waits for it. The journal's fsync
+     * is the point after which a crash cannot lose the edit, so a client told "saved" can rely on it.
+     * A failed journal write is logged and the response still goes out (polling will find the edit).
      */
     @Override
-    public void afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
+    public CompletionStage<Void> afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
         Optional<CapturedEdit> edit = request.write().flatMap(w -> edit(backend.name(), w, request.user(), responseBody));
         if (edit.isEmpty()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
+        return CompletableFuture.runAsync(() -> journal(edit.get()), journal);
+    }
+
+    private void journal(CapturedEdit edit) {
         try {
-            writeBack.capture(edit.get());
+            writeBack.capture(edit);
         } catch (IOException | RuntimeException e) {
-            log.error("could not journal {} of {} on {}; polling will find it: {}", edit.get().kind(), edit.get().uid(),
-                    backend.name(), e.getMessage());
+            log.error("could not journal {} of {} on {}; polling will find it: {}", edit.kind(), edit.uid(),
+                    edit.backend(), e.getMessage());
         }
     }
 
