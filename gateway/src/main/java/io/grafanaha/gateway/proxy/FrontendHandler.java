@@ -51,6 +51,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        proxy.pool().clientOpened(ctx.channel().eventLoop());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -67,6 +68,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        proxy.pool().clientClosed(ctx.channel().eventLoop());
         done = true;
         releasePending();
         if (exchange != null) {

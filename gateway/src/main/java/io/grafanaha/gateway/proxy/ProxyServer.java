@@ -41,7 +41,7 @@ public final class ProxyServer implements AutoCloseable {
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
     static final String ENCODER = "encoder";
-    /** Idle keep-alive connections kept per backend and event loop. */
+    /** Idle keep-alive connections kept per backend and event loop at least; more while the loop serves more clients. */
     static final int MAX_IDLE_PER_BACKEND = 32;
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
