@@ -2,11 +2,14 @@
  * The data plane: a streaming HTTP/1.1 reverse proxy on Netty. {@link io.grafanaha.gateway.proxy.ProxyServer}
  * is the entry point; the pipeline per client connection reads top to bottom as idle timeout, strict
  * request decoder, method-aware response encoder, {@code FrontendHandler}; each request becomes an
- * {@code Exchange} bound to a pooled backend channel on the same event loop, or a {@code LocalExchange}
- * when a {@link io.grafanaha.gateway.proxy.LocalRoutes} route claims it.
+ * {@code Exchange} (the client's side of it), whose each try at a backend is an {@code Attempt} on a pooled
+ * backend channel of the same event loop, or a {@code LocalExchange} when a
+ * {@link io.grafanaha.gateway.proxy.LocalRoutes} route claims it. Everything about one request runs on its
+ * client connection's event loop.
  *
  * <p>Retries: an exchange that fails before anything reached the client may try another backend
- * ({@code routing.retries} times at most). Connect failures qualify for every method; 502/503/504 from
+ * ({@code routing.retries} times at most; {@code RetryPolicy.decide} is the whole decision). Connect
+ * failures qualify for every method; 502/503/504 from
  * the backend, a response timeout or a reset qualify only for GET, HEAD and OPTIONS whose body (at most
  * 64 KiB) was kept whole. A shared budget (20% of requests over 10 s, at least 3 per second) caps them,
  * and a 5-50 ms jittered pause separates attempts. Metrics: {@code gateway_retries_total{backend,cause}},
