@@ -5,6 +5,8 @@ import io.grafanaha.gateway.admin.AdminApi;
 import io.grafanaha.gateway.admin.AdminServer;
 import io.grafanaha.gateway.admin.StatusMetrics;
 import io.grafanaha.gateway.admin.SyncAccess;
+import io.grafanaha.gateway.capture.EditCapture;
+import io.grafanaha.gateway.capture.EditHook;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
@@ -60,7 +62,7 @@ public final class Gateway implements AutoCloseable {
                 new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
         this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity, threads));
         writeBack.ifPresent(wb -> {
-            proxy.editObserver(new EditCapture(wb, threads.clock()));
+            proxy.observer(new EditHook(new EditCapture(wb, threads.clock())));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);

@@ -18,20 +18,42 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Keep-alive connections to backends, one pool per event loop. A client connection only ever takes
  * backend connections from its own loop, so the two channels share a thread: no locks, no handoff
- * (Netty's proxy example and Zuul do the same). The per-loop maps are touched only by their loop.
+ * (Netty's proxy example and Zuul do the same). The per-loop state is touched only by its loop.
+ *
+ * <p>How many idle connections a loop keeps per backend follows the client connections it serves: each
+ * client has at most one request in flight, so a loop never needs more backend connections than it has
+ * clients, and keeping that many means a crowd of keep-alive clients reuses the connections of its first
+ * round instead of opening new ones every round (a fixed cap made a cliff above it). Idle ones beyond
+ * today's need go with {@code proxy.idle-timeout}. {@code minIdlePerBackend} is kept even for few clients.
  */
 final class BackendPool {
     private final Transport transport;
     private final ProxyConfig timeouts;
-    private final int maxIdlePerBackend;
+    private final int minIdlePerBackend;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger idle = new AtomicInteger();
-    private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idleByLoop = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
 
-    BackendPool(Transport transport, ProxyConfig timeouts, int maxIdlePerBackend) {
+    /** One event loop's share: its client connections and its idle backend connections by backend name. */
+    private static final class Loop {
+        int clients;
+        final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+    }
+
+    BackendPool(Transport transport, ProxyConfig timeouts, int minIdlePerBackend) {
         this.transport = transport;
         this.timeouts = timeouts;
-        this.maxIdlePerBackend = maxIdlePerBackend;
+        this.minIdlePerBackend = minIdlePerBackend;
+    }
+
+    /** A client connection on {@code loop} opened; call on that loop. */
+    void clientOpened(EventLoop loop) {
+        loop(loop).clients++;
+    }
+
+    /** A client connection on {@code loop} closed; call on that loop. */
+    void clientClosed(EventLoop loop) {
+        loop(loop).clients--;
     }
 
     /** A connected channel to {@code backend} on {@code loop}: a pooled one if any is alive, else a new one. */
@@ -83,8 +105,9 @@ final class BackendPool {
 
     /** Returns a channel whose last exchange ended cleanly; it is closed instead if the pool is full. */
     void release(Channel channel, Backend backend) {
+        Loop loop = loop(channel.eventLoop());
         ArrayDeque<Channel> queue = idleQueue(channel.eventLoop(), backend);
-        if (!channel.isActive() || queue.size() >= maxIdlePerBackend) {
+        if (!channel.isActive() || queue.size() >= Math.max(minIdlePerBackend, loop.clients)) {
             channel.close();
             return;
         }
@@ -102,12 +125,11 @@ final class BackendPool {
         return idle.get();
     }
 
-    int maxIdlePerBackend() {
-        return maxIdlePerBackend;
+    private Loop loop(EventLoop loop) {
+        return loops.computeIfAbsent(loop, l -> new Loop());
     }
 
     private ArrayDeque<Channel> idleQueue(EventLoop loop, Backend backend) {
-        return idleByLoop.computeIfAbsent(loop, l -> new HashMap<>())
-                .computeIfAbsent(backend.name(), n -> new ArrayDeque<>());
+        return loop(loop).idle.computeIfAbsent(backend.name(), n -> new ArrayDeque<>());
     }
 }

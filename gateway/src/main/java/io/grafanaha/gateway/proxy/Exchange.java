@@ -2,12 +2,9 @@ package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.Outcome;
-import io.grafanaha.health.Route;
 import io.grafanaha.health.RouteRequest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,35 +13,47 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
-import java.util.Optional;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request and its response, streamed between a client channel and a backend channel that share
- * an event loop (so no field needs to be volatile). Each direction reads its source again only when
- * the previous write to the other side has been flushed: that is the whole backpressure story.
+ * One request from a client and the response it gets. The exchange owns the client's side: what reaches
+ * the client, and when it is done. Each try at a backend is an {@link Attempt}; when one fails,
+ * {@link RetryPolicy#decide} says whether another follows. Everything runs on the client's event loop
+ * (backend connections are taken from the same loop), so no field needs to be volatile.
  *
- * <p>An exchange may make several attempts, each on a different backend (see {@link RetryCause} for
- * which failures qualify). Nothing reaches the client until an attempt's response head is accepted,
- * so a retried attempt leaves no trace there; the body chunks handed to a backend are kept in a
- * {@link ReplayBuffer} so the next attempt can send them again.
+ * <p>Nothing reaches the client until an attempt's response head is accepted, so a retried attempt leaves
+ * no trace there; the body chunks handed to a backend are kept in a {@link ReplayBuffer} so the next
+ * attempt can send them again.
+ *
+ * <p>A watched request's final response ({@link RequestObserver}) is held here until the observer's
+ * release gate opens ({@link HeldResponse}).
+ *
+ * <p>Longer than most classes here on purpose: a request has many endings (answered, held then released,
+ * failed, refused mid-body, client gone, upgraded), and they read best side by side.
  */
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
-    private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS");
-    /** How much of a watched write's response is copied for the {@link EditObserver}. */
-    static final int MAX_OBSERVED_RESPONSE = 1024 * 1024;
-
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+    /** Where the exchange stands with its client. */
+    private enum State {
+        /** Attempts are being made; the client has seen nothing yet, so a retry is still invisible. */
+        TRYING,
+        /** Something (an interim response included) went to the client: this attempt is the last. */
+        ANSWERING,
+        /** The attempt is over; its whole response waits for the observer's release gate. */
+        HOLDING,
+        ENDED
+    }
 
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
@@ -54,50 +63,26 @@ final class Exchange implements RequestSink {
     private final HttpVersion clientVersion;
     private final boolean clientKeepAlive;
     private final boolean upgrade;
-    private final long startNanos = System.nanoTime();
     private final boolean safeMethod;
+    private final long startNanos = System.nanoTime();
     private final ReplayBuffer body = new ReplayBuffer();
 
-    private Backend backend;
-    /** The router's answer for the current attempt: the backend and whether to set the sticky cookie. */
-    private Route picked;
+    private State state = State.TRYING;
     private RouteRequest route;
+    private Attempt attempt;
     private int retriesMade;
-    /** Whether anything (an interim response included) has been written to the client. */
-    private boolean clientTouched;
-    /** The current attempt's response is the backend's own 502/503/504; already reported as such. */
-    private boolean gatewayStatus;
-    private Channel backendChannel;
-    private int writesInFlight;
-    private boolean requestQueued;
-    private boolean requestDone;
-    private boolean interim;
-    private boolean responseStarted;
-    private boolean responseDone;
-    private boolean backendReusable;
+    /** Whether the client connection stays open after this response. */
     private boolean keepClient;
-    private boolean ended;
-    private int status;
-    private boolean backendNeedsFlush;
-    private boolean reusedConnection;
-    private boolean replayed;
-    private ChannelFuture lastClientWrite;
-    private ScheduledFuture<?> responseTimer;
-    private ScheduledFuture<?> tryTimer;
-    /** A watched Grafana write whose 2xx response goes to the edit observer; null for everything else. */
-    private WatchedRequest watched;
-    /** The current attempt's 2xx response body, copied for the observer. */
-    private ResponseTee tee;
-    /** The backend was marked down while this attempt was connecting to it. */
-    private boolean leaveOnConnect;
+    /** Sees the final response of a watched request before the client does; null for everything else. */
+    private RequestObserver.ResponseObserver observer;
+    /** The watched request's final response, held from the client until the observer's gate opens. */
+    private HeldResponse held;
 
-    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, Route picked, RouteRequest route,
+    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
         this.frontend = frontend;
         this.proxy = proxy;
         this.client = client;
-        this.backend = picked.backend();
-        this.picked = picked;
         this.route = route;
         this.request = request;
         this.method = request.method();
@@ -105,455 +90,265 @@ final class Exchange implements RequestSink {
         this.clientKeepAlive = clientKeepAlive;
         this.upgrade = upgrade;
         this.safeMethod = SAFE_METHODS.contains(method.name());
+        this.attempt = new Attempt(this, proxy, client.eventLoop(), choice, false);
     }
 
-    /** Tells the edit observer about this request's response if it is a 2xx. Before {@link #start()}. */
-    void observe(WatchedRequest request) {
-        this.watched = request;
+    /** Shows this request's final response to {@code observer} before the client gets it. Before {@link #start()}. */
+    void observe(RequestObserver.ResponseObserver observer) {
+        this.observer = observer;
     }
 
     void start() {
-        boolean down = proxy.waiting().add(this, backend.name());
+        boolean down = proxy.waiting().add(this, attempt.backend().name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
         if (down) {
-            backendDown(backend.name());
+            backendDown(attempt.backend().name());
         }
-        proxy.pool().acquire(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
-    }
-
-    // ---- client -> backend
-
-    @Override
-    public boolean canWriteRequestBody() {
-        return backendChannel != null && !ended;
-    }
-
-    /** Whether the frontend should read from the client now: to stream the body, or to notice a close. */
-    @Override
-    public boolean wantsClientRead() {
-        return backendChannel != null && !ended && writesInFlight == 0 && !(upgrade && requestQueued);
-    }
-
-    @Override
-    public boolean requestDone() {
-        return requestDone;
-    }
-
-    @Override
-    public void writeRequestBody(HttpContent content) {
-        body.add(content);
-        writeToBackend(content, content instanceof LastHttpContent);
-    }
-
-    /** One flush for everything the frontend handed over in one pass: the request line and a small body go in one packet. */
-    @Override
-    public void flushBackend() {
-        if (backendNeedsFlush && backendChannel != null) {
-            backendNeedsFlush = false;
-            backendChannel.flush();
-        }
-    }
-
-    private void connected(Future<Channel> connect) {
-        if (!connect.isSuccess()) {
-            if (ended) {
-                return;
-            }
-            Throwable cause = connect.cause();
-            if (cause instanceof ConnectTimeoutException) {
-                attemptFailed(Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
-                        + backend.name() + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
-            } else if (cause instanceof ConnectException) {
-                attemptFailed(Outcome.CONNECT_REFUSED, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
-                        "Grafana backend " + backend.name() + " refused the connection");
-            } else {
-                attemptFailed(Outcome.RESET, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
-                        "could not connect to Grafana backend " + backend.name() + ": " + cause.getMessage());
-            }
-            return;
-        }
-        Channel channel = connect.getNow();
-        if (ended) {
-            proxy.pool().release(channel, backend);
-            return;
-        }
-        backendChannel = channel;
-        reusedConnection = BackendHandler.of(channel).attach(this);
-        writeToBackend(request, false);
-        // A later attempt: what the client already sent goes again, the rest follows from the frontend.
-        for (HttpContent chunk : body.replay()) {
-            writeToBackend(chunk, chunk instanceof LastHttpContent);
-        }
-        frontend.drain();
-        flushBackend();
-        if (leaveOnConnect && !ended && retryElsewhere(RetryCause.BACKEND_DOWN)) {
-            return;
-        }
-        channel.read();
-    }
-
-    private void writeToBackend(Object msg, boolean last) {
-        writesInFlight++;
-        if (last) {
-            requestQueued = true;
-        }
-        Channel target = backendChannel;
-        backendNeedsFlush = true;
-        target.write(msg).addListener((ChannelFutureListener) f -> {
-            if (ended || target != backendChannel) {
-                return;
-            }
-            writesInFlight--;
-            if (!f.isSuccess()) {
-                onBackendClosed(f.cause());
-                return;
-            }
-            if (last) {
-                requestDone = true;
-                if (!responseStarted) {
-                    long timeout = proxy.timeouts().responseTimeout().toMillis();
-                    responseTimer = client.eventLoop().schedule(this::responseTimedOut, timeout, TimeUnit.MILLISECONDS);
-                    long tryTimeout = proxy.retries().tryTimeoutMillis();
-                    if (safeMethod && tryTimeout > 0 && tryTimeout < timeout) {
-                        tryTimer = client.eventLoop().schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
-                    }
-                }
-                maybeEnd();
-            }
-            if (!ended) {
-                frontend.drain();
-            }
-        });
-    }
-
-    // ---- backend -> client
-
-    void onBackendMessage(Object msg) {
-        if (ended) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-            ReferenceCountUtil.release(msg);
-            attemptFailed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY,
-                    "Grafana backend " + backend.name() + " sent an invalid response: " + o.decoderResult().cause().getMessage());
-            return;
-        }
-        if (msg instanceof HttpResponse response) {
-            int code = response.status().code();
-            var ambiguous = FramingValidator.checkResponse(response);
-            if (ambiguous.isPresent()) {
-                attemptFailed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY,
-                        "Grafana backend " + backend.name() + " sent an ambiguous response: " + ambiguous.get());
-                return;
-            }
-            RetryCause statusCause = RetryCause.ofStatus(code);
-            if (statusCause != null) {
-                gatewayStatus = true;
-                proxy.outcomes().onOutcome(backend, Outcome.GATEWAY_STATUS);
-                if (retryElsewhere(statusCause)) {
-                    // The rest of this response is dropped with its connection (closed by the retry).
-                    ReferenceCountUtil.release(msg);
-                    return;
-                }
-            }
-            if (code == 101 && upgrade) {
-                switchProtocols(response);
-                return;
-            }
-            if (code < 200) {
-                interim = true;
-                HeaderPolicy.stripHopByHop(response.headers());
-            } else {
-                startResponse(response);
-            }
-            clientTouched = true;
-            lastClientWrite = client.write(msg);
-            return;
-        }
-        if (msg instanceof HttpContent content) {
-            if (tee != null && !interim) {
-                tee.add(content.content());
-            }
-            lastClientWrite = client.write(content);
-            if (content instanceof LastHttpContent) {
-                if (interim) {
-                    interim = false;
-                    return;
-                }
-                responseDone = true;
-                proxy.metrics().request(backend.name(), method, status, startNanos);
-                if (!gatewayStatus) {
-                    proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
-                }
-                ResponseTee observed = tee;
-                tee = null;
-                maybeEnd();
-                if (observed != null) {
-                    reportSuccess(observed);
-                }
-            }
-            return;
-        }
-        ReferenceCountUtil.release(msg);
-    }
-
-    private void startResponse(HttpResponse response) {
-        cancelTimer();
-        responseStarted = true;
-        status = response.status().code();
-        boolean framed = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response)
-                || HttpMethod.HEAD.equals(method) || status == 204 || status == 304;
-        backendReusable = framed && HttpUtil.isKeepAlive(response);
-        keepClient = HeaderPolicy.toClient(response, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
-        stickTo(response);
-        if (watched != null && status >= 200 && status < 300) {
-            boolean gzip = response.headers().containsValue(HttpHeaderNames.CONTENT_ENCODING, "gzip", true);
-            tee = new ResponseTee(MAX_OBSERVED_RESPONSE, gzip);
-        }
-    }
-
-    /** Hands the finished 2xx response of a watched write to the observer, whose failures stay its own. */
-    private void reportSuccess(ResponseTee observed) {
-        try {
-            proxy.editObserver().afterSuccess(backend, watched, status, observed.body());
-        } catch (RuntimeException e) {
-            log.warn("edit observer failed after {} {} answered {} by {}", watched.method(), watched.uri(), status, backend.name(), e);
-        }
-    }
-
-    /**
-     * Load balancing with affinity: tells the client which backend served it when the router says its
-     * cookie does not. A session cookie (no Max-Age), so affinity never outlives the browser session.
-     */
-    private void stickTo(HttpResponse response) {
-        String cookie = proxy.stickyCookie();
-        if (!picked.setAffinity() || cookie == null || cookie.isEmpty()) {
-            return;
-        }
-        response.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(cookie, backend.name()));
-    }
-
-    void onBackendReadComplete() {
-        if (ended) {
-            return;
-        }
-        client.flush();
-        ChannelFuture write = lastClientWrite;
-        lastClientWrite = null;
-        if (write == null) {
-            backendChannel.read();
-            return;
-        }
-        write.addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                clientClosed();
-            } else if (!ended) {
-                backendChannel.read();
-            }
-        });
-    }
-
-    private void switchProtocols(HttpResponse response) {
-        responseStarted = true;
-        clientTouched = true;
-        status = 101;
-        end();
-        proxy.metrics().request(backend.name(), method, status, startNanos);
-        proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
-        boolean websocket = response.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
-        HeaderPolicy.toClientSwitching(response);
-        client.write(response);
-        client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        Tunnel.open(client, backendChannel, backend.name(), websocket, proxy);
-        frontend.upgraded();
-    }
-
-    // ---- endings
-
-    private void maybeEnd() {
-        if (ended || !responseDone) {
-            return;
-        }
-        if (requestDone) {
-            end();
-            BackendHandler.of(backendChannel).detach();
-            if (backendReusable) {
-                proxy.pool().release(backendChannel, backend);
-            } else {
-                backendChannel.close();
-            }
-            client.flush();
-            frontend.exchangeFinished(keepClient);
-        } else if (!requestQueued) {
-            // The backend answered before the body ended (e.g. 413): the rest of the body has nowhere to go.
-            end();
-            backendChannel.close();
-            client.flush();
-            frontend.exchangeFinished(false);
-        }
+        attempt.connect();
     }
 
     EventLoop eventLoop() {
         return client.eventLoop();
     }
 
+    // ---- what attempts ask
+
+    boolean isCurrent(Attempt a) {
+        return state != State.ENDED && attempt == a;
+    }
+
+    HttpRequest request() {
+        return request;
+    }
+
+    HttpMethod method() {
+        return method;
+    }
+
+    boolean upgrade() {
+        return upgrade;
+    }
+
+    boolean safeMethod() {
+        return safeMethod;
+    }
+
+    /** Fresh duplicates of the body chunks handed over so far, for a later attempt to send again. */
+    List<HttpContent> bodySoFar() {
+        return body.replay();
+    }
+
+    /** The keep-alive race may be replayed: a safe, fully buffered request the client has seen nothing of. */
+    boolean mayReplay() {
+        return safeMethod && body.complete() && state == State.TRYING;
+    }
+
+    void replaceWith(Attempt replay) {
+        attempt = replay;
+        replay.connect();
+    }
+
+    // ---- client -> backend (the frontend's side of the loop; the attempt holds the other)
+
+    @Override
+    public boolean canWriteRequestBody() {
+        return state != State.ENDED && attempt.canSend();
+    }
+
+    /** Whether the frontend should read from the client now: to stream the body, or to notice a close. */
+    @Override
+    public boolean wantsClientRead() {
+        return state != State.ENDED && attempt.wantsClientRead(upgrade);
+    }
+
+    @Override
+    public boolean requestDone() {
+        return attempt.requestSent();
+    }
+
+    @Override
+    public void writeRequestBody(HttpContent content) {
+        body.add(content);
+        attempt.send(content, content instanceof LastHttpContent);
+    }
+
+    @Override
+    public void flushBackend() {
+        attempt.flush();
+    }
+
+    void readClient() {
+        frontend.drain();
+    }
+
+    // ---- backend -> client
+
+    ChannelFuture relayInterim(HttpObject msg) {
+        state = State.ANSWERING;
+        return client.write(msg);
+    }
+
+    /** The attempt's final response head: it is this exchange's answer now. */
+    ChannelFuture relayHead(Attempt from, HttpResponse head) {
+        keepClient = HeaderPolicy.toClient(head, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
+        if (from.setsCookie()) {
+            head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
+        }
+        state = State.ANSWERING;
+        if (observer != null) {
+            held = new HeldResponse(head, RequestObserver.MAX_RESPONSE);
+            return null;
+        }
+        return client.write(head);
+    }
+
+    /** A body chunk of the final response: to the client, or held while the observer is to see it first. */
+    ChannelFuture relayBody(HttpContent content) {
+        if (held != null) {
+            if (held.hold(content)) {
+                return null;
+            }
+            // Outgrew what may be held: the client gets it all now, the observer a copy of the start afterwards.
+            held.take().forEach(client::write);
+        }
+        return client.write(content);
+    }
+
+    void flushClient() {
+        client.flush();
+    }
+
+    /** The backend's response is whole (the client may not have all of it yet; a held one is counted when released). */
+    void backendAnswered(Attempt from) {
+        if (held == null || !held.holding()) {
+            proxy.metrics().request(from.backend().name(), method, from.status(), startNanos);
+        }
+    }
+
     /**
-     * Health checks marked {@code down} down. If this attempt is a safe request still waiting there for
-     * response headers, it goes elsewhere now: the checks have already judged the backend, so waiting
-     * out the response timeout would only make the user wait. Still connecting, it goes once the
-     * connection is up and the request is in hand. If no retry is allowed, it keeps waiting.
+     * The attempt is over and its connection released. Unless the response is held for the observer, the
+     * client gets the rest and may send its next request; a held one waits for the observer's release
+     * gate, at most {@code proxy.response-timeout}, and is then sent whatever the gate's outcome.
+     */
+    void attemptFinished(boolean clientMayStay) {
+        boolean keep = clientMayStay && keepClient;
+        if (held == null) {
+            finish(keep);
+            return;
+        }
+        if (!held.holding()) {
+            finish(keep);
+            observed();
+            return;
+        }
+        CompletionStage<Void> gate = observed();
+        state = State.HOLDING;
+        held.releaseWhen(gate, client.eventLoop(), proxy.timeouts().responseTimeout().toMillis(), method + " " + request.uri(),
+                () -> release(keep));
+    }
+
+    /** Shows the held (or already sent) response to the observer; its failures stay its own. */
+    private CompletionStage<Void> observed() {
+        Backend backend = attempt.backend();
+        try {
+            CompletionStage<Void> gate = observer.onResponse(backend, held.status(), held.body());
+            return gate == null ? CompletableFuture.completedFuture(null) : gate;
+        } catch (RuntimeException e) {
+            log.warn("request observer failed after {} {} answered {} by {}", method, request.uri(), held.status(), backend.name(), e);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** The observer's gate opened (or its time ran out): the client gets the held response. */
+    private void release(boolean keep) {
+        if (state != State.HOLDING) {
+            return;
+        }
+        state = State.ANSWERING;
+        proxy.metrics().request(attempt.backend().name(), method, held.status(), startNanos);
+        held.take().forEach(client::write);
+        finish(keep);
+    }
+
+    private void finish(boolean keep) {
+        end();
+        client.flush();
+        frontend.exchangeFinished(keep);
+    }
+
+    void switchProtocols(Attempt from, HttpResponse head, Channel backendChannel) {
+        state = State.ANSWERING;
+        end();
+        Backend backend = from.backend();
+        proxy.metrics().request(backend.name(), method, 101, startNanos);
+        proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
+        boolean websocket = head.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
+        HeaderPolicy.toClientSwitching(head);
+        client.write(head);
+        client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        Tunnel.open(client, backendChannel, backend.name(), websocket, proxy);
+        frontend.upgraded();
+    }
+
+    // ---- retries
+
+    /**
+     * Health checks marked {@code down} down. If this request is a safe one still waiting there for response
+     * headers, it goes elsewhere now: the checks have already judged the backend, so waiting out the response
+     * timeout would only make the user wait. If no retry is allowed, it keeps waiting.
      */
     void backendDown(String down) {
-        if (ended || responseStarted || clientTouched || !safeMethod || !backend.name().equals(down)) {
-            return;
+        if (state == State.TRYING && safeMethod) {
+            attempt.backendDown(down);
         }
-        if (backendChannel == null) {
-            leaveOnConnect = true;
-            return;
-        }
-        retryElsewhere(RetryCause.BACKEND_DOWN);
     }
 
     /**
-     * A safe request still unanswered after {@code routing.try-timeout} goes to another backend if a retry is
-     * allowed; the slow backend is not reported as failing (a slow answer is not a dead backend: the health checks
-     * judge that). Otherwise it keeps waiting for the response timeout.
+     * Sends the request to another backend if {@link RetryPolicy#decide} allows it after {@code failed} failed
+     * with {@code cause}. Returns false (after counting why) when it does not.
      */
-    private void tryTimedOut() {
-        tryTimer = null;
-        if (!ended && !responseStarted) {
-            retryElsewhere(RetryCause.TRY_TIMEOUT);
-        }
-    }
-
-    private void responseTimedOut() {
-        if (!ended && !responseStarted) {
-            attemptFailed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
-                    + backend.name() + " did not answer within " + proxy.timeouts().responseTimeout().toMillis() + " ms");
-        }
-    }
-
-    void onBackendClosed(Throwable cause) {
-        if (ended) {
-            return;
-        }
-        if (reusedConnection && safeMethod && body.complete() && !replayed && !clientTouched) {
-            replayOnFreshConnection();
-            return;
-        }
-        String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
-        RetryCause retry = responseStarted ? null : RetryCause.RESET;
-        attemptFailed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY,
-                "Grafana backend " + backend.name() + " " + why + " before the response ended");
-    }
-
-    /**
-     * A pooled connection the backend had closed while idle (the keep-alive race): nothing was answered,
-     * and a safe, fully buffered request may go again, once, on a new connection to the same backend.
-     * This is not a retry (the backend is not at fault), so it costs no budget.
-     */
-    private void replayOnFreshConnection() {
-        replayed = true;
-        resetAttempt();
-        proxy.pool().acquireFresh(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
-    }
-
-    /**
-     * Sends the request to another backend if {@code cause} allows it for this request and the
-     * attempts, the router and the budget agree. Returns false (after counting why) when it does not.
-     */
-    private boolean retryElsewhere(RetryCause cause) {
-        String refusal = retryRefusal(cause);
-        if (refusal != null) {
-            skipped(cause, refusal);
-            return false;
-        }
-        RouteRequest next = route.excluding(backend.name());
-        Optional<Route> other = proxy.router().pick(next);
-        if (other.isEmpty()) {
-            skipped(cause, "no-other-backend");
-            return false;
-        }
-        if (cause.drawsOnBudget() && !proxy.retries().budget().tryAcquire()) {
-            skipped(cause, "budget-exhausted");
-            return false;
-        }
-        proxy.metrics().retry(backend.name(), cause);
-        retriesMade++;
-        resetAttempt();
-        picked = other.get();
-        backend = picked.backend();
-        route = next;
-        replayed = false;
-        client.eventLoop().schedule(() -> {
-            if (!ended) {
-                proxy.pool().acquire(client.eventLoop(), backend).addListener(f -> connected((Future<Channel>) f));
+    boolean retryElsewhere(Attempt failed, RetryCause cause) {
+        RouteRequest next = route.excluding(failed.backend().name());
+        var facts = new RetryPolicy.Facts(state != State.TRYING, safeMethod, body.intact(), body.complete(), retriesMade);
+        var verdict = proxy.retries().decide(cause, facts, () -> StickyCookie.pick(proxy, next));
+        if (verdict instanceof RetryPolicy.Verdict.Stay<StickyCookie.Choice> stay) {
+            // A move off a backend marked down that cannot happen is not a failure: the request keeps waiting.
+            if (cause != RetryCause.BACKEND_DOWN) {
+                proxy.metrics().retrySkipped(stay.reason());
             }
-        }, proxy.retries().delayMillis(retriesMade), TimeUnit.MILLISECONDS);
+            return false;
+        }
+        var retry = (RetryPolicy.Verdict.Retry<StickyCookie.Choice>) verdict;
+        proxy.metrics().retry(failed.backend().name(), cause);
+        retriesMade++;
+        failed.close();
+        route = next;
+        Attempt following = new Attempt(this, proxy, client.eventLoop(), retry.next(), false);
+        attempt = following;
+        client.eventLoop().schedule(() -> {
+            if (isCurrent(following)) {
+                following.connect();
+            }
+        }, retry.delayMillis(), TimeUnit.MILLISECONDS);
         return true;
     }
 
-    /**
-     * Counts a retryable failure that was not retried. A move off a backend marked down that cannot
-     * happen is not one: the request has not failed, it keeps waiting (e.g. on the last resort).
-     */
-    private void skipped(RetryCause cause, String reason) {
-        if (cause != RetryCause.BACKEND_DOWN) {
-            proxy.metrics().retrySkipped(reason);
-        }
-    }
-
-    /** Why this request must not go elsewhere after {@code cause}, or null when it may. */
-    private String retryRefusal(RetryCause cause) {
-        if (clientTouched) {
-            return "response-started";
-        }
-        if (!cause.beforeSend() && !safeMethod) {
-            return "unsafe-method";
-        }
-        if (cause.beforeSend() ? !body.intact() : !body.complete()) {
-            return "body-not-replayable";
-        }
-        if (retriesMade >= proxy.retries().maxRetries()) {
-            return "attempts-exhausted";
-        }
-        return null;
-    }
-
-    /** Drops the current backend connection and forgets its progress; the body stays in the replay buffer. */
-    private void resetAttempt() {
-        cancelTimer();
-        closeBackend();
-        backendChannel = null;
-        leaveOnConnect = false;
-        writesInFlight = 0;
-        backendNeedsFlush = false;
-        requestQueued = false;
-        requestDone = false;
-        reusedConnection = false;
-        responseStarted = false;
-        interim = false;
-        gatewayStatus = false;
-        status = 0;
-        lastClientWrite = null;
-        tee = null;
-    }
+    // ---- endings
 
     /** The request body was malformed after the headers had been forwarded: both connections are spoiled. */
     @Override
     public void requestFramingFailed(Rejection rejection) {
-        if (ended) {
+        if (state == State.ENDED) {
             return;
         }
         end();
-        closeBackend();
-        if (responseStarted) {
+        attempt.close();
+        if (attempt.responseStarted()) {
             client.close();
             frontend.exchangeAborted();
         } else {
-            proxy.metrics().request(backend.name(), method, rejection.status().code(), startNanos);
+            proxy.metrics().request(attempt.backend().name(), method, rejection.status().code(), startNanos);
             frontend.exchangeFailed(rejection);
         }
     }
@@ -561,74 +356,43 @@ final class Exchange implements RequestSink {
     /** The client went away: free the backend connection at once, it cannot be reused mid-exchange. */
     @Override
     public void clientClosed() {
-        if (ended) {
+        if (state == State.ENDED) {
             return;
         }
         end();
-        closeBackend();
-        proxy.metrics().request(backend.name(), method, ProxyMetrics.CLIENT_CLOSED, startNanos);
+        attempt.close();
+        proxy.metrics().request(attempt.backend().name(), method, ProxyMetrics.CLIENT_CLOSED, startNanos);
         client.close();
         frontend.exchangeAborted();
     }
 
-    /**
-     * The current attempt failed: tell passive detection, then try another backend if {@code retry}
-     * (null: not retryable) allows, else give the client {@code errorStatus}.
-     */
-    private void attemptFailed(Outcome outcome, RetryCause retry, HttpResponseStatus errorStatus, String message) {
-        if (ended) {
-            return;
-        }
-        proxy.outcomes().onOutcome(backend, outcome);
-        if (retry != null && retryElsewhere(retry)) {
-            return;
-        }
-        fail(errorStatus, message);
-    }
-
-    private void fail(HttpResponseStatus errorStatus, String message) {
-        if (ended) {
+    /** The last attempt failed and no other follows: the client gets {@code errorStatus}, or a truncated response. */
+    void fail(Attempt failed, HttpResponseStatus errorStatus, String message) {
+        if (state == State.ENDED) {
             return;
         }
         end();
-        closeBackend();
-        if (responseStarted) {
+        failed.close();
+        String backend = failed.backend().name();
+        if (failed.responseStarted()) {
             // Part of the response is already with the client; truncating is the only honest signal left.
-            proxy.metrics().request(backend.name(), method, status, startNanos);
+            proxy.metrics().request(backend, method, failed.status(), startNanos);
             client.close();
             frontend.exchangeAborted();
         } else {
-            proxy.metrics().request(backend.name(), method, errorStatus.code(), startNanos);
+            proxy.metrics().request(backend, method, errorStatus.code(), startNanos);
             frontend.exchangeFailed(new Rejection(errorStatus, message));
         }
     }
 
     private void end() {
-        ended = true;
+        state = State.ENDED;
         proxy.waiting().remove(this);
-        cancelTimer();
+        attempt.cancelTimers();
         body.release();
+        if (held != null) {
+            held.release();
+        }
         proxy.drain().exchangeEnded();
-    }
-
-    private void closeBackend() {
-        if (backendChannel != null) {
-            BackendHandler handler = BackendHandler.of(backendChannel);
-            if (handler != null) {
-                handler.detach();
-            }
-            backendChannel.close();
-        }
-    }
-
-    private void cancelTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
-        }
-        if (tryTimer != null) {
-            tryTimer.cancel(false);
-            tryTimer = null;
-        }
     }
 }

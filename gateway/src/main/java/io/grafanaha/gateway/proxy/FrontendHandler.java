@@ -1,6 +1,5 @@
 package io.grafanaha.gateway.proxy;
 
-import io.grafanaha.health.Route;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -52,6 +51,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        proxy.pool().clientOpened(ctx.channel().eventLoop());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -68,6 +68,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        proxy.pool().clientClosed(ctx.channel().eventLoop());
         done = true;
         releasePending();
         if (exchange != null) {
@@ -148,18 +149,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
-        Optional<Route> picked = proxy.router().pick(route);
-        if (picked.isEmpty()) {
+        Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
+        if (choice.isEmpty()) {
             refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
             return;
         }
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade);
-        Exchange forwarded = new Exchange(this, proxy, ctx.channel(), picked.get(), route, outbound, request.protocolVersion(),
+        Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
-        if (!upgrade && watches(request.method().name(), path)) {
-            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, picked.get().backend(), outbound, keepAlive, startNanos);
+        Optional<String> watched = upgrade ? Optional.empty() : watches(request.method().name(), path);
+        if (watched.isPresent()) {
+            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, choice.get().backend(), outbound, watched.get(),
+                    keepAlive, startNanos);
             exchange = watch;
             watch.start();
             return;
@@ -168,11 +171,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         forwarded.start();
     }
 
-    private boolean watches(String method, String path) {
+    private Optional<String> watches(String method, String path) {
         try {
-            return proxy.editObserver().watches(method, path);
+            Optional<String> label = proxy.observer().watches(method, path);
+            return label == null ? Optional.empty() : label;
         } catch (RuntimeException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

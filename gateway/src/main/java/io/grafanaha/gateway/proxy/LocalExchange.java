@@ -1,24 +1,11 @@
 package io.grafanaha.gateway.proxy;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,7 +24,7 @@ final class LocalExchange implements RequestSink {
     private final LocalHandler handler;
     private final boolean keepAlive;
     private final long startNanos = System.nanoTime();
-    private CompositeByteBuf body;
+    private final GatheredBody body = new GatheredBody();
     private boolean requestDone;
     private boolean ended;
 
@@ -53,7 +40,6 @@ final class LocalExchange implements RequestSink {
 
     void start() {
         proxy.drain().exchangeStarted();
-        body = client.alloc().compositeBuffer(Integer.MAX_VALUE);
         if (HttpUtil.getContentLength(request, 0L) > MAX_BODY) {
             tooLarge();
         } else {
@@ -68,14 +54,12 @@ final class LocalExchange implements RequestSink {
 
     @Override
     public void writeRequestBody(HttpContent content) {
-        ByteBuf bytes = content.content();
-        if (body.readableBytes() + (long) bytes.readableBytes() > MAX_BODY) {
+        if (body.size() + content.content().readableBytes() > MAX_BODY) {
             content.release();
             tooLarge();
             return;
         }
-        body.addComponent(true, bytes.retain());
-        content.release();
+        body.add(content);
         if (content instanceof LastHttpContent) {
             requestDone = true;
             dispatch();
@@ -121,9 +105,8 @@ final class LocalExchange implements RequestSink {
     }
 
     private void dispatch() {
-        byte[] bytes = new byte[body.readableBytes()];
-        body.readBytes(bytes);
-        LocalRequest local = new LocalRequest(request.method().name(), request.uri(), headers(), bytes);
+        LocalRequest local = new LocalRequest(request.method().name(), request.uri(), GatheredBody.headerMap(request.headers()),
+                body.copy());
         CompletableFuture<LocalResponse> answer;
         try {
             answer = handler.handle(local);
@@ -147,25 +130,9 @@ final class LocalExchange implements RequestSink {
         }
         end();
         boolean keep = keepAlive && !proxy.drain().draining();
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()),
-                Unpooled.wrappedBuffer(response.body()));
-        out.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
-                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        if (!keep) {
-            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
         proxy.metrics().request(METRIC_BACKEND, request.method(), response.status(), startNanos);
-        client.writeAndFlush(out);
+        client.writeAndFlush(GatheredBody.toHttp(response, keep));
         frontend.exchangeFinished(keep);
-    }
-
-    private Map<String, List<String>> headers() {
-        Map<String, List<String>> map = new LinkedHashMap<>();
-        request.headers().forEach(e -> map.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(e.getValue()));
-        map.replaceAll((k, v) -> List.copyOf(v));
-        return map;
     }
 
     /** Ends once; returns false if it had already ended. */

@@ -1,7 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +19,6 @@ public record LocalRequest(String method, String uri, Map<String, List<String>> 
 
     /** The first value of header {@code name} (any case). */
     public Optional<String> header(String name) {
-        List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+        return GatheredBody.first(headers, name);
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * {@link #close()} shuts down gracefully within {@code proxy.shutdownGrace}; {@link #shutdown(Duration)}
  * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
- * gateway answers itself and {@link #editObserver(EditObserver)} watches Grafana writes;
+ * gateway answers itself and {@link #observer(RequestObserver)} watches chosen requests;
  * {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
  */
 public final class ProxyServer implements AutoCloseable {
@@ -41,7 +41,7 @@ public final class ProxyServer implements AutoCloseable {
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
     static final String ENCODER = "encoder";
-    /** Idle keep-alive connections kept per backend and event loop. */
+    /** Idle keep-alive connections kept per backend and event loop at least; more while the loop serves more clients. */
     static final int MAX_IDLE_PER_BACKEND = 32;
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -57,7 +57,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Waiting waiting = new Waiting();
     private RetryBudget retryBudget = RetryBudget.standard();
     private LocalRoutes localRoutes = LocalRoutes.NONE;
-    private EditObserver editObserver = EditObserver.NONE;
+    private RequestObserver observer = RequestObserver.NONE;
     private ProxyContext context;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
@@ -100,12 +100,12 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Sees the Grafana writes passing through (dashboard saves and deletes, folder changes) and may
-     * answer them itself instead of forwarding. Set before {@link #start()}; see {@link EditObserver}.
+     * Sees the requests it watches (the gateway's edit capture: Grafana's writes) and may answer them
+     * itself instead of forwarding, or hold their responses. Set before {@link #start()}; see {@link RequestObserver}.
      */
-    public synchronized ProxyServer editObserver(EditObserver observer) {
+    public synchronized ProxyServer observer(RequestObserver observer) {
         requireNotStarted();
-        this.editObserver = java.util.Objects.requireNonNull(observer, "observer");
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
         return this;
     }
 
@@ -161,7 +161,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                editObserver);
+                observer);
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();

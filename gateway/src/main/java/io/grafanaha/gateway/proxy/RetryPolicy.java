@@ -1,6 +1,8 @@
 package io.grafanaha.gateway.proxy;
 
 import io.github.resilience4j.core.IntervalFunction;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * How many extra attempts a request may make ({@code routing.retries}), the shared budget they draw
@@ -11,6 +13,10 @@ import io.github.resilience4j.core.IntervalFunction;
  * loop). An exchange is a chain of callbacks on one event loop, so the loop stays ours and only
  * Resilience4j's {@link IntervalFunction} is borrowed for the backoff: exponential from 5 ms, doubled
  * per attempt, ±50% jitter, capped at 50 ms. The delay is scheduled on the event loop, never slept.
+ *
+ * <p>{@link #decide} is the whole retry decision, a ladder of guard clauses each with its one-word reason
+ * (the {@code reason} tag of {@code gateway_retries_skipped_total}), the way OkHttp's retry interceptor
+ * reads.
  */
 record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff, long tryTimeoutMillis) {
     static final long BACKOFF_INITIAL_MILLIS = 5;
@@ -25,6 +31,56 @@ record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff,
         return new RetryPolicy(Math.max(0, maxRetries), budget,
                 IntervalFunction.ofExponentialRandomBackoff(BACKOFF_INITIAL_MILLIS, 2.0, 0.5, BACKOFF_MAX_MILLIS),
                 Math.max(0, tryTimeoutMillis));
+    }
+
+    /**
+     * What the exchange knows when an attempt failed.
+     *
+     * @param clientTouched whether anything (an interim response included) went to the client
+     * @param safeMethod    GET, HEAD or OPTIONS
+     * @param bodyIntact    every body chunk handed to a backend so far is still in the replay buffer
+     * @param bodyComplete  the whole body is in the replay buffer
+     * @param retriesMade   retries already made for this request
+     */
+    record Facts(boolean clientTouched, boolean safeMethod, boolean bodyIntact, boolean bodyComplete, int retriesMade) {}
+
+    /** The answer of {@link #decide}. */
+    sealed interface Verdict<T> {
+        /** Try {@code next} after {@code delayMillis}. */
+        record Retry<T>(T next, long delayMillis) implements Verdict<T> {}
+
+        /** Stay: answer the client from this attempt; {@code reason} says why. */
+        record Stay<T>(String reason) implements Verdict<T> {}
+    }
+
+    /**
+     * Whether a request whose attempt failed with {@code cause} goes elsewhere. Only the last two rungs
+     * touch anything: {@code elsewhere} is asked (a round-robin turn) once every rule allows a retry, and
+     * the budget is drawn from once there is somewhere to go, so a refused retry costs neither.
+     *
+     * @param elsewhere the next backend to try, if the router has one
+     */
+    <T> Verdict<T> decide(RetryCause cause, Facts facts, Supplier<Optional<T>> elsewhere) {
+        if (facts.clientTouched()) {
+            return new Verdict.Stay<>("response-started");
+        }
+        if (!cause.beforeSend() && !facts.safeMethod()) {
+            return new Verdict.Stay<>("unsafe-method");
+        }
+        if (cause.beforeSend() ? !facts.bodyIntact() : !facts.bodyComplete()) {
+            return new Verdict.Stay<>("body-not-replayable");
+        }
+        if (facts.retriesMade() >= maxRetries) {
+            return new Verdict.Stay<>("attempts-exhausted");
+        }
+        Optional<T> next = elsewhere.get();
+        if (next.isEmpty()) {
+            return new Verdict.Stay<>("no-other-backend");
+        }
+        if (cause.drawsOnBudget() && !budget.tryAcquire()) {
+            return new Verdict.Stay<>("budget-exhausted");
+        }
+        return new Verdict.Retry<>(next.get(), delayMillis(facts.retriesMade() + 1));
     }
 
     /** Milliseconds to wait before retry number {@code retry} (1 for the first retry). */

@@ -1,5 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.health.Backend;
+import io.grafanaha.health.RouteRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.cookie.Cookie;
@@ -16,6 +18,23 @@ import java.util.Optional;
  */
 final class StickyCookie {
     private StickyCookie() {}
+
+    /**
+     * The router's answer for one attempt: the backend, and whether its response should name that
+     * backend in the affinity cookie.
+     */
+    record Choice(Backend backend, boolean setCookie) {}
+
+    /**
+     * The proxy's one question to the router. The router says whether the client's affinity should name
+     * the backend it picked (load balancing with affinity, when the cookie names another or none; never in
+     * failover); the cookie is set only when one is configured.
+     */
+    static Optional<Choice> pick(ProxyContext proxy, RouteRequest route) {
+        String cookie = proxy.stickyCookie();
+        boolean configured = cookie != null && !cookie.isEmpty();
+        return proxy.router().pick(route).map(r -> new Choice(r.backend(), configured && r.setAffinity()));
+    }
 
     /** The backend the client's cookie names, if it sent one. */
     static Optional<String> read(String name, HttpHeaders headers) {

@@ -1,7 +1,8 @@
-package io.grafanaha.gateway.proxy;
+package io.grafanaha.gateway.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grafanaha.gateway.proxy.LocalResponse;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

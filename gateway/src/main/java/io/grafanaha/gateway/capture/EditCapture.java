@@ -1,34 +1,33 @@
-package io.grafanaha.gateway.app;
+package io.grafanaha.gateway.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.grafanaha.gateway.proxy.EditObserver;
-import io.grafanaha.gateway.proxy.GrafanaWrite;
-import io.grafanaha.gateway.proxy.GrafanaWrites;
 import io.grafanaha.gateway.proxy.LocalResponse;
-import io.grafanaha.gateway.proxy.WatchedRequest;
 import io.grafanaha.health.Backend;
 import io.grafanaha.sync.writeback.CapturedEdit;
+import io.grafanaha.sync.writeback.EditBody;
 import io.grafanaha.sync.writeback.WriteBack;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Connects the proxy's view of Grafana writes to the write-back: a save that would overwrite a version
  * the backend has not received from Git yet is answered 412 exactly as Grafana would, and every
- * successful write is journaled for Git.
+ * successful write is journaled for Git before its client hears that it succeeded.
  */
-final class EditCapture implements EditObserver {
+public final class EditCapture implements EditObserver {
     private static final Logger log = LoggerFactory.getLogger(EditCapture.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final WriteBack writeBack;
     private final Clock clock;
 
-    EditCapture(WriteBack writeBack, Clock clock) {
+    public EditCapture(WriteBack writeBack, Clock clock) {
         this.writeBack = writeBack;
         this.clock = clock;
     }
@@ -51,28 +50,38 @@ final class EditCapture implements EditObserver {
     }
 
     /**
-     * Journals the edit. This runs on the event loop after the response went out; the journal's fsync
-     * (a few milliseconds, on a rare operation) is the point after which a crash cannot lose the edit.
+     * Journals the edit; the client's response waits for the journal's fsync (on the write-back's journal thread,
+     * grouped with other edits), the point after which a crash cannot lose it, so a client told "saved" can rely on
+     * it. A dashboard save carries what it saved, so the write-back commits it even if the backend dies before the
+     * commit. When the journal cannot be written the response still goes out: the write-back holds the edit in
+     * memory and out of every pass until it is in Git, and says so in its status, metrics and log.
      */
     @Override
-    public void afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
-        Optional<CapturedEdit> edit = request.write().flatMap(w -> edit(backend.name(), w, request.user(), responseBody));
+    public CompletionStage<Void> afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
+        Optional<CapturedEdit> edit = request.write().flatMap(w -> edit(backend.name(), w, request, responseBody));
         if (edit.isEmpty()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         try {
-            writeBack.capture(edit.get());
-        } catch (IOException | RuntimeException e) {
+            return writeBack.journal(edit.get()).exceptionally(e -> {
+                log.error("could not journal {} of {} on {}; it is held in memory until it is in Git: {}",
+                        edit.get().kind(), edit.get().uid(), backend.name(), e.getMessage());
+                return null;
+            });
+        } catch (RuntimeException e) {
             log.error("could not journal {} of {} on {}; polling will find it: {}", edit.get().kind(), edit.get().uid(),
                     backend.name(), e.getMessage());
+            return CompletableFuture.completedFuture(null);
         }
     }
 
-    private Optional<CapturedEdit> edit(String backend, GrafanaWrite write, Optional<String> user, byte[] responseBody) {
+    private Optional<CapturedEdit> edit(String backend, GrafanaWrite write, WatchedRequest request, byte[] responseBody) {
+        Optional<String> user = request.user();
         if (write instanceof GrafanaWrite.DashboardSave save) {
             // A new dashboard's uid is chosen by Grafana: the response has it.
             return responseUid(responseBody).or(save::uid)
-                    .map(uid -> new CapturedEdit(backend, CapturedEdit.Kind.DASHBOARD_SAVED, uid, user, clock.instant()));
+                    .map(uid -> new CapturedEdit(backend, CapturedEdit.Kind.DASHBOARD_SAVED, uid, user, clock.instant(),
+                            EditBody.dashboardSave(request.body(), responseBody)));
         }
         if (write instanceof GrafanaWrite.DashboardDelete delete) {
             return Optional.of(new CapturedEdit(backend, CapturedEdit.Kind.DASHBOARD_DELETED, delete.uid(), user, clock.instant()));

@@ -1,7 +1,8 @@
-package io.grafanaha.gateway.proxy;
+package io.grafanaha.gateway.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grafanaha.gateway.proxy.LocalResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

@@ -1,9 +1,9 @@
-package io.grafanaha.gateway.proxy;
+package io.grafanaha.gateway.capture;
 
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** A Grafana write the proxy recognises (grafana-api.md §1.3, §1.5, §1.8), classified by {@link GrafanaWrites}. */
+/** A Grafana write the edit capture recognises (grafana-api.md §1.3, §1.5, §1.8), classified by {@link GrafanaWrites}. */
 public sealed interface GrafanaWrite {
     /** The kinds, each with the label used in {@code gateway_edits_observed_total{kind}}. */
     enum Kind {

@@ -1,4 +1,4 @@
-package io.grafanaha.gateway.proxy;
+package io.grafanaha.gateway.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.proxy.LocalResponse;
+import io.grafanaha.gateway.proxy.ProxyServer;
 import io.grafanaha.gateway.testing.ConfigFixture;
 import io.grafanaha.health.Backend;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
@@ -20,6 +22,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -56,11 +60,12 @@ class EditObserverTest {
         }
 
         @Override
-        public void afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
+        public CompletionStage<Void> afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
             after.add(new Success(backend, request, status, responseBody));
             if (failAfter) {
                 throw new IllegalStateException("observer bug");
             }
+            return CompletableFuture.completedFuture(null);
         }
     }
 
@@ -80,12 +85,12 @@ class EditObserverTest {
         second = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
         GatewayConfig config = ConfigFixture.gateway().retries(1)
                 .backend("grafana-a", grafana.port()).backend("grafana-b", second.port()).build();
-        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry).editObserver(recorder).start();
+        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry).observer(new EditHook(recorder)).start();
     }
 
     private void start() {
         GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", grafana.port()).build();
-        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry).editObserver(recorder).start();
+        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry).observer(new EditHook(recorder)).start();
     }
 
     private HttpRequest.Builder request(String path) {

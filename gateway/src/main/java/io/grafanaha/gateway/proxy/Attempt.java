@@ -1,0 +1,431 @@
+package io.grafanaha.gateway.proxy;
+
+import io.grafanaha.health.Backend;
+import io.grafanaha.health.Outcome;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One try of an {@link Exchange} at one backend: the backend connection, the request written to it, the
+ * response read from it, and the two timers that bound the wait. It runs on the client's event loop, like
+ * the exchange, so no field is volatile.
+ *
+ * <p>Backpressure, both directions (as in Netty's proxy example, AUTO_READ off on both channels):
+ * <ul>
+ *   <li>client to backend: the frontend reads the client only while {@link #wantsClientRead} (no write
+ *       to the backend unflushed); each write's listener asks the frontend to read again ({@link #send}).
+ *   <li>backend to client: after each backend read burst the client is flushed, and the backend is read
+ *       again only once that write has gone out ({@link #onBackendReadComplete}).
+ * </ul>
+ *
+ * <p>A failure goes back to the exchange, which decides whether another attempt follows; a pooled
+ * connection the backend had closed while idle is the one failure handled here (the keep-alive race,
+ * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool.
+ *
+ * <p>Longer than most classes here on purpose: both streaming loops, the timers and the failure
+ * classification of one backend connection read best together, and none of it is state the exchange needs.
+ */
+final class Attempt {
+    /** How far the request has gone to the backend. */
+    private enum Upload { SENDING, QUEUED, SENT }
+
+    /** How far the backend's response has come. */
+    private enum Response { WAITING, INTERIM, STREAMING, COMPLETE }
+
+    private final Exchange exchange;
+    private final ProxyContext proxy;
+    private final EventLoop loop;
+    private final StickyCookie.Choice choice;
+    /** This attempt replays the request after the keep-alive race: on a fresh connection, and only once. */
+    private final boolean replay;
+
+    private Channel channel;
+    /** The connection served an earlier exchange (it came from the pool). */
+    private boolean reused;
+    /** The backend was marked down while this attempt was connecting to it. */
+    private boolean leaveOnConnect;
+    private Upload upload = Upload.SENDING;
+    private Response response = Response.WAITING;
+    /** The connection went back to the pool (or was closed): this attempt is over. */
+    private boolean done;
+    private int writesInFlight;
+    private boolean needsFlush;
+    private int status;
+    private boolean reusable;
+    private ChannelFuture lastClientWrite;
+    private ScheduledFuture<?> responseTimer;
+    private ScheduledFuture<?> tryTimer;
+
+    Attempt(Exchange exchange, ProxyContext proxy, EventLoop loop, StickyCookie.Choice choice, boolean replay) {
+        this.exchange = exchange;
+        this.proxy = proxy;
+        this.loop = loop;
+        this.choice = choice;
+        this.replay = replay;
+    }
+
+    Backend backend() {
+        return choice.backend();
+    }
+
+    /** Whether the response should set the affinity cookie naming this backend. */
+    boolean setsCookie() {
+        return choice.setCookie();
+    }
+
+    int status() {
+        return status;
+    }
+
+    /** A final (non-1xx) response head has been accepted. */
+    boolean responseStarted() {
+        return response == Response.STREAMING || response == Response.COMPLETE;
+    }
+
+    /** The whole request has been written and flushed to the backend. */
+    boolean requestSent() {
+        return upload == Upload.SENT;
+    }
+
+    /** Takes a connection (pooled, or a fresh one for a replay) and sends the request on it. */
+    void connect() {
+        Backend backend = backend();
+        Future<Channel> connect = replay ? proxy.pool().acquireFresh(loop, backend) : proxy.pool().acquire(loop, backend);
+        connect.addListener(f -> connected((Future<Channel>) f));
+    }
+
+    private boolean current() {
+        return !done && exchange.isCurrent(this);
+    }
+
+    private void connected(Future<Channel> connect) {
+        if (!connect.isSuccess()) {
+            if (!current()) {
+                return;
+            }
+            String name = backend().name();
+            Throwable cause = connect.cause();
+            if (cause instanceof ConnectTimeoutException) {
+                failed(Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
+                        + name + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
+            } else if (cause instanceof ConnectException) {
+                failed(Outcome.CONNECT_REFUSED, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
+                        "Grafana backend " + name + " refused the connection");
+            } else {
+                failed(Outcome.RESET, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
+                        "could not connect to Grafana backend " + name + ": " + cause.getMessage());
+            }
+            return;
+        }
+        Channel connected = connect.getNow();
+        if (!current()) {
+            proxy.pool().release(connected, backend());
+            return;
+        }
+        channel = connected;
+        reused = BackendHandler.of(connected).attach(this);
+        send(exchange.request(), false);
+        // A later attempt: what the client already sent goes again, the rest follows from the frontend.
+        for (HttpContent chunk : exchange.bodySoFar()) {
+            send(chunk, chunk instanceof LastHttpContent);
+        }
+        exchange.readClient();
+        flush();
+        if (leaveOnConnect && current() && exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN)) {
+            return;
+        }
+        connected.read();
+    }
+
+    // ---- client -> backend
+
+    boolean canSend() {
+        return channel != null && !done;
+    }
+
+    /** Read the client only when every write to the backend has been flushed (and an upgrade's request is whole). */
+    boolean wantsClientRead(boolean upgrade) {
+        return canSend() && writesInFlight == 0 && !(upgrade && upload != Upload.SENDING);
+    }
+
+    void send(Object msg, boolean last) {
+        writesInFlight++;
+        if (last) {
+            upload = Upload.QUEUED;
+        }
+        needsFlush = true;
+        channel.write(msg).addListener((ChannelFutureListener) f -> {
+            if (!current()) {
+                return;
+            }
+            writesInFlight--;
+            if (!f.isSuccess()) {
+                onBackendClosed(f.cause());
+                return;
+            }
+            if (last) {
+                upload = Upload.SENT;
+                if (!responseStarted()) {
+                    startTimers();
+                }
+                maybeFinish();
+            }
+            if (current()) {
+                exchange.readClient();
+            }
+        });
+    }
+
+    /** One flush for everything the frontend handed over in one pass: the request line and a small body go in one packet. */
+    void flush() {
+        if (needsFlush && channel != null) {
+            needsFlush = false;
+            channel.flush();
+        }
+    }
+
+    private void startTimers() {
+        long timeout = proxy.timeouts().responseTimeout().toMillis();
+        responseTimer = loop.schedule(this::responseTimedOut, timeout, TimeUnit.MILLISECONDS);
+        long tryTimeout = proxy.retries().tryTimeoutMillis();
+        if (exchange.safeMethod() && tryTimeout > 0 && tryTimeout < timeout) {
+            tryTimer = loop.schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- backend -> client
+
+    void onBackendMessage(Object msg) {
+        if (!current()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            failed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY,
+                    "Grafana backend " + backend().name() + " sent an invalid response: " + o.decoderResult().cause().getMessage());
+        } else if (msg instanceof HttpResponse head) {
+            onHead(head);
+        } else if (msg instanceof HttpContent content) {
+            onContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHead(HttpResponse head) {
+        int code = head.status().code();
+        var ambiguous = FramingValidator.checkResponse(head);
+        if (ambiguous.isPresent()) {
+            failed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY,
+                    "Grafana backend " + backend().name() + " sent an ambiguous response: " + ambiguous.get());
+            return;
+        }
+        RetryCause statusCause = RetryCause.ofStatus(code);
+        if (statusCause != null) {
+            proxy.outcomes().onOutcome(backend(), Outcome.GATEWAY_STATUS);
+            if (exchange.retryElsewhere(this, statusCause)) {
+                // The rest of this response is dropped with its connection (closed by the retry).
+                ReferenceCountUtil.release(head);
+                return;
+            }
+        }
+        if (code == 101 && exchange.upgrade()) {
+            response = Response.STREAMING;
+            status = code;
+            exchange.switchProtocols(this, head, channel);
+            return;
+        }
+        if (code < 200) {
+            response = Response.INTERIM;
+            HeaderPolicy.stripHopByHop(head.headers());
+            lastClientWrite = exchange.relayInterim(head);
+            return;
+        }
+        cancelTimers();
+        response = Response.STREAMING;
+        status = code;
+        HttpMethod method = exchange.method();
+        boolean framed = HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head)
+                || HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
+        reusable = framed && HttpUtil.isKeepAlive(head);
+        lastClientWrite = exchange.relayHead(this, head);
+    }
+
+    private void onContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (response == Response.INTERIM) {
+            lastClientWrite = exchange.relayInterim(content);
+            if (last) {
+                response = Response.WAITING;
+            }
+            return;
+        }
+        lastClientWrite = exchange.relayBody(content);
+        if (last) {
+            response = Response.COMPLETE;
+            exchange.backendAnswered(this);
+            if (RetryCause.ofStatus(status) == null) {
+                proxy.outcomes().onOutcome(backend(), Outcome.SUCCESS);
+            }
+            maybeFinish();
+        }
+    }
+
+    /** Flush what this burst wrote to the client; read the backend again once it has gone out. */
+    void onBackendReadComplete() {
+        if (!current()) {
+            return;
+        }
+        exchange.flushClient();
+        Channel source = channel;
+        ChannelFuture write = lastClientWrite;
+        lastClientWrite = null;
+        if (write == null) {
+            source.read();
+            return;
+        }
+        write.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                exchange.clientClosed();
+            } else if (current()) {
+                source.read();
+            }
+        });
+    }
+
+    /**
+     * The response is whole: once the request is too, the connection goes back to the pool (or closes)
+     * and the exchange takes over. A backend that answered before the body ended (e.g. 413) gets no more
+     * of it: that connection closes, and so does the client's.
+     */
+    private void maybeFinish() {
+        if (!current() || response != Response.COMPLETE) {
+            return;
+        }
+        if (upload == Upload.SENT) {
+            done = true;
+            cancelTimers();
+            BackendHandler.of(channel).detach();
+            if (reusable) {
+                proxy.pool().release(channel, backend());
+            } else {
+                channel.close();
+            }
+            exchange.attemptFinished(true);
+        } else if (upload == Upload.SENDING) {
+            done = true;
+            cancelTimers();
+            channel.close();
+            exchange.attemptFinished(false);
+        }
+    }
+
+    // ---- failures
+
+    /**
+     * Health checks marked this backend down. A request still waiting for response headers goes elsewhere
+     * now (the exchange decides whether it may); still connecting, it goes once the connection is up and
+     * the request is in hand.
+     */
+    void backendDown(String down) {
+        if (responseStarted() || !backend().name().equals(down)) {
+            return;
+        }
+        if (channel == null) {
+            leaveOnConnect = true;
+            return;
+        }
+        exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN);
+    }
+
+    /**
+     * A safe request still unanswered after {@code routing.try-timeout} goes to another backend if a retry is
+     * allowed; the slow backend is not reported as failing (a slow answer is not a dead backend: the health checks
+     * judge that). Otherwise it keeps waiting for the response timeout.
+     */
+    private void tryTimedOut() {
+        tryTimer = null;
+        if (current() && !responseStarted()) {
+            exchange.retryElsewhere(this, RetryCause.TRY_TIMEOUT);
+        }
+    }
+
+    private void responseTimedOut() {
+        if (current() && !responseStarted()) {
+            failed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
+                    + backend().name() + " did not answer within " + proxy.timeouts().responseTimeout().toMillis() + " ms");
+        }
+    }
+
+    /**
+     * The connection closed or failed. A pooled connection the backend had closed while idle (the keep-alive
+     * race): nothing was answered, and a safe, fully buffered request may go again, once, on a new connection
+     * to the same backend. That is not a retry (the backend is not at fault), so it costs no budget.
+     */
+    void onBackendClosed(Throwable cause) {
+        if (!current()) {
+            return;
+        }
+        if (reused && !replay && exchange.mayReplay()) {
+            close();
+            exchange.replaceWith(new Attempt(exchange, proxy, loop, choice, true));
+            return;
+        }
+        String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
+        RetryCause retry = responseStarted() ? null : RetryCause.RESET;
+        failed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY,
+                "Grafana backend " + backend().name() + " " + why + " before the response ended");
+    }
+
+    /**
+     * This attempt failed: tell passive detection, then let the exchange try another backend if {@code retry}
+     * (null: not retryable) allows, else answer the client with {@code errorStatus}.
+     */
+    private void failed(Outcome outcome, RetryCause retry, HttpResponseStatus errorStatus, String message) {
+        proxy.outcomes().onOutcome(backend(), outcome);
+        if (retry != null && exchange.retryElsewhere(this, retry)) {
+            return;
+        }
+        exchange.fail(this, errorStatus, message);
+    }
+
+    /** Drops the connection mid-exchange (it cannot be reused) and stops the timers; a finished attempt keeps its pooled one. */
+    void close() {
+        cancelTimers();
+        if (channel != null && !done) {
+            BackendHandler handler = BackendHandler.of(channel);
+            if (handler != null) {
+                handler.detach();
+            }
+            channel.close();
+        }
+        done = true;
+    }
+
+    void cancelTimers() {
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
+        if (tryTimer != null) {
+            tryTimer.cancel(false);
+            tryTimer = null;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.grafanaha.gateway.proxy;
+
+import io.grafanaha.health.Backend;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A hook on chosen requests passing through the proxy (the gateway uses it for Grafana's writes, see
+ * {@code io.grafanaha.gateway.capture}). The proxy knows nothing of what is watched or why: it asks
+ * {@link #watches}, gathers a watched request's body whole before any backend is contacted, lets
+ * {@link #onRequest} answer it or forward it, and hands the forwarded request's final response to the
+ * {@link ResponseObserver} the verdict carried.
+ *
+ * <p>That response (bounded: {@value #MAX_RESPONSE} bytes) is held from the client until the stage the
+ * response observer returned completes, successfully or not, or {@code proxy.response-timeout} passes:
+ * the observer's release gate, so a client is told "saved" only once what it saved is recorded. A
+ * bigger response streams to the client as usual and is not held.
+ *
+ * <p>Every callback runs on the client connection's event loop: it must return quickly and never block
+ * (hand real work to another executor and return its stage). An exception from one is logged and
+ * ignored: the request is forwarded and the response released as if the observer were not there.
+ */
+public interface RequestObserver {
+    /** Bodies of watched requests are gathered up to this many bytes; a bigger one is forwarded unobserved (with a warning). */
+    int MAX_BODY = 10 * 1024 * 1024;
+    /** How much of a watched request's response is gathered (and held from the client) for the {@link ResponseObserver}. */
+    int MAX_RESPONSE = 1024 * 1024;
+
+    /** Watches nothing: every request is streamed as before. */
+    RequestObserver NONE = new RequestObserver() {
+        @Override
+        public Optional<String> watches(String method, String path) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Verdict onRequest(Backend backend, ObservedRequest request) {
+            return Verdict.FORWARD;
+        }
+    };
+
+    /**
+     * Whether this request is watched (cheap: method and path only), as the label it is counted under
+     * in {@code gateway_edits_observed_total{kind}}; empty streams it unobserved.
+     *
+     * @param path the request path as sent, without the query string (not percent-decoded)
+     */
+    Optional<String> watches(String method, String path);
+
+    /**
+     * Called once a watched request's body is complete.
+     *
+     * @param backend the backend the request is about to go to (a retry may end up elsewhere)
+     */
+    Verdict onRequest(Backend backend, ObservedRequest request);
+
+    /** What {@link #onRequest} decided. */
+    sealed interface Verdict {
+        /** Forward the request and let its response through unobserved. */
+        Verdict FORWARD = new Forward((backend, status, body) -> CompletableFuture.completedFuture(null));
+
+        /** Answer the client with {@code response}; no backend sees the request. */
+        record Answer(LocalResponse response) implements Verdict {}
+
+        /** Forward the request unchanged; its final response goes to {@code onResponse} before the client. */
+        record Forward(ResponseObserver onResponse) implements Verdict {}
+    }
+
+    /** Sees the final response of one forwarded watched request. */
+    @FunctionalInterface
+    interface ResponseObserver {
+        /**
+         * Called once the response is whole, before the client has any of it (unless it outgrew
+         * {@link #MAX_RESPONSE}, when the client is already receiving it).
+         *
+         * @param backend the backend that answered
+         * @param status  its status (1xx responses are never reported)
+         * @param body    the response body (gzip already undone), at most its first {@value #MAX_RESPONSE} bytes
+         * @return the release gate: the client gets the response once it completes, successfully or not
+         */
+        CompletionStage<Void> onResponse(Backend backend, int status, byte[] body);
+    }
+}
