@@ -46,6 +46,9 @@ public final class ConfigPrinter {
         line(b, 1, "idle-timeout", c.proxy().idleTimeout());
         line(b, 1, "websocket-idle-timeout", c.proxy().websocketIdleTimeout());
         line(b, 1, "shutdown-grace", c.proxy().shutdownGrace());
+        line(b, 1, "request-head-timeout", c.proxy().requestHeadTimeout());
+        line(b, 1, "max-connections", c.proxy().maxConnections());
+        line(b, 1, "max-connections-per-client", c.proxy().maxConnectionsPerClient());
         c.sync().ifPresent(s -> {
             b.append("sync:\n");
             line(b, 1, "repository", s.repository());
