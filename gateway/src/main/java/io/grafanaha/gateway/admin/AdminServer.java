@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * More endpoints (status, ops page, failover calls) can be added with {@link #route} before {@link #start}.
  */
 public final class AdminServer implements AutoCloseable {
-    static final int MAX_CONNECTIONS = 256;
-    static final int MAX_CONNECTIONS_PER_CLIENT = 128;
+    static final int MAX_CONNECTIONS = 64;
+    static final int MAX_CONNECTIONS_PER_CLIENT = 32;
     static final int MAX_REQUEST_BYTES = 128 * 1024;
     private static final long IDLE_SECONDS = 60;
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);

@@ -93,8 +93,8 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.channel().closeFuture().addListener(f -> release(client));
-        ctx.pipeline().remove(this);
         ctx.fireChannelActive();
+        ctx.pipeline().remove(this);
     }
 
     /** Takes a slot, or names the cap that is reached. */

@@ -1,6 +1,9 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.listener.AcceptBackoff;
+import io.grafanaha.gateway.listener.ConnectionLimiter;
+import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +15,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -38,6 +42,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
+    static final String LIMIT = "limit";
+    static final String HEAD_BYTES = "head-bytes";
+    static final String HEADS = "heads";
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
     static final String ENCODER = "encoder";
@@ -61,6 +68,7 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyContext context;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
+    private ConnectionLimiter limiter;
     private Channel serverChannel;
     private boolean stopped;
 
@@ -165,11 +173,14 @@ public final class ProxyServer implements AutoCloseable {
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
+        limiter = connectionLimiter(config.proxy());
+        Duration headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoff("listen"))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -179,10 +190,14 @@ public final class ProxyServer implements AutoCloseable {
                         metrics.clientOpened();
                         ch.closeFuture().addListener(f -> metrics.clientClosed());
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
+                        RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
                         ch.pipeline()
+                                .addLast(LIMIT, limiter)
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+                                .addLast(HEAD_BYTES, deadline.bytes())
                                 .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
                                 .addLast(ENCODER, encoder)
+                                .addLast(HEADS, deadline.heads())
                                 .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
                     }
                 });
@@ -194,6 +209,20 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport)", address(), transport.name());
         return this;
+    }
+
+    /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
+    private static ConnectionLimiter connectionLimiter(io.grafanaha.gateway.config.ProxyConfig proxy) {
+        int max = ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections());
+        if (max < proxy.maxConnections()) {
+            log.info("proxy.max-connections lowered from {} to {} to stay within the open-file limit", proxy.maxConnections(), max);
+        }
+        return new ConnectionLimiter("listen", max, proxy.maxConnectionsPerClient());
+    }
+
+    /** Client connections open right now (those closed at once by a connection cap not counted). */
+    public int openClientConnections() {
+        return limiter == null ? 0 : limiter.open();
     }
 
     /** The bound address; with port 0 in the configuration, the port the system chose. */
