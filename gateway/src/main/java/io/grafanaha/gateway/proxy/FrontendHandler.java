@@ -127,7 +127,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void start(HttpRequest request) {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
-        Optional<Rejection> rejection = FramingValidator.check(request);
+        Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
+        if (rejection.isPresent() && bodyMayFollow(request)) {
+            // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
+            proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), rejection.get().status().code(), startNanos);
+            exchangeRefusedBody(rejection.get());
+            return;
+        }
         if (rejection.isPresent()) {
             refuse(request.method(), rejection.get(), startNanos);
             return;
@@ -166,6 +172,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = forwarded;
         forwarded.start();
+    }
+
+    private String listenerHost() {
+        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+        String host = local.getAddress() instanceof java.net.Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
+        return host + ":" + local.getPort();
+    }
+
+    private static boolean bodyMayFollow(HttpRequest request) {
+        String length = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
+        return request.decoderResult().isFailure() || HttpUtil.isTransferEncodingChunked(request) || (length != null && !length.equals("0"));
     }
 
     private boolean watches(String method, String path) {
