@@ -116,7 +116,7 @@ public final class AdminServer implements AutoCloseable {
         io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin-io", true), NioIoHandler.newFactory());
         handlers = new DefaultEventExecutorGroup(1, new DefaultThreadFactory("admin-http", true));
         AdminDispatch dispatch = new AdminDispatch(this::handlerFor);
-        ConnectionLimiter limiter = new ConnectionLimiter("admin.listen", MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT);
+        ConnectionLimiter limiter = new ConnectionLimiter("admin.listen", MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT).bindTo(registry);
         var headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(io)

@@ -1,5 +1,7 @@
 package io.grafanaha.gateway.listener;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -66,6 +68,14 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return unix.getMaxFileDescriptorCount();
         }
         return -1;
+    }
+
+    /** {@code gateway_connections_refused_total{listener}}: connections closed on arrival by a cap. */
+    public ConnectionLimiter bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("gateway.connections.refused", this, ConnectionLimiter::refused)
+                .description("Connections closed as soon as accepted because a connection cap was reached")
+                .tag("listener", listener).register(registry);
+        return this;
     }
 
     public int max() {

@@ -58,6 +58,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Router router;
     private final OutcomeListener outcomes;
     private final ProxyMetrics metrics;
+    private final MeterRegistry registry;
     private final BackendPool pool;
     private final Drain drain = new Drain();
     private final Tunnels tunnels = new Tunnels();
@@ -95,6 +96,7 @@ public final class ProxyServer implements AutoCloseable {
         this.outcomes = outcomes;
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
         this.metrics = new ProxyMetrics(registry, pool);
+        this.registry = registry;
     }
 
     /**
@@ -173,7 +175,7 @@ public final class ProxyServer implements AutoCloseable {
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
-        limiter = connectionLimiter(config.proxy());
+        limiter = connectionLimiter(config.proxy()).bindTo(registry);
         Duration headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)

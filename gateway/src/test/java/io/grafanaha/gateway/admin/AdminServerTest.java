@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.proxy.ProxyServer;
 import io.grafanaha.gateway.testing.ConfigFixture;
+import io.grafanaha.gateway.testing.RawHttp;
 import io.grafanaha.gateway.testing.TestBackend;
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.RouteRequest;
@@ -147,6 +148,23 @@ class AdminServerTest {
 
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("ok\n");
+        }
+    }
+
+    @Test
+    void aHalfSentRequestIsAnswered408AndClosedAtTheRequestDeadline() throws Exception {
+        GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", backend.port())
+                .requestHeadTimeout(Duration.ofMillis(500)).build();
+        admin = new AdminServer(config, ConfigFixture.staticRouter(config), registry).start();
+
+        try (Socket stalled = new Socket("127.0.0.1", admin.port())) {
+            stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stalled.setSoTimeout(5000);
+
+            RawHttp.Reply reply = RawHttp.readAll(stalled.getInputStream());
+
+            assertThat(reply.status()).isEqualTo(408);
+            assertThat(reply.closed()).isTrue();
         }
     }
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class SlowClientsAndConnectionCapsTest {
     private final TestBackend backend = new TestBackend("a");
     private final List<Socket> sockets = new ArrayList<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
     private ProxyServer proxy;
     private AdminServer admin;
@@ -48,7 +49,7 @@ class SlowClientsAndConnectionCapsTest {
 
     private GatewayConfig start(ConfigFixture fixture) {
         GatewayConfig config = fixture.backend("a", backend.port()).build();
-        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry()).start();
+        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry).start();
         return config;
     }
 
@@ -140,6 +141,8 @@ class SlowClientsAndConnectionCapsTest {
 
         assertThat(third.closed()).isTrue();
         assertThat(third.text()).isEmpty();
+        await().atMost(Duration.ofSeconds(2)).until(() ->
+                registry.get("gateway.connections.refused").tag("listener", "listen").functionCounter().count() == 1.0);
     }
 
     private boolean proxyHolds(int connections) {
