@@ -34,7 +34,7 @@ public final class AdminExchange {
         this.ctx = ctx;
         this.method = request.method().name();
         QueryStringDecoder target = new QueryStringDecoder(request.uri());
-        this.path = target.rawPath();
+        this.path = target.path();
         this.rawQuery = target.rawQuery().isEmpty() ? null : target.rawQuery();
         this.requestHeaders = request.headers().copy();
         this.body = new byte[request.content().readableBytes()];
@@ -46,7 +46,7 @@ public final class AdminExchange {
         return method;
     }
 
-    /** The path of the request target, still percent-encoded, without the query. */
+    /** The path of the request target, percent-decoded, without the query. */
     public String path() {
         return path;
     }
