@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Slowloris against the gateway: N connections (default 1000) that each send a request head one header
-# line at a time, one line every few seconds, for the length of the run. Meanwhile both listeners are
+# Slowloris against the gateway: N connections (default 1000, from four loopback addresses 127.0.0.2-5)
+# that each send a request head one header line at a time, one line every two seconds, for the run. Meanwhile both listeners are
 # probed twice a second: the admin listener's /healthz and a GET through the front door. Reports the
 # probes that failed or were slow, and when the gateway closed the slow connections (408 at
 # proxy.request-head-timeout, or at once when a connection cap was reached).
@@ -77,7 +77,8 @@ def probe(url):
 
 for i in range(conns):
     try:
-        s = socket.create_connection(("127.0.0.1", gw), timeout=2)
+        # From 127.0.0.2-5, as four attacking hosts would: the probes (from 127.0.0.1) are another client.
+        s = socket.create_connection(("127.0.0.1", gw), timeout=2, source_address=(f"127.0.0.{2 + i % 4}", 0))
         s.setblocking(False)
         s.send(b"GET /api/health HTTP/1.1\r\nHost: slow\r\n")
         slow.append(s)
