@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Optional;
@@ -176,12 +178,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private String listenerHost() {
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-        String host = local.getAddress() instanceof java.net.Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
+        String host = local.getAddress() instanceof Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
         return host + ":" + local.getPort();
     }
 
     private static boolean bodyMayFollow(HttpRequest request) {
-        String length = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
+        String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         return request.decoderResult().isFailure() || HttpUtil.isTransferEncodingChunked(request) || (length != null && !length.equals("0"));
     }
 

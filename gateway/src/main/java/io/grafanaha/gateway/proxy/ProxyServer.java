@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
@@ -214,7 +215,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
-    private static ConnectionLimiter connectionLimiter(io.grafanaha.gateway.config.ProxyConfig proxy) {
+    private static ConnectionLimiter connectionLimiter(ProxyConfig proxy) {
         int max = ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections());
         if (max < proxy.maxConnections()) {
             log.info("proxy.max-connections lowered from {} to {} to stay within the open-file limit", proxy.maxConnections(), max);
