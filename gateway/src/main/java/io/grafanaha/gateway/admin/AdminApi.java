@@ -3,12 +3,9 @@ package io.grafanaha.gateway.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 import io.grafanaha.gateway.config.Secret;
 import io.grafanaha.health.HealthService;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,15 +60,15 @@ public final class AdminApi {
         return mapper.writeValueAsString(statusJson.render(health.status(), sync.status(), activity.recent()));
     }
 
-    private void status(HttpExchange exchange) throws IOException {
-        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+    private void status(AdminExchange exchange) throws IOException {
+        if (!exchange.method().equals("GET") && !exchange.method().equals("HEAD")) {
             methodNotAllowed(exchange, "GET, HEAD");
             return;
         }
         send(exchange, 200, statusDocument());
     }
 
-    private void failover(HttpExchange exchange) throws IOException {
+    private void failover(AdminExchange exchange) throws IOException {
         if (!authorized(exchange, "failover")) {
             return;
         }
@@ -91,15 +88,15 @@ public final class AdminApi {
         act(exchange, "failover to=" + to, () -> health.failover(to));
     }
 
-    private void failback(HttpExchange exchange) throws IOException {
+    private void failback(AdminExchange exchange) throws IOException {
         if (!authorized(exchange, "failback")) {
             return;
         }
         act(exchange, "failback", health::failback);
     }
 
-    private void backendAction(HttpExchange exchange) throws IOException {
-        Matcher m = BACKEND_ACTION.matcher(exchange.getRequestURI().getPath());
+    private void backendAction(AdminExchange exchange) throws IOException {
+        Matcher m = BACKEND_ACTION.matcher(exchange.path());
         if (!m.matches()) {
             send(exchange, 404, message("not found: use /api/backends/NAME/drain or /api/backends/NAME/enable"));
             return;
@@ -112,7 +109,7 @@ public final class AdminApi {
         act(exchange, action + " backend=" + name, action.equals("drain") ? () -> health.drain(name) : () -> health.enable(name));
     }
 
-    private void sync(HttpExchange exchange) throws IOException {
+    private void sync(AdminExchange exchange) throws IOException {
         if (!authorized(exchange, "sync")) {
             return;
         }
@@ -133,7 +130,7 @@ public final class AdminApi {
     }
 
     /** Runs an action on the health service and answers with the new status, or the error as 404 / 409. */
-    private void act(HttpExchange exchange, String what, Runnable action) throws IOException {
+    private void act(AdminExchange exchange, String what, Runnable action) throws IOException {
         try {
             action.run();
         } catch (IllegalArgumentException e) {
@@ -148,8 +145,8 @@ public final class AdminApi {
     }
 
     /** POST with the right Bearer token; otherwise answers (405, 403, 401) and returns false. */
-    private boolean authorized(HttpExchange exchange, String what) throws IOException {
-        if (!exchange.getRequestMethod().equals("POST")) {
+    private boolean authorized(AdminExchange exchange, String what) throws IOException {
+        if (!exchange.method().equals("POST")) {
             methodNotAllowed(exchange, "POST");
             return false;
         }
@@ -157,7 +154,7 @@ public final class AdminApi {
             reply(exchange, what, 403, message("admin.token is not configured; admin actions are disabled"));
             return false;
         }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String header = exchange.header("Authorization");
         String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
         if (!token.matches(presented)) {
             reply(exchange, what, 401, message("missing or wrong admin token"));
@@ -166,11 +163,8 @@ public final class AdminApi {
         return true;
     }
 
-    private JsonNode readJson(HttpExchange exchange) throws IOException, BadRequest {
-        byte[] bytes;
-        try (InputStream in = exchange.getRequestBody()) {
-            bytes = in.readNBytes(MAX_BODY + 1);
-        }
+    private JsonNode readJson(AdminExchange exchange) throws IOException, BadRequest {
+        byte[] bytes = exchange.body();
         if (bytes.length > MAX_BODY) {
             throw new BadRequest("the body is larger than " + MAX_BODY + " bytes");
         }
@@ -184,13 +178,13 @@ public final class AdminApi {
         }
     }
 
-    private void reply(HttpExchange exchange, String what, int status, String body) throws IOException {
+    private void reply(AdminExchange exchange, String what, int status, String body) throws IOException {
         log.info("admin action from {}: {} -> {} {}", who(exchange), what, status, body);
         send(exchange, status, body);
     }
 
-    private void methodNotAllowed(HttpExchange exchange, String allow) throws IOException {
-        exchange.getResponseHeaders().set("Allow", allow);
+    private void methodNotAllowed(AdminExchange exchange, String allow) throws IOException {
+        exchange.responseHeader("Allow", allow);
         send(exchange, 405, message("method not allowed; use " + allow));
     }
 
@@ -198,20 +192,12 @@ public final class AdminApi {
         return mapper.writeValueAsString(Map.of("message", text));
     }
 
-    private static String who(HttpExchange exchange) {
-        return String.valueOf(exchange.getRemoteAddress());
+    private static String who(AdminExchange exchange) {
+        return String.valueOf(exchange.remoteAddress());
     }
 
-    private static void send(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        if (exchange.getRequestMethod().equals("HEAD")) {
-            exchange.sendResponseHeaders(status, -1);
-            return;
-        }
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
+    private static void send(AdminExchange exchange, int status, String body) throws IOException {
+        exchange.responseHeader("Cache-Control", "no-store").send(status, "application/json", body);
     }
 
     private static final class BadRequest extends Exception {

@@ -1,9 +1,9 @@
 package io.grafanaha.gateway.admin;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.listener.AcceptBackoff;
+import io.grafanaha.gateway.listener.ConnectionLimiter;
+import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.HealthService;
 import io.grafanaha.health.Router;
@@ -14,22 +14,38 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ops listener ({@code admin.listen}): liveness, readiness and Prometheus metrics. Admin traffic is
- * a few requests a minute from probes and scrapers, so the JDK's HTTP server on one thread is enough
- * and keeps it apart from the data plane's event loops: a saturated proxy still answers its probes.
+ * The ops listener ({@code admin.listen}): liveness, readiness and Prometheus metrics. A small Netty
+ * server of its own, apart from the data plane's event loops, so a saturated proxy still answers its
+ * probes: one I/O thread that only reads and writes, and one thread that runs the handlers, so a handler
+ * that takes its time (a scrape, the demo's edit) never stops the reading. Every connection has a deadline
+ * for its request ({@code proxy.request-head-timeout}) and an idle timeout, requests are capped at
+ * {@value #MAX_REQUEST_BYTES} bytes, and the listener holds {@value #MAX_CONNECTIONS} connections at most,
+ * counted apart from the public listener's: one client holding a half-sent request, or a full front door,
+ * never stops {@code /healthz} from answering.
  *
  * <pre>{@code
  * AdminServer admin = new AdminServer(config, router, registry).start();
@@ -38,17 +54,22 @@ import org.slf4j.LoggerFactory;
  * More endpoints (status, ops page, failover calls) can be added with {@link #route} before {@link #start}.
  */
 public final class AdminServer implements AutoCloseable {
+    static final int MAX_CONNECTIONS = 64;
+    static final int MAX_CONNECTIONS_PER_CLIENT = 32;
+    static final int MAX_REQUEST_BYTES = 128 * 1024;
+    private static final long IDLE_SECONDS = 60;
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final GatewayConfig config;
     private final Router router;
     private final PrometheusMeterRegistry registry;
-    private final Map<String, HttpHandler> routes = new LinkedHashMap<>();
-    private final Map<String, HttpHandler> prefixRoutes = new LinkedHashMap<>();
+    private final Map<String, AdminHandler> routes = new LinkedHashMap<>();
+    private final Map<String, AdminHandler> prefixRoutes = new LinkedHashMap<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
-    private HttpServer server;
-    private ExecutorService executor;
+    private EventLoopGroup io;
+    private EventExecutorGroup handlers;
+    private Channel serverChannel;
 
     public AdminServer(GatewayConfig config, Router router, PrometheusMeterRegistry registry) {
         this.config = config;
@@ -60,10 +81,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Adds (or replaces) the handler for one exact path. Only before {@link #start()}. */
-    public synchronized AdminServer route(String path, HttpHandler handler) {
-        if (server != null) {
-            throw new IllegalStateException("routes must be added before start");
-        }
+    public synchronized AdminServer route(String path, AdminHandler handler) {
+        requireNotStarted();
         routes.put(path, handler);
         return this;
     }
@@ -72,15 +91,19 @@ public final class AdminServer implements AutoCloseable {
      * Adds the handler for every path under {@code prefix} (which ends with '/'), e.g. {@code /api/backends/}
      * for {@code /api/backends/NAME/drain}. Exact routes win; among prefixes the longest wins. Only before start.
      */
-    public synchronized AdminServer routePrefix(String prefix, HttpHandler handler) {
-        if (server != null) {
-            throw new IllegalStateException("routes must be added before start");
-        }
+    public synchronized AdminServer routePrefix(String prefix, AdminHandler handler) {
+        requireNotStarted();
         if (!prefix.endsWith("/")) {
             throw new IllegalArgumentException("a route prefix ends with '/': " + prefix);
         }
         prefixRoutes.put(prefix, handler);
         return this;
+    }
+
+    private void requireNotStarted() {
+        if (serverChannel != null) {
+            throw new IllegalStateException("routes must be added before start");
+        }
     }
 
     public synchronized AdminServer start() {
@@ -90,44 +113,51 @@ public final class AdminServer implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin-io", true), NioIoHandler.newFactory());
+        handlers = new DefaultEventExecutorGroup(1, new DefaultThreadFactory("admin-http", true));
+        AdminDispatch dispatch = new AdminDispatch(this::handlerFor);
+        ConnectionLimiter limiter = new ConnectionLimiter("admin.listen", MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT).bindTo(registry);
+        var headTimeout = config.proxy().requestHeadTimeout();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(io)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 128)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoff("admin.listen"))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpServerCodec.class);
+                        ch.pipeline()
+                                .addLast("limit", limiter)
+                                .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                                .addLast("head-bytes", deadline.bytes())
+                                .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
+                                .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast("heads", deadline.heads())
+                                .addLast(handlers, "dispatch", dispatch);
+                    }
+                });
         try {
-            server = HttpServer.create(config.admin().listen().toSocketAddress(), 50);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage(), e);
+            serverChannel = bootstrap.bind(config.admin().listen().toSocketAddress()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            shutdownGroups();
+            throw new IllegalStateException("cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage(), e);
         }
-        executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "admin-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::dispatch);
-        server.start();
         log.info("admin listening on {}", address());
         return this;
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return (InetSocketAddress) serverChannel.localAddress();
     }
 
     public int port() {
         return address().getPort();
     }
 
-    private void dispatch(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            HttpHandler handler = handlerFor(exchange.getRequestURI().getPath());
-            if (handler == null) {
-                send(exchange, 404, "application/json", "{\"message\":\"not found\"}");
-                return;
-            }
-            handler.handle(exchange);
-        }
-    }
-
-    private HttpHandler handlerFor(String path) {
-        HttpHandler exact = routes.get(path);
+    private AdminHandler handlerFor(String path) {
+        AdminHandler exact = routes.get(path);
         if (exact != null) {
             return exact;
         }
@@ -140,14 +170,14 @@ public final class AdminServer implements AutoCloseable {
         return best == null ? null : prefixRoutes.get(best);
     }
 
-    private void healthz(HttpExchange exchange) throws IOException {
+    private void healthz(AdminExchange exchange) {
         if (!readOnly(exchange)) {
             return;
         }
         send(exchange, 200, "text/plain; charset=utf-8", "ok\n");
     }
 
-    private void readyz(HttpExchange exchange) throws IOException {
+    private void readyz(AdminExchange exchange) {
         if (!readOnly(exchange)) {
             return;
         }
@@ -162,42 +192,45 @@ public final class AdminServer implements AutoCloseable {
         send(exchange, 200, "application/json", "{\"ready\":true,\"routable\":[" + names + "]}");
     }
 
-    private void metrics(HttpExchange exchange) throws IOException {
+    private void metrics(AdminExchange exchange) {
         if (!readOnly(exchange)) {
             return;
         }
         send(exchange, 200, PROMETHEUS_TEXT, registry.scrape());
     }
 
-    private static boolean readOnly(HttpExchange exchange) throws IOException {
-        String method = exchange.getRequestMethod();
+    private static boolean readOnly(AdminExchange exchange) {
+        String method = exchange.method();
         if (method.equals("GET") || method.equals("HEAD")) {
             return true;
         }
-        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        exchange.responseHeader("Allow", "GET, HEAD");
         send(exchange, 405, "application/json", "{\"message\":\"method not allowed\"}");
         return false;
     }
 
-    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        if (exchange.getRequestMethod().equals("HEAD")) {
-            exchange.sendResponseHeaders(status, -1);
-            return;
-        }
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
+    private static void send(AdminExchange exchange, int status, String contentType, String body) {
+        exchange.responseHeader("Cache-Control", "no-store").send(status, contentType, body);
     }
 
     @Override
     public synchronized void close() {
-        if (server != null) {
-            server.stop(0);
-            executor.shutdownNow();
-            server = null;
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+            serverChannel = null;
         }
+        shutdownGroups();
         gcMetrics.close();
+    }
+
+    private void shutdownGroups() {
+        if (io != null) {
+            io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+            io = null;
+        }
+        if (handlers != null) {
+            handlers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            handlers = null;
+        }
     }
 }

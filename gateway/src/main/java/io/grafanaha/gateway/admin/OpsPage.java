@@ -1,10 +1,8 @@
 package io.grafanaha.gateway.admin;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -40,30 +38,19 @@ public final class OpsPage {
         return admin;
     }
 
-    private void serve(HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getPath();
-        String method = exchange.getRequestMethod();
-        var headers = exchange.getResponseHeaders();
-        headers.set("Cache-Control", "no-cache");
-        headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("Referrer-Policy", "no-referrer");
+    private void serve(AdminExchange exchange) {
+        String path = exchange.path();
+        String method = exchange.method();
+        exchange.responseHeader("Cache-Control", "no-cache")
+                .responseHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                .responseHeader("X-Content-Type-Options", "nosniff")
+                .responseHeader("Referrer-Policy", "no-referrer");
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            byte[] body = "{\"message\":\"method not allowed; use GET, HEAD\"}".getBytes(StandardCharsets.UTF_8);
-            headers.set("Allow", "GET, HEAD");
-            headers.set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(405, body.length);
-            exchange.getResponseBody().write(body);
+            exchange.responseHeader("Allow", "GET, HEAD")
+                    .send(405, "application/json", "{\"message\":\"method not allowed; use GET, HEAD\"}");
             return;
         }
-        byte[] body = bodies.get(path);
-        headers.set("Content-Type", ASSETS.get(path).contentType());
-        if (method.equals("HEAD")) {
-            exchange.sendResponseHeaders(200, -1);
-            return;
-        }
-        exchange.sendResponseHeaders(200, body.length);
-        exchange.getResponseBody().write(body);
+        exchange.send(200, ASSETS.get(path).contentType(), bodies.get(path));
     }
 
     private static byte[] read(String resource) {

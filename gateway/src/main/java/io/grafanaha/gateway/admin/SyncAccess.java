@@ -40,6 +40,32 @@ public interface SyncAccess {
         return this != NONE;
     }
 
+    /**
+     * A sync that is configured but could not start (e.g. {@code sync.data-dir} cannot be written): the
+     * status shows {@code error} as the Git error and on every backend, which is never fresh, and a
+     * requested pass fails with it. The gateway serves without the sync until it is restarted.
+     */
+    static SyncAccess broken(String error, java.util.List<String> backends) {
+        java.util.Map<String, io.grafanaha.sync.freshness.BackendSyncStatus> each = new java.util.LinkedHashMap<>();
+        for (String backend : backends) {
+            each.put(backend, new io.grafanaha.sync.freshness.BackendSyncStatus(backend, Optional.empty(), false, 0,
+                    Optional.empty(), 0, Optional.of(error), 0, java.util.Map.of()));
+        }
+        SyncStatus status = new SyncStatus(new io.grafanaha.sync.GitStatus(Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(error), 0), each, java.util.List.of(), 0);
+        return new SyncAccess() {
+            @Override
+            public Optional<SyncStatus> status() {
+                return Optional.of(status);
+            }
+
+            @Override
+            public Optional<CompletableFuture<Void>> requestSync(String reason) {
+                return Optional.of(CompletableFuture.failedFuture(new IllegalStateException(error)));
+            }
+        };
+    }
+
     /** The running sync service. */
     static SyncAccess of(SyncService service) {
         return new SyncAccess() {

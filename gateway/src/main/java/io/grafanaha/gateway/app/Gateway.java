@@ -23,6 +23,7 @@ import io.grafanaha.sync.webhook.WebhookVerifier;
 import io.grafanaha.sync.writeback.WriteBack;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,17 +51,29 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.threads = Threads.of(config);
         this.activity = new ActivityLog(threads.clock());
-        this.sync = config.sync().map(s -> SyncSetup.create(config, s, threads, activity));
-        FailbackGate gate = sync.filter(s -> config.failback().requireSync())
-                .<FailbackGate>map(s -> s::isFresh)
-                .orElse(FailbackGate.ALWAYS);
+        Optional<String> broken = Optional.empty();
+        Optional<SyncService> created;
+        try {
+            created = config.sync().map(s -> SyncSetup.create(config, s, threads, activity));
+        } catch (UncheckedIOException e) {
+            // The sync needs its data directory; the front door does not. Serve, and say the sync is broken.
+            created = Optional.empty();
+            broken = Optional.of(e.getMessage());
+            log.error("the sync is off until restart: {}", e.getMessage());
+            activity.record("sync-broken", Optional.empty(), e.getMessage());
+        }
+        this.sync = created;
+        FailbackGate gate = broken.isPresent() && config.failback().requireSync() ? backend -> false
+                : sync.filter(s -> config.failback().requireSync())
+                        .<FailbackGate>map(s -> s::isFresh)
+                        .orElse(FailbackGate.ALWAYS);
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
                 gate, threads.healthChecks(), threads.clock());
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health);
-        config.sync().ifPresent(s -> proxy.localRoutes(
-                new WebhookRoute(new WebhookVerifier(s.webhookSecret().reveal(), s.branch()), sync.orElseThrow())));
-        this.writeBack = sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity, threads));
+        sync.ifPresent(service -> proxy.localRoutes(new WebhookRoute(
+                new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
+        this.writeBack = writeBack(sync, config, activity, threads);
         writeBack.ifPresent(wb -> {
             proxy.observer(new EditHook(new EditCapture(wb, threads.clock())));
             WriteBackSetup.bindMetrics(wb, registry);
@@ -68,9 +81,23 @@ public final class Gateway implements AutoCloseable {
         health.addListener(this::closeTunnelsOfBackendsLeft);
         health.addListener(this::retryRequestsWaitingOnDownBackend);
         this.admin = new AdminServer(config, health, registry);
-        SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(SyncAccess.NONE);
+        SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(broken
+                .map(error -> SyncAccess.broken(error, config.backends().stream().map(b -> b.name()).toList()))
+                .orElse(SyncAccess.NONE));
         new AdminApi(config.admin().token(), health, syncAccess, activity).register(admin);
         new StatusMetrics(health, syncAccess).bindTo(registry);
+    }
+
+    /** The write-back of a running sync; none when its journal cannot be opened (logged, in the status timeline). */
+    private static Optional<WriteBack> writeBack(Optional<SyncService> sync, GatewayConfig config, ActivityLog activity,
+            Threads threads) {
+        try {
+            return sync.map(s -> WriteBackSetup.create(s, config.sync().orElseThrow(), activity, threads));
+        } catch (UncheckedIOException e) {
+            log.error("edits made in Grafana are not written back until restart: {}", e.getMessage());
+            activity.record("write-back-broken", Optional.empty(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. */

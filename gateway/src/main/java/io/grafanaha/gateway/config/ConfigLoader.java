@@ -210,13 +210,22 @@ public final class ConfigLoader {
     }
 
     private static ProxyConfig proxy(Section p) {
-        p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace"));
+        p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace",
+                "request-head-timeout", "max-connections", "max-connections-per-client"));
+        int maxConnections = p.integer("max-connections", ProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000);
+        int perClient = p.integer("max-connections-per-client", Math.min(ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, maxConnections),
+                1, 10_000_000);
+        if (perClient > maxConnections) {
+            p.problem("max-connections-per-client", perClient + " is more than max-connections (" + maxConnections + ")");
+        }
         return new ProxyConfig(
                 p.positiveDuration("connect-timeout", Duration.ofSeconds(2)),
                 p.positiveDuration("response-timeout", Duration.ofSeconds(60)),
                 p.positiveDuration("idle-timeout", Duration.ofSeconds(120)),
                 p.positiveDuration("websocket-idle-timeout", Duration.ofHours(1)),
-                p.duration("shutdown-grace", Duration.ofSeconds(20)));
+                p.duration("shutdown-grace", Duration.ofSeconds(20)),
+                p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
+                maxConnections, perClient);
     }
 
     private static SyncConfig sync(Section s) {
@@ -225,7 +234,7 @@ public final class ConfigLoader {
         String repository = s.required("repository").trim();
         String scheme = repositoryScheme(repository);
         if (!repository.isEmpty() && scheme == null) {
-            s.problem("repository", "\"" + repository + "\" is not a Git URL (https://, http://, ssh://, user@host:path, git:// or file://)");
+            s.problem("repository", "\"" + ConfigPrinter.withoutPassword(repository) + "\" is not a Git URL (https://, http://, ssh://, user@host:path, git:// or file://)");
         }
         String branch = s.string("branch", "main").trim();
         if (branch.isEmpty() || branch.startsWith("-") || branch.contains("..") || branch.contains(" ") || branch.startsWith("refs/")) {
@@ -247,6 +256,15 @@ public final class ConfigLoader {
         if (!token.isEmpty() && scheme != null && !(scheme.equals("https") || scheme.equals("http"))) {
             s.problem("git-token", "is for https repositories, but repository is " + scheme);
         }
+        if ("http".equals(scheme) && !loopback(repository)) {
+            String clear = "would be sent in clear over http:// to " + URI.create(repository).getHost()
+                    + "; use an https:// repository (plain http:// with credentials is accepted only on this machine)";
+            if (!token.isEmpty()) {
+                s.problem("git-token", clear);
+            } else if (hasPassword(repository)) {
+                s.problem("repository", "the password in it " + clear);
+            }
+        }
         return new SyncConfig(repository, branch, path, folder,
                 s.positiveDuration("interval", Duration.ofSeconds(60)),
                 token, sshKey, s.secret("webhook-secret"),
@@ -266,6 +284,24 @@ public final class ConfigLoader {
             }
         }
         return p.isEmpty() ? "" : p + "/";
+    }
+
+    /** An http(s) URL to this machine: a token sent there in clear never crosses a network. */
+    private static boolean loopback(String repository) {
+        try {
+            String host = new URI(repository).getHost();
+            if (host == null) {
+                return false;
+            }
+            host = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+            return host.equalsIgnoreCase("localhost") || host.startsWith("127.") || host.equals("::1");
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static boolean hasPassword(String repository) {
+        return !ConfigPrinter.withoutPassword(repository).equals(repository);
     }
 
     /** The transport a repository URL uses, or null when it is none Git knows. */

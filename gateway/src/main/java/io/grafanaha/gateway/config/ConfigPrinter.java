@@ -46,9 +46,12 @@ public final class ConfigPrinter {
         line(b, 1, "idle-timeout", c.proxy().idleTimeout());
         line(b, 1, "websocket-idle-timeout", c.proxy().websocketIdleTimeout());
         line(b, 1, "shutdown-grace", c.proxy().shutdownGrace());
+        line(b, 1, "request-head-timeout", c.proxy().requestHeadTimeout());
+        line(b, 1, "max-connections", c.proxy().maxConnections());
+        line(b, 1, "max-connections-per-client", c.proxy().maxConnectionsPerClient());
         c.sync().ifPresent(s -> {
             b.append("sync:\n");
-            line(b, 1, "repository", s.repository());
+            line(b, 1, "repository", withoutPassword(s.repository()));
             line(b, 1, "branch", s.branch());
             line(b, 1, "path", "\"" + s.path() + "\"");
             line(b, 1, "folder", s.folder());
@@ -62,6 +65,35 @@ public final class ConfigPrinter {
             line(b, 1, "data-dir", s.dataDir());
         });
         return b.toString();
+    }
+
+    /**
+     * A repository URL with the password of its userinfo ({@code https://user:secret@host/...}) replaced by
+     * {@code <redacted>}; the user name stays, it tells which account is used.
+     */
+    public static String withoutPassword(String repository) {
+        int scheme = repository.indexOf("://");
+        if (scheme < 0) {
+            return repository;
+        }
+        int authorityStart = scheme + 3;
+        int authorityEnd = repository.length();
+        for (int i = authorityStart; i < repository.length(); i++) {
+            char c = repository.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                authorityEnd = i;
+                break;
+            }
+        }
+        int at = repository.lastIndexOf('@', authorityEnd - 1);
+        if (at < authorityStart) {
+            return repository;
+        }
+        int colon = repository.indexOf(':', authorityStart);
+        if (colon < 0 || colon > at) {
+            return repository;
+        }
+        return repository.substring(0, colon + 1) + "<redacted>" + repository.substring(at);
     }
 
     private static void line(StringBuilder b, int depth, String key, Object value) {

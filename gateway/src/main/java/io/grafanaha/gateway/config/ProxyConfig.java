@@ -3,13 +3,32 @@ package io.grafanaha.gateway.config;
 import java.time.Duration;
 
 /**
- * Data-plane timeouts. {@code responseTimeout} bounds the wait for a backend's response headers (504
- * after it); {@code idleTimeout} closes keep-alive connections with no traffic; WebSocket tunnels have
- * their own, longer, idle timeout; {@code shutdownGrace} is how long in-flight requests may finish on SIGTERM.
+ * Data-plane timeouts and limits. {@code responseTimeout} bounds the wait for a backend's response
+ * headers (504 after it); {@code idleTimeout} closes keep-alive connections with no traffic; WebSocket
+ * tunnels have their own, longer, idle timeout; {@code shutdownGrace} is how long in-flight requests may
+ * finish on SIGTERM. {@code requestHeadTimeout} is how long a client may take to send a complete request
+ * head once it started one (408 and close after it: slowloris); {@code maxConnections} and
+ * {@code maxConnectionsPerClient} cap the open client connections of the public listener, in total and
+ * per client address (a connection over a cap is closed at once).
  */
 public record ProxyConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration idleTimeout,
         Duration websocketIdleTimeout,
-        Duration shutdownGrace) {}
+        Duration shutdownGrace,
+        Duration requestHeadTimeout,
+        int maxConnections,
+        int maxConnectionsPerClient) {
+
+    public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 1024;
+
+    /** The timeouts alone, with the default head deadline and connection caps. */
+    public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
+            Duration websocketIdleTimeout, Duration shutdownGrace) {
+        this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
+                DEFAULT_REQUEST_HEAD_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+    }
+}

@@ -1,6 +1,6 @@
 package io.grafanaha.gateway.demo;
 
-import com.sun.net.httpserver.HttpExchange;
+import io.grafanaha.gateway.admin.AdminExchange;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.config.ConfigException;
 import io.grafanaha.gateway.config.ConfigLoader;
@@ -114,13 +114,13 @@ public final class Demo implements AutoCloseable {
         return dir;
     }
 
-    private void control(HttpExchange ex, java.util.function.Consumer<GrafanaEmulator> action) throws IOException {
-        String query = ex.getRequestURI().getRawQuery();
+    private void control(AdminExchange ex, java.util.function.Consumer<GrafanaEmulator> action) throws IOException {
+        String query = ex.rawQuery();
         String name = query != null && query.startsWith("backend=") ? query.substring("backend=".length()) : "";
         GrafanaEmulator g = grafanas.get(name);
         byte[] body;
         int status;
-        if (!"POST".equals(ex.getRequestMethod())) {
+        if (!"POST".equals(ex.method())) {
             status = 405;
             body = "{\"message\":\"use POST\"}".getBytes(StandardCharsets.UTF_8);
         } else if (g == null) {
@@ -131,16 +131,14 @@ public final class Demo implements AutoCloseable {
             status = 200;
             body = ("{\"backend\":\"" + name + "\",\"running\":" + g.isRunning() + "}").getBytes(StandardCharsets.UTF_8);
         }
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, body.length);
-        ex.getResponseBody().write(body);
+        ex.send(status, "application/json", body);
     }
 
     /**
      * Edits the overview dashboard through the front door as Grafana's UI would (read it, change the
      * title, save with the version read), so the write-back has a user edit to commit.
      */
-    private void edit(HttpExchange ex) throws IOException {
+    private void edit(AdminExchange ex) throws IOException {
         String front = "http://127.0.0.1:" + gateway.port();
         String auth = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
@@ -172,10 +170,7 @@ public final class Demo implements AutoCloseable {
             status = 502;
             answer = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("message", String.valueOf(e.getMessage())).toString();
         }
-        byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
+        ex.send(status, "application/json", answer);
     }
 
     public Gateway gateway() {

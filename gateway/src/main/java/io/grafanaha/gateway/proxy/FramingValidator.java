@@ -22,6 +22,11 @@ import java.util.Optional;
 final class FramingValidator {
     static final int MAX_REQUEST_LINE = 8 * 1024;
     static final int MAX_HEADER_SECTION = 16 * 1024;
+    /** Browsers send about twenty; thousands of tiny fields cost the gateway and Grafana far more than their bytes. */
+    static final int MAX_HEADER_FIELDS = 100;
+    /** uri-host [ ":" port ] of RFC 9110 §7.2: a reg-name or an IP literal; an empty Host is allowed. */
+    private static final java.util.regex.Pattern HOST =
+            java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9\\-._~!$&'()*+,;=%]*)(:[0-9]{0,5})?");
 
     private FramingValidator() {}
 
@@ -33,12 +38,18 @@ final class FramingValidator {
         if (request.method().equals(HttpMethod.CONNECT)) {
             return Optional.of(new Rejection(HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not supported by the gateway"));
         }
+        if (headers.size() > MAX_HEADER_FIELDS) {
+            return reject("more than " + MAX_HEADER_FIELDS + " header fields");
+        }
         List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1) {
             return reject("more than one Host header");
         }
         if (hosts.isEmpty() && request.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0) {
             return reject("HTTP/1.1 request without a Host header");
+        }
+        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+            return reject("invalid Host header");
         }
         List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
         if (lengths.size() > 1) {
@@ -96,6 +107,11 @@ final class FramingValidator {
         }
         String reason = cause == null || cause.getMessage() == null ? "malformed request" : cause.getMessage();
         return Rejection.badRequest("bad request framing: " + reason);
+    }
+
+    /** A Host header value (or absolute-form authority) RFC 9110 accepts. */
+    static boolean validHost(String host) {
+        return HOST.matcher(host).matches();
     }
 
     private static Optional<Rejection> reject(String message) {

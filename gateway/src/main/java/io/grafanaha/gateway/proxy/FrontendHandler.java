@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Optional;
@@ -128,7 +130,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void start(HttpRequest request) {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
-        Optional<Rejection> rejection = FramingValidator.check(request);
+        Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
+        if (rejection.isPresent() && bodyMayFollow(request)) {
+            // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
+            proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), rejection.get().status().code(), startNanos);
+            exchangeRefusedBody(rejection.get());
+            return;
+        }
         if (rejection.isPresent()) {
             refuse(request.method(), rejection.get(), startNanos);
             return;
@@ -169,6 +177,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = forwarded;
         forwarded.start();
+    }
+
+    private String listenerHost() {
+        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+        String host = local.getAddress() instanceof Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
+        return host + ":" + local.getPort();
+    }
+
+    private static boolean bodyMayFollow(HttpRequest request) {
+        String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        return request.decoderResult().isFailure() || HttpUtil.isTransferEncodingChunked(request) || (length != null && !length.equals("0"));
     }
 
     private Optional<String> watches(String method, String path) {

@@ -1,6 +1,10 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.ProxyConfig;
+import io.grafanaha.gateway.listener.AcceptBackoff;
+import io.grafanaha.gateway.listener.ConnectionLimiter;
+import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -38,6 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
+    static final String LIMIT = "limit";
+    static final String HEAD_BYTES = "head-bytes";
+    static final String HEADS = "heads";
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
     static final String ENCODER = "encoder";
@@ -51,6 +59,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Router router;
     private final OutcomeListener outcomes;
     private final ProxyMetrics metrics;
+    private final MeterRegistry registry;
     private final BackendPool pool;
     private final Drain drain = new Drain();
     private final Tunnels tunnels = new Tunnels();
@@ -61,6 +70,7 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyContext context;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
+    private ConnectionLimiter limiter;
     private Channel serverChannel;
     private boolean stopped;
 
@@ -87,6 +97,7 @@ public final class ProxyServer implements AutoCloseable {
         this.outcomes = outcomes;
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
         this.metrics = new ProxyMetrics(registry, pool);
+        this.registry = registry;
     }
 
     /**
@@ -165,11 +176,14 @@ public final class ProxyServer implements AutoCloseable {
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
+        limiter = connectionLimiter(config.proxy()).bindTo(registry);
+        Duration headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoff("listen"))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -179,10 +193,14 @@ public final class ProxyServer implements AutoCloseable {
                         metrics.clientOpened();
                         ch.closeFuture().addListener(f -> metrics.clientClosed());
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
+                        RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
                         ch.pipeline()
+                                .addLast(LIMIT, limiter)
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+                                .addLast(HEAD_BYTES, deadline.bytes())
                                 .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
                                 .addLast(ENCODER, encoder)
+                                .addLast(HEADS, deadline.heads())
                                 .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
                     }
                 });
@@ -194,6 +212,20 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport)", address(), transport.name());
         return this;
+    }
+
+    /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
+    private static ConnectionLimiter connectionLimiter(ProxyConfig proxy) {
+        int max = ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections());
+        if (max < proxy.maxConnections()) {
+            log.info("proxy.max-connections lowered from {} to {} to stay within the open-file limit", proxy.maxConnections(), max);
+        }
+        return new ConnectionLimiter("listen", max, proxy.maxConnectionsPerClient());
+    }
+
+    /** Client connections open right now (those closed at once by a connection cap not counted). */
+    public int openClientConnections() {
+        return limiter == null ? 0 : limiter.open();
     }
 
     /** The bound address; with port 0 in the configuration, the port the system chose. */

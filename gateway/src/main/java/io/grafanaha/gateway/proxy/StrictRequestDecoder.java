@@ -6,18 +6,27 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 
 /**
  * Netty's request decoder with the checks it lacks: it silently joins obsolete line folding into the
  * previous value and, depending on the version, tolerates whitespace before a header's colon. Both are
  * classic smuggling vectors (a peer may parse them differently), so the header section is scanned
- * before Netty consumes it and any such line turns the request into a decoder failure.
+ * before Netty consumes it and any such line turns the request into a decoder failure. So does a control
+ * or non-ASCII byte in the request line (Netty passes NUL through and reads 0xFF as a character).
+ *
+ * <p>The head of a chunked request is held back until its first chunk-size line has been read: a
+ * malformed one (a 20 KB chunk extension, a bad size) then refuses the request before its head has
+ * gone to a backend. Later chunks stream as they come. A request expecting 100-continue is not held,
+ * since its client waits for an answer before sending the body.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
     private static final byte CR = '\r';
@@ -26,6 +35,7 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     private boolean inHeaderSection = true;
     private boolean requestLineConsumed;
     private boolean failed;
+    private HttpRequest heldHead;
 
     StrictRequestDecoder(int maxChunkSize) {
         super(new HttpDecoderConfig()
@@ -72,6 +82,52 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
                 requestLineConsumed = false;
             }
         }
+        vetFirstChunk(out, before);
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        super.channelReadComplete(ctx);
+        if (heldHead != null && !ctx.channel().config().isAutoRead()) {
+            // The head was decoded (so Netty asks for no more) but held back: the chunk line it waits for must still come.
+            ctx.read();
+        }
+    }
+
+    /** Holds a chunked head back until the chunk after it decoded; turns it into a failure if that did not. */
+    private void vetFirstChunk(List<Object> out, int before) {
+        if (heldHead != null) {
+            if (out.size() == before) {
+                return; // nothing new: keep holding
+            }
+            out.add(before, heldHead);
+            heldHead = null;
+        }
+        for (int i = before; i < out.size(); i++) {
+            if (!(out.get(i) instanceof HttpRequest head) || !head.decoderResult().isSuccess()
+                    || !HttpUtil.isTransferEncodingChunked(head) || HttpUtil.is100ContinueExpected(head)) {
+                continue;
+            }
+            if (i == out.size() - 1) {
+                heldHead = (HttpRequest) out.remove(i);
+                return;
+            }
+            if (out.get(i + 1) instanceof HttpObject first && first.decoderResult().isFailure()) {
+                Throwable cause = first.decoderResult().cause();
+                while (out.size() > i) {
+                    ReferenceCountUtil.release(out.remove(out.size() - 1));
+                }
+                HttpRequest invalid = new DefaultHttpRequest(head.protocolVersion(), head.method(), head.uri());
+                invalid.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(
+                        "invalid first chunk (" + (cause == null ? "malformed" : cause.getMessage()) + ")")));
+                out.add(invalid);
+                failed = true;
+                return;
+            }
+        }
     }
 
     /** The first framing problem in the complete header lines not yet consumed, or null. */
@@ -85,6 +141,12 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             int lf = in.indexOf(i, end, LF);
             if (lf < 0) {
                 return null;
+            }
+            for (int j = i; j < lf; j++) {
+                int b = in.getByte(j) & 0xFF;
+                if ((b < 0x20 || b >= 0x7F) && !(b == CR && j == lf - 1)) {
+                    return "a control or non-ASCII byte (0x" + Integer.toHexString(b) + ") in the request line";
+                }
             }
             i = lf + 1;
         }

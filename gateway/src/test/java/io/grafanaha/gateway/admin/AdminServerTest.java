@@ -2,16 +2,17 @@ package io.grafanaha.gateway.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpHandler;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.proxy.ProxyServer;
 import io.grafanaha.gateway.testing.ConfigFixture;
+import io.grafanaha.gateway.testing.RawHttp;
 import io.grafanaha.gateway.testing.TestBackend;
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.RouteRequest;
 import io.grafanaha.health.Router;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -133,11 +134,41 @@ class AdminServerTest {
         assertThat(get(admin.port(), "/other").statusCode()).isEqualTo(404);
     }
 
-    private static HttpHandler reply(String body) {
-        return exchange -> {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
-        };
+    @Test
+    void aHalfSentRequestHeldOpenDoesNotStopHealthz() throws Exception {
+        GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", backend.port()).build();
+        admin = new AdminServer(config, ConfigFixture.staticRouter(config), registry).start();
+
+        try (Socket stalled = new Socket("127.0.0.1", admin.port())) {
+            stalled.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().flush();
+
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + "/healthz"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
+        }
+    }
+
+    @Test
+    void aHalfSentRequestIsAnswered408AndClosedAtTheRequestDeadline() throws Exception {
+        GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", backend.port())
+                .requestHeadTimeout(Duration.ofMillis(500)).build();
+        admin = new AdminServer(config, ConfigFixture.staticRouter(config), registry).start();
+
+        try (Socket stalled = new Socket("127.0.0.1", admin.port())) {
+            stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stalled.setSoTimeout(5000);
+
+            RawHttp.Reply reply = RawHttp.readAll(stalled.getInputStream());
+
+            assertThat(reply.status()).isEqualTo(408);
+            assertThat(reply.closed()).isTrue();
+        }
+    }
+
+    private static AdminHandler reply(String body) {
+        return exchange -> exchange.send(200, "text/plain", body);
     }
 }

@@ -30,6 +30,49 @@ class CheckCommandTest {
         assertThat(out.toString()).contains("valid", "mode: failover", "rise: 2");
     }
 
+    private static final String BACKENDS = """
+            listen: 127.0.0.1:8080
+            admin:
+              listen: 127.0.0.1:9090
+            mode: failover
+            backends:
+              - name: grafana-a
+                url: http://127.0.0.1:3000
+                role: primary
+            failback:
+              require-sync: false
+            """;
+
+    @Test
+    void theRepositoryPasswordIsNeverPrinted() throws Exception {
+        Path file = Files.writeString(dir.resolve("password.yaml"), BACKENDS + """
+                sync:
+                  repository: https://sync-bot:hunter2-s3cret@git.example.org/ops/grafana-manifests.git
+                """);
+
+        assertThat(run("check", "--config", file.toString())).isZero();
+        assertThat(out.toString()).contains("repository: https://sync-bot:<redacted>@git.example.org/ops/grafana-manifests.git");
+        assertThat(out.toString() + err).doesNotContain("hunter2-s3cret");
+    }
+
+    @Test
+    void aGitTokenOverPlainHttpToAnotherMachineIsRefused() throws Exception {
+        Path remote = Files.writeString(dir.resolve("remote.yaml"), BACKENDS + """
+                sync:
+                  repository: http://git.example.org/ops/grafana-manifests.git
+                  git-token: ghp_secret
+                """);
+        Path local = Files.writeString(dir.resolve("local.yaml"), BACKENDS + """
+                sync:
+                  repository: http://127.0.0.1:3000/ops/grafana-manifests.git
+                  git-token: ghp_secret
+                """);
+
+        assertThat(run("check", "--config", remote.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("sync.git-token (line 13): would be sent in clear over http:// to git.example.org");
+        assertThat(run("check", "--quiet", "--config", local.toString())).isZero();
+    }
+
     @Test
     void anInvalidFileExitsTwoAndNamesKeyAndLine() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.yaml"), """

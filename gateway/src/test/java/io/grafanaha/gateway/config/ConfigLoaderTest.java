@@ -67,6 +67,34 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void slowClientAndConnectionLimitsHaveDefaultsAndAreChecked() throws Exception {
+        ProxyConfig defaults = parse(MINIMAL, Map.of()).proxy();
+        assertThat(defaults.requestHeadTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.maxConnections()).isEqualTo(10_000);
+        assertThat(defaults.maxConnectionsPerClient()).isEqualTo(1024);
+
+        ProxyConfig set = parse(MINIMAL + """
+                proxy:
+                  request-head-timeout: 3s
+                  max-connections: 500
+                  max-connections-per-client: 50
+                """, Map.of()).proxy();
+        assertThat(set.requestHeadTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(set.maxConnections()).isEqualTo(500);
+        assertThat(set.maxConnectionsPerClient()).isEqualTo(50);
+
+        assertThat(problems(MINIMAL + """
+                proxy:
+                  request-head-timeout: 0s
+                  max-connections: 100
+                  max-connections-per-client: 200
+                """)).anySatisfy(p -> assertThat(p).contains("proxy.request-head-timeout").contains("greater than 0"))
+                .anySatisfy(p -> assertThat(p).contains("proxy.max-connections-per-client").contains("more than max-connections"));
+        assertThat(problems(MINIMAL + "proxy:\n  max-connections: 0\n"))
+                .anySatisfy(p -> assertThat(p).contains("proxy.max-connections").contains("out of range"));
+    }
+
+    @Test
     void syncDefaultsDeriveTheFolderFromTheRepositoryAndRequireSyncForFailback() throws Exception {
         GatewayConfig c = parse(MINIMAL + """
                 sync:

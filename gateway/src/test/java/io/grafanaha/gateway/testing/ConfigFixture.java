@@ -32,6 +32,9 @@ public final class ConfigFixture {
     private Duration tryTimeout = Duration.ZERO;
     private String stickyCookie = "";
     private int retries = 1;
+    private Duration requestHeadTimeout = ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT;
+    private int maxConnections = ProxyConfig.DEFAULT_MAX_CONNECTIONS;
+    private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
 
     public static ConfigFixture gateway() {
         return new ConfigFixture();
@@ -86,6 +89,19 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code proxy.request-head-timeout}. */
+    public ConfigFixture requestHeadTimeout(Duration d) {
+        this.requestHeadTimeout = d;
+        return this;
+    }
+
+    /** {@code proxy.max-connections} and {@code proxy.max-connections-per-client}. */
+    public ConfigFixture maxConnections(int total, int perClient) {
+        this.maxConnections = total;
+        this.maxConnectionsPerClient = perClient;
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -95,7 +111,8 @@ public final class ConfigFixture {
                 new HealthConfig("/api/health", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3),
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
-                new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace),
+                new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
+                        requestHeadTimeout, maxConnections, maxConnectionsPerClient),
                 Optional.empty());
     }
 

@@ -1,6 +1,7 @@
 package io.grafanaha.sync.desired;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,9 +9,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.grafanaha.sync.json.CanonicalJson;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Optional;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
 
 /**
  * Turns the bytes of one file into a dashboard, or into the reason it cannot be used.
@@ -48,13 +58,40 @@ final class DashboardFileParser {
         return path.endsWith(".json") ? SourceFormat.Encoding.JSON : SourceFormat.Encoding.YAML;
     }
 
-    /** Reads a JSON or YAML object (a UTF-8 BOM is ignored); syntax errors come back as the exception. */
+    /**
+     * Reads a JSON or YAML object (a UTF-8 BOM is ignored); syntax errors come back as the exception. YAML
+     * anchors and aliases are refused as a syntax error: Jackson reads an alias as the string of its name, so
+     * {@code - *cpu} would become the text "cpu" instead of the panel it points to, silently.
+     */
     static JsonNode readTree(byte[] bytes, SourceFormat.Encoding encoding) throws IOException {
         byte[] b = bytes;
         if (b.length >= 3 && (b[0] & 0xff) == 0xEF && (b[1] & 0xff) == 0xBB && (b[2] & 0xff) == 0xBF) {
             b = Arrays.copyOfRange(b, 3, b.length);
         }
+        if (encoding == SourceFormat.Encoding.YAML) {
+            refuseAnchorsAndAliases(b);
+        }
         return (encoding == SourceFormat.Encoding.JSON ? JSON : YAML).readTree(b);
+    }
+
+    /**
+     * Walks the YAML events (SnakeYAML, the parser under Jackson's): Jackson reports neither an anchor on a
+     * scalar nor, as such, an alias. A syntax error is left for Jackson to report as usual.
+     */
+    private static void refuseAnchorsAndAliases(byte[] yaml) throws IOException {
+        try {
+            for (Event event : new Yaml().parse(new InputStreamReader(new ByteArrayInputStream(yaml), StandardCharsets.UTF_8))) {
+                String problem = event instanceof AliasEvent alias ? "YAML aliases are not supported: alias (*" + alias.getAnchor() + ")"
+                        : event instanceof NodeEvent node && node.getAnchor() != null
+                                ? "YAML anchors are not supported: anchor (&" + node.getAnchor() + ")" : null;
+                if (problem != null) {
+                    Mark at = event.getStartMark();
+                    throw new JsonParseException(null, problem + " at line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1));
+                }
+            }
+        } catch (YAMLException e) {
+            // not valid YAML: Jackson's own reading reports it with its location
+        }
     }
 
     static Result parse(byte[] bytes, SourceFormat.Encoding encoding) {

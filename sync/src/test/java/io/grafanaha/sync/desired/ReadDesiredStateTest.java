@@ -195,6 +195,39 @@ class ReadDesiredStateTest {
     }
 
     @Test
+    void yamlAnchorsAndAliasesMakeABadFileNamedInTheErrorInsteadOfSilentStrings() throws Exception {
+        String withAlias = """
+                apiVersion: dashboard.grafana.app/v1
+                kind: Dashboard
+                metadata:
+                  name: aliased
+                spec:
+                  title: Aliased
+                  panels:
+                    - &cpu {type: timeseries, title: CPU}
+                    - *cpu
+                """;
+        String withAnchorOnly = """
+                uid: anchored
+                title: &t Anchored
+                panels: []
+                """;
+        ObjectId c = repo.writeResource("shared/cpu.json", "cpu.json")
+                .write("shared/aliased.yaml", withAlias)
+                .write("shared/anchored.yml", withAnchorOnly)
+                .commitAndPush("anchors");
+
+        DesiredState s = read(c);
+
+        assertThat(s.dashboards()).extracting(DesiredDashboard::uid).containsExactly("cpu");
+        assertThat(s.errors()).extracting(FileError::path).containsExactly("shared/aliased.yaml", "shared/anchored.yml");
+        assertThat(error(s, "shared/aliased.yaml").message())
+                .startsWith("shared/aliased.yaml: ").contains("invalid YAML", "anchor (&cpu)", "line 8");
+        assertThat(error(s, "shared/anchored.yml").message()).contains("invalid YAML", "anchor (&t)");
+        assertThat(s.deleteHolds()).extracting(FileError::path).containsExactlyInAnyOrder("shared/aliased.yaml", "shared/anchored.yml");
+    }
+
+    @Test
     void unusableFolderFileSkipsItsSubtreeAndProtectsItsDashboards() throws Exception {
         ObjectId c = repo.writeResource("shared/cpu.json", "cpu.json")
                 .writeResource("shared/team-a/memory.json", "memory.json")

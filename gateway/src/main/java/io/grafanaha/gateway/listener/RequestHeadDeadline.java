@@ -1,0 +1,156 @@
+package io.grafanaha.gateway.listener;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The time a client may take to send a complete request head, counted from its first byte: after it the
+ * client gets 408 and the connection closes. Without it a client that sends one header line every few
+ * seconds (slowloris) keeps a connection, and the idle timeout never fires because bytes keep coming.
+ * An idle keep-alive connection is not affected: the clock starts with the first byte of a request.
+ *
+ * <p>One instance per connection, in two places of its pipeline: {@link #bytes()} before the decoder sees
+ * the first byte of a head and starts the clock; {@link #heads()} after the decoder (or aggregator) sees
+ * the decoded request and stops it, and counts responses so that a client still receiving an answer is
+ * not cut off. When the decoder leaves the pipeline (a WebSocket tunnel), the clock stops for good.
+ */
+public final class RequestHeadDeadline {
+    private final long timeoutNanos;
+    private final Class<? extends ChannelHandler> decoderType;
+    private ChannelHandlerContext headsContext;
+    private ScheduledFuture<?> timer;
+    private boolean betweenRequests = true;
+    private int unanswered;
+    private boolean stopped;
+
+    /**
+     * @param timeout     the deadline for a whole request head
+     * @param decoderType the decoder this guards; once it is gone from the pipeline the deadline no longer applies
+     */
+    public RequestHeadDeadline(Duration timeout, Class<? extends ChannelHandler> decoderType) {
+        this.timeoutNanos = timeout.toNanos();
+        this.decoderType = decoderType;
+    }
+
+    /** Goes before the decoder. */
+    public ChannelHandler bytes() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (!stopped && betweenRequests && timer == null && msg instanceof ByteBuf buf && buf.isReadable()) {
+                    if (ctx.pipeline().get(decoderType) == null) {
+                        ctx.pipeline().remove(this); // a tunnel now: these bytes are not HTTP
+                    } else {
+                        timer = ctx.executor().schedule(RequestHeadDeadline.this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+                    }
+                }
+                ctx.fireChannelRead(msg);
+            }
+
+            @Override
+            public void handlerRemoved(ChannelHandlerContext ctx) {
+                stop();
+            }
+        };
+    }
+
+    /** Goes after the decoder (after the aggregator, if any), before the handler that answers. */
+    public ChannelHandler heads() {
+        return new ChannelDuplexHandler() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                headsContext = ctx;
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof HttpRequest) {
+                    cancelTimer();
+                    betweenRequests = false;
+                    unanswered++;
+                }
+                if (msg instanceof LastHttpContent) {
+                    betweenRequests = true;
+                }
+                ctx.fireChannelRead(msg);
+            }
+
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                if (msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                    ctx.write(msg, promise); // 100 Continue is not the answer
+                    return;
+                }
+                if (msg instanceof LastHttpContent && unanswered > 0) {
+                    unanswered--;
+                }
+                ctx.write(msg, promise);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                stop();
+                ctx.fireChannelInactive();
+            }
+        };
+    }
+
+    private void expired() {
+        timer = null;
+        if (stopped || headsContext == null || !headsContext.channel().isActive()) {
+            return;
+        }
+        if (unanswered > 0) {
+            // An answer is still streaming; the pipelined head behind it gets its full time once that is done.
+            timer = headsContext.executor().schedule(this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
+        stopped = true;
+        headsContext.writeAndFlush(timeoutResponse()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void stop() {
+        stopped = true;
+        cancelTimer();
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private FullHttpResponse timeoutResponse() {
+        long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(timeoutNanos));
+        byte[] body = ("{\"message\":\"the request head did not arrive within " + seconds + "s\"}").getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT,
+                Unpooled.wrappedBuffer(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return response;
+    }
+}
