@@ -86,7 +86,7 @@ public final class ProxyServer implements AutoCloseable {
         this.router = router;
         this.outcomes = outcomes;
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
-        this.metrics = new ProxyMetrics(registry, pool);
+        this.metrics = new ProxyMetrics(registry, pool, config.backends().stream().map(b -> b.name()).toList());
     }
 
     /**

@@ -1,0 +1,169 @@
+package io.grafanaha.gateway.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grafanaha.gateway.app.Gateway;
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.testkit.git.GitServer;
+import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * /metrics as Prometheus asks for it: counters with a known label set are there at 0 before their first
+ * event (so {@code increase()} and alerts see the first failover), {@code gateway_build_info} names the
+ * build, the request histogram has a front door's dozen buckets, and {@code promtool check metrics}
+ * accepts the whole exposition. The scrape is taken right after start: no request, retry, failover,
+ * edit or sync error has happened yet.
+ */
+class MetricsExpositionTest {
+    @TempDir
+    Path dir;
+
+    private GitServer git;
+    private GrafanaEmulator a;
+    private GrafanaEmulator b;
+    private Gateway gateway;
+
+    @BeforeEach
+    void start() throws Exception {
+        Path seed = Files.createDirectories(dir.resolve("seed"));
+        Files.writeString(seed.resolve("cpu.json"), "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}");
+        git = GitServer.start(dir.resolve("git"));
+        RemoteRepo repo = git.createRepository("grafana-manifests", seed, "shared/");
+        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
+                listen: 127.0.0.1:0
+                admin:
+                  listen: 127.0.0.1:0
+                  token: metrics-test-token
+                mode: failover
+                backends:
+                  - name: grafana-a
+                    url: %s
+                    role: primary
+                    api-token: %s
+                  - name: grafana-b
+                    url: %s
+                    api-token: %s
+                health:
+                  interval: 1h
+                failback:
+                  mode: manual
+                sync:
+                  repository: %s
+                  path: shared/
+                  interval: 1h
+                  webhook-secret: hook-secret
+                  data-dir: %s
+                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        a.close();
+        b.close();
+        git.close();
+    }
+
+    @Test
+    void countersWithAKnownLabelSetAreExportedAtZeroBeforeTheirFirstEvent() throws Exception {
+        String scrape = scrape();
+
+        assertThat(scrape).contains(
+                // every move failover mode can make; returning because the primary recovered only to the primary
+                "gateway_failovers_total{from=\"grafana-a\",reason=\"backend-down\",to=\"grafana-b\"} 0.0",
+                "gateway_failovers_total{from=\"grafana-a\",reason=\"drained\",to=\"grafana-b\"} 0.0",
+                "gateway_failovers_total{from=\"grafana-a\",reason=\"admin\",to=\"grafana-b\"} 0.0",
+                "gateway_failovers_total{from=\"grafana-a\",reason=\"forced-target-down\",to=\"grafana-b\"} 0.0",
+                "gateway_failovers_total{from=\"grafana-b\",reason=\"primary-recovered\",to=\"grafana-a\"} 0.0",
+                "gateway_failovers_total{from=\"grafana-b\",reason=\"backend-down\",to=\"grafana-a\"} 0.0",
+                "gateway_retries_total{backend=\"grafana-a\",cause=\"connect-refused\"} 0.0",
+                "gateway_retries_total{backend=\"grafana-b\",cause=\"status-503\"} 0.0",
+                "gateway_retries_total{backend=\"grafana-b\",cause=\"backend-down\"} 0.0",
+                "gateway_retries_skipped_total{reason=\"budget-exhausted\"} 0.0",
+                "gateway_retries_skipped_total{reason=\"no-other-backend\"} 0.0",
+                "gateway_sync_errors_total{backend=\"grafana-a\",kind=\"apply\"} 0.0",
+                "gateway_sync_errors_total{backend=\"grafana-b\",kind=\"read\"} 0.0",
+                "gateway_sync_errors_total{backend=\"grafana-b\",kind=\"delete-limit\"} 0.0",
+                "gateway_edits_observed_total{kind=\"dashboard-save\"} 0.0",
+                "gateway_edits_observed_total{kind=\"folder-delete\"} 0.0",
+                "gateway_edits_observed_total{kind=\"other\"} 0.0",
+                "gateway_writeback_commits_total 0.0",
+                "gateway_conflicts_total 0.0");
+        assertThat(scrape).as("a failback to a replica cannot happen")
+                .doesNotContain("gateway_failovers_total{from=\"grafana-a\",reason=\"primary-recovered\"");
+    }
+
+    @Test
+    void buildInfoNamesTheVersionAndTheRevisionBuilt() throws Exception {
+        String line = lines(scrape()).filter(l -> l.startsWith("gateway_build_info{")).findFirst().orElseThrow();
+
+        assertThat(line).matches("gateway_build_info\\{revision=\"([0-9a-f]{12}|unknown)\",version=\"[^\"$]+\"} 1(\\.0)?");
+    }
+
+    @Test
+    void theRequestHistogramHasAFrontDoorsDozenBucketsFromOneMillisecondToThirtySeconds() throws Exception {
+        List<String> buckets = lines(scrape())
+                .filter(l -> l.startsWith("gateway_request_duration_seconds_bucket{backend=\"grafana-a\""))
+                .map(l -> l.replaceFirst(".*le=\"([^\"]+)\".*", "$1"))
+                .toList();
+
+        assertThat(buckets).hasSizeBetween(10, 15);
+        assertThat(buckets.get(0)).isEqualTo("0.001");
+        assertThat(buckets).contains("30.0", "+Inf");
+    }
+
+    @Test
+    void promtoolAcceptsTheExposition() throws Exception {
+        Optional<Path> promtool = onPath("promtool");
+        assumeTrue(promtool.isPresent(), "promtool is not installed (Debian package 'prometheus'; .ci/run installs it):"
+                + " skipping `promtool check metrics`");
+        Path scrape = Files.writeString(dir.resolve("metrics.txt"), scrape());
+
+        Process check = new ProcessBuilder(promtool.get().toString(), "check", "metrics")
+                .redirectInput(scrape.toFile()).redirectErrorStream(true).start();
+        String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(check.exitValue()).as("promtool check metrics said:%n%s", output).isZero();
+    }
+
+    private String scrape() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static Stream<String> lines(String scrape) {
+        return scrape.lines();
+    }
+
+    private static Optional<Path> onPath(String command) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .map(p -> Path.of(p, command)).filter(Files::isExecutable).findFirst();
+    }
+}
