@@ -54,6 +54,12 @@ public final class StatusMetrics implements MeterBinder {
         List<String> names = backends.stream().map(BackendStatus::name).toList();
         if (health.status().mode() == RoutingMode.FAILOVER) {
             registerFailovers(registry, backends);
+            // Lets an alert ask "is the primary serving?" without knowing its name (conf/prometheus/alerts.yml).
+            for (BackendStatus b : backends) {
+                Gauge.builder("gateway_backend_primary", () -> b.role() == Role.PRIMARY ? 1 : 0)
+                        .description("1 for the backend configured as primary (failover mode)")
+                        .tag("backend", b.name()).register(registry);
+            }
         }
         for (String name : names) {
             backendGauge(registry, "gateway_backend_up", name, "1 when the backend's checks pass (state up)",

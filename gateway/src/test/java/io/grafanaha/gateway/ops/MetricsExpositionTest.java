@@ -3,6 +3,9 @@ package io.grafanaha.gateway.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.testkit.git.GitServer;
@@ -21,6 +24,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -32,10 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  * /metrics as Prometheus asks for it: counters with a known label set are there at 0 before their first
  * event (so {@code increase()} and alerts see the first failover), {@code gateway_build_info} names the
  * build, the request histogram has a front door's dozen buckets, and {@code promtool check metrics}
- * accepts the whole exposition. The scrape is taken right after start: no request, retry, failover,
+ * accepts the whole exposition; the alert rules (conf/prometheus/alerts.yml) use only exported metrics. The scrape is taken right after start: no request, retry, failover,
  * edit or sync error has happened yet.
  */
 class MetricsExpositionTest {
+    static final Path ALERTS = Path.of("..", "conf", "prometheus", "alerts.yml");
+
     @TempDir
     Path dir;
 
@@ -148,6 +155,24 @@ class MetricsExpositionTest {
         assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
         assertThat(check.exitValue()).as("promtool check metrics said:%n%s", output).isZero();
+    }
+
+    @Test
+    void everyMetricTheAlertRulesUseIsOneTheGatewayExports() throws Exception {
+        Set<String> exported = DashboardMetricsTest.exportedMetrics(scrape());
+        Set<String> used = new TreeSet<>();
+        JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(ALERTS.toFile());
+        for (JsonNode group : rules.path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                used.addAll(DashboardMetricsTest.metricsIn(rule.path("expr").asText()));
+            }
+        }
+
+        assertThat(used).contains("gateway_backend_routable", "gateway_failovers_total", "gateway_sync_fresh",
+                "gateway_sync_errors_total", "gateway_conflicts_total", "gateway_retries_skipped_total");
+        used.remove("up"); // Prometheus's own, per scrape target
+        used.removeAll(exported);
+        assertThat(used).as("metrics alerts.yml uses but /metrics does not have").isEmpty();
     }
 
     private String scrape() throws Exception {
