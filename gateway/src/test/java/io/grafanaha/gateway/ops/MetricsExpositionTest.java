@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.testkit.git.GitServer;
-import io.grafanaha.testkit.git.RemoteRepo;
-import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -46,52 +40,16 @@ class MetricsExpositionTest {
     @TempDir
     Path dir;
 
-    private GitServer git;
-    private GrafanaEmulator a;
-    private GrafanaEmulator b;
-    private Gateway gateway;
+    private SyncedPair pair;
 
     @BeforeEach
     void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed"));
-        Files.writeString(seed.resolve("cpu.json"), "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}");
-        git = GitServer.start(dir.resolve("git"));
-        RemoteRepo repo = git.createRepository("grafana-manifests", seed, "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                  token: metrics-test-token
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 1h
-                failback:
-                  mode: manual
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 1h
-                  webhook-secret: hook-secret
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+        pair = new SyncedPair(dir);
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
-        a.close();
-        b.close();
-        git.close();
+        pair.close();
     }
 
     @Test
@@ -177,7 +135,7 @@ class MetricsExpositionTest {
 
     private String scrape() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics"))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pair.gateway.adminPort() + "/metrics"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();
