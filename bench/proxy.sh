@@ -28,7 +28,7 @@ mkdir -p "$W/www" "$W/logs"
 # A 2 KB JSON (a search answer) and a 30 KB dashboard JSON (a real one, Apache-2.0, bench/data/LICENSE-mixins).
 cp bench/data/search-2k.json "$W/www/search.json"
 cp bench/data/dashboard-30k.json "$W/www/dashboard.json"
-# What the gateway's health checks expect from a Grafana (grafana-api.md section 1.2).
+# What the gateway's health checks expect from a Grafana: GET /api/health, 200 with "database": "ok".
 mkdir -p "$W/www/api" && printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
 chmod -R a+rX "$W/www"
 

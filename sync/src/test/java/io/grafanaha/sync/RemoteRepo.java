@@ -33,6 +33,13 @@ public final class RemoteRepo implements AutoCloseable {
             try (Git b = Git.init().setBare(true).setDirectory(bare.toFile()).call()) {
                 RefUpdate head = b.getRepository().updateRef(Constants.HEAD);
                 head.link("refs/heads/main");
+                // JGit's receive-pack starts a gc on a background thread once a push leaves more than 50 packs;
+                // it would still be repacking objects/pack when @TempDir deletes it (RemoteRepoTest). A test
+                // remote is left exactly as the pushes wrote it, as testkit's BareRepositories does.
+                var config = b.getRepository().getConfig();
+                config.setBoolean("receive", null, "autogc", false);
+                config.setInt("gc", null, "auto", 0);
+                config.save();
             }
             Git work = Git.init().setDirectory(dir.resolve("work").toFile()).setInitialBranch("main").call();
             work.remoteAdd().setName("origin").setUri(new org.eclipse.jgit.transport.URIish(bare.toUri().toURL()))

@@ -2,6 +2,8 @@ package io.grafanaha.gateway.admin;
 
 import io.grafanaha.health.BackendStatus;
 import io.grafanaha.health.HealthService;
+import io.grafanaha.health.Role;
+import io.grafanaha.health.RoutingMode;
 import io.grafanaha.health.routing.FailoverCause;
 import io.grafanaha.health.routing.RoutingEvent;
 import io.grafanaha.sync.freshness.BackendSyncStatus;
@@ -10,6 +12,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -18,8 +22,10 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The routing and sync metrics of DESIGN.md. Gauges read a fresh status snapshot when scraped (both are
- * in-memory copies, cheap per gauge). Only {@code gateway_failovers_total} is counted from events, since
- * a snapshot cannot tell how many failovers happened between two scrapes.
+ * in-memory copies, cheap per gauge). Only {@code gateway_failovers_total} is counted from events, since a snapshot
+ * cannot tell how many failovers happened between two scrapes; in failover mode each of its {from, to, reason}
+ * series that can happen is registered at 0 up front, so {@code increase()} sees the first failover.
+ * {@code gateway_build_info{version,revision}} is 1, for joining a version onto any other series.
  *
  * <pre>{@code
  * new StatusMetrics(health, sync).bindTo(registry);   // before health.start(), so no event is missed
@@ -39,8 +45,21 @@ public final class StatusMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            registerBuildInfo(prometheus);
+        }
         health.addListener(event -> countFailover(registry, event));
-        List<String> names = health.status().backends().stream().map(BackendStatus::name).toList();
+        List<BackendStatus> backends = health.status().backends();
+        List<String> names = backends.stream().map(BackendStatus::name).toList();
+        if (health.status().mode() == RoutingMode.FAILOVER) {
+            registerFailovers(registry, backends);
+            // Lets an alert ask "is the primary serving?" without knowing its name (conf/prometheus/alerts.yml).
+            for (BackendStatus b : backends) {
+                Gauge.builder("gateway_backend_primary", () -> b.role() == Role.PRIMARY ? 1 : 0)
+                        .description("1 for the backend configured as primary (failover mode)")
+                        .tag("backend", b.name()).register(registry);
+            }
+        }
         for (String name : names) {
             backendGauge(registry, "gateway_backend_up", name, "1 when the backend's checks pass (state up)",
                     b -> b.state().equals("up") ? 1 : 0);
@@ -107,6 +126,38 @@ public final class StatusMetrics implements MeterBinder {
 
     private Optional<BackendSyncStatus> backendSync(String name) {
         return sync.status().map(s -> s.backends().get(name));
+    }
+
+    /**
+     * An info metric, registered with the Prometheus client itself: Micrometer has no info type, and its
+     * naming would strip the {@code _info} suffix of a gauge.
+     */
+    private static void registerBuildInfo(PrometheusMeterRegistry registry) {
+        BuildInfo build = BuildInfo.current();
+        Info.builder().name("gateway_build_info")
+                .help("always 1; the labels say which build of the gateway is running")
+                .labelNames("version", "revision")
+                .register(registry.getPrometheusRegistry())
+                .addLabelValues(build.version(), build.revision());
+    }
+
+    /**
+     * Every move that can happen: from any backend to any other for any cause, except that only the
+     * primary is ever returned to because it recovered (a failback).
+     */
+    private static void registerFailovers(MeterRegistry registry, List<BackendStatus> backends) {
+        for (BackendStatus from : backends) {
+            for (BackendStatus to : backends) {
+                if (from.name().equals(to.name())) {
+                    continue;
+                }
+                for (FailoverCause cause : FailoverCause.values()) {
+                    if (cause != FailoverCause.PRIMARY_RECOVERED || to.role() == Role.PRIMARY) {
+                        failovers(registry, from.name(), to.name(), cause);
+                    }
+                }
+            }
+        }
     }
 
     /** Runs on whichever thread changed the routing (a check, an admin call, an event loop): stays quick. */

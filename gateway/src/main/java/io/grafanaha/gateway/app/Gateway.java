@@ -3,6 +3,7 @@ package io.grafanaha.gateway.app;
 import io.grafanaha.gateway.admin.ActivityLog;
 import io.grafanaha.gateway.admin.AdminApi;
 import io.grafanaha.gateway.admin.AdminServer;
+import io.grafanaha.gateway.admin.PrometheusRegistry;
 import io.grafanaha.gateway.admin.StatusMetrics;
 import io.grafanaha.gateway.admin.SyncAccess;
 import io.grafanaha.gateway.capture.EditCapture;
@@ -21,7 +22,6 @@ import io.grafanaha.health.routing.RoutingPolicy;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.webhook.WebhookVerifier;
 import io.grafanaha.sync.writeback.WriteBack;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -36,7 +36,7 @@ public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
     private final GatewayConfig config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = PrometheusRegistry.create();
     /** The sync's and write-back's doings, shown in the status timeline beside routing events. */
     private final ActivityLog activity;
     /** The clock and every pool but the Netty event loops: what runs where is in package-info.java. */

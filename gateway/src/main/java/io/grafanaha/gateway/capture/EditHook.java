@@ -4,6 +4,8 @@ import io.grafanaha.gateway.proxy.LocalResponse;
 import io.grafanaha.gateway.proxy.ObservedRequest;
 import io.grafanaha.gateway.proxy.RequestObserver;
 import io.grafanaha.health.Backend;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -27,6 +29,11 @@ public final class EditHook implements RequestObserver {
     @Override
     public Optional<String> watches(String method, String path) {
         return GrafanaWrites.kind(method, path).map(GrafanaWrite.Kind::label);
+    }
+
+    @Override
+    public List<String> labels() {
+        return Arrays.stream(GrafanaWrite.Kind.values()).map(GrafanaWrite.Kind::label).toList();
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.handler.codec.http.HttpMethod;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The data plane's meters. Names follow DESIGN.md (Prometheus adds {@code _total} and
  * {@code _seconds}); methods outside the standard set are counted as OTHER so a client cannot
- * create unbounded label values.
+ * create unbounded label values. Counters whose label values are known up front (retries per backend
+ * and cause, skipped retries per reason, observed edits per kind) are registered at 0 when the proxy
+ * is built: Prometheus's {@code increase()} and alerts cannot see the first event of a series that
+ * only appears with it.
  */
 final class ProxyMetrics {
     /** Label for requests the gateway answered without a backend (503, 400...). */
@@ -24,13 +29,36 @@ final class ProxyMetrics {
     static final int CLIENT_CLOSED = 499;
 
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
+    /**
+     * Buckets for a front door: a cached Grafana answer takes a millisecond, a heavy query tens of
+     * seconds (Grafana's own data-proxy timeout is 30 s). A dozen buckets per backend instead of
+     * Micrometer's ~69 percentile buckets keep the series count small enough to alert on.
+     */
+    static final List<Duration> DURATION_BUCKETS = List.of(Duration.ofMillis(1), Duration.ofMillis(5),
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
 
     private final MeterRegistry registry;
     private final AtomicInteger tunnels = new AtomicInteger();
     private final AtomicInteger clientConnections = new AtomicInteger();
 
     ProxyMetrics(MeterRegistry registry, BackendPool pool) {
+        this(registry, pool, List.of());
+    }
+
+    /** {@code backends}: the configured backend names, whose per-backend counters start at 0. */
+    ProxyMetrics(MeterRegistry registry, BackendPool pool, List<String> backends) {
         this.registry = registry;
+        for (String backend : backends) {
+            for (RetryCause cause : RetryCause.values()) {
+                retries(backend, cause);
+            }
+            requestDuration(backend);
+        }
+        RetryPolicy.STAY_REASONS.forEach(this::retriesSkipped);
+        editsRejected();
+        editsUnobserved();
         Gauge.builder("gateway.backend.connections.open", pool, BackendPool::openConnections)
                 .description("TCP connections from the gateway to backends, idle or in use")
                 .register(registry);
@@ -41,9 +69,9 @@ final class ProxyMetrics {
             // Netty's buffer memory: flat under load when backpressure works, growing when it does not.
             ByteBufAllocatorMetric memory = provider.metric();
             Gauge.builder("gateway.netty.allocator.used", memory, ByteBufAllocatorMetric::usedDirectMemory)
-                    .tag("area", "direct").baseUnit("bytes").register(registry);
+                    .description("Netty buffer memory in use").tag("area", "direct").baseUnit("bytes").register(registry);
             Gauge.builder("gateway.netty.allocator.used", memory, ByteBufAllocatorMetric::usedHeapMemory)
-                    .tag("area", "heap").baseUnit("bytes").register(registry);
+                    .description("Netty buffer memory in use").tag("area", "heap").baseUnit("bytes").register(registry);
         }
         Gauge.builder("gateway.websocket.tunnels", tunnels, AtomicInteger::get)
                 .description("WebSocket (and other upgraded) connections being relayed")
@@ -60,55 +88,78 @@ final class ProxyMetrics {
                 .tags("backend", backend, "method", m, "status", Integer.toString(status))
                 .register(registry)
                 .increment();
-        Timer.builder("gateway.request.duration")
+        requestDuration(backend).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer requestDuration(String backend) {
+        return Timer.builder("gateway.request.duration")
                 .description("Time from request headers to the end of the response")
                 .tag("backend", backend)
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+                .serviceLevelObjectives(DURATION_BUCKETS.toArray(Duration[]::new))
+                .register(registry);
     }
 
     /** A failed attempt on {@code backend} is being retried elsewhere. */
     void retry(String backend, RetryCause cause) {
-        Counter.builder("gateway.retries")
+        retries(backend, cause).increment();
+    }
+
+    private Counter retries(String backend, RetryCause cause) {
+        return Counter.builder("gateway.retries")
                 .description("Attempts retried on another backend, by the backend that failed and why")
                 .tags("backend", backend, "cause", cause.label())
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     /** A failed attempt that could have been retried was not, e.g. because the retry budget is spent. */
     void retrySkipped(String reason) {
-        Counter.builder("gateway.retries.skipped")
+        retriesSkipped(reason).increment();
+    }
+
+    private Counter retriesSkipped(String reason) {
+        return Counter.builder("gateway.retries.skipped")
                 .description("Retryable failures that were not retried, by reason")
                 .tag("reason", reason)
-                .register(registry)
-                .increment();
+                .register(registry);
+    }
+
+    /** Exports {@code gateway_edits_observed_total} at 0 for each label the request observer may count under. */
+    void editKinds(List<String> labels) {
+        labels.forEach(this::editsObserved);
     }
 
     /** A watched Grafana write whose body was handed to the edit observer. */
     void editObserved(String kind) {
-        Counter.builder("gateway.edits.observed")
+        editsObserved(kind).increment();
+    }
+
+    private Counter editsObserved(String kind) {
+        return Counter.builder("gateway.edits.observed")
                 .description("Grafana writes (dashboard and folder changes) seen by the edit observer, by kind")
                 .tag("kind", kind)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     /** The edit observer answered a write itself (the stale-version guard) instead of forwarding it. */
     void editRejected() {
-        Counter.builder("gateway.edits.rejected")
+        editsRejected().increment();
+    }
+
+    private Counter editsRejected() {
+        return Counter.builder("gateway.edits.rejected")
                 .description("Grafana writes the gateway answered itself, e.g. 412 for a stale dashboard version")
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     /** A watched write too big to buffer, forwarded without the observer. */
     void editUnobserved() {
-        Counter.builder("gateway.edits.unobserved")
+        editsUnobserved().increment();
+    }
+
+    private Counter editsUnobserved() {
+        return Counter.builder("gateway.edits.unobserved")
                 .description("Grafana writes forwarded without observation because the body exceeded 10 MiB")
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     void tunnelOpened() {

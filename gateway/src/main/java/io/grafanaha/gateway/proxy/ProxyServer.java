@@ -96,7 +96,7 @@ public final class ProxyServer implements AutoCloseable {
         this.router = router;
         this.outcomes = outcomes;
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
-        this.metrics = new ProxyMetrics(registry, pool);
+        this.metrics = new ProxyMetrics(registry, pool, config.backends().stream().map(b -> b.name()).toList());
         this.registry = registry;
     }
 
@@ -173,6 +173,7 @@ public final class ProxyServer implements AutoCloseable {
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 observer);
+        metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();

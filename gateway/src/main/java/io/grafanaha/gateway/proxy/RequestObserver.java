@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.Backend;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -47,6 +48,11 @@ public interface RequestObserver {
      * @param path the request path as sent, without the query string (not percent-decoded)
      */
     Optional<String> watches(String method, String path);
+
+    /** Every label {@link #watches} may answer, so that their counters are exported at 0 before the first one. */
+    default List<String> labels() {
+        return List.of();
+    }
 
     /**
      * Called once a watched request's body is complete.

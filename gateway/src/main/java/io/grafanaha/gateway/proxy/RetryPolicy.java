@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
 import io.github.resilience4j.core.IntervalFunction;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -21,6 +22,15 @@ import java.util.function.Supplier;
 record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff, long tryTimeoutMillis) {
     static final long BACKOFF_INITIAL_MILLIS = 5;
     static final long BACKOFF_MAX_MILLIS = 50;
+    /** Why {@link #decide} says stay: the {@code reason} labels of {@code gateway_retries_skipped_total}. */
+    static final String RESPONSE_STARTED = "response-started";
+    static final String UNSAFE_METHOD = "unsafe-method";
+    static final String BODY_NOT_REPLAYABLE = "body-not-replayable";
+    static final String ATTEMPTS_EXHAUSTED = "attempts-exhausted";
+    static final String NO_OTHER_BACKEND = "no-other-backend";
+    static final String BUDGET_EXHAUSTED = "budget-exhausted";
+    static final List<String> STAY_REASONS = List.of(RESPONSE_STARTED, UNSAFE_METHOD, BODY_NOT_REPLAYABLE,
+            ATTEMPTS_EXHAUSTED, NO_OTHER_BACKEND, BUDGET_EXHAUSTED);
 
     static RetryPolicy of(int maxRetries, RetryBudget budget) {
         return of(maxRetries, budget, 0);
@@ -62,23 +72,23 @@ record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff,
      */
     <T> Verdict<T> decide(RetryCause cause, Facts facts, Supplier<Optional<T>> elsewhere) {
         if (facts.clientTouched()) {
-            return new Verdict.Stay<>("response-started");
+            return new Verdict.Stay<>(RESPONSE_STARTED);
         }
         if (!cause.beforeSend() && !facts.safeMethod()) {
-            return new Verdict.Stay<>("unsafe-method");
+            return new Verdict.Stay<>(UNSAFE_METHOD);
         }
         if (cause.beforeSend() ? !facts.bodyIntact() : !facts.bodyComplete()) {
-            return new Verdict.Stay<>("body-not-replayable");
+            return new Verdict.Stay<>(BODY_NOT_REPLAYABLE);
         }
         if (facts.retriesMade() >= maxRetries) {
-            return new Verdict.Stay<>("attempts-exhausted");
+            return new Verdict.Stay<>(ATTEMPTS_EXHAUSTED);
         }
         Optional<T> next = elsewhere.get();
         if (next.isEmpty()) {
-            return new Verdict.Stay<>("no-other-backend");
+            return new Verdict.Stay<>(NO_OTHER_BACKEND);
         }
         if (cause.drawsOnBudget() && !budget.tryAcquire()) {
-            return new Verdict.Stay<>("budget-exhausted");
+            return new Verdict.Stay<>(BUDGET_EXHAUSTED);
         }
         return new Verdict.Retry<>(next.get(), delayMillis(facts.retriesMade() + 1));
     }

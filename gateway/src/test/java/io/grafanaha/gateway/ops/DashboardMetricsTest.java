@@ -6,20 +6,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.testkit.git.GitServer;
-import io.grafanaha.testkit.git.RemoteRepo;
-import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -53,58 +47,19 @@ class DashboardMetricsTest {
     @TempDir
     Path dir;
 
-    private GitServer git;
-    private GrafanaEmulator a;
-    private GrafanaEmulator b;
+    private SyncedPair pair;
     private Gateway gateway;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
     void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed"));
-        Files.writeString(seed.resolve("cpu.json"), "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}");
-        git = GitServer.start(dir.resolve("git"));
-        RemoteRepo repo = git.createRepository("grafana-manifests", seed, "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        // Slow checks on purpose: a stopped primary stays "up" long enough for a request to fail and be retried.
-        // A generous timeout, so a first check on a cold JVM does not fail and leave a backend down for 30 s.
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                  token: dashboard-test-token
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 30s
-                  timeout: 2s
-                  rise: 1
-                  fall: 1
-                failback:
-                  mode: manual
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 1h
-                  webhook-secret: hook-secret
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+        pair = new SyncedPair(dir);
+        gateway = pair.gateway;
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
-        a.close();
-        b.close();
-        git.close();
+        pair.close();
     }
 
     @Test
@@ -114,7 +69,7 @@ class DashboardMetricsTest {
                 && gateway.health().status().backends().stream().allMatch(s -> s.state().equals("up")));
         // No request to grafana-a before it stops: a pooled connection to it would make the next request a
         // replay on a fresh connection rather than a plain connect-refused retry on grafana-b.
-        a.stop();
+        pair.a.stop();
         assertThat(proxyGet("/api/health").statusCode()).as("retried on grafana-b").isEqualTo(200);
         assertThat(proxyGet("/api/health").statusCode()).isEqualTo(200);
         assertThat(adminPost("/api/failover", "{\"to\":\"grafana-b\"}").statusCode()).isEqualTo(200);
@@ -243,7 +198,7 @@ class DashboardMetricsTest {
 
     private HttpResponse<String> adminPost(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path))
-                .header("Authorization", "Bearer dashboard-test-token")
+                .header("Authorization", "Bearer " + SyncedPair.ADMIN_TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
