@@ -1,14 +1,13 @@
 package io.grafanaha.gateway.ops;
 
+import io.grafanaha.gateway.demo.Rig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.testkit.git.GitServer;
-import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,6 +52,7 @@ class DashboardMetricsTest {
     @TempDir
     Path dir;
 
+    private Rig rig;
     private GitServer git;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
@@ -61,50 +61,33 @@ class DashboardMetricsTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed"));
-        Files.writeString(seed.resolve("cpu.json"), "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}");
-        git = GitServer.start(dir.resolve("git"));
-        RemoteRepo repo = git.createRepository("grafana-manifests", seed, "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        // Slow checks on purpose: a stopped primary stays "up" long enough for a request to fail and be retried.
-        // A generous timeout, so a first check on a cold JVM does not fail and leave a backend down for 30 s.
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                  token: dashboard-test-token
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 30s
-                  timeout: 2s
-                  rise: 1
-                  fall: 1
-                failback:
-                  mode: manual
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 1h
-                  webhook-secret: hook-secret
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+        rig = Rig.builder(dir).seedFiles(Map.of("cpu.json", "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}"))
+                .adminToken("dashboard-test-token")
+                // Slow checks on purpose: a stopped primary stays "up" long enough for a request to fail and be retried.
+                // A generous timeout, so a first check on a cold JVM does not fail and leave a backend down for 30 s.
+                .settings("""
+                        health:
+                          interval: 30s
+                          timeout: 2s
+                          rise: 1
+                          fall: 1
+                        failback:
+                          mode: manual
+                        """)
+                .syncSettings("""
+                        interval: 1h
+                        webhook-secret: hook-secret
+                        """)
+                .start();
+        git = rig.git();
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.startGateway();
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
-        a.close();
-        b.close();
-        git.close();
+        rig.close();
     }
 
     @Test
