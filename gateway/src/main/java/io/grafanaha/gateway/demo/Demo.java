@@ -22,6 +22,7 @@ public final class Demo implements AutoCloseable {
     static final List<String> DASHBOARDS = List.of("shared/overview.json", "shared/team-a/cpu.json", "shared/team-b/http.json");
 
     private final Path workDir;
+    private final String adminToken = newToken();
     private final Rig rig;
     private final Gateway gateway;
 
@@ -33,6 +34,7 @@ public final class Demo implements AutoCloseable {
             started = Rig.builder(dir)
                     .seed(extractDashboards(dir.resolve("seed")))
                     .sessions(new SessionRegistry())
+                    .adminToken(adminToken)
                     .settings("""
                             health:
                               interval: 1s
@@ -65,6 +67,12 @@ public final class Demo implements AutoCloseable {
 
     public static Demo start(int port, int adminPort) {
         return new Demo(port, adminPort);
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[18];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return "demo-" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** Copies the example dashboards shipped in the jar into {@code dir}, as the repository's first commit. */
@@ -150,8 +158,18 @@ public final class Demo implements AutoCloseable {
         return gateway;
     }
 
+    /** The demo's Git repository, whose {@code shared/} both Grafanas hold. */
+    public io.grafanaha.testkit.git.RemoteRepo repository() {
+        return rig.repo();
+    }
+
     public GrafanaEmulator grafana(String name) {
         return rig.grafana(name).orElseThrow();
+    }
+
+    /** The ops page's admin token, new for every run. */
+    public String adminToken() {
+        return adminToken;
     }
 
     /** What the demo prints: where to go and what to try. */
@@ -161,21 +179,29 @@ public final class Demo implements AutoCloseable {
         return """
 
                 Grafana HA Gateway demo (everything on 127.0.0.1; Ctrl-C stops it all)
-                  front door (users):  %1$s/              log in as admin / admin
-                  ops page (admin):    %2$s/   (also %2$s/api/status, %2$s/metrics)
-                  grafana-a (primary): %3$s
+                  front door (users):  %1$s/              sign in as admin / admin
+                  ops page (admin):    %2$s/              admin token: %6$s
+                                       (also %2$s/api/status, %2$s/metrics)
+                  grafana-a (primary): %3$s    (Grafana API emulators, each with a small page of its own)
                   grafana-b (replica): %4$s
                   Git repository:      %5$s  (branch main, dashboards under shared/)
 
-                Try:
+                Try, in a browser:
+                  1. Open %1$s/ and sign in: the header says which Grafana answered (grafana-a, the primary).
+                  2. Open "Service overview", change its title, Save: within seconds the edit is a commit in Git
+                     and the title on %4$s/d/demo-overview too.
+                  3. On the ops page, paste the admin token and fail over to grafana-b (or stop grafana-a below):
+                     reload the dashboard page: grafana-b answers, signed in, with your edit.
+                Or with curl:
                   curl -s -u admin:admin '%1$s/api/search?query=team'        # synced from Git into both Grafanas
                   curl -s -X POST '%2$s/demo/stop?backend=grafana-a'         # stop the primary: the replica takes over
                   curl -s %2$s/api/status
                   curl -s -X POST '%2$s/demo/start?backend=grafana-a'        # back: synced, then failback after 5 s
+                  curl -s -X POST -H 'Authorization: Bearer %6$s' %2$s/api/sync   # an admin action: sync now
                   curl -s -X POST '%2$s/demo/edit'                           # a user edit through the front door...
                   git clone %5$s && git -C grafana-manifests log -3          # ...is a commit, and is on the other Grafana
                     # edit a dashboard under grafana-manifests/shared/, commit, push: both Grafanas have it within 5 s
-                """.formatted(front, ops, rig.a().url(), rig.b().url(), rig.repo().url());
+                """.formatted(front, ops, rig.a().url(), rig.b().url(), rig.repo().url(), adminToken);
     }
 
     @Override
