@@ -3,11 +3,8 @@ package io.grafanaha.gateway.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
+import io.grafanaha.gateway.testing.Chromium;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.core.ConditionFactory;
@@ -18,14 +15,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoSuchElementException;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The demo as a person meets it, in Debian's headless Chromium through the front door: sign in, see which Grafana
@@ -34,42 +26,23 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 @Tag("browser")
 class DemoBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final Duration UI = Duration.ofSeconds(10);
     private static final String EDITED = "Service overview, edited in a browser";
 
-    private static ChromeDriverService service;
+    private static Chromium chromium;
     private static WebDriver driver;
-    private static Path profile;
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
-        profile = Files.createTempDirectory("demo-chromium");
-        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
+        Assumptions.assumeTrue(Chromium.installed(), Chromium.MISSING);
+        chromium = Chromium.start();
+        driver = chromium.driver();
     }
 
     @AfterAll
-    static void stopBrowser() throws IOException {
-        if (driver != null) {
-            driver.quit();
-        }
-        if (service != null) {
-            service.stop();
-        }
-        if (profile != null) {
-            try (var paths = Files.walk(profile)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+    static void stopBrowser() {
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
@@ -140,9 +113,6 @@ class DemoBrowserTest {
     }
 
     private static void screenshot(String name) throws IOException {
-        Files.createDirectories(SCREENSHOTS);
-        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), SCREENSHOTS.resolve(DemoBrowserTest.class.getSimpleName() + "-" + name + ".png"),
-                StandardCopyOption.REPLACE_EXISTING);
+        chromium.screenshot(DemoBrowserTest.class, name);
     }
 }

@@ -3,11 +3,8 @@ package io.grafanaha.gateway.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
+import io.grafanaha.gateway.testing.Chromium;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.core.ConditionFactory;
@@ -23,13 +20,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -39,43 +31,25 @@ import org.openqa.selenium.support.ui.Select;
  */
 @Tag("browser")
 class OpsPageBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final Duration UI = Duration.ofSeconds(5);
 
-    private static ChromeDriverService service;
+    private static Chromium chromium;
     private static WebDriver driver;
-    private static Path profile;
 
     private TwoGrafanas env;
     private String testName;
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
-        profile = Files.createTempDirectory("ops-chromium");
-        // The explicit driver path keeps Selenium Manager from trying to download a browser.
-        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
+        Assumptions.assumeTrue(Chromium.installed(), Chromium.MISSING);
+        chromium = Chromium.start();
+        driver = chromium.driver();
     }
 
     @AfterAll
     static void stopBrowser() {
-        if (driver != null) {
-            driver.quit();
-        }
-        if (service != null) {
-            service.stop();
-        }
-        if (profile != null) {
-            deleteTree(profile);
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
@@ -207,20 +181,9 @@ class OpsPageBrowserTest {
     }
 
     private static void screenshot(String name) throws IOException {
-        if (driver == null) {
+        if (chromium == null) {
             return;
         }
-        Files.createDirectories(SCREENSHOTS);
-        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), SCREENSHOTS.resolve(OpsPageBrowserTest.class.getSimpleName() + "-" + name + ".png"),
-                StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void deleteTree(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary profile left behind is harmless
-        }
+        chromium.screenshot(OpsPageBrowserTest.class, name);
     }
 }
