@@ -8,11 +8,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -29,21 +28,13 @@ class DemoBrowserTest {
     private static final Duration UI = Duration.ofSeconds(10);
     private static final String EDITED = "Service overview, edited in a browser";
 
-    private static Chromium chromium;
+    @RegisterExtension
+    static final Chromium CHROMIUM = new Chromium();
     private static WebDriver driver;
 
     @BeforeAll
-    static void startBrowser() throws IOException {
-        Assumptions.assumeTrue(Chromium.installed(), Chromium.MISSING);
-        chromium = Chromium.start();
-        driver = chromium.driver();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
+    static void browser() {
+        driver = CHROMIUM.driver();
     }
 
     @Test
@@ -113,6 +104,6 @@ class DemoBrowserTest {
     }
 
     private static void screenshot(String name) throws IOException {
-        chromium.screenshot(DemoBrowserTest.class, name);
+        CHROMIUM.screenshot(DemoBrowserTest.class, name);
     }
 }

@@ -8,14 +8,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.NoSuchElementException;
@@ -33,24 +32,16 @@ import org.openqa.selenium.support.ui.Select;
 class OpsPageBrowserTest {
     private static final Duration UI = Duration.ofSeconds(5);
 
-    private static Chromium chromium;
+    @RegisterExtension
+    static final Chromium CHROMIUM = new Chromium();
     private static WebDriver driver;
 
     private TwoGrafanas env;
     private String testName;
 
     @BeforeAll
-    static void startBrowser() throws IOException {
-        Assumptions.assumeTrue(Chromium.installed(), Chromium.MISSING);
-        chromium = Chromium.start();
-        driver = chromium.driver();
-    }
-
-    @AfterAll
-    static void stopBrowser() {
-        if (chromium != null) {
-            chromium.close();
-        }
+    static void browser() {
+        driver = CHROMIUM.driver();
     }
 
     @BeforeEach
@@ -181,9 +172,6 @@ class OpsPageBrowserTest {
     }
 
     private static void screenshot(String name) throws IOException {
-        if (chromium == null) {
-            return;
-        }
-        chromium.screenshot(OpsPageBrowserTest.class, name);
+        CHROMIUM.screenshot(OpsPageBrowserTest.class, name);
     }
 }

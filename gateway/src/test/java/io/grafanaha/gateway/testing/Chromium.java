@@ -5,6 +5,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -13,23 +17,24 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Debian's headless Chromium and ChromeDriver for the browser tests (tag "browser"), with a throw-away profile.
- * The explicit driver path keeps Selenium Manager from trying to download a browser.
+ * Debian's headless Chromium and ChromeDriver for the browser tests (tag "browser"), with a throw-away profile:
+ * one browser per test class ({@code @RegisterExtension static final Chromium CHROMIUM = new Chromium();}), since
+ * starting Chrome is the slow part. The class is skipped, not failed, where either is not installed. The explicit
+ * driver path keeps Selenium Manager from trying to download a browser.
  */
-public final class Chromium implements AutoCloseable {
+public final class Chromium implements BeforeAllCallback, AfterAllCallback {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    /** Why a browser test is skipped: for {@code Assumptions.assumeTrue(Chromium.installed(), Chromium.MISSING)}. */
-    public static final String MISSING = "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
-            + " (apt-get install chromium chromium-driver)";
+    private Path profile;
+    private ChromeDriverService service;
+    private WebDriver driver;
 
-    private final Path profile;
-    private final ChromeDriverService service;
-    private final WebDriver driver;
-
-    private Chromium(Path profile) {
-        this.profile = profile;
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
+        profile = Files.createTempDirectory("test-chromium");
         service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -39,20 +44,15 @@ public final class Chromium implements AutoCloseable {
         driver = new ChromeDriver(service, options);
     }
 
-    public static boolean installed() {
-        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    }
-
-    public static Chromium start() throws IOException {
-        return new Chromium(Files.createTempDirectory("test-chromium"));
-    }
-
     public WebDriver driver() {
         return driver;
     }
 
-    /** Saves what the browser shows as {@code target/screenshots/<test>-<name>.png}. */
+    /** Saves what the browser shows as {@code target/screenshots/<test>-<name>.png}; nothing without a browser. */
     public void screenshot(Class<?> test, String name) throws IOException {
+        if (driver == null) {
+            return;
+        }
         Files.createDirectories(SCREENSHOTS);
         File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
         Files.copy(shot.toPath(), SCREENSHOTS.resolve(test.getSimpleName() + "-" + name + ".png"),
@@ -60,7 +60,10 @@ public final class Chromium implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void afterAll(ExtensionContext context) {
+        if (driver == null) {
+            return;
+        }
         try {
             driver.quit();
         } finally {
