@@ -17,9 +17,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9090", description = "Ops port (default: ${DEFAULT-VALUE}).")
     int adminPort;
 
-    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}", paramLabel = "FORMAT",
-            description = "Log lines on standard error: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; environment GATEWAY_LOG_FORMAT).")
-    LogFormat logFormat;
+    @CommandLine.Mixin
+    LogFormatOption logFormat;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

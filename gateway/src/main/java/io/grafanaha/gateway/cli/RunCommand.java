@@ -19,9 +19,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration.")
     Path config;
 
-    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}", paramLabel = "FORMAT",
-            description = "Log lines on standard error: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; environment GATEWAY_LOG_FORMAT).")
-    LogFormat logFormat;
+    @CommandLine.Mixin
+    LogFormatOption logFormat;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The embedded default, all on loopback: a Git repository seeded with example dashboards, two emulated
@@ -24,6 +25,7 @@ public final class Demo implements AutoCloseable {
     private final Path workDir;
     private final String adminToken = newToken();
     private final Rig rig;
+    private final Map<String, GrafanaEmulator> grafanas;
     private final Gateway gateway;
 
     private Demo(int port, int adminPort) {
@@ -51,6 +53,7 @@ public final class Demo implements AutoCloseable {
                     .start();
             workDir = dir;
             rig = started;
+            grafanas = started.grafanas();
             gateway = started.createGateway(port, adminPort);
             gateway.admin().route("/demo/stop", ex -> control(ex, GrafanaEmulator::stop));
             gateway.admin().route("/demo/start", ex -> control(ex, GrafanaEmulator::restart));
@@ -93,7 +96,7 @@ public final class Demo implements AutoCloseable {
     private void control(HttpExchange ex, java.util.function.Consumer<GrafanaEmulator> action) throws IOException {
         String query = ex.getRequestURI().getRawQuery();
         String name = query != null && query.startsWith("backend=") ? query.substring("backend=".length()) : "";
-        GrafanaEmulator g = rig.grafana(name).orElse(null);
+        GrafanaEmulator g = grafanas.get(name);
         byte[] body;
         int status;
         if (!"POST".equals(ex.getRequestMethod())) {
@@ -164,7 +167,7 @@ public final class Demo implements AutoCloseable {
     }
 
     public GrafanaEmulator grafana(String name) {
-        return rig.grafana(name).orElseThrow();
+        return grafanas.get(name);
     }
 
     /** The ops page's admin token, new for every run. */

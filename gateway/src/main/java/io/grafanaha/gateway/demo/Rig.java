@@ -98,6 +98,11 @@ public final class Rig implements AutoCloseable {
         return grafanas.get(REPLICA);
     }
 
+    /** Both emulators by name, grafana-a first. */
+    public Map<String, GrafanaEmulator> grafanas() {
+        return java.util.Collections.unmodifiableMap(grafanas);
+    }
+
     public Optional<GrafanaEmulator> grafana(String name) {
         return Optional.ofNullable(grafanas.get(name));
     }
