@@ -77,6 +77,8 @@ class DemoBrowserTest {
                 });
 
                 demo.grafana("grafana-a").stop();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(text("served-by")).as("the open page notices the failover").isEqualTo("grafana-b"));
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
                     driver.navigate().refresh();
                     assertThat(text("served-by")).isEqualTo("grafana-b");

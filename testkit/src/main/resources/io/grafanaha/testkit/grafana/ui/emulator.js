@@ -24,9 +24,7 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const instance = response.headers.get("X-Grafana-Emulator");
-  if (instance) {
-    document.getElementById("served-by").textContent = instance;
-  }
+  document.getElementById("served-by").textContent = instance || "no Grafana (HTTP " + response.status + ")";
   if (response.status === 401 && path !== "/login") {
     location.assign("/login?redirectTo=" + encodeURIComponent(location.pathname));
     throw new Error("not signed in");
@@ -153,4 +151,15 @@ function route() {
   }
 }
 
+// Asks every few seconds who answers (the health endpoint needs no sign-in), so a failover behind a gateway shows
+// in the header while the page stays open.
+function watchWhoAnswers() {
+  setInterval(() => {
+    api("GET", "/api/health").catch(() => {
+      document.getElementById("served-by").textContent = "no answer";
+    });
+  }, 3000);
+}
+
 route();
+watchWhoAnswers();
