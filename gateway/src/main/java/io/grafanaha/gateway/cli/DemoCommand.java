@@ -1,7 +1,9 @@
 package io.grafanaha.gateway.cli;
 
+import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.demo.Demo;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,16 +17,20 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9090", description = "Ops port (default: ${DEFAULT-VALUE}).")
     int adminPort;
 
-    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}", paramLabel = "FORMAT",
-            description = "Log lines on standard error: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; environment GATEWAY_LOG_FORMAT).")
-    LogFormat logFormat;
+    @CommandLine.Mixin
+    LogFormatOption logFormat;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
         logFormat.apply();
-        return RunCommand.serve(() -> {
+        Listeners listeners = Listeners.of("--port", new HostPort("127.0.0.1", port), "--admin-port", new HostPort("127.0.0.1", adminPort));
+        return RunCommand.serve(spec.commandLine().getErr(), listeners, () -> {
             Demo demo = Demo.start(port, adminPort);
-            System.out.println(demo.instructions());
+            spec.commandLine().getOut().println(demo.instructions());
+            spec.commandLine().getOut().flush();
             return demo;
         });
     }

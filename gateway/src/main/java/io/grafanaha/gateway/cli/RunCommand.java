@@ -4,9 +4,11 @@ import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.config.ConfigException;
 import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.gateway.config.GatewayConfig;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,9 +19,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration.")
     Path config;
 
-    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}", paramLabel = "FORMAT",
-            description = "Log lines on standard error: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; environment GATEWAY_LOG_FORMAT).")
-    LogFormat logFormat;
+    @CommandLine.Mixin
+    LogFormatOption logFormat;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,16 +35,22 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(e.getMessage());
             return CheckCommand.INVALID;
         }
-        return serve(() -> Gateway.start(cfg));
+        Listeners listeners = Listeners.of("listen", cfg.listen(), "admin.listen", cfg.admin().listen());
+        return serve(spec.commandLine().getErr(), listeners, () -> Gateway.start(cfg));
     }
 
-    /** Starts what {@code starter} builds and blocks until the JVM is asked to stop. */
-    static int serve(java.util.function.Supplier<? extends AutoCloseable> starter) throws InterruptedException {
+    /**
+     * Starts what {@code starter} builds and blocks until the JVM is asked to stop. A start that fails prints one
+     * line on {@code err} (for a taken address, which one) and returns 1.
+     */
+    static int serve(PrintWriter err, Listeners listeners, Supplier<? extends AutoCloseable> starter) throws InterruptedException {
         AutoCloseable running;
         try {
             running = starter.get();
-        } catch (RuntimeException e) {
-            System.err.println("cannot start: " + e.getMessage());
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Netty rethrows the checked BindException undeclared.
+            err.println("cannot start: " + listeners.explain(e).orElse(String.valueOf(e.getMessage())));
+            err.flush();
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

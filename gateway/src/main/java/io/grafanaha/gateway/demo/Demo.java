@@ -2,12 +2,7 @@ package io.grafanaha.gateway.demo;
 
 import io.grafanaha.gateway.admin.AdminExchange;
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigException;
-import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
-import io.grafanaha.testkit.git.GitServer;
-import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.SessionRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,31 +22,48 @@ public final class Demo implements AutoCloseable {
     /** Example dashboards shipped in the jar, by their path in the demo repository. */
     static final List<String> DASHBOARDS = List.of("shared/overview.json", "shared/team-a/cpu.json", "shared/team-b/http.json");
 
-    private final Map<String, GrafanaEmulator> grafanas = new LinkedHashMap<>();
     private final Path workDir;
-    private final GitServer git;
-    private final RemoteRepo repo;
+    private final String adminToken = newToken();
+    private final Rig rig;
+    private final Map<String, GrafanaEmulator> grafanas;
     private final Gateway gateway;
 
     private Demo(int port, int adminPort) {
-        SessionRegistry sessions = new SessionRegistry();
+        Path dir = null;
+        Rig started = null;
         try {
-            workDir = Files.createTempDirectory("grafana-ha-gateway-demo");
-            git = GitServer.start(workDir.resolve("git"));
-            repo = git.createRepository("grafana-manifests", extractDashboards(workDir.resolve("seed")), "shared/");
-            for (String name : List.of("grafana-a", "grafana-b")) {
-                grafanas.put(name, GrafanaEmulator.start(GrafanaEmulator.options().name(name).sessions(sessions)));
-            }
-            gateway = Gateway.create(config(port, adminPort));
+            dir = Files.createTempDirectory("grafana-ha-gateway-demo");
+            started = Rig.builder(dir)
+                    .seed(extractDashboards(dir.resolve("seed")))
+                    .sessions(new SessionRegistry())
+                    .adminToken(adminToken)
+                    .settings("""
+                            health:
+                              interval: 1s
+                              timeout: 500ms
+                            failback:
+                              hold: 5s
+                            proxy:
+                              shutdown-grace: 2s
+                            """)
+                    .syncSettings("""
+                            folder: grafana-manifests
+                            interval: 5s
+                            """)
+                    .start();
+            workDir = dir;
+            rig = started;
+            grafanas = started.grafanas();
+            gateway = started.createGateway(port, adminPort);
             gateway.admin().route("/demo/stop", ex -> control(ex, GrafanaEmulator::stop));
             gateway.admin().route("/demo/start", ex -> control(ex, GrafanaEmulator::restart));
             gateway.admin().route("/demo/edit", this::edit);
             gateway.start();
         } catch (IOException e) {
-            closeQuietly();
+            closeQuietly(started, dir);
             throw new UncheckedIOException("cannot prepare the demo: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly();
+            closeQuietly(started, dir);
             throw e;
         }
     }
@@ -61,42 +72,10 @@ public final class Demo implements AutoCloseable {
         return new Demo(port, adminPort);
     }
 
-    private GatewayConfig config(int port, int adminPort) {
-        GrafanaEmulator a = grafanas.get("grafana-a");
-        GrafanaEmulator b = grafanas.get("grafana-b");
-        String yaml = """
-                listen: 127.0.0.1:%d
-                admin:
-                  listen: 127.0.0.1:%d
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    role: replica
-                    api-token: %s
-                health:
-                  interval: 1s
-                  timeout: 500ms
-                failback:
-                  hold: 5s
-                proxy:
-                  shutdown-grace: 2s
-                sync:
-                  repository: %s
-                  path: shared/
-                  folder: grafana-manifests
-                  interval: 5s
-                  data-dir: %s
-                """.formatted(port, adminPort, a.url(), a.token(), b.url(), b.token(), repo.url(), workDir.resolve("data"));
-        try {
-            return new ConfigLoader(Map.of()).parse(yaml, "demo");
-        } catch (ConfigException e) {
-            throw new IllegalStateException("the demo's own configuration is invalid: " + e.getMessage(), e);
-        }
+    private static String newToken() {
+        byte[] bytes = new byte[18];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return "demo-" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** Copies the example dashboards shipped in the jar into {@code dir}, as the repository's first commit. */
@@ -177,47 +156,60 @@ public final class Demo implements AutoCloseable {
         return gateway;
     }
 
+    /** The demo's Git repository, whose {@code shared/} both Grafanas hold. */
+    public io.grafanaha.testkit.git.RemoteRepo repository() {
+        return rig.repo();
+    }
+
     public GrafanaEmulator grafana(String name) {
         return grafanas.get(name);
+    }
+
+    /** The ops page's admin token, new for every run. */
+    public String adminToken() {
+        return adminToken;
     }
 
     /** What the demo prints: where to go and what to try. */
     public String instructions() {
         String front = "http://127.0.0.1:" + gateway.port();
         String ops = "http://127.0.0.1:" + gateway.adminPort();
-        GrafanaEmulator a = grafanas.get("grafana-a");
         return """
 
                 Grafana HA Gateway demo (everything on 127.0.0.1; Ctrl-C stops it all)
-                  front door (users):  %1$s/              log in as admin / admin
-                  ops page (admin):    %2$s/   (also %2$s/api/status, %2$s/metrics)
-                  grafana-a (primary): %3$s
+                  front door (users):  %1$s/              sign in as admin / admin
+                  ops page (admin):    %2$s/              admin token: %6$s
+                                       (also %2$s/api/status, %2$s/metrics)
+                  grafana-a (primary): %3$s    (Grafana API emulators, each with a small page of its own)
                   grafana-b (replica): %4$s
                   Git repository:      %5$s  (branch main, dashboards under shared/)
 
-                Try:
+                Try, in a browser:
+                  1. Open %1$s/ and sign in: the header says which Grafana answered (grafana-a, the primary).
+                  2. Open "Service overview", change its title, Save: within seconds the edit is a commit in Git
+                     and the title on %4$s/d/demo-overview too.
+                  3. On the ops page, paste the admin token and fail over to grafana-b (or stop grafana-a below):
+                     reload the dashboard page: grafana-b answers, signed in, with your edit.
+                Or with curl:
                   curl -s -u admin:admin '%1$s/api/search?query=team'        # synced from Git into both Grafanas
                   curl -s -X POST '%2$s/demo/stop?backend=grafana-a'         # stop the primary: the replica takes over
                   curl -s %2$s/api/status
                   curl -s -X POST '%2$s/demo/start?backend=grafana-a'        # back: synced, then failback after 5 s
+                  curl -s -X POST -H 'Authorization: Bearer %6$s' %2$s/api/sync   # an admin action: sync now
                   curl -s -X POST '%2$s/demo/edit'                           # a user edit through the front door...
                   git clone %5$s && git -C grafana-manifests log -3          # ...is a commit, and is on the other Grafana
                     # edit a dashboard under grafana-manifests/shared/, commit, push: both Grafanas have it within 5 s
-                """.formatted(front, ops, a.url(), grafanas.get("grafana-b").url(), repo.url());
+                """.formatted(front, ops, rig.a().url(), rig.b().url(), rig.repo().url(), adminToken);
     }
 
     @Override
     public void close() {
-        closeQuietly();
+        closeQuietly(rig, workDir);
     }
 
-    private void closeQuietly() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        grafanas.values().forEach(GrafanaEmulator::close);
-        if (git != null) {
-            git.close();
+    private static void closeQuietly(Rig rig, Path workDir) {
+        if (rig != null) {
+            rig.close();
         }
         if (workDir != null) {
             deleteTree(workDir);
@@ -231,5 +223,4 @@ public final class Demo implements AutoCloseable {
             // a temporary directory left behind is harmless
         }
     }
-
 }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,9 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The admin API through {@code Gateway.start(config)}, two Grafana emulators behind it, real HTTP on loopback. */
@@ -28,52 +26,25 @@ class AdminApiEndToEndTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
+    private Rig rig;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
     private Gateway gateway;
 
-    @BeforeEach
-    void startBackends() {
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-    }
-
     @AfterEach
     void stopAll() {
-        if (gateway != null) {
-            gateway.close();
+        if (rig != null) {
+            rig.close();
         }
-        a.close();
-        b.close();
     }
 
     private Gateway start(String token) throws Exception {
-        String yaml = """
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                  token: "%s"
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    role: replica
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s     # only stopped emulators fail here; a loaded machine must not time a check out
-                  rise: 1
-                  fall: 1
-                failback:
-                  mode: auto
-                  require-sync: false
-                  hold: 0ms
-                """.formatted(token, a.url(), API_TOKEN_A, b.url(), API_TOKEN_B);
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse(yaml, "test"));
+        rig = Rig.builder().adminToken(token).apiTokens(API_TOKEN_A, API_TOKEN_B)
+                .settings(Rig.FAST_HEALTH + Rig.IMMEDIATE_FAILBACK)
+                .start();
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.startGateway();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             JsonNode s = status();
             assertThat(s.at("/backends/0/state").asText()).isEqualTo("up");

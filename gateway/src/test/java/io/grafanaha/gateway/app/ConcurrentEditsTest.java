@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.grafana.StoredDashboard;
@@ -61,7 +61,7 @@ class ConcurrentEditsTest {
     @TempDir
     Path dir;
 
-    private EditingRig rig;
+    private Rig rig;
     private RemoteRepo repo;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
@@ -81,10 +81,10 @@ class ConcurrentEditsTest {
                     }
                     """.formatted(uid, uid));
         }
-        rig = new EditingRig(dir, files);
-        repo = rig.repo;
-        a = rig.a;
-        b = rig.b;
+        rig = EditingRig.start(dir, files, "2s", "1s");
+        repo = rig.repo();
+        a = rig.a();
+        b = rig.b();
     }
 
     @AfterEach
@@ -341,8 +341,7 @@ class ConcurrentEditsTest {
 
     /** A gateway in load-balance mode in front of both instances, with its own data directory. */
     private Gateway gateway(String dataDir) throws Exception {
-        Gateway gateway = Gateway.start(new ConfigLoader(Map.of()).parse(
-                rig.gatewayYaml("127.0.0.1:0", "127.0.0.1:0", "2s", "1s", dir.resolve(dataDir)), "test"));
+        Gateway gateway = Gateway.start(rig.config("127.0.0.1:0", "127.0.0.1:0", dir.resolve(dataDir)));
         gateways.add(gateway);
         return gateway;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grafanaha.gateway.cli.Main;
+import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
@@ -34,7 +35,7 @@ class GatewayProcessesTest {
     @TempDir
     Path dir;
 
-    private EditingRig rig;
+    private Rig rig;
     private GitServer git;
     private RemoteRepo repo;
     private GrafanaEmulator a;
@@ -47,11 +48,11 @@ class GatewayProcessesTest {
 
     @BeforeEach
     void start() {
-        rig = new EditingRig(dir, EditingRig.cpuAndMemory());
-        git = rig.git;
-        repo = rig.repo;
-        a = rig.a;
-        b = rig.b;
+        rig = EditingRig.start(dir, EditingRig.cpuAndMemory(), "2s", "1s");
+        git = rig.git();
+        repo = rig.repo();
+        a = rig.a();
+        b = rig.b();
     }
 
     @AfterEach
@@ -117,8 +118,7 @@ class GatewayProcessesTest {
         int port = freePort();
         int adminPort = freePort();
         Path config = dir.resolve(name + ".yaml");
-        Files.writeString(config, rig.gatewayYaml("127.0.0.1:" + port, "127.0.0.1:" + adminPort, "2s", "1s",
-                dir.resolve(dataDir)));
+        Files.writeString(config, rig.yaml("127.0.0.1:" + port, "127.0.0.1:" + adminPort, dir.resolve(dataDir)));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "run", "--config", config.toString())
@@ -148,7 +148,7 @@ class GatewayProcessesTest {
 
     /** As Grafana's UI saves: read the version, then save over it with overwrite off. */
     private HttpResponse<String> save(Running gateway, String backend, String uid, String title) throws Exception {
-        StoredDashboard current = rig.emulator(backend).dashboard(uid).orElseThrow();
+        StoredDashboard current = rig.grafana(backend).orElseThrow().dashboard(uid).orElseThrow();
         String body = """
                 {"dashboard": {"uid": "%s", "title": "%s", "tags": [], "schemaVersion": 39, "panels": [], "version": %d},
                  "folderUid": "%s", "overwrite": false}

@@ -1,10 +1,9 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.demo.Rig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.health.BackendStatus;
 import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.GitWorkspace;
@@ -32,6 +31,7 @@ class GatewaySyncTest {
     @TempDir
     Path dir;
 
+    private Rig rig;
     private GitServer git;
     private RemoteRepo repo;
     private GrafanaEmulator a;
@@ -41,48 +41,26 @@ class GatewaySyncTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed/team-a"));
-        Files.writeString(seed.resolve("cpu.json"), CPU);
-        git = GitServer.start(dir.resolve("git"));
-        repo = git.createRepository("grafana-manifests", dir.resolve("seed"), "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        GatewayConfig config = new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s     # only stopped emulators fail here; a loaded machine must not time a check out
-                  rise: 1
-                  fall: 1
-                failback:
-                  hold: 300ms
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 1h
-                  webhook-secret: hook-secret
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test");
-        gateway = Gateway.start(config);
+        rig = Rig.builder(dir).seedFiles(Map.of("team-a/cpu.json", CPU))
+                .settings(Rig.FAST_HEALTH + """
+                        failback:
+                          hold: 300ms
+                        """)
+                .syncSettings("""
+                        interval: 1h
+                        webhook-secret: hook-secret
+                        """)
+                .start();
+        git = rig.git();
+        repo = rig.repo();
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.startGateway();
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
-        a.close();
-        b.close();
-        git.close();
+        rig.close();
     }
 
     @Test

@@ -1,15 +1,14 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.demo.Rig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
@@ -18,39 +17,25 @@ import org.junit.jupiter.api.Test;
 
 /** Grafana Live tunnels follow routing: a backend taken out of service loses its tunnels, so browsers reconnect. */
 class GatewayTunnelTest {
+    private Rig rig;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
     private Gateway gateway;
 
     @BeforeEach
     void start() throws Exception {
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                  - name: grafana-b
-                    url: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s     # only stopped emulators fail here; a loaded machine must not time a check out
-                  rise: 1
-                  fall: 1
-                """.formatted(a.url(), b.url()), "test"));
+        rig = Rig.builder().withoutApiTokens()
+                .settings(Rig.FAST_HEALTH)
+                .start();
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.startGateway();
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.health().ready());
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
-        a.close();
-        b.close();
+        rig.close();
     }
 
     @Test

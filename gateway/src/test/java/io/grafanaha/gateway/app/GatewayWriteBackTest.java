@@ -3,7 +3,7 @@ package io.grafanaha.gateway.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
@@ -23,7 +23,7 @@ class GatewayWriteBackTest {
     @TempDir
     Path dir;
 
-    private EditingRig rig;
+    private Rig rig;
     private RemoteRepo repo;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
@@ -32,19 +32,17 @@ class GatewayWriteBackTest {
 
     @BeforeEach
     void start() throws Exception {
-        rig = new EditingRig(dir, EditingRig.cpuAndMemory());
-        repo = rig.repo;
-        a = rig.a;
-        b = rig.b;
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse(
-                rig.gatewayYaml("127.0.0.1:0", "127.0.0.1:0", "1h", "0", dir.resolve("data")), "test"));
+        rig = EditingRig.start(dir, EditingRig.cpuAndMemory(), "1h", "0");
+        repo = rig.repo();
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.startGateway();
         await().atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
                 && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
         rig.close();
     }
 

@@ -1,11 +1,11 @@
 package io.grafanaha.gateway.app;
 
+import io.grafanaha.gateway.demo.Rig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.GitWorkspace;
 import io.grafanaha.testkit.git.RemoteRepo;
@@ -38,6 +38,7 @@ class RealDashboardsSyncTest {
     @TempDir
     Path dir;
 
+    private Rig rig;
     private GitServer git;
     private RemoteRepo repo;
     private GrafanaEmulator a;
@@ -46,43 +47,29 @@ class RealDashboardsSyncTest {
 
     @BeforeEach
     void start() throws Exception {
-        git = GitServer.start(dir.resolve("git"));
-        repo = git.createRepository("grafana-manifests", REAL, "shared/");
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse("""
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s
-                sync:
-                  repository: %s
-                  path: shared/
-                  interval: 1h
-                  poll-interval: 0
-                  max-deletes: 25%%
-                  data-dir: %s
-                """.formatted(a.url(), a.token(), b.url(), b.token(), repo.url(), dir.resolve("data")), "test"));
+        rig = Rig.builder(dir).seed(REAL)
+                .settings("""
+                        health:
+                          interval: 200ms
+                          timeout: 1s
+                        """)
+                .syncSettings("""
+                        interval: 1h
+                        poll-interval: 0
+                        max-deletes: 25%
+                        """)
+                .start();
+        git = rig.git();
+        repo = rig.repo();
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.startGateway();
         await().atMost(Duration.ofSeconds(15)).until(() -> UIDS.stream().allMatch(u -> a.dashboard(u).isPresent() && b.dashboard(u).isPresent()));
     }
 
     @AfterEach
     void stop() {
-        gateway.close();
-        a.close();
-        b.close();
-        git.close();
+        rig.close();
     }
 
     @Test

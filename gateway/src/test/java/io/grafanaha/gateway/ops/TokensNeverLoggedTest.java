@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.testkit.git.GitServer;
-import io.grafanaha.testkit.git.RemoteRepo;
-import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import io.grafanaha.gateway.demo.Rig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,44 +33,22 @@ class TokensNeverLoggedTest {
 
     @Test
     void tokensFromTheConfigurationAndFromCallersNeverAppearInTheLog() throws Exception {
-        Path seed = Files.createDirectories(dir.resolve("seed"));
-        Files.writeString(seed.resolve("cpu.json"), "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}");
         String log;
-        try (LogCapture capture = new LogCapture();
-             GitServer git = GitServer.start(dir.resolve("git"));
-             GrafanaEmulator a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a").token(API_TOKEN_A));
-             GrafanaEmulator b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b").token(API_TOKEN_B))) {
-            RemoteRepo repo = git.createRepository("grafana-manifests", seed, "shared/");
-            try (Gateway gateway = Gateway.start(new ConfigLoader(Map.of("GIT_TOKEN", GIT_TOKEN)).parse("""
-                    listen: 127.0.0.1:0
-                    admin:
-                      listen: 127.0.0.1:0
-                      token: %s
-                    mode: failover
-                    backends:
-                      - name: grafana-a
-                        url: %s
-                        role: primary
-                        api-token: %s
-                      - name: grafana-b
-                        url: %s
-                        api-token: %s
-                    health:
-                      interval: 200ms
-                      timeout: 1s
-                      rise: 1
-                      fall: 1
-                    failback:
-                      mode: manual
-                    sync:
-                      repository: %s
-                      path: shared/
-                      interval: 1h
-                      git-token: ${GIT_TOKEN}
-                      webhook-secret: %s
-                      data-dir: %s
-                    """.formatted(ADMIN_TOKEN, a.url(), API_TOKEN_A, b.url(), API_TOKEN_B, repo.url(), WEBHOOK_SECRET,
-                    dir.resolve("data")), "test"))) {
+        try (LogCapture capture = new LogCapture()) {
+            try (Rig rig = Rig.builder(dir)
+                    .seedFiles(Map.of("cpu.json", "{\"uid\":\"cpu\",\"title\":\"CPU\",\"schemaVersion\":39,\"panels\":[]}"))
+                    .adminToken(ADMIN_TOKEN).apiTokens(API_TOKEN_A, API_TOKEN_B).environment(Map.of("GIT_TOKEN", GIT_TOKEN))
+                    .settings(Rig.FAST_HEALTH + """
+                            failback:
+                              mode: manual
+                            """)
+                    .syncSettings("""
+                            interval: 1h
+                            git-token: ${GIT_TOKEN}
+                            webhook-secret: %s
+                            """.formatted(WEBHOOK_SECRET))
+                    .start()) {
+                Gateway gateway = rig.startGateway();
                 await().atMost(Duration.ofSeconds(10)).until(() -> gateway.sync().orElseThrow().isFresh("grafana-a")
                         && gateway.sync().orElseThrow().isFresh("grafana-b"));
                 String admin = "http://127.0.0.1:" + gateway.adminPort();

@@ -3,15 +3,13 @@ package io.grafanaha.gateway.ops;
 import static org.awaitility.Awaitility.await;
 
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
-import io.grafanaha.health.BackendStatus;
+import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * Two Grafana emulators behind a gateway started the way {@code run} starts it, with fast health checks
@@ -22,48 +20,24 @@ import java.util.Map;
 final class TwoGrafanas implements AutoCloseable {
     static final String ADMIN_TOKEN = "ops-admin-t0ken-4711";
 
+    final Rig rig;
     final GrafanaEmulator a;
     final GrafanaEmulator b;
     final Gateway gateway;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private TwoGrafanas(String extraYaml) throws Exception {
-        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
-        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
-        String yaml = """
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                  token: "%s"
-                mode: failover
-                backends:
-                  - name: grafana-a
-                    url: %s
-                    role: primary
-                    api-token: %s
-                  - name: grafana-b
-                    url: %s
-                    role: replica
-                    api-token: %s
-                health:
-                  interval: 200ms
-                  timeout: 1s     # the browser tests stop emulators; a loaded machine must not time a check out
-                  rise: 1
-                  fall: 1
-                failback:
-                  mode: auto
-                  require-sync: false
-                  hold: 0ms
-                """.formatted(ADMIN_TOKEN, a.url(), a.token(), b.url(), b.token()) + extraYaml;
-        Gateway started;
+    private TwoGrafanas(String extraYaml) {
+        rig = Rig.builder().adminToken(ADMIN_TOKEN)
+                .settings(Rig.FAST_HEALTH + Rig.IMMEDIATE_FAILBACK + extraYaml)
+                .start();
+        a = rig.a();
+        b = rig.b();
         try {
-            started = Gateway.start(new ConfigLoader(Map.of()).parse(yaml, "test"));
-        } catch (Exception | Error e) {
-            a.close();
-            b.close();
+            gateway = rig.startGateway();
+        } catch (RuntimeException e) {
+            rig.close();
             throw e;
         }
-        gateway = started;
     }
 
     /** Starts everything and waits until both backends are up and the primary serves. */
@@ -92,12 +66,11 @@ final class TwoGrafanas implements AutoCloseable {
     }
 
     String active() {
-        return gateway.health().status().backends().stream().filter(BackendStatus::active).map(BackendStatus::name)
-                .findFirst().orElse("");
+        return rig.active().orElse("");
     }
 
     boolean isUp(String name) {
-        return gateway.health().status().backends().stream().anyMatch(s -> s.name().equals(name) && s.state().equals("up"));
+        return rig.isUp(name);
     }
 
     static boolean isAdminFailover(io.grafanaha.health.routing.RoutingEvent e) {
@@ -107,8 +80,6 @@ final class TwoGrafanas implements AutoCloseable {
 
     @Override
     public void close() {
-        gateway.close();
-        a.close();
-        b.close();
+        rig.close();
     }
 }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import eu.rekawek.toxiproxy.Proxy;
 import io.grafanaha.gateway.app.Gateway;
-import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.health.BackendStatus;
 import io.grafanaha.health.routing.RoutingEvent;
 import io.grafanaha.testkit.faults.Toxiproxies;
@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,49 +34,41 @@ final class FailoverRig implements AutoCloseable {
     static final String ADMIN_TOKEN = "failbench-admin-token";
     static final Duration HEALTH_TIMEOUT = Duration.ofMillis(150);
 
+    final Rig rig;
     final GrafanaEmulator primary;
     final GrafanaEmulator replica;
     final Toxiproxies toxiproxies;
+    final Map<String, Proxy> proxies = new HashMap<>();
     final Proxy toPrimary;
     final Proxy toReplica;
     final Gateway gateway;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private FailoverRig(String failbackMode, Duration hold, Duration responseTimeout) throws Exception {
-        primary = GrafanaEmulator.start(GrafanaEmulator.options().name(PRIMARY));
-        replica = GrafanaEmulator.start(GrafanaEmulator.options().name(REPLICA));
         toxiproxies = Toxiproxies.connect();
-        toPrimary = toxiproxies.client().createProxy(PRIMARY, "127.0.0.1:0", "127.0.0.1:" + primary.port());
-        toReplica = toxiproxies.client().createProxy(REPLICA, "127.0.0.1:0", "127.0.0.1:" + replica.port());
-        String yaml = """
-                listen: 127.0.0.1:0
-                admin:
-                  listen: 127.0.0.1:0
-                  token: %s
-                mode: failover
-                backends:
-                  - name: %s
-                    url: http://%s
-                    role: primary
-                  - name: %s
-                    url: http://%s
-                    role: replica
-                health:
-                  interval: 200ms
-                  timeout: %dms
-                  rise: 2
-                  fall: 2
-                failback:
-                  mode: %s
-                  require-sync: false
-                  hold: %dms
-                routing:
-                  retries: 1
-                proxy:
-                  response-timeout: %dms
-                """.formatted(ADMIN_TOKEN, PRIMARY, toPrimary.getListen(), REPLICA, toReplica.getListen(),
-                HEALTH_TIMEOUT.toMillis(), failbackMode, hold.toMillis(), responseTimeout.toMillis());
-        gateway = Gateway.start(new ConfigLoader(Map.of()).parse(yaml, "test"));
+        rig = Rig.builder().adminToken(ADMIN_TOKEN).withoutApiTokens()
+                .backendUrl(emulator -> "http://" + proxyTo(emulator).getListen())
+                .settings("""
+                        health:
+                          interval: 200ms
+                          timeout: %dms
+                          rise: 2
+                          fall: 2
+                        failback:
+                          mode: %s
+                          require-sync: false
+                          hold: %dms
+                        routing:
+                          retries: 1
+                        proxy:
+                          response-timeout: %dms
+                        """.formatted(HEALTH_TIMEOUT.toMillis(), failbackMode, hold.toMillis(), responseTimeout.toMillis()))
+                .start();
+        primary = rig.a();
+        replica = rig.b();
+        gateway = rig.startGateway();
+        toPrimary = proxies.get(PRIMARY);
+        toReplica = proxies.get(REPLICA);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(gateway.health().status().backends()).extracting(BackendStatus::state).containsOnly("up"));
         if (!PRIMARY.equals(active())) {
@@ -85,6 +78,17 @@ final class FailoverRig implements AutoCloseable {
         }
         awaitActive(PRIMARY, Duration.ofSeconds(2));
         warmUp(1000);
+    }
+
+    /** The Toxiproxy proxy in front of {@code emulator}, created on first use. */
+    private Proxy proxyTo(GrafanaEmulator emulator) {
+        return proxies.computeIfAbsent(emulator.name(), name -> {
+            try {
+                return toxiproxies.client().createProxy(name, "127.0.0.1:0", "127.0.0.1:" + emulator.port());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     static FailoverRig autoFailback(Duration hold) throws Exception {
@@ -171,16 +175,14 @@ final class FailoverRig implements AutoCloseable {
 
     @Override
     public void close() {
-        gateway.close();
         try {
+            rig.close();
             toPrimary.delete();
             toReplica.delete();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             toxiproxies.close();
-            primary.close();
-            replica.close();
         }
     }
 }

@@ -51,6 +51,9 @@ final class GrafanaApp {
             return login(req);
         }
         boolean api = req.path().equals("/api") || req.path().startsWith("/api/");
+        if (!api && getOrHead && IndexPage.isStatic(req.path())) {
+            return IndexPage.asset(req.path()).orElseGet(() -> ApiResponse.plain(404, "404 page not found"));
+        }
         if (!api) {
             return getOrHead ? page() : notFound();
         }
