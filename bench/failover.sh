@@ -6,12 +6,13 @@
 # Every request is recorded (start, latency, status, which emulator answered); a table is printed.
 # Usage: bench/failover.sh [rounds] [rate]     (defaults: 3 rounds of each, 500 GETs per second)
 #        TRY_TIMEOUT=300ms bench/failover.sh    also sets routing.try-timeout
+#        GATEWAY_JAR=old.jar bench/failover.sh  measures another build (for a before/after ratio)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; RATE=${2:-500}
 KEEP=${FAILOVER_KEEP:-}   # a directory: keep every run's load CSV, status JSON and logs there
-JAR=gateway/target/grafana-ha-gateway.jar
+JAR=${GATEWAY_JAR:-gateway/target/grafana-ha-gateway.jar}   # GATEWAY_JAR=old.jar measures another build
 [ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
 
 A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Proxy throughput and latency: the gateway side by side with HAProxy and nginx, same backend, same run.
 # Usage: bench/proxy.sh [rounds] [seconds] [connections]      (defaults: 3 rounds, 10 s, 64 connections)
+#        BEFORE_JAR=old.jar bench/proxy.sh ...   also runs that build as "gateway-before", for a before/after ratio
+# The peers run at their own defaults (HAProxy: one thread per core; nginx: one worker, its default).
 # Installs wrk, haproxy and nginx from Debian when missing, and builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -24,6 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 BACKEND=18180; NGINX_PROXY=18181; HAPROXY=18182; GATEWAY=18183; GATEWAY_ADMIN=18193
+BEFORE=18184; BEFORE_ADMIN=18194; BEFORE_JAR=${BEFORE_JAR:-}
 mkdir -p "$W/www" "$W/logs"
 # A 2 KB JSON (a search answer) and a 30 KB dashboard JSON (a real one, Apache-2.0, bench/data/LICENSE-mixins).
 cp bench/data/search-2k.json "$W/www/search.json"
@@ -52,7 +55,6 @@ nginx -p "$W" -c "$W/nginx.conf"
 
 cat > "$W/haproxy.cfg" <<CONF
 global
-  nbthread 1
   pidfile $W/haproxy.pid
 defaults
   mode http
@@ -80,13 +82,20 @@ backends:
 CONF
 java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
 pids+=($!)
-for port in $BACKEND $NGINX_PROXY $HAPROXY $GATEWAY; do
+targets="$BACKEND $NGINX_PROXY $HAPROXY $GATEWAY"
+if [ -n "$BEFORE_JAR" ]; then
+  sed -e "s/:$GATEWAY\$/:$BEFORE/" -e "s/:$GATEWAY_ADMIN\$/:$BEFORE_ADMIN/" "$W/gateway.yaml" > "$W/before.yaml"
+  java -Xmx256m -jar "$BEFORE_JAR" run --config "$W/before.yaml" > "$W/logs/gateway-before.log" 2>&1 &
+  pids+=($!)
+  targets="$targets $BEFORE"
+fi
+for port in $targets; do
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" && break; sleep 0.2; done
   curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 
 echo "warming up (the JVM compiles its hot paths; the others get the same)"
-for port in $NGINX_PROXY $HAPROXY $GATEWAY; do wrk -t2 -c"$CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null; done
+for port in ${targets#$BACKEND }; do wrk -t2 -c"$CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null; done
 GATEWAY_PID=${pids[0]}
 
 # One line per target and round: target path req/s p50 p99 (milliseconds)
@@ -106,6 +115,7 @@ for r in $(seq 1 "$ROUNDS"); do
     run nginx $NGINX_PROXY $path
     run haproxy $HAPROXY $path
     run gateway $GATEWAY $path
+    if [ -n "$BEFORE_JAR" ]; then run gateway-before $BEFORE $path; fi
   done
   echo "round $r done"
 done

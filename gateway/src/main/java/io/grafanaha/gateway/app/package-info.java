@@ -10,13 +10,17 @@
  *   <tr><td>Netty event loops (one per core; epoll or NIO)</td>
  *       <td>The public listener: every client connection, its backend connections (opened on the client's own
  *       loop), streaming both ways with auto-read off, retries, timers of an exchange, WebSocket tunnels, local
- *       routes (webhook), the edit observer's checks before a save is forwarded, and today the capture of a
- *       successful write, including the journal's fsync</td>
+ *       routes (webhook), the edit capture's checks before a save is forwarded, and holding a save's answer until
+ *       its edit is journaled (never the fsync itself)</td>
  *       <td>{@code ProxyServer.start()} / {@code ProxyServer.shutdown(grace)}: the transport decides the loop
  *       type</td></tr>
- *   <tr><td>{@code admin-http} (and the JDK server's dispatcher)</td>
- *       <td>The admin listener: {@code /healthz}, {@code /readyz}, {@code /metrics}, {@code /api/*}, the ops
- *       page</td>
+ *   <tr><td>{@code admin-io} (one Netty event loop)</td>
+ *       <td>The admin listener's connections: accepting (with its own connection caps), HTTP framing, the
+ *       request-head deadline</td>
+ *       <td>{@code AdminServer.start()} / {@code AdminServer.close()}</td></tr>
+ *   <tr><td>{@code admin-http}</td>
+ *       <td>The admin listener's handlers: {@code /healthz}, {@code /readyz}, {@code /metrics}, {@code /api/*},
+ *       the ops page; off the I/O loop, so a slow scrape never delays {@code /healthz}'s accept</td>
  *       <td>{@code AdminServer.start()} / {@code AdminServer.close()}</td></tr>
  *   <tr><td>{@code health-checks} (2)</td>
  *       <td>Health probes and the rise/fall state machine they drive</td>
@@ -45,6 +49,11 @@
  *       <td>Journal replay at start, reading an edit back, commit and push, conflict branches, retries with
  *       backoff, and polling the backends for edits that bypass the gateway</td>
  *       <td>{@code Threads}; {@code WriteBack.close()} shuts it down after the edit in progress</td></tr>
+ *   <tr><td>{@code writeback-journal}</td>
+ *       <td>Appending captured edits (a dashboard save with what it saved) to the journal and forcing it to disk,
+ *       grouped; a save's answer is released to its client when its group is forced, so a slow push never delays
+ *       a save</td>
+ *       <td>{@code Threads}; {@code WriteBack.close()} shuts it down</td></tr>
  *   <tr><td>JDK {@code HttpClient} threads</td>
  *       <td>The selector of each backend's sync client and of the health probe's client</td>
  *       <td>The JDK, per client</td></tr>
@@ -53,10 +62,12 @@
  *       <td>{@code RunCommand}, as the JVM's shutdown hook</td></tr>
  * </table>
  *
- * <p>Routing events are delivered on the thread that changed the state: {@code health-checks} for probe results, an
- * event loop for what the proxy saw (passive health), the admin thread for drain, enable, failover and failback. Their
- * listeners (closing tunnels, re-routing waiting requests, marking a backend stale for the sync, asking for its pass)
- * only hand work to the event loops and the sync's threads, so none of them blocks.
+ * <p>Routing and health events are delivered after the routing table's lock is released ({@code SerialDelivery}), in
+ * order, on the thread that changed the state (or the one already delivering): {@code health-checks} for probe
+ * results, an event loop for what the proxy saw (passive health), {@code admin-http} for drain, enable, failover and
+ * failback. So no thread ever holds health's lock while it takes the sync's. Their listeners (closing tunnels,
+ * re-routing waiting requests, marking a backend stale for the sync, asking for its pass) only hand work to the event
+ * loops and the sync's threads, so none of them blocks.
  *
  * <p>Order at {@code Gateway.close()}: health checks stop, the write-back finishes its edit in progress, the sync
  * finishes its running pass, the sync's threads stop ({@code Threads.closeSync()}), the proxy drains for

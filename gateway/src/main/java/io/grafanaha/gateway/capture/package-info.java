@@ -7,6 +7,7 @@
  * told it succeeded.
  *
  * <p>Threads: the hook's callbacks run on the client connection's event loop and return at once; the
- * journal write runs on the executor {@code EditCapture} is given (one thread, created in {@code app}).
+ * journal write and its fsync run on the write-back's journal thread ({@code WriteBack.journal}), whose stage
+ * releases the held answer.
  */
 package io.grafanaha.gateway.capture;
