@@ -28,9 +28,30 @@ trap cleanup EXIT
 BACKEND=18180; NGINX_PROXY=18181; HAPROXY=18182; GATEWAY=18183; GATEWAY_ADMIN=18193
 BEFORE=18184; BEFORE_ADMIN=18194; BEFORE_JAR=${BEFORE_JAR:-}
 mkdir -p "$W/www" "$W/logs"
-# A 2 KB JSON (a search answer) and a 30 KB dashboard JSON (a real one, Apache-2.0, bench/data/LICENSE-mixins).
-cp bench/data/search-2k.json "$W/www/search.json"
-cp bench/data/dashboard-30k.json "$W/www/dashboard.json"
+# A 2 KB JSON (a search answer) and a 30 KB dashboard JSON, shaped like Grafana's, the same on every run.
+python3 - "$W/www" <<'PY'
+import json, sys
+www = sys.argv[1]
+hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "uri": f"db/node-{i}",
+         "url": f"/d/node-{i:03d}/node-exporter-host-{i}", "slug": "", "type": "dash-db",
+         "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra", "folderTitle": "Infrastructure"}
+        for i in range(7)]
+open(f"{www}/search.json", "w").write(json.dumps(hits, indent=1))
+panels, i = [], 0
+while len(json.dumps(panels)) < 30000:
+    panels.append({"id": i, "type": "timeseries", "title": f"CPU busy, core group {i}",
+                   "gridPos": {"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i // 2) * 8},
+                   "datasource": {"type": "prometheus", "uid": "prom"},
+                   "targets": [{"refId": "A", "expr": f'sum by (instance) (rate(node_cpu_seconds_total{{mode!="idle",cpu=~"{i}.*"}}[$__rate_interval]))',
+                                "legendFormat": "{{instance}}"}],
+                   "fieldConfig": {"defaults": {"unit": "percentunit", "min": 0, "max": 1}, "overrides": []},
+                   "options": {"legend": {"displayMode": "list", "placement": "bottom"}, "tooltip": {"mode": "multi"}}})
+    i += 1
+dashboard = {"meta": {"type": "db", "canSave": True, "slug": "node-exporter", "version": 12},
+             "dashboard": {"uid": "node-exporter", "title": "Node exporter", "schemaVersion": 39, "version": 12,
+                           "tags": ["linux"], "time": {"from": "now-6h", "to": "now"}, "panels": panels}}
+open(f"{www}/dashboard.json", "w").write(json.dumps(dashboard, indent=1))
+PY
 # What the gateway's health checks expect from a Grafana: GET /api/health, 200 with "database": "ok".
 mkdir -p "$W/www/api" && printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
 chmod -R a+rX "$W/www"

@@ -33,6 +33,11 @@ import java.util.concurrent.TimeUnit;
  * the first byte of a head and starts the clock; {@link #heads()} after the decoder (or aggregator) sees
  * the decoded request and stops it, and counts responses so that a client still receiving an answer is
  * not cut off. When the decoder leaves the pipeline (a WebSocket tunnel), the clock stops for good.
+ *
+ * <p>The timer is the connection's, not the request's: a head only notes when it started, and a timer
+ * already running is left to fire and look (then sleeping again for what remains of the head in progress,
+ * or stopping when none is). A keep-alive connection serving thousands of requests a second so schedules
+ * one timer per timeout period instead of one per request.
  */
 public final class RequestHeadDeadline {
     private final long timeoutNanos;
@@ -40,6 +45,9 @@ public final class RequestHeadDeadline {
     private ChannelHandlerContext headsContext;
     private ScheduledFuture<?> timer;
     private boolean betweenRequests = true;
+    /** A head has started and not been decoded yet; {@link #headStartNanos} says when it started. */
+    private boolean inHead;
+    private long headStartNanos;
     private int unanswered;
     private boolean stopped;
 
@@ -57,11 +65,16 @@ public final class RequestHeadDeadline {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (!stopped && betweenRequests && timer == null && msg instanceof ByteBuf buf && buf.isReadable()) {
+                if (!stopped && betweenRequests && !inHead && msg instanceof ByteBuf buf && buf.isReadable()) {
                     if (ctx.pipeline().get(decoderType) == null) {
                         ctx.pipeline().remove(this); // a tunnel now: these bytes are not HTTP
                     } else {
-                        timer = ctx.executor().schedule(RequestHeadDeadline.this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+                        inHead = true;
+                        headStartNanos = System.nanoTime();
+                        if (timer == null) {
+                            timer = ctx.executor().schedule(RequestHeadDeadline.this::expired, timeoutNanos,
+                                    TimeUnit.NANOSECONDS);
+                        }
                     }
                 }
                 ctx.fireChannelRead(msg);
@@ -85,7 +98,7 @@ public final class RequestHeadDeadline {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (msg instanceof HttpRequest) {
-                    cancelTimer();
+                    inHead = false; // the timer, if running, finds no head in progress and stops
                     betweenRequests = false;
                     unanswered++;
                 }
@@ -117,11 +130,18 @@ public final class RequestHeadDeadline {
 
     private void expired() {
         timer = null;
-        if (stopped || headsContext == null || !headsContext.channel().isActive()) {
+        if (stopped || !inHead || headsContext == null || !headsContext.channel().isActive()) {
+            return;
+        }
+        long left = timeoutNanos - (System.nanoTime() - headStartNanos);
+        if (left > 0) {
+            // The head in progress started after this timer was set (an earlier head finished in time).
+            timer = headsContext.executor().schedule(this::expired, left, TimeUnit.NANOSECONDS);
             return;
         }
         if (unanswered > 0) {
             // An answer is still streaming; the pipelined head behind it gets its full time once that is done.
+            headStartNanos = System.nanoTime();
             timer = headsContext.executor().schedule(this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
             return;
         }

@@ -105,6 +105,26 @@ class SlowClientsAndConnectionCapsTest {
     }
 
     @Test
+    void aSlowHeadAfterAQuickRequestGetsItsOwnFullDeadline() throws Exception {
+        // One timer per connection: the one set for the first head is still running when the second starts.
+        start(ConfigFixture.gateway().requestHeadTimeout(Duration.ofSeconds(1)));
+        Socket client = open(proxy.port());
+        client.setSoTimeout(6000);
+        write(client, "GET /echo HTTP/1.1\r\nHost: g\r\n\r\n");
+        assertThat(readResponseHead(client.getInputStream())).startsWith("HTTP/1.1 200");
+        await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> true);
+
+        write(client, "GET /echo HTTP/1.1\r\nHost: g\r\n"); // and nothing more
+        long started = System.nanoTime();
+        RawHttp.Reply reply = RawHttp.readAll(client.getInputStream());
+
+        assertThat(reply.text()).contains("HTTP/1.1 408");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("cut no earlier than its own deadline")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(950));
+        assertThat(backend.hits("/echo")).isEqualTo(1);
+    }
+
+    @Test
     void connectionsOverTheListenerCapAreClosedAtOnceWhileTheAdminPortAnswers() throws Exception {
         GatewayConfig config = start(ConfigFixture.gateway().maxConnections(5, 5));
         admin = new AdminServer(config, ConfigFixture.staticRouter(config), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start();

@@ -38,6 +38,9 @@ import org.eclipse.jgit.treewalk.filter.PathFilter;
  * conflict is resolved. A directory whose {@code _folder.json} is unusable (or pins a uid another directory also
  * pins) is skipped with everything under it, its dashboards protected.
  *
+ * <p>Longer than most classes here on purpose: each rule for a bad file (size, link, format, uid clash, folder pin)
+ * is a few lines beside the walk that meets it, so a reader sees every reason a file can be skipped in one place.
+ *
  * <pre>{@code
  * DesiredState state = new ReadDesiredState(mirror.repository())
  *         .setCommit(head.id()).setPath("shared/").setRootFolderTitle("grafana-manifests").call();

@@ -34,6 +34,10 @@ import java.util.stream.Collectors;
  * {@link #folderTree(String)}, which run on the injected {@code reads} executor (shared by every client; this client
  * never has more than {@code readConcurrency} tasks on it per call). The JDK's {@link HttpClient} keeps its own
  * selector thread.
+ *
+ * <p>Longer than most classes here on purpose: it is the one adapter to Grafana's HTTP API, one short method per
+ * endpoint with that endpoint's status codes mapped to outcomes; splitting it by endpoint would scatter the shared
+ * request, retry and error handling it keeps in one place.
  */
 public final class HttpGrafanaClient implements GrafanaClient {
     private static final ObjectMapper MAPPER = new ObjectMapper();
