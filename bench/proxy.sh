@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
-# Proxy throughput and latency: the gateway side by side with HAProxy and nginx, same backend, same run.
-# Usage: bench/proxy.sh [rounds] [seconds] [connections]      (defaults: 3 rounds, 10 s, 64 connections)
+# Proxy throughput, latency and CPU per request: the gateway side by side with HAProxy and nginx, each at
+# its own defaults (HAProxy: one thread per core; nginx as a proxy: worker_processes auto), in front of
+# the same nginx backend, rounds interleaved so that a busy minute hits every target alike.
+# Usage: bench/proxy.sh [rounds] [seconds] ["connections ..."]   (defaults: 6 rounds, 5 s, "64 256 1000")
 #        BEFORE_JAR=old.jar bench/proxy.sh ...   also runs that build as "gateway-before", for a before/after ratio
-# The peers run at their own defaults (HAProxy: one thread per core; nginx: one worker, its default).
+#        bench/proxy.sh 2 5 64                   a quick look (about two minutes)
+# Per round and connection count: a 2 KB and a 30 KB answer with keep-alive, and the 2 KB one with a new
+# connection per request (at the first connection count). Prints medians: req/s, p50, p99, the ratio to
+# HAProxy, and microseconds of the proxy process's CPU (user + system, /proc/PID/stat) per request.
 # Installs wrk, haproxy and nginx from Debian when missing, and builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-10}; CONNS=${3:-64}
+ROUNDS=${1:-6}; SECONDS_PER_RUN=${2:-5}; CONN_LIST=${3:-"64 256 1000"}
 JAR=gateway/target/grafana-ha-gateway.jar
 [ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
 if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk haproxy nginx-light
 fi
+ulimit -n 20000 2>/dev/null || true   # 1,000 connections through a proxy are 2,000 descriptors
 
 W=$(mktemp -d)
 chmod 755 "$W"   # nginx workers run as nobody and must read the files
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null || true
-  [ -f "$W/haproxy.pid" ] && kill "$(cat "$W/haproxy.pid")" 2>/dev/null || true
+  if [ -n "${PROXY_BENCH_KEEP:-}" ] && [ -f "$W/results" ]; then cp "$W/results" "$PROXY_BENCH_KEEP"; fi   # raw rows
+  for f in backend.pid proxy.pid haproxy.pid; do [ -f "$W/$f" ] && kill "$(cat "$W/$f")" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -56,23 +62,36 @@ PY
 mkdir -p "$W/www/api" && printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
 chmod -R a+rX "$W/www"
 
-cat > "$W/nginx.conf" <<CONF
-worker_processes 1;
-pid $W/nginx.pid;
-error_log $W/logs/error.log warn;
-events { worker_connections 4096; }
+# The backend: nginx serving the files (two workers, so it is never what limits a proxy).
+cat > "$W/backend.conf" <<CONF
+worker_processes 2;
+pid $W/backend.pid;
+error_log $W/logs/backend-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$BACKEND backlog=4096; root $W/www; default_type application/json; }
+}
+CONF
+nginx -p "$W" -c "$W/backend.conf"
+# nginx as a proxy, in its own processes so its CPU can be told apart from the backend's.
+cat > "$W/proxy.conf" <<CONF
+worker_processes auto;
+pid $W/proxy.pid;
+error_log $W/logs/proxy-error.log warn;
+events { worker_connections 8192; }
 http {
   access_log off;
   keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
-  server { listen 127.0.0.1:$BACKEND; root $W/www; default_type application/json; }
   server {
-    listen 127.0.0.1:$NGINX_PROXY;
+    listen 127.0.0.1:$NGINX_PROXY backlog=4096;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host; }
   }
 }
 CONF
-nginx -p "$W" -c "$W/nginx.conf"
+nginx -p "$W" -c "$W/proxy.conf"
 
 cat > "$W/haproxy.cfg" <<CONF
 global
@@ -115,46 +134,71 @@ for port in $targets; do
   curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 
-echo "warming up (the JVM compiles its hot paths; the others get the same)"
-for port in ${targets#$BACKEND }; do wrk -t2 -c"$CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null; done
+# The processes whose CPU counts for each target (nginx: master and workers; the JVMs; HAProxy).
 GATEWAY_PID=${pids[0]}
+declare -A PROCS
+PROCS[nginx]="$(cat "$W/proxy.pid") $(pgrep -P "$(cat "$W/proxy.pid")" | tr '\n' ' ')"
+PROCS[haproxy]="$(cat "$W/haproxy.pid")"
+PROCS[gateway]="$GATEWAY_PID"
+[ -n "$BEFORE_JAR" ] && PROCS[gateway-before]="${pids[1]}"
+PROCS[backend-direct]="$(cat "$W/backend.pid") $(pgrep -P "$(cat "$W/backend.pid")" | tr '\n' ' ')"
+cpu_ticks() { local t=0 p; for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
+TICK=$(getconf CLK_TCK)
+FIRST_CONNS=${CONN_LIST%% *}
 
-# One line per target and round: target path req/s p50 p99 (milliseconds)
-run() { # name port path
-  local out; out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$2$3")
-  local rps p50 p99
+echo "warming up (the JVM compiles its hot paths; the others get the same)"
+for port in ${targets#$BACKEND }; do wrk -t2 -c"$FIRST_CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null; done
+
+# One line per run: target path connections keep-alive req/s p50 p99 (ms) cpu-us-per-request
+run() { # name port path connections keepalive(yes|no)
+  local extra=() before after out
+  [ "$5" = no ] && extra=(-H "Connection: close")
+  before=$(cpu_ticks "${PROCS[$1]}")
+  out=$(wrk -t2 -c"$4" -d"${SECONDS_PER_RUN}s" --latency "${extra[@]}" "http://127.0.0.1:$2$3")
+  after=$(cpu_ticks "${PROCS[$1]}")
+  local requests rps p50 p99
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  echo "$1 $3 $rps $(ms "$p50") $(ms "$p99")" >> "$W/results"
+  local us; us=$(awk -v d=$((after - before)) -v n="$requests" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }')
+  echo "$1 $3 $4 $5 $rps $(ms "$p50") $(ms "$p99") $us" >> "$W/results"
 }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
+every_target() { # path connections keepalive
+  run backend-direct $BACKEND "$@"
+  run nginx $NGINX_PROXY "$@"
+  run haproxy $HAPROXY "$@"
+  run gateway $GATEWAY "$@"
+  if [ -n "$BEFORE_JAR" ]; then run gateway-before $BEFORE "$@"; fi
+}
 
 for r in $(seq 1 "$ROUNDS"); do
-  for path in /search.json /dashboard.json; do
-    run backend-direct $BACKEND $path
-    run nginx $NGINX_PROXY $path
-    run haproxy $HAPROXY $path
-    run gateway $GATEWAY $path
-    if [ -n "$BEFORE_JAR" ]; then run gateway-before $BEFORE $path; fi
+  for conns in $CONN_LIST; do
+    for path in /search.json /dashboard.json; do every_target $path "$conns" yes; done
   done
-  echo "round $r done"
+  every_target /search.json "$FIRST_CONNS" no
+  echo "round $r of $ROUNDS done"
 done
 
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
 echo
-echo "wrk -t2 -c$CONNS -d${SECONDS_PER_RUN}s, $ROUNDS rounds, medians (2 shared cores: wrk competes with the proxies)"
-printf '%-15s %-15s %10s %8s %8s %10s\n' target path req/s p50ms p99ms vs-haproxy
+echo "wrk -t2 -d${SECONDS_PER_RUN}s, medians of $ROUNDS interleaved rounds; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(2 cores shared by wrk, the backend and the proxy: read the ratios; cpu-us is the proxy's own CPU per request)"
+printf '%-15s %-15s %6s %4s %9s %8s %8s %7s %9s\n' target path conns ka req/s p50ms p99ms cpu-us vs-haproxy
 python3 - "$W/results" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    name, path, rps, p50, p99 = line.split()
-    rows[(name, path)].append((float(rps), float(p50), float(p99)))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
-for (name, path), (rps, p50, p99) in sorted(med.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-    ref = med.get(("haproxy", path))
+    name, path, conns, ka, *vals = line.split()
+    rows[(path, int(conns), ka, name)].append(tuple(float(v) for v in vals))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(4)) for k, v in rows.items()}
+order = ["backend-direct", "haproxy", "nginx", "gateway", "gateway-before"]
+for key in sorted(med, key=lambda k: (k[2] == "no", k[1], k[0], order.index(k[3]))):
+    path, conns, ka, name = key
+    rps, p50, p99, us = med[key]
+    ref = med.get((path, conns, ka, "haproxy"))
     ratio = f"{rps / ref[0]:.2f}x" if ref else "-"
-    print(f"{name:<15} {path:<15} {rps:>10.0f} {p50:>8.2f} {p99:>8.2f} {ratio:>10}")
+    print(f"{name:<15} {path:<15} {conns:>6} {ka:>4} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} {us:>7.1f} {ratio:>9}")
 PY
 echo "gateway peak RSS: $((peak_rss_kb / 1024)) MiB (-Xmx256m)"
