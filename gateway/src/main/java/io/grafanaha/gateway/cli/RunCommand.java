@@ -3,12 +3,15 @@ package io.grafanaha.gateway.cli;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.config.ConfigException;
 import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.config.ConfigWarnings;
 import io.grafanaha.gateway.config.GatewayConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,6 +19,8 @@ import picocli.CommandLine.Option;
 /** Serves until SIGTERM or SIGINT, then shuts down gracefully. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Serve users on listen and the ops surface on admin.listen.")
 final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration.")
     Path config;
 
@@ -35,6 +40,7 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(e.getMessage());
             return CheckCommand.INVALID;
         }
+        ConfigWarnings.of(cfg).forEach(warning -> log.warn("{}: {}", config, warning));
         Listeners listeners = Listeners.of("listen", cfg.listen(), "admin.listen", cfg.admin().listen());
         return serve(spec.commandLine().getErr(), listeners, () -> Gateway.start(cfg));
     }

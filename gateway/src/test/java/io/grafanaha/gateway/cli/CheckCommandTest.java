@@ -134,4 +134,42 @@ class CheckCommandTest {
         assertThat(run()).isEqualTo(2);
         assertThat(err.toString()).contains("a command is required");
     }
+
+    @Test
+    void aConfigurationThatCannotWorkAsWrittenIsValidWithAWarningForEachReason() throws Exception {
+        Path file = Files.writeString(dir.resolve("cannot-work.yaml"), BACKENDS + """
+                sync:
+                  repository: https://github.com/your-org/grafana-manifests.git
+                """);
+
+        assertThat(run("check", "--quiet", "--config", file.toString())).isZero();
+        assertThat(err.toString().lines().filter(l -> l.startsWith("warning: ")))
+                .anySatisfy(l -> assertThat(l).contains("admin.token is empty"))
+                .anySatisfy(l -> assertThat(l).contains("backends[0].api-token is empty (grafana-a)"))
+                .anySatisfy(l -> assertThat(l).contains("sync.repository is the example's placeholder"))
+                .anySatisfy(l -> assertThat(l).contains("sync.write-back is on but sync.git-token is empty"));
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void aConfigurationThatCanWorkGetsNoWarning() throws Exception {
+        Path file = Files.writeString(dir.resolve("can-work.yaml"), """
+                listen: 127.0.0.1:8080
+                admin:
+                  listen: 127.0.0.1:9090
+                  token: ops-secret
+                mode: failover
+                backends:
+                  - name: grafana-a
+                    url: http://127.0.0.1:3000
+                    role: primary
+                    api-token: glsa_a
+                sync:
+                  repository: https://git.example.org/ops/grafana-manifests.git
+                  git-token: push-token
+                """);
+
+        assertThat(run("check", "--config", file.toString())).isZero();
+        assertThat(err.toString()).doesNotContain("warning:");
+    }
 }
