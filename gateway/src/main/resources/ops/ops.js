@@ -5,9 +5,11 @@
 
 (function () {
   const POLL_MS = 1000;
+  const ANSWER_MS = 3000;  // a gateway that accepts but does not answer (stopped, overloaded) counts as down
   const TOKEN_KEY = 'grafana-ha-gateway.admin-token';
   let last = null;        // the last status document rendered
   let failingSince = null;
+  let updatedAt = null;   // when the gateway last answered
 
   const $ = (id) => document.getElementById(id);
 
@@ -45,17 +47,56 @@
 
   // ---- rendering -------------------------------------------------------------------------------
 
+  // Java's exception class names mean nothing to an operator: say what kind of failure it was.
+  const PLAIN = [
+    [/java\.net\.ConnectException|Connection refused/i, 'cannot connect (connection refused)'],
+    [/HttpConnectTimeoutException|connect timed out/i, 'cannot connect (timed out)'],
+    [/HttpTimeoutException|request timed out|Read timed out/i, 'no answer in time'],
+    [/UnknownHostException/i, 'unknown host'],
+    [/SSLHandshakeException|PKIX path/i, 'TLS handshake failed'],
+  ];
+
+  function plain(error) {
+    if (!error) return error;
+    const text = String(error);
+    for (const [pattern, meaning] of PLAIN) {
+      if (pattern.test(text)) {
+        // Keep what follows the class name (often the address) after the plain words.
+        const detail = text.replace(/^[\w.$]+(Exception|Error):?\s*/, '').trim();
+        return detail && !pattern.test(detail) ? meaning + ': ' + detail : meaning;
+      }
+    }
+    return text.replace(/^(java|javax|org\.eclipse\.jgit)\.[\w.$]+:\s*/, '');
+  }
+
   function render(status) {
     last = status;
+    document.body.classList.remove('stale');
     const active = Array.isArray(status.active) ? status.active : [];
     $('mode').textContent = 'mode: ' + (status.mode || '?');
     $('serving').textContent = 'serving: ' + (active.length ? active.join(', ') : 'nobody');
     $('serving').classList.toggle('bad', active.length === 0);
     renderGit(status.git);
-    $('updated').textContent = 'updated ' + clock(new Date().toISOString());
+    renderFailback(status);
+    $('updated').textContent = 'updated ' + clock((updatedAt || new Date()).toISOString());
     renderBackends(status.backends || [], status.git, active);
     renderTargets(status.backends || []);
     renderEvents(status.events || []);
+  }
+
+  // The failback hold: the primary is back and fresh, and gets traffic again when the hold ends.
+  function renderFailback(status) {
+    const node = $('failback');
+    const due = status.failbackAt ? new Date(status.failbackAt).getTime() : NaN;
+    if (isNaN(due)) {
+      node.hidden = true;
+      return;
+    }
+    const primary = (status.backends || []).find((b) => b.role === 'primary');
+    const seconds = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+    node.textContent = 'failback to ' + (primary ? primary.name : 'the primary') + ' in ' + seconds + ' s';
+    node.title = 'the failback hold ends at ' + clock(status.failbackAt);
+    node.hidden = false;
   }
 
   function renderGit(git) {
@@ -68,7 +109,7 @@
     let text = 'git head ' + shortCommit(git.head);
     if (git.headSubject) text += ' “' + git.headSubject + '”';
     text += ', fetched ' + ago(git.lastFetch);
-    if (git.lastError) text += ' — error: ' + git.lastError;
+    if (git.lastError) text += ' — error: ' + plain(git.lastError);
     node.textContent = text;
     node.title = git.head || '';
     node.className = 'pill' + (git.lastError ? ' bad' : '');
@@ -133,7 +174,7 @@
     facts.push(['check', (h.latencyMs === null || h.latencyMs === undefined ? '—' : h.latencyMs + ' ms') +
       ', ' + ago(h.lastCheck)]);
     if (h.consecutiveFailures) facts.push(['failures', h.consecutiveFailures + ' in a row', 'bad']);
-    if (h.lastError) facts.push(['last error', h.lastError, 'bad']);
+    if (h.lastError) facts.push(['last error', plain(h.lastError), 'bad']);
     facts.push(['routable', b.routable ? 'yes' : 'no', b.routable ? '' : 'bad']);
     const s = b.sync;
     if (s) {
@@ -150,7 +191,7 @@
       }
       facts.push(['drift', String(s.drift === undefined ? '—' : s.drift), s.drift ? 'warn' : '']);
       facts.push(['last sync', ago(s.lastSync)]);
-      if (s.lastError) facts.push(['sync error', s.lastError, 'bad']);
+      if (s.lastError) facts.push(['sync error', plain(s.lastError), 'bad']);
     } else {
       facts.push(['sync', 'not configured', 'muted']);
     }
@@ -161,7 +202,8 @@
     const draining = b.state === 'draining';
     card.drainOrEnable.textContent = draining ? 'Enable' : 'Drain';
     card.drainOrEnable.dataset.action = draining ? 'enable' : 'drain';
-    card.failoverHere.hidden = isActive;
+    // Failing over to a backend that is down would be refused: do not offer it.
+    card.failoverHere.hidden = isActive || b.state === 'down';
   }
 
   function fact(dl, label, value, cls) {
@@ -228,13 +270,18 @@
 
   async function poll() {
     try {
-      const response = await fetch('/api/status', { cache: 'no-store', headers: { Accept: 'application/json' } });
+      const response = await fetch('/api/status', { cache: 'no-store', headers: { Accept: 'application/json' },
+        signal: AbortSignal.timeout(ANSWER_MS) });
       if (!response.ok) throw new Error('HTTP ' + response.status);
-      render(await response.json());
+      const status = await response.json();
+      updatedAt = new Date();
+      render(status);
       failingSince = null;
       $('offline').hidden = true;
     } catch (err) {
       failingSince = failingSince || new Date();
+      if (last) render(last); // the "ago" texts keep counting from what was last known
+      document.body.classList.add('stale');
       const banner = $('offline');
       banner.textContent = 'Cannot reach the gateway since ' + clock(failingSince.toISOString()) +
         ' (' + err.message + '); what you see may be stale.';

@@ -141,7 +141,8 @@ public final class HealthService implements Router, OutcomeListener, AutoCloseab
     public StatusSnapshot status() {
         RoutingSnapshot r = table.snapshot();
         List<BackendStatus> backends = r.backends().stream().map(this::status).toList();
-        return new StatusSnapshot(r.mode(), r.active(), r.lastResortInUse(), r.forcedTarget(), backends, r.events());
+        return new StatusSnapshot(r.mode(), r.active(), r.lastResortInUse(), r.forcedTarget(), r.failbackDue(), backends,
+                r.events());
     }
 
     /** Every routing event from now on, in order (metrics). */

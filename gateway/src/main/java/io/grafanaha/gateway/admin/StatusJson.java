@@ -46,6 +46,7 @@ public final class StatusJson {
         health.active().forEach(active::add);
         root.put("lastResort", health.lastResortInUse());
         root.put("forced", health.forcedTarget());
+        root.put("failbackAt", iso(health.failbackDue()));
         ArrayNode backends = root.putArray("backends");
         for (BackendStatus b : health.backends()) {
             backends.add(backend(b, sync.map(s -> s.backends().get(b.name()))));

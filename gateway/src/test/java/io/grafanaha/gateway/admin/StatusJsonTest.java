@@ -33,7 +33,8 @@ class StatusJsonTest {
         List<RoutingEvent> events = List.of(
                 new RoutingEvent.BackendDown(T, "grafana-a", "3 checks failed"),
                 new RoutingEvent.Failover(T.plusSeconds(1), "grafana-a", "grafana-b", FailoverCause.BACKEND_DOWN, "grafana-a down"));
-        return new StatusSnapshot(RoutingMode.FAILOVER, List.of("grafana-b"), false, null, List.of(a, b, c), events);
+        return new StatusSnapshot(RoutingMode.FAILOVER, List.of("grafana-b"), false, null, null, List.of(a, b, c),
+                events);
     }
 
     @Test

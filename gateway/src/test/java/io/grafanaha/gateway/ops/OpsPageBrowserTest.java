@@ -87,10 +87,29 @@ class OpsPageBrowserTest {
             assertThat(card("grafana-b").getAttribute("data-active")).isEqualTo("true");
             assertThat(card("grafana-a").getAttribute("data-state")).isEqualTo("down");
         });
+        ui(UI).untilAsserted(() -> {
+            assertThat(card("grafana-a").findElement(By.cssSelector("button[data-action='failover']")).isDisplayed())
+                    .as("no failover offered to a backend that is down").isFalse();
+            assertThat(card("grafana-a").getText()).as("the error in plain words").contains("cannot connect")
+                    .doesNotContain("java.net");
+        });
         // What the timeline says depends on timing (a failover, or last-resort then activation when a loaded
         // machine also misses a check of grafana-b); that grafana-a went down it always says.
         ui(UI).untilAsserted(() ->
                 assertThat(driver.findElement(By.id("events")).getText()).containsPattern("DOWN\\s+grafana-a"));
+    }
+
+    @Test
+    void whenTheGatewayStopsAnsweringThePageSaysSoAndGreysOutWhatItLastKnew() {
+        ui(UI).until(() -> "true".equals(card("grafana-a").getAttribute("data-active")));
+
+        env.gateway.close();
+
+        // A poll in flight when the listener closed may hang: the page gives up on it after 3 s.
+        ui(Duration.ofSeconds(8)).untilAsserted(() -> {
+            assertThat(driver.findElement(By.id("offline")).getText()).contains("Cannot reach the gateway since");
+            assertThat(driver.findElement(By.tagName("body")).getAttribute("class")).contains("stale");
+        });
     }
 
     @Test

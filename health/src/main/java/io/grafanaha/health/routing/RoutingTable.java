@@ -255,7 +255,7 @@ public final class RoutingTable implements HealthListener {
         View v = view;
         return new RoutingSnapshot(strategy.mode(), v.active(),
                 v.selection().routable().isEmpty() && v.lastResort() != null, v.selection().forced(),
-                v.backends(), events.recent());
+                v.selection().failbackDue(), v.backends(), events.recent());
     }
 
     // ---- changing state --------------------------------------------------------------------

@@ -90,13 +90,16 @@ class FailoverRoutingTest {
         f.clock.advance(Duration.ofSeconds(30));
         f.table.reevaluate();
         assertThat(f.pick()).as("gate closed").isEqualTo("b");
+        assertThat(f.table.snapshot().failbackDue()).as("no hold while the gate is closed").isNull();
 
         f.gateOpen = true;
         f.table.reevaluate(); // the hold starts now
+        assertThat(f.table.snapshot().failbackDue()).as("the ops page's countdown").isEqualTo(f.clock.instant().plus(HOLD));
         f.clock.advance(HOLD.minusMillis(1));
         assertThat(f.pick()).as("hold not over").isEqualTo("b");
         f.clock.advance(Duration.ofMillis(1));
         assertThat(f.pick()).as("due: pick itself fails back").isEqualTo("a");
+        assertThat(f.table.snapshot().failbackDue()).as("no hold once failed back").isNull();
         assertThat(f.events(Failback.class)).singleElement().satisfies(e -> {
             assertThat(e.from()).isEqualTo("b");
             assertThat(e.to()).isEqualTo("a");
