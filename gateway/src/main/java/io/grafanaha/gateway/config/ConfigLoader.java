@@ -211,13 +211,16 @@ public final class ConfigLoader {
 
     private static ProxyConfig proxy(Section p) {
         p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace",
-                "request-head-timeout", "max-connections", "max-connections-per-client"));
+                "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies"));
         int maxConnections = p.integer("max-connections", ProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000);
         int perClient = p.integer("max-connections-per-client", Math.min(ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, maxConnections),
                 1, 10_000_000);
         if (perClient > maxConnections) {
             p.problem("max-connections-per-client", perClient + " is more than max-connections (" + maxConnections + ")");
         }
+        TrustedProxies.Result trusted = TrustedProxies.parse(p.scalars("trusted-proxies"));
+        trusted.invalid().ifPresent(v -> p.problem("trusted-proxies",
+                "\"" + v + "\" is not an address or network (write e.g. 10.0.0.0/8, 192.168.1.10 or fd00::/8)"));
         return new ProxyConfig(
                 p.positiveDuration("connect-timeout", Duration.ofSeconds(2)),
                 p.positiveDuration("response-timeout", Duration.ofSeconds(60)),
@@ -225,7 +228,7 @@ public final class ConfigLoader {
                 p.positiveDuration("websocket-idle-timeout", Duration.ofHours(1)),
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
-                maxConnections, perClient);
+                maxConnections, perClient, trusted.proxies());
     }
 
     private static SyncConfig sync(Section s) {

@@ -49,6 +49,7 @@ public final class ConfigPrinter {
         line(b, 1, "request-head-timeout", c.proxy().requestHeadTimeout());
         line(b, 1, "max-connections", c.proxy().maxConnections());
         line(b, 1, "max-connections-per-client", c.proxy().maxConnectionsPerClient());
+        line(b, 1, "trusted-proxies", c.proxy().trustedProxies());
         c.sync().ifPresent(s -> {
             b.append("sync:\n");
             line(b, 1, "repository", withoutPassword(s.repository()));

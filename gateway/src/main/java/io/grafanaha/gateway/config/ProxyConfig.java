@@ -9,7 +9,8 @@ import java.time.Duration;
  * finish on SIGTERM. {@code requestHeadTimeout} is how long a client may take to send a complete request
  * head once it started one (408 and close after it: slowloris); {@code maxConnections} and
  * {@code maxConnectionsPerClient} cap the open client connections of the public listener, in total and
- * per client address (a connection over a cap is closed at once).
+ * per client address (a connection over a cap is closed at once). {@code trustedProxies} are the proxies in
+ * front whose {@code X-Forwarded-*} headers are kept; everyone else's are replaced.
  */
 public record ProxyConfig(
         Duration connectTimeout,
@@ -19,7 +20,8 @@ public record ProxyConfig(
         Duration shutdownGrace,
         Duration requestHeadTimeout,
         int maxConnections,
-        int maxConnectionsPerClient) {
+        int maxConnectionsPerClient,
+        TrustedProxies trustedProxies) {
 
     public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
@@ -29,6 +31,7 @@ public record ProxyConfig(
     public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
             Duration websocketIdleTimeout, Duration shutdownGrace) {
         this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
-                DEFAULT_REQUEST_HEAD_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+                DEFAULT_REQUEST_HEAD_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+                TrustedProxies.NONE);
     }
 }

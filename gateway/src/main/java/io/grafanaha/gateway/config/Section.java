@@ -169,6 +169,35 @@ final class Section {
         return new Section(key(name), new YamlNode.Mapping(e.value().line(), Map.of()), env, problems);
     }
 
+    /**
+     * A list of single values ({@code [a, b]} or one item per line), or one value with the items separated by
+     * commas (so that one environment variable can hold them); empty when absent.
+     */
+    List<String> scalars(String name) {
+        YamlNode.Entry e = node.entries().get(name);
+        if (e == null || (e.value() instanceof YamlNode.Scalar s && s.nul())) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (e.value() instanceof YamlNode.Sequence seq) {
+            for (YamlNode item : seq.items()) {
+                if (item instanceof YamlNode.Scalar s && !s.nul()) {
+                    Values.Interpolated i = Values.interpolate(s.text(), env);
+                    if (i.missing() != null) {
+                        problems.add(new ConfigProblem(key(name), item.line(), "environment variable " + i.missing()
+                                + " is not set (write ${" + i.missing() + ":-default} for a default)"));
+                    }
+                    out.add(i.text());
+                } else {
+                    problems.add(new ConfigProblem(key(name), item.line(), "expected a list of single values"));
+                }
+            }
+        } else {
+            text(name).ifPresent(t -> out.addAll(List.of(t.split(","))));
+        }
+        return out.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
     /** The mappings of a list, each with its indexed path ({@code backends[1]}). */
     List<Section> sections(String name) {
         YamlNode.Entry e = node.entries().get(name);

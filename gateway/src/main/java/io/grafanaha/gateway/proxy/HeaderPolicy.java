@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.config.TrustedProxies;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -23,6 +25,9 @@ final class HeaderPolicy {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
+    /** RFC 7239's header: Grafana does not read it, but nothing a client says about itself may pass unchecked. */
+    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
 
     private static final List<AsciiString> HOP_BY_HOP = List.of(
             HttpHeaderNames.CONNECTION,
@@ -54,8 +59,21 @@ final class HeaderPolicy {
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
-    /** The request as the backend should see it: HTTP/1.1 so the backend connection can be reused. */
+    /** {@link #toBackend(HttpRequest, InetSocketAddress, String, boolean, TrustedProxies)}, trusting no proxy. */
     static HttpRequest toBackend(HttpRequest in, InetSocketAddress client, String scheme, boolean upgrade) {
+        return toBackend(in, client, scheme, upgrade, TrustedProxies.NONE);
+    }
+
+    /**
+     * The request as the backend should see it: HTTP/1.1 so the backend connection can be reused, and the
+     * client's address as the gateway knows it. Grafana believes {@code X-Real-IP} first, then the first
+     * {@code X-Forwarded-For} entry, for its logs and its per-address sign-in protection, so a peer that is
+     * not a trusted proxy never chooses them: its {@code X-Forwarded-*}, {@code X-Real-IP} and
+     * {@code Forwarded} are replaced. A trusted proxy's chain is kept and the peer appended; the client is
+     * then the last address in it that is not itself a trusted proxy.
+     */
+    static HttpRequest toBackend(HttpRequest in, InetSocketAddress client, String scheme, boolean upgrade,
+            TrustedProxies trusted) {
         HttpHeaders headers = in.headers();
         String upgradeTo = headers.get(HttpHeaderNames.UPGRADE);
         boolean chunked = HttpUtil.isTransferEncodingChunked(in);
@@ -68,14 +86,42 @@ final class HeaderPolicy {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         String ip = client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress();
-        List<String> prior = headers.getAll(X_FORWARDED_FOR);
-        headers.set(X_FORWARDED_FOR, prior.isEmpty() ? ip : String.join(", ", prior) + ", " + ip);
-        headers.set(X_FORWARDED_PROTO, scheme);
+        boolean fromProxy = trusted.trusts(client.getAddress());
+        List<String> chain = new ArrayList<>();
+        if (fromProxy) {
+            for (String value : headers.getAll(X_FORWARDED_FOR)) {
+                for (String entry : value.split(",")) {
+                    if (!entry.isBlank()) {
+                        chain.add(entry.trim());
+                    }
+                }
+            }
+        } else {
+            headers.remove(X_FORWARDED_PROTO);
+            headers.remove(X_FORWARDED_HOST);
+            headers.remove(FORWARDED);
+        }
+        chain.add(ip);
+        headers.set(X_FORWARDED_FOR, String.join(", ", chain));
+        headers.set(X_REAL_IP, clientOf(chain, trusted));
+        if (!headers.contains(X_FORWARDED_PROTO)) {
+            headers.set(X_FORWARDED_PROTO, scheme);
+        }
         String host = headers.get(HttpHeaderNames.HOST);
-        if (host != null) {
+        if (host != null && !headers.contains(X_FORWARDED_HOST)) {
             headers.set(X_FORWARDED_HOST, host);
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), headers);
+    }
+
+    /** The client: the last address of the chain that is not a trusted proxy (the first one if all are). */
+    private static String clientOf(List<String> chain, TrustedProxies trusted) {
+        for (int i = chain.size() - 1; i > 0; i--) {
+            if (!trusted.trusts(chain.get(i))) {
+                return chain.get(i);
+            }
+        }
+        return chain.get(0);
     }
 
     /**

@@ -296,4 +296,28 @@ class ConfigLoaderTest {
         GatewayConfig again = parse(ConfigPrinter.print(c).replace("<unset>", "\"\""), Map.of());
         assertThat(again).isEqualTo(c);
     }
+
+    @Test
+    void trustedProxiesAreNetworksAndAnythingElseIsNamedWithItsLine() throws Exception {
+        GatewayConfig listed = parse(MINIMAL + """
+                proxy:
+                  trusted-proxies: [10.0.0.0/8, 192.168.1.10, "fd00::/8"]
+                """, Map.of());
+        assertThat(listed.proxy().trustedProxies().trusts(java.net.InetAddress.getByName("10.20.30.40"))).isTrue();
+        assertThat(listed.proxy().trustedProxies().trusts(java.net.InetAddress.getByName("192.168.1.11"))).isFalse();
+        assertThat(listed.proxy().trustedProxies().trusts(java.net.InetAddress.getByName("fd00::1"))).isTrue();
+
+        GatewayConfig fromOneVariable = parse(MINIMAL + """
+                proxy:
+                  trusted-proxies: ${TRUSTED}
+                """, Map.of("TRUSTED", "10.0.0.0/8, 172.16.0.0/12"));
+        assertThat(fromOneVariable.proxy().trustedProxies().trusts(java.net.InetAddress.getByName("172.20.0.1"))).isTrue();
+        assertThat(parse(MINIMAL, Map.of()).proxy().trustedProxies().isEmpty()).as("nobody by default").isTrue();
+
+        assertThat(problems(MINIMAL + """
+                proxy:
+                  trusted-proxies: [10.0.0.0/8, lb.internal]
+                """)).anySatisfy(p -> assertThat(p).contains("proxy.trusted-proxies (line")
+                        .contains("\"lb.internal\" is not an address or network"));
+    }
 }

@@ -2,6 +2,7 @@ package io.grafanaha.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grafanaha.gateway.config.TrustedProxies;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
@@ -49,14 +50,32 @@ class HeaderPolicyTest {
     }
 
     @Test
-    void forwardedHeadersAreAppendedAndSet() {
+    void aClientThatIsNotATrustedProxyCannotChooseTheAddressGrafanaBelieves() {
         HttpRequest in = request(HttpVersion.HTTP_1_1);
-        in.headers().set("Host", "g.example:8443").add("X-Forwarded-For", "10.0.0.1").add("X-Forwarded-For", "10.0.0.2");
+        in.headers().set("Host", "g.example:8443").add("X-Forwarded-For", "10.0.0.1").add("X-Forwarded-For", "10.0.0.2")
+                .set("X-Real-IP", "10.9.9.9").set("X-Forwarded-Proto", "https").set("X-Forwarded-Host", "evil.example")
+                .set("Forwarded", "for=10.9.9.9");
 
-        HttpRequest out = HeaderPolicy.toBackend(in, CLIENT, "http", false);
+        HttpRequest out = HeaderPolicy.toBackend(in, CLIENT, "http", false, TrustedProxies.of("10.0.0.0/8"));
 
-        assertThat(out.headers().get("X-Forwarded-For")).isEqualTo("10.0.0.1, 10.0.0.2, 127.0.0.5");
+        assertThat(out.headers().get("X-Real-IP")).isEqualTo("127.0.0.5");
+        assertThat(out.headers().getAll("X-Forwarded-For")).containsExactly("127.0.0.5");
         assertThat(out.headers().get("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(out.headers().get("X-Forwarded-Host")).isEqualTo("g.example:8443");
+        assertThat(out.headers().contains("Forwarded")).isFalse();
+    }
+
+    @Test
+    void aTrustedProxysChainIsKeptAndTheClientIsTheLastAddressThatIsNotAProxy() {
+        HttpRequest in = request(HttpVersion.HTTP_1_1);
+        in.headers().set("Host", "g.example:8443").add("X-Forwarded-For", "203.0.113.7, 10.1.2.3")
+                .add("X-Forwarded-For", "127.0.0.9").set("X-Real-IP", "10.9.9.9").set("X-Forwarded-Proto", "https");
+
+        HttpRequest out = HeaderPolicy.toBackend(in, CLIENT, "http", false, TrustedProxies.of("127.0.0.0/8", "10.0.0.0/8"));
+
+        assertThat(out.headers().get("X-Forwarded-For")).isEqualTo("203.0.113.7, 10.1.2.3, 127.0.0.9, 127.0.0.5");
+        assertThat(out.headers().get("X-Real-IP")).as("the client the first proxy saw").isEqualTo("203.0.113.7");
+        assertThat(out.headers().get("X-Forwarded-Proto")).as("the TLS-terminating proxy's word").isEqualTo("https");
         assertThat(out.headers().get("X-Forwarded-Host")).isEqualTo("g.example:8443");
     }
 

@@ -98,24 +98,42 @@ class ProxyForwardingTest {
     }
 
     @Test
-    void hostAndOriginPassUnchangedAndForwardedHeadersAreSet() {
+    void hostAndOriginPassUnchangedAndTheClientAddressIsTheGatewaysOwnWord() {
         TestBackend a = track(new TestBackend("a"));
         ProxyServer proxy = proxy(ConfigFixture.gateway().backend("a", a.port()).build());
 
-        RawHttp.Reply reply = RawHttp.send(proxy.port(), "GET /echo HTTP/1.1\r\n"
-                + "Host: grafana.example.com:3000\r\n"
-                + "Origin: https://grafana.example.com\r\n"
-                + "X-Forwarded-For: 203.0.113.9\r\n"
-                + "X-Forwarded-Proto: https\r\n"
-                + "Connection: close\r\n\r\n", 3000);
+        RawHttp.Reply reply = RawHttp.send(proxy.port(), SPOOFED, 3000);
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(a.header("Host")).containsExactly("grafana.example.com:3000");
         assertThat(a.header("Origin")).containsExactly("https://grafana.example.com");
-        assertThat(a.header("X-forwarded-for")).containsExactly("203.0.113.9, 127.0.0.1");
+        assertThat(a.header("X-real-ip")).as("Grafana's first choice of client address").containsExactly("127.0.0.1");
+        assertThat(a.header("X-forwarded-for")).containsExactly("127.0.0.1");
         assertThat(a.header("X-forwarded-proto")).containsExactly("http");
         assertThat(a.header("X-forwarded-host")).containsExactly("grafana.example.com:3000");
     }
+
+    @Test
+    void behindATrustedProxyItsForwardedHeadersAreKept() {
+        TestBackend a = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(ConfigFixture.gateway().trustedProxies("127.0.0.0/8").backend("a", a.port()).build());
+
+        RawHttp.Reply reply = RawHttp.send(proxy.port(), SPOOFED, 3000);
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(a.header("X-real-ip")).containsExactly("203.0.113.9");
+        assertThat(a.header("X-forwarded-for")).containsExactly("203.0.113.9, 127.0.0.1");
+        assertThat(a.header("X-forwarded-proto")).containsExactly("https");
+    }
+
+    /** What a client (or a proxy in front) says about the client's address. */
+    private static final String SPOOFED = "GET /echo HTTP/1.1\r\n"
+            + "Host: grafana.example.com:3000\r\n"
+            + "Origin: https://grafana.example.com\r\n"
+            + "X-Real-IP: 203.0.113.9\r\n"
+            + "X-Forwarded-For: 203.0.113.9\r\n"
+            + "X-Forwarded-Proto: https\r\n"
+            + "Connection: close\r\n\r\n";
 
     @Test
     void hopByHopHeadersAndThoseConnectionNamesAreRemovedBothWays() {

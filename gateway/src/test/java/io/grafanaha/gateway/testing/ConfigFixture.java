@@ -9,6 +9,7 @@ import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.config.RoutingConfig;
 import io.grafanaha.gateway.config.Secret;
+import io.grafanaha.gateway.config.TrustedProxies;
 import io.grafanaha.gateway.proxy.Backends;
 import io.grafanaha.health.Role;
 import io.grafanaha.health.Router;
@@ -35,6 +36,7 @@ public final class ConfigFixture {
     private Duration requestHeadTimeout = ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT;
     private int maxConnections = ProxyConfig.DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
+    private TrustedProxies trustedProxies = TrustedProxies.NONE;
 
     public static ConfigFixture gateway() {
         return new ConfigFixture();
@@ -95,6 +97,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code proxy.trusted-proxies}. */
+    public ConfigFixture trustedProxies(String... cidrs) {
+        this.trustedProxies = TrustedProxies.of(cidrs);
+        return this;
+    }
+
     /** {@code proxy.max-connections} and {@code proxy.max-connections-per-client}. */
     public ConfigFixture maxConnections(int total, int perClient) {
         this.maxConnections = total;
@@ -112,7 +120,7 @@ public final class ConfigFixture {
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
-                        requestHeadTimeout, maxConnections, maxConnectionsPerClient),
+                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies),
                 Optional.empty());
     }
 
