@@ -83,7 +83,9 @@ final class JournalQueue {
 
     /** Why the journal cannot be written now; empty when it can. */
     Optional<String> error() {
-        return error;
+        // Nothing held in memory means nothing at risk: the retry that wrote the last held record may not have
+        // cleared the error yet, and a status read between the two must not say the journal is failing.
+        return journal.unwritten() == 0 ? Optional.empty() : error;
     }
 
     private void flush() {
