@@ -70,6 +70,10 @@ final class Attempt {
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
     private ScheduledFuture<?> tryTimer;
+    /** Bounds the wait on a backend the health checks hold down, when the request cannot go elsewhere. */
+    private ScheduledFuture<?> downTimer;
+    /** Passive detection was already told this connect took too long (at the try timeout). */
+    private boolean connectBlamed;
 
     Attempt(Exchange exchange, ProxyContext proxy, EventLoop loop, StickyCookie.Choice choice, boolean replay) {
         this.exchange = exchange;
@@ -105,6 +109,12 @@ final class Attempt {
     /** Takes a connection (pooled, or a fresh one for a replay) and sends the request on it. */
     void connect() {
         Backend backend = backend();
+        // The try timeout covers connect, send and the first byte: a backend whose accept queue is full
+        // (a SIGSTOPped Grafana) answers no SYN, and waiting out proxy.connect-timeout would hold the user.
+        long tryTimeout = proxy.retries().tryTimeoutMillis();
+        if (tryTimeout > 0 && tryTimeout < proxy.timeouts().responseTimeout().toMillis()) {
+            tryTimer = loop.schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
+        }
         Future<Channel> connect = replay ? proxy.pool().acquireFresh(loop, backend) : proxy.pool().acquire(loop, backend);
         connect.addListener(f -> connected((Future<Channel>) f));
     }
@@ -121,7 +131,7 @@ final class Attempt {
             String name = backend().name();
             Throwable cause = connect.cause();
             if (cause instanceof ConnectTimeoutException) {
-                failed(Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
+                failed(connectBlamed ? null : Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
                         + name + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
             } else if (cause instanceof ConnectException) {
                 failed(Outcome.CONNECT_REFUSED, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
@@ -202,10 +212,6 @@ final class Attempt {
     private void startTimers() {
         long timeout = proxy.timeouts().responseTimeout().toMillis();
         responseTimer = loop.schedule(this::responseTimedOut, timeout, TimeUnit.MILLISECONDS);
-        long tryTimeout = proxy.retries().tryTimeoutMillis();
-        if (exchange.safeMethod() && tryTimeout > 0 && tryTimeout < timeout) {
-            tryTimer = loop.schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
-        }
     }
 
     // ---- backend -> client
@@ -339,29 +345,74 @@ final class Attempt {
     // ---- failures
 
     /**
-     * Health checks marked this backend down. A request still waiting for response headers goes elsewhere
-     * now (the exchange decides whether it may); still connecting, it goes once the connection is up and
-     * the request is in hand.
+     * Health checks marked this backend down. A {@code safe} request still waiting for response headers goes
+     * elsewhere now (the exchange decides whether it may); still connecting, it goes once the connection is up
+     * and the request is in hand. One that cannot move gets a bounded wait, then 503 ({@link #downTimedOut}).
      */
-    void backendDown(String down) {
+    void backendDown(String down, boolean safe) {
         if (responseStarted() || !backend().name().equals(down)) {
             return;
         }
-        if (channel == null) {
+        if (safe && channel == null) {
             leaveOnConnect = true;
+        } else if (safe && exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN)) {
             return;
         }
-        exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN);
+        // No backend can serve (this one is the last resort): a backend judged down gets a short while to
+        // answer, not the response timeout; then the client hears that nothing can serve. With another backend
+        // up, a request that may not move (a POST the backend may have acted on) keeps waiting for its answer.
+        if (downTimer == null && noBackendCanServe()) {
+            downTimer = loop.schedule(this::downTimedOut, downBoundMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** {@code routing.try-timeout} when set, else {@code proxy.connect-timeout}: how long a backend held down may take. */
+    private long downBoundMillis() {
+        long tryTimeout = proxy.retries().tryTimeoutMillis();
+        return tryTimeout > 0 ? tryTimeout : proxy.timeouts().connectTimeout().toMillis();
+    }
+
+    private void downTimedOut() {
+        downTimer = null;
+        if (current() && !responseStarted()) {
+            exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, noBackendCanServe("did not answer within "
+                    + downBoundMillis() + " ms"));
+        }
+    }
+
+    /** Every backend the router would still use is held down by the health checks (or none is left). */
+    private boolean noBackendCanServe() {
+        return proxy.router().routable().stream().allMatch(b -> proxy.waiting().isDown(b.name()));
+    }
+
+    private String noBackendCanServe(String why) {
+        return "no Grafana backend can serve: " + backend().name() + " is down and " + why;
     }
 
     /**
-     * A safe request still unanswered after {@code routing.try-timeout} goes to another backend if a retry is
-     * allowed; the slow backend is not reported as failing (a slow answer is not a dead backend: the health checks
-     * judge that). Otherwise it keeps waiting for the response timeout.
+     * {@code routing.try-timeout} after the attempt began. Still connecting: the backend is reported (connect
+     * timeout) and any request goes elsewhere, or gets 503 if the backend is down and there is nowhere else.
+     * Sent and unanswered: a safe request goes to another backend if a retry is allowed; the slow backend is
+     * not reported as failing (a slow answer is not a dead backend: the health checks judge that). Otherwise
+     * it keeps waiting for the response timeout.
      */
     private void tryTimedOut() {
         tryTimer = null;
-        if (current() && !responseStarted()) {
+        if (!current() || responseStarted()) {
+            return;
+        }
+        if (channel == null) {
+            // Not even connected: nothing was sent, so any method may go elsewhere, and a backend that takes this
+            // long to accept is failing (passive detection counts it, so a stopped backend is ejected quickly).
+            connectBlamed = true;
+            proxy.outcomes().onOutcome(backend(), Outcome.CONNECT_TIMEOUT);
+            if (!exchange.retryElsewhere(this, RetryCause.CONNECT_TIMEOUT) && noBackendCanServe()) {
+                exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, noBackendCanServe("did not accept a connection within "
+                        + proxy.retries().tryTimeoutMillis() + " ms"));
+            }
+            return;
+        }
+        if (exchange.safeMethod() && upload == Upload.SENT) {
             exchange.retryElsewhere(this, RetryCause.TRY_TIMEOUT);
         }
     }
@@ -398,8 +449,15 @@ final class Attempt {
      * (null: not retryable) allows, else answer the client with {@code errorStatus}.
      */
     private void failed(Outcome outcome, RetryCause retry, HttpResponseStatus errorStatus, String message) {
-        proxy.outcomes().onOutcome(backend(), outcome);
+        if (outcome != null) {
+            proxy.outcomes().onOutcome(backend(), outcome);
+        }
         if (retry != null && exchange.retryElsewhere(this, retry)) {
+            return;
+        }
+        if (!responseStarted() && proxy.waiting().isDown(backend().name()) && noBackendCanServe()) {
+            // The last resort failed too: no backend can serve, which is a 503 (retry later), not a gateway error.
+            exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend can serve (all are down); last: " + message);
             return;
         }
         exchange.fail(this, errorStatus, message);
@@ -426,6 +484,10 @@ final class Attempt {
         if (tryTimer != null) {
             tryTimer.cancel(false);
             tryTimer = null;
+        }
+        if (downTimer != null) {
+            downTimer.cancel(false);
+            downTimer = null;
         }
     }
 }

@@ -296,11 +296,13 @@ final class Exchange implements RequestSink {
     /**
      * Health checks marked {@code down} down. If this request is a safe one still waiting there for response
      * headers, it goes elsewhere now: the checks have already judged the backend, so waiting out the response
-     * timeout would only make the user wait. If no retry is allowed, it keeps waiting.
+     * timeout would only make the user wait. When no backend can serve at all (this one was the last resort),
+     * any request waits only a short while more ({@code routing.try-timeout}, else {@code proxy.connect-timeout})
+     * and then gets 503; otherwise one that may not move keeps waiting.
      */
     void backendDown(String down) {
-        if (state == State.TRYING && safeMethod) {
-            attempt.backendDown(down);
+        if (state == State.TRYING) {
+            attempt.backendDown(down, safeMethod);
         }
     }
 
