@@ -64,6 +64,8 @@ final class Attempt {
     /** The connection went back to the pool (or was closed): this attempt is over. */
     private boolean done;
     private int writesInFlight;
+    /** A write to the backend failed: it takes no more of the request (it may have answered first). */
+    private boolean uploadRefused;
     private boolean needsFlush;
     private int status;
     private boolean reusable;
@@ -165,7 +167,7 @@ final class Attempt {
     // ---- client -> backend
 
     boolean canSend() {
-        return channel != null && !done;
+        return channel != null && !done && !uploadRefused;
     }
 
     /** Read the client only when every write to the backend has been flushed (and an upgrade's request is whole). */
@@ -185,7 +187,7 @@ final class Attempt {
             }
             writesInFlight--;
             if (!f.isSuccess()) {
-                onBackendClosed(f.cause());
+                uploadFailed(f.cause());
                 return;
             }
             if (last) {
@@ -199,6 +201,22 @@ final class Attempt {
                 exchange.readClient();
             }
         });
+    }
+
+    /**
+     * The backend stopped taking the request. It may have answered first (Grafana's 401 to a large
+     * unauthenticated upload, then a reset): the answer is in the receive buffer, so read on and let the
+     * read's end decide ({@link #onBackendClosed}); only a channel already gone is a failure now.
+     */
+    private void uploadFailed(Throwable cause) {
+        uploadRefused = true;
+        if (response == Response.COMPLETE) {
+            refusedAfterAnswer();
+        } else if (channel.isActive()) {
+            channel.read();
+        } else {
+            onBackendClosed(cause);
+        }
     }
 
     /** One flush for everything the frontend handed over in one pass: the request line and a small body go in one packet. */
@@ -334,12 +352,17 @@ final class Attempt {
                 channel.close();
             }
             exchange.attemptFinished(true);
-        } else if (upload == Upload.SENDING) {
-            done = true;
-            cancelTimers();
-            channel.close();
-            exchange.attemptFinished(false);
+        } else if (upload == Upload.SENDING || uploadRefused) {
+            refusedAfterAnswer();
         }
+    }
+
+    /** The whole answer is in and the backend will take no more of the body: the client gets the answer, then a close. */
+    private void refusedAfterAnswer() {
+        done = true;
+        cancelTimers();
+        channel.close();
+        exchange.attemptFinished(false);
     }
 
     // ---- failures
@@ -431,6 +454,18 @@ final class Attempt {
      */
     void onBackendClosed(Throwable cause) {
         if (!current()) {
+            return;
+        }
+        if (responseStarted() && upload != Upload.SENT) {
+            // The backend answered while the client's body was still flowing, then hung up: it refused the
+            // request (401, 413), it did not fail. The client has (or gets) that answer, and passive health
+            // is told nothing, or any anonymous client could push a backend out with large uploads.
+            if (response == Response.COMPLETE) {
+                refusedAfterAnswer();
+            } else {
+                exchange.fail(this, HttpResponseStatus.BAD_GATEWAY, "Grafana backend " + backend().name()
+                        + " closed the connection mid-answer while refusing the request body");
+            }
             return;
         }
         if (reused && !replay && exchange.mayReplay()) {

@@ -77,6 +77,8 @@ final class Exchange implements RequestSink {
     private RequestObserver.ResponseObserver observer;
     /** The watched request's final response, held from the client until the observer's gate opens. */
     private HeldResponse held;
+    /** The backend answered before the client's body ended: the client is closed gently, its upload drained. */
+    private boolean answeredEarly;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -232,6 +234,7 @@ final class Exchange implements RequestSink {
      * gate, at most {@code proxy.response-timeout}, and is then sent whatever the gate's outcome.
      */
     void attemptFinished(boolean clientMayStay) {
+        answeredEarly = !clientMayStay;
         boolean keep = clientMayStay && keepClient;
         if (held == null) {
             finish(keep);
@@ -274,7 +277,11 @@ final class Exchange implements RequestSink {
     private void finish(boolean keep) {
         end();
         client.flush();
-        frontend.exchangeFinished(keep);
+        if (answeredEarly) {
+            frontend.exchangeAnsweredEarly();
+        } else {
+            frontend.exchangeFinished(keep);
+        }
     }
 
     void switchProtocols(Attempt from, HttpResponse head, Channel backendChannel) {
