@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; RATE=${2:-500}
 KEEP=${FAILOVER_KEEP:-}   # a directory: keep every run's load CSV, status JSON and logs there
 JAR=${GATEWAY_JAR:-gateway/target/grafana-ha-gateway.jar}   # GATEWAY_JAR=old.jar measures another build
-[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+TOOLS=${TOOLS_JAR:-gateway/target/grafana-ha-gateway.jar}   # emulators, load, relay, report: always this build's
+[ -f "$JAR" ] && [ -f "$TOOLS" ] || mvn -B -q -ntp package -DskipTests
 
 A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304; RELAY_PORT=18305
 FAULTS=${FAULTS:-kill hang full}
@@ -53,7 +54,7 @@ wait_200() {
 }
 
 start_emulator() {   # name port -> pid in $!
-  java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
+  java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
     --port "$2" --token "glsa_bench_$1" --name "$1" >>"$W/$1.log" 2>&1 &
   pids+=($!)
 }
@@ -101,7 +102,7 @@ run_one() {   # label fault(kill|hang|full) round
   wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
   if [ "$fault" = full ]; then
     config="$W/gateway-full.yaml"
-    java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.BacklogOneRelay --listen $RELAY_PORT --to $A_PORT \
+    java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.BacklogOneRelay --listen $RELAY_PORT --to $A_PORT \
       >"$dir/relay.log" 2>&1 &
     relay_pid=$!; pids+=($relay_pid)
     wait_200 "http://127.0.0.1:$RELAY_PORT/api/health" 30
@@ -109,7 +110,7 @@ run_one() {   # label fault(kill|hang|full) round
   # The emulators are JVMs: warm their JIT directly first, so "the replica serves" measures the
   # gateway and not a cold emulator (a real Grafana replica is native code).
   for port in $A_PORT $B_PORT; do
-    java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$port/api/health" \
+    java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$port/api/health" \
       --rate 500 --seconds 2 --out "$dir/warm-$port.csv" >/dev/null 2>&1
   done
   java -Xmx512m -jar "$JAR" run --config "$config" >"$dir/gateway.log" 2>&1 &
@@ -121,7 +122,7 @@ run_one() {   # label fault(kill|hang|full) round
     sleep 0.1
   done
 
-  java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$GW_PORT/api/health" \
+  java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$GW_PORT/api/health" \
     --rate "$RATE" --seconds "$LOAD_S" --out "$dir/load.csv" >"$dir/load.log" 2>&1 &
   local load_pid=$!; pids+=($load_pid)
   sleep "$WARM_S"
@@ -146,7 +147,7 @@ run_one() {   # label fault(kill|hang|full) round
 
   wait "$load_pid" || true
   curl -fsS "http://127.0.0.1:$ADMIN_PORT/api/status" >"$dir/status.json"
-  java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --run "$label" --csv "$dir/load.csv" \
+  java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --run "$label" --csv "$dir/load.csv" \
     --status "$dir/status.json" --fault-ms "$fault_ms" --repair-ms "$repair_ms" \
     --primary grafana-a --replica grafana-b | tee -a "$W/rows.tsv"
   kill "$gw_pid" "$a_pid" "$b_pid" $relay_pid 2>/dev/null || true
@@ -155,7 +156,7 @@ run_one() {   # label fault(kill|hang|full) round
 }
 
 echo "== $ROUNDS rounds each, $RATE GET/s of /api/health through the gateway; fault at ${WARM_S}s, repair ${BROKEN_S}s later"
-java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --header
+java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --header
 for round in $(seq 1 "$ROUNDS"); do
   for fault in $FAULTS; do
     case $fault in
@@ -169,9 +170,9 @@ done
 
 echo
 echo "== medians (ms; -1 = did not happen)"
-java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --header
+java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --header
 for label in kill-9 stop-cont full-queue; do
-  if grep -q "^$label" "$W/rows.tsv"; then java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --median "$label" "$W/rows.tsv"; fi
+  if grep -q "^$label" "$W/rows.tsv"; then java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --median "$label" "$W/rows.tsv"; fi
 done
 cat <<'NOTE'
 

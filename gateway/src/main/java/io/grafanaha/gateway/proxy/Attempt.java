@@ -213,6 +213,9 @@ final class Attempt {
         if (response == Response.COMPLETE) {
             refusedAfterAnswer();
         } else if (channel.isActive()) {
+            if (responseTimer == null && !responseStarted()) {
+                startTimers(); // the wait for an answer is bounded as if the request had been sent
+            }
             channel.read();
         } else {
             onBackendClosed(cause);
