@@ -1,8 +1,6 @@
 package io.grafanaha.gateway.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -42,7 +40,7 @@ public final class RefusingBackend implements AutoCloseable {
     private void acceptLoop() {
         while (!server.isClosed()) {
             try (Socket socket = server.accept()) {
-                readHead(socket.getInputStream());
+                RawBackend.readHead(socket.getInputStream());
                 requests.incrementAndGet();
                 byte[] body = ANSWER_BODY.getBytes(StandardCharsets.US_ASCII);
                 socket.getOutputStream().write(("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: "
@@ -53,15 +51,6 @@ public final class RefusingBackend implements AutoCloseable {
             } catch (IOException e) {
                 // closed by the test, or the gateway hung up
             }
-        }
-    }
-
-    private static void readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        for (int b; matched < 4 && (b = in.read()) >= 0; ) {
-            head.write(b);
-            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
         }
     }
 
