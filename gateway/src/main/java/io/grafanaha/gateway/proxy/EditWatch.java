@@ -129,6 +129,7 @@ final class EditWatch implements RequestSink {
             body.release();
             log.warn("{} {}: edits in progress already hold {} bytes (the limit): answered 503", request.method(), request.uri(),
                     proxy.watchBuffers().limit());
+            proxy.metrics().editDeferred();
             proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), 503, startNanos);
             frontend.exchangeRefusedBody(new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "the gateway is busy with other saves; try again in a moment"));

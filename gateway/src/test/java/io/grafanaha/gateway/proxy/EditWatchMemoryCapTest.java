@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class EditWatchMemoryCapTest {
     private static final int LIMIT = 1024 * 1024;
     private final TestBackend backend = new TestBackend("a");
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private ProxyServer proxy;
 
     private final RequestObserver observer = new RequestObserver() {
@@ -53,7 +54,7 @@ class EditWatchMemoryCapTest {
     @Test
     void aSaveThatWouldTakeTheWatchedBuffersOverTheirTotalIsAnswered503BeforeAnythingIsForwarded() throws Exception {
         GatewayConfig config = ConfigFixture.gateway().backend("a", backend.port()).build();
-        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry())
+        proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), registry)
                 .observer(observer).watchBufferLimit(LIMIT).start();
         int length = 600 * 1024;
         try (Socket first = new Socket("127.0.0.1", proxy.port())) {
@@ -72,6 +73,7 @@ class EditWatchMemoryCapTest {
             assertThat(second.text()).containsIgnoringCase("Retry-After:");
             assertThat(secondChunked.status()).as("over the total while arriving").isEqualTo(503);
             assertThat(backend.totalHits()).as("nothing forwarded").isZero();
+            assertThat(registry.counter("gateway.edits.deferred").count()).isEqualTo(2.0);
 
             out.write('x');
             out.flush();
