@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One try of an {@link Exchange} at one backend: the backend connection, the request written to it, the
- * response read from it, and the two timers that bound the wait. It runs on the client's event loop, like
+ * response read from it, and the timers that bound the wait: the try timeout (from the start: connect, send,
+ * first byte), the response timeout (from the request sent), and a short bound on a backend held down when no
+ * other can serve. It runs on the client's event loop, like
  * the exchange, so no field is volatile.
  *
  * <p>Backpressure, both directions (as in Netty's proxy example, AUTO_READ off on both channels):
@@ -35,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A failure goes back to the exchange, which decides whether another attempt follows; a pooled
  * connection the backend had closed while idle is the one failure handled here (the keep-alive race,
- * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool.
+ * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool. A backend that
+ * answered and then hung up while the client's body was still flowing refused the request; that is not a failure.
  *
  * <p>Longer than most classes here on purpose: both streaming loops, the timers and the failure
  * classification of one backend connection read best together, and none of it is state the exchange needs.
