@@ -2,10 +2,13 @@
 # Failover under load: two Grafana emulators (separate JVMs), the gateway in failover mode in front of
 # them, a steady open-loop GET load through the gateway, then the primary is broken and repaired:
 #   kill   : kill -9 of the primary, later a new primary process on the same port (failback);
-#   hang   : kill -STOP of the primary (accepts connections, answers nothing), later kill -CONT.
+#   hang   : kill -STOP of the primary (accepts connections, answers nothing), later kill -CONT;
+#   full   : the primary behind a relay listening with a backlog of 1, and kill -STOP of the relay: its
+#            accept queue fills, so new connections get no SYN-ACK (a stopped Grafana under load), later -CONT.
 # Every request is recorded (start, latency, status, which emulator answered); a table is printed.
 # Usage: bench/failover.sh [rounds] [rate]     (defaults: 3 rounds of each, 500 GETs per second)
 #        TRY_TIMEOUT=300ms bench/failover.sh    also sets routing.try-timeout
+#        FAULTS="full" bench/failover.sh 1      only some of the faults (default: "kill hang full")
 #        GATEWAY_JAR=old.jar bench/failover.sh  measures another build (for a before/after ratio)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
@@ -13,9 +16,11 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; RATE=${2:-500}
 KEEP=${FAILOVER_KEEP:-}   # a directory: keep every run's load CSV, status JSON and logs there
 JAR=${GATEWAY_JAR:-gateway/target/grafana-ha-gateway.jar}   # GATEWAY_JAR=old.jar measures another build
-[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+TOOLS=${TOOLS_JAR:-gateway/target/grafana-ha-gateway.jar}   # emulators, load, relay, report: always this build's
+[ -f "$JAR" ] && [ -f "$TOOLS" ] || mvn -B -q -ntp package -DskipTests
 
-A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304
+A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304; RELAY_PORT=18305
+FAULTS=${FAULTS:-kill hang full}
 WARM_S=6; BROKEN_S=5; LOAD_S=22   # fault at 6 s, repair at ~11 s, load ends at 22 s (hold 2 s + rise fits)
 W=$(mktemp -d)
 pids=()
@@ -30,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for port in $A_PORT $B_PORT $GW_PORT $ADMIN_PORT; do
+for port in $A_PORT $B_PORT $GW_PORT $ADMIN_PORT $RELAY_PORT; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use; stop what listens there" >&2; exit 1; fi
 done
 
@@ -49,7 +54,7 @@ wait_200() {
 }
 
 start_emulator() {   # name port -> pid in $!
-  java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
+  java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
     --port "$2" --token "glsa_bench_$1" --name "$1" >>"$W/$1.log" 2>&1 &
   pids+=($!)
 }
@@ -81,25 +86,34 @@ routing:
   retries: 1
 CONF
 if [ -n "${TRY_TIMEOUT:-}" ]; then echo "  try-timeout: $TRY_TIMEOUT" >>"$W/gateway.yaml"; fi
+# The "full" fault reaches the primary through the backlog-1 relay; everything else is the same.
+sed "s|url: http://127.0.0.1:$A_PORT|url: http://127.0.0.1:$RELAY_PORT|" "$W/gateway.yaml" >"$W/gateway-full.yaml"
 echo "== gateway configuration (proxy.* at defaults: response-timeout 60s, connect-timeout 2s)"
 cat "$W/gateway.yaml"
 echo
 
 # One run: fresh emulators and gateway, load, fault at WARM_S, repair BROKEN_S later, one report row.
-run_one() {   # label fault(kill|hang) round
-  local label=$1 fault=$2 round=$3 dir="$W/$1-$3"
+run_one() {   # label fault(kill|hang|full) round
+  local label=$1 fault=$2 round=$3 dir="$W/$1-$3" config="$W/gateway.yaml" relay_pid=""
   mkdir -p "$dir"
   start_emulator grafana-a $A_PORT; local a_pid=$!
   start_emulator grafana-b $B_PORT; local b_pid=$!
   wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
   wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
+  if [ "$fault" = full ]; then
+    config="$W/gateway-full.yaml"
+    java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.BacklogOneRelay --listen $RELAY_PORT --to $A_PORT \
+      >"$dir/relay.log" 2>&1 &
+    relay_pid=$!; pids+=($relay_pid)
+    wait_200 "http://127.0.0.1:$RELAY_PORT/api/health" 30
+  fi
   # The emulators are JVMs: warm their JIT directly first, so "the replica serves" measures the
   # gateway and not a cold emulator (a real Grafana replica is native code).
   for port in $A_PORT $B_PORT; do
-    java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$port/api/health" \
+    java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$port/api/health" \
       --rate 500 --seconds 2 --out "$dir/warm-$port.csv" >/dev/null 2>&1
   done
-  java -Xmx512m -jar "$JAR" run --config "$W/gateway.yaml" >"$dir/gateway.log" 2>&1 &
+  java -Xmx512m -jar "$JAR" run --config "$config" >"$dir/gateway.log" 2>&1 &
   local gw_pid=$!; pids+=($gw_pid)
   wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
   local deadline=$(( $(date +%s) + 15 ))
@@ -108,14 +122,18 @@ run_one() {   # label fault(kill|hang) round
     sleep 0.1
   done
 
-  java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$GW_PORT/api/health" \
+  java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.PacedLoad --url "http://127.0.0.1:$GW_PORT/api/health" \
     --rate "$RATE" --seconds "$LOAD_S" --out "$dir/load.csv" >"$dir/load.log" 2>&1 &
   local load_pid=$!; pids+=($load_pid)
   sleep "$WARM_S"
 
   local fault_ms repair_ms
   fault_ms=$(now_ms)
-  if [ "$fault" = kill ]; then kill -9 "$a_pid"; else kill -STOP "$a_pid"; fi
+  case $fault in
+    kill) kill -9 "$a_pid" ;;
+    hang) kill -STOP "$a_pid" ;;
+    full) kill -STOP "$relay_pid" ;;
+  esac
   sleep "$BROKEN_S"
   if [ "$fault" = kill ]; then
     wait "$a_pid" 2>/dev/null || true
@@ -124,31 +142,38 @@ run_one() {   # label fault(kill|hang) round
     repair_ms=$(now_ms)   # the new primary answers: from here the gate (rise 2, hold 2 s) decides
   else
     repair_ms=$(now_ms)
-    kill -CONT "$a_pid"
+    kill -CONT "${relay_pid:-$a_pid}"
   fi
 
   wait "$load_pid" || true
   curl -fsS "http://127.0.0.1:$ADMIN_PORT/api/status" >"$dir/status.json"
-  java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --run "$label" --csv "$dir/load.csv" \
+  java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --run "$label" --csv "$dir/load.csv" \
     --status "$dir/status.json" --fault-ms "$fault_ms" --repair-ms "$repair_ms" \
     --primary grafana-a --replica grafana-b | tee -a "$W/rows.tsv"
-  kill "$gw_pid" "$a_pid" "$b_pid" 2>/dev/null || true
-  wait "$gw_pid" "$a_pid" "$b_pid" 2>/dev/null || true
+  kill "$gw_pid" "$a_pid" "$b_pid" $relay_pid 2>/dev/null || true
+  wait "$gw_pid" "$a_pid" "$b_pid" $relay_pid 2>/dev/null || true
   pids=()   # all reaped: never signal a reused pid
 }
 
 echo "== $ROUNDS rounds each, $RATE GET/s of /api/health through the gateway; fault at ${WARM_S}s, repair ${BROKEN_S}s later"
-java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --header
+java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --header
 for round in $(seq 1 "$ROUNDS"); do
-  run_one kill-9 kill "$round"
-  run_one stop-cont hang "$round"
+  for fault in $FAULTS; do
+    case $fault in
+      kill) run_one kill-9 kill "$round" ;;
+      hang) run_one stop-cont hang "$round" ;;
+      full) run_one full-queue full "$round" ;;
+      *) echo "unknown fault $fault (kill, hang, full)" >&2; exit 2 ;;
+    esac
+  done
 done
 
 echo
 echo "== medians (ms; -1 = did not happen)"
-java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --header
-java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --median kill-9 "$W/rows.tsv"
-java -cp "$JAR" io.grafanaha.testkit.bench.FailoverReport --median stop-cont "$W/rows.tsv"
+java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --header
+for label in kill-9 stop-cont full-queue; do
+  if grep -q "^$label" "$W/rows.tsv"; then java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --median "$label" "$W/rows.tsv"; fi
+done
 cat <<'NOTE'
 
 replica_serves_ms: fault -> first 200 from grafana-b as the client saw it; detection_ms: fault -> the

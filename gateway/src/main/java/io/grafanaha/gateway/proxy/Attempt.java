@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One try of an {@link Exchange} at one backend: the backend connection, the request written to it, the
- * response read from it, and the two timers that bound the wait. It runs on the client's event loop, like
+ * response read from it, and the timers that bound the wait: the try timeout (from the start: connect, send,
+ * first byte), the response timeout (from the request sent), and a short bound on a backend held down when no
+ * other can serve. It runs on the client's event loop, like
  * the exchange, so no field is volatile.
  *
  * <p>Backpressure, both directions (as in Netty's proxy example, AUTO_READ off on both channels):
@@ -35,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A failure goes back to the exchange, which decides whether another attempt follows; a pooled
  * connection the backend had closed while idle is the one failure handled here (the keep-alive race,
- * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool.
+ * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool. A backend that
+ * answered and then hung up while the client's body was still flowing refused the request; that is not a failure.
  *
  * <p>Longer than most classes here on purpose: both streaming loops, the timers and the failure
  * classification of one backend connection read best together, and none of it is state the exchange needs.
@@ -64,12 +67,18 @@ final class Attempt {
     /** The connection went back to the pool (or was closed): this attempt is over. */
     private boolean done;
     private int writesInFlight;
+    /** A write to the backend failed: it takes no more of the request (it may have answered first). */
+    private boolean uploadRefused;
     private boolean needsFlush;
     private int status;
     private boolean reusable;
     private ChannelFuture lastClientWrite;
     private ScheduledFuture<?> responseTimer;
     private ScheduledFuture<?> tryTimer;
+    /** Bounds the wait on a backend the health checks hold down, when the request cannot go elsewhere. */
+    private ScheduledFuture<?> downTimer;
+    /** Passive detection was already told this connect took too long (at the try timeout). */
+    private boolean connectBlamed;
 
     Attempt(Exchange exchange, ProxyContext proxy, EventLoop loop, StickyCookie.Choice choice, boolean replay) {
         this.exchange = exchange;
@@ -105,6 +114,12 @@ final class Attempt {
     /** Takes a connection (pooled, or a fresh one for a replay) and sends the request on it. */
     void connect() {
         Backend backend = backend();
+        // The try timeout covers connect, send and the first byte: a backend whose accept queue is full
+        // (a SIGSTOPped Grafana) answers no SYN, and waiting out proxy.connect-timeout would hold the user.
+        long tryTimeout = proxy.retries().tryTimeoutMillis();
+        if (tryTimeout > 0 && tryTimeout < proxy.timeouts().responseTimeout().toMillis()) {
+            tryTimer = loop.schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
+        }
         Future<Channel> connect = replay ? proxy.pool().acquireFresh(loop, backend) : proxy.pool().acquire(loop, backend);
         connect.addListener(f -> connected((Future<Channel>) f));
     }
@@ -121,7 +136,7 @@ final class Attempt {
             String name = backend().name();
             Throwable cause = connect.cause();
             if (cause instanceof ConnectTimeoutException) {
-                failed(Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
+                failed(connectBlamed ? null : Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
                         + name + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
             } else if (cause instanceof ConnectException) {
                 failed(Outcome.CONNECT_REFUSED, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
@@ -155,7 +170,7 @@ final class Attempt {
     // ---- client -> backend
 
     boolean canSend() {
-        return channel != null && !done;
+        return channel != null && !done && !uploadRefused;
     }
 
     /** Read the client only when every write to the backend has been flushed (and an upgrade's request is whole). */
@@ -175,7 +190,7 @@ final class Attempt {
             }
             writesInFlight--;
             if (!f.isSuccess()) {
-                onBackendClosed(f.cause());
+                uploadFailed(f.cause());
                 return;
             }
             if (last) {
@@ -191,6 +206,25 @@ final class Attempt {
         });
     }
 
+    /**
+     * The backend stopped taking the request. It may have answered first (Grafana's 401 to a large
+     * unauthenticated upload, then a reset): the answer is in the receive buffer, so read on and let the
+     * read's end decide ({@link #onBackendClosed}); only a channel already gone is a failure now.
+     */
+    private void uploadFailed(Throwable cause) {
+        uploadRefused = true;
+        if (response == Response.COMPLETE) {
+            refusedAfterAnswer();
+        } else if (channel.isActive()) {
+            if (responseTimer == null && !responseStarted()) {
+                startTimers(); // the wait for an answer is bounded as if the request had been sent
+            }
+            channel.read();
+        } else {
+            onBackendClosed(cause);
+        }
+    }
+
     /** One flush for everything the frontend handed over in one pass: the request line and a small body go in one packet. */
     void flush() {
         if (needsFlush && channel != null) {
@@ -202,10 +236,6 @@ final class Attempt {
     private void startTimers() {
         long timeout = proxy.timeouts().responseTimeout().toMillis();
         responseTimer = loop.schedule(this::responseTimedOut, timeout, TimeUnit.MILLISECONDS);
-        long tryTimeout = proxy.retries().tryTimeoutMillis();
-        if (exchange.safeMethod() && tryTimeout > 0 && tryTimeout < timeout) {
-            tryTimer = loop.schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
-        }
     }
 
     // ---- backend -> client
@@ -328,40 +358,90 @@ final class Attempt {
                 channel.close();
             }
             exchange.attemptFinished(true);
-        } else if (upload == Upload.SENDING) {
-            done = true;
-            cancelTimers();
-            channel.close();
-            exchange.attemptFinished(false);
+        } else if (upload == Upload.SENDING || uploadRefused) {
+            refusedAfterAnswer();
         }
+    }
+
+    /** The whole answer is in and the backend will take no more of the body: the client gets the answer, then a close. */
+    private void refusedAfterAnswer() {
+        done = true;
+        cancelTimers();
+        channel.close();
+        exchange.attemptFinished(false);
     }
 
     // ---- failures
 
     /**
-     * Health checks marked this backend down. A request still waiting for response headers goes elsewhere
-     * now (the exchange decides whether it may); still connecting, it goes once the connection is up and
-     * the request is in hand.
+     * Health checks marked this backend down. A {@code safe} request still waiting for response headers goes
+     * elsewhere now (the exchange decides whether it may); still connecting, it goes once the connection is up
+     * and the request is in hand. One that cannot move gets a bounded wait, then 503 ({@link #downTimedOut}).
      */
-    void backendDown(String down) {
+    void backendDown(String down, boolean safe) {
         if (responseStarted() || !backend().name().equals(down)) {
             return;
         }
-        if (channel == null) {
+        if (safe && channel == null) {
             leaveOnConnect = true;
+        } else if (safe && exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN)) {
             return;
         }
-        exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN);
+        // No backend can serve (this one is the last resort): a backend judged down gets a short while to
+        // answer, not the response timeout; then the client hears that nothing can serve. With another backend
+        // up, a request that may not move (a POST the backend may have acted on) keeps waiting for its answer.
+        if (downTimer == null && noBackendCanServe()) {
+            downTimer = loop.schedule(this::downTimedOut, downBoundMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** {@code routing.try-timeout} when set, else {@code proxy.connect-timeout}: how long a backend held down may take. */
+    private long downBoundMillis() {
+        long tryTimeout = proxy.retries().tryTimeoutMillis();
+        return tryTimeout > 0 ? tryTimeout : proxy.timeouts().connectTimeout().toMillis();
+    }
+
+    private void downTimedOut() {
+        downTimer = null;
+        if (current() && !responseStarted()) {
+            exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, noBackendCanServe("did not answer within "
+                    + downBoundMillis() + " ms"));
+        }
+    }
+
+    /** Every backend the router would still use is held down by the health checks (or none is left). */
+    private boolean noBackendCanServe() {
+        return proxy.router().routable().stream().allMatch(b -> proxy.waiting().isDown(b.name()));
+    }
+
+    private String noBackendCanServe(String why) {
+        return "no Grafana backend can serve: " + backend().name() + " is down and " + why;
     }
 
     /**
-     * A safe request still unanswered after {@code routing.try-timeout} goes to another backend if a retry is
-     * allowed; the slow backend is not reported as failing (a slow answer is not a dead backend: the health checks
-     * judge that). Otherwise it keeps waiting for the response timeout.
+     * {@code routing.try-timeout} after the attempt began. Still connecting: the backend is reported (connect
+     * timeout) and any request goes elsewhere, or gets 503 if the backend is down and there is nowhere else.
+     * Sent and unanswered: a safe request goes to another backend if a retry is allowed; the slow backend is
+     * not reported as failing (a slow answer is not a dead backend: the health checks judge that). Otherwise
+     * it keeps waiting for the response timeout.
      */
     private void tryTimedOut() {
         tryTimer = null;
-        if (current() && !responseStarted()) {
+        if (!current() || responseStarted()) {
+            return;
+        }
+        if (channel == null) {
+            // Not even connected: nothing was sent, so any method may go elsewhere, and a backend that takes this
+            // long to accept is failing (passive detection counts it, so a stopped backend is ejected quickly).
+            connectBlamed = true;
+            proxy.outcomes().onOutcome(backend(), Outcome.CONNECT_TIMEOUT);
+            if (!exchange.retryElsewhere(this, RetryCause.CONNECT_TIMEOUT) && noBackendCanServe()) {
+                exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, noBackendCanServe("did not accept a connection within "
+                        + proxy.retries().tryTimeoutMillis() + " ms"));
+            }
+            return;
+        }
+        if (exchange.safeMethod() && upload == Upload.SENT) {
             exchange.retryElsewhere(this, RetryCause.TRY_TIMEOUT);
         }
     }
@@ -382,6 +462,18 @@ final class Attempt {
         if (!current()) {
             return;
         }
+        if (responseStarted() && upload != Upload.SENT) {
+            // The backend answered while the client's body was still flowing, then hung up: it refused the
+            // request (401, 413), it did not fail. The client has (or gets) that answer, and passive health
+            // is told nothing, or any anonymous client could push a backend out with large uploads.
+            if (response == Response.COMPLETE) {
+                refusedAfterAnswer();
+            } else {
+                exchange.fail(this, HttpResponseStatus.BAD_GATEWAY, "Grafana backend " + backend().name()
+                        + " closed the connection mid-answer while refusing the request body");
+            }
+            return;
+        }
         if (reused && !replay && exchange.mayReplay()) {
             close();
             exchange.replaceWith(new Attempt(exchange, proxy, loop, choice, true));
@@ -398,8 +490,15 @@ final class Attempt {
      * (null: not retryable) allows, else answer the client with {@code errorStatus}.
      */
     private void failed(Outcome outcome, RetryCause retry, HttpResponseStatus errorStatus, String message) {
-        proxy.outcomes().onOutcome(backend(), outcome);
+        if (outcome != null) {
+            proxy.outcomes().onOutcome(backend(), outcome);
+        }
         if (retry != null && exchange.retryElsewhere(this, retry)) {
+            return;
+        }
+        if (!responseStarted() && proxy.waiting().isDown(backend().name()) && noBackendCanServe()) {
+            // The last resort failed too: no backend can serve, which is a 503 (retry later), not a gateway error.
+            exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend can serve (all are down); last: " + message);
             return;
         }
         exchange.fail(this, errorStatus, message);
@@ -426,6 +525,10 @@ final class Attempt {
         if (tryTimer != null) {
             tryTimer.cancel(false);
             tryTimer = null;
+        }
+        if (downTimer != null) {
+            downTimer.cancel(false);
+            downTimer = null;
         }
     }
 }

@@ -81,6 +81,9 @@ final class BackendPool {
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
+                // A failed write must not close the channel: a backend that refused an upload (401, 413) and reset
+                // has its answer waiting in the receive buffer, and the client should get it (Attempt#send).
+                .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connectTimeout().toMillis()))
                 .handler(new BackendInitializer(timeouts.idleTimeout()))
                 .connect(backend.host(), backend.port());

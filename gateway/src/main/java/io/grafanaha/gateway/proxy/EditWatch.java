@@ -4,6 +4,7 @@ import io.grafanaha.health.Backend;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import org.slf4j.Logger;
@@ -29,6 +30,8 @@ final class EditWatch implements RequestSink {
     private final boolean keepAlive;
     private final long startNanos;
     private final GatheredBody body = new GatheredBody();
+    /** Bytes of {@link #body} counted in the proxy-wide {@link WatchBuffers}. */
+    private long held;
     private boolean ended;
 
     /**
@@ -54,6 +57,8 @@ final class EditWatch implements RequestSink {
         long declared = HttpUtil.getContentLength(request, 0L);
         if (declared > RequestObserver.MAX_BODY) {
             tooLarge(declared);
+        } else if (!proxy.watchBuffers().fits(declared)) {
+            overTotal();
         } else {
             ContinueAnswer.sendIfExpected(client, request);
         }
@@ -66,6 +71,13 @@ final class EditWatch implements RequestSink {
 
     @Override
     public void writeRequestBody(HttpContent content) {
+        int bytes = content.content().readableBytes();
+        if (!proxy.watchBuffers().tryHold(bytes)) {
+            content.release();
+            overTotal();
+            return;
+        }
+        held += bytes;
         body.add(content);
         if (content instanceof LastHttpContent) {
             complete();
@@ -107,6 +119,23 @@ final class EditWatch implements RequestSink {
         }
     }
 
+    /**
+     * The watches together hold all they may: this save is refused before any of it is forwarded, with 503
+     * and Retry-After, so nothing is lost and the client may send it again. Streaming it unobserved instead
+     * would save it without the edit being journaled.
+     */
+    private void overTotal() {
+        if (end()) {
+            body.release();
+            log.warn("{} {}: edits in progress already hold {} bytes (the limit): answered 503", request.method(), request.uri(),
+                    proxy.watchBuffers().limit());
+            proxy.metrics().editDeferred();
+            proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), 503, startNanos);
+            frontend.exchangeRefusedBody(new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "the gateway is busy with other saves; try again in a moment"));
+        }
+    }
+
     private void tooLarge(long size) {
         log.warn("{} {}: body of {} bytes exceeds {} bytes, forwarded to {} without edit observation",
                 request.method(), request.uri(), size, RequestObserver.MAX_BODY, backend.name());
@@ -142,6 +171,7 @@ final class EditWatch implements RequestSink {
             return;
         }
         ended = true;
+        releaseHeld();
         frontend.forwardWatched(exchange, body.take());
         // After the exchange has counted itself, so a drain never sees zero in between.
         proxy.drain().exchangeEnded();
@@ -163,7 +193,14 @@ final class EditWatch implements RequestSink {
             return false;
         }
         ended = true;
+        releaseHeld();
         proxy.drain().exchangeEnded();
         return true;
+    }
+
+    /** The body leaves this stage (forwarded: the exchange streams it; or dropped): it is no longer counted here. */
+    private void releaseHeld() {
+        proxy.watchBuffers().release(held);
+        held = 0;
     }
 }

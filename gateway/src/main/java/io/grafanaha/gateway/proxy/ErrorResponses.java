@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
  * gateway only answers itself when something is wrong, and a fresh connection is the safe state.
  */
 final class ErrorResponses {
+    static final int RETRY_AFTER_SECONDS = 2;
+
     private ErrorResponses() {}
 
     static FullHttpResponse json(ByteBufAllocator alloc, HttpResponseStatus status, String message) {
@@ -27,6 +29,10 @@ final class ErrorResponses {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (status.code() == 503) {
+            // Nothing can serve right now (no backend, or the gateway's own limits): a client may come back soon.
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
         return response;
     }
 

@@ -77,6 +77,8 @@ final class Exchange implements RequestSink {
     private RequestObserver.ResponseObserver observer;
     /** The watched request's final response, held from the client until the observer's gate opens. */
     private HeldResponse held;
+    /** The backend answered before the client's body ended: the client is closed gently, its upload drained. */
+    private boolean answeredEarly;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -232,6 +234,7 @@ final class Exchange implements RequestSink {
      * gate, at most {@code proxy.response-timeout}, and is then sent whatever the gate's outcome.
      */
     void attemptFinished(boolean clientMayStay) {
+        answeredEarly = !clientMayStay;
         boolean keep = clientMayStay && keepClient;
         if (held == null) {
             finish(keep);
@@ -274,7 +277,11 @@ final class Exchange implements RequestSink {
     private void finish(boolean keep) {
         end();
         client.flush();
-        frontend.exchangeFinished(keep);
+        if (answeredEarly) {
+            frontend.exchangeAnsweredEarly();
+        } else {
+            frontend.exchangeFinished(keep);
+        }
     }
 
     void switchProtocols(Attempt from, HttpResponse head, Channel backendChannel) {
@@ -296,11 +303,13 @@ final class Exchange implements RequestSink {
     /**
      * Health checks marked {@code down} down. If this request is a safe one still waiting there for response
      * headers, it goes elsewhere now: the checks have already judged the backend, so waiting out the response
-     * timeout would only make the user wait. If no retry is allowed, it keeps waiting.
+     * timeout would only make the user wait. When no backend can serve at all (this one was the last resort),
+     * any request waits only a short while more ({@code routing.try-timeout}, else {@code proxy.connect-timeout})
+     * and then gets 503; otherwise one that may not move keeps waiting.
      */
     void backendDown(String down) {
-        if (state == State.TRYING && safeMethod) {
-            attempt.backendDown(down);
+        if (state == State.TRYING) {
+            attempt.backendDown(down, safeMethod);
         }
     }
 

@@ -2,6 +2,7 @@ package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -264,7 +265,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         done = true;
         releasePending();
-        ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message())).addListener(f -> {
+        lingerThenClose(ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message())));
+    }
+
+    /**
+     * The backend answered before the client's body ended (a 401 or 413 to an upload) and takes no more of it:
+     * the answer has been written; the connection closes the way {@link #exchangeRefusedBody} does, so the
+     * client can read that answer instead of a reset.
+     */
+    void exchangeAnsweredEarly() {
+        exchange = null;
+        done = true;
+        releasePending();
+        lingerThenClose(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
+    }
+
+    private void lingerThenClose(ChannelFuture answered) {
+        answered.addListener(f -> {
             if (!f.isSuccess()) {
                 ctx.close();
                 return;

@@ -6,7 +6,7 @@ import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, and the request observer.
+ * the exchanges waiting on each backend, the request observer and what its watches hold.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -19,4 +19,5 @@ record ProxyContext(
         Drain drain,
         Tunnels tunnels,
         Waiting waiting,
-        RequestObserver observer) {}
+        RequestObserver observer,
+        WatchBuffers watchBuffers) {}

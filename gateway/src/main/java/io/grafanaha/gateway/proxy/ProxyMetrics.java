@@ -59,6 +59,7 @@ final class ProxyMetrics {
         RetryPolicy.STAY_REASONS.forEach(this::retriesSkipped);
         editsRejected();
         editsUnobserved();
+        editsDeferred();
         Gauge.builder("gateway.backend.connections.open", pool, BackendPool::openConnections)
                 .description("TCP connections from the gateway to backends, idle or in use")
                 .register(registry);
@@ -159,6 +160,17 @@ final class ProxyMetrics {
     private Counter editsUnobserved() {
         return Counter.builder("gateway.edits.unobserved")
                 .description("Grafana writes forwarded without observation because the body exceeded 10 MiB")
+                .register(registry);
+    }
+
+    /** A watched write refused with 503 because the edits in progress already hold all they may ({@link WatchBuffers}). */
+    void editDeferred() {
+        editsDeferred().increment();
+    }
+
+    private Counter editsDeferred() {
+        return Counter.builder("gateway.edits.deferred")
+                .description("Grafana writes answered 503 (Retry-After) because edits being received already held the 64 MiB limit")
                 .register(registry);
     }
 

@@ -67,6 +67,7 @@ public final class ProxyServer implements AutoCloseable {
     private RetryBudget retryBudget = RetryBudget.standard();
     private LocalRoutes localRoutes = LocalRoutes.NONE;
     private RequestObserver observer = RequestObserver.NONE;
+    private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
     private ProxyContext context;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
@@ -118,6 +119,18 @@ public final class ProxyServer implements AutoCloseable {
         requireNotStarted();
         this.observer = java.util.Objects.requireNonNull(observer, "observer");
         return this;
+    }
+
+    /** Caps what watched requests hold together ({@link WatchBuffers}); tests use a small one. Before {@link #start()}. */
+    synchronized ProxyServer watchBufferLimit(long bytes) {
+        requireNotStarted();
+        this.watchBuffers = new WatchBuffers(bytes);
+        return this;
+    }
+
+    /** Bytes of watched request bodies held in memory right now. */
+    long watchBufferedBytes() {
+        return watchBuffers.held();
     }
 
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
@@ -172,7 +185,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer);
+                observer, watchBuffers);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());

@@ -23,6 +23,11 @@ final class Waiting {
         return down.contains(backend);
     }
 
+    /** Whether the health checks hold {@code backend} down (a request there is on the last resort). */
+    boolean isDown(String backend) {
+        return down.contains(backend);
+    }
+
     void remove(Exchange exchange) {
         exchanges.remove(exchange);
     }

@@ -168,6 +168,30 @@ class FailoverUnderFaultsTest {
         }
     }
 
+    // ---- no backend can serve ---------------------------------------------------------------------
+
+    @Test
+    void bothBackendsDeadResettingAndHungAnswer503PromptlyNotTheResponseTimeout() throws Exception {
+        Duration responseTimeout = Duration.ofSeconds(20);
+        try (FailoverRig rig = FailoverRig.withResponseTimeout(responseTimeout)) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            rig.toPrimary.toxics().resetPeer("reset", ToxicDirection.UPSTREAM, 0);
+            rig.awaitActive(REPLICA, DETECTION.multipliedBy(2));
+            rig.replica.hang(true);
+            await().atMost(DETECTION.multipliedBy(3)).until(() -> rig.state(REPLICA).equals("down") && rig.state(PRIMARY).equals("down"));
+            long start = System.nanoTime();
+
+            HttpResponse<String> got = http.send(HttpRequest.newBuilder(rig.gatewayUri("/api/search")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(got.statusCode()).isEqualTo(503);
+            assertThat(got.headers().firstValue("Retry-After")).isPresent();
+            assertThat(took).as("within proxy.connect-timeout (2 s) and slack, not the 20 s response timeout")
+                    .isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     interface Fault {
