@@ -8,10 +8,14 @@ import io.netty.buffer.ByteBuf;
  * close frame of its own without corrupting the frame being relayed.
  */
 final class FrameBoundary {
+    private static final int CLOSE_OPCODE = 0x8;
+
     private final byte[] header = new byte[14];
     private int headerLength;
     private long payloadLeft;
     private boolean lost;
+    /** A close frame went (or is going) to the client: the backend's own, or one the gateway wrote. */
+    private boolean closeSent;
 
     void consume(ByteBuf buf) {
         int i = buf.readerIndex();
@@ -26,6 +30,7 @@ final class FrameBoundary {
             header[headerLength++] = buf.getByte(i++);
             if (headerLength >= 2 && headerLength == headerSize()) {
                 payloadLeft = payloadLength();
+                closeSent |= (header[0] & 0x0f) == CLOSE_OPCODE;
                 headerLength = 0;
                 if (payloadLeft < 0) {
                     lost = true; // a 64-bit length with the top bit set: not a stream we can follow
@@ -37,6 +42,16 @@ final class FrameBoundary {
     /** True when every byte seen so far belongs to a complete frame. */
     boolean atBoundary() {
         return !lost && headerLength == 0 && payloadLeft == 0;
+    }
+
+    /** Whether the client has been sent a close frame already (RFC 6455 §5.5.1: one per direction, no data after it). */
+    boolean closeSent() {
+        return closeSent;
+    }
+
+    /** The gateway wrote a close frame of its own. */
+    void markCloseSent() {
+        closeSent = true;
     }
 
     private int headerSize() {

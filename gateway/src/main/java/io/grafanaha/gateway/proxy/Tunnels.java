@@ -41,15 +41,26 @@ final class Tunnels {
     }
 
     private static void close(Open tunnel, String reason) {
-        Channel client = tunnel.client();
-        if (client.isActive() && tunnel.toClient() != null && tunnel.toClient().atBoundary()) {
-            // Between two frames (both channels share this loop, so no relay write can interleave): a
-            // close frame of our own is well-formed, and tells the client why rather than just "1006".
-            client.write(closeFrame(SERVICE_RESTART, reason));
-        }
+        sayGoodbye(tunnel.client(), tunnel.toClient(), reason);
         // Closing the backend side closes the client side after its pending bytes (see Tunnel).
         tunnel.backendChannel().close();
-        RelayHandler.closeAfterFlush(client);
+        RelayHandler.closeAfterFlush(tunnel.client());
+    }
+
+    /**
+     * Writes a 1012 close frame to the client of a WebSocket tunnel that is about to close, unless one went already
+     * or the stream is inside a frame (then no frame of ours can be well-formed, and the client sees 1006). Without
+     * it the browser sees the TCP connection drop (1006), and Grafana's frontend waits its back-off before it
+     * reconnects; with it, it reconnects at once, through the gateway, to the backend that serves now. Runs on the
+     * tunnel's event loop (client and backend share it, so no relay write can interleave).
+     *
+     * @param toClient follows the frames going to the client; null for a tunnel that is not a WebSocket
+     */
+    static void sayGoodbye(Channel client, FrameBoundary toClient, String reason) {
+        if (client.isActive() && toClient != null && toClient.atBoundary() && !toClient.closeSent()) {
+            toClient.markCloseSent();
+            client.write(closeFrame(SERVICE_RESTART, reason));
+        }
     }
 
     /** An unmasked (server to client) close frame; the reason is cut to fit a control frame's 125 bytes. */
