@@ -73,6 +73,23 @@ class GatewayTunnelTest {
     }
 
     @Test
+    void aHungActiveBackendMarkedDownClosesItsLiveTunnelsWithServiceRestartAndTheReconnectLandsOnTheReplica()
+            throws Exception {
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        connect(closed);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openWebSockets() == 1);
+
+        a.hang(true); // accepts and reads, never answers: only the health checks can tell
+
+        assertThat(closed.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1012);
+        CompletableFuture<Integer> second = new CompletableFuture<>();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            connect(second);
+            assertThat(b.openWebSockets()).isEqualTo(1);
+        });
+    }
+
+    @Test
     void grafanaLiveEchoesThroughTheGatewayWithHostAndOriginUnchanged() throws Exception {
         CompletableFuture<String> echoed = new CompletableFuture<>();
         WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
