@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,6 +88,17 @@ public final class DashboardLedger {
             }
         });
         return found;
+    }
+
+    /** The content version {@code version} of {@code uid} had on {@code backend} while its id there was {@code id}. */
+    public Optional<String> content(String backend, String uid, int version, long id) {
+        Copy copy = copies.get(new Key(backend, uid));
+        if (copy == null) {
+            return Optional.empty();
+        }
+        synchronized (copy) {
+            return copy.id == id ? Optional.ofNullable(copy.contents.get(version)) : Optional.empty();
+        }
     }
 
     /** The content of {@code dashboard} as a short string: equal for two Grafanas holding the same dashboard. */

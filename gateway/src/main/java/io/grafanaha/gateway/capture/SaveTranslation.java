@@ -8,6 +8,7 @@ import io.grafanaha.sync.grafana.GrafanaClient;
 import io.grafanaha.sync.grafana.GrafanaApiException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>the body's {@code id} and {@code version} are those of the serving instance already: it goes unchanged;
- *   <li>the version the user started from (as the {@link DashboardLedger} saw it on another backend, with that id)
- *       holds the same content as the serving instance's current version (Git-synced identical content counts as
+ *   <li>the version the user started from (as the {@link DashboardLedger} saw it on another backend with that id,
+ *       and, when the id is the serving instance's own, that version in its own history) holds the same content as the serving instance's current version (Git-synced identical content counts as
  *       the same): {@code dashboard.id} and {@code dashboard.version} are rewritten to the serving instance's, so
  *       Grafana's own optimistic lock still guards the save against anything that changes meanwhile;
  *   <li>it held other content, or the gateway cannot tell what it held while the id is another instance's: the
@@ -47,10 +48,16 @@ public final class SaveTranslation {
     /** One backend's current copy of a dashboard. */
     public record Current(long id, int version, String fingerprint) {}
 
-    /** Reads a backend's current copy of a dashboard, off the event loop; empty when it holds none. */
+    /** Reads a backend's copies of a dashboard, off the event loop. */
     @FunctionalInterface
     public interface Reader {
+        /** The current copy; empty when the backend holds none. */
         CompletionStage<Optional<Current>> current(String backend, String uid);
+
+        /** The fingerprint of version {@code version} in the backend's history; empty when it has none (or cannot say). */
+        default CompletionStage<Optional<String>> version(String backend, String uid, int version) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
     }
 
     /** What becomes of one save. */
@@ -78,25 +85,41 @@ public final class SaveTranslation {
      * token) on {@code reads}, and teaches {@code ledger} what it read.
      */
     public static Reader clientReader(Map<String, GrafanaClient> clients, DashboardLedger ledger, Executor reads) {
-        return (backend, uid) -> {
-            GrafanaClient client = clients.get(backend);
-            if (client == null) {
-                return CompletableFuture.completedFuture(Optional.empty());
+        return new Reader() {
+            @Override
+            public CompletionStage<Optional<Current>> current(String backend, String uid) {
+                return read(backend, client -> client.dashboard(uid).flatMap(d -> {
+                    ledger.learn(backend, d.json());
+                    JsonNode id = d.json().path("id");
+                    return id.isIntegralNumber()
+                            ? Optional.of(new Current(id.asLong(), d.version(), DashboardLedger.fingerprint(d.json())))
+                            : Optional.<Current>empty();
+                }));
             }
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return client.dashboard(uid).flatMap(d -> {
-                        ledger.learn(backend, d.json());
-                        JsonNode id = d.json().path("id");
-                        return id.isIntegralNumber()
-                                ? Optional.of(new Current(id.asLong(), d.version(), DashboardLedger.fingerprint(d.json())))
-                                : Optional.<Current>empty();
-                    });
-                } catch (GrafanaApiException e) {
-                    throw new CompletionException(e);
+
+            @Override
+            public CompletionStage<Optional<String>> version(String backend, String uid, int version) {
+                return read(backend, client -> client.versionData(uid, version).map(DashboardLedger::fingerprint));
+            }
+
+            private <T> CompletionStage<Optional<T>> read(String backend, Call<T> call) {
+                GrafanaClient client = clients.get(backend);
+                if (client == null) {
+                    return CompletableFuture.completedFuture(Optional.empty());
                 }
-            }, reads);
+                return CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return call.on(client);
+                    } catch (GrafanaApiException e) {
+                        throw new CompletionException(e);
+                    }
+                }, reads);
+            }
         };
+    }
+
+    private interface Call<T> {
+        Optional<T> on(GrafanaClient client) throws GrafanaApiException;
     }
 
     public DashboardLedger ledger() {
@@ -114,8 +137,11 @@ public final class SaveTranslation {
      */
     public CompletionStage<Outcome> translate(String backend, GrafanaWrite.DashboardSave save, byte[] body) {
         String uid = save.uid().orElseThrow();
+        OptionalLong id = requestId(body);
+        int version = (int) save.version().orElse(0);
         return reader.current(backend, uid)
-                .thenApply(current -> decide(backend, uid, requestId(body), (int) save.version().orElse(0), current, body))
+                .thenCompose(current -> ownVersion(backend, uid, id, version, current)
+                        .thenApply(own -> decide(backend, uid, id, version, current, own, body)))
                 .exceptionally(e -> {
                     log.warn("could not read dashboard {} on {} before a save; forwarding it unchanged: {}", uid, backend,
                             e.getMessage());
@@ -123,8 +149,27 @@ public final class SaveTranslation {
                 });
     }
 
-    /** The ladder, on what was read. */
-    Outcome decide(String backend, String uid, OptionalLong id, int version, Optional<Current> serving, byte[] body) {
+    /**
+     * When the id is the serving instance's (or absent), the user may have started from that instance's own version
+     * {@code version}, not another's that happens to carry the same numbers: its content counts as a candidate too.
+     */
+    private CompletionStage<Optional<String>> ownVersion(String backend, String uid, OptionalLong id, int version,
+            Optional<Current> serving) {
+        if (serving.isEmpty() || version == serving.get().version() || !(id.isEmpty() || id.getAsLong() == serving.get().id())
+                || version <= 0) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        Optional<String> known = ledger.content(backend, uid, version, serving.get().id());
+        return known.isPresent() ? CompletableFuture.completedFuture(known) : reader.version(backend, uid, version);
+    }
+
+    /**
+     * The ladder, on what was read.
+     *
+     * @param own the content of version {@code version} in the serving instance's own history, when the id is its own
+     */
+    Outcome decide(String backend, String uid, OptionalLong id, int version, Optional<Current> serving,
+            Optional<String> own, byte[] body) {
         if (serving.isEmpty()) {
             return new Outcome.Unchanged("not on " + backend);
         }
@@ -133,7 +178,8 @@ public final class SaveTranslation {
         if (sameId && version == now.version()) {
             return new Outcome.Unchanged("already " + backend + "'s id and version");
         }
-        Set<String> startedFrom = ledger.contents(uid, version, id, backend);
+        Set<String> startedFrom = new HashSet<>(ledger.contents(uid, version, id, backend));
+        own.ifPresent(startedFrom::add);
         if (startedFrom.isEmpty()) {
             if (sameId) {
                 // An older version of this very instance's copy, as far as the gateway knows: Grafana decides (412).

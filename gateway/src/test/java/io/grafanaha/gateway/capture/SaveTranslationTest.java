@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +21,19 @@ class SaveTranslationTest {
 
     private final DashboardLedger ledger = new DashboardLedger();
     private Optional<SaveTranslation.Current> replica = Optional.of(new SaveTranslation.Current(4, 2, CPU));
-    private final SaveTranslation translation = new SaveTranslation(ledger,
-            (backend, uid) -> CompletableFuture.completedFuture(replica));
+    /** The replica's own history: version → fingerprint. */
+    private final Map<Integer, String> replicaHistory = new HashMap<>();
+    private final SaveTranslation translation = new SaveTranslation(ledger, new SaveTranslation.Reader() {
+        @Override
+        public CompletableFuture<Optional<SaveTranslation.Current>> current(String backend, String uid) {
+            return CompletableFuture.completedFuture(replica);
+        }
+
+        @Override
+        public CompletableFuture<Optional<String>> version(String backend, String uid, int version) {
+            return CompletableFuture.completedFuture(Optional.ofNullable(replicaHistory.get(version)));
+        }
+    });
 
     @Test
     void aSaveBasedOnThePrimarysVersionWithTheReplicasContentGetsTheReplicasIdAndVersionAndKeepsTheRest() throws Exception {
@@ -66,6 +79,24 @@ class SaveTranslationTest {
     @Test
     void aStaleSaveOnTheSameInstanceIsLeftToGrafanasOwn412() throws Exception {
         assertThat(translate(4, 1)).isInstanceOf(SaveTranslation.Outcome.Unchanged.class);
+    }
+
+    @Test
+    void whenIdsCoincideAStaleSaveOfTheServingInstancesOwnOlderVersionIsRefusedThoughAnotherInstanceHadThoseNumbers()
+            throws Exception {
+        replica = Optional.of(new SaveTranslation.Current(4, 7, CPU));
+        ledger.learn("primary", "cpu", 4, 5, CPU);
+        replicaHistory.put(5, fingerprint("CPU as the replica had it at its version 5"));
+
+        assertThat(translate(4, 5)).isInstanceOf(SaveTranslation.Outcome.Refused.class);
+    }
+
+    @Test
+    void whenIdsCoincideASaveFromAnotherInstancesVersionWithTheServingContentIsTranslated() throws Exception {
+        replica = Optional.of(new SaveTranslation.Current(4, 3, CPU));
+        ledger.learn("primary", "cpu", 4, 5, CPU);
+
+        assertThat(translate(4, 5)).isInstanceOf(SaveTranslation.Outcome.Rewritten.class);
     }
 
     @Test
