@@ -18,9 +18,18 @@ final class FrameBoundary {
     private boolean closeSent;
 
     void consume(ByteBuf buf) {
-        int i = buf.readerIndex();
+        consume(buf, false);
+    }
+
+    /**
+     * Follows the readable bytes of {@code buf} (without moving its reader index) and returns how many were
+     * followed: all of them, or with {@code stopAtBoundary} only those up to the end of the frame in progress.
+     */
+    int consume(ByteBuf buf, boolean stopAtBoundary) {
+        int start = buf.readerIndex();
+        int i = start;
         int end = buf.writerIndex();
-        while (i < end && !lost) {
+        while (i < end && !lost && !(stopAtBoundary && i > start && atBoundary())) {
             if (payloadLeft > 0) {
                 int n = (int) Math.min(payloadLeft, end - i);
                 payloadLeft -= n;
@@ -37,6 +46,7 @@ final class FrameBoundary {
                 }
             }
         }
+        return lost ? end - start : i - start;
     }
 
     /** True when every byte seen so far belongs to a complete frame. */

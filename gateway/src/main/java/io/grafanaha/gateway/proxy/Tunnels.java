@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The open WebSocket (and other upgraded) tunnels by backend, so the ones to a backend that went down
@@ -15,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Tunnels {
     /** RFC 6455 §7.4.1 "Service Restart": the client may reconnect, and should. */
     static final int SERVICE_RESTART = 1012;
+    /** How long a tunnel closed inside a WebSocket frame waits for that frame to finish before it is cut off. */
+    static final long FRAME_GRACE_MILLIS = 1000;
 
     private record Open(String backend, Channel client, Channel backendChannel, FrameBoundary toClient) {}
 
@@ -41,7 +44,25 @@ final class Tunnels {
     }
 
     private static void close(Open tunnel, String reason) {
+        if (tunnel.client().isActive() && tunnel.toClient() != null && !tunnel.toClient().atBoundary()) {
+            RelayHandler relay = tunnel.backendChannel().pipeline().get(RelayHandler.class);
+            if (relay != null) {
+                // Inside a frame a close frame of ours would corrupt it: let that frame finish, then say goodbye;
+                // a backend that never finishes it (hung, dying) is cut off after the grace, and the client sees 1006.
+                relay.closeAtBoundary(reason);
+                tunnel.client().eventLoop().schedule(() -> cutOff(tunnel), FRAME_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+        }
+        cutOff(tunnel, reason);
+    }
+
+    private static void cutOff(Open tunnel, String reason) {
         sayGoodbye(tunnel.client(), tunnel.toClient(), reason);
+        cutOff(tunnel);
+    }
+
+    private static void cutOff(Open tunnel) {
         // Closing the backend side closes the client side after its pending bytes (see Tunnel).
         tunnel.backendChannel().close();
         RelayHandler.closeAfterFlush(tunnel.client());
