@@ -62,9 +62,9 @@ class GatewayTunnelTest {
 
         a.stop();
 
-        // A proper close frame (not the 1006 of a dropped connection), before any health check could notice.
+        // A proper close frame (not the 1006 of a dropped connection), at once (the issue saw 1006 after ~1.9 s).
         assertThat(closed.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1012);
-        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofMillis(500));
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofMillis(1500));
         CompletableFuture<Integer> second = new CompletableFuture<>();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             connect(second);
