@@ -7,7 +7,12 @@ import io.grafanaha.gateway.admin.PrometheusRegistry;
 import io.grafanaha.gateway.admin.StatusMetrics;
 import io.grafanaha.gateway.admin.SyncAccess;
 import io.grafanaha.gateway.capture.EditCapture;
+import io.grafanaha.gateway.capture.DashboardLedger;
 import io.grafanaha.gateway.capture.EditHook;
+import io.grafanaha.gateway.capture.SaveTranslation;
+import io.grafanaha.sync.grafana.GrafanaClient;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
@@ -75,7 +80,7 @@ public final class Gateway implements AutoCloseable {
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
         writeBack.ifPresent(wb -> {
-            proxy.observer(new EditHook(new EditCapture(wb, threads.clock())));
+            proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(saveTranslation(sync.orElseThrow()))));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
@@ -86,6 +91,17 @@ public final class Gateway implements AutoCloseable {
                 .orElse(SyncAccess.NONE));
         new AdminApi(config.admin().token(), health, syncAccess, activity).register(admin);
         new StatusMetrics(health, syncAccess).bindTo(registry);
+    }
+
+    /**
+     * Saves translated to the instance that serves them: the serving instance's copy is read with the sync's client
+     * for that backend (its API token), on the sync's read threads, never on an event loop.
+     */
+    private SaveTranslation saveTranslation(SyncService sync) {
+        DashboardLedger ledger = new DashboardLedger();
+        Map<String, GrafanaClient> clients = new LinkedHashMap<>();
+        sync.targets().forEach(t -> clients.put(t.name(), t.client()));
+        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()));
     }
 
     /** The write-back of a running sync; none when its journal cannot be opened (logged, in the status timeline). */

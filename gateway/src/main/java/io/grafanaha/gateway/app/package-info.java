@@ -43,7 +43,8 @@
  *       <td>{@code Threads}; waited for (10 s) at close</td></tr>
  *   <tr><td>{@code sync-read-N} (as needed, reused)</td>
  *       <td>Parallel reads of dashboards and folders for passes and for write-back polling, at most four per
- *       call</td>
+ *       call; the read of the serving instance's copy before a save is translated (the save waits, its event
+ *       loop does not)</td>
  *       <td>{@code Threads}</td></tr>
  *   <tr><td>{@code writeback}</td>
  *       <td>Journal replay at start, reading an edit back, commit and push, conflict branches, retries with

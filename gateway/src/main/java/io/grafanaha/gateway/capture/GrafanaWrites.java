@@ -50,6 +50,12 @@ public final class GrafanaWrites {
         return Optional.ofNullable(kind);
     }
 
+    /** Whether this is a dashboard load, {@code GET /api/dashboards/uid/:uid} (grafana-api.md §1.4). */
+    public static boolean isDashboardLoad(String method, String path) {
+        String[] s = segments(path);
+        return method.equals("GET") && s != null && s.length == 4 && s[1].equals("dashboards") && s[2].equals("uid");
+    }
+
     /**
      * What the write does. Empty when {@code method} and {@code path} are not a write {@link #kind} knows,
      * when a uid in the path is not valid percent-encoding, or when a body that matters is not a JSON

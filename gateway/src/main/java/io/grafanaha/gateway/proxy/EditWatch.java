@@ -1,12 +1,19 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.Backend;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * The first stage of a watched request ({@link RequestObserver}): the body is gathered (the chunks kept
  * as they came, up to {@link RequestObserver#MAX_BODY}) before any backend is contacted, then the observer
  * may answer it (e.g. the 412 guard) or the chunks go back to the front of the frontend's queue and the
- * {@link Exchange} streams them as it would any body, byte for byte with the original framing.
+ * {@link Exchange} streams them as it would any body, byte for byte with the original framing (or the
+ * observer's rewritten body in their place). An observer that needs time to decide answers
+ * {@link RequestObserver.Verdict.Later}: the request waits here, the client unread, until it decides.
  * A body over the limit is forwarded the same way, unobserved.
  */
 final class EditWatch implements RequestSink {
@@ -33,6 +42,8 @@ final class EditWatch implements RequestSink {
     /** Bytes of {@link #body} counted in the proxy-wide {@link WatchBuffers}. */
     private long held;
     private boolean ended;
+    /** The body is complete and the observer's {@link RequestObserver.Verdict.Later} decision is awaited. */
+    private boolean deciding;
 
     /**
      * @param exchange the exchange that will forward the request, not started yet
@@ -66,7 +77,7 @@ final class EditWatch implements RequestSink {
 
     @Override
     public boolean canWriteRequestBody() {
-        return !ended;
+        return !ended && !deciding;
     }
 
     @Override
@@ -92,13 +103,13 @@ final class EditWatch implements RequestSink {
 
     @Override
     public boolean wantsClientRead() {
-        return !ended;
+        return !ended && !deciding;
     }
 
-    /** Never: until the body is complete the request is still arriving, and then this sink is gone. */
+    /** Only while a decision is awaited: until the body is complete the request is still arriving, and then this sink is gone. */
     @Override
     public boolean requestDone() {
-        return false;
+        return deciding;
     }
 
     @Override
@@ -155,14 +166,77 @@ final class EditWatch implements RequestSink {
             log.warn("request observer failed before {} {}; forwarding unguarded", observed.method(), observed.uri(), e);
             verdict = RequestObserver.Verdict.FORWARD;
         }
+        if (verdict instanceof RequestObserver.Verdict.Later later) {
+            awaitDecision(later, observed);
+            return;
+        }
+        act(verdict);
+    }
+
+    /**
+     * The observer needs time (e.g. to read the backend): the client's next bytes stay unread until its stage
+     * completes on any thread; the verdict is then acted on here, on the event loop, unless the client left.
+     */
+    private void awaitDecision(RequestObserver.Verdict.Later later, ObservedRequest observed) {
+        deciding = true;
+        long timeout = proxy.timeouts().responseTimeout().toMillis();
+        ScheduledFuture<?> timer = client.eventLoop().schedule(() -> {
+            if (deciding && !ended) {
+                log.warn("request observer did not decide on {} {} within {} ms; forwarding it unchanged",
+                        observed.method(), observed.uri(), timeout);
+                decided(RequestObserver.Verdict.FORWARD);
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        CompletionStage<RequestObserver.Verdict> stage;
+        try {
+            stage = later.verdict();
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((verdict, error) -> client.eventLoop().execute(() -> {
+            timer.cancel(false);
+            if (!deciding || ended) {
+                return;
+            }
+            if (error != null || verdict == null || verdict instanceof RequestObserver.Verdict.Later) {
+                log.warn("request observer failed before {} {}; forwarding unguarded", observed.method(), observed.uri(), error);
+                decided(RequestObserver.Verdict.FORWARD);
+            } else {
+                decided(verdict);
+            }
+        }));
+    }
+
+    private void decided(RequestObserver.Verdict verdict) {
+        deciding = false;
+        act(verdict);
+        if (!(verdict instanceof RequestObserver.Verdict.Answer)) {
+            // The exchange has the request now; what the client sent meanwhile waits in the frontend's queue.
+            frontend.drain();
+        }
+    }
+
+    private void act(RequestObserver.Verdict verdict) {
         if (verdict instanceof RequestObserver.Verdict.Answer answer) {
             respond(answer.response());
             return;
         }
         if (verdict instanceof RequestObserver.Verdict.Forward forward) {
             exchange.observe(forward.onResponse());
+            if (forward.body() != null) {
+                replaceBody(forward.body());
+            }
         }
         forward();
+    }
+
+    /** The observer rewrote the body: it replaces the gathered chunks, with its own length, whatever the client's framing. */
+    private void replaceBody(byte[] replacement) {
+        body.release();
+        request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        request.headers().remove(HttpHeaderNames.CONTENT_ENCODING);
+        request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, replacement.length);
+        body.add(new DefaultLastHttpContent(Unpooled.wrappedBuffer(replacement)));
     }
 
     /** Hands the request to the exchange: the chunks gathered so far go first, the rest follows from the client. */

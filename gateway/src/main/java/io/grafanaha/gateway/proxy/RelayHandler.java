@@ -19,11 +19,37 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     private final Channel peer;
     private final FrameBoundary frames;
+    private ChannelHandlerContext ctx;
+    /** Why the tunnel is to close once the frame in progress is relayed; null while it stays open. */
+    private String closing;
 
     /** @param frames follows the WebSocket frames relayed to {@code peer}, or null when nobody needs to know */
     RelayHandler(Channel peer, FrameBoundary frames) {
         this.peer = peer;
         this.frames = frames;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * Closes the tunnel once the WebSocket frame in progress towards {@code peer} is relayed whole, with a 1012
+     * close frame after it ({@link Tunnels#sayGoodbye}); what the backend sends after that frame is dropped. Only on
+     * the backend side of a WebSocket tunnel, on its event loop.
+     */
+    void closeAtBoundary(String reason) {
+        closing = reason;
+        if (frames.atBoundary()) {
+            finishClosing();
+        }
+    }
+
+    private void finishClosing() {
+        Tunnels.sayGoodbye(peer, frames, closing);
+        ctx.close();
+        closeAfterFlush(peer);
     }
 
     @Override
@@ -33,7 +59,17 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (frames != null) {
+        if (frames != null && closing != null) {
+            ByteBuf buf = (ByteBuf) msg;
+            ByteBuf rest = buf.readRetainedSlice(frames.consume(buf, true));
+            buf.release();
+            if (frames.atBoundary()) {
+                peer.write(rest);
+                finishClosing();
+                return;
+            }
+            msg = rest;
+        } else if (frames != null) {
             frames.consume((ByteBuf) msg);
         }
         peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {

@@ -19,7 +19,7 @@ import java.util.concurrent.CompletionStage;
  * bigger response streams to the client as usual and is not held.
  *
  * <p>Every callback runs on the client connection's event loop: it must return quickly and never block
- * (hand real work to another executor and return its stage). An exception from one is logged and
+ * (hand real work to another executor and return its stage; {@link Verdict.Later} does so for the decision). An exception from one is logged and
  * ignored: the request is forwarded and the response released as if the observer were not there.
  */
 public interface RequestObserver {
@@ -69,8 +69,27 @@ public interface RequestObserver {
         /** Answer the client with {@code response}; no backend sees the request. */
         record Answer(LocalResponse response) implements Verdict {}
 
-        /** Forward the request unchanged; its final response goes to {@code onResponse} before the client. */
-        record Forward(ResponseObserver onResponse) implements Verdict {}
+        /**
+         * Forward the request; its final response goes to {@code onResponse} before the client.
+         *
+         * @param body the body to send instead of the client's (the proxy sets {@code Content-Length} to its size), or
+         *             null to forward the client's body byte for byte. Only for a request that is sent once: a
+         *             rewritten body is meant for {@link #onRequest}'s backend.
+         */
+        record Forward(ResponseObserver onResponse, byte[] body) implements Verdict {
+            /** Forward the request unchanged. */
+            public Forward(ResponseObserver onResponse) {
+                this(onResponse, null);
+            }
+        }
+
+        /**
+         * The decision needs work off the event loop (e.g. a read of the backend): the request waits, its client's
+         * later bytes unread, until {@code verdict} completes. If it fails, or is not complete within
+         * {@code proxy.response-timeout}, the request is forwarded unchanged and unobserved (an observer must never
+         * stop people from saving). A {@code Later} inside a {@code Later} counts as {@link #FORWARD}.
+         */
+        record Later(CompletionStage<Verdict> verdict) implements Verdict {}
     }
 
     /** Sees the final response of one forwarded watched request. */

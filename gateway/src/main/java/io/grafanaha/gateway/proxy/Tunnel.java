@@ -37,7 +37,11 @@ final class Tunnel {
         proxy.tunnels().add(backendName, client, backend, toClient);
         backend.closeFuture().addListener(f -> proxy.metrics().tunnelClosed());
         client.closeFuture().addListener(f -> RelayHandler.closeAfterFlush(backend));
-        backend.closeFuture().addListener(f -> RelayHandler.closeAfterFlush(client));
+        backend.closeFuture().addListener(f -> {
+            // The backend went away (stopped, crashed, or closed by the gateway): tell the browser to reconnect now.
+            Tunnels.sayGoodbye(client, toClient, "backend " + backendName + " closed the connection");
+            RelayHandler.closeAfterFlush(client);
+        });
         client.read();
         backend.read();
     }

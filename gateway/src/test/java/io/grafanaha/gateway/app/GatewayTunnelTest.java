@@ -53,6 +53,43 @@ class GatewayTunnelTest {
     }
 
     @Test
+    void stoppingTheActiveBackendClosesItsLiveTunnelsWithServiceRestartAtOnceAndTheReconnectLandsOnTheReplica()
+            throws Exception {
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        connect(closed);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openWebSockets() == 1);
+        long stoppedAt = System.nanoTime();
+
+        a.stop();
+
+        // A proper close frame (not the 1006 of a dropped connection), at once (the issue saw 1006 after ~1.9 s).
+        assertThat(closed.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1012);
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofMillis(1500));
+        CompletableFuture<Integer> second = new CompletableFuture<>();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            connect(second);
+            assertThat(b.openWebSockets()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aHungActiveBackendMarkedDownClosesItsLiveTunnelsWithServiceRestartAndTheReconnectLandsOnTheReplica()
+            throws Exception {
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        connect(closed);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.openWebSockets() == 1);
+
+        a.hang(true); // accepts and reads, never answers: only the health checks can tell
+
+        assertThat(closed.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1012);
+        CompletableFuture<Integer> second = new CompletableFuture<>();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            connect(second);
+            assertThat(b.openWebSockets()).isEqualTo(1);
+        });
+    }
+
+    @Test
     void grafanaLiveEchoesThroughTheGatewayWithHostAndOriginUnchanged() throws Exception {
         CompletableFuture<String> echoed = new CompletableFuture<>();
         WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()

@@ -45,6 +45,17 @@ class FrameBoundaryTest {
         assertThat((int) Tunnels.closeFrame(1012, "é".repeat(100)).getUnsignedByte(1)).isLessThanOrEqualTo(125);
     }
 
+    @Test
+    void aCloseFrameFromTheBackendIsNoticedSoTheGatewayNeverSendsASecondOne() {
+        frames.consume(Unpooled.wrappedBuffer(textFrame(5)));
+        assertThat(frames.closeSent()).isFalse();
+
+        frames.consume(Tunnels.closeFrame(1001, "going away"));
+
+        assertThat(frames.closeSent()).isTrue();
+        assertThat(frames.atBoundary()).isTrue();
+    }
+
     private static byte[] concat(byte[]... parts) {
         ByteBuf b = Unpooled.buffer();
         for (byte[] p : parts) {

@@ -116,6 +116,66 @@ class WebSocketTunnelTest {
     }
 
     @Test
+    void aTunnelClosedInsideAFrameRelaysThatFrameWholeThenSendsServiceRestart() throws Exception {
+        start(Duration.ofSeconds(30));
+        Recorder recorder = new Recorder();
+        connect(recorder);
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 1);
+        byte[] second = textFrame("second, a message cut in two");
+        int cut = 10;
+        // One write: the gateway reads the whole frame and the first part of the next one together.
+        backend.sendRaw(concat(textFrame("first"), java.util.Arrays.copyOf(second, cut)));
+        assertThat(recorder.messages.poll(5, TimeUnit.SECONDS)).isEqualTo("first");
+
+        assertThat(proxy.closeTunnels("live", "backend drained")).isEqualTo(1);
+        backend.sendRaw(java.util.Arrays.copyOfRange(second, cut, second.length));
+
+        // The client may hand the message over in parts.
+        StringBuilder whole = new StringBuilder();
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            String part = recorder.messages.poll();
+            whole.append(part == null ? "" : part);
+            return whole.length() >= "second, a message cut in two".length();
+        });
+        assertThat(whole).hasToString("second, a message cut in two");
+        assertThat(recorder.closed.get(5, TimeUnit.SECONDS)).isEqualTo("close 1012");
+        assertThat(recorder.messages).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 0);
+    }
+
+    @Test
+    void aTunnelClosedInsideAFrameThatNeverEndsIsCutOffAfterTheGrace() throws Exception {
+        start(Duration.ofSeconds(30));
+        Recorder recorder = new Recorder();
+        connect(recorder);
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 1);
+        backend.sendRaw(concat(textFrame("first"), java.util.Arrays.copyOf(textFrame("second"), 4)));
+        assertThat(recorder.messages.poll(5, TimeUnit.SECONDS)).isEqualTo("first");
+
+        proxy.closeTunnels("live", "backend down");
+
+        // No close frame can follow half a frame: the connection just ends (1006, or an error, as clients say it).
+        assertThat(recorder.closed.get(5, TimeUnit.SECONDS)).matches("close 1006|error.*");
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.openConnections() == 0);
+    }
+
+    /** An unmasked (server to client) text frame. */
+    private static byte[] textFrame(String text) {
+        byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] frame = new byte[2 + payload.length];
+        frame[0] = (byte) 0x81;
+        frame[1] = (byte) payload.length;
+        System.arraycopy(payload, 0, frame, 2, payload.length);
+        return frame;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void idleTunnelIsClosedAfterItsOwnTimeout() {
         start(Duration.ofMillis(300));
         Recorder recorder = new Recorder();

@@ -71,6 +71,13 @@ public final class WebSocketEchoBackend implements AutoCloseable {
         return handshakeHeaders.get();
     }
 
+    /** Writes {@code bytes} as they are (e.g. part of a frame) to every connection, past the WebSocket encoder. */
+    public void sendRaw(byte[] bytes) {
+        for (Channel ch : connections) {
+            ch.pipeline().firstContext().writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(bytes)).syncUninterruptibly();
+        }
+    }
+
     /** Drops every connection without a close frame, as a crashing backend would. */
     public void dropAll() {
         connections.close().syncUninterruptibly();
