@@ -404,8 +404,11 @@ final class Attempt {
     private void downTimedOut() {
         downTimer = null;
         if (current() && !responseStarted()) {
-            exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, noBackendCanServe("did not answer within "
-                    + downBoundMillis() + " ms"));
+            // A whole unsafe request the backend may have acted on gets 504, whose meaning is "outcome unknown";
+            // 503 tells a client it may safely send again, which is true only when nothing could have happened.
+            boolean mayHaveActed = !exchange.safeMethod() && requestSent();
+            exchange.fail(this, mayHaveActed ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    noBackendCanServe("did not answer within " + downBoundMillis() + " ms"));
         }
     }
 

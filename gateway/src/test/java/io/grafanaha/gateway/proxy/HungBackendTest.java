@@ -135,6 +135,27 @@ class HungBackendTest {
     }
 
     @Test
+    void aSaveTheBackendMayHaveActedOnGets504PromptlyNot503() throws Exception {
+        GrafanaEmulator hung = track(GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a")));
+        hung.hang(true);
+        GatewayConfig config = ConfigFixture.gateway().connectTimeout(Duration.ofMillis(500)).responseTimeout(Duration.ofSeconds(30))
+                .backend("grafana-a", hung.port()).build();
+        ProxyServer proxy = start(config, lastResort(config, "grafana-a"));
+        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/api/annotations"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"deploy\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> hung.requestCount("/api/annotations") == 1);
+        long markedDown = System.nanoTime();
+
+        proxy.backendDown("grafana-a");
+
+        // It reached Grafana whole: "send it again" (503) could post it twice; 504 says the outcome is unknown.
+        assertThat(pending.get().statusCode()).isEqualTo(504);
+        assertThat(since(markedDown)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
     void aLastResortBackendThatStoppedAcceptingAnswers503NotAGatewayTimeout() throws Exception {
         FullAcceptQueue stopped = track(new FullAcceptQueue());
         GatewayConfig config = ConfigFixture.gateway().connectTimeout(Duration.ofSeconds(5)).tryTimeout(Duration.ofMillis(300))
