@@ -281,6 +281,13 @@ final class Attempt {
             exchange.switchProtocols(this, head, channel);
             return;
         }
+        if (code == 101) {
+            // Switching protocols on a request that did not ask to: what follows is not this request's answer.
+            ReferenceCountUtil.release(head);
+            failed(Outcome.INVALID_RESPONSE, null, HttpResponseStatus.BAD_GATEWAY, "Grafana backend " + backend().name()
+                    + " sent an unsolicited 101 Switching Protocols");
+            return;
+        }
         if (code < 200) {
             response = Response.INTERIM;
             HeaderPolicy.stripHopByHop(head.headers());

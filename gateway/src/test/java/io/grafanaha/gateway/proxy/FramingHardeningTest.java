@@ -154,7 +154,10 @@ class FramingHardeningTest {
                 Arguments.of("haproxy c11: chunked, gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"),
                 Arguments.of("haproxy c11: gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
                 Arguments.of("two different Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"),
-                Arguments.of("invalid Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nabc"));
+                Arguments.of("invalid Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nabc"),
+                Arguments.of("101 to a request that did not ask to switch",
+                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
     }
 
     @ParameterizedTest(name = "{0}")
