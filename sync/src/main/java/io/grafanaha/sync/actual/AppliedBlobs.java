@@ -2,6 +2,8 @@ package io.grafanaha.sync.actual;
 
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredState;
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -9,19 +11,25 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Per backend and dashboard uid: the Git blob whose content the backend holds, as far as this process knows; and per
- * uid the blob of the file at the Git head last read. In memory only, filled by the sync's passes and by the
- * write-back, so it is empty after a restart until the first pass.
+ * uid the blob of the file at the Git head last read. Filled by the sync's passes and by the write-back; what each
+ * backend holds is also kept on disk ({@link AppliedBlobsFile}, written by {@link #persist()}) and loaded at start, so
+ * that a dashboard missing from a backend that held it before a restart is recognised as deleted there, not as never
+ * received. The head's blobs are in memory only (the first pass reads them).
  *
  * <p>The write-back uses it to tell a user's edit from a conflict (the blob the edit was based on) and to answer
  * {@code wouldLoseUpdate}. The sync asks it, through the {@link Hold}, which dashboards not to overwrite on a
  * backend because an edit captured there has not reached Git yet.
  */
 public final class AppliedBlobs {
+    private static final Logger LOG = LoggerFactory.getLogger(AppliedBlobs.class);
     /** Decides which dashboards a pass must leave alone on a backend. */
     @FunctionalInterface
     public interface Hold {
@@ -46,6 +54,15 @@ public final class AppliedBlobs {
         default boolean takeCreated(String backend, String uid) {
             return false;
         }
+
+        /**
+         * A pass is about to create {@code uid} on {@code backend}, which held it before (as far as this process,
+         * or the one before a restart, knows): someone deleted it there. Return true to take the delete as an edit
+         * (the pass then leaves it deleted). Called on the sync's threads.
+         */
+        default boolean takeDeleted(String backend, String uid) {
+            return false;
+        }
     }
 
     /** A blob seen at a {@link #ticket()}; {@code blob} null: seen absent. */
@@ -55,6 +72,48 @@ public final class AppliedBlobs {
     private final Map<String, Map<String, Seen>> applied = new ConcurrentHashMap<>();
     private final Map<String, Seen> head = new ConcurrentHashMap<>();
     private volatile Hold hold = (backend, uid) -> false;
+    private final Optional<AppliedBlobsFile> file;
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final Object persisting = new Object();
+
+    /** In memory only (tests, and a sync without a data directory to keep it in). */
+    public AppliedBlobs() {
+        this.file = Optional.empty();
+    }
+
+    /** Loads what {@code file} holds (as read before every later ticket) and keeps it there on {@link #persist()}. */
+    public AppliedBlobs(AppliedBlobsFile file) {
+        this.file = Optional.of(file);
+        file.load().forEach((backend, byUid) -> {
+            Map<String, Seen> seen = applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>());
+            byUid.forEach((uid, blob) -> seen.put(uid, new Seen(blob, 0)));
+        });
+    }
+
+    /**
+     * Writes what each backend holds to the file, when it changed since the last write; a failure is logged and tried
+     * again at the next call. Called after each backend's pass and each run of write-back commits, on their threads.
+     */
+    public void persist() {
+        if (file.isEmpty() || !dirty.getAndSet(false)) {
+            return;
+        }
+        synchronized (persisting) {
+            Map<String, Map<String, ObjectId>> snapshot = new HashMap<>();
+            applied.forEach((backend, byUid) -> byUid.forEach((uid, seen) -> {
+                if (seen.blob() != null) {
+                    snapshot.computeIfAbsent(backend, b -> new HashMap<>()).put(uid, seen.blob());
+                }
+            }));
+            try {
+                file.get().save(snapshot);
+            } catch (IOException e) {
+                dirty.set(true);
+                LOG.warn("cannot write {}: {}; a dashboard deleted on a backend while no gateway runs may be created "
+                        + "again", file.get().file(), e.toString());
+            }
+        }
+    }
 
     /**
      * A number for "now", to take just before reading a backend or fetching Git. Every record carries the ticket of
@@ -79,11 +138,13 @@ public final class AppliedBlobs {
     /** Records that {@code backend} holds the content of {@code blob} for {@code uid}, as read at {@code ticket}. */
     public void recordApplied(String backend, String uid, ObjectId blob, long ticket) {
         newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, blob.copy(), ticket);
+        dirty.set(true); // after the change, so that a persist() clearing the flag has seen it
     }
 
     /** Records that {@code backend} no longer holds {@code uid}, as read at {@code ticket}. */
     public void recordRemoved(String backend, String uid, long ticket) {
         newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, null, ticket);
+        dirty.set(true);
     }
 
     /** Records the dashboards of a head fetched at {@code ticket}. */
@@ -135,6 +196,11 @@ public final class AppliedBlobs {
     /** See {@link Hold#takeCreated}. */
     public boolean takeCreated(String backend, String uid) {
         return hold.takeCreated(backend, uid);
+    }
+
+    /** See {@link Hold#takeDeleted}. */
+    public boolean takeDeleted(String backend, String uid) {
+        return hold.takeDeleted(backend, uid);
     }
 
     /** Whether a pass must leave {@code uid} alone on {@code backend}. */

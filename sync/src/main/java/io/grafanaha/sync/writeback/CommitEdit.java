@@ -208,6 +208,11 @@ final class CommitEdit {
 
     Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
         tools.written().remove(edit.uid());
+        if (edit.kind() == CapturedEdit.Kind.DASHBOARD_DELETED) {
+            // Git keeps the dashboard; the backend does not hold it, so the next pass creates it rather than taking
+            // the same delete again.
+            tools.blobs().recordRemoved(edit.backend(), edit.uid(), readAt);
+        }
         String base = GitWriter.CONFLICTS + edit.uid() + "-" + BRANCH_TIME.format(tools.clock().instant());
         String branch = base;
         // Another gateway may create the same name in the same second: a server that sees both pushes at once

@@ -81,6 +81,27 @@ final class PassHold implements AppliedBlobs.Hold {
     }
 
     /**
+     * A pass is about to create {@code uid} on {@code backend}, which held it (see {@link AppliedBlobs.Hold}): captured
+     * as a delete, journaled like one made through the gateway. The write-back then deletes the file in Git, or,
+     * when Git's file changed since the backend got it, keeps the delete on a conflict branch and lets the next pass
+     * create it again.
+     */
+    @Override
+    public boolean takeDeleted(String backend, String uid) {
+        if (!active.getAsBoolean()) {
+            return false;
+        }
+        LOG.info("{}: dashboard {} was deleted there (it held it before); writing the delete back", backend, uid);
+        try {
+            sink.capture(CapturedEdit.dashboardDeleted(backend, uid, Optional.empty(), clock.instant()));
+        } catch (IOException e) {
+            // The journal is failing: the delete is held in memory, pending like any other, so it is still taken.
+            LOG.warn("{}: the delete of {} is not journaled yet: {}", backend, uid, e.getMessage());
+        }
+        return true;
+    }
+
+    /**
      * A pass is about to overwrite {@code uid} on {@code backend} (or, {@code created}, to delete it because Git holds
      * no such dashboard): captured as a save when the newest version was not written by a sync, so a UI edit is never
      * overwritten or deleted before it is in Git or on a conflict branch; this holds when Git's file changed too
