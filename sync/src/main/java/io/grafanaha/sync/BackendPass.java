@@ -182,15 +182,19 @@ final class BackendPass {
     }
 
     /**
-     * The dashboards the plan would create although this backend held them (as recorded, across restarts): deleted
-     * there, by a user while no gateway ran or before polling saw it, the same edit as polling finds. Not when the
+     * The dashboards the plan would create although a pass found or made this backend hold Git's very version of them
+     * (recorded across restarts): deleted there, by a user while no gateway ran or before polling saw it, the same
+     * edit as polling finds. Not when Git's file changed since (an edit written back from there that the backend
+     * lost, or a change it never got: creating it again loses nothing), nor when the
      * backend looks wiped or replaced: its managed root folder is gone, or more than one and more than
      * {@code sync.max-deletes} of its managed dashboards are (the rule polling uses); those are created again.
      */
     private Set<String> deletedThere(Plan plan, DesiredState desired, BackendState actual) {
         List<String> gone = plan.operations().stream().filter(PlanOperation.CreateDashboard.class::isInstance)
                 .map(op -> ((PlanOperation.CreateDashboard) op).dashboard().uid())
-                .filter(uid -> blobs.applied(plan.backend(), uid).isPresent()).toList();
+                .filter(uid -> blobs.held(plan.backend(), uid).isPresent()
+                        && blobs.held(plan.backend(), uid).equals(desired.dashboard(uid).map(d -> d.source().blobId())))
+                .toList();
         if (gone.isEmpty()) {
             return Set.of();
         }
@@ -219,6 +223,7 @@ final class BackendPass {
         for (DesiredDashboard d : desired.dashboards()) {
             if (!untouched.contains(d.uid()) && !blobs.holds(name, d.uid())) {
                 blobs.recordApplied(name, d.uid(), d.source().blobId(), read);
+                blobs.recordHeld(name, d.uid(), d.source().blobId());
             }
         }
         applied.applied().stream().filter(PlanOperation.DeleteDashboard.class::isInstance)

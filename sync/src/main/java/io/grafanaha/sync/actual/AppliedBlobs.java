@@ -19,10 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per backend and dashboard uid: the Git blob whose content the backend holds, as far as this process knows; and per
- * uid the blob of the file at the Git head last read. Filled by the sync's passes and by the write-back; what each
- * backend holds is also kept on disk ({@link AppliedBlobsFile}, written by {@link #persist()}) and loaded at start, so
- * that a dashboard missing from a backend that held it before a restart is recognised as deleted there, not as never
- * received. The head's blobs are in memory only (the first pass reads them).
+ * uid the blob of the file at the Git head last read. In memory only, filled by the sync's passes and by the
+ * write-back, so it is empty after a restart until the first pass. Beside it, which of Git's blobs a pass found or made
+ * each backend hold ({@link #held}) is kept on disk ({@link AppliedBlobsFile}), so that a dashboard missing from a
+ * backend that held Git's very version of it, also before a restart, is recognised as deleted there, not as never
+ * received.
  *
  * <p>The write-back uses it to tell a user's edit from a conflict (the blob the edit was based on) and to answer
  * {@code wouldLoseUpdate}. The sync asks it, through the {@link Hold}, which dashboards not to overwrite on a
@@ -72,6 +73,8 @@ public final class AppliedBlobs {
     private final Map<String, Map<String, Seen>> applied = new ConcurrentHashMap<>();
     private final Map<String, Seen> head = new ConcurrentHashMap<>();
     private volatile Hold hold = (backend, uid) -> false;
+    /** backend → uid → the blob a pass found or made it hold; persisted. */
+    private final Map<String, Map<String, ObjectId>> held = new ConcurrentHashMap<>();
     private final Optional<AppliedBlobsFile> file;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final Object persisting = new Object();
@@ -81,18 +84,15 @@ public final class AppliedBlobs {
         this.file = Optional.empty();
     }
 
-    /** Loads what {@code file} holds (as read before every later ticket) and keeps it there on {@link #persist()}. */
+    /** Loads which blob each backend was last seen holding from {@code file}, and keeps it there ({@link #persist()}). */
     public AppliedBlobs(AppliedBlobsFile file) {
         this.file = Optional.of(file);
-        file.load().forEach((backend, byUid) -> {
-            Map<String, Seen> seen = applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>());
-            byUid.forEach((uid, blob) -> seen.put(uid, new Seen(blob, 0)));
-        });
+        file.load().forEach((backend, byUid) -> held.put(backend, new ConcurrentHashMap<>(byUid)));
     }
 
     /**
-     * Writes what each backend holds to the file, when it changed since the last write; a failure is logged and tried
-     * again at the next call. Called after each backend's pass and each run of write-back commits, on their threads.
+     * Writes {@link #held} to the file when it changed since the last write; a failure is logged and tried again at
+     * the next call. Called after each backend's pass and each run of write-back commits, on their threads.
      */
     public void persist() {
         if (file.isEmpty() || !dirty.getAndSet(false)) {
@@ -100,11 +100,7 @@ public final class AppliedBlobs {
         }
         synchronized (persisting) {
             Map<String, Map<String, ObjectId>> snapshot = new HashMap<>();
-            applied.forEach((backend, byUid) -> byUid.forEach((uid, seen) -> {
-                if (seen.blob() != null) {
-                    snapshot.computeIfAbsent(backend, b -> new HashMap<>()).put(uid, seen.blob());
-                }
-            }));
+            held.forEach((backend, byUid) -> snapshot.put(backend, Map.copyOf(byUid)));
             try {
                 file.get().save(snapshot);
             } catch (IOException e) {
@@ -113,6 +109,23 @@ public final class AppliedBlobs {
                         + "again", file.get().file(), e.toString());
             }
         }
+    }
+
+    /**
+     * Records that a pass found or made {@code backend} hold Git's {@code blob} for {@code uid} (kept across restarts,
+     * unlike {@link #recordApplied}, which also takes what the write-back committed from an edit the backend may have
+     * lost since).
+     */
+    public void recordHeld(String backend, String uid, ObjectId blob) {
+        ObjectId before = held.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()).put(uid, blob.copy());
+        if (!blob.equals(before)) {
+            dirty.set(true); // after the change, so that a persist() clearing the flag has seen it
+        }
+    }
+
+    /** The blob a pass last found or made {@code backend} hold for {@code uid}, also before a restart. */
+    public Optional<ObjectId> held(String backend, String uid) {
+        return Optional.ofNullable(held.getOrDefault(backend, Map.of()).get(uid));
     }
 
     /**
@@ -138,13 +151,15 @@ public final class AppliedBlobs {
     /** Records that {@code backend} holds the content of {@code blob} for {@code uid}, as read at {@code ticket}. */
     public void recordApplied(String backend, String uid, ObjectId blob, long ticket) {
         newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, blob.copy(), ticket);
-        dirty.set(true); // after the change, so that a persist() clearing the flag has seen it
     }
 
     /** Records that {@code backend} no longer holds {@code uid}, as read at {@code ticket}. */
     public void recordRemoved(String backend, String uid, long ticket) {
         newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, null, ticket);
-        dirty.set(true);
+        Map<String, ObjectId> byUid = held.get(backend);
+        if (byUid != null && byUid.remove(uid) != null) {
+            dirty.set(true);
+        }
     }
 
     /** Records the dashboards of a head fetched at {@code ticket}. */
