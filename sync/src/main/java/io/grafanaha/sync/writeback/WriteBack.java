@@ -119,7 +119,7 @@ public final class WriteBack implements AutoCloseable {
         EditChange rules = new EditChange(writer, branch::baseBlob, history,
                 (backend, uid) -> clients.get(backend).folder(uid), settings.path());
         this.tools = new CommitEdit.Tools(settings, clients, blobs, branch, writer, history, rules, clock,
-                () -> beforePush.run(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+                () -> beforePush.run(), new WrittenCommits(writer::repository), new ConcurrentHashMap<>());
         this.thread = Objects.requireNonNull(threads, "threads").commits();
         this.journalThread = threads.journal();
         this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
