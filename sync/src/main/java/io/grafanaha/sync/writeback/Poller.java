@@ -57,7 +57,11 @@ final class Poller {
     private final Map<String, Map<String, Integer>> seen = new HashMap<>();
     private final AtomicLong rounds = new AtomicLong();
 
-    Poller(Map<String, GrafanaClient> clients, Sink sink, State state, Clock clock, DeleteLimit deleteLimit) {
+    private final HandledVersions handled;
+
+    Poller(Map<String, GrafanaClient> clients, Sink sink, State state, Clock clock, DeleteLimit deleteLimit,
+            HandledVersions handled) {
+        this.handled = handled;
         this.deleteLimit = deleteLimit;
         this.clients = clients;
         this.sink = sink;
@@ -113,7 +117,9 @@ final class Poller {
             // Grafana shows version 1's message as "Initial save", hiding the stamp: a first version of a dashboard
             // Git holds is the sync creating it.
             boolean createdBySync = last == null && v.get().version() == 1 && inGit.contains(uid);
-            if (newer && !v.get().writtenBySync() && !createdBySync) {
+            // A save through the gateway is journaled with its body: not read back and committed a second time.
+            if (newer && !v.get().writtenBySync() && !createdBySync
+                    && handled.claim(backend, uid, v.get().version())) {
                 String by = v.get().createdBy();
                 Optional<String> user = by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by);
                 LOG.info("{}: dashboard {} version {} was saved by {} without the gateway; writing it back", backend,

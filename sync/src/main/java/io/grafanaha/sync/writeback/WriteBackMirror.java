@@ -70,7 +70,8 @@ final class WriteBackMirror implements AutoCloseable {
         if (cached != null && cached.commit().equals(head.id())) {
             return cached;
         }
-        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id())
+        // Each write-back commit moves the head: only the files that changed since the last read are parsed again.
+        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
                 .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
         desired = state;
         return state;
