@@ -114,7 +114,8 @@ final class WriteBackMirror implements AutoCloseable {
         if (commit == null) {
             return Optional.empty();
         }
-        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPath(settings.path())
+        // Files unchanged since the head last read are not parsed again (a large corpus made this a second a call).
+        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPrevious(desired).setPath(settings.path())
                 .setRootFolderTitle(settings.folderTitle()).call().dashboard(uid).map(d -> d.source().blobId());
     }
 
