@@ -216,19 +216,20 @@ echo "write-back commits: $(grep -c 'write-back committed' "$W/gateway.log" || t
 LOAD_SECONDS=${WRITEBACK_LOAD_SECONDS:-0}
 LOAD_CONNECTIONS=${WRITEBACK_LOAD_CONNECTIONS:-200}
 LOAD_PAUSE_MS=${WRITEBACK_LOAD_PAUSE_MS:-20000}   # each connection's pause between saves (people, not a flood)
+LOAD_KILLS=${WRITEBACK_LOAD_KILLS:-2}             # 0: no kill, for the write-back's capacity (with pause 0)
 (( LOAD_SECONDS > 0 )) || exit 0
 set +o pipefail   # greps and heads below stop reading early on purpose
 echo
 echo "== $LOAD_CONNECTIONS connections saving through the gateway for $LOAD_SECONDS s (each pausing up to $LOAD_PAUSE_MS ms" \
-  "between saves); kill -9 of grafana-a at 1/3 and 2/3, started again empty 3 s later"
+  "between saves); kill -9 of grafana-a $LOAD_KILLS time(s), evenly spaced, started again empty 3 s later"
 backlog() { curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^gateway_writeback_backlog/ { print int($2) }'; }
 commits_so_far() { grep -c 'write-back committed' "$W/gateway.log" || true; }
 c0=$(commits_so_far); t0=$(now_ms)
 java -Xmx256m -cp "$JAR" bench/WritebackLoad.java "http://127.0.0.1:$GW_PORT" "$LOAD_CONNECTIONS" "$LOAD_SECONDS" \
   "$DASHBOARDS" "$W/acked.csv" grafana-a "$LOAD_PAUSE_MS" > "$W/load.out" 2>&1 &
 load=$!
-for k in 1 2; do
-  sleep $(( LOAD_SECONDS / 3 - 3 ))
+for (( k = 1; k <= LOAD_KILLS; k++ )); do
+  sleep $(( LOAD_SECONDS / (LOAD_KILLS + 1) - 3 ))
   echo "kill -9 grafana-a (pid $A_PID) at +$(( ($(now_ms) - t0) / 1000 )) s, backlog $(backlog)"
   kill -9 "$A_PID"; wait "$A_PID" 2>/dev/null || true
   sleep 3
