@@ -128,7 +128,8 @@ public final class WriteBack implements AutoCloseable {
         });
         this.loop = new CommitLoop(journal, tools, thread, () -> closed, this::report,
                 (edit, error) -> emit(new WriteBackEvent.Failed(edit, error)));
-        this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled);
+        this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
+                this::pending);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
