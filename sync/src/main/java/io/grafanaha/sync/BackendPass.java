@@ -205,6 +205,9 @@ final class BackendPass {
                     + "deletes", plan.backend(), gone.size(), String.join(", ", gone.subList(0, Math.min(5,
                     gone.size()))), rootThere ? "more than sync.max-deletes " + settings.deleteLimit()
                     : "with the managed root folder (a wiped or new instance)");
+            // What a wiped instance held is gone for good: a dashboard left missing later (its edit there pending,
+            // then kept on a conflict branch) must be created again, not taken for a user's delete.
+            blobs.forgetHeld(plan.backend(), rootThere ? gone : null);
             return Set.of();
         }
         return Set.copyOf(gone);

@@ -3,6 +3,7 @@ package io.grafanaha.sync.actual;
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredState;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -120,6 +121,20 @@ public final class AppliedBlobs {
         ObjectId before = held.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()).put(uid, blob.copy());
         if (!blob.equals(before)) {
             dirty.set(true); // after the change, so that a persist() clearing the flag has seen it
+        }
+    }
+
+    /**
+     * Forgets what {@code backend} held for {@code uids} (all of them when null): it lost them as a wiped instance
+     * does, so their absence later is no one's delete.
+     */
+    public void forgetHeld(String backend, Collection<String> uids) {
+        Map<String, ObjectId> byUid = held.get(backend);
+        if (byUid != null && (uids == null ? !byUid.isEmpty() : byUid.keySet().removeAll(uids))) {
+            if (uids == null) {
+                byUid.clear();
+            }
+            dirty.set(true);
         }
     }
 
