@@ -10,11 +10,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SAVES=${1:-20}
+DASHBOARDS=${WRITEBACK_DASHBOARDS:-20}   # corpus size
+PANELS=${WRITEBACK_PANELS:-1}           # panels per dashboard (real dashboards are tens of KB)
+UIDLESS=${WRITEBACK_UIDLESS:-0}         # 1: add a dashboard file without a uid (as the attack rig's corpus had)
+GAP=${WRITEBACK_GAP:-0}                 # seconds between saves (5: the idle case)
+SAME=${WRITEBACK_SAME_UID:-0}           # 1: every save edits the first dashboard (a user editing one dashboard)
 KEEP=${WRITEBACK_KEEP:-}   # a directory: keep the per-save CSV and the logs there
 JAR=gateway/target/grafana-ha-gateway.jar
 [ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
 
-A_PORT=18311; B_PORT=18312; GW_PORT=18313; ADMIN_PORT=18314; GIT_PORT=18315
+BASE=${WRITEBACK_PORT_BASE:-18311}
+A_PORT=$BASE; B_PORT=$((BASE + 1)); GW_PORT=$((BASE + 2)); ADMIN_PORT=$((BASE + 3)); GIT_PORT=$((BASE + 4))
 GIVE_UP_MS=10000   # an edit not in Git (or not on the other backend) this long after its save counts as lost
 W=$(mktemp -d)
 pids=()
@@ -46,29 +52,43 @@ BARE="$W/git/grafana-manifests.git"
 git init -q --bare -b main "$BARE"
 git clone -q "$BARE" "$W/seed" 2>/dev/null
 mkdir -p "$W/seed/shared/team-a"
-for n in $(seq -w 1 20); do
+panels() {   # n: a JSON array of n timeseries panels
+  local out="" i
+  for i in $(seq 1 "$1"); do
+    out+="${out:+,}{\"id\": $i, \"type\": \"timeseries\", \"title\": \"Requests $i\", \"gridPos\": {\"h\": 8, \"w\": 12, \"x\": 0, \"y\": $((i * 8))}, \"targets\": [{\"refId\": \"A\", \"expr\": \"sum(rate(http_requests_total{job=\\\"api\\\", code=~\\\"5..\\\"}[5m])) by (instance)\"}]}"
+  done
+  echo "[$out]"
+}
+PANEL_JSON=$(panels "$PANELS")
+for n in $(seq -w 1 "$DASHBOARDS"); do
   cat > "$W/seed/shared/team-a/dash-$n.json" <<JSON
 {
   "uid": "dash-$n",
   "title": "Dashboard $n",
   "tags": [],
   "schemaVersion": 39,
-  "panels": [{"id": 1, "type": "timeseries", "title": "Requests", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}}]
+  "panels": $PANEL_JSON
 }
 JSON
 done
+if [ "$UIDLESS" = 1 ]; then
+  printf '{\n  "title": "No uid here",\n  "schemaVersion": 39,\n  "panels": []\n}\n' > "$W/seed/shared/team-a/no-uid.json"
+fi
 git -C "$W/seed" add -A
-git -C "$W/seed" -c user.name=bench -c user.email=bench@invalid commit -q -m "20 dashboards"
+git -C "$W/seed" -c user.name=bench -c user.email=bench@invalid commit -q -m "$DASHBOARDS dashboards"
 git -C "$W/seed" push -q origin main
 git daemon --export-all --enable=receive-pack --base-path="$W/git" --listen=127.0.0.1 --port=$GIT_PORT \
   --reuseaddr >"$W/git-daemon.log" 2>&1 &
 pids+=($!)
 
-for b in a:$A_PORT b:$B_PORT; do
+start_emulator() {   # a|b port: a new emulator process (empty, as a Grafana that lost its data); sets EMU_PID
   java $TOOL_JVM -cp "$JAR" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
-    --port "${b#*:}" --token "glsa_bench_${b%%:*}" --name "grafana-${b%%:*}" >>"$W/grafana-${b%%:*}.log" 2>&1 &
-  pids+=($!)
-done
+    --port "$2" --token "glsa_bench_$1" --name "grafana-$1" >>"$W/grafana-$1.log" 2>&1 &
+  EMU_PID=$!
+  pids+=($EMU_PID)
+}
+start_emulator a $A_PORT; A_PID=$EMU_PID
+start_emulator b $B_PORT
 wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
 wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
 
@@ -106,8 +126,9 @@ java -Xmx512m -jar "$JAR" run --config "$W/gateway.yaml" >"$W/gateway.log" 2>&1 
 pids+=($!)
 wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
 deadline=$(( $(date +%s) + 60 ))
-until curl -fsS -u admin:admin "http://127.0.0.1:$A_PORT/api/dashboards/uid/dash-20" >/dev/null 2>&1 \
-   && curl -fsS -u admin:admin "http://127.0.0.1:$B_PORT/api/dashboards/uid/dash-20" >/dev/null 2>&1; do
+LAST_UID=dash-$(printf "%0${#DASHBOARDS}d" "$DASHBOARDS")
+until curl -fsS -u admin:admin "http://127.0.0.1:$A_PORT/api/dashboards/uid/$LAST_UID" >/dev/null 2>&1 \
+   && curl -fsS -u admin:admin "http://127.0.0.1:$B_PORT/api/dashboards/uid/$LAST_UID" >/dev/null 2>&1; do
   [ "$(date +%s)" -lt "$deadline" ] || { echo "the first sync pass did not reach both emulators" >&2; exit 1; }
   sleep 0.1
 done
@@ -118,7 +139,8 @@ printf '%-4s %-10s %-8s %8s %14s %18s\n' save backend uid post_ms save_to_git_ms
 echo "save,backend,uid,title,post_ms,git_ms,other_ms,saved_at_ms" > "$W/saves.csv"
 for i in $(seq 1 "$SAVES"); do
   if (( i % 2 )); then on=grafana-a; other=$B_PORT; else on=grafana-b; other=$A_PORT; fi
-  uid=$(printf 'dash-%02d' $(( (i - 1) % 20 + 1 )))
+  (( i == 1 )) || sleep "$GAP"
+  uid=$(printf "dash-%0${#DASHBOARDS}d" $(( SAME == 1 ? 1 : (i - 1) % DASHBOARDS + 1 )))
   title="$uid edit $i"
   current=$(curl -fsS -u admin:admin -H "Cookie: gw=$on" "http://127.0.0.1:$GW_PORT/api/dashboards/uid/$uid")
   body=$(jq -c --arg t "$title" '{dashboard: (.dashboard | .title = $t), folderUid: .meta.folderUid,
@@ -150,9 +172,9 @@ done
 lost=0
 while IFS=, read -r i on uid title _; do
   [ "$i" = save ] && continue
-  if git --git-dir="$BARE" show "main:shared/team-a/$uid.json" | grep -qF "\"$title\""; then continue; fi
+  if git --git-dir="$BARE" log -p main -- "shared/team-a/$uid.json" | grep -F "\"$title\"" >/dev/null; then continue; fi
   if git --git-dir="$BARE" for-each-ref --format='%(refname)' refs/heads/gateway/conflicts/ | while read -r ref; do
-       git --git-dir="$BARE" show "$ref:shared/team-a/$uid.json" 2>/dev/null; done | grep -qF "\"$title\""; then continue; fi
+       git --git-dir="$BARE" show "$ref:shared/team-a/$uid.json" 2>/dev/null; done | grep -F "\"$title\"" >/dev/null; then continue; fi
   lost=$(( lost + 1 ))
 done < "$W/saves.csv"
 
@@ -165,9 +187,9 @@ echo "save,pushed_ms,pass_ms" > "$W/where.csv"
 while IFS=, read -r i on uid title post_ms git_ms other_ms saved; do
   [ "$i" = save ] && continue
   other_name=grafana-b; [ "$on" = grafana-b ] && other_name=grafana-a
-  line=$(grep -F "write-back committed DASHBOARD_SAVED $uid from $on as" "$W/gateway.log" | tail -1 || true)
+  line=$(grep -F "Update dashboard \"$title\" from $on (" "$W/gateway.log" | tail -1 || true)
   if [ -z "$line" ]; then echo "$i,-1,-1" >> "$W/where.csv"; continue; fi
-  sha=$(sed -E 's/.* as ([0-9a-f]+) .*/\1/' <<<"$line")
+  sha=$(sed -E 's/.*\(([0-9a-f]+)\)$/\1/' <<<"$line")
   pushed=$(log_ms <<<"$line")
   synced=$(grep -E "synced backend=$other_name commit=$sha" "$W/gateway.log" | log_ms || true)
   echo "$i,$(( pushed - saved )),$([ -n "$synced" ] && echo $(( synced - pushed )) || echo -1)" >> "$W/where.csv"
@@ -179,11 +201,64 @@ pct() {   # column percentile [file] -> value (nearest rank); -1 (never) sorts l
 }
 echo
 echo "== save -> in Git / visible on the other backend (ms; goal: p50 and p95 within 1000)"
-printf '%-28s %6s %6s %6s\n' "" p50 p95 max
-printf '%-28s %6s %6s %6s\n' "POST through the gateway" "$(pct 5 50)" "$(pct 5 95)" "$(pct 5 100)"
-printf '%-28s %6s %6s %6s\n' "save -> in Git (main)" "$(pct 6 50)" "$(pct 6 95)" "$(pct 6 100)"
-printf '%-28s %6s %6s %6s\n' "save -> on the other backend" "$(pct 7 50)" "$(pct 7 95)" "$(pct 7 100)"
-printf '%-28s %6s %6s %6s\n' "  save -> pushed (log)" "$(pct 2 50 "$W/where.csv")" "$(pct 2 95 "$W/where.csv")" "$(pct 2 100 "$W/where.csv")"
-printf '%-28s %6s %6s %6s\n' "  pushed -> other applied" "$(pct 3 50 "$W/where.csv")" "$(pct 3 95 "$W/where.csv")" "$(pct 3 100 "$W/where.csv")"
+printf '%-28s %6s %6s %6s %6s\n' "" p50 p90 p95 max
+printf '%-28s %6s %6s %6s %6s\n' "POST through the gateway" "$(pct 5 50)" "$(pct 5 90)" "$(pct 5 95)" "$(pct 5 100)"
+printf '%-28s %6s %6s %6s %6s\n' "save -> in Git (main)" "$(pct 6 50)" "$(pct 6 90)" "$(pct 6 95)" "$(pct 6 100)"
+printf '%-28s %6s %6s %6s %6s\n' "save -> on the other backend" "$(pct 7 50)" "$(pct 7 90)" "$(pct 7 95)" "$(pct 7 100)"
+printf '%-28s %6s %6s %6s %6s\n' "  save -> pushed (log)" "$(pct 2 50 "$W/where.csv")" "$(pct 2 90 "$W/where.csv")" "$(pct 2 95 "$W/where.csv")" "$(pct 2 100 "$W/where.csv")"
+printf '%-28s %6s %6s %6s %6s\n' "  pushed -> other applied" "$(pct 3 50 "$W/where.csv")" "$(pct 3 90 "$W/where.csv")" "$(pct 3 95 "$W/where.csv")" "$(pct 3 100 "$W/where.csv")"
 echo "lost edits: $lost of $SAVES"
 echo "write-back commits: $(grep -c 'write-back committed' "$W/gateway.log" || true), conflicts: $(grep -c 'write-back conflict' "$W/gateway.log" || true)"
+
+# ---- (a) + (b): LOAD_CONNECTIONS connections saving through the gateway for LOAD_SECONDS, the primary (grafana-a,
+# which every connection is pinned to with the cookie) killed with kill -9 twice and started again empty; then
+# every acknowledged save is looked for in Git (main, or a gateway/conflicts/ branch).
+LOAD_SECONDS=${WRITEBACK_LOAD_SECONDS:-0}
+LOAD_CONNECTIONS=${WRITEBACK_LOAD_CONNECTIONS:-200}
+LOAD_PAUSE_MS=${WRITEBACK_LOAD_PAUSE_MS:-20000}   # each connection's pause between saves (people, not a flood)
+LOAD_KILLS=${WRITEBACK_LOAD_KILLS:-2}             # 0: no kill, for the write-back's capacity (with pause 0)
+(( LOAD_SECONDS > 0 )) || exit 0
+set +o pipefail   # greps and heads below stop reading early on purpose
+echo
+echo "== $LOAD_CONNECTIONS connections saving through the gateway for $LOAD_SECONDS s (each pausing up to $LOAD_PAUSE_MS ms" \
+  "between saves); kill -9 of grafana-a $LOAD_KILLS time(s), evenly spaced, started again empty 3 s later"
+backlog() { curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^gateway_writeback_backlog/ { print int($2) }'; }
+commits_so_far() { grep -c 'write-back committed' "$W/gateway.log" || true; }
+c0=$(commits_so_far); t0=$(now_ms)
+java -Xmx256m -cp "$JAR" bench/WritebackLoad.java "http://127.0.0.1:$GW_PORT" "$LOAD_CONNECTIONS" "$LOAD_SECONDS" \
+  "$DASHBOARDS" "$W/acked.csv" grafana-a "$LOAD_PAUSE_MS" > "$W/load.out" 2>&1 &
+load=$!
+for (( k = 1; k <= LOAD_KILLS; k++ )); do
+  sleep $(( LOAD_SECONDS / (LOAD_KILLS + 1) - 3 ))
+  echo "kill -9 grafana-a (pid $A_PID) at +$(( ($(now_ms) - t0) / 1000 )) s, backlog $(backlog)"
+  kill -9 "$A_PID"; wait "$A_PID" 2>/dev/null || true
+  sleep 3
+  start_emulator a $A_PORT; A_PID=$EMU_PID
+done
+wait $load
+t_load_end=$(now_ms)
+grep -F 'acknowledged saves' "$W/load.out"
+c_load=$(( $(commits_so_far) - c0 ))
+echo "backlog when the load stopped: $(backlog); write-back commits during the load: $c_load"
+deadline=$(( $(date +%s) + 300 ))
+until [ "$(backlog)" = 0 ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "backlog not drained after 300 s" >&2; break; }
+  sleep 0.5
+done
+t_drained=$(now_ms)
+c_all=$(( $(commits_so_far) - c0 ))
+git --git-dir="$BARE" log -p main -- shared/ | grep -o '\[c[0-9]*-n[0-9]*\]' | sort -u > "$W/on-main.txt"
+git --git-dir="$BARE" log -p --all -- shared/ | grep -o '\[c[0-9]*-n[0-9]*\]' | sort -u > "$W/in-git.txt"
+tail -n +2 "$W/acked.csv" | cut -d, -f2 | sort -u > "$W/acked.txt"
+acked=$(wc -l < "$W/acked.txt")
+missing=$(comm -23 "$W/acked.txt" "$W/in-git.txt" | wc -l)
+conflict_only=$(comm -23 "$W/acked.txt" "$W/on-main.txt" | comm -12 - "$W/in-git.txt" | wc -l)
+comm -23 "$W/acked.txt" "$W/in-git.txt" | head -20 > "$W/missing.txt"
+span=$(( t_drained - t0 ))
+echo "acknowledged saves: $acked; missing from Git at the end: $missing (goal 0); on a conflict branch only: $conflict_only"
+[ "$missing" = 0 ] || { echo "first missing:"; cat "$W/missing.txt"; }
+echo "write-back commits: $c_all in $(( span / 1000 )) s from the first save to an empty backlog" \
+  "($(awk -v c="$c_all" -v s="$span" 'BEGIN { printf "%.1f", c * 1000 / s }') commits/s;" \
+  "$(awk -v c="$c_load" -v s="$(( t_load_end - t0 ))" 'BEGIN { printf "%.1f", c * 1000 / s }') commits/s while saving)"
+echo "drain after the load stopped: $(( (t_drained - t_load_end) / 1000 )) s"
+echo "conflict branches: $(git --git-dir="$BARE" for-each-ref refs/heads/gateway/conflicts/ | wc -l)"

@@ -105,6 +105,7 @@ final class BackendPass {
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
                 .setRetryPolicy(settings.retry()).setExecutor(applyPool).setScheduler(timer).call();
         recordBlobs(name, desired, actual, planned, plan, applied, read);
+        blobs.persist();
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
@@ -134,10 +135,11 @@ final class BackendPass {
      * the backend back; the pass the write-back asked for applies the new one).
      */
     private Plan withoutHeld(Plan plan, DesiredState desired, BackendState actual, long fetched) {
+        Set<String> deletedThere = deletedThere(plan, desired, actual);
         List<PlanOperation> kept = plan.operations().stream()
                 .filter(op -> heldUid(op).filter(uid -> blobs.holds(plan.backend(), uid) || blobs.headChangedSince(uid,
                         fetched, desired.dashboard(uid).map(d -> d.source().blobId()))).isEmpty())
-                .filter(op -> !editedOutsideGit(plan.backend(), op)).toList();
+                .filter(op -> !editedOutsideGit(plan.backend(), op, deletedThere)).toList();
         // Grafana deletes a folder with everything in it: a folder that still holds a dashboard left alone stays.
         List<PlanOperation> left = leftOut(plan.operations(), kept);
         Map<String, Optional<String>> parents = new HashMap<>();
@@ -167,13 +169,48 @@ final class BackendPass {
      * the same repository may have applied (or written back) that change, so the edit can be based on Git's newest
      * version although this process does not know it.
      */
-    private boolean editedOutsideGit(String backend, PlanOperation op) {
+    private boolean editedOutsideGit(String backend, PlanOperation op, Set<String> deletedThere) {
         if (op instanceof PlanOperation.DeleteDashboard d) {
             return blobs.takeCreated(backend, d.uid());
+        }
+        if (op instanceof PlanOperation.CreateDashboard c) {
+            return deletedThere.contains(c.dashboard().uid()) && blobs.takeDeleted(backend, c.dashboard().uid());
         }
         DesiredDashboard d = op instanceof PlanOperation.UpdateDashboard u ? u.dashboard()
                 : op instanceof PlanOperation.MoveDashboard m ? m.dashboard() : null;
         return d != null && blobs.takeEdit(backend, d.uid());
+    }
+
+    /**
+     * The dashboards the plan would create although a pass found or made this backend hold Git's very version of them
+     * (recorded across restarts): deleted there, by a user while no gateway ran or before polling saw it, the same
+     * edit as polling finds. Not when Git's file changed since (an edit written back from there that the backend
+     * lost, or a change it never got: creating it again loses nothing), nor when the
+     * backend looks wiped or replaced: its managed root folder is gone, or more than one and more than
+     * {@code sync.max-deletes} of its managed dashboards are (the rule polling uses); those are created again.
+     */
+    private Set<String> deletedThere(Plan plan, DesiredState desired, BackendState actual) {
+        List<String> gone = plan.operations().stream().filter(PlanOperation.CreateDashboard.class::isInstance)
+                .map(op -> ((PlanOperation.CreateDashboard) op).dashboard().uid())
+                .filter(uid -> blobs.held(plan.backend(), uid).isPresent()
+                        && blobs.held(plan.backend(), uid).equals(desired.dashboard(uid).map(d -> d.source().blobId())))
+                .toList();
+        if (gone.isEmpty()) {
+            return Set.of();
+        }
+        boolean rootThere = actual.folders().stream().anyMatch(f -> f.uid().equals(desired.rootFolderUid()));
+        int before = actual.dashboards().size() + gone.size();
+        if (!rootThere || gone.size() > 1 && !settings.deleteLimit().allows(gone.size(), before)) {
+            LOG.warn("{}: {} dashboard(s) it held are gone ({}), {}: created again from Git, not written back as "
+                    + "deletes", plan.backend(), gone.size(), String.join(", ", gone.subList(0, Math.min(5,
+                    gone.size()))), rootThere ? "more than sync.max-deletes " + settings.deleteLimit()
+                    : "with the managed root folder (a wiped or new instance)");
+            // What a wiped instance held is gone for good: a dashboard left missing later (its edit there pending,
+            // then kept on a conflict branch) must be created again, not taken for a user's delete.
+            blobs.forgetHeld(plan.backend(), rootThere ? gone : null);
+            return Set.of();
+        }
+        return Set.copyOf(gone);
     }
 
     /**
@@ -189,6 +226,7 @@ final class BackendPass {
         for (DesiredDashboard d : desired.dashboards()) {
             if (!untouched.contains(d.uid()) && !blobs.holds(name, d.uid())) {
                 blobs.recordApplied(name, d.uid(), d.source().blobId(), read);
+                blobs.recordHeld(name, d.uid(), d.source().blobId());
             }
         }
         applied.applied().stream().filter(PlanOperation.DeleteDashboard.class::isInstance)

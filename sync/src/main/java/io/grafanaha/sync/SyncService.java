@@ -2,6 +2,7 @@ package io.grafanaha.sync;
 
 import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.actual.AppliedBlobsFile;
 import io.grafanaha.sync.freshness.AppliedStateStore;
 import io.grafanaha.sync.freshness.CommitDistance;
 import io.grafanaha.sync.freshness.FreshnessTracker;
@@ -52,7 +53,7 @@ public final class SyncService implements AutoCloseable {
     private final Map<String, SyncTarget> targets = new LinkedHashMap<>();
     private final GitMirror mirror;
     private final FreshnessTracker freshness;
-    private final AppliedBlobs appliedBlobs = new AppliedBlobs();
+    private final AppliedBlobs appliedBlobs;
     private final SyncPass pass;
     private final PassScheduler scheduler;
 
@@ -79,6 +80,7 @@ public final class SyncService implements AutoCloseable {
             }
         }
         this.mirror = GitMirror.open(settings.dataDir(), settings.source());
+        this.appliedBlobs = new AppliedBlobs(new AppliedBlobsFile(settings.dataDir()));
         this.freshness = new FreshnessTracker(this.targets.keySet(), new AppliedStateStore(settings.dataDir()),
                 new CommitDistance(mirror.repository()));
         mirror.head().ifPresent(h -> freshness.headChanged(h.id()));

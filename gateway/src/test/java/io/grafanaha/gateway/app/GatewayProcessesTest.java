@@ -88,6 +88,44 @@ class GatewayProcessesTest {
     }
 
     @Test
+    void aDeleteAnsweredJustBeforeAKill9IsNotUndoneByTheRestart() throws Exception {
+        Running gateway = launch("gateway", "data");
+        git.unavailable(true); // the push cannot happen before the kill
+
+        assertThat(delete(gateway, "grafana-a", "mem").statusCode()).isEqualTo(200);
+        gateway.process().destroyForcibly(); // SIGKILL at once: no shutdown hook, no flush
+        assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        git.unavailable(false);
+        assertThat(a.dashboard("mem")).isEmpty();
+
+        launch("gateway", "data");
+
+        await().atMost(WAIT).until(() -> repo.readFile("main", "shared/team-a/mem.json").isEmpty()
+                && b.dashboard("mem").isEmpty());
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("mem").isEmpty()
+                && b.dashboard("mem").isEmpty() && repo.readFile("main", "shared/team-a/mem.json").isEmpty());
+    }
+
+    @Test
+    void aDeleteMadeOnAnInstanceWhileTheGatewayWasStoppedIsWrittenBackAtTheNextStart() throws Exception {
+        Running gateway = launch("gateway", "data");
+        gateway.process().destroyForcibly();
+        assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(java.net.URI.create(a.url()
+                        + "/api/dashboards/uid/mem")).header("Authorization", "Bearer " + a.token()).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+        launch("gateway", "data");
+
+        await().atMost(WAIT).until(() -> repo.readFile("main", "shared/team-a/mem.json").isEmpty()
+                && b.dashboard("mem").isEmpty());
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> a.dashboard("mem").isEmpty()
+                && b.dashboard("mem").isEmpty() && repo.readFile("main", "shared/team-a/mem.json").isEmpty());
+    }
+
+    @Test
     void twoGatewayProcessesOnOneRepositoryConvergeWithOneCommitPerEdit() throws Exception {
         Running first = launch("first", "data-1");
         Running second = launch("second", "data-2");
@@ -157,6 +195,11 @@ class GatewayProcessesTest {
                 """.formatted(uid, title, current.version(), current.folderUid());
         return http.send(request(gateway, backend, "/api/dashboards/db").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> delete(Running gateway, String backend, String uid) throws Exception {
+        return http.send(request(gateway, backend, "/api/dashboards/uid/" + uid).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpRequest.Builder request(Running gateway, String backend, String path) {

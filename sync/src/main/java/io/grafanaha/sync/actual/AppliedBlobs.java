@@ -2,6 +2,9 @@ package io.grafanaha.sync.actual;
 
 import io.grafanaha.sync.desired.DesiredDashboard;
 import io.grafanaha.sync.desired.DesiredState;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -9,19 +12,26 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.lib.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Per backend and dashboard uid: the Git blob whose content the backend holds, as far as this process knows; and per
  * uid the blob of the file at the Git head last read. In memory only, filled by the sync's passes and by the
- * write-back, so it is empty after a restart until the first pass.
+ * write-back, so it is empty after a restart until the first pass. Beside it, which of Git's blobs a pass found or made
+ * each backend hold ({@link #held}) is kept on disk ({@link AppliedBlobsFile}), so that a dashboard missing from a
+ * backend that held Git's very version of it, also before a restart, is recognised as deleted there, not as never
+ * received.
  *
  * <p>The write-back uses it to tell a user's edit from a conflict (the blob the edit was based on) and to answer
  * {@code wouldLoseUpdate}. The sync asks it, through the {@link Hold}, which dashboards not to overwrite on a
  * backend because an edit captured there has not reached Git yet.
  */
 public final class AppliedBlobs {
+    private static final Logger LOG = LoggerFactory.getLogger(AppliedBlobs.class);
     /** Decides which dashboards a pass must leave alone on a backend. */
     @FunctionalInterface
     public interface Hold {
@@ -46,6 +56,15 @@ public final class AppliedBlobs {
         default boolean takeCreated(String backend, String uid) {
             return false;
         }
+
+        /**
+         * A pass is about to create {@code uid} on {@code backend}, which held it before (as far as this process,
+         * or the one before a restart, knows): someone deleted it there. Return true to take the delete as an edit
+         * (the pass then leaves it deleted). Called on the sync's threads.
+         */
+        default boolean takeDeleted(String backend, String uid) {
+            return false;
+        }
     }
 
     /** A blob seen at a {@link #ticket()}; {@code blob} null: seen absent. */
@@ -55,6 +74,74 @@ public final class AppliedBlobs {
     private final Map<String, Map<String, Seen>> applied = new ConcurrentHashMap<>();
     private final Map<String, Seen> head = new ConcurrentHashMap<>();
     private volatile Hold hold = (backend, uid) -> false;
+    /** backend → uid → the blob a pass found or made it hold; persisted. */
+    private final Map<String, Map<String, ObjectId>> held = new ConcurrentHashMap<>();
+    private final Optional<AppliedBlobsFile> file;
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final Object persisting = new Object();
+
+    /** In memory only (tests, and a sync without a data directory to keep it in). */
+    public AppliedBlobs() {
+        this.file = Optional.empty();
+    }
+
+    /** Loads which blob each backend was last seen holding from {@code file}, and keeps it there ({@link #persist()}). */
+    public AppliedBlobs(AppliedBlobsFile file) {
+        this.file = Optional.of(file);
+        file.load().forEach((backend, byUid) -> held.put(backend, new ConcurrentHashMap<>(byUid)));
+    }
+
+    /**
+     * Writes {@link #held} to the file when it changed since the last write; a failure is logged and tried again at
+     * the next call. Called after each backend's pass and each run of write-back commits, on their threads.
+     */
+    public void persist() {
+        if (file.isEmpty() || !dirty.getAndSet(false)) {
+            return;
+        }
+        synchronized (persisting) {
+            Map<String, Map<String, ObjectId>> snapshot = new HashMap<>();
+            held.forEach((backend, byUid) -> snapshot.put(backend, Map.copyOf(byUid)));
+            try {
+                file.get().save(snapshot);
+            } catch (IOException e) {
+                dirty.set(true);
+                LOG.warn("cannot write {}: {}; a dashboard deleted on a backend while no gateway runs may be created "
+                        + "again", file.get().file(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Records that a pass found or made {@code backend} hold Git's {@code blob} for {@code uid} (kept across restarts,
+     * unlike {@link #recordApplied}, which also takes what the write-back committed from an edit the backend may have
+     * lost since).
+     */
+    public void recordHeld(String backend, String uid, ObjectId blob) {
+        ObjectId before = held.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()).put(uid, blob.copy());
+        if (!blob.equals(before)) {
+            dirty.set(true); // after the change, so that a persist() clearing the flag has seen it
+        }
+    }
+
+    /**
+     * Forgets what {@code backend} held for {@code uids} (all of them when null): it lost them as a wiped instance
+     * does, so their absence later is no one's delete.
+     */
+    public void forgetHeld(String backend, Collection<String> uids) {
+        Map<String, ObjectId> byUid = held.get(backend);
+        if (byUid != null && (uids == null ? !byUid.isEmpty() : byUid.keySet().removeAll(uids))) {
+            if (uids == null) {
+                byUid.clear();
+            }
+            dirty.set(true);
+        }
+    }
+
+    /** The blob a pass last found or made {@code backend} hold for {@code uid}, also before a restart. */
+    public Optional<ObjectId> held(String backend, String uid) {
+        return Optional.ofNullable(held.getOrDefault(backend, Map.of()).get(uid));
+    }
 
     /**
      * A number for "now", to take just before reading a backend or fetching Git. Every record carries the ticket of
@@ -84,6 +171,10 @@ public final class AppliedBlobs {
     /** Records that {@code backend} no longer holds {@code uid}, as read at {@code ticket}. */
     public void recordRemoved(String backend, String uid, long ticket) {
         newer(applied.computeIfAbsent(backend, b -> new ConcurrentHashMap<>()), uid, null, ticket);
+        Map<String, ObjectId> byUid = held.get(backend);
+        if (byUid != null && byUid.remove(uid) != null) {
+            dirty.set(true);
+        }
     }
 
     /** Records the dashboards of a head fetched at {@code ticket}. */
@@ -135,6 +226,11 @@ public final class AppliedBlobs {
     /** See {@link Hold#takeCreated}. */
     public boolean takeCreated(String backend, String uid) {
         return hold.takeCreated(backend, uid);
+    }
+
+    /** See {@link Hold#takeDeleted}. */
+    public boolean takeDeleted(String backend, String uid) {
+        return hold.takeDeleted(backend, uid);
     }
 
     /** Whether a pass must leave {@code uid} alone on {@code backend}. */

@@ -39,13 +39,14 @@ final class CommitEdit {
             .withZone(ZoneOffset.UTC);
 
     /**
-     * What every edit is committed with; one set per write-back. {@code written} maps a dashboard uid to the last
-     * commit this write-back pushed for it (written on the write-back's thread only), so that a branch rolled back past
-     * that commit is recognised; {@code saved} maps backend, uid and version to the dashboard a journaled save left there.
+     * What every edit is committed with; one set per write-back. {@code written} holds per dashboard uid the last
+     * commit this write-back pushed for it (written on the write-back's thread only, kept across restarts), so that a
+     * branch rolled back past that commit is recognised; {@code saved} maps backend, uid and version to the dashboard a
+     * journaled save left there.
      */
     record Tools(SyncSettings settings, Map<String, GrafanaClient> clients, AppliedBlobs blobs, WriteBackMirror branch,
             GitWriter writer, EditHistory history, EditChange rules, Clock clock, Runnable beforePush,
-            Map<String, ObjectId> written, Map<String, ObjectNode> saved) {}
+            WrittenCommits written, Map<String, ObjectNode> saved) {}
 
     /**
      * What became of the edit: the event to report, and the pass to ask for ({@code passReason}), which is a pass
@@ -165,7 +166,7 @@ final class CommitEdit {
             // back (a force-push). Committing the edit again would undo that; keep it on a conflict branch.
             LOG.warn("{}: {} was written back in {}, which {} no longer contains (history rewritten): the edit "
                     + "goes to a conflict branch", edit.backend(), edit.uid(),
-                    tools.written().get(edit.uid()).abbreviate(7).name(), tools.settings().branch());
+                    tools.written().get(edit.uid()).orElseThrow().abbreviate(7).name(), tools.settings().branch());
             write = new EditChange.Write(write.change(), write.path(), write.message(), true, write.blob());
         }
         Optional<ObjectId> commit = tools.writer().commit(tip, write.change(), author(), committer(),
@@ -195,10 +196,11 @@ final class CommitEdit {
 
     /** Whether the commit this write-back last pushed for the edit's dashboard is not in {@code head}'s history. */
     private boolean rewritten(ObjectId tip) throws IOException {
-        ObjectId mine = tools.written().get(edit.uid());
-        if (mine == null) {
+        Optional<ObjectId> written = tools.written().get(edit.uid());
+        if (written.isEmpty()) {
             return false;
         }
+        ObjectId mine = written.get();
         try (RevWalk walk = new RevWalk(tools.writer().repository())) {
             return !walk.isMergedInto(walk.parseCommit(mine), walk.parseCommit(tip));
         } catch (MissingObjectException e) {
@@ -208,6 +210,11 @@ final class CommitEdit {
 
     Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
         tools.written().remove(edit.uid());
+        if (edit.kind() == CapturedEdit.Kind.DASHBOARD_DELETED) {
+            // Git keeps the dashboard; the backend does not hold it, so the next pass creates it rather than taking
+            // the same delete again.
+            tools.blobs().recordRemoved(edit.backend(), edit.uid(), readAt);
+        }
         String base = GitWriter.CONFLICTS + edit.uid() + "-" + BRANCH_TIME.format(tools.clock().instant());
         String branch = base;
         // Another gateway may create the same name in the same second: a server that sees both pushes at once

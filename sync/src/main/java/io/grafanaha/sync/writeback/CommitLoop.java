@@ -115,6 +115,7 @@ final class CommitLoop {
                 failedEdit.accept(edit, error);
             }
         }
+        tools.blobs().persist();
         if (failed) {
             scheduleRetry();
         } else {

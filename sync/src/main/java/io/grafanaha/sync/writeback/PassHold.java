@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Every method runs on the sync's backend threads, several at once (one per backend in a pass),
  * never on the write-back's thread. They touch only what is safe there: the pending edits (a thread-safe
- * {@link Pending} view), the versions already taken (a concurrent map), the backend's client, and the write-back's
+ * {@link Pending} view), the versions already taken ({@link HandledVersions}), the backend's client, and the write-back's
  * mirror through {@code deletedFromGit} (whose fetch is synchronized). {@link #takeEdit} and {@link #takeCreated}
  * call the backend and may fetch Git: they block that backend's pass, never the write-back.
  */
@@ -50,12 +49,13 @@ final class PassHold implements AppliedBlobs.Hold {
     private final DeletedFromGit deletedFromGit;
     private final BooleanSupplier active;
     private final Clock clock;
-    /** backend + uid → the user version a pass last handed to the write-back. */
-    private final Map<String, Integer> taken = new ConcurrentHashMap<>();
+    /** The user versions the write-back already has (journaled, or handed over by a pass or polling). */
+    private final HandledVersions handled;
 
     /** @param active whether edits are taken at all (write-back on and not closed) */
     PassHold(Pending pending, Map<String, GrafanaClient> clients, Sink sink, DeletedFromGit deletedFromGit,
-            BooleanSupplier active, Clock clock) {
+            BooleanSupplier active, Clock clock, HandledVersions handled) {
+        this.handled = handled;
         this.pending = pending;
         this.clients = clients;
         this.sink = sink;
@@ -81,10 +81,32 @@ final class PassHold implements AppliedBlobs.Hold {
     }
 
     /**
+     * A pass is about to create {@code uid} on {@code backend}, which held it (see {@link AppliedBlobs.Hold}): captured
+     * as a delete, journaled like one made through the gateway. The write-back then deletes the file in Git, or,
+     * when Git's file changed since the backend got it, keeps the delete on a conflict branch and lets the next pass
+     * create it again.
+     */
+    @Override
+    public boolean takeDeleted(String backend, String uid) {
+        if (!active.getAsBoolean()) {
+            return false;
+        }
+        LOG.info("{}: dashboard {} was deleted there (it held it before); writing the delete back", backend, uid);
+        try {
+            sink.capture(CapturedEdit.dashboardDeleted(backend, uid, Optional.empty(), clock.instant()));
+        } catch (IOException e) {
+            // The journal is failing: the delete is held in memory, pending like any other, so it is still taken.
+            LOG.warn("{}: the delete of {} is not journaled yet: {}", backend, uid, e.getMessage());
+        }
+        return true;
+    }
+
+    /**
      * A pass is about to overwrite {@code uid} on {@code backend} (or, {@code created}, to delete it because Git holds
      * no such dashboard): captured as a save when the newest version was not written by a sync, so a UI edit is never
      * overwritten or deleted before it is in Git or on a conflict branch; this holds when Git's file changed too
-     * (another gateway may have applied that change and the edit was based on it). Each user version is taken once:
+     * (another gateway may have applied that change and the edit was based on it). A version journaled as the body of
+     * a save through the gateway is not taken (it is pending, or in Git already). Each user version is taken once:
      * when the pass finds the same version again, the write-back has already committed it or put it on a conflict
      * branch, and the pass may overwrite it. When the backend cannot be asked, the pass leaves the dashboard for now.
      */
@@ -102,8 +124,7 @@ final class PassHold implements AppliedBlobs.Hold {
             if (v.get().version() == 1 && (!created || deletedFromGit.test(uid))) {
                 return false;
             }
-            Integer before = taken.put(backend + "\u0000" + uid, v.get().version());
-            if (before != null && before == v.get().version()) {
+            if (!handled.claim(backend, uid, v.get().version())) {
                 return false;
             }
             String by = v.get().createdBy();

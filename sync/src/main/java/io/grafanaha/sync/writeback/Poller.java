@@ -57,7 +57,18 @@ final class Poller {
     private final Map<String, Map<String, Integer>> seen = new HashMap<>();
     private final AtomicLong rounds = new AtomicLong();
 
-    Poller(Map<String, GrafanaClient> clients, Sink sink, State state, Clock clock, DeleteLimit deleteLimit) {
+    private final HandledVersions handled;
+    private final PassHold.Pending pending;
+
+    /**
+     * @param handled the versions the write-back already has (a journaled body), not captured again
+     * @param pending whether an edit of a dashboard on a backend is in the journal: that dashboard is looked at again
+     *     in the next round instead (its newest version is likely a save whose journal record is on its way)
+     */
+    Poller(Map<String, GrafanaClient> clients, Sink sink, State state, Clock clock, DeleteLimit deleteLimit,
+            HandledVersions handled, PassHold.Pending pending) {
+        this.handled = handled;
+        this.pending = pending;
         this.deleteLimit = deleteLimit;
         this.clients = clients;
         this.sink = sink;
@@ -107,13 +118,21 @@ final class Poller {
             if (v.isEmpty()) {
                 continue;
             }
-            now.put(uid, v.get().version());
             Integer last = before == null ? null : before.get(uid);
+            if (last != null && pending.holds(backend, uid)) {
+                // Saves through the gateway in flight: capturing the newest version now would read the instance
+                // ahead of the journaled edits before it (a needless conflict); the next round looks again.
+                now.put(uid, last);
+                continue;
+            }
+            now.put(uid, v.get().version());
             boolean newer = before != null && (last == null || v.get().version() > last);
             // Grafana shows version 1's message as "Initial save", hiding the stamp: a first version of a dashboard
             // Git holds is the sync creating it.
             boolean createdBySync = last == null && v.get().version() == 1 && inGit.contains(uid);
-            if (newer && !v.get().writtenBySync() && !createdBySync) {
+            // A save through the gateway is journaled with its body: not read back and committed a second time.
+            if (newer && !v.get().writtenBySync() && !createdBySync
+                    && handled.claim(backend, uid, v.get().version())) {
                 String by = v.get().createdBy();
                 Optional<String> user = by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by);
                 LOG.info("{}: dashboard {} version {} was saved by {} without the gateway; writing it back", backend,

@@ -76,6 +76,7 @@ public final class WriteBack implements AutoCloseable {
     private final JournalQueue journalQueue;
     private final Poller poller;
     private final CommitLoop loop;
+    private final HandledVersions handled = new HandledVersions();
 
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
@@ -119,7 +120,7 @@ public final class WriteBack implements AutoCloseable {
         EditChange rules = new EditChange(writer, branch::baseBlob, history,
                 (backend, uid) -> clients.get(backend).folder(uid), settings.path());
         this.tools = new CommitEdit.Tools(settings, clients, blobs, branch, writer, history, rules, clock,
-                () -> beforePush.run(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+                () -> beforePush.run(), new WrittenCommits(writer::repository), new ConcurrentHashMap<>());
         this.thread = Objects.requireNonNull(threads, "threads").commits();
         this.journalThread = threads.journal();
         this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
@@ -127,10 +128,11 @@ public final class WriteBack implements AutoCloseable {
         });
         this.loop = new CommitLoop(journal, tools, thread, () -> closed, this::report,
                 (edit, error) -> emit(new WriteBackEvent.Failed(edit, error)));
-        this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit());
+        this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
+                this::pending);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
-                () -> settings.writeBack() && !closed, clock));
+                () -> settings.writeBack() && !closed, clock, handled));
     }
 
     /** How often backends are polled for edits that bypass the gateway; default 10 s; zero turns polling off. */
@@ -178,6 +180,9 @@ public final class WriteBack implements AutoCloseable {
                     edit.backend(), edit.kind(), edit.uid(), edit.user().orElse("an unknown user"));
             emit(new WriteBackEvent.Drift(edit));
             return CompletableFuture.completedFuture(null);
+        }
+        if (edit.kind() == CapturedEdit.Kind.DASHBOARD_SAVED) {
+            edit.body().ifPresent(b -> handled.record(edit.backend(), edit.uid(), b.version()));
         }
         return journalQueue.submit(edit, edit.isDashboard() ? blobs.applied(edit.backend(), edit.uid())
                 : Optional.empty());

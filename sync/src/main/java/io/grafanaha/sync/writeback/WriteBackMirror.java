@@ -70,7 +70,8 @@ final class WriteBackMirror implements AutoCloseable {
         if (cached != null && cached.commit().equals(head.id())) {
             return cached;
         }
-        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id())
+        // Each write-back commit moves the head: only the files that changed since the last read are parsed again.
+        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
                 .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
         desired = state;
         return state;
@@ -113,7 +114,8 @@ final class WriteBackMirror implements AutoCloseable {
         if (commit == null) {
             return Optional.empty();
         }
-        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPath(settings.path())
+        // Files unchanged since the head last read are not parsed again (a large corpus made this a second a call).
+        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPrevious(desired).setPath(settings.path())
                 .setRootFolderTitle(settings.folderTitle()).call().dashboard(uid).map(d -> d.source().blobId());
     }
 

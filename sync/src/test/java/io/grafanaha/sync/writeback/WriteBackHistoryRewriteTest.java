@@ -57,6 +57,34 @@ class WriteBackHistoryRewriteTest {
                 assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("30s"));
     }
 
+    @Test
+    void aForcePushDroppingAnEditWrittenBackBeforeARestartIsAConflictAfterIt() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBack writeBack = fx.writeBack(sync);
+        writeBack.start();
+        fx.editCpuOnA("refresh", "2m");
+        writeBack.capture(saved("grafana-a", "cpu", "alice"));
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("\"refresh\": \"2m\""));
+        await().atMost(WAIT).until(() -> writeBack.status().backlog() == 0);
+        writeBack.close(); // the gateway stops; what it wrote back is only in Git and its data directory now
+        sync.close();
+
+        forcePushParentOfMain();
+
+        SyncService again = fx.sync(fx.settings("data"));
+        WriteBack restarted = fx.writeBack(again);
+        restarted.start();
+        pass(again);
+        await().atMost(WAIT).until(() -> restarted.status().backlog() == 0);
+        pass(again);
+        await().atMost(WAIT).until(() -> restarted.status().backlog() == 0);
+        assertThat(fx.gitFile("shared/cpu.json").orElseThrow()).as("the rollback stays").contains("\"30s\"");
+        assertThat(restarted.status().commits()).as("the edit is not committed again").isZero();
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("30s"));
+    }
+
     private void forcePushParentOfMain() throws Exception {
         try (Repository bare = new FileRepositoryBuilder().setGitDir(fx.repo.bareDir().toFile()).build();
                 RevWalk walk = new RevWalk(bare)) {

@@ -63,6 +63,21 @@ class WriteBackPollingTest {
     }
 
     @Test
+    void aSaveThroughTheGatewayIsCommittedOnceAndNotReadBackByPollingOrTheNextPass() throws Exception {
+        writeBack.capture(WriteBackJournalTest.savedThroughGateway(fx.a, "refresh", "5m"));
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("\"refresh\": \"5m\""));
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m"));
+        long rounds = writeBack.status().polls();
+        await().atMost(WAIT).until(() -> writeBack.status().polls() >= rounds + 3);
+        pass(sync);
+        // Polling saw alice's version on A and the pass was about to compare A with Git: neither hands the save,
+        // already journaled with its body, to the write-back again (each such turn delayed the fan-out).
+        assertThat(fx.events).hasSize(1).allMatch(e -> e instanceof WriteBackEvent.Committed);
+    }
+
+    @Test
     void aDeleteThatBypassedTheGatewayIsCommitted() throws Exception {
         HttpGrafanaClient.create("grafana-b", URI.create(fx.b.url()), fx.b.token()).deleteDashboard("net");
 

@@ -1,0 +1,33 @@
+package io.grafanaha.sync.writeback;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per backend and dashboard, the newest user version the write-back already has: journaled as the body of a save
+ * relayed through the gateway, or captured once by polling or by a pass. Polling and the pass hold capture a version
+ * only when it is not this one, so a save made through the gateway is not read back and committed a second time (the
+ * round trip that delayed the next pass on the other backend by a write-back turn or a poll round). Thread-safe:
+ * written on the journal's caller threads, polling's thread and the sync's backend threads.
+ */
+final class HandledVersions {
+    private final Map<String, Integer> versions = new ConcurrentHashMap<>();
+
+    /** The write-back has {@code version} of {@code uid} on {@code backend} (a save it journaled with its body). */
+    void record(String backend, String uid, int version) {
+        versions.merge(key(backend, uid), version, Math::max);
+    }
+
+    /**
+     * Whether {@code version} is one the write-back does not have yet; if so it is recorded as had (the caller
+     * captures it now). Each user version is taken once.
+     */
+    boolean claim(String backend, String uid, int version) {
+        Integer before = versions.put(key(backend, uid), version);
+        return before == null || before != version;
+    }
+
+    private static String key(String backend, String uid) {
+        return backend + "\u0000" + uid;
+    }
+}
