@@ -28,6 +28,7 @@ final class HeaderPolicy {
     static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
     /** RFC 7239's header: Grafana does not read it, but nothing a client says about itself may pass unchecked. */
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    private static final AsciiString X_WEBAUTH = AsciiString.cached("x-webauth-");
 
     private static final List<AsciiString> HOP_BY_HOP = List.of(
             HttpHeaderNames.CONNECTION,
@@ -101,6 +102,7 @@ final class HeaderPolicy {
             headers.remove(X_FORWARDED_HOST);
             headers.remove(FORWARDED);
         }
+        stripAuthProxyHeaders(headers);
         chain.add(ip);
         headers.set(X_FORWARDED_FOR, String.join(", ", chain));
         headers.set(X_REAL_IP, clientOf(chain, trusted));
@@ -112,6 +114,29 @@ final class HeaderPolicy {
             headers.set(X_FORWARDED_HOST, host);
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri(), headers);
+    }
+
+    /**
+     * Grafana's auth proxy ({@code [auth.proxy]}) signs in whoever {@code X-WEBAUTH-USER} names when the request
+     * comes from a whitelisted address, which the gateway is when it is put in front: a client's own copy must
+     * never reach Grafana, whether or not the gateway signs people in itself. Every {@code X-WEBAUTH-*} header
+     * goes (Grafana's default names: user, email, name, role, groups).
+     */
+    private static void stripAuthProxyHeaders(HttpHeaders headers) {
+        List<CharSequence> names = null;
+        // CharSequence iteration: no String per header on the path every request takes.
+        for (var it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (AsciiString.regionMatchesAscii(name, true, 0, X_WEBAUTH, 0, X_WEBAUTH.length())) {
+                if (names == null) {
+                    names = new ArrayList<>();
+                }
+                names.add(name);
+            }
+        }
+        if (names != null) {
+            names.forEach(headers::remove);
+        }
     }
 
     /** The client: the last address of the chain that is not a trusted proxy (the first one if all are). */

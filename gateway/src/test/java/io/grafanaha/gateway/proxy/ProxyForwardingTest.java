@@ -126,6 +126,21 @@ class ProxyForwardingTest {
         assertThat(a.header("X-forwarded-proto")).containsExactly("https");
     }
 
+    @Test
+    void aClientCannotSignInToGrafanasAuthProxyByNamingAUser() {
+        TestBackend a = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(ConfigFixture.gateway().backend("a", a.port()).build());
+
+        RawHttp.Reply reply = RawHttp.send(proxy.port(), "GET /echo HTTP/1.1\r\nHost: g\r\n"
+                + "X-WEBAUTH-USER: admin\r\nx-webauth-role: Admin\r\nX-Webauth-Email: admin@example.com\r\n"
+                + "Connection: close\r\n\r\n", 3000);
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(a.header("X-webauth-user")).isEmpty();
+        assertThat(a.header("X-webauth-role")).isEmpty();
+        assertThat(a.header("X-webauth-email")).isEmpty();
+    }
+
     /** What a client (or a proxy in front) says about the client's address. */
     private static final String SPOOFED = "GET /echo HTTP/1.1\r\n"
             + "Host: grafana.example.com:3000\r\n"
