@@ -70,7 +70,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig bind(Section top) {
-        top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync"));
+        top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync", "tls"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
         adminSection.rejectUnknown(Set.of("listen", "token"));
@@ -92,7 +92,8 @@ public final class ConfigLoader {
         if (listen.equals(admin.listen()) && listen.port() != 0) {
             adminSection.problem("listen", "is the same address as listen; the admin listener needs its own port");
         }
-        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync);
+        Optional<TlsConfig> tls = top.has("tls") ? Optional.of(tls(top.section("tls"))) : Optional.empty();
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls);
     }
 
     private static Map<String, RoutingMode> modes() {
@@ -229,6 +230,23 @@ public final class ConfigLoader {
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
                 maxConnections, perClient, trusted.proxies());
+    }
+
+    /** The listener's certificate and key are read here, so {@code check} refuses a pair {@code run} could not use. */
+    private static TlsConfig tls(Section t) {
+        t.rejectUnknown(Set.of("cert-file", "key-file", "reload-interval"));
+        String cert = t.required("cert-file").trim();
+        String key = t.required("key-file").trim();
+        TlsConfig config = new TlsConfig(Path.of(cert), Path.of(key),
+                t.positiveDuration("reload-interval", TlsConfig.DEFAULT_RELOAD_INTERVAL));
+        if (!cert.isEmpty() && !key.isEmpty()) {
+            try {
+                PemPair.read(config.certFile(), config.keyFile());
+            } catch (PemPair.Unusable e) {
+                t.problem(e.certificate() ? "cert-file" : "key-file", e.getMessage());
+            }
+        }
+        return config;
     }
 
     private static SyncConfig sync(Section s) {

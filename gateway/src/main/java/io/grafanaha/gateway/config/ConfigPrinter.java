@@ -65,6 +65,12 @@ public final class ConfigPrinter {
             line(b, 1, "max-deletes", s.maxDeletes());
             line(b, 1, "data-dir", s.dataDir());
         });
+        c.tls().ifPresent(t -> {
+            b.append("tls:\n");
+            line(b, 1, "cert-file", t.certFile());
+            line(b, 1, "key-file", t.keyFile());
+            line(b, 1, "reload-interval", t.reloadInterval());
+        });
         return b.toString();
     }
 

@@ -1,10 +1,13 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.config.ProxyConfig;
+import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
+import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +24,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -44,6 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
     static final String LIMIT = "limit";
+    static final String TLS = "tls";
     static final String HEAD_BYTES = "head-bytes";
     static final String HEADS = "heads";
     static final String IDLE = "idle";
@@ -74,6 +81,9 @@ public final class ProxyServer implements AutoCloseable {
     private ConnectionLimiter limiter;
     private Channel serverChannel;
     private boolean stopped;
+    private ScheduledExecutorService tlsReloads;
+    private ServerTls tls;
+    private ScheduledFuture<?> tlsWatch;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -133,6 +143,21 @@ public final class ProxyServer implements AutoCloseable {
         return watchBuffers.held();
     }
 
+    /**
+     * Where the {@code tls:} certificate files are looked at for a replacement (the gateway gives its health-check
+     * scheduler); without it, one of the proxy's event loops. Before {@link #start()}.
+     */
+    public synchronized ProxyServer tlsReloads(ScheduledExecutorService scheduler) {
+        requireNotStarted();
+        this.tlsReloads = java.util.Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /** The listener's TLS, if {@code tls:} is configured and the proxy started. */
+    Optional<ServerTls> tls() {
+        return Optional.ofNullable(tls);
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -188,6 +213,8 @@ public final class ProxyServer implements AutoCloseable {
                 observer, watchBuffers);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
+        ServerTls serverTls = config.tls().map(ProxyServer::loadTls).orElse(null);
+        tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
@@ -208,8 +235,11 @@ public final class ProxyServer implements AutoCloseable {
                         ch.closeFuture().addListener(f -> metrics.clientClosed());
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
                         RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
+                        ch.pipeline().addLast(LIMIT, limiter);
+                        if (serverTls != null) {
+                            ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
-                                .addLast(LIMIT, limiter)
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
                                 .addLast(HEAD_BYTES, deadline.bytes())
                                 .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
@@ -224,8 +254,19 @@ public final class ProxyServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
-        log.info("proxy listening on {} ({} transport)", address(), transport.name());
+        if (serverTls != null) {
+            tlsWatch = serverTls.watch(tlsReloads != null ? tlsReloads : group.next());
+        }
+        log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
+    }
+
+    private static ServerTls loadTls(TlsConfig config) {
+        try {
+            return ServerTls.load(config);
+        } catch (PemPair.Unusable e) {
+            throw new IllegalStateException("tls: " + e.getMessage(), e);
+        }
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
@@ -279,6 +320,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (tlsWatch != null) {
+            tlsWatch.cancel(false);
         }
         boolean drained = true;
         var idle = drain.start();

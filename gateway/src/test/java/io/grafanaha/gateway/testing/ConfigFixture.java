@@ -9,6 +9,7 @@ import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.config.RoutingConfig;
 import io.grafanaha.gateway.config.Secret;
+import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.config.TrustedProxies;
 import io.grafanaha.gateway.proxy.Backends;
 import io.grafanaha.health.Role;
@@ -37,6 +38,8 @@ public final class ConfigFixture {
     private int maxConnections = ProxyConfig.DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     private TrustedProxies trustedProxies = TrustedProxies.NONE;
+
+    private Optional<TlsConfig> tls = Optional.empty();
 
     public static ConfigFixture gateway() {
         return new ConfigFixture();
@@ -110,6 +113,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** TLS on the listener with these files. */
+    public ConfigFixture tls(TlsConfig tls) {
+        this.tls = Optional.of(tls);
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -121,7 +130,8 @@ public final class ConfigFixture {
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
                         requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies),
-                Optional.empty());
+                Optional.empty(),
+                tls);
     }
 
     public static Router staticRouter(GatewayConfig config) {
