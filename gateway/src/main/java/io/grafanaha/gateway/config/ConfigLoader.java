@@ -125,7 +125,7 @@ public final class ConfigLoader {
         List<BackendConfig> out = new ArrayList<>();
         int primaries = 0;
         for (Section b : items) {
-            b.rejectUnknown(Set.of("name", "url", "role", "api-token"));
+            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file"));
             String name = b.required("name");
             if (!name.isEmpty() && !NAME.matcher(name).matches()) {
                 b.problem("name", "\"" + name + "\" may hold only letters, digits, '.', '_' and '-' (it appears in URLs and metric labels)");
@@ -143,12 +143,31 @@ public final class ConfigLoader {
                     b.problem("role", "only one backend may be the primary");
                 }
             }
-            out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token")));
+            out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
+                    caFile(b, url)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");
         }
         return out;
+    }
+
+    /** CA certificates an https backend may be signed by; read now so {@code check} refuses a file {@code run} could not use. */
+    private static Optional<Path> caFile(Section b, URI url) {
+        Optional<Path> file = b.text("ca-file").map(String::trim).filter(t -> !t.isEmpty()).map(Path::of);
+        if (file.isEmpty()) {
+            return file;
+        }
+        if (url != null && !"https".equals(url.getScheme())) {
+            b.problem("ca-file", "is for https backends, but url is " + url.getScheme() + "://");
+            return file;
+        }
+        try {
+            PemPair.certificates(file.get());
+        } catch (PemPair.Unusable e) {
+            b.problem("ca-file", e.getMessage());
+        }
+        return file;
     }
 
     private static URI backendUrl(Section b) {

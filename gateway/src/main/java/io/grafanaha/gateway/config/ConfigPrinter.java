@@ -22,6 +22,7 @@ public final class ConfigPrinter {
             line(b, 2, "url", be.url());
             line(b, 2, "role", be.role().name().toLowerCase());
             line(b, 2, "api-token", be.apiToken());
+            be.caFile().ifPresent(f -> line(b, 2, "ca-file", f));
         }
         b.append("health:\n");
         line(b, 1, "path", c.health().path());

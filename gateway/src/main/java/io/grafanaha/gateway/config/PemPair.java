@@ -73,6 +73,21 @@ public record PemPair(List<X509Certificate> chain, PrivateKey key, String digest
         }
     }
 
+    /** The certificates of a PEM file (a CA bundle); fails naming the file and why. */
+    public static List<X509Certificate> certificates(Path file) throws Unusable {
+        byte[] bytes = bytes(file, true);
+        try {
+            List<X509Certificate> all = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))
+                    .stream().map(X509Certificate.class::cast).toList();
+            if (all.isEmpty()) {
+                throw new Unusable(true, file + ": holds no certificate");
+            }
+            return all;
+        } catch (CertificateException e) {
+            throw new Unusable(true, file + ": not a PEM certificate file (" + e.getMessage() + ")");
+        }
+    }
+
     private static List<X509Certificate> chain(Path file, byte[] bytes) throws Unusable {
         List<X509Certificate> chain;
         try {

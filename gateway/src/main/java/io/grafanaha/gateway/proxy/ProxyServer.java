@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.config.ProxyConfig;
@@ -7,6 +8,7 @@ import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
+import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
@@ -20,10 +22,13 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -94,19 +99,11 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes, Transport transport) {
-        for (int i = 0; i < config.backends().size(); i++) {
-            String scheme = config.backends().get(i).url().getScheme();
-            if (!"http".equalsIgnoreCase(scheme)) {
-                // TLS to backends is not built yet; refusing here beats sending plaintext to an https port.
-                throw new IllegalArgumentException("backends[" + i + "].url (" + config.backends().get(i).name()
-                        + "): scheme " + scheme + " is not supported by the proxy, use http://");
-            }
-        }
         this.config = config;
         this.transport = transport;
         this.router = router;
         this.outcomes = outcomes;
-        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
+        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND, backendTls(config));
         this.metrics = new ProxyMetrics(registry, pool, config.backends().stream().map(b -> b.name()).toList());
         this.registry = registry;
     }
@@ -259,6 +256,21 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
+    }
+
+    /** A client context per https backend, by name. */
+    private static Map<String, SslContext> backendTls(GatewayConfig config) {
+        Map<String, SslContext> contexts = new HashMap<>();
+        for (BackendConfig backend : config.backends()) {
+            if ("https".equalsIgnoreCase(backend.url().getScheme())) {
+                try {
+                    contexts.put(backend.name(), BackendTls.proxyContext(backend));
+                } catch (PemPair.Unusable e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+        }
+        return contexts;
     }
 
     private static ServerTls loadTls(TlsConfig config) {

@@ -66,4 +66,18 @@ class TlsConfigTest {
         assertThat(problems(tls(pair.keyFile(), pair.keyFile()))).singleElement().asString()
                 .startsWith("tls.cert-file (line 10): ");
     }
+
+    @Test
+    void aBackendCaFileIsReadByCheckAndOnlyAllowedForHttps() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.create(dir, "grafana");
+        String https = MINIMAL.replace("url: http://127.0.0.1:3000", "url: https://127.0.0.1:3000");
+
+        GatewayConfig config = new ConfigLoader(Map.of()).parse(https + "    ca-file: " + pair.certFile() + "\n", "test.yaml");
+
+        assertThat(config.backends().get(0).caFile()).contains(pair.certFile());
+        assertThat(problems(https + "    ca-file: " + pair.keyFile() + "\n")).singleElement().asString()
+                .startsWith("backends[0].ca-file (line 9): " + pair.keyFile() + ": not a PEM certificate file");
+        assertThat(problems(MINIMAL + "    ca-file: " + pair.certFile() + "\n"))
+                .containsExactly("backends[0].ca-file (line 9): is for https backends, but url is http://");
+    }
 }

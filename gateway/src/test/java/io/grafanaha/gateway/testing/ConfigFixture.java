@@ -50,6 +50,13 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** An https backend on loopback whose certificate chains to {@code caFile} (none: the JDK's trust store alone). */
+    public ConfigFixture httpsBackend(String name, int port, java.util.Optional<java.nio.file.Path> caFile) {
+        Role role = backends.isEmpty() ? Role.PRIMARY : Role.REPLICA;
+        backends.add(new BackendConfig(name, URI.create("https://127.0.0.1:" + port), role, new Secret(""), caFile));
+        return this;
+    }
+
     /** The first backend added is the primary, the others replicas. */
     public ConfigFixture backend(String name, int port) {
         Role role = backends.isEmpty() ? Role.PRIMARY : Role.REPLICA;

@@ -38,11 +38,16 @@ public final class TestCertificates {
 
     /** A new EC P-256 key and a self-signed certificate with common name {@code cn}, written under {@code dir}. */
     public static Pair create(Path dir, String cn) {
+        return create(dir, cn, "IP:127.0.0.1,DNS:localhost");
+    }
+
+    /** As {@link #create(Path, String)}, valid for the names of {@code subjectAltName} only (e.g. {@code DNS:grafana.example}). */
+    public static Pair create(Path dir, String cn, String subjectAltName) {
         Path cert = dir.resolve(cn + ".crt");
         Path key = dir.resolve(cn + ".key");
         run(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=" + cn,
-                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost");
+                "-addext", "subjectAltName=" + subjectAltName);
         return new Pair(cert, key);
     }
 
