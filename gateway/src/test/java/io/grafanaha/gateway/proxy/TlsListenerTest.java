@@ -8,12 +8,14 @@ import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.testing.ConfigFixture;
 import io.grafanaha.gateway.testing.TestBackend;
 import io.grafanaha.gateway.testing.TestCertificates;
+import io.grafanaha.gateway.testing.WebSocketEchoBackend;
 import io.grafanaha.gateway.tls.ServerTls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,6 +23,7 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,6 +118,33 @@ class TlsListenerTest {
         HttpResponse<String> again = get(keptAlive, proxy, "/echo");
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(presented(again)).as("the connection opened before the swap").isEqualTo(first.certificate());
+    }
+
+    @Test
+    void aWebSocketThroughTlsKeepsWorkingAcrossACertificateSwap() throws Exception {
+        WebSocketEchoBackend live = track(new WebSocketEchoBackend());
+        Path dirLive = Files.createDirectories(dir.resolve("live"));
+        TestCertificates.Pair first = TestCertificates.create(Files.createDirectories(dir.resolve("first")), "first");
+        TestCertificates.Pair second = TestCertificates.create(Files.createDirectories(dir.resolve("second")), "second");
+        TestCertificates.Pair files = new TestCertificates.Pair(dirLive.resolve("tls.crt"), dirLive.resolve("tls.key"));
+        install(first, files);
+        GatewayConfig config = ConfigFixture.gateway().backend("live", live.port())
+                .tls(new TlsConfig(files.certFile(), files.keyFile(), Duration.ofMillis(50))).build();
+        ProxyServer proxy = track(new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry()).start());
+        SSLContext trustsBoth = TestCertificates.trusting(first, second);
+        WebSocketTunnelTest.Recorder recorder = new WebSocketTunnelTest.Recorder();
+        WebSocket ws = client(trustsBoth).newWebSocketBuilder()
+                .buildAsync(URI.create("wss://127.0.0.1:" + proxy.port() + "/api/live/ws"), recorder).join();
+        ws.sendText("before", true).join();
+        assertThat(recorder.messages.poll(5, TimeUnit.SECONDS)).isEqualTo("echo:before");
+
+        install(second, files);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(presented(get(client(trustsBoth), proxy, "/"))).isEqualTo(second.certificate()));
+
+        ws.sendText("after", true).join();
+        assertThat(recorder.messages.poll(5, TimeUnit.SECONDS)).isEqualTo("echo:after");
+        assertThat(live.handshakeHeaders().get("X-Forwarded-Proto")).isEqualTo("https");
     }
 
     @Test
