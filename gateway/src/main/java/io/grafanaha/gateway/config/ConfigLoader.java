@@ -92,7 +92,7 @@ public final class ConfigLoader {
         if (listen.equals(admin.listen()) && listen.port() != 0) {
             adminSection.problem("listen", "is the same address as listen; the admin listener needs its own port");
         }
-        Optional<TlsConfig> tls = top.has("tls") ? Optional.of(tls(top.section("tls"))) : Optional.empty();
+        Optional<TlsConfig> tls = top.has("tls") ? Optional.of(TlsKeys.tls(top.section("tls"))) : Optional.empty();
         return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls);
     }
 
@@ -144,30 +144,12 @@ public final class ConfigLoader {
                 }
             }
             out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
-                    caFile(b, url)));
+                    TlsKeys.caFile(b, url)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");
         }
         return out;
-    }
-
-    /** CA certificates an https backend may be signed by; read now so {@code check} refuses a file {@code run} could not use. */
-    private static Optional<Path> caFile(Section b, URI url) {
-        Optional<Path> file = b.text("ca-file").map(String::trim).filter(t -> !t.isEmpty()).map(Path::of);
-        if (file.isEmpty()) {
-            return file;
-        }
-        if (url != null && !"https".equals(url.getScheme())) {
-            b.problem("ca-file", "is for https backends, but url is " + url.getScheme() + "://");
-            return file;
-        }
-        try {
-            PemPair.certificates(file.get());
-        } catch (PemPair.Unusable e) {
-            b.problem("ca-file", e.getMessage());
-        }
-        return file;
     }
 
     private static URI backendUrl(Section b) {
@@ -249,23 +231,6 @@ public final class ConfigLoader {
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
                 maxConnections, perClient, trusted.proxies());
-    }
-
-    /** The listener's certificate and key are read here, so {@code check} refuses a pair {@code run} could not use. */
-    private static TlsConfig tls(Section t) {
-        t.rejectUnknown(Set.of("cert-file", "key-file", "reload-interval"));
-        String cert = t.required("cert-file").trim();
-        String key = t.required("key-file").trim();
-        TlsConfig config = new TlsConfig(Path.of(cert), Path.of(key),
-                t.positiveDuration("reload-interval", TlsConfig.DEFAULT_RELOAD_INTERVAL));
-        if (!cert.isEmpty() && !key.isEmpty()) {
-            try {
-                PemPair.read(config.certFile(), config.keyFile());
-            } catch (PemPair.Unusable e) {
-                t.problem(e.certificate() ? "cert-file" : "key-file", e.getMessage());
-            }
-        }
-        return config;
     }
 
     private static SyncConfig sync(Section s) {

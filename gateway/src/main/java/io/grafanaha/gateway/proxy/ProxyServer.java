@@ -1,10 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
-import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
-import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.config.ProxyConfig;
-import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
@@ -22,13 +19,10 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -103,7 +97,7 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.router = router;
         this.outcomes = outcomes;
-        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND, backendTls(config));
+        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND, BackendTls.proxyContexts(config.backends()));
         this.metrics = new ProxyMetrics(registry, pool, config.backends().stream().map(b -> b.name()).toList());
         this.registry = registry;
     }
@@ -210,7 +204,7 @@ public final class ProxyServer implements AutoCloseable {
                 observer, watchBuffers);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
-        ServerTls serverTls = config.tls().map(ProxyServer::loadTls).orElse(null);
+        ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
@@ -256,29 +250,6 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
-    }
-
-    /** A client context per https backend, by name. */
-    private static Map<String, SslContext> backendTls(GatewayConfig config) {
-        Map<String, SslContext> contexts = new HashMap<>();
-        for (BackendConfig backend : config.backends()) {
-            if ("https".equalsIgnoreCase(backend.url().getScheme())) {
-                try {
-                    contexts.put(backend.name(), BackendTls.proxyContext(backend));
-                } catch (PemPair.Unusable e) {
-                    throw new IllegalArgumentException(e.getMessage(), e);
-                }
-            }
-        }
-        return contexts;
-    }
-
-    private static ServerTls loadTls(TlsConfig config) {
-        try {
-            return ServerTls.load(config);
-        } catch (PemPair.Unusable e) {
-            throw new IllegalStateException("tls: " + e.getMessage(), e);
-        }
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */

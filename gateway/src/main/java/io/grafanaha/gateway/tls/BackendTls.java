@@ -11,7 +11,9 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
@@ -25,6 +27,21 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class BackendTls {
     private BackendTls() {
+    }
+
+    /** The proxy's client context of each https backend, by name; an http backend has none. */
+    public static Map<String, SslContext> proxyContexts(List<BackendConfig> backends) {
+        Map<String, SslContext> contexts = new HashMap<>();
+        for (BackendConfig backend : backends) {
+            if ("https".equalsIgnoreCase(backend.url().getScheme())) {
+                try {
+                    contexts.put(backend.name(), proxyContext(backend));
+                } catch (PemPair.Unusable e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+        }
+        return contexts;
     }
 
     /** The Netty client context for one https backend. */

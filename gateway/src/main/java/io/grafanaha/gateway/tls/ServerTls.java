@@ -83,14 +83,18 @@ public final class ServerTls {
         return tls;
     }
 
+    /** As {@link #load}, for a pair {@code check} already accepted: a failure now (a file changed since) stops the start. */
+    public static ServerTls forListen(TlsConfig config) {
+        try {
+            return load(config);
+        } catch (PemPair.Unusable e) {
+            throw new IllegalStateException("tls: " + e.getMessage(), e);
+        }
+    }
+
     /** A handler for a new client connection, with the context current now. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
         return current.context().newHandler(alloc);
-    }
-
-    /** The certificate new handshakes present. */
-    public X509Certificate certificate() {
-        return current.pair().chain().get(0);
     }
 
     /** Looks at the files every {@code tls.reload-interval} on {@code scheduler}; cancel the returned future to stop. */
@@ -110,11 +114,11 @@ public final class ServerTls {
 
     /**
      * Builds a new context if the files changed since the last look (modification time or size first, then
-     * content). Call from one thread at a time.
+     * content).
      *
      * @return true if new handshakes now use a new certificate
      */
-    public boolean reloadIfChanged() {
+    public synchronized boolean reloadIfChanged() {
         FileStamp stamp = stamp(config);
         if (stamp.equals(seen)) {
             return false;
