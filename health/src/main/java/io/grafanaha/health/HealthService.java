@@ -57,7 +57,13 @@ public final class HealthService implements Router, OutcomeListener, AutoCloseab
     /** As above, on the caller's {@code clock} (the gateway's one clock). */
     public static HealthService create(List<Backend> backends, CheckPolicy check, RoutingPolicy routing,
                                        FailbackGate gate, ScheduledExecutorService executor, Clock clock) {
-        return new HealthService(backends, check, routing, gate, HttpProbe.create(check.timeout()),
+        return create(backends, check, routing, gate, executor, clock, HttpProbe.create(check.timeout()));
+    }
+
+    /** As above, checking with {@code probe} (an {@link HttpProbe} whose client trusts the backends' own CAs). */
+    public static HealthService create(List<Backend> backends, CheckPolicy check, RoutingPolicy routing,
+                                       FailbackGate gate, ScheduledExecutorService executor, Clock clock, Probe probe) {
+        return new HealthService(backends, check, routing, gate, probe,
                 CheckScheduler.of(executor), clock, () -> ThreadLocalRandom.current().nextDouble(),
                 EventLog.DEFAULT_CAPACITY);
     }

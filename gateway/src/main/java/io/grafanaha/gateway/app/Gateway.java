@@ -17,7 +17,11 @@ import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
 import io.grafanaha.gateway.proxy.Backends;
+import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.proxy.ProxyServer;
+import io.grafanaha.gateway.tls.BackendTls;
+import io.grafanaha.health.check.HttpProbe;
+import io.grafanaha.health.check.Probe;
 import io.grafanaha.health.HealthService;
 import io.grafanaha.health.check.CheckPolicy;
 import io.grafanaha.health.routing.FailbackGate;
@@ -73,9 +77,9 @@ public final class Gateway implements AutoCloseable {
                         .<FailbackGate>map(s -> s::isFresh)
                         .orElse(FailbackGate.ALWAYS);
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
-                gate, threads.healthChecks(), threads.clock());
+                gate, threads.healthChecks(), threads.clock(), probe(config));
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
-        this.proxy = new ProxyServer(config, health, registry, health);
+        this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks());
         sync.ifPresent(service -> proxy.localRoutes(new WebhookRoute(
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
@@ -172,6 +176,18 @@ public final class Gateway implements AutoCloseable {
             proxy.backendDown(e.backend());
         } else if (event instanceof RoutingEvent.BackendUp e) {
             proxy.backendUp(e.backend());
+        }
+    }
+
+    /** The health checks' probe; it trusts the backends' {@code ca-file}s too when any is set. */
+    static Probe probe(GatewayConfig config) {
+        if (!BackendTls.anyCaFile(config.backends())) {
+            return HttpProbe.create(config.health().timeout());
+        }
+        try {
+            return HttpProbe.create(config.health().timeout(), BackendTls.httpClientContext(config.backends()));
+        } catch (PemPair.Unusable e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

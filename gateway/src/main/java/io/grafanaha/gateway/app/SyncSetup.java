@@ -3,7 +3,9 @@ package io.grafanaha.gateway.app;
 import io.grafanaha.gateway.admin.ActivityLog;
 import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.config.SyncConfig;
+import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.health.routing.RoutingEvent;
 import io.grafanaha.health.routing.RoutingListener;
 import io.grafanaha.sync.SyncEvent;
@@ -12,8 +14,11 @@ import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.git.GitCredentials;
+import io.grafanaha.sync.grafana.HttpGrafanaClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -59,7 +64,18 @@ public final class SyncSetup {
     }
 
     private static SyncTarget target(BackendConfig b, Threads threads) {
-        return SyncTarget.of(b.name(), b.url(), b.apiToken().reveal(), threads.syncReads());
+        if (b.caFile().isEmpty()) {
+            return SyncTarget.of(b.name(), b.url(), b.apiToken().reveal(), threads.syncReads());
+        }
+        // Same timeouts as HttpGrafanaClient.create, with a client that also trusts this backend's own CA.
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .sslContext(BackendTls.httpClientContext(List.of(b))).build();
+            return new SyncTarget(b.name(), new HttpGrafanaClient(b.name(), b.url(), b.apiToken().reveal(), Duration.ofSeconds(10),
+                    http, HttpGrafanaClient.DEFAULT_READ_CONCURRENCY, threads.syncReads()));
+        } catch (PemPair.Unusable e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /**

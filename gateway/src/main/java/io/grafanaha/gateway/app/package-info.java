@@ -23,7 +23,8 @@
  *       the ops page; off the I/O loop, so a slow scrape never delays {@code /healthz}'s accept</td>
  *       <td>{@code AdminServer.start()} / {@code AdminServer.close()}</td></tr>
  *   <tr><td>{@code health-checks} (2)</td>
- *       <td>Health probes and the rise/fall state machine they drive</td>
+ *       <td>Health probes and the rise/fall state machine they drive; the look at {@code tls:}'s certificate files
+ *       every {@code tls.reload-interval} (a stat of two files, and a new TLS context when they changed)</td>
  *       <td>{@code Threads}; shut down last</td></tr>
  *   <tr><td>{@code sync-timer}</td>
  *       <td>Fires the sync interval, the fetch and per-backend backoffs and the waits between retries of a

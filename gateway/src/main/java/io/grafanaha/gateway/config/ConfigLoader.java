@@ -70,7 +70,7 @@ public final class ConfigLoader {
     }
 
     private GatewayConfig bind(Section top) {
-        top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync"));
+        top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync", "tls"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
         adminSection.rejectUnknown(Set.of("listen", "token"));
@@ -92,7 +92,8 @@ public final class ConfigLoader {
         if (listen.equals(admin.listen()) && listen.port() != 0) {
             adminSection.problem("listen", "is the same address as listen; the admin listener needs its own port");
         }
-        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync);
+        Optional<TlsConfig> tls = top.has("tls") ? Optional.of(TlsKeys.tls(top.section("tls"))) : Optional.empty();
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls);
     }
 
     private static Map<String, RoutingMode> modes() {
@@ -124,7 +125,7 @@ public final class ConfigLoader {
         List<BackendConfig> out = new ArrayList<>();
         int primaries = 0;
         for (Section b : items) {
-            b.rejectUnknown(Set.of("name", "url", "role", "api-token"));
+            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file"));
             String name = b.required("name");
             if (!name.isEmpty() && !NAME.matcher(name).matches()) {
                 b.problem("name", "\"" + name + "\" may hold only letters, digits, '.', '_' and '-' (it appears in URLs and metric labels)");
@@ -142,7 +143,8 @@ public final class ConfigLoader {
                     b.problem("role", "only one backend may be the primary");
                 }
             }
-            out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token")));
+            out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
+                    TlsKeys.caFile(b, url)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");

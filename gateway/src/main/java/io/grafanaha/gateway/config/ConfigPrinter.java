@@ -22,6 +22,7 @@ public final class ConfigPrinter {
             line(b, 2, "url", be.url());
             line(b, 2, "role", be.role().name().toLowerCase());
             line(b, 2, "api-token", be.apiToken());
+            be.caFile().ifPresent(f -> line(b, 2, "ca-file", f));
         }
         b.append("health:\n");
         line(b, 1, "path", c.health().path());
@@ -64,6 +65,12 @@ public final class ConfigPrinter {
             line(b, 1, "poll-interval", s.pollInterval());
             line(b, 1, "max-deletes", s.maxDeletes());
             line(b, 1, "data-dir", s.dataDir());
+        });
+        c.tls().ifPresent(t -> {
+            b.append("tls:\n");
+            line(b, 1, "cert-file", t.certFile());
+            line(b, 1, "key-file", t.keyFile());
+            line(b, 1, "reload-interval", t.reloadInterval());
         });
         return b.toString();
     }

@@ -17,10 +17,18 @@ public record GatewayConfig(
         FailbackConfig failback,
         RoutingConfig routing,
         ProxyConfig proxy,
-        Optional<SyncConfig> sync) {
+        Optional<SyncConfig> sync,
+        Optional<TlsConfig> tls) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** A configuration whose listener speaks plain HTTP. */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, Optional.empty());
     }
 
     public Optional<BackendConfig> backend(String name) {

@@ -1,9 +1,11 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.health.Backend;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -14,13 +16,19 @@ import java.util.concurrent.TimeUnit;
  * proxy answers 502 rather than guess where the response ends.
  */
 final class BackendInitializer extends ChannelInitializer<SocketChannel> {
+    static final String TLS = "tls";
     static final String IDLE = "idle";
     static final String CODEC = "codec";
 
     private final Duration idleTimeout;
+    private final Backend backend;
+    private final SslContext tls;
 
-    BackendInitializer(Duration idleTimeout) {
+    /** {@code tls} null for an http backend. */
+    BackendInitializer(Duration idleTimeout, Backend backend, SslContext tls) {
         this.idleTimeout = idleTimeout;
+        this.backend = backend;
+        this.tls = tls;
     }
 
     @Override
@@ -33,6 +41,10 @@ final class BackendInitializer extends ChannelInitializer<SocketChannel> {
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)
                 .setValidateHeaders(true);
+        if (tls != null) {
+            // The host given here is sent as SNI and is the name the certificate must carry.
+            ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc(), backend.host(), backend.port()));
+        }
         ch.pipeline()
                 .addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
                 .addLast(CODEC, new HttpClientCodec(decoder, false, false))

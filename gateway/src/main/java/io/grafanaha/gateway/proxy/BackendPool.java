@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
@@ -14,6 +16,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keep-alive connections to backends, one pool per event loop. A client connection only ever takes
@@ -27,12 +32,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * today's need go with {@code proxy.idle-timeout}. {@code minIdlePerBackend} is kept even for few clients.
  */
 final class BackendPool {
+    private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
+
     private final Transport transport;
     private final ProxyConfig timeouts;
     private final int minIdlePerBackend;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger idle = new AtomicInteger();
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
+    /** TLS for the https backends, by name; a backend not in it speaks plain HTTP. */
+    private final Map<String, SslContext> tls;
 
     /** One event loop's share: its client connections and its idle backend connections by backend name. */
     private static final class Loop {
@@ -40,7 +49,8 @@ final class BackendPool {
         final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     }
 
-    BackendPool(Transport transport, ProxyConfig timeouts, int minIdlePerBackend) {
+    BackendPool(Transport transport, ProxyConfig timeouts, int minIdlePerBackend, Map<String, SslContext> tls) {
+        this.tls = Map.copyOf(tls);
         this.transport = transport;
         this.timeouts = timeouts;
         this.minIdlePerBackend = minIdlePerBackend;
@@ -85,7 +95,7 @@ final class BackendPool {
                 // has its answer waiting in the receive buffer, and the client should get it (Attempt#send).
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connectTimeout().toMillis()))
-                .handler(new BackendInitializer(timeouts.idleTimeout()))
+                .handler(new BackendInitializer(timeouts.idleTimeout(), backend, tls.get(backend.name())))
                 .connect(backend.host(), backend.port());
         Channel channel = connect.channel();
         open.incrementAndGet();
@@ -97,10 +107,24 @@ final class BackendPool {
         });
         Promise<Channel> result = loop.newPromise();
         connect.addListener(f -> {
-            if (f.isSuccess()) {
+            SslHandler handshake = channel.pipeline().get(SslHandler.class);
+            if (!f.isSuccess()) {
+                result.setFailure(f.cause());
+            } else if (handshake == null) {
                 result.setSuccess(channel);
             } else {
-                result.setFailure(f.cause());
+                // An https backend is ready once its certificate is verified; a bad one fails like a refused connect.
+                handshake.handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        result.setSuccess(channel);
+                    } else {
+                        channel.close();
+                        String why = "TLS to backend " + backend.name() + " failed: " + h.cause().getMessage();
+                        // Certificate trouble is configuration, not load: the log must say which backend and why.
+                        log.warn("{} ({})", why, backend.url());
+                        result.setFailure(new SSLException(why, h.cause()));
+                    }
+                });
             }
         });
         return result;

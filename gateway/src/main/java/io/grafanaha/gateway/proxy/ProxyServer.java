@@ -5,6 +5,8 @@ import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
+import io.grafanaha.gateway.tls.BackendTls;
+import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +23,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -44,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
     static final String LIMIT = "limit";
+    static final String TLS = "tls";
     static final String HEAD_BYTES = "head-bytes";
     static final String HEADS = "heads";
     static final String IDLE = "idle";
@@ -74,6 +80,9 @@ public final class ProxyServer implements AutoCloseable {
     private ConnectionLimiter limiter;
     private Channel serverChannel;
     private boolean stopped;
+    private ScheduledExecutorService tlsReloads;
+    private ServerTls tls;
+    private ScheduledFuture<?> tlsWatch;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -84,19 +93,11 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes, Transport transport) {
-        for (int i = 0; i < config.backends().size(); i++) {
-            String scheme = config.backends().get(i).url().getScheme();
-            if (!"http".equalsIgnoreCase(scheme)) {
-                // TLS to backends is not built yet; refusing here beats sending plaintext to an https port.
-                throw new IllegalArgumentException("backends[" + i + "].url (" + config.backends().get(i).name()
-                        + "): scheme " + scheme + " is not supported by the proxy, use http://");
-            }
-        }
         this.config = config;
         this.transport = transport;
         this.router = router;
         this.outcomes = outcomes;
-        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND);
+        this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND, BackendTls.proxyContexts(config.backends()));
         this.metrics = new ProxyMetrics(registry, pool, config.backends().stream().map(b -> b.name()).toList());
         this.registry = registry;
     }
@@ -131,6 +132,21 @@ public final class ProxyServer implements AutoCloseable {
     /** Bytes of watched request bodies held in memory right now. */
     long watchBufferedBytes() {
         return watchBuffers.held();
+    }
+
+    /**
+     * Where the {@code tls:} certificate files are looked at for a replacement (the gateway gives its health-check
+     * scheduler); without it, one of the proxy's event loops. Before {@link #start()}.
+     */
+    public synchronized ProxyServer tlsReloads(ScheduledExecutorService scheduler) {
+        requireNotStarted();
+        this.tlsReloads = java.util.Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /** The listener's TLS, if {@code tls:} is configured and the proxy started. */
+    Optional<ServerTls> tls() {
+        return Optional.ofNullable(tls);
     }
 
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
@@ -188,6 +204,8 @@ public final class ProxyServer implements AutoCloseable {
                 observer, watchBuffers);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
+        ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
+        tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
@@ -208,8 +226,11 @@ public final class ProxyServer implements AutoCloseable {
                         ch.closeFuture().addListener(f -> metrics.clientClosed());
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
                         RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
+                        ch.pipeline().addLast(LIMIT, limiter);
+                        if (serverTls != null) {
+                            ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
-                                .addLast(LIMIT, limiter)
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
                                 .addLast(HEAD_BYTES, deadline.bytes())
                                 .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
@@ -224,7 +245,10 @@ public final class ProxyServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
-        log.info("proxy listening on {} ({} transport)", address(), transport.name());
+        if (serverTls != null) {
+            tlsWatch = serverTls.watch(tlsReloads != null ? tlsReloads : group.next());
+        }
+        log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
     }
 
@@ -279,6 +303,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (tlsWatch != null) {
+            tlsWatch.cancel(false);
         }
         boolean drained = true;
         var idle = drain.start();

@@ -290,19 +290,6 @@ class ProxyForwardingTest {
     }
 
     @Test
-    void httpsBackendIsRefusedAtConstructionWithTheKeyNamed() {
-        GatewayConfig config = ConfigFixture.gateway().backend("a", 1).build();
-        GatewayConfig https = new GatewayConfig(config.listen(), config.admin(), config.mode(),
-                List.of(new io.grafanaha.gateway.config.BackendConfig("tls", URI.create("https://127.0.0.1:3000"),
-                        io.grafanaha.health.Role.PRIMARY, new io.grafanaha.gateway.config.Secret(""))),
-                config.health(), config.failback(), config.routing(), config.proxy(), config.sync());
-
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ProxyServer(https, ConfigFixture.staticRouter(https), new SimpleMeterRegistry()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("backends[0].url (tls)");
-    }
-
-    @Test
     void aStoppedProxyCannotStartAgainAndShutdownIsIdempotent() {
         TestBackend a = track(new TestBackend("a"));
         ProxyServer proxy = new ProxyServer(ConfigFixture.gateway().backend("a", a.port()).build(),

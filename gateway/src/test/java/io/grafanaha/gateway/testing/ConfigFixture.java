@@ -9,6 +9,7 @@ import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.config.RoutingConfig;
 import io.grafanaha.gateway.config.Secret;
+import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.config.TrustedProxies;
 import io.grafanaha.gateway.proxy.Backends;
 import io.grafanaha.health.Role;
@@ -38,12 +39,21 @@ public final class ConfigFixture {
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     private TrustedProxies trustedProxies = TrustedProxies.NONE;
 
+    private Optional<TlsConfig> tls = Optional.empty();
+
     public static ConfigFixture gateway() {
         return new ConfigFixture();
     }
 
     public ConfigFixture mode(RoutingMode mode) {
         this.mode = mode;
+        return this;
+    }
+
+    /** An https backend on loopback whose certificate chains to {@code caFile} (none: the JDK's trust store alone). */
+    public ConfigFixture httpsBackend(String name, int port, java.util.Optional<java.nio.file.Path> caFile) {
+        Role role = backends.isEmpty() ? Role.PRIMARY : Role.REPLICA;
+        backends.add(new BackendConfig(name, URI.create("https://127.0.0.1:" + port), role, new Secret(""), caFile));
         return this;
     }
 
@@ -110,6 +120,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** TLS on the listener with these files. */
+    public ConfigFixture tls(TlsConfig tls) {
+        this.tls = Optional.of(tls);
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -121,7 +137,8 @@ public final class ConfigFixture {
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
                         requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies),
-                Optional.empty());
+                Optional.empty(),
+                tls);
     }
 
     public static Router staticRouter(GatewayConfig config) {

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * The production {@link Probe}: {@code GET} with {@link HttpClient}. A pass is a 200 whose body says
@@ -43,11 +44,19 @@ public final class HttpProbe implements Probe {
 
     /** A probe with its own client: HTTP/1.1, no redirects (a redirect is not health). */
     public static HttpProbe create(Duration connectTimeout) {
-        return new HttpProbe(HttpClient.newBuilder()
+        return new HttpProbe(builder(connectTimeout).build());
+    }
+
+    /** As {@link #create(Duration)}, checking https backends' certificates with {@code tls} (e.g. one that trusts their own CA). */
+    public static HttpProbe create(Duration connectTimeout, SSLContext tls) {
+        return new HttpProbe(builder(connectTimeout).sslContext(tls).build());
+    }
+
+    private static HttpClient.Builder builder(Duration connectTimeout) {
+        return HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(connectTimeout)
-                .build());
+                .connectTimeout(connectTimeout);
     }
 
     @Override

@@ -1,0 +1,192 @@
+package io.grafanaha.gateway.tls;
+
+import io.grafanaha.gateway.config.PemPair;
+import io.grafanaha.gateway.config.TlsConfig;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public listener's TLS: TLS 1.2 and 1.3 with Mozilla's "intermediate" cipher list, ALPN offering http/1.1,
+ * a session cache for resumption. The certificate and key are watched: {@link #reloadIfChanged()} (run every
+ * {@code tls.reload-interval} by {@link #watch}) builds a new context when the files' content changed, and every
+ * handshake after that uses it; connections already open keep the one they shook hands with. A new pair that
+ * cannot be used is logged and the old one stays.
+ *
+ * <p>Runs the JDK's TLS provider (netty-tcnative is not a dependency).
+ */
+public final class ServerTls {
+    /**
+     * Mozilla's "intermediate" configuration (https://ssl-config.mozilla.org/, guidelines 5.7): the TLS 1.3 suites,
+     * then the TLS 1.2 ones in Mozilla's order, in IANA names. Suites the JDK lacks are skipped.
+     */
+    public static final List<String> INTERMEDIATE_CIPHERS = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    private static final int SESSION_CACHE_SIZE = 20_000;
+    private static final long SESSION_TIMEOUT_SECONDS = 24 * 3600;
+
+    private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
+
+    private final TlsConfig config;
+    /** Written by the reload task, read by every accepting event loop. */
+    private volatile Loaded current;
+    /** The files' modification times and sizes at the last look: only the reload task touches it. */
+    private FileStamp seen;
+
+    private record Loaded(PemPair pair, SslContext context) {
+    }
+
+    private record FileStamp(Instant certModified, long certSize, Instant keyModified, long keySize) {
+    }
+
+    private ServerTls(TlsConfig config, Loaded loaded, FileStamp stamp) {
+        this.config = config;
+        this.current = loaded;
+        this.seen = stamp;
+    }
+
+    /** Reads the pair; fails with the file at fault and why. */
+    public static ServerTls load(TlsConfig config) throws PemPair.Unusable {
+        FileStamp stamp = stamp(config);
+        ServerTls tls = new ServerTls(config, build(PemPair.read(config.certFile(), config.keyFile())), stamp);
+        log.info("TLS on listen: {} (JDK provider, {}, ALPN http/1.1)", describe(tls.current.pair()), PROTOCOLS);
+        return tls;
+    }
+
+    /** As {@link #load}, for a pair {@code check} already accepted: a failure now (a file changed since) stops the start. */
+    public static ServerTls forListen(TlsConfig config) {
+        try {
+            return load(config);
+        } catch (PemPair.Unusable e) {
+            throw new IllegalStateException("tls: " + e.getMessage(), e);
+        }
+    }
+
+    /** A handler for a new client connection, with the context current now. */
+    public SslHandler newHandler(ByteBufAllocator alloc) {
+        return current.context().newHandler(alloc);
+    }
+
+    /** Looks at the files every {@code tls.reload-interval} on {@code scheduler}; cancel the returned future to stop. */
+    public ScheduledFuture<?> watch(ScheduledExecutorService scheduler) {
+        long every = config.reloadInterval().toMillis();
+        return scheduler.scheduleWithFixedDelay(this::reloadQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void reloadQuietly() {
+        try {
+            reloadIfChanged();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again; reloading must outlive one bad look.
+            log.warn("TLS certificate reload failed; keeping the current certificate", e);
+        }
+    }
+
+    /**
+     * Builds a new context if the files changed since the last look (modification time or size first, then
+     * content).
+     *
+     * @return true if new handshakes now use a new certificate
+     */
+    public synchronized boolean reloadIfChanged() {
+        FileStamp stamp = stamp(config);
+        if (stamp.equals(seen)) {
+            return false;
+        }
+        seen = stamp;
+        PemPair pair;
+        try {
+            pair = PemPair.read(config.certFile(), config.keyFile());
+        } catch (PemPair.Unusable e) {
+            log.warn("TLS certificate not reloaded, keeping {}: {} ({})", describe(current.pair()), e.getMessage(),
+                    e.certificate() ? "tls.cert-file" : "tls.key-file");
+            return false;
+        }
+        if (pair.equals(current.pair())) {
+            return false;
+        }
+        try {
+            current = build(pair);
+        } catch (PemPair.Unusable e) {
+            log.warn("TLS certificate not reloaded, keeping {}: {}", describe(current.pair()), e.getMessage());
+            return false;
+        }
+        log.info("TLS certificate reloaded: new handshakes use {}", describe(pair));
+        return true;
+    }
+
+    private static Loaded build(PemPair pair) throws PemPair.Unusable {
+        try {
+            SslContext context = SslContextBuilder.forServer(pair.key(), pair.chain().toArray(X509Certificate[]::new))
+                    .sslProvider(SslProvider.JDK)
+                    .protocols(PROTOCOLS)
+                    .ciphers(INTERMEDIATE_CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1))
+                    .sessionCacheSize(SESSION_CACHE_SIZE)
+                    .sessionTimeout(SESSION_TIMEOUT_SECONDS)
+                    .build();
+            return new Loaded(pair, context);
+        } catch (SSLException | IllegalArgumentException e) {
+            throw PemPair.unusable("the TLS provider refused the certificate and key: " + e.getMessage());
+        }
+    }
+
+    private static FileStamp stamp(TlsConfig config) {
+        return new FileStamp(modified(config.certFile()), size(config.certFile()), modified(config.keyFile()), size(config.keyFile()));
+    }
+
+    private static Instant modified(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).lastModifiedTime().toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String describe(PemPair pair) {
+        X509Certificate leaf = pair.chain().get(0);
+        return "\"" + leaf.getSubjectX500Principal().getName() + "\" valid until " + leaf.getNotAfter().toInstant();
+    }
+}

@@ -1,0 +1,39 @@
+package io.grafanaha.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.testing.ConfigFixture;
+import io.grafanaha.gateway.testing.TestCertificates;
+import io.grafanaha.gateway.testing.TlsBackend;
+import io.grafanaha.health.check.CheckResult;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HttpsHealthCheckTest {
+    @TempDir
+    Path dir;
+
+    private static CheckResult check(GatewayConfig config, URI url) throws Exception {
+        return Gateway.probe(config).check(url, Duration.ofSeconds(5)).toCompletableFuture().get();
+    }
+
+    @Test
+    void anHttpsBackendPassesItsCheckWhenItsCaFileSignsItAndFailsWithoutIt() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.create(dir, "grafana");
+        try (TlsBackend backend = new TlsBackend("a", pair)) {
+            URI health = URI.create("https://127.0.0.1:" + backend.port() + "/api/health");
+            GatewayConfig trusted = ConfigFixture.gateway().httpsBackend("a", backend.port(), Optional.of(pair.certFile())).build();
+            GatewayConfig untrusted = ConfigFixture.gateway().httpsBackend("a", backend.port(), Optional.empty()).build();
+
+            assertThat(check(trusted, health).passed()).isTrue();
+            CheckResult refused = check(untrusted, health);
+            assertThat(refused.passed()).isFalse();
+            assertThat(backend.hits()).isEqualTo(1);
+        }
+    }
+}
