@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -38,6 +39,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private RequestSink exchange;
     private boolean done;
+    /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
+    private String requestId;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -131,6 +134,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void start(HttpRequest request) {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
+        requestId = proxy.requestIds().assign(request.headers());
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
@@ -233,8 +237,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void sendErrorAndClose(Rejection rejection) {
         done = true;
         releasePending();
-        ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message()))
-                .addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(error(rejection)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private FullHttpResponse error(Rejection rejection) {
+        FullHttpResponse response = ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message());
+        if (requestId != null) {
+            response.headers().set(RequestIds.X_REQUEST_ID, requestId);
+        }
+        return response;
+    }
+
+    /** The current request's id, for answers the gateway writes itself. */
+    String requestId() {
+        return requestId;
     }
 
     // ---- called by the exchange
@@ -265,7 +281,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         done = true;
         releasePending();
-        lingerThenClose(ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message())));
+        lingerThenClose(ctx.writeAndFlush(error(rejection)));
     }
 
     /**

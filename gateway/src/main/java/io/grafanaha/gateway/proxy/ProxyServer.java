@@ -69,6 +69,7 @@ public final class ProxyServer implements AutoCloseable {
     private RequestObserver observer = RequestObserver.NONE;
     private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
     private ProxyContext context;
+    private final RequestIds requestIds = RequestIds.random();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private ConnectionLimiter limiter;
@@ -185,7 +186,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers);
+                observer, watchBuffers, requestIds);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
