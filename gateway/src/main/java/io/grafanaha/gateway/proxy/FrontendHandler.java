@@ -169,6 +169,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
+        TraceContext.toBackend(request.headers());
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(), "http", upgrade,
                 proxy.timeouts().trustedProxies());
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
