@@ -17,10 +17,17 @@ public record GatewayConfig(
         FailbackConfig failback,
         RoutingConfig routing,
         ProxyConfig proxy,
-        Optional<SyncConfig> sync) {
+        Optional<SyncConfig> sync,
+        RateLimitConfig rateLimits) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** Without a {@code rate-limits} section: its defaults ({@link RateLimitConfig#DEFAULT}). */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends, HealthConfig health,
+            FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy, Optional<SyncConfig> sync) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, RateLimitConfig.DEFAULT);
     }
 
     public Optional<BackendConfig> backend(String name) {

@@ -161,6 +161,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             sendErrorAndClose(new Rejection(HttpResponseStatus.NOT_FOUND, "not found"));
             return;
         }
+        long retryAfter = proxy.rateLimits().take(request, path, (InetSocketAddress) ctx.channel().remoteAddress());
+        if (retryAfter > 0) {
+            proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), 429, startNanos);
+            FullHttpResponse answer = error(new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "Too many requests from your address, try again in " + retryAfter + " seconds"));
+            answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+            done = true;
+            releasePending();
+            ChannelFuture sent = ctx.writeAndFlush(answer);
+            if (bodyMayFollow(request)) {
+                lingerThenClose(sent); // a sign-in form's body may still be on its way
+            } else {
+                sent.addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
         Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
         if (choice.isEmpty()) {

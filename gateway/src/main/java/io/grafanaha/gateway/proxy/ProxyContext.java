@@ -6,7 +6,7 @@ import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids.
+ * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids and rate limits.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -21,4 +21,5 @@ record ProxyContext(
         Waiting waiting,
         RequestObserver observer,
         WatchBuffers watchBuffers,
-        RequestIds requestIds) {}
+        RequestIds requestIds,
+        RateLimits rateLimits) {}
