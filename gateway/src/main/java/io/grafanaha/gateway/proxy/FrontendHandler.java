@@ -163,18 +163,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         long retryAfter = proxy.rateLimits().take(request, path, (InetSocketAddress) ctx.channel().remoteAddress());
         if (retryAfter > 0) {
+            Rejection limited = new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "Too many requests from your address, try again in " + retryAfter + " seconds");
             proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), 429, startNanos);
-            FullHttpResponse answer = error(new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
-                    "Too many requests from your address, try again in " + retryAfter + " seconds"));
+            FullHttpResponse answer = error(limited);
             answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
-            done = true;
-            releasePending();
-            ChannelFuture sent = ctx.writeAndFlush(answer);
-            if (bodyMayFollow(request)) {
-                lingerThenClose(sent); // a sign-in form's body may still be on its way
-            } else {
-                sent.addListener(ChannelFutureListener.CLOSE);
-            }
+            answerAndClose(answer, bodyMayFollow(request)); // a sign-in form's body may still be on its way
             return;
         }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
@@ -252,9 +246,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendErrorAndClose(Rejection rejection) {
+        answerAndClose(error(rejection), false);
+    }
+
+    /** The gateway's own answer, then the close: lingering first when the client may still be sending a body. */
+    private void answerAndClose(FullHttpResponse answer, boolean linger) {
         done = true;
         releasePending();
-        ctx.writeAndFlush(error(rejection)).addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture sent = ctx.writeAndFlush(answer);
+        if (linger) {
+            lingerThenClose(sent);
+        } else {
+            sent.addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private FullHttpResponse error(Rejection rejection) {
@@ -296,9 +300,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void exchangeRefusedBody(Rejection rejection) {
         exchange = null;
-        done = true;
-        releasePending();
-        lingerThenClose(ctx.writeAndFlush(error(rejection)));
+        answerAndClose(error(rejection), true);
     }
 
     /**
