@@ -51,6 +51,16 @@ public final class ConfigPrinter {
         line(b, 1, "max-connections", c.proxy().maxConnections());
         line(b, 1, "max-connections-per-client", c.proxy().maxConnectionsPerClient());
         line(b, 1, "trusted-proxies", c.proxy().trustedProxies());
+        b.append("rate-limits:\n");
+        line(b, 1, "login", c.rateLimits().login().map(Object::toString).orElse("off"));
+        if (!c.rateLimits().paths().isEmpty()) {
+            b.append("  paths:\n");
+            for (RateLimitConfig.PathRule rule : c.rateLimits().paths()) {
+                b.append("    - prefix: ").append(rule.prefix()).append('\n');
+                line(b, 3, "rate", rule.rate());
+            }
+        }
+        line(b, 1, "max-addresses", c.rateLimits().maxAddresses());
         c.sync().ifPresent(s -> {
             b.append("sync:\n");
             line(b, 1, "repository", withoutPassword(s.repository()));

@@ -18,17 +18,33 @@ public record GatewayConfig(
         RoutingConfig routing,
         ProxyConfig proxy,
         Optional<SyncConfig> sync,
-        Optional<TlsConfig> tls) {
+        Optional<TlsConfig> tls,
+        RateLimitConfig rateLimits) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
     }
 
-    /** A configuration whose listener speaks plain HTTP. */
+    /** A configuration whose listener speaks plain HTTP, with the default rate limits ({@link RateLimitConfig#DEFAULT}). */
     public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
             HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
             Optional<SyncConfig> sync) {
-        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, Optional.empty());
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, Optional.empty(),
+                RateLimitConfig.DEFAULT);
+    }
+
+    /** With a {@code tls} section and the default rate limits. */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, Optional<TlsConfig> tls) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, RateLimitConfig.DEFAULT);
+    }
+
+    /** With a {@code rate-limits} section and a plain HTTP listener. */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, RateLimitConfig rateLimits) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, Optional.empty(), rateLimits);
     }
 
     public Optional<BackendConfig> backend(String name) {

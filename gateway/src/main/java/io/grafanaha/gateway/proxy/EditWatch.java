@@ -257,7 +257,9 @@ final class EditWatch implements RequestSink {
         proxy.metrics().editRejected();
         boolean keep = keepAlive && !proxy.drain().draining();
         proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), response.status(), startNanos);
-        client.writeAndFlush(GatheredBody.toHttp(response, keep));
+        var answer = GatheredBody.toHttp(response, keep);
+        answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
+        client.writeAndFlush(answer);
         frontend.exchangeFinished(keep);
     }
 

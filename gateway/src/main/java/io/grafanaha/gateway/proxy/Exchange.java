@@ -197,6 +197,7 @@ final class Exchange implements RequestSink {
         if (from.setsCookie()) {
             head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
         }
+        head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         state = State.ANSWERING;
         if (observer != null) {
             held = new HeldResponse(head, RequestObserver.MAX_RESPONSE);
@@ -292,6 +293,7 @@ final class Exchange implements RequestSink {
         proxy.outcomes().onOutcome(backend, Outcome.SUCCESS);
         boolean websocket = head.headers().containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
         HeaderPolicy.toClientSwitching(head);
+        head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         client.write(head);
         client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         Tunnel.open(client, backendChannel, backend.name(), websocket, proxy);

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -39,6 +40,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private RequestSink exchange;
     private boolean done;
+    /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
+    private String requestId;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -132,6 +135,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void start(HttpRequest request) {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
+        requestId = proxy.requestIds().assign(request.headers());
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
@@ -158,6 +162,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             sendErrorAndClose(new Rejection(HttpResponseStatus.NOT_FOUND, "not found"));
             return;
         }
+        long retryAfter = proxy.rateLimits().take(request, path, (InetSocketAddress) ctx.channel().remoteAddress());
+        if (retryAfter > 0) {
+            Rejection limited = new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "Too many requests from your address, try again in " + retryAfter + " seconds");
+            proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), 429, startNanos);
+            FullHttpResponse answer = error(limited);
+            answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+            answerAndClose(answer, bodyMayFollow(request)); // a sign-in form's body may still be on its way
+            return;
+        }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
         Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
         if (choice.isEmpty()) {
@@ -166,6 +180,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
+        TraceContext.toBackend(request.headers());
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(),
                 ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
                 proxy.timeouts().trustedProxies());
@@ -233,10 +248,32 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendErrorAndClose(Rejection rejection) {
+        answerAndClose(error(rejection), false);
+    }
+
+    /** The gateway's own answer, then the close: lingering first when the client may still be sending a body. */
+    private void answerAndClose(FullHttpResponse answer, boolean linger) {
         done = true;
         releasePending();
-        ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message()))
-                .addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture sent = ctx.writeAndFlush(answer);
+        if (linger) {
+            lingerThenClose(sent);
+        } else {
+            sent.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private FullHttpResponse error(Rejection rejection) {
+        FullHttpResponse response = ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message());
+        if (requestId != null) {
+            response.headers().set(RequestIds.X_REQUEST_ID, requestId);
+        }
+        return response;
+    }
+
+    /** The current request's id, for answers the gateway writes itself. */
+    String requestId() {
+        return requestId;
     }
 
     // ---- called by the exchange
@@ -265,9 +302,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void exchangeRefusedBody(Rejection rejection) {
         exchange = null;
-        done = true;
-        releasePending();
-        lingerThenClose(ctx.writeAndFlush(ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message())));
+        answerAndClose(error(rejection), true);
     }
 
     /**

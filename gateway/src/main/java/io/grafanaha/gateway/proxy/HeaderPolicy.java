@@ -86,24 +86,14 @@ final class HeaderPolicy {
             headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        String ip = client.getAddress() == null ? client.getHostString() : client.getAddress().getHostAddress();
         boolean fromProxy = trusted.trusts(client.getAddress());
-        List<String> chain = new ArrayList<>();
-        if (fromProxy) {
-            for (String value : headers.getAll(X_FORWARDED_FOR)) {
-                for (String entry : value.split(",")) {
-                    if (!entry.isBlank()) {
-                        chain.add(entry.trim());
-                    }
-                }
-            }
-        } else {
+        List<String> chain = chain(headers, client, fromProxy);
+        if (!fromProxy) {
             headers.remove(X_FORWARDED_PROTO);
             headers.remove(X_FORWARDED_HOST);
             headers.remove(FORWARDED);
         }
         stripAuthProxyHeaders(headers);
-        chain.add(ip);
         headers.set(X_FORWARDED_FOR, String.join(", ", chain));
         headers.set(X_REAL_IP, clientOf(chain, trusted));
         if (!headers.contains(X_FORWARDED_PROTO)) {
@@ -137,6 +127,37 @@ final class HeaderPolicy {
         if (names != null) {
             names.forEach(headers::remove);
         }
+    }
+
+    /**
+     * The client's address as the gateway believes it (the {@code X-Real-IP} {@link #toBackend} sets): the
+     * peer, or behind trusted proxies the last address of their chain that is not one of them.
+     */
+    static String clientAddress(HttpHeaders headers, InetSocketAddress peer, TrustedProxies trusted) {
+        if (!trusted.trusts(peer.getAddress())) {
+            return ip(peer);
+        }
+        return clientOf(chain(headers, peer, true), trusted);
+    }
+
+    /** The X-Forwarded-For chain a trusted proxy sent (nobody else's), with the peer appended. */
+    private static List<String> chain(HttpHeaders headers, InetSocketAddress peer, boolean fromProxy) {
+        List<String> chain = new ArrayList<>();
+        if (fromProxy) {
+            for (String value : headers.getAll(X_FORWARDED_FOR)) {
+                for (String entry : value.split(",")) {
+                    if (!entry.isBlank()) {
+                        chain.add(entry.trim());
+                    }
+                }
+            }
+        }
+        chain.add(ip(peer));
+        return chain;
+    }
+
+    private static String ip(InetSocketAddress peer) {
+        return peer.getAddress() == null ? peer.getHostString() : peer.getAddress().getHostAddress();
     }
 
     /** The client: the last address of the chain that is not a trusted proxy (the first one if all are). */

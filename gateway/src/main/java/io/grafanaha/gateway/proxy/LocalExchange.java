@@ -131,7 +131,9 @@ final class LocalExchange implements RequestSink {
         end();
         boolean keep = keepAlive && !proxy.drain().draining();
         proxy.metrics().request(METRIC_BACKEND, request.method(), response.status(), startNanos);
-        client.writeAndFlush(GatheredBody.toHttp(response, keep));
+        var answer = GatheredBody.toHttp(response, keep);
+        answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
+        client.writeAndFlush(answer);
         frontend.exchangeFinished(keep);
     }
 

@@ -6,7 +6,7 @@ import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, the request observer and what its watches hold.
+ * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids and rate limits.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -20,4 +20,6 @@ record ProxyContext(
         Tunnels tunnels,
         Waiting waiting,
         RequestObserver observer,
-        WatchBuffers watchBuffers) {}
+        WatchBuffers watchBuffers,
+        RequestIds requestIds,
+        RateLimits rateLimits) {}

@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.github.bucket4j.TimeMeter;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
@@ -75,6 +76,8 @@ public final class ProxyServer implements AutoCloseable {
     private RequestObserver observer = RequestObserver.NONE;
     private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
     private ProxyContext context;
+    private final RequestIds requestIds = RequestIds.random();
+    private final RateLimits rateLimits;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private ConnectionLimiter limiter;
@@ -100,6 +103,7 @@ public final class ProxyServer implements AutoCloseable {
         this.pool = new BackendPool(transport, config.proxy(), MAX_IDLE_PER_BACKEND, BackendTls.proxyContexts(config.backends()));
         this.metrics = new ProxyMetrics(registry, pool, config.backends().stream().map(b -> b.name()).toList());
         this.registry = registry;
+        this.rateLimits = new RateLimits(config.rateLimits(), config.proxy().trustedProxies(), TimeMeter.SYSTEM_NANOTIME, registry);
     }
 
     /**
@@ -201,7 +205,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers);
+                observer, watchBuffers, requestIds, rateLimits);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);

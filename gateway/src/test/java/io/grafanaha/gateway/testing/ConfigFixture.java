@@ -7,6 +7,7 @@ import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
 import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.config.ProxyConfig;
+import io.grafanaha.gateway.config.RateLimitConfig;
 import io.grafanaha.gateway.config.RoutingConfig;
 import io.grafanaha.gateway.config.Secret;
 import io.grafanaha.gateway.config.TlsConfig;
@@ -38,6 +39,7 @@ public final class ConfigFixture {
     private int maxConnections = ProxyConfig.DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     private TrustedProxies trustedProxies = TrustedProxies.NONE;
+    private RateLimitConfig rateLimits = RateLimitConfig.DEFAULT;
 
     private Optional<TlsConfig> tls = Optional.empty();
 
@@ -126,6 +128,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code rate-limits}. */
+    public ConfigFixture rateLimits(RateLimitConfig limits) {
+        this.rateLimits = limits;
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -138,7 +146,8 @@ public final class ConfigFixture {
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
                         requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies),
                 Optional.empty(),
-                tls);
+                tls,
+                rateLimits);
     }
 
     public static Router staticRouter(GatewayConfig config) {
