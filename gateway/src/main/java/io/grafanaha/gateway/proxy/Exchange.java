@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>A watched request's final response ({@link RequestObserver}) is held here until the observer's
  * release gate opens ({@link HeldResponse}).
  *
- * <p>Longer than most classes here on purpose: a request has many endings (answered, held then released,
- * failed, refused mid-body, client gone, upgraded), and they read best side by side.
+ * <p>Longer than most classes here (about 410 lines) on purpose: a request has many endings (answered, held then
+ * released, failed, refused mid-body, client gone, upgraded), each of which must release the replay buffer, the
+ * held response and the attempt exactly once; side by side, one can check that every ending does. The one
+ * question it answers is "what does this client get, and when is it done?".
  */
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
