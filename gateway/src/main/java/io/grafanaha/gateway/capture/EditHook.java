@@ -58,6 +58,19 @@ public final class EditHook implements RequestObserver {
         return labels;
     }
 
+    /**
+     * A dashboard save that names its uid and does not ask to overwrite is conditional: Grafana refuses it with 412
+     * unless the version it is based on is still current (on another instance: translated, see
+     * {@link SaveTranslation}), so it may be decided again for the next backend when its own died unanswered.
+     * Without a translation it would reach the next instance with the dead one's id and version: never replayed.
+     */
+    @Override
+    public boolean replayable(ObservedRequest request) {
+        return translation.isPresent() && GrafanaWrites.kind(request.method(), request.path()).isPresent()
+                && WatchedRequest.of(request).write().orElse(null) instanceof GrafanaWrite.DashboardSave save
+                && SaveTranslation.applies(save);
+    }
+
     @Override
     public Verdict onRequest(Backend backend, ObservedRequest request) {
         if (translation.isPresent() && GrafanaWrites.isDashboardLoad(request.method(), request.path())) {

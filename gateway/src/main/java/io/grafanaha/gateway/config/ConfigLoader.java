@@ -203,14 +203,15 @@ public final class ConfigLoader {
     }
 
     private static RoutingConfig routing(Section r, int backendCount) {
-        r.rejectUnknown(Set.of("retries", "sticky-cookie", "last-resort", "try-timeout"));
+        r.rejectUnknown(Set.of("retries", "sticky-cookie", "last-resort", "try-timeout", "replay-saves"));
         int retries = r.integer("retries", Math.min(1, Math.max(0, backendCount - 1)), 0, 10);
         String cookie = r.string("sticky-cookie", "").trim();
         if (!cookie.isEmpty() && !COOKIE_NAME.matcher(cookie).matches()) {
             r.problem("sticky-cookie", "\"" + cookie + "\" is not a valid cookie name");
             cookie = "";
         }
-        return new RoutingConfig(retries, cookie, r.bool("last-resort", true), r.duration("try-timeout", Duration.ZERO));
+        return new RoutingConfig(retries, cookie, r.bool("last-resort", true), r.duration("try-timeout", Duration.ZERO),
+                r.bool("replay-saves", true));
     }
 
     private static ProxyConfig proxy(Section p) {

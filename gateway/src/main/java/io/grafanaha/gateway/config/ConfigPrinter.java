@@ -41,6 +41,7 @@ public final class ConfigPrinter {
         if (!c.routing().tryTimeout().isZero()) {
             line(b, 1, "try-timeout", c.routing().tryTimeout());
         }
+        line(b, 1, "replay-saves", c.routing().replaySaves());
         b.append("proxy:\n");
         line(b, 1, "connect-timeout", c.proxy().connectTimeout());
         line(b, 1, "response-timeout", c.proxy().responseTimeout());

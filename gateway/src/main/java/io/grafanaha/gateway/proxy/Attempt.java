@@ -387,15 +387,16 @@ final class Attempt {
     /**
      * Health checks marked this backend down. A {@code safe} request still waiting for response headers goes
      * elsewhere now (the exchange decides whether it may); still connecting, it goes once the connection is up
-     * and the request is in hand. One that cannot move gets a bounded wait, then 503 ({@link #downTimedOut}).
+     * and the request is in hand; a {@code conditional} save, once sent, goes if the retry policy lets it be replayed. One
+     * that cannot move gets a bounded wait, then 503 ({@link #downTimedOut}).
      */
-    void backendDown(String down, boolean safe) {
+    void backendDown(String down, boolean safe, boolean conditional) {
         if (responseStarted() || !backend().name().equals(down)) {
             return;
         }
         if (safe && channel == null) {
             leaveOnConnect = true;
-        } else if (safe && exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN)) {
+        } else if ((safe || conditional) && channel != null && exchange.retryElsewhere(this, RetryCause.BACKEND_DOWN)) {
             return;
         }
         // No backend can serve (this one is the last resort): a backend judged down gets a short while to

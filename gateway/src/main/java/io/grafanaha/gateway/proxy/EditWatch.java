@@ -44,6 +44,8 @@ final class EditWatch implements RequestSink {
     private boolean ended;
     /** The body is complete and the observer's {@link RequestObserver.Verdict.Later} decision is awaited. */
     private boolean deciding;
+    /** The whole request as the observer saw it, once the body is complete. */
+    private ObservedRequest observed;
 
     /**
      * @param exchange the exchange that will forward the request, not started yet
@@ -155,7 +157,7 @@ final class EditWatch implements RequestSink {
     }
 
     private void complete() {
-        ObservedRequest observed = new ObservedRequest(request.method().name(), request.uri(),
+        observed = new ObservedRequest(request.method().name(), request.uri(),
                 GatheredBody.headerMap(request.headers()), body.copy());
         proxy.metrics().editObserved(label);
         RequestObserver.Verdict verdict;
@@ -223,6 +225,7 @@ final class EditWatch implements RequestSink {
         }
         if (verdict instanceof RequestObserver.Verdict.Forward forward) {
             exchange.observe(forward.onResponse());
+            ConditionalReplay.of(proxy.observer(), observed).ifPresent(exchange::replayable);
             if (forward.body() != null) {
                 replaceBody(forward.body());
             }

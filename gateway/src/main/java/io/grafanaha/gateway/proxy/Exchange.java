@@ -81,6 +81,8 @@ final class Exchange implements RequestSink {
     private HeldResponse held;
     /** The backend answered before the client's body ended: the client is closed gently, its upload drained. */
     private boolean answeredEarly;
+    /** A conditional save: a retry is decided again by the observer for the next backend; null for everything else. */
+    private ConditionalReplay replay;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -100,6 +102,11 @@ final class Exchange implements RequestSink {
     /** Shows this request's final response to {@code observer} before the client gets it. Before {@link #start()}. */
     void observe(RequestObserver.ResponseObserver observer) {
         this.observer = observer;
+    }
+
+    /** A retry of this request sends what {@code replay} decides for the next backend. Before {@link #start()}. */
+    void replayable(ConditionalReplay replay) {
+        this.replay = replay;
     }
 
     void start() {
@@ -313,7 +320,7 @@ final class Exchange implements RequestSink {
      */
     void backendDown(String down) {
         if (state == State.TRYING) {
-            attempt.backendDown(down, safeMethod);
+            attempt.backendDown(down, safeMethod, replay != null);
         }
     }
 
@@ -323,7 +330,8 @@ final class Exchange implements RequestSink {
      */
     boolean retryElsewhere(Attempt failed, RetryCause cause) {
         RouteRequest next = route.excluding(failed.backend().name());
-        var facts = new RetryPolicy.Facts(state != State.TRYING, safeMethod, body.intact(), body.complete(), retriesMade);
+        var facts = new RetryPolicy.Facts(state != State.TRYING, safeMethod, body.intact(), body.complete(), retriesMade,
+                replay != null);
         var verdict = proxy.retries().decide(cause, facts, () -> StickyCookie.pick(proxy, next));
         if (verdict instanceof RetryPolicy.Verdict.Stay<StickyCookie.Choice> stay) {
             // A move off a backend marked down that cannot happen is not a failure: the request keeps waiting.
@@ -333,18 +341,47 @@ final class Exchange implements RequestSink {
             return false;
         }
         var retry = (RetryPolicy.Verdict.Retry<StickyCookie.Choice>) verdict;
-        proxy.metrics().retry(failed.backend().name(), cause);
+        proxy.metrics().retry(failed.backend().name(), cause.counted(replay != null));
         retriesMade++;
         failed.close();
         route = next;
         Attempt following = new Attempt(this, proxy, client.eventLoop(), retry.next(), false);
         attempt = following;
+        if (replay != null) {
+            replay.decide(retry.next().backend(), request, observer, client.eventLoop(), proxy.timeouts().responseTimeout().toMillis(),
+                    decision -> replayDecided(following, decision));
+            return true;
+        }
         client.eventLoop().schedule(() -> {
             if (isCurrent(following)) {
                 following.connect();
             }
         }, retry.delayMillis(), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /** The observer decided what the next backend gets (the observer's time was the pause before the retry). */
+    private void replayDecided(Attempt following, ConditionalReplay.Decision decision) {
+        if (decision instanceof ConditionalReplay.Decision.Send send) {
+            if (!isCurrent(following)) {
+                send.body().release();
+                return;
+            }
+            observer = send.observer();
+            body.replaceWith(send.body());
+            following.connect();
+        } else if (isCurrent(following)) {
+            LocalResponse response = ((ConditionalReplay.Decision.Answer) decision).response();
+            end();
+            following.close();
+            proxy.metrics().editRejected();
+            proxy.metrics().request(LocalExchange.METRIC_BACKEND, method, response.status(), startNanos);
+            boolean keep = clientKeepAlive && !proxy.drain().draining();
+            var answer = GatheredBody.toHttp(response, keep);
+            answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
+            client.writeAndFlush(answer);
+            frontend.exchangeFinished(keep);
+        }
     }
 
     // ---- endings

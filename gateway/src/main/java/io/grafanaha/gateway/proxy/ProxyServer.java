@@ -204,7 +204,8 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
-                RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
+                RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis(),
+                        config.routing().replaySaves()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 observer, watchBuffers, requestIds, rateLimits);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;

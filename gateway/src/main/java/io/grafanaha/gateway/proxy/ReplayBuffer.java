@@ -45,6 +45,15 @@ final class ReplayBuffer {
         return intact && complete;
     }
 
+    /** Keeps only {@code whole}, the complete body a later attempt sends instead of what went before (this buffer owns it). */
+    void replaceWith(LastHttpContent whole) {
+        release();
+        bytes = whole.content().readableBytes();
+        intact = true;
+        complete = true;
+        chunks.add(whole);
+    }
+
     /** Fresh duplicates of the kept chunks, for writing to a new backend connection. */
     List<HttpContent> replay() {
         List<HttpContent> copies = new ArrayList<>(chunks.size());

@@ -55,7 +55,20 @@ public interface RequestObserver {
     }
 
     /**
-     * Called once a watched request's body is complete.
+     * Whether {@code request}, once forwarded, may be sent again to another backend when its backend dies without
+     * answering a byte: a conditional write that backend checks against the version it names (a dashboard save
+     * without {@code overwrite}), so a second delivery applies the same edit over the same base or is refused. It is
+     * not re-sent as it was: {@link #onRequest} is asked again for the next backend, and its verdict (a 412, or a
+     * body translated for that backend) is what happens there. Only with {@code routing.replay-saves} on. Default:
+     * never.
+     */
+    default boolean replayable(ObservedRequest request) {
+        return false;
+    }
+
+    /**
+     * Called once a watched request's body is complete (and again for the next backend when a
+     * {@link #replayable} request's backend died unanswered).
      *
      * @param backend the backend the request is about to go to (a retry may end up elsewhere)
      */

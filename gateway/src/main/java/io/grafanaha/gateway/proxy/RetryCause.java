@@ -18,7 +18,12 @@ enum RetryCause {
     STATUS_503("status-503", false),
     STATUS_504("status-504", false),
     /** Still waiting for response headers when health checks marked the backend down (a hang). */
-    BACKEND_DOWN("backend-down", false);
+    BACKEND_DOWN("backend-down", false),
+    /**
+     * Not a failure but how a retry is counted: a conditional save whose backend died unanswered ({@link #RESET} or
+     * {@link #BACKEND_DOWN}), replayed on the next backend, so operators see replays apart from ordinary retries.
+     */
+    SAVE_REPLAY("save-replay", false);
 
     private final String label;
     private final boolean beforeSend;
@@ -35,6 +40,20 @@ enum RetryCause {
     /** True when the request never reached the backend. */
     boolean beforeSend() {
         return beforeSend;
+    }
+
+    /**
+     * True when the backend answered nothing and is gone: the connection reset or closed before a response head, or
+     * the health checks marked it down while the request waited. A backend that answered anything, or is only slow
+     * (a timeout), may have acted on the request and still be acting on it.
+     */
+    boolean unanswered() {
+        return this == RESET || this == BACKEND_DOWN;
+    }
+
+    /** How a retry after this cause is counted: {@link #SAVE_REPLAY} when it re-sends a conditional save. */
+    RetryCause counted(boolean conditional) {
+        return conditional && !beforeSend ? SAVE_REPLAY : this;
     }
 
     /**

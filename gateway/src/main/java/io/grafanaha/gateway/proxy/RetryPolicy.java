@@ -18,8 +18,15 @@ import java.util.function.Supplier;
  * <p>{@link #decide} is the whole retry decision, a ladder of guard clauses each with its one-word reason
  * (the {@code reason} tag of {@code gateway_retries_skipped_total}), the way OkHttp's retry interceptor
  * reads.
+ *
+ * <p>An unsafe request is never re-sent once a backend may have seen it, with one exception ({@code
+ * routing.replay-saves}): a conditional write the observer can decide again for another backend (a dashboard save
+ * naming the version it is based on, see {@link RequestObserver#replayable}) whose backend died without answering
+ * a byte (a reset, or marked down while waiting). Its backend's own optimistic lock makes a second delivery
+ * harmless: it either applies the same edit over the same base, or is refused with 412. Any answer, a 5xx
+ * included, means the backend did act on it in some way, and it is never replayed then.
  */
-record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff, long tryTimeoutMillis) {
+record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff, long tryTimeoutMillis, boolean replaySaves) {
     static final long BACKOFF_INITIAL_MILLIS = 5;
     static final long BACKOFF_MAX_MILLIS = 50;
     /** Why {@link #decide} says stay: the {@code reason} labels of {@code gateway_retries_skipped_total}. */
@@ -29,18 +36,25 @@ record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff,
     static final String ATTEMPTS_EXHAUSTED = "attempts-exhausted";
     static final String NO_OTHER_BACKEND = "no-other-backend";
     static final String BUDGET_EXHAUSTED = "budget-exhausted";
+    /** A conditional save whose backend died unanswered would have been replayed, but {@code routing.replay-saves} is off. */
+    static final String REPLAY_SAVES_OFF = "replay-saves-off";
     static final List<String> STAY_REASONS = List.of(RESPONSE_STARTED, UNSAFE_METHOD, BODY_NOT_REPLAYABLE,
-            ATTEMPTS_EXHAUSTED, NO_OTHER_BACKEND, BUDGET_EXHAUSTED);
+            ATTEMPTS_EXHAUSTED, NO_OTHER_BACKEND, BUDGET_EXHAUSTED, REPLAY_SAVES_OFF);
 
     static RetryPolicy of(int maxRetries, RetryBudget budget) {
         return of(maxRetries, budget, 0);
     }
 
-    /** {@code tryTimeoutMillis}: {@code routing.try-timeout}, 0 when off. */
+    /** {@code tryTimeoutMillis}: {@code routing.try-timeout}, 0 when off; saves replayed (the default). */
     static RetryPolicy of(int maxRetries, RetryBudget budget, long tryTimeoutMillis) {
+        return of(maxRetries, budget, tryTimeoutMillis, true);
+    }
+
+    /** {@code replaySaves}: {@code routing.replay-saves}. */
+    static RetryPolicy of(int maxRetries, RetryBudget budget, long tryTimeoutMillis, boolean replaySaves) {
         return new RetryPolicy(Math.max(0, maxRetries), budget,
                 IntervalFunction.ofExponentialRandomBackoff(BACKOFF_INITIAL_MILLIS, 2.0, 0.5, BACKOFF_MAX_MILLIS),
-                Math.max(0, tryTimeoutMillis));
+                Math.max(0, tryTimeoutMillis), replaySaves);
     }
 
     /**
@@ -51,8 +65,15 @@ record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff,
      * @param bodyIntact    every body chunk handed to a backend so far is still in the replay buffer
      * @param bodyComplete  the whole body is in the replay buffer
      * @param retriesMade   retries already made for this request
+     * @param conditional   a conditional write the observer decides again for the next backend, with its whole body
      */
-    record Facts(boolean clientTouched, boolean safeMethod, boolean bodyIntact, boolean bodyComplete, int retriesMade) {}
+    record Facts(boolean clientTouched, boolean safeMethod, boolean bodyIntact, boolean bodyComplete, int retriesMade,
+                 boolean conditional) {
+        /** Any request but a conditional write. */
+        Facts(boolean clientTouched, boolean safeMethod, boolean bodyIntact, boolean bodyComplete, int retriesMade) {
+            this(clientTouched, safeMethod, bodyIntact, bodyComplete, retriesMade, false);
+        }
+    }
 
     /** The answer of {@link #decide}. */
     sealed interface Verdict<T> {
@@ -75,9 +96,15 @@ record RetryPolicy(int maxRetries, RetryBudget budget, IntervalFunction backoff,
             return new Verdict.Stay<>(RESPONSE_STARTED);
         }
         if (!cause.beforeSend() && !facts.safeMethod()) {
-            return new Verdict.Stay<>(UNSAFE_METHOD);
+            if (!facts.conditional() || !cause.unanswered()) {
+                return new Verdict.Stay<>(UNSAFE_METHOD);
+            }
+            if (!replaySaves) {
+                return new Verdict.Stay<>(REPLAY_SAVES_OFF);
+            }
         }
-        if (cause.beforeSend() ? !facts.bodyIntact() : !facts.bodyComplete()) {
+        // A conditional write's whole body is kept by its observer, whatever the replay buffer holds.
+        if (!facts.conditional() && (cause.beforeSend() ? !facts.bodyIntact() : !facts.bodyComplete())) {
             return new Verdict.Stay<>(BODY_NOT_REPLAYABLE);
         }
         if (facts.retriesMade() >= maxRetries) {

@@ -48,6 +48,40 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aConditionalSaveWhoseBackendDiedUnansweredIsReplayedAndCountedAsOne() {
+        var conditional = new RetryPolicy.Facts(false, false, false, false, 0, true);
+
+        assertThat(reason(policy.decide(RetryCause.RESET, conditional, other))).isEqualTo("retry");
+        assertThat(reason(policy.decide(RetryCause.BACKEND_DOWN, conditional, other))).isEqualTo("retry");
+        assertThat(RetryCause.RESET.counted(true)).isEqualTo(RetryCause.SAVE_REPLAY);
+        assertThat(RetryCause.SAVE_REPLAY.label()).isEqualTo("save-replay");
+        assertThat(RetryCause.CONNECT_REFUSED.counted(true)).as("nothing was sent: an ordinary retry").isEqualTo(RetryCause.CONNECT_REFUSED);
+    }
+
+    @Test
+    void aConditionalSaveWhoseBackendAnsweredOrIsOnlySlowIsNeverReplayed() {
+        var conditional = new RetryPolicy.Facts(false, false, true, true, 0, true);
+
+        for (RetryCause answeredOrSlow : new RetryCause[] {RetryCause.STATUS_502, RetryCause.STATUS_503, RetryCause.STATUS_504,
+                RetryCause.RESPONSE_TIMEOUT, RetryCause.TRY_TIMEOUT}) {
+            assertThat(reason(policy.decide(answeredOrSlow, conditional, other))).as(answeredOrSlow.label()).isEqualTo("unsafe-method");
+        }
+        assertThat(reason(policy.decide(RetryCause.RESET, new RetryPolicy.Facts(true, false, true, true, 0, true), other)))
+                .isEqualTo("response-started");
+        assertThat(asked).hasValue(0);
+    }
+
+    @Test
+    void withReplaySavesOffAConditionalSaveStaysAndSaysWhy() {
+        var off = RetryPolicy.of(2, budget, 0, false);
+
+        assertThat(reason(off.decide(RetryCause.RESET, new RetryPolicy.Facts(false, false, true, true, 0, true), other)))
+                .isEqualTo("replay-saves-off");
+        assertThat(reason(off.decide(RetryCause.RESET, facts(false, false, true, true, 0), other))).isEqualTo("unsafe-method");
+        assertThat(asked).hasValue(0);
+    }
+
+    @Test
     void anUnsafeRequestThatNeverLeftMayGoElsewhere() {
         var verdict = policy.decide(RetryCause.CONNECT_REFUSED, facts(false, false, true, false, 0), other);
 

@@ -8,9 +8,14 @@ final class Controls {
     private record Injection(int status, int remaining) {
     }
 
+    /** Requests to {@code path} are never answered; with {@code apply} they are handled first, the answer dropped. */
+    record Hold(String path, boolean apply) {
+    }
+
     private volatile boolean hang;
     private volatile Duration delay = Duration.ZERO;
     private volatile boolean databaseFailing;
+    private volatile Hold hold;
     private final AtomicReference<Injection> injection = new AtomicReference<>(new Injection(500, 0));
 
     boolean hang() {
@@ -30,6 +35,15 @@ final class Controls {
             throw new IllegalArgumentException("delay must not be negative: " + value);
         }
         delay = value;
+    }
+
+    /** The held path, or null when none is. */
+    Hold hold() {
+        return hold;
+    }
+
+    void hold(Hold value) {
+        hold = value;
     }
 
     boolean databaseFailing() {

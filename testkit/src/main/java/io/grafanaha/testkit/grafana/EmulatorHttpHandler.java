@@ -72,6 +72,13 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         ApiRequest apiRequest = new ApiRequest(req.method().name(), uri.path(), uri.parameters(), req.headers().copy(),
                 body, null, Map.of());
+        Controls.Hold hold = controls.hold();
+        if (hold != null && hold.path().equals(uri.path())) {
+            if (hold.apply()) {
+                app.handle(apiRequest); // its change is made; its answer never leaves
+            }
+            return;
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         boolean head = req.method().equals(HttpMethod.HEAD);
         boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);

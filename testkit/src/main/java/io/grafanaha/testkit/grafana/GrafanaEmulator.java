@@ -204,6 +204,20 @@ public final class GrafanaEmulator implements AutoCloseable {
         controls.hang(value);
     }
 
+    /**
+     * Requests to {@code path} (exact, without the query) are read and never answered, everything else as usual: a
+     * Grafana that dies (or is stopped) while that request is in flight. With {@code apply} each is handled first,
+     * so its change is made and only the answer is lost: killed between its commit and its reply.
+     */
+    public void holdAnswers(String path, boolean apply) {
+        controls.hold(new Controls.Hold(path, apply));
+    }
+
+    /** Answers every path again (undoes {@link #holdAnswers}). */
+    public void releaseAnswers() {
+        controls.hold(null);
+    }
+
     /** Waits this long before handling and answering every HTTP request; zero turns it off. */
     public void delay(Duration value) {
         controls.delay(value);
