@@ -1,0 +1,238 @@
+package io.grafanaha.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.gateway.demo.Rig;
+import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The primary dies while a dashboard save is in flight there (held unanswered, then its connections reset, as a
+ * kill -9 would): the save Grafana's UI sends is conditional (it names the version it is based on), so the gateway
+ * replays it on the replica, translated for the replica's id and version. The user gets 200 (or Grafana's honest 412
+ * when someone changed the dashboard there meanwhile) instead of a 502 with an unknown outcome; the edit reaches Git
+ * once, and the primary when it returns. Every other unsafe request is still never re-sent.
+ */
+class SaveReplayTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CPU_FILE = "shared/team-a/cpu.json";
+    private static final String SAVE = "/api/dashboards/db";
+
+    @TempDir
+    Path dir;
+
+    private Rig rig;
+    private RemoteRepo repo;
+    private GrafanaEmulator a;
+    private GrafanaEmulator b;
+    private Gateway gateway;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stop() {
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    @Test
+    void aSaveInFlightWhenThePrimaryDiesIsAnswered200FromTheReplicaAndReachesGitAndBothInstances() throws Exception {
+        start("");
+        JsonNode loaded = load();
+        int commitsBefore = repo.log().size();
+
+        a.holdAnswers(SAVE, false);
+        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU saved through a failover");
+        killWhenHeld(a);
+        HttpResponse<String> saved = saving.get(30, TimeUnit.SECONDS);
+
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        assertThat(saved.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.REPLICA);
+        JsonNode answer = JSON.readTree(saved.body());
+        assertThat(answer.path("id").asLong()).as("the replica's id, for the UI's next save").isEqualTo(b.dashboard("cpu").orElseThrow().id());
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU saved through a failover");
+        assertThat(replays()).isEqualTo(1.0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> repo.readFile("main", CPU_FILE).orElse("").contains("CPU saved through a failover"));
+        assertThat(a.dashboard("cpu").orElseThrow().title()).as("the primary never applied it").isEqualTo("CPU");
+
+        a.releaseAnswers();
+        a.restart();
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.dashboard("cpu").orElseThrow().title().equals("CPU saved through a failover"));
+        assertThat(repo.log().size() - commitsBefore).as("one commit for one save").isEqualTo(1);
+    }
+
+    @Test
+    void aSaveTheDyingPrimaryDidApplyIsNeitherLostNorCommittedTwiceWhenItReturns() throws Exception {
+        start("");
+        JsonNode loaded = load();
+        int commitsBefore = repo.log().size();
+
+        // The primary applies the save and dies before its answer leaves.
+        a.holdAnswers(SAVE, true);
+        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU applied twice");
+        killWhenHeld(a);
+        HttpResponse<String> saved = saving.get(30, TimeUnit.SECONDS);
+        assertThat(a.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU applied twice");
+
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU applied twice");
+        await().atMost(Duration.ofSeconds(15)).until(() -> repo.readFile("main", CPU_FILE).orElse("").contains("CPU applied twice"));
+
+        a.releaseAnswers();
+        a.restart();
+        await().atMost(Duration.ofSeconds(10)).until(() -> rig.isUp(Rig.PRIMARY));
+        // Through several write-back polls and sync passes of the returned primary (1 s apart), nothing changes.
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(a.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU applied twice");
+            assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU applied twice");
+            assertThat(repo.readFile("main", CPU_FILE).orElseThrow()).contains("CPU applied twice");
+            assertThat(repo.log().size() - commitsBefore).as("one commit for one save").isEqualTo(1);
+            assertThat(scrape()).contains("gateway_conflicts_total 0.0");
+        });
+    }
+
+    @Test
+    void aConflictingEditMadeOnTheReplicaMeanwhileGetsGrafanas412AndIsNotOverwritten() throws Exception {
+        start("");
+        JsonNode loaded = load();
+        ObjectNode theirs = b.dashboard("cpu").orElseThrow().json();
+        theirs.put("title", "CPU (someone else's edit)");
+        b.putDashboard(theirs, b.dashboard("cpu").orElseThrow().folderUid());
+        long postsBefore = b.requestCount(SAVE);
+
+        a.holdAnswers(SAVE, false);
+        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU (my edit)");
+        killWhenHeld(a);
+        HttpResponse<String> refused = saving.get(30, TimeUnit.SECONDS);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(412);
+        assertThat(refused.body()).isEqualTo("{\"status\":\"version-mismatch\",\"message\":\"The dashboard has been changed by someone else\"}");
+        assertThat(b.requestCount(SAVE)).as("never forwarded to the replica").isEqualTo(postsBefore);
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU (someone else's edit)");
+    }
+
+    @Test
+    void withReplaySavesOffTheSaveGetsTodaysGatewayError() throws Exception {
+        start("routing:\n  replay-saves: false\n");
+        JsonNode loaded = load();
+        long postsBefore = b.requestCount(SAVE);
+
+        a.holdAnswers(SAVE, false);
+        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU, not replayed");
+        killWhenHeld(a);
+        HttpResponse<String> failed = saving.get(30, TimeUnit.SECONDS);
+
+        assertThat(failed.statusCode()).as(failed.body()).isIn(502, 504);
+        assertThat(b.requestCount(SAVE)).isEqualTo(postsBefore);
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU");
+        assertThat(replays()).isZero();
+        assertThat(scrape()).contains("gateway_retries_skipped_total{reason=\"replay-saves-off\"} 1.0");
+    }
+
+    @Test
+    void anOverwritingSaveAndAnyOtherUnsafeRequestAreNeverReplayed() throws Exception {
+        start("");
+        JsonNode loaded = load();
+        long postsBefore = b.requestCount(SAVE);
+
+        // Neither is translated first (nothing reads the primary before forwarding them): it may hang whole.
+        a.hang(true);
+        CompletableFuture<HttpResponse<String>> overwriting = saveAsync(loaded, true, "CPU, forced");
+        CompletableFuture<HttpResponse<String>> annotating = http.sendAsync(request("/api/annotations")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"deploy\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.requestCount(SAVE) >= 1 && a.requestCount("/api/annotations") >= 1);
+        a.stop();
+
+        assertThat(overwriting.get(30, TimeUnit.SECONDS).statusCode()).isIn(502, 504);
+        assertThat(annotating.get(30, TimeUnit.SECONDS).statusCode()).isIn(502, 504);
+        assertThat(b.requestCount(SAVE)).isEqualTo(postsBefore);
+        assertThat(b.requestCount("/api/annotations")).isZero();
+        assertThat(replays()).isZero();
+    }
+
+    /**
+     * Git holds cpu.json; the primary already held two other dashboards and has saved cpu twice more with the same
+     * content, so ids and versions differ between the instances while the content is the same.
+     */
+    private void start(String settings) {
+        rig = Rig.builder(dir).seedFiles(Map.of("team-a/cpu.json", EditingRig.CPU)).mode("failover")
+                .settings(Rig.FAST_HEALTH + settings).syncSettings("interval: 1s\npoll-interval: 1s").start();
+        repo = rig.repo();
+        a = rig.a();
+        b = rig.b();
+        for (String uid : new String[] {"older-1", "older-2"}) {
+            a.putDashboard((ObjectNode) JSON.createObjectNode().put("uid", uid).put("title", uid), "");
+        }
+        gateway = rig.startGateway();
+        await().atMost(Duration.ofSeconds(15)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
+                && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
+        for (int i = 0; i < 2; i++) {
+            var cpu = a.dashboard("cpu").orElseThrow();
+            a.putDashboard(cpu.json(), cpu.folderUid());
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> rig.active().equals(java.util.Optional.of(Rig.PRIMARY)));
+        assertThat(a.dashboard("cpu").orElseThrow().id()).isNotEqualTo(b.dashboard("cpu").orElseThrow().id());
+        assertThat(a.dashboard("cpu").orElseThrow().version()).isNotEqualTo(b.dashboard("cpu").orElseThrow().version());
+    }
+
+    /** As soon as {@code grafana} holds the save, it dies: its connections are reset, new ones refused. */
+    private static void killWhenHeld(GrafanaEmulator grafana) {
+        long before = grafana.requestCount(SAVE);
+        await().atMost(Duration.ofSeconds(20)).until(() -> grafana.requestCount(SAVE) > before);
+        grafana.stop();
+    }
+
+    private double replays() {
+        var counter = gateway.registry().find("gateway.retries").tag("cause", "save-replay").counters();
+        return counter.stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private String scrape() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private JsonNode load() throws Exception {
+        HttpResponse<String> response = http.send(request("/api/dashboards/uid/cpu").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.PRIMARY);
+        return JSON.readTree(response.body());
+    }
+
+    /** The save Grafana's UI sends: the dashboard as loaded (its id and version), retitled; the folder; the overwrite flag. */
+    private CompletableFuture<HttpResponse<String>> saveAsync(JsonNode loaded, boolean overwrite, String title) {
+        ObjectNode dashboard = loaded.get("dashboard").deepCopy();
+        dashboard.put("title", title);
+        ObjectNode body = JSON.createObjectNode();
+        body.set("dashboard", dashboard);
+        body.put("folderUid", loaded.path("meta").path("folderUid").asText());
+        body.put("message", "tuned");
+        body.put("overwrite", overwrite);
+        return http.sendAsync(request(SAVE).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+    }
+}
