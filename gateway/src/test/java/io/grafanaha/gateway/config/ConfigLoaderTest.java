@@ -141,6 +141,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void savesAreReplayedUnlessTurnedOffAndABadValueIsNamed() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).routing().replaySaves()).isTrue();
+        assertThat(parse(MINIMAL + "routing:\n  replay-saves: false\n", Map.of()).routing().replaySaves()).isFalse();
+        assertThat(problems(MINIMAL + "routing:\n  replay-saves: maybe\n")).hasSize(1)
+                .allSatisfy(p -> assertThat(p).startsWith("routing.replay-saves (line 12): "));
+    }
+
+    @Test
     void anUnsetVariableIsNamedWithItsKeyAndLine() {
         assertThat(problems(MINIMAL + "routing:\n  sticky-cookie: ${COOKIE}\n"))
                 .containsExactly("routing.sticky-cookie (line 12): environment variable COOKIE is not set (write ${COOKIE:-default} for a default)");
@@ -182,7 +190,7 @@ class ConfigLoaderTest {
     void typosAreUnknownKeysNotSilentDefaults() {
         assertThat(problems(MINIMAL + "helth:\n  interval: 2s\nrouting:\n  retires: 2\n")).containsExactly(
                 "helth (line 11): unknown key (expected one of: admin, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls)",
-                "routing.retires (line 14): unknown key (expected one of: last-resort, retries, sticky-cookie, try-timeout)");
+                "routing.retires (line 14): unknown key (expected one of: last-resort, replay-saves, retries, sticky-cookie, try-timeout)");
     }
 
     @Test
