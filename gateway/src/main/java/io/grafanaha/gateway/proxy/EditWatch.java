@@ -257,13 +257,7 @@ final class EditWatch implements RequestSink {
     private void respond(LocalResponse response) {
         end();
         body.release();
-        proxy.metrics().editRejected();
-        boolean keep = keepAlive && !proxy.drain().draining();
-        proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), response.status(), startNanos);
-        var answer = GatheredBody.toHttp(response, keep);
-        answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
-        client.writeAndFlush(answer);
-        frontend.exchangeFinished(keep);
+        GatheredBody.answerEdit(frontend, proxy, client, request.method(), response, keepAlive, startNanos);
     }
 
     /** Ends this stage once; returns false if it had already ended. */

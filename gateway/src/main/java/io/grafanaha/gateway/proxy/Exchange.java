@@ -31,15 +31,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing reaches the client until an attempt's response head is accepted, so a retried attempt leaves
  * no trace there; the body chunks handed to a backend are kept in a {@link ReplayBuffer} so the next
- * attempt can send them again.
+ * attempt can send them again (a conditional save sends what {@link ConditionalReplay} decides for its backend).
  *
  * <p>A watched request's final response ({@link RequestObserver}) is held here until the observer's
  * release gate opens ({@link HeldResponse}).
  *
- * <p>Longer than most classes here (about 410 lines) on purpose: a request has many endings (answered, held then
- * released, failed, refused mid-body, client gone, upgraded), each of which must release the replay buffer, the
- * held response and the attempt exactly once; side by side, one can check that every ending does. The one
- * question it answers is "what does this client get, and when is it done?".
+ * <p>Longer than most classes here (about 440 lines) on purpose: a request has many endings (answered, held then
+ * released, failed, refused mid-body, client gone, upgraded, a replayed save refused), each of which must release
+ * the replay buffer, the held response and the attempt exactly once; side by side, one can check that every ending
+ * does. The one question it answers is "what does this client get, and when is it done?". A replayed save's
+ * decision lives in {@link ConditionalReplay}.
  */
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
@@ -371,16 +372,10 @@ final class Exchange implements RequestSink {
             body.replaceWith(send.body());
             following.connect();
         } else if (isCurrent(following)) {
-            LocalResponse response = ((ConditionalReplay.Decision.Answer) decision).response();
             end();
             following.close();
-            proxy.metrics().editRejected();
-            proxy.metrics().request(LocalExchange.METRIC_BACKEND, method, response.status(), startNanos);
-            boolean keep = clientKeepAlive && !proxy.drain().draining();
-            var answer = GatheredBody.toHttp(response, keep);
-            answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
-            client.writeAndFlush(answer);
-            frontend.exchangeFinished(keep);
+            GatheredBody.answerEdit(frontend, proxy, client, method, ((ConditionalReplay.Decision.Answer) decision).response(),
+                    clientKeepAlive, startNanos);
         }
     }
 

@@ -1,12 +1,14 @@
 package io.grafanaha.gateway.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.ArrayList;
@@ -76,6 +78,21 @@ final class GatheredBody {
     static Optional<String> first(Map<String, List<String>> headers, String name) {
         List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    /**
+     * The observer answered a watched request instead of a backend (its 412): the client gets {@code response}, counted
+     * as the gateway's own answer, and may send its next request (its body was read whole).
+     */
+    static void answerEdit(FrontendHandler frontend, ProxyContext proxy, Channel client, HttpMethod method, LocalResponse response,
+                           boolean keepAlive, long startNanos) {
+        proxy.metrics().editRejected();
+        boolean keep = keepAlive && !proxy.drain().draining();
+        proxy.metrics().request(LocalExchange.METRIC_BACKEND, method, response.status(), startNanos);
+        var answer = toHttp(response, keep);
+        answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
+        client.writeAndFlush(answer);
+        frontend.exchangeFinished(keep);
     }
 
     /** The gateway's own answer, never cached; with {@code Connection: close} unless the client stays. */
