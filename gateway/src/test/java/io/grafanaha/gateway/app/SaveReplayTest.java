@@ -59,8 +59,7 @@ class SaveReplayTest {
         int commitsBefore = repo.log().size();
 
         a.holdAnswers(SAVE, false);
-        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU saved through a failover");
-        killWhenHeld(a);
+        CompletableFuture<HttpResponse<String>> saving = saveThenKill(a, loaded, "CPU saved through a failover");
         HttpResponse<String> saved = saving.get(30, TimeUnit.SECONDS);
 
         assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
@@ -79,6 +78,24 @@ class SaveReplayTest {
     }
 
     @Test
+    void aSaveOnAPrimaryThatHangsIsReplayedOnceTheHealthChecksMarkItDown() throws Exception {
+        start("");
+        JsonNode loaded = load();
+
+        a.holdAnswers(SAVE, false);
+        long before = a.requestCount(SAVE);
+        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU saved past a hung primary");
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.requestCount(SAVE) > before);
+        a.hang(true); // a SIGSTOPped Grafana: connections stay open, nothing answers, the health checks time out
+        HttpResponse<String> saved = saving.get(30, TimeUnit.SECONDS);
+
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        assertThat(saved.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.REPLICA);
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU saved past a hung primary");
+        assertThat(replays()).isEqualTo(1.0);
+    }
+
+    @Test
     void aSaveTheDyingPrimaryDidApplyIsNeitherLostNorCommittedTwiceWhenItReturns() throws Exception {
         start("");
         JsonNode loaded = load();
@@ -86,8 +103,7 @@ class SaveReplayTest {
 
         // The primary applies the save and dies before its answer leaves.
         a.holdAnswers(SAVE, true);
-        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU applied twice");
-        killWhenHeld(a);
+        CompletableFuture<HttpResponse<String>> saving = saveThenKill(a, loaded, "CPU applied twice");
         HttpResponse<String> saved = saving.get(30, TimeUnit.SECONDS);
         assertThat(a.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU applied twice");
 
@@ -118,8 +134,7 @@ class SaveReplayTest {
         long postsBefore = b.requestCount(SAVE);
 
         a.holdAnswers(SAVE, false);
-        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU (my edit)");
-        killWhenHeld(a);
+        CompletableFuture<HttpResponse<String>> saving = saveThenKill(a, loaded, "CPU (my edit)");
         HttpResponse<String> refused = saving.get(30, TimeUnit.SECONDS);
 
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(412);
@@ -135,8 +150,7 @@ class SaveReplayTest {
         long postsBefore = b.requestCount(SAVE);
 
         a.holdAnswers(SAVE, false);
-        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, "CPU, not replayed");
-        killWhenHeld(a);
+        CompletableFuture<HttpResponse<String>> saving = saveThenKill(a, loaded, "CPU, not replayed");
         HttpResponse<String> failed = saving.get(30, TimeUnit.SECONDS);
 
         assertThat(failed.statusCode()).as(failed.body()).isIn(502, 504);
@@ -193,11 +207,13 @@ class SaveReplayTest {
         assertThat(a.dashboard("cpu").orElseThrow().version()).isNotEqualTo(b.dashboard("cpu").orElseThrow().version());
     }
 
-    /** As soon as {@code grafana} holds the save, it dies: its connections are reset, new ones refused. */
-    private static void killWhenHeld(GrafanaEmulator grafana) {
+    /** Sends the save; as soon as {@code grafana} holds it, it dies: its connections are reset, new ones refused. */
+    private CompletableFuture<HttpResponse<String>> saveThenKill(GrafanaEmulator grafana, JsonNode loaded, String title) {
         long before = grafana.requestCount(SAVE);
+        CompletableFuture<HttpResponse<String>> saving = saveAsync(loaded, false, title);
         await().atMost(Duration.ofSeconds(20)).until(() -> grafana.requestCount(SAVE) > before);
         grafana.stop();
+        return saving;
     }
 
     private double replays() {
