@@ -5,10 +5,16 @@
 #   hang   : kill -STOP of the primary (accepts connections, answers nothing), later kill -CONT;
 #   full   : the primary behind a relay listening with a backlog of 1, and kill -STOP of the relay: its
 #            accept queue fills, so new connections get no SYN-ACK (a stopped Grafana under load), later -CONT.
+#   saves  : with Git sync and write-back, SAVE_USERS virtual users load and save dashboards in a loop through
+#            the gateway (the body Grafana's UI sends, two users per dashboard), kill -9 of the primary, a new
+#            (empty) primary later; counts saves answered 200, 412 with a real conflict, 412/5xx/resets without
+#            one (must be 0), saves replayed (routing.replay-saves), and saves lost (answered 200 but at the end
+#            in no instance and nowhere in Git: must be 0). See run_saves.
 # Every request is recorded (start, latency, status, which emulator answered); a table is printed.
 # Usage: bench/failover.sh [rounds] [rate]     (defaults: 3 rounds of each, 500 GETs per second)
 #        TRY_TIMEOUT=300ms bench/failover.sh    also sets routing.try-timeout
-#        FAULTS="full" bench/failover.sh 1      only some of the faults (default: "kill hang full")
+#        FAULTS="full" bench/failover.sh 1      only some of the faults (default: "kill hang full saves")
+#        SAVE_USERS=16 SAVE_THINK_MS=2000 REPLAY_SAVES=false   the saves run: users, pause, routing.replay-saves
 #        GATEWAY_JAR=old.jar bench/failover.sh  measures another build (for a before/after ratio)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
@@ -19,8 +25,8 @@ JAR=${GATEWAY_JAR:-gateway/target/grafana-ha-gateway.jar}   # GATEWAY_JAR=old.ja
 TOOLS=${TOOLS_JAR:-gateway/target/grafana-ha-gateway.jar}   # emulators, load, relay, report: always this build's
 [ -f "$JAR" ] && [ -f "$TOOLS" ] || mvn -B -q -ntp package -DskipTests
 
-A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304; RELAY_PORT=18305
-FAULTS=${FAULTS:-kill hang full}
+A_PORT=18301; B_PORT=18302; GW_PORT=18303; ADMIN_PORT=18304; RELAY_PORT=18305; GIT_PORT=18306
+FAULTS=${FAULTS:-kill hang full saves}
 WARM_S=6; BROKEN_S=5; LOAD_S=22   # fault at 6 s, repair at ~11 s, load ends at 22 s (hold 2 s + rise fits)
 W=$(mktemp -d)
 pids=()
@@ -35,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for port in $A_PORT $B_PORT $GW_PORT $ADMIN_PORT $RELAY_PORT; do
+for port in $A_PORT $B_PORT $GW_PORT $ADMIN_PORT $RELAY_PORT $GIT_PORT; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use; stop what listens there" >&2; exit 1; fi
 done
 
@@ -155,6 +161,108 @@ run_one() {   # label fault(kill|hang|full) round
   pids=()   # all reaped: never signal a reused pid
 }
 
+# Saves during kill -9: fresh repository (DASHBOARDS dashboards), emulators and gateway with sync and write-back;
+# SAVE_USERS users saving for SAVE_S seconds; kill -9 of the primary at WARM_S, a new empty primary BROKEN_S later
+# (the sync gives it Git's dashboards back); then every save answered 200 is looked for in Git and on the instances.
+SAVE_USERS=${SAVE_USERS:-16}; SAVE_S=${SAVE_S:-20}; SAVE_THINK_MS=${SAVE_THINK_MS:-2000}; DASHBOARDS=$(( (SAVE_USERS + 1) / 2 ))
+run_saves() {   # round
+  local dir="$W/saves-$1" bare
+  mkdir -p "$dir/git"
+  bare="$dir/git/grafana-manifests.git"
+  git init -q --bare -b main "$bare"
+  git clone -q "$bare" "$dir/seed" 2>/dev/null
+  mkdir -p "$dir/seed/shared"
+  for n in $(seq 1 $DASHBOARDS); do
+    printf '{\n  "uid": "dash-%s",\n  "title": "Dashboard %s",\n  "schemaVersion": 39,\n  "panels": []\n}\n' "$n" "$n" \
+      >"$dir/seed/shared/dash-$n.json"
+  done
+  git -C "$dir/seed" add -A
+  git -C "$dir/seed" -c user.name=bench -c user.email=bench@invalid commit -q -m "$DASHBOARDS dashboards"
+  git -C "$dir/seed" push -q origin main
+  git daemon --export-all --enable=receive-pack --base-path="$dir/git" --listen=127.0.0.1 --port=$GIT_PORT \
+    --reuseaddr >"$dir/git-daemon.log" 2>&1 &
+  local git_pid=$!; pids+=($git_pid)
+  start_emulator grafana-a $A_PORT; local a_pid=$!
+  start_emulator grafana-b $B_PORT; local b_pid=$!
+  wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
+  wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
+  sed -e "s|^    role: primary|    role: primary\n    api-token: glsa_bench_grafana-a|" \
+      -e "s|^    role: replica|    role: replica\n    api-token: glsa_bench_grafana-b|" "$W/gateway.yaml" >"$dir/gateway.yaml"
+  # A signed-in variant (issue 12, item 2) adds its auth: section here and a session per user in SaveLoad.
+  cat >>"$dir/gateway.yaml" <<SAVECONF
+  replay-saves: ${REPLAY_SAVES:-true}
+sync:
+  repository: git://127.0.0.1:$GIT_PORT/grafana-manifests.git
+  branch: main
+  path: shared/
+  interval: 5s
+  poll-interval: 1s
+  write-back: true
+  data-dir: $dir/data
+SAVECONF
+  java -Xmx512m -jar "$JAR" run --config "$dir/gateway.yaml" >"$dir/gateway.log" 2>&1 &
+  local gw_pid=$!; pids+=($gw_pid)
+  wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
+  local deadline=$(( $(date +%s) + 60 )) port
+  for port in $A_PORT $B_PORT; do
+    until curl -fsS -u admin:admin "http://127.0.0.1:$port/api/dashboards/uid/dash-$DASHBOARDS" >/dev/null 2>&1; do
+      [ "$(date +%s)" -lt "$deadline" ] || { echo "the first sync pass did not reach 127.0.0.1:$port" >&2; return 1; }
+      sleep 0.1
+    done
+  done
+  until curl -fsS "http://127.0.0.1:$ADMIN_PORT/api/status" | grep -q '"active":\["grafana-a"\]'; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "grafana-a never became active" >&2; return 1; }
+    sleep 0.1
+  done
+
+  java -Xmx256m -cp "$TOOLS" bench/SaveLoad.java "http://127.0.0.1:$GW_PORT" "$SAVE_USERS" "$SAVE_S" "$DASHBOARDS" \
+    "$dir/acked.csv" "$SAVE_THINK_MS" >"$dir/load.out" 2>&1 &
+  local load_pid=$!; pids+=($load_pid)
+  deadline=$(( $(date +%s) + 60 ))
+  until grep -q '^running' "$dir/load.out" 2>/dev/null; do   # compiling SaveLoad.java takes a while
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "the save load did not start" >&2; return 1; }
+    sleep 0.1
+  done
+  sleep "$WARM_S"
+  kill -9 "$a_pid"; wait "$a_pid" 2>/dev/null || true
+  sleep "$BROKEN_S"
+  start_emulator grafana-a $A_PORT; a_pid=$!
+  wait "$load_pid" || true
+
+  # Settle: the write-back has committed everything journaled, and both instances hold Git's head.
+  deadline=$(( $(date +%s) + 60 ))
+  until curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" | grep -q '^gateway_writeback_backlog 0'; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "write-back backlog not drained after 60 s" >&2; break; }
+    sleep 0.5
+  done
+  sleep 8   # two sync passes (interval 5s) and several write-back polls of the returned primary
+  git --git-dir="$bare" log -p --all -- shared/ >"$dir/git-history.txt"
+  for port in $A_PORT $B_PORT; do
+    for n in $(seq 1 $DASHBOARDS); do
+      curl -fsS -u admin:admin "http://127.0.0.1:$port/api/dashboards/uid/dash-$n" 2>/dev/null || true
+    done
+  done >"$dir/instances.txt"
+  local lost=0 uid title
+  while IFS=, read -r uid title; do
+    [ "$uid" = uid ] && continue
+    if grep -qF "\"$title\"" "$dir/git-history.txt" || grep -qF "\"$title\"" "$dir/instances.txt"; then continue; fi
+    lost=$(( lost + 1 )); echo "lost: $uid $title"
+  done <"$dir/acked.csv"
+  local metrics replays conflicts
+  metrics=$(curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics")
+  replays=$(awk '/^gateway_retries_total\{.*cause="save-replay"/ { s += $2 } END { print int(s) }' <<<"$metrics")
+  conflicts=$(awk '/^gateway_conflicts_total/ { print int($2) }' <<<"$metrics")
+  echo "saves run $1 ($SAVE_USERS users, 2 per dashboard, up to $SAVE_THINK_MS ms between load and save, $SAVE_S s," \
+    "kill -9 of grafana-a at ${WARM_S}s, routing.replay-saves ${REPLAY_SAVES:-true}):"
+  grep -E '^saves sent' "$dir/load.out" | sed 's/^/  /'
+  awk '/^save without/ && n++ < 5 { print "    e.g. " $0 }' "$dir/load.out"
+  echo "  replayed saves (gateway_retries_total{cause=\"save-replay\"}): $replays; write-back conflict branches: $conflicts"
+  echo "  saves lost (answered 200, at the end in no instance and nowhere in Git): $lost (must be 0)"
+  kill "$gw_pid" "$a_pid" "$b_pid" "$git_pid" 2>/dev/null || true
+  wait "$gw_pid" "$a_pid" "$b_pid" "$git_pid" 2>/dev/null || true
+  pids=()
+}
+
 echo "== $ROUNDS rounds each, $RATE GET/s of /api/health through the gateway; fault at ${WARM_S}s, repair ${BROKEN_S}s later"
 java -cp "$TOOLS" io.grafanaha.testkit.bench.FailoverReport --header
 for round in $(seq 1 "$ROUNDS"); do
@@ -163,7 +271,8 @@ for round in $(seq 1 "$ROUNDS"); do
       kill) run_one kill-9 kill "$round" ;;
       hang) run_one stop-cont hang "$round" ;;
       full) run_one full-queue full "$round" ;;
-      *) echo "unknown fault $fault (kill, hang, full)" >&2; exit 2 ;;
+      saves) run_saves "$round" >>"$W/saves.txt" ;;
+      *) echo "unknown fault $fault (kill, hang, full, saves)" >&2; exit 2 ;;
     esac
   done
 done
@@ -183,3 +292,8 @@ fault until the repair; failback_event_ms / first_primary_200_ms: repair (new pr
 kill -CONT) -> failback event / first 200 from grafana-a; up_to_failback_ms: the primary's "up" event ->
 failback (the hold, 2 s); early: 200s from grafana-a between failover and failback (must be 0).
 NOTE
+if [ -f "$W/saves.txt" ]; then
+  echo
+  echo "== saves during kill -9 of the primary"
+  cat "$W/saves.txt"
+fi
