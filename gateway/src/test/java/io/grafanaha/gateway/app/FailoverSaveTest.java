@@ -9,15 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,27 +112,12 @@ class FailoverSaveTest {
         assertThat(repo.readFile("main", CPU_FILE).orElseThrow()).contains("CPU, edit 4");
     }
 
-    /**
-     * Git holds cpu.json; the primary already held two other dashboards and has saved cpu twice more with the same
-     * content, so ids and versions differ between the instances while the content is the same.
-     */
     private void start(String mode) {
-        rig = Rig.builder(dir).seedFiles(Map.of("team-a/cpu.json", EditingRig.CPU)).mode(mode)
-                .settings(Rig.FAST_HEALTH).syncSettings("interval: 1s\npoll-interval: 1s").start();
+        rig = DivergedCopies.start(dir, mode, "");
         repo = rig.repo();
         a = rig.a();
         b = rig.b();
-        for (String uid : new String[] {"older-1", "older-2"}) {
-            a.putDashboard((ObjectNode) JSON.createObjectNode().put("uid", uid).put("title", uid), "");
-        }
-        gateway = rig.startGateway();
-        await().atMost(Duration.ofSeconds(15)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
-                && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
-        for (int i = 0; i < 2; i++) {
-            var cpu = a.dashboard("cpu").orElseThrow();
-            a.putDashboard(cpu.json(), cpu.folderUid());
-        }
-        assertThat(a.dashboard("cpu").orElseThrow().version()).isNotEqualTo(b.dashboard("cpu").orElseThrow().version());
+        gateway = rig.gateway();
     }
 
     private long idOn(GrafanaEmulator grafana) {
@@ -151,20 +133,12 @@ class FailoverSaveTest {
 
     /** The save Grafana's UI sends: the dashboard as loaded (its id and version), retitled; the folder; no overwrite. */
     private HttpResponse<String> save(JsonNode loaded, String title) throws Exception {
-        ObjectNode dashboard = loaded.get("dashboard").deepCopy();
-        dashboard.put("title", title);
-        ObjectNode body = JSON.createObjectNode();
-        body.set("dashboard", dashboard);
-        body.put("folderUid", loaded.path("meta").path("folderUid").asText());
-        body.put("message", "tuned");
-        body.put("overwrite", false);
         return http.send(request("/api/dashboards/db").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(DivergedCopies.saveBody(loaded, title, false))).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+        return DivergedCopies.request(gateway, path);
     }
 }

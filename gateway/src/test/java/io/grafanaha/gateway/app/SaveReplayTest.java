@@ -15,8 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -31,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * once, and the primary when it returns. Every other unsafe request is still never re-sent.
  */
 class SaveReplayTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CPU_FILE = "shared/team-a/cpu.json";
+    private static final ObjectMapper JSON = DivergedCopies.JSON;
+    private static final String CPU_FILE = DivergedCopies.CPU_FILE;
     private static final String SAVE = "/api/dashboards/db";
 
     @TempDir
@@ -182,29 +180,15 @@ class SaveReplayTest {
         assertThat(replays()).isZero();
     }
 
-    /**
-     * Git holds cpu.json; the primary already held two other dashboards and has saved cpu twice more with the same
-     * content, so ids and versions differ between the instances while the content is the same.
-     */
+    /** The copies diverged (ids and versions differ), the primary serving. */
     private void start(String settings) {
-        rig = Rig.builder(dir).seedFiles(Map.of("team-a/cpu.json", EditingRig.CPU)).mode("failover")
-                .settings(Rig.FAST_HEALTH + settings).syncSettings("interval: 1s\npoll-interval: 1s").start();
+        rig = DivergedCopies.start(dir, "failover", settings);
         repo = rig.repo();
         a = rig.a();
         b = rig.b();
-        for (String uid : new String[] {"older-1", "older-2"}) {
-            a.putDashboard((ObjectNode) JSON.createObjectNode().put("uid", uid).put("title", uid), "");
-        }
-        gateway = rig.startGateway();
-        await().atMost(Duration.ofSeconds(15)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
-                && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
-        for (int i = 0; i < 2; i++) {
-            var cpu = a.dashboard("cpu").orElseThrow();
-            a.putDashboard(cpu.json(), cpu.folderUid());
-        }
+        gateway = rig.gateway();
         await().atMost(Duration.ofSeconds(15)).until(() -> rig.active().equals(java.util.Optional.of(Rig.PRIMARY)));
         assertThat(a.dashboard("cpu").orElseThrow().id()).isNotEqualTo(b.dashboard("cpu").orElseThrow().id());
-        assertThat(a.dashboard("cpu").orElseThrow().version()).isNotEqualTo(b.dashboard("cpu").orElseThrow().version());
     }
 
     /** Sends the save; as soon as {@code grafana} holds it, it dies: its connections are reset, new ones refused. */
@@ -235,20 +219,12 @@ class SaveReplayTest {
 
     /** The save Grafana's UI sends: the dashboard as loaded (its id and version), retitled; the folder; the overwrite flag. */
     private CompletableFuture<HttpResponse<String>> saveAsync(JsonNode loaded, boolean overwrite, String title) {
-        ObjectNode dashboard = loaded.get("dashboard").deepCopy();
-        dashboard.put("title", title);
-        ObjectNode body = JSON.createObjectNode();
-        body.set("dashboard", dashboard);
-        body.put("folderUid", loaded.path("meta").path("folderUid").asText());
-        body.put("message", "tuned");
-        body.put("overwrite", overwrite);
         return http.sendAsync(request(SAVE).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(DivergedCopies.saveBody(loaded, title, overwrite))).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+        return DivergedCopies.request(gateway, path);
     }
 }
