@@ -385,10 +385,9 @@ final class Attempt {
     // ---- failures
 
     /**
-     * Health checks marked this backend down. A {@code safe} request still waiting for response headers goes
-     * elsewhere now (the exchange decides whether it may); still connecting, it goes once the connection is up
-     * and the request is in hand; a {@code conditional} save, once sent, goes if the retry policy lets it be replayed. One
-     * that cannot move gets a bounded wait, then 503 ({@link #downTimedOut}).
+     * Health checks marked this backend down. A {@code safe} request (or a sent {@code conditional} save) still waiting
+     * for response headers goes elsewhere now if the exchange lets it; a safe one still connecting goes once the
+     * connection is up and the request is in hand. One that cannot move gets a bounded wait, then 503 ({@link #downTimedOut}).
      */
     void backendDown(String down, boolean safe, boolean conditional) {
         if (responseStarted() || !backend().name().equals(down)) {
