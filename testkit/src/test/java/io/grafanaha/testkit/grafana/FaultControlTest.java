@@ -88,6 +88,22 @@ class FaultControlTest {
     }
 
     @Test
+    void heldAnswersLeaveOtherPathsAnsweredAndWithApplyTheChangeIsMadeAllTheSame() {
+        grafana.holdAnswers("/api/dashboards/db", true);
+        HttpRequest save = client.authed("/api/dashboards/db").header("Content-Type", "application/json")
+                .timeout(Duration.ofMillis(500))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"dashboard\":{\"uid\":\"held\",\"title\":\"Held\"}}")).build();
+
+        assertThatThrownBy(() -> client.http().send(save, HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(HttpTimeoutException.class);
+        assertThat(client.send(client.request("/api/health")).statusCode()).isEqualTo(200);
+        assertThat(grafana.dashboard("held")).as("applied, only the answer is lost").isPresent();
+
+        grafana.releaseAnswers();
+        assertThat(client.saveDashboard("{\"uid\":\"answered\",\"title\":\"Answered\"}", "").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void hangReadsRequestsButNeverAnswers() {
         grafana.hang(true);
         long before = grafana.requestCount();
