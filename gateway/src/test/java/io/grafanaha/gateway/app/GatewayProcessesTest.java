@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +45,18 @@ class GatewayProcessesTest {
     private GrafanaEmulator a;
     private GrafanaEmulator b;
     private final List<Process> processes = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
+
+    /** A run that fails (say, no convergence in time) shows what every gateway process logged, to find out why. */
+    @RegisterExtension
+    final TestExecutionExceptionHandler printLogsOnFailure = (context, failure) -> {
+        for (Path log : logs) {
+            System.out.println("---- " + log.getFileName() + " ----");
+            System.out.println(Files.exists(log) ? Files.readString(log) : "(no log)");
+        }
+        throw failure;
+    };
 
     /** One gateway process and its public port. */
     private record Running(Process process, int port) {}
@@ -161,15 +174,19 @@ class GatewayProcessesTest {
         int adminPort = freePort();
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, rig.yaml("127.0.0.1:" + port, "127.0.0.1:" + adminPort, dir.resolve(dataDir)));
+        Path log = dir.resolve(name + ".log"); // appended to: a restarted process keeps its first run's lines
+        if (!logs.contains(log)) {
+            logs.add(log);
+        }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "run", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         processes.add(process);
         Running running = new Running(process, port);
         await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!process.isAlive()) {
-                throw new AssertionError(name + " exited: " + Files.readString(dir.resolve(name + ".log")));
+                throw new AssertionError(name + " exited: " + Files.readString(log));
             }
             return serves(running) && a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent();
         });

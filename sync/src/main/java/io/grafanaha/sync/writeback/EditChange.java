@@ -28,9 +28,10 @@ import org.eclipse.jgit.lib.ObjectId;
  * the head. When a user's later save on that backend holds G, U is superseded: nothing to do. When U was made on top of
  * something else, it is already kept when Git's history of the file or a conflict branch holds it (the same edit
  * captured again, e.g. by a second gateway): nothing to do; otherwise it conflicts: Git keeps G and U goes to a
- * conflict branch. A dashboard Git does not hold is created, unless Git deleted its file (an edit against a delete:
- * a conflict). A delete, whose backend history is gone, conflicts when the blob the sync last applied to that
- * backend ({@link BaseBlob}) is known and differs from Git's.
+ * conflict branch. A version read back that the sync wrote (a pass that had read an older head overwrote the save) is
+ * Git's older content, never an edit: nothing to do. A dashboard Git does not hold is created, unless Git deleted its
+ * file (an edit against a delete: a conflict). A delete, whose backend history is gone, conflicts when the blob the
+ * sync last applied to that backend ({@link BaseBlob}) is known and differs from Git's.
  */
 final class EditChange {
     /** What to do. */
@@ -59,7 +60,12 @@ final class EditChange {
         /** A user's later save on the backend is Git's content: this version is superseded. */
         BEHIND,
         /** The backend keeps no history of the dashboard (it lost it): only the journal's base can tell. */
-        UNKNOWN
+        UNKNOWN,
+        /**
+         * The sync wrote this version (Git's content at some commit), not a user: a pass that had read an older head
+         * put it over a user's save. Nothing of a user's is in it; writing it back would set Git back.
+         */
+        WRITTEN_BY_SYNC
     }
 
     /** Where an edit came from and whether Git already keeps it ({@link EditHistory}). */
@@ -163,6 +169,10 @@ final class EditChange {
             Based based = onGit ? Based.ON_GIT : ancestry.based(edit.backend(), edit.uid(), d.version(), g.json());
             if (based == Based.UNKNOWN) {
                 based = journalBase.filter(g.source().blobId()::equals).isPresent() ? Based.ON_GIT : Based.ON_OTHER;
+            }
+            if (based == Based.WRITTEN_BY_SYNC) {
+                return new Nothing("version " + d.version() + " of " + edit.uid() + " on " + edit.backend()
+                        + " was written by the sync from an older commit, not by a user", Optional.empty(), true);
             }
             if (based == Based.BEHIND) {
                 return new Nothing("version " + d.version() + " of " + edit.uid() + " on " + edit.backend()

@@ -61,7 +61,8 @@ final class EditHistory implements EditChange.Ancestry {
      * holding Git's content means the edit was made on top of Git's: {@link Based#ON_GIT}. A version the sync wrote
      * with other content, the start of the history or {@value #VERSION_DEPTH} versions without Git's content mean it
      * was made on top of something else: {@link Based#ON_OTHER} (at worst a conflict branch, never an overwrite). No
-     * history at all (the backend lost the dashboard): {@link Based#UNKNOWN}.
+     * history at all (the backend lost the dashboard): {@link Based#UNKNOWN}. {@code currentVersion} itself written by
+     * the sync (Git's content, not a user's): {@link Based#WRITTEN_BY_SYNC}.
      *
      * @throws GrafanaApiException when the history cannot be read (the edit is tried again later)
      */
@@ -76,6 +77,11 @@ final class EditHistory implements EditChange.Ancestry {
         }
         for (DashboardVersion v : history) {
             if (v.version() == currentVersion) {
+                if (v.writtenBySync()) {
+                    // Read back after a pass wrote Git's content over the save: older than Git's head, or it would
+                    // equal it. Taking it for a user's edit on top of the save before it re-commits old content.
+                    return Based.WRITTEN_BY_SYNC;
+                }
                 continue;
             }
             Optional<ObjectNode> data = versionData(backend, client, uid, v.version());

@@ -18,6 +18,17 @@ final class HandledVersions {
         versions.merge(key(backend, uid), version, Math::max);
     }
 
+    /** Whether {@code version} is the one the write-back has (a later capture of it would be a second). */
+    boolean has(String backend, String uid, int version) {
+        Integer had = versions.get(key(backend, uid));
+        return had != null && had == version;
+    }
+
+    /** The write-back has {@code version} (captured just now). */
+    void took(String backend, String uid, int version) {
+        versions.put(key(backend, uid), version);
+    }
+
     /**
      * Whether {@code version} is one the write-back does not have yet; if so it is recorded as had (the caller
      * captures it now). Each user version is taken once.

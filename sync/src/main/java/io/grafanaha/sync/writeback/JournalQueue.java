@@ -3,8 +3,10 @@ package io.grafanaha.sync.writeback;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * counted and reported ({@code onFailure}), and the records are tried again with a backoff of 0.5 s up to 30 s until
  * they are written or their edits are done.
  *
- * <p><b>Threads.</b> {@link #submit} from any thread; everything else on {@code thread}, which this class does not
- * own.
+ * <p>An edit is {@linkplain #holds held} from its {@link #submit} until the journal has it: a pass that asked the
+ * journal alone would find nothing pending while the record waits for the journal thread, and overwrite the save.
+ *
+ * <p><b>Threads.</b> {@link #submit} and {@link #holds} from any thread; everything else on {@code thread}, which this
+ * class does not own.
  */
 final class JournalQueue {
     private static final Logger LOG = LoggerFactory.getLogger(JournalQueue.class);
@@ -41,6 +46,8 @@ final class JournalQueue {
     private final Runnable onWritten;
     private final BiConsumer<List<CapturedEdit>, String> onFailure;
     private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
+    /** Per backend and uid, how many submitted edits the journal does not have yet. */
+    private final Map<String, Integer> submitted = new ConcurrentHashMap<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final AtomicLong failures = new AtomicLong();
     private volatile Optional<String> error = Optional.empty();
@@ -62,6 +69,7 @@ final class JournalQueue {
     /** Completes once the edit's record is forced to disk; exceptionally when it cannot be (the edit is held). */
     CompletionStage<Void> submit(CapturedEdit edit, Optional<ObjectId> base) {
         CompletableFuture<Void> written = new CompletableFuture<>();
+        submitted.merge(key(edit), 1, Integer::sum);
         queue.add(new Queued(edit, base, written));
         if (flushScheduled.compareAndSet(false, true)) {
             try {
@@ -69,11 +77,29 @@ final class JournalQueue {
             } catch (RejectedExecutionException e) {
                 flushScheduled.set(false);
                 queue.remove(new Queued(edit, base, written));
+                added(edit);
                 written.completeExceptionally(new IOException("the write-back is closed; " + edit.kind() + " of "
                         + edit.uid() + " is not journaled"));
             }
         }
         return written;
+    }
+
+    /**
+     * Whether an edit of dashboard or folder {@code uid} on {@code backend} was submitted and is not in the journal
+     * yet. Ask it before {@link Journal#pending}: an edit leaves here only once the journal has it.
+     */
+    boolean holds(String backend, String uid) {
+        return submitted.containsKey(backend + "\u0000" + uid);
+    }
+
+    private static String key(CapturedEdit edit) {
+        return edit.backend() + "\u0000" + edit.uid();
+    }
+
+    /** The journal has {@code edit} (written, or held in memory when it could not be): it holds it from now on. */
+    private void added(CapturedEdit edit) {
+        submitted.computeIfPresent(key(edit), (k, n) -> n == 1 ? null : n - 1);
     }
 
     /** Journal writes that failed since start. */
@@ -100,8 +126,10 @@ final class JournalQueue {
         List<CapturedEdit> edits = batch.stream().map(Queued::edit).toList();
         try {
             journal.append(edits, batch.stream().map(Queued::base).toList());
+            edits.forEach(this::added);
             batch.forEach(q -> q.written().complete(null));
         } catch (IOException | RuntimeException e) {
+            edits.forEach(this::added); // held in memory by the journal (Journal#append)
             failed(edits, e);
             batch.forEach(q -> q.written().completeExceptionally(e));
         }

@@ -107,8 +107,10 @@ final class PassHold implements AppliedBlobs.Hold {
      * overwritten or deleted before it is in Git or on a conflict branch; this holds when Git's file changed too
      * (another gateway may have applied that change and the edit was based on it). A version journaled as the body of
      * a save through the gateway is not taken (it is pending, or in Git already). Each user version is taken once:
-     * when the pass finds the same version again, the write-back has already committed it or put it on a conflict
-     * branch, and the pass may overwrite it. When the backend cannot be asked, the pass leaves the dashboard for now.
+     * when the pass finds the same version again, it may overwrite it once the write-back is done with it (committed or
+     * on a conflict branch), not while its edit is still pending (submitted to the journal counts: until the journal
+     * thread has written it, the journal alone does not know it). When the backend cannot be asked, the pass leaves
+     * the dashboard for now.
      */
     private boolean take(String backend, String uid, boolean created) {
         if (!active.getAsBoolean()) {
@@ -125,7 +127,9 @@ final class PassHold implements AppliedBlobs.Hold {
                 return false;
             }
             if (!handled.claim(backend, uid, v.get().version())) {
-                return false;
+                // Taken before: overwritten only once the write-back is done with it (in Git or on a conflict
+                // branch). Polling or the front door may have taken it after this pass asked whether it was held.
+                return pending.holds(backend, uid);
             }
             String by = v.get().createdBy();
             sink.capture(CapturedEdit.dashboardSaved(backend, uid,

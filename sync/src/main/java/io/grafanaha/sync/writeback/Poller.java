@@ -132,12 +132,17 @@ final class Poller {
             boolean createdBySync = last == null && v.get().version() == 1 && inGit.contains(uid);
             // A save through the gateway is journaled with its body: not read back and committed a second time.
             if (newer && !v.get().writtenBySync() && !createdBySync
-                    && handled.claim(backend, uid, v.get().version())) {
+                    && !handled.has(backend, uid, v.get().version())) {
                 String by = v.get().createdBy();
                 Optional<String> user = by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by);
                 LOG.info("{}: dashboard {} version {} was saved by {} without the gateway; writing it back", backend,
                         uid, v.get().version(), user.orElse("an unknown user"));
-                sink.capture(CapturedEdit.dashboardSaved(backend, uid, user, clock.instant()));
+                try {
+                    sink.capture(CapturedEdit.dashboardSaved(backend, uid, user, clock.instant()));
+                } finally {
+                    // Only now, with the edit pending: a pass that finds this version had must find it held too.
+                    handled.took(backend, uid, v.get().version());
+                }
             }
         }
         if (before != null) {

@@ -181,11 +181,14 @@ public final class WriteBack implements AutoCloseable {
             emit(new WriteBackEvent.Drift(edit));
             return CompletableFuture.completedFuture(null);
         }
+        CompletionStage<Void> written = journalQueue.submit(edit, edit.isDashboard()
+                ? blobs.applied(edit.backend(), edit.uid()) : Optional.empty());
+        // Marked as had only once submitted: a pass that finds the version had then finds the edit pending too (it
+        // overwrites a version it finds had and not pending, taking it for one already in Git).
         if (edit.kind() == CapturedEdit.Kind.DASHBOARD_SAVED) {
             edit.body().ifPresent(b -> handled.record(edit.backend(), edit.uid(), b.version()));
         }
-        return journalQueue.submit(edit, edit.isDashboard() ? blobs.applied(edit.backend(), edit.uid())
-                : Optional.empty());
+        return written;
     }
 
     /**
@@ -236,10 +239,13 @@ public final class WriteBack implements AutoCloseable {
                 journalQueue.failures());
     }
 
-    /** Whether an edit of dashboard or folder {@code uid} on {@code backend} is pending (for {@link PassHold}). */
+    /**
+     * Whether an edit of dashboard or folder {@code uid} on {@code backend} is pending (for {@link PassHold}): submitted
+     * to the journal or in it. The queue is asked first, as an edit leaves it only once the journal has it.
+     */
     private boolean pending(String backend, String uid) {
-        return journal.pending().stream().anyMatch(e -> e.edit().backend().equals(backend)
-                && e.edit().uid().equals(uid));
+        return journalQueue.holds(backend, uid) || journal.pending().stream().anyMatch(e ->
+                e.edit().backend().equals(backend) && e.edit().uid().equals(uid));
     }
 
     // ---- the write-back's thread -------------------------------------------------------------------------------

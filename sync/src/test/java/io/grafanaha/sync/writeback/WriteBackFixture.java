@@ -11,6 +11,7 @@ import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.GitWorkspace;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import io.grafanaha.testkit.grafana.StoredDashboard;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -121,10 +122,10 @@ final class WriteBackFixture implements AutoCloseable {
     }
 
     /** Alice saves dashboard cpu straight on grafana-a with {@code key} set to {@code value}, as the UI would. */
-    void editCpuOnA(String key, String value) {
+    StoredDashboard editCpuOnA(String key, String value) {
         ObjectNode cpu = a.dashboard("cpu").orElseThrow().json();
         cpu.put(key, value);
-        a.putDashboard(cpu, a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
+        return a.putDashboard(cpu, a.dashboard("cpu").orElseThrow().folderUid(), "", "alice");
     }
 
     static CapturedEdit saved(String backend, String uid, String user) {

@@ -10,9 +10,13 @@ import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.grafana.HttpGrafanaClient;
 import java.nio.file.Path;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +62,40 @@ class WriteBackHoldTest {
         await().atMost(WAIT).untilAsserted(() ->
                 assertThat(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m"));
         assertThat(writeBack.status().backlog()).isZero();
+    }
+
+    @Test
+    void aSaveWhoseRecordWaitsForTheJournalThreadIsNotOverwrittenByAPass() throws Exception {
+        SyncService sync = fx.sync(fx.settings("data"));
+        pass(sync);
+        WriteBackThreads threads = fx.threads.writeBack();
+        WriteBack writeBack = new WriteBack(sync, fx.events::add, Clock.systemUTC(), threads)
+                .setPollInterval(Duration.ZERO);
+        CountDownLatch diskBusy = new CountDownLatch(1);
+        try {
+            writeBack.start();
+            // The journal thread is still forcing the previous records to a slow disk.
+            threads.journal().execute(() -> {
+                try {
+                    diskBusy.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            CompletionStage<Void> journaled = writeBack.journal(
+                    WriteBackJournalTest.savedThroughGateway(fx.a, "refresh", "5m"));
+
+            pass(sync); // Git still says 30s, and the save's record waits for its turn on the journal thread
+
+            assertThat(fx.a.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("5m");
+            diskBusy.countDown();
+            journaled.toCompletableFuture().get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow()
+                    .contains("\"refresh\": \"5m\""));
+        } finally {
+            diskBusy.countDown();
+            writeBack.close();
+        }
     }
 
     @Test

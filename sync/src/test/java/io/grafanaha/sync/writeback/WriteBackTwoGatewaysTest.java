@@ -5,9 +5,13 @@ import static io.grafanaha.sync.writeback.WriteBackFixture.saved;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
+import io.grafanaha.testkit.grafana.StoredDashboard;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,5 +105,34 @@ class WriteBackTwoGatewaysTest {
         assertThat(fx.gitFile("shared/cpu.json").orElseThrow()).contains("CPU (mine)").contains("\"10s\"");
         assertThat(second.status().conflicts()).isZero();
         assertThat(conflictBranches()).isZero();
+    }
+
+    @Test
+    void aVersionTheSyncWroteOverAUsersSaveIsNotWrittenBackOverGitsNewerCommit() throws Exception {
+        first.capture(savedWithBody(fx.editCpuOnA("title", "CPU X")));
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("CPU X"));
+        String withX = fx.repo.head().orElseThrow();
+        StoredDashboard y = fx.editCpuOnA("title", "CPU Y");
+        // A pass that had read Git at X writes it over the user's Y before any write-back has Y: a version the sync
+        // wrote, holding Git's older content (the user's Y is safe in the first gateway's journal).
+        ObjectNode x = y.json().deepCopy().put("title", "CPU X");
+        fx.a.putDashboard(x, y.folderUid(), "git-sync " + withX.substring(0, 7) + ": Update dashboard", "admin");
+        first.capture(savedWithBody(y));
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/cpu.json").orElseThrow().contains("CPU Y"));
+
+        // The second gateway had seen Y (version 3) by polling; reading it back now finds the sync's version 4.
+        second.capture(saved("grafana-a", "cpu", "alice"));
+        await().atMost(WAIT).until(() -> second.status().backlog() == 0);
+
+        assertThat(fx.gitFile("shared/cpu.json").orElseThrow()).as("Git keeps the user's newest save")
+                .contains("CPU Y");
+        assertThat(second.status().commits()).as("Git's own older content is not an edit to write back").isZero();
+    }
+
+    /** A save relayed through the gateway, journaled with what it saved. */
+    private static CapturedEdit savedWithBody(StoredDashboard saved) {
+        ObjectNode dashboard = saved.json().deepCopy();
+        return CapturedEdit.dashboardSaved("grafana-a", saved.uid(), Optional.of("alice"), Instant.now(),
+                new EditBody(dashboard, saved.folderUid(), saved.version()));
     }
 }
