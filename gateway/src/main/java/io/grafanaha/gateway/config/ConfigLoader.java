@@ -71,7 +71,7 @@ public final class ConfigLoader {
 
     private GatewayConfig bind(Section top) {
         top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync", "tls",
-                "rate-limits"));
+                "rate-limits", "access-log"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
         adminSection.rejectUnknown(Set.of("listen", "token"));
@@ -91,11 +91,12 @@ public final class ConfigLoader {
         RoutingConfig routing = routing(top.section("routing"), backends.size());
         ProxyConfig proxy = proxy(top.section("proxy"));
         RateLimitConfig rateLimits = RateLimitConfig.read(top.section("rate-limits"));
+        AccessLogConfig accessLog = AccessLogConfig.read(top.section("access-log"));
         if (listen.equals(admin.listen()) && listen.port() != 0) {
             adminSection.problem("listen", "is the same address as listen; the admin listener needs its own port");
         }
         Optional<TlsConfig> tls = top.has("tls") ? Optional.of(TlsKeys.tls(top.section("tls"))) : Optional.empty();
-        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits);
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog);
     }
 
     private static Map<String, RoutingMode> modes() {

@@ -257,6 +257,7 @@ final class EditWatch implements RequestSink {
         proxy.metrics().editRejected();
         boolean keep = keepAlive && !proxy.drain().draining();
         proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), response.status(), startNanos);
+        frontend.answeredBy(LocalExchange.METRIC_BACKEND);
         var answer = GatheredBody.toHttp(response, keep);
         answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         client.writeAndFlush(answer);

@@ -109,6 +109,7 @@ final class Exchange implements RequestSink {
         if (down) {
             backendDown(attempt.backend().name());
         }
+        noteAttempt(attempt, null);
         attempt.connect();
     }
 
@@ -339,12 +340,24 @@ final class Exchange implements RequestSink {
         route = next;
         Attempt following = new Attempt(this, proxy, client.eventLoop(), retry.next(), false);
         attempt = following;
+        noteAttempt(following, cause);
         client.eventLoop().schedule(() -> {
             if (isCurrent(following)) {
                 following.connect();
             }
         }, retry.delayMillis(), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /** The access log's count of tries and their last backend and retry cause. */
+    private void noteAttempt(Attempt next, RetryCause cause) {
+        AccessLog.Entry access = frontend.access();
+        if (access != null) {
+            access.attempt(next.backend().name());
+            if (cause != null) {
+                access.retried(cause);
+            }
+        }
     }
 
     // ---- endings

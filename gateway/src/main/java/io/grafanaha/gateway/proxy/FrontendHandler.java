@@ -42,6 +42,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean done;
     /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
     private String requestId;
+    /** The current request's access-log entry; null when the log is off or the line is written. */
+    private AccessLog.Entry access;
+    /** The client closed the connection: an unfinished answer is logged as 499. */
+    private boolean clientGone;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -76,6 +80,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         proxy.pool().clientClosed(ctx.channel().eventLoop());
+        clientGone = true;
         done = true;
         releasePending();
         if (exchange != null) {
@@ -119,7 +124,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 exchange.requestFramingFailed(FramingValidator.fromDecoderFailure(next.decoderResult().cause()));
                 return;
             } else if (exchange.canWriteRequestBody()) {
-                exchange.writeRequestBody((HttpContent) pending.poll());
+                HttpContent content = (HttpContent) pending.poll();
+                if (access != null) {
+                    access.bodyRead(content.content().readableBytes());
+                }
+                exchange.writeRequestBody(content);
             } else {
                 break;
             }
@@ -136,6 +145,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
+        access = proxy.accessLog().begin(request, peer(), requestId, startNanos);
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
@@ -151,6 +161,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String path = path(request.uri());
         Optional<LocalHandler> local = localRoutes.route(request.method().name(), path);
         if (local.isPresent()) {
+            answeredBy(LocalExchange.METRIC_BACKEND);
             LocalExchange localExchange = new LocalExchange(this, proxy, ctx.channel(), request, local.get(), keepAlive);
             exchange = localExchange;
             localExchange.start();
@@ -159,10 +170,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (path.startsWith(LocalRoutes.PREFIX)) {
             // The gateway's namespace: an unknown path here is a typo or a probe, never Grafana's business.
             proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), 404, startNanos);
+            answeredBy(LocalExchange.METRIC_BACKEND);
             sendErrorAndClose(new Rejection(HttpResponseStatus.NOT_FOUND, "not found"));
             return;
         }
-        long retryAfter = proxy.rateLimits().take(request, path, (InetSocketAddress) ctx.channel().remoteAddress());
+        long retryAfter = proxy.rateLimits().take(request, path, peer());
         if (retryAfter > 0) {
             Rejection limited = new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
                     "Too many requests from your address, try again in " + retryAfter + " seconds");
@@ -181,7 +193,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         TraceContext.toBackend(request.headers());
-        var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(),
+        if (access != null) {
+            access.traceparent(request.headers().get(TraceContext.TRACEPARENT));
+        }
+        var outbound = HeaderPolicy.toBackend(request, peer(),
                 ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
                 proxy.timeouts().trustedProxies());
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
@@ -196,6 +211,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = forwarded;
         forwarded.start();
+    }
+
+    /** The client's address: the peer, or the address its PROXY protocol header carried. */
+    private InetSocketAddress peer() {
+        return (InetSocketAddress) ctx.channel().remoteAddress();
     }
 
     private String listenerHost() {
@@ -225,6 +245,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void forwardWatched(Exchange forwarded, java.util.List<HttpContent> gathered) {
         for (int i = gathered.size() - 1; i >= 0; i--) {
             pending.addFirst(gathered.get(i));
+            if (access != null) {
+                access.bodyRead(-gathered.get(i).content().readableBytes()); // counted again when they go out
+            }
         }
         exchange = forwarded;
         forwarded.start();
@@ -256,6 +279,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         done = true;
         releasePending();
         ChannelFuture sent = ctx.writeAndFlush(answer);
+        logAccess();
         if (linger) {
             lingerThenClose(sent);
         } else {
@@ -271,6 +295,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return response;
     }
 
+    /** The current request's access-log entry (null when the log is off), for the exchange to fill in. */
+    AccessLog.Entry access() {
+        return access;
+    }
+
+    /** The request is answered by the gateway itself ({@code gateway}) rather than by a backend. */
+    void answeredBy(String name) {
+        if (access != null) {
+            access.answeredBy(name);
+        }
+    }
+
+    /** Writes the current request's access-log line: its answer (status, body bytes) has been written. */
+    private void logAccess() {
+        if (access == null) {
+            return;
+        }
+        int status = clientGone ? ProxyMetrics.CLIENT_CLOSED : encoder.status();
+        proxy.accessLog().end(access, status, encoder.bodyBytes());
+        access = null;
+    }
+
     /** The current request's id, for answers the gateway writes itself. */
     String requestId() {
         return requestId;
@@ -280,6 +326,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void exchangeFinished(boolean keepAlive) {
         exchange = null;
+        logAccess();
         if (keepAlive && !proxy.drain().draining()) {
             drain();
         } else {
@@ -312,6 +359,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void exchangeAnsweredEarly() {
         exchange = null;
+        logAccess();
         done = true;
         releasePending();
         lingerThenClose(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
@@ -335,13 +383,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void exchangeAborted() {
         exchange = null;
+        logAccess();
         done = true;
         releasePending();
         ctx.close();
     }
 
+    /** The connection is a tunnel now: its access-log line is written when it closes, with the tunnel's duration. */
     void upgraded() {
         exchange = null;
+        AccessLog.Entry tunnel = access;
+        access = null;
+        if (tunnel != null) {
+            tunnel.websocket();
+            int status = encoder.status();
+            ctx.channel().closeFuture().addListener(f -> proxy.accessLog().end(tunnel, status, 0));
+        }
         done = true;
         releasePending();
     }

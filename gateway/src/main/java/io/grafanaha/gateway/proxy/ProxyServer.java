@@ -1,6 +1,9 @@
 package io.grafanaha.gateway.proxy;
 
 import io.github.bucket4j.TimeMeter;
+import io.grafanaha.gateway.accesslog.AccessLogWriter;
+import io.grafanaha.gateway.accesslog.AccessUser;
+import io.grafanaha.gateway.config.AccessLogConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
@@ -10,6 +13,7 @@ import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -23,6 +27,7 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -86,6 +91,8 @@ public final class ProxyServer implements AutoCloseable {
     private ScheduledExecutorService tlsReloads;
     private ServerTls tls;
     private ScheduledFuture<?> tlsWatch;
+    private AccessUser accessUser = AccessUser.NONE;
+    private AccessLogWriter accessLogWriter;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -153,6 +160,13 @@ public final class ProxyServer implements AutoCloseable {
         return Optional.ofNullable(tls);
     }
 
+    /** Who made each request, for the access log's {@code user} field (the sign-in knows). Before {@link #start()}. */
+    public synchronized ProxyServer accessUser(AccessUser user) {
+        requireNotStarted();
+        this.accessUser = java.util.Objects.requireNonNull(user, "user");
+        return this;
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -205,7 +219,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits);
+                observer, watchBuffers, requestIds, rateLimits, accessLog());
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
@@ -254,6 +268,22 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
+    }
+
+    /** Opens the {@code access-log} writer, if it is on, and counts the lines it had to drop. */
+    private AccessLog accessLog() {
+        AccessLogConfig settings = config.accessLog();
+        if (!settings.enabled()) {
+            return AccessLog.OFF;
+        }
+        accessLogWriter = AccessLogWriter.open(settings).orElse(null);
+        if (accessLogWriter == null) {
+            return AccessLog.OFF;
+        }
+        FunctionCounter.builder("gateway.access.log.dropped", accessLogWriter, AccessLogWriter::dropped)
+                .description("Access-log lines dropped because the writer could not keep up (the event loop never waits for it)")
+                .register(registry);
+        return new AccessLog(accessLogWriter, settings.sample(), accessUser, config.proxy().trustedProxies(), Clock.systemUTC());
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
@@ -328,6 +358,9 @@ public final class ProxyServer implements AutoCloseable {
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         group = null;
+        if (accessLogWriter != null) {
+            accessLogWriter.close(); // after the connections: tunnels log their lines as they close
+        }
         return drained;
     }
 
