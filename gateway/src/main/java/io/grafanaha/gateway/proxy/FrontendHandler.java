@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -215,7 +216,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The client's address: the peer, or the address its PROXY protocol header carried. */
     private InetSocketAddress peer() {
-        return (InetSocketAddress) ctx.channel().remoteAddress();
+        return ProxyProtocol.client(ctx.channel());
     }
 
     private String listenerHost() {

@@ -8,6 +8,7 @@ import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
+import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
@@ -55,6 +56,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
     static final String LIMIT = "limit";
+    static final String PROXY_PROTOCOL = "proxy-protocol";
+    static final String PROXY_HEADER = "proxy-header";
     static final String TLS = "tls";
     static final String HEAD_BYTES = "head-bytes";
     static final String HEADS = "heads";
@@ -86,6 +89,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private ConnectionLimiter limiter;
+    private ProxyProtocol proxyProtocol;
     private Channel serverChannel;
     private boolean stopped;
     private ScheduledExecutorService tlsReloads;
@@ -227,6 +231,8 @@ public final class ProxyServer implements AutoCloseable {
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
+        proxyProtocol = config.proxy().proxyProtocol()
+                ? new ProxyProtocol(config.proxy().trustedProxies(), System::nanoTime).bindTo(registry) : null;
         Duration headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -245,6 +251,9 @@ public final class ProxyServer implements AutoCloseable {
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
                         RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
                         ch.pipeline().addLast(LIMIT, limiter);
+                        if (proxyProtocol != null && !proxyProtocol.addTo(ch, PROXY_PROTOCOL, PROXY_HEADER)) {
+                            return; // not a trusted proxy: closed
+                        }
                         if (serverTls != null) {
                             ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
                         }

@@ -340,4 +340,13 @@ class ConfigLoaderTest {
                 "access-log.sample (line 13): \"2\" is not a share between 0 and 1 (e.g. 0.1 logs one request in ten)",
                 "access-log.max-file-size (line 14): \"lots\" is not a size (write e.g. 100MB or 1GB)");
     }
+
+    @Test
+    void theProxyProtocolIsOffByDefaultAndNeedsTrustedProxies() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).proxy().proxyProtocol()).isFalse();
+        assertThat(parse(MINIMAL + "proxy:\n  proxy-protocol: true\n  trusted-proxies: 10.0.0.0/8\n", Map.of()).proxy().proxyProtocol())
+                .isTrue();
+        assertThat(problems(MINIMAL + "proxy:\n  proxy-protocol: true\n")).containsExactly(
+                "proxy.proxy-protocol (line 12): needs proxy.trusted-proxies: the load balancers allowed to send the PROXY header");
+    }
 }
