@@ -30,6 +30,10 @@ import java.util.Set;
  * backend and hands the request to an {@link Exchange}.
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
+ *
+ * <p>About 390 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, routing) and the
+ * connection's endings, each of which must end the request's {@link RequestHold} once, read best side by side. The
+ * next cut would be the gateway's own answers (refuse, linger, close) into a class of their own.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "frontend";
@@ -43,10 +47,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean done;
     /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
     private String requestId;
-    /** The current request's access-log entry; null when the log is off or the line is written. */
-    private AccessLog.Entry access;
-    /** The client closed the connection: an unfinished answer is logged as 499. */
-    private boolean clientGone;
+    /** What the current request holds until it ends: its access-log entry, its place under the concurrency cap. */
+    private final RequestHold hold;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -54,6 +56,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.proxy = proxy;
         this.encoder = encoder;
         this.localRoutes = localRoutes;
+        this.hold = new RequestHold(proxy, encoder);
     }
 
     @Override
@@ -81,7 +84,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         proxy.pool().clientClosed(ctx.channel().eventLoop());
-        clientGone = true;
+        hold.clientGone();
         done = true;
         releasePending();
         if (exchange != null) {
@@ -126,9 +129,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             } else if (exchange.canWriteRequestBody()) {
                 HttpContent content = (HttpContent) pending.poll();
-                if (access != null) {
-                    access.bodyRead(content.content().readableBytes());
-                }
+                hold.bodyRead(content.content().readableBytes());
                 exchange.writeRequestBody(content);
             } else {
                 break;
@@ -146,7 +147,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
-        access = proxy.accessLog().begin(request, peer(), requestId, startNanos);
+        hold.begin(request, peer(), requestId, startNanos);
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
@@ -162,7 +163,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String path = path(request.uri());
         Optional<LocalHandler> local = localRoutes.route(request.method().name(), path);
         if (local.isPresent()) {
-            answeredBy(LocalExchange.METRIC_BACKEND);
+            hold.answeredBy(LocalExchange.METRIC_BACKEND);
             LocalExchange localExchange = new LocalExchange(this, proxy, ctx.channel(), request, local.get(), keepAlive);
             exchange = localExchange;
             localExchange.start();
@@ -171,11 +172,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (path.startsWith(LocalRoutes.PREFIX)) {
             // The gateway's namespace: an unknown path here is a typo or a probe, never Grafana's business.
             proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), 404, startNanos);
-            answeredBy(LocalExchange.METRIC_BACKEND);
+            hold.answeredBy(LocalExchange.METRIC_BACKEND);
             sendErrorAndClose(new Rejection(HttpResponseStatus.NOT_FOUND, "not found"));
             return;
         }
         long retryAfter = proxy.rateLimits().take(request, path, peer());
+        if (retryAfter == 0 && !hold.holdConcurrencySlot(request, peer())) {
+            retryAfter = ConcurrencyCap.RETRY_AFTER_SECONDS;
+        }
         if (retryAfter > 0) {
             Rejection limited = new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
                     "Too many requests from your address, try again in " + retryAfter + " seconds");
@@ -194,9 +198,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         TraceContext.toBackend(request.headers());
-        if (access != null) {
-            access.traceparent(request.headers().get(TraceContext.TRACEPARENT));
-        }
+        hold.traceparent(request.headers().get(TraceContext.TRACEPARENT));
         var outbound = HeaderPolicy.toBackend(request, peer(),
                 ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
                 proxy.timeouts().trustedProxies());
@@ -246,9 +248,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void forwardWatched(Exchange forwarded, java.util.List<HttpContent> gathered) {
         for (int i = gathered.size() - 1; i >= 0; i--) {
             pending.addFirst(gathered.get(i));
-            if (access != null) {
-                access.bodyRead(-gathered.get(i).content().readableBytes()); // counted again when they go out
-            }
+            hold.bodyRead(-gathered.get(i).content().readableBytes()); // counted again when they go out
         }
         exchange = forwarded;
         forwarded.start();
@@ -280,7 +280,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         done = true;
         releasePending();
         ChannelFuture sent = ctx.writeAndFlush(answer);
-        logAccess();
+        hold.ended();
         if (linger) {
             lingerThenClose(sent);
         } else {
@@ -298,24 +298,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The current request's access-log entry (null when the log is off), for the exchange to fill in. */
     AccessLog.Entry access() {
-        return access;
+        return hold.access();
     }
 
     /** The request is answered by the gateway itself ({@code gateway}) rather than by a backend. */
     void answeredBy(String name) {
-        if (access != null) {
-            access.answeredBy(name);
-        }
-    }
-
-    /** Writes the current request's access-log line: its answer (status, body bytes) has been written. */
-    private void logAccess() {
-        if (access == null) {
-            return;
-        }
-        int status = clientGone ? ProxyMetrics.CLIENT_CLOSED : encoder.status();
-        proxy.accessLog().end(access, status, encoder.bodyBytes());
-        access = null;
+        hold.answeredBy(name);
     }
 
     /** The current request's id, for answers the gateway writes itself. */
@@ -327,7 +315,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void exchangeFinished(boolean keepAlive) {
         exchange = null;
-        logAccess();
+        hold.ended();
         if (keepAlive && !proxy.drain().draining()) {
             drain();
         } else {
@@ -360,7 +348,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void exchangeAnsweredEarly() {
         exchange = null;
-        logAccess();
+        hold.ended();
         done = true;
         releasePending();
         lingerThenClose(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
@@ -384,22 +372,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void exchangeAborted() {
         exchange = null;
-        logAccess();
+        hold.ended();
         done = true;
         releasePending();
         ctx.close();
     }
 
-    /** The connection is a tunnel now: its access-log line is written when it closes, with the tunnel's duration. */
     void upgraded() {
         exchange = null;
-        AccessLog.Entry tunnel = access;
-        access = null;
-        if (tunnel != null) {
-            tunnel.websocket();
-            int status = encoder.status();
-            ctx.channel().closeFuture().addListener(f -> proxy.accessLog().end(tunnel, status, 0));
-        }
+        hold.upgraded(ctx.channel());
         done = true;
         releasePending();
     }
