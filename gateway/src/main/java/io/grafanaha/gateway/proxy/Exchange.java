@@ -200,6 +200,10 @@ final class Exchange implements RequestSink {
         if (from.setsCookie()) {
             head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
         }
+        String buildCookie = frontend.buildCookie(from.backend().name());
+        if (buildCookie != null) {
+            head.headers().add(HttpHeaderNames.SET_COOKIE, buildCookie);
+        }
         head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         state = State.ANSWERING;
         if (observer != null) {

@@ -189,7 +189,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(answer, bodyMayFollow(request)); // a sign-in form's body may still be on its way
             return;
         }
-        RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
+        RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), buildsToAvoid(request));
         Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
         if (choice.isEmpty()) {
             refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
@@ -214,6 +214,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = forwarded;
         forwarded.start();
+    }
+
+    /** With {@link BuildAffinity} on: the client's build cookie (read, then hidden from Grafana) and the backends it excludes. */
+    private Set<String> buildsToAvoid(HttpRequest request) {
+        if (!proxy.buildAffinity().on()) {
+            return Set.of();
+        }
+        String cookies = request.headers().get(HttpHeaderNames.COOKIE);
+        if (cookies == null || !cookies.contains(BuildAffinity.COOKIE)) {
+            return proxy.buildAffinity().avoid(null); // the common case: no cookies decoded or rewritten
+        }
+        String clientBuild = StickyCookie.read(BuildAffinity.COOKIE, request.headers()).orElse(null);
+        StickyCookie.strip(BuildAffinity.COOKIE, request.headers());
+        hold.clientBuild(clientBuild);
+        return proxy.buildAffinity().avoid(clientBuild);
+    }
+
+    /** The build cookie for an answer from {@code backend}, or null ({@link BuildAffinity#setCookie}). */
+    String buildCookie(String backend) {
+        return proxy.buildAffinity().setCookie(backend, hold.clientBuild());
     }
 
     /** The client's address: the peer, or the address its PROXY protocol header carried. */

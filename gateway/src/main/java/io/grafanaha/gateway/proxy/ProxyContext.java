@@ -6,7 +6,7 @@ import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids, rate limits and access log.
+ * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids, rate limits, access log and build affinity.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -23,4 +23,5 @@ record ProxyContext(
         WatchBuffers watchBuffers,
         RequestIds requestIds,
         RateLimits rateLimits,
-        AccessLog accessLog) {}
+        AccessLog accessLog,
+        BuildAffinity buildAffinity) {}

@@ -12,6 +12,7 @@ import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
+import io.grafanaha.health.Builds;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -96,6 +97,7 @@ public final class ProxyServer implements AutoCloseable {
     private ServerTls tls;
     private ScheduledFuture<?> tlsWatch;
     private AccessUser accessUser = AccessUser.NONE;
+    private Builds builds = Builds.NONE;
     private AccessLogWriter accessLogWriter;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
@@ -171,6 +173,16 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The Grafana build each backend reports, so a browser stays on one build while an upgrade rolls through the
+     * instances ({@link BuildAffinity}); without it, builds are not looked at. Before {@link #start()}.
+     */
+    public synchronized ProxyServer builds(Builds builds) {
+        requireNotStarted();
+        this.builds = java.util.Objects.requireNonNull(builds, "builds");
+        return this;
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -223,7 +235,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits, accessLog());
+                observer, watchBuffers, requestIds, rateLimits, accessLog(),
+                builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router));
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);

@@ -18,6 +18,8 @@ final class RequestHold {
     private String slot;
     /** The client closed the connection: an unfinished answer is logged as 499. */
     private boolean clientGone;
+    /** The build the client's {@link BuildAffinity} cookie names; null without one. */
+    private String clientBuild;
 
     RequestHold(ProxyContext proxy, MethodAwareResponseEncoder encoder) {
         this.proxy = proxy;
@@ -27,6 +29,16 @@ final class RequestHold {
     /** A request head arrived (the encoder has been told its method). */
     void begin(HttpRequest request, InetSocketAddress peer, String requestId, long startNanos) {
         access = proxy.accessLog().begin(request, peer, requestId, startNanos);
+        clientBuild = null;
+    }
+
+    /** The request's {@link BuildAffinity} cookie value. */
+    void clientBuild(String build) {
+        clientBuild = build;
+    }
+
+    String clientBuild() {
+        return clientBuild;
     }
 
     /** The current request's access-log entry (null when the log is off), for the exchange to fill in. */
