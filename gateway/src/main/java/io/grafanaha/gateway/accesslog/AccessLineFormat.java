@@ -41,7 +41,7 @@ final class AccessLineFormat {
         field(b, "dashboardUid", r.dashboardUid());
         field(b, "panelId", r.panelId());
         field(b, "userAgent", r.userAgent());
-        field(b, "referer", r.referer());
+        field(b, "referer", r.referer() == null ? null : QueryMask.mask(r.referer()));
         if (r.websocket()) {
             b.append(",\"websocket\":true");
         }

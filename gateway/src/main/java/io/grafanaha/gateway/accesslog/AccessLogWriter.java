@@ -31,10 +31,12 @@ public final class AccessLogWriter implements AutoCloseable {
 
     private final Logger logger;
     private final CountingAsyncAppender async;
+    private final Appender<ILoggingEvent> sink;
 
-    private AccessLogWriter(Logger logger, CountingAsyncAppender async) {
+    private AccessLogWriter(Logger logger, CountingAsyncAppender async, Appender<ILoggingEvent> sink) {
         this.logger = logger;
         this.async = async;
+        this.sink = sink;
     }
 
     /** Starts a writer for {@code config}; empty when Logback is not the SLF4J binding (an embedding application's). */
@@ -57,7 +59,7 @@ public final class AccessLogWriter implements AutoCloseable {
         logger.setAdditive(false);
         logger.setLevel(Level.INFO);
         logger.addAppender(async);
-        return java.util.Optional.of(new AccessLogWriter(logger, async));
+        return java.util.Optional.of(new AccessLogWriter(logger, async, sink));
     }
 
     private static Appender<ILoggingEvent> stderr(LoggerContext context, AccessLogConfig config) {
@@ -112,11 +114,12 @@ public final class AccessLogWriter implements AutoCloseable {
         return async.dropped.get();
     }
 
-    /** Writes what is queued (for up to two seconds) and stops. */
+    /** Writes what is queued (for up to two seconds), stops and closes the file. */
     @Override
     public void close() {
         logger.detachAppender(async);
         async.stop();
+        sink.stop();
     }
 
     /** Counts what a full queue drops: Logback's own {@code neverBlock} drops silently. */

@@ -283,6 +283,9 @@ public final class ProxyServer implements AutoCloseable {
             serverChannel = bootstrap.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (accessLogWriter != null) {
+                accessLogWriter.close();
+            }
             throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
         if (serverTls != null) {
