@@ -136,6 +136,22 @@ class AccessLogTest {
     }
 
     @Test
+    void aBackends5xxIsOneLineNamingThatBackend() throws Exception {
+        ProxyServer proxy = jsonProxy();
+        a.inject5xx(500, 1); // a 500 is Grafana's own answer: not retried
+
+        HttpResponse<String> response = get(proxy, "/api/search", "X-Request-Id", "five-hundred");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        List<JsonNode> lines = withId(jsonLines(1), "five-hundred");
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0).path("status").asInt()).isEqualTo(500);
+        assertThat(lines.get(0).path("backend").asText()).isEqualTo("grafana-a");
+        assertThat(lines.get(0).path("attempts").asInt()).isEqualTo(1);
+        assertThat(lines.get(0).path("bytesOut").asLong()).isEqualTo(response.body().length());
+    }
+
+    @Test
     void aFailureIsLoggedEvenWhenOrdinaryRequestsAreNotSampled() throws Exception {
         ProxyServer proxy = proxy(AccessLogConfig.Format.JSON, 0.0, RateLimitConfig.DEFAULT);
         get(proxy, "/api/search", "X-Request-Id", "ordinary");
