@@ -3,7 +3,11 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.gateway.accesslog.AccessLogWriter;
 import io.grafanaha.gateway.accesslog.AccessRecord;
 import io.grafanaha.gateway.accesslog.AccessUser;
+import io.grafanaha.gateway.config.AccessLogConfig;
+import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.TrustedProxies;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -29,6 +33,19 @@ final class AccessLog {
     private final TrustedProxies trusted;
     private final Clock clock;
 
+    /** The listener's access log as {@code access-log} says ({@link #OFF} when off), its dropped lines counted. */
+    static AccessLog open(GatewayConfig config, AccessUser user, MeterRegistry registry) {
+        AccessLogConfig settings = config.accessLog();
+        AccessLogWriter writer = settings.enabled() ? AccessLogWriter.open(settings).orElse(null) : null;
+        if (writer == null) {
+            return OFF;
+        }
+        FunctionCounter.builder("gateway.access.log.dropped", writer, AccessLogWriter::dropped)
+                .description("Access-log lines dropped because the writer could not keep up (the event loop never waits for it)")
+                .register(registry);
+        return new AccessLog(writer, settings.sample(), user, config.proxy().trustedProxies(), Clock.systemUTC());
+    }
+
     AccessLog(AccessLogWriter writer, double sample, AccessUser user, TrustedProxies trusted, Clock clock) {
         this.writer = writer;
         this.sample = sample;
@@ -53,6 +70,13 @@ final class AccessLog {
                 request.method().name(), request.uri(), request.protocolVersion().text(), requestId,
                 h.get(TraceContext.TRACEPARENT), h.get(X_DASHBOARD_UID), h.get(X_PANEL_ID),
                 h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.REFERER));
+    }
+
+    /** Writes what is queued and closes the file. */
+    void close() {
+        if (writer != null) {
+            writer.close();
+        }
     }
 
     /** The request is answered (or its tunnel closed): its line goes to the writer's queue if sampled. */

@@ -1,9 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
 import io.github.bucket4j.TimeMeter;
-import io.grafanaha.gateway.accesslog.AccessLogWriter;
 import io.grafanaha.gateway.accesslog.AccessUser;
-import io.grafanaha.gateway.config.AccessLogConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
@@ -15,7 +13,6 @@ import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.Builds;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -29,7 +26,6 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
  * gateway answers itself and {@link #observer(RequestObserver)} watches chosen requests;
  * {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
+ *
+ * <p>About 370 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
+ * user, builds) each take a documented setter. The next cut would be the listener's pipeline into a class of its own,
+ * one method per stage.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
@@ -98,7 +98,7 @@ public final class ProxyServer implements AutoCloseable {
     private ScheduledFuture<?> tlsWatch;
     private AccessUser accessUser = AccessUser.NONE;
     private Builds builds = Builds.NONE;
-    private AccessLogWriter accessLogWriter;
+    private AccessLog accessLog = AccessLog.OFF;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -235,7 +235,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits, accessLog(),
+                observer, watchBuffers, requestIds, rateLimits, accessLog = AccessLog.open(config, accessUser, registry),
                 builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router));
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
@@ -283,9 +283,7 @@ public final class ProxyServer implements AutoCloseable {
             serverChannel = bootstrap.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            if (accessLogWriter != null) {
-                accessLogWriter.close();
-            }
+            accessLog.close();
             throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
         if (serverTls != null) {
@@ -293,22 +291,6 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
-    }
-
-    /** Opens the {@code access-log} writer, if it is on, and counts the lines it had to drop. */
-    private AccessLog accessLog() {
-        AccessLogConfig settings = config.accessLog();
-        if (!settings.enabled()) {
-            return AccessLog.OFF;
-        }
-        accessLogWriter = AccessLogWriter.open(settings).orElse(null);
-        if (accessLogWriter == null) {
-            return AccessLog.OFF;
-        }
-        FunctionCounter.builder("gateway.access.log.dropped", accessLogWriter, AccessLogWriter::dropped)
-                .description("Access-log lines dropped because the writer could not keep up (the event loop never waits for it)")
-                .register(registry);
-        return new AccessLog(accessLogWriter, settings.sample(), accessUser, config.proxy().trustedProxies(), Clock.systemUTC());
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
@@ -383,9 +365,7 @@ public final class ProxyServer implements AutoCloseable {
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         group = null;
-        if (accessLogWriter != null) {
-            accessLogWriter.close(); // after the connections: tunnels log their lines as they close
-        }
+        accessLog.close(); // after the connections: tunnels log their lines as they close
         return drained;
     }
 
