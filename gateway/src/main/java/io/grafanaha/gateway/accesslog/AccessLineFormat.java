@@ -32,7 +32,8 @@ final class AccessLineFormat {
         number(b, "status", r.status());
         number(b, "bytesIn", r.bytesIn());
         number(b, "bytesOut", r.bytesOut());
-        b.append(",\"durationMs\":").append(millis(r.durationNanos()));
+        b.append(",\"durationMs\":");
+        fixed(b, r.durationNanos() / 1_000, 3);
         field(b, "backend", r.backend());
         number(b, "attempts", r.attempts());
         field(b, "retryCause", r.retryCause());
@@ -56,7 +57,9 @@ final class AccessLineFormat {
                 .append("\" ").append(r.status()).append(' ').append(r.bytesOut())
                 .append(" \"").append(r.referer() == null ? "-" : clean(QueryMask.mask(r.referer()))).append("\" \"")
                 .append(r.userAgent() == null ? "-" : clean(r.userAgent())).append('"');
-        b.append(" rt=").append(millis(r.durationNanos()) / 1000.0)
+        b.append(" rt=");
+        fixed(b, r.durationNanos() / 1_000, 6);
+        b
                 .append(" backend=").append(r.backend())
                 .append(" attempts=").append(r.attempts())
                 .append(" retry=").append(r.retryCause() == null ? "-" : r.retryCause())
@@ -71,9 +74,20 @@ final class AccessLineFormat {
         return b.toString();
     }
 
-    /** Milliseconds with microsecond precision, e.g. 12.345. */
-    private static double millis(long nanos) {
-        return Math.round(nanos / 1_000.0) / 1_000.0;
+    /**
+     * {@code micros} as a decimal with {@code decimals} places ({@code 3}: milliseconds, {@code 6}: seconds), never in
+     * the exponent notation {@code Double.toString} uses below 0.001 and from 10 million.
+     */
+    static void fixed(StringBuilder b, long micros, int decimals) {
+        long unit = decimals == 3 ? 1_000 : 1_000_000;
+        long whole = Math.max(0, micros) / unit;
+        long fraction = Math.max(0, micros) % unit;
+        b.append(whole).append('.');
+        String digits = Long.toString(fraction);
+        for (int i = digits.length(); i < decimals; i++) {
+            b.append('0');
+        }
+        b.append(digits);
     }
 
     private static void number(StringBuilder b, String name, long value) {
