@@ -152,6 +152,21 @@ class AccessLogTest {
     }
 
     @Test
+    void aRequestTheGatewayRefusesAs400IsALineWithoutBackend() throws Exception {
+        ProxyServer proxy = jsonProxy();
+
+        io.grafanaha.gateway.testing.RawHttp.Reply reply = io.grafanaha.gateway.testing.RawHttp.send(proxy.port(),
+                "GET /api/search HTTP/1.1\r\nHost: x\r\nX-Request-Id: ambiguous\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 5000);
+
+        assertThat(reply.status()).isEqualTo(400);
+        JsonNode line = withId(jsonLines(1), "ambiguous").get(0);
+        assertThat(line.path("status").asInt()).isEqualTo(400);
+        assertThat(line.path("backend").asText()).isEqualTo(ProxyMetrics.NO_BACKEND);
+        assertThat(line.path("attempts").asInt()).isZero();
+        assertThat(a.requestCount("/api/search")).isZero();
+    }
+
+    @Test
     void aFailureIsLoggedEvenWhenOrdinaryRequestsAreNotSampled() throws Exception {
         ProxyServer proxy = proxy(AccessLogConfig.Format.JSON, 0.0, RateLimitConfig.DEFAULT);
         get(proxy, "/api/search", "X-Request-Id", "ordinary");
