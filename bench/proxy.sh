@@ -5,6 +5,8 @@
 # Usage: bench/proxy.sh [rounds] [seconds] ["connections ..."]   (defaults: 6 rounds, 5 s, "64 256 1000")
 #        BEFORE_JAR=old.jar bench/proxy.sh ...   also runs that build as "gateway-before", for a before/after ratio
 #        bench/proxy.sh 2 5 64                   a quick look (about two minutes)
+#        GATEWAY_EXTRA=yaml BEFORE_EXTRA=yaml    configuration appended to each gateway's file, e.g. the access log's
+#                                                cost: BEFORE_JAR=<same jar> BEFORE_EXTRA=$'access-log:\n  enabled: false'
 # Per round and connection count: a 2 KB and a 30 KB answer with keep-alive, and the 2 KB one with a new
 # connection per request (at the first connection count). Prints medians: req/s, p50, p99, the ratio to
 # HAProxy, and microseconds of the proxy process's CPU (user + system, /proc/PID/stat) per request.
@@ -119,12 +121,17 @@ backends:
   - name: nginx
     url: http://127.0.0.1:$BACKEND
     role: primary
+${GATEWAY_EXTRA:-}
 CONF
 java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
 pids+=($!)
 targets="$BACKEND $NGINX_PROXY $HAPROXY $GATEWAY"
 if [ -n "$BEFORE_JAR" ]; then
   sed -e "s/:$GATEWAY\$/:$BEFORE/" -e "s/:$GATEWAY_ADMIN\$/:$BEFORE_ADMIN/" "$W/gateway.yaml" > "$W/before.yaml"
+  if [ -n "${BEFORE_EXTRA:-}" ]; then   # replaces GATEWAY_EXTRA there
+    [ -n "${GATEWAY_EXTRA:-}" ] && head -n -"$(printf '%s\n' "$GATEWAY_EXTRA" | wc -l)" "$W/before.yaml" > "$W/before.tmp" && mv "$W/before.tmp" "$W/before.yaml"
+    printf '%s\n' "$BEFORE_EXTRA" >> "$W/before.yaml"
+  fi
   java -Xmx256m -jar "$BEFORE_JAR" run --config "$W/before.yaml" > "$W/logs/gateway-before.log" 2>&1 &
   pids+=($!)
   targets="$targets $BEFORE"

@@ -175,6 +175,7 @@
       ', ' + ago(h.lastCheck)]);
     if (h.consecutiveFailures) facts.push(['failures', h.consecutiveFailures + ' in a row', 'bad']);
     if (h.lastError) facts.push(['last error', plain(h.lastError), 'bad']);
+    if (b.build) facts.push(['build', 'Grafana ' + plain(b.build.version) + (b.build.commit ? ' (' + plain(b.build.commit.substring(0, 12)) + ')' : '')]);
     facts.push(['routable', b.routable ? 'yes' : 'no', b.routable ? '' : 'bad']);
     const s = b.sync;
     if (s) {

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * proxy saw, forwards admin actions, and reads the status snapshot. Routing never knows how health
  * is measured; it only hears state changes (the Armeria decorator idea).
  */
-public final class HealthService implements Router, OutcomeListener, AutoCloseable {
+public final class HealthService implements Router, OutcomeListener, Builds, AutoCloseable {
 
     private final RoutingTable table;
     private final HealthChecker checker;
@@ -158,6 +158,12 @@ public final class HealthService implements Router, OutcomeListener, AutoCloseab
 
     public RoutingTable routingTable() {
         return table;
+    }
+
+    /** The Grafana build {@code backend} reported in its last health answer that named one. */
+    @Override
+    public Optional<io.grafanaha.health.check.GrafanaBuild> build(String backend) {
+        return checker.build(backend);
     }
 
     @Override

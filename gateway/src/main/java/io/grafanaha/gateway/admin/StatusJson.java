@@ -93,6 +93,13 @@ public final class StatusJson {
         health.put("consecutiveFailures", h.consecutiveFailures());
         health.put("consecutiveProxyFailures", h.consecutiveProxyFailures());
         health.put("lastError", h.lastError());
+        if (h.build() != null) {
+            ObjectNode build = n.putObject("build");
+            build.put("version", h.build().version());
+            build.put("commit", h.build().commit());
+        } else {
+            n.putNull("build");
+        }
         if (sync.isPresent()) {
             n.set("sync", backendSync(sync.get()));
         } else {

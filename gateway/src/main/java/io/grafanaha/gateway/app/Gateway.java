@@ -79,7 +79,7 @@ public final class Gateway implements AutoCloseable {
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
                 gate, threads.healthChecks(), threads.clock(), probe(config));
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
-        this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks());
+        this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks()).builds(health);
         sync.ifPresent(service -> proxy.localRoutes(new WebhookRoute(
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);

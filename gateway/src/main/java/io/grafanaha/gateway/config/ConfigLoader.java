@@ -71,7 +71,7 @@ public final class ConfigLoader {
 
     private GatewayConfig bind(Section top) {
         top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync", "tls",
-                "rate-limits"));
+                "rate-limits", "access-log"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
         adminSection.rejectUnknown(Set.of("listen", "token"));
@@ -91,11 +91,12 @@ public final class ConfigLoader {
         RoutingConfig routing = routing(top.section("routing"), backends.size());
         ProxyConfig proxy = proxy(top.section("proxy"));
         RateLimitConfig rateLimits = RateLimitConfig.read(top.section("rate-limits"));
+        AccessLogConfig accessLog = AccessLogConfig.read(top.section("access-log"));
         if (listen.equals(admin.listen()) && listen.port() != 0) {
             adminSection.problem("listen", "is the same address as listen; the admin listener needs its own port");
         }
         Optional<TlsConfig> tls = top.has("tls") ? Optional.of(TlsKeys.tls(top.section("tls"))) : Optional.empty();
-        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits);
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog);
     }
 
     private static Map<String, RoutingMode> modes() {
@@ -216,7 +217,8 @@ public final class ConfigLoader {
 
     private static ProxyConfig proxy(Section p) {
         p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace",
-                "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies"));
+                "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies",
+                "proxy-protocol"));
         int maxConnections = p.integer("max-connections", ProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000);
         int perClient = p.integer("max-connections-per-client", Math.min(ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, maxConnections),
                 1, 10_000_000);
@@ -226,6 +228,10 @@ public final class ConfigLoader {
         TrustedProxies.Result trusted = TrustedProxies.parse(p.scalars("trusted-proxies"));
         trusted.invalid().ifPresent(v -> p.problem("trusted-proxies",
                 "\"" + v + "\" is not an address or network (write e.g. 10.0.0.0/8, 192.168.1.10 or fd00::/8)"));
+        boolean proxyProtocol = p.bool("proxy-protocol", false);
+        if (proxyProtocol && trusted.proxies().isEmpty() && trusted.invalid().isEmpty()) {
+            p.problem("proxy-protocol", "needs proxy.trusted-proxies: the load balancers allowed to send the PROXY header");
+        }
         return new ProxyConfig(
                 p.positiveDuration("connect-timeout", Duration.ofSeconds(2)),
                 p.positiveDuration("response-timeout", Duration.ofSeconds(60)),
@@ -233,7 +239,7 @@ public final class ConfigLoader {
                 p.positiveDuration("websocket-idle-timeout", Duration.ofHours(1)),
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
-                maxConnections, perClient, trusted.proxies());
+                maxConnections, perClient, trusted.proxies(), proxyProtocol);
     }
 
     private static SyncConfig sync(Section s) {

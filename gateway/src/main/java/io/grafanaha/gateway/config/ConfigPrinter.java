@@ -52,6 +52,7 @@ public final class ConfigPrinter {
         line(b, 1, "max-connections", c.proxy().maxConnections());
         line(b, 1, "max-connections-per-client", c.proxy().maxConnectionsPerClient());
         line(b, 1, "trusted-proxies", c.proxy().trustedProxies());
+        line(b, 1, "proxy-protocol", c.proxy().proxyProtocol());
         b.append("rate-limits:\n");
         line(b, 1, "login", c.rateLimits().login().map(Object::toString).orElse("off"));
         if (!c.rateLimits().paths().isEmpty()) {
@@ -62,6 +63,15 @@ public final class ConfigPrinter {
             }
         }
         line(b, 1, "max-addresses", c.rateLimits().maxAddresses());
+        line(b, 1, "max-concurrent-per-address", c.rateLimits().maxConcurrentPerAddress() == 0 ? "off"
+                : Integer.toString(c.rateLimits().maxConcurrentPerAddress()));
+        b.append("access-log:\n");
+        line(b, 1, "enabled", c.accessLog().enabled());
+        line(b, 1, "format", c.accessLog().format().name().toLowerCase(java.util.Locale.ROOT));
+        c.accessLog().file().ifPresent(f -> line(b, 1, "file", f)); // absent: standard error
+        line(b, 1, "sample", c.accessLog().sample());
+        line(b, 1, "max-file-size", c.accessLog().maxFileSize());
+        line(b, 1, "max-history", c.accessLog().maxHistory());
         c.sync().ifPresent(s -> {
             b.append("sync:\n");
             line(b, 1, "repository", withoutPassword(s.repository()));

@@ -19,10 +19,23 @@ public record GatewayConfig(
         ProxyConfig proxy,
         Optional<SyncConfig> sync,
         Optional<TlsConfig> tls,
-        RateLimitConfig rateLimits) {
+        RateLimitConfig rateLimits,
+        AccessLogConfig accessLog) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** Everything but the access log, which is then off (tests and embedders that do not want one). */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, Optional<TlsConfig> tls, RateLimitConfig rateLimits) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, AccessLogConfig.OFF);
+    }
+
+    /** The same configuration with another {@code access-log} section. */
+    public GatewayConfig withAccessLog(AccessLogConfig accessLog) {
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog);
     }
 
     /** A configuration whose listener speaks plain HTTP, with the default rate limits ({@link RateLimitConfig#DEFAULT}). */

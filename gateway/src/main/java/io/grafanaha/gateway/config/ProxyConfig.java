@@ -10,7 +10,9 @@ import java.time.Duration;
  * head once it started one (408 and close after it: slowloris); {@code maxConnections} and
  * {@code maxConnectionsPerClient} cap the open client connections of the public listener, in total and
  * per client address (a connection over a cap is closed at once). {@code trustedProxies} are the proxies in
- * front whose {@code X-Forwarded-*} headers are kept; everyone else's are replaced.
+ * front whose {@code X-Forwarded-*} headers are kept; everyone else's are replaced. With {@code proxyProtocol},
+ * every connection must start with a PROXY protocol header (v1 or v2) from one of the trusted proxies, and the
+ * address it carries is the client's.
  */
 public record ProxyConfig(
         Duration connectTimeout,
@@ -21,17 +23,26 @@ public record ProxyConfig(
         Duration requestHeadTimeout,
         int maxConnections,
         int maxConnectionsPerClient,
-        TrustedProxies trustedProxies) {
+        TrustedProxies trustedProxies,
+        boolean proxyProtocol) {
 
     public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 1024;
+
+    /** Without the PROXY protocol. */
+    public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Duration websocketIdleTimeout,
+            Duration shutdownGrace, Duration requestHeadTimeout, int maxConnections, int maxConnectionsPerClient,
+            TrustedProxies trustedProxies) {
+        this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace, requestHeadTimeout,
+                maxConnections, maxConnectionsPerClient, trustedProxies, false);
+    }
 
     /** The timeouts alone, with the default head deadline and connection caps. */
     public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
             Duration websocketIdleTimeout, Duration shutdownGrace) {
         this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
                 DEFAULT_REQUEST_HEAD_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
-                TrustedProxies.NONE);
+                TrustedProxies.NONE, false);
     }
 }

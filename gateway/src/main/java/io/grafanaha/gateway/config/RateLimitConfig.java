@@ -11,8 +11,9 @@ import java.util.Set;
  * {@link TrustedProxies}). {@code login} limits Grafana's sign-in ({@code POST /login}); each of
  * {@code paths} limits requests whose path starts with its prefix; {@code maxAddresses} bounds how many
  * addresses are remembered at once, so a flood of addresses cannot grow memory without bound.
+ * {@code maxConcurrentPerAddress} caps the requests one address may have in progress at once (0: no cap).
  */
-public record RateLimitConfig(Optional<Rate> login, List<PathRule> paths, int maxAddresses) {
+public record RateLimitConfig(Optional<Rate> login, List<PathRule> paths, int maxAddresses, int maxConcurrentPerAddress) {
     public static final Rate DEFAULT_LOGIN = new Rate(10, Duration.ofMinutes(1));
     public static final int DEFAULT_MAX_ADDRESSES = 100_000;
     /** Sign-in limited to {@link #DEFAULT_LOGIN}, no path rules. */
@@ -22,11 +23,24 @@ public record RateLimitConfig(Optional<Rate> login, List<PathRule> paths, int ma
 
     public RateLimitConfig {
         paths = List.copyOf(paths);
+        if (maxConcurrentPerAddress < 0) {
+            throw new IllegalArgumentException("maxConcurrentPerAddress must be 0 (off) or more: " + maxConcurrentPerAddress);
+        }
+    }
+
+    /** Without a concurrent-request cap. */
+    public RateLimitConfig(Optional<Rate> login, List<PathRule> paths, int maxAddresses) {
+        this(login, paths, maxAddresses, 0);
+    }
+
+    /** The same limits with another {@code max-concurrent-per-address} (0: off). */
+    public RateLimitConfig withMaxConcurrentPerAddress(int max) {
+        return new RateLimitConfig(login, paths, maxAddresses, max);
     }
 
     /** Reads the {@code rate-limits} section; its problems go where the loader collects them. */
     static RateLimitConfig read(Section r) {
-        r.rejectUnknown(Set.of("login", "paths", "max-addresses"));
+        r.rejectUnknown(Set.of("login", "paths", "max-addresses", "max-concurrent-per-address"));
         Optional<Rate> login = Optional.of(DEFAULT_LOGIN);
         Optional<String> loginText = r.text("login");
         if (loginText.isPresent()) {
@@ -45,7 +59,12 @@ public record RateLimitConfig(Optional<Rate> login, List<PathRule> paths, int ma
             }
         }
         int maxAddresses = r.integer("max-addresses", DEFAULT_MAX_ADDRESSES, 100, 10_000_000);
-        return new RateLimitConfig(login, paths, maxAddresses);
+        int concurrent = 0;
+        Optional<String> concurrentText = r.text("max-concurrent-per-address");
+        if (concurrentText.isPresent() && !concurrentText.get().trim().equals("off")) {
+            concurrent = r.integer("max-concurrent-per-address", 0, 1, 1_000_000);
+        }
+        return new RateLimitConfig(login, paths, maxAddresses, concurrent);
     }
 
     private static Optional<Rate> rate(Section s, String name, String text) {

@@ -117,6 +117,7 @@ final class Exchange implements RequestSink {
         if (down) {
             backendDown(attempt.backend().name());
         }
+        noteAttempt(attempt, null);
         attempt.connect();
     }
 
@@ -206,6 +207,10 @@ final class Exchange implements RequestSink {
         keepClient = HeaderPolicy.toClient(head, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
         if (from.setsCookie()) {
             head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
+        }
+        String buildCookie = frontend.buildCookie(from.backend().name());
+        if (buildCookie != null) {
+            head.headers().add(HttpHeaderNames.SET_COOKIE, buildCookie);
         }
         head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         state = State.ANSWERING;
@@ -348,6 +353,7 @@ final class Exchange implements RequestSink {
         route = next;
         Attempt following = new Attempt(this, proxy, client.eventLoop(), retry.next(), false);
         attempt = following;
+        noteAttempt(following, cause);
         if (replay != null) {
             replay.decide(retry.next().backend(), request, observer, client.eventLoop(), proxy.timeouts().responseTimeout().toMillis(),
                     decision -> replayDecided(following, decision));
@@ -376,6 +382,17 @@ final class Exchange implements RequestSink {
             following.close();
             GatheredBody.answerEdit(frontend, proxy, client, method, ((ConditionalReplay.Decision.Answer) decision).response(),
                     clientKeepAlive, startNanos);
+        }
+    }
+
+    /** The access log's count of tries and their last backend and retry cause. */
+    private void noteAttempt(Attempt next, RetryCause cause) {
+        AccessLog.Entry access = frontend.access();
+        if (access != null) {
+            access.attempt(next.backend().name());
+            if (cause != null) {
+                access.retried(cause);
+            }
         }
     }
 

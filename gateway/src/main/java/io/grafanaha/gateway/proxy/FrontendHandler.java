@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -29,6 +30,10 @@ import java.util.Set;
  * backend and hands the request to an {@link Exchange}.
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
+ *
+ * <p>About 410 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, routing) and the
+ * connection's endings, each of which must end the request's {@link RequestHold} once, read best side by side. The
+ * next cut would be the gateway's own answers (refuse, linger, close) into a class of their own.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "frontend";
@@ -42,6 +47,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean done;
     /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
     private String requestId;
+    /** What the current request holds until it ends: its access-log entry, its place under the concurrency cap. */
+    private final RequestHold hold;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -49,6 +56,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.proxy = proxy;
         this.encoder = encoder;
         this.localRoutes = localRoutes;
+        this.hold = new RequestHold(proxy, encoder);
     }
 
     @Override
@@ -76,6 +84,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         proxy.pool().clientClosed(ctx.channel().eventLoop());
+        hold.clientGone();
         done = true;
         releasePending();
         if (exchange != null) {
@@ -119,7 +128,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 exchange.requestFramingFailed(FramingValidator.fromDecoderFailure(next.decoderResult().cause()));
                 return;
             } else if (exchange.canWriteRequestBody()) {
-                exchange.writeRequestBody((HttpContent) pending.poll());
+                HttpContent content = (HttpContent) pending.poll();
+                hold.bodyRead(content.content().readableBytes());
+                exchange.writeRequestBody(content);
             } else {
                 break;
             }
@@ -136,6 +147,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         long startNanos = System.nanoTime();
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
+        hold.begin(request, peer(), requestId, startNanos);
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
@@ -151,6 +163,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String path = path(request.uri());
         Optional<LocalHandler> local = localRoutes.route(request.method().name(), path);
         if (local.isPresent()) {
+            hold.answeredBy(LocalExchange.METRIC_BACKEND);
             LocalExchange localExchange = new LocalExchange(this, proxy, ctx.channel(), request, local.get(), keepAlive);
             exchange = localExchange;
             localExchange.start();
@@ -159,10 +172,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (path.startsWith(LocalRoutes.PREFIX)) {
             // The gateway's namespace: an unknown path here is a typo or a probe, never Grafana's business.
             proxy.metrics().request(LocalExchange.METRIC_BACKEND, request.method(), 404, startNanos);
+            hold.answeredBy(LocalExchange.METRIC_BACKEND);
             sendErrorAndClose(new Rejection(HttpResponseStatus.NOT_FOUND, "not found"));
             return;
         }
-        long retryAfter = proxy.rateLimits().take(request, path, (InetSocketAddress) ctx.channel().remoteAddress());
+        long retryAfter = proxy.rateLimits().take(request, path, peer());
+        if (retryAfter == 0 && !hold.holdConcurrencySlot(request, peer())) {
+            retryAfter = ConcurrencyCap.RETRY_AFTER_SECONDS;
+        }
         if (retryAfter > 0) {
             Rejection limited = new Rejection(HttpResponseStatus.TOO_MANY_REQUESTS,
                     "Too many requests from your address, try again in " + retryAfter + " seconds");
@@ -172,7 +189,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(answer, bodyMayFollow(request)); // a sign-in form's body may still be on its way
             return;
         }
-        RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
+        RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), buildsToAvoid(request));
         Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
         if (choice.isEmpty()) {
             refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
@@ -181,7 +198,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         TraceContext.toBackend(request.headers());
-        var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(),
+        hold.traceparent(request.headers().get(TraceContext.TRACEPARENT));
+        var outbound = HeaderPolicy.toBackend(request, peer(),
                 ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
                 proxy.timeouts().trustedProxies());
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
@@ -196,6 +214,31 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = forwarded;
         forwarded.start();
+    }
+
+    /** With {@link BuildAffinity} on: the client's build cookie (read, then hidden from Grafana) and the backends it excludes. */
+    private Set<String> buildsToAvoid(HttpRequest request) {
+        if (!proxy.buildAffinity().on()) {
+            return Set.of();
+        }
+        String cookies = request.headers().get(HttpHeaderNames.COOKIE);
+        if (cookies == null || !cookies.contains(BuildAffinity.COOKIE)) {
+            return proxy.buildAffinity().avoid(null); // the common case: no cookies decoded or rewritten
+        }
+        String clientBuild = StickyCookie.read(BuildAffinity.COOKIE, request.headers()).orElse(null);
+        StickyCookie.strip(BuildAffinity.COOKIE, request.headers());
+        hold.clientBuild(clientBuild);
+        return proxy.buildAffinity().avoid(clientBuild);
+    }
+
+    /** The build cookie for an answer from {@code backend}, or null ({@link BuildAffinity#setCookie}). */
+    String buildCookie(String backend) {
+        return proxy.buildAffinity().setCookie(backend, hold.clientBuild());
+    }
+
+    /** The client's address: the peer, or the address its PROXY protocol header carried. */
+    private InetSocketAddress peer() {
+        return ProxyProtocol.client(ctx.channel());
     }
 
     private String listenerHost() {
@@ -225,6 +268,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void forwardWatched(Exchange forwarded, java.util.List<HttpContent> gathered) {
         for (int i = gathered.size() - 1; i >= 0; i--) {
             pending.addFirst(gathered.get(i));
+            hold.bodyRead(-gathered.get(i).content().readableBytes()); // counted again when they go out
         }
         exchange = forwarded;
         forwarded.start();
@@ -256,6 +300,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         done = true;
         releasePending();
         ChannelFuture sent = ctx.writeAndFlush(answer);
+        hold.ended();
         if (linger) {
             lingerThenClose(sent);
         } else {
@@ -271,6 +316,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return response;
     }
 
+    /** The current request's access-log entry (null when the log is off), for the exchange to fill in. */
+    AccessLog.Entry access() {
+        return hold.access();
+    }
+
+    /** The request is answered by the gateway itself ({@code gateway}) rather than by a backend. */
+    void answeredBy(String name) {
+        hold.answeredBy(name);
+    }
+
     /** The current request's id, for answers the gateway writes itself. */
     String requestId() {
         return requestId;
@@ -280,6 +335,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void exchangeFinished(boolean keepAlive) {
         exchange = null;
+        hold.ended();
         if (keepAlive && !proxy.drain().draining()) {
             drain();
         } else {
@@ -312,6 +368,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void exchangeAnsweredEarly() {
         exchange = null;
+        hold.ended();
         done = true;
         releasePending();
         lingerThenClose(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
@@ -335,6 +392,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void exchangeAborted() {
         exchange = null;
+        hold.ended();
         done = true;
         releasePending();
         ctx.close();
@@ -342,6 +400,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     void upgraded() {
         exchange = null;
+        hold.upgraded(ctx.channel());
         done = true;
         releasePending();
     }

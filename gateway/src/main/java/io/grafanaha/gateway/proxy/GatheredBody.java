@@ -89,6 +89,7 @@ final class GatheredBody {
         proxy.metrics().editRejected();
         boolean keep = keepAlive && !proxy.drain().draining();
         proxy.metrics().request(LocalExchange.METRIC_BACKEND, method, response.status(), startNanos);
+        frontend.answeredBy(LocalExchange.METRIC_BACKEND);
         var answer = toHttp(response, keep);
         answer.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         client.writeAndFlush(answer);

@@ -6,7 +6,7 @@ import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids and rate limits.
+ * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids, rate limits, access log and build affinity.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -22,4 +22,6 @@ record ProxyContext(
         RequestObserver observer,
         WatchBuffers watchBuffers,
         RequestIds requestIds,
-        RateLimits rateLimits) {}
+        RateLimits rateLimits,
+        AccessLog accessLog,
+        BuildAffinity buildAffinity) {}

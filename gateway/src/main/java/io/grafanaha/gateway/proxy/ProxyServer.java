@@ -1,13 +1,16 @@
 package io.grafanaha.gateway.proxy;
 
 import io.github.bucket4j.TimeMeter;
+import io.grafanaha.gateway.accesslog.AccessUser;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
+import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
+import io.grafanaha.health.Builds;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,10 +49,16 @@ import org.slf4j.LoggerFactory;
  * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
  * gateway answers itself and {@link #observer(RequestObserver)} watches chosen requests;
  * {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
+ *
+ * <p>About 370 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
+ * user, builds) each take a documented setter. The next cut would be the listener's pipeline into a class of its own,
+ * one method per stage.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
     static final String LIMIT = "limit";
+    static final String PROXY_PROTOCOL = "proxy-protocol";
+    static final String PROXY_HEADER = "proxy-header";
     static final String TLS = "tls";
     static final String HEAD_BYTES = "head-bytes";
     static final String HEADS = "heads";
@@ -81,11 +90,15 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private ConnectionLimiter limiter;
+    private ProxyProtocol proxyProtocol;
     private Channel serverChannel;
     private boolean stopped;
     private ScheduledExecutorService tlsReloads;
     private ServerTls tls;
     private ScheduledFuture<?> tlsWatch;
+    private AccessUser accessUser = AccessUser.NONE;
+    private Builds builds = Builds.NONE;
+    private AccessLog accessLog = AccessLog.OFF;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -153,6 +166,23 @@ public final class ProxyServer implements AutoCloseable {
         return Optional.ofNullable(tls);
     }
 
+    /** Who made each request, for the access log's {@code user} field (the sign-in knows). Before {@link #start()}. */
+    public synchronized ProxyServer accessUser(AccessUser user) {
+        requireNotStarted();
+        this.accessUser = java.util.Objects.requireNonNull(user, "user");
+        return this;
+    }
+
+    /**
+     * The Grafana build each backend reports, so a browser stays on one build while an upgrade rolls through the
+     * instances ({@link BuildAffinity}); without it, builds are not looked at. Before {@link #start()}.
+     */
+    public synchronized ProxyServer builds(Builds builds) {
+        requireNotStarted();
+        this.builds = java.util.Objects.requireNonNull(builds, "builds");
+        return this;
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -206,7 +236,8 @@ public final class ProxyServer implements AutoCloseable {
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis(),
                         config.routing().replaySaves()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits);
+                observer, watchBuffers, requestIds, rateLimits, accessLog = AccessLog.open(config, accessUser, registry),
+                builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router));
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
@@ -214,6 +245,8 @@ public final class ProxyServer implements AutoCloseable {
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
+        proxyProtocol = config.proxy().proxyProtocol()
+                ? new ProxyProtocol(config.proxy().trustedProxies(), System::nanoTime).bindTo(registry) : null;
         Duration headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -232,6 +265,9 @@ public final class ProxyServer implements AutoCloseable {
                         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
                         RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
                         ch.pipeline().addLast(LIMIT, limiter);
+                        if (proxyProtocol != null && !proxyProtocol.addTo(ch, PROXY_PROTOCOL, PROXY_HEADER)) {
+                            return; // not a trusted proxy: closed
+                        }
                         if (serverTls != null) {
                             ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
                         }
@@ -248,6 +284,7 @@ public final class ProxyServer implements AutoCloseable {
             serverChannel = bootstrap.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            accessLog.close();
             throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
         if (serverTls != null) {
@@ -329,6 +366,7 @@ public final class ProxyServer implements AutoCloseable {
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         group = null;
+        accessLog.close(); // after the connections: tunnels log their lines as they close
         return drained;
     }
 

@@ -30,6 +30,7 @@ final class RateLimits {
     private final Rule login;
     private final List<Rule> paths;
     private final TrustedProxies trusted;
+    private final ConcurrencyCap concurrency;
 
     RateLimits(RateLimitConfig config, TrustedProxies trusted, TimeMeter time, MeterRegistry registry) {
         this.trusted = trusted;
@@ -37,6 +38,17 @@ final class RateLimits {
         this.paths = config.paths().stream()
                 .map(p -> new Rule(p.prefix(), p.prefix(), p.rate(), config.maxAddresses(), time, registry))
                 .toList();
+        this.concurrency = new ConcurrencyCap(config.maxConcurrentPerAddress(), registry);
+    }
+
+    /** The per-address cap on requests in progress ({@link ConcurrencyCap#on()} false when not configured). */
+    ConcurrencyCap concurrency() {
+        return concurrency;
+    }
+
+    /** The client address the limits count under: the one {@code X-Real-IP} gets. */
+    String address(HttpRequest request, InetSocketAddress peer) {
+        return HeaderPolicy.clientAddress(request.headers(), peer, trusted);
     }
 
     /**

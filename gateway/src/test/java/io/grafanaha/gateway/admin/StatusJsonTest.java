@@ -27,7 +27,8 @@ class StatusJsonTest {
         BackendStatus a = new BackendStatus("grafana-a", URI.create("http://admin:pa55word@127.0.0.1:3000"), Role.PRIMARY,
                 "down", HealthState.DOWN, false, false, new HealthReport(HealthState.DOWN, T, 150L, 3, 1, "connection refused"));
         BackendStatus b = new BackendStatus("grafana-b", URI.create("http://127.0.0.1:3001"), Role.REPLICA,
-                "up", HealthState.UP, true, true, new HealthReport(HealthState.UP, T, 3L, 0, 0, null));
+                "up", HealthState.UP, true, true, new HealthReport(HealthState.UP, T, 3L, 0, 0, null,
+                new io.grafanaha.health.check.GrafanaBuild("12.1.0", "1a2b3c4d5e6f")));
         BackendStatus c = new BackendStatus("grafana-c", URI.create("http://127.0.0.1:3002"), Role.REPLICA,
                 "down", HealthState.UNKNOWN, false, false, new HealthReport(HealthState.UNKNOWN, null, null, 0, 0, null));
         List<RoutingEvent> events = List.of(
@@ -110,5 +111,14 @@ class StatusJsonTest {
         assertThat(git.get("fetchFailures").asLong()).isEqualTo(4);
         assertThat(git.at("/fileErrors/0/path").asText()).isEqualTo("shared/bad.json");
         assertThat(git.at("/fileErrors/0/message").asText()).contains("shared/bad.json");
+    }
+
+    @Test
+    void eachBackendShowsTheGrafanaBuildItReported() {
+        JsonNode s = json.render(health(), Optional.empty());
+
+        assertThat(s.at("/backends/1/build/version").asText()).isEqualTo("12.1.0");
+        assertThat(s.at("/backends/1/build/commit").asText()).isEqualTo("1a2b3c4d5e6f");
+        assertThat(s.at("/backends/2/build").isNull()).as("not checked yet").isTrue();
     }
 }

@@ -30,6 +30,13 @@ class CheckCommandTest {
         assertThat(out.toString()).contains("valid", "mode: failover", "rise: 2");
     }
 
+    @Test
+    void theEffectiveSettingsShowTheAccessLogAndTheEdgeDefaults() {
+        assertThat(run("check", "--config", "../conf/failover.yaml")).isZero();
+        assertThat(out.toString()).contains("access-log:\n  enabled: true\n  format: json\n  sample: 1.0",
+                "proxy-protocol: false", "max-concurrent-per-address: off");
+    }
+
     private static final String BACKENDS = """
             listen: 127.0.0.1:8080
             admin:

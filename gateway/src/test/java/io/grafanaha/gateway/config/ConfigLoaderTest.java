@@ -189,7 +189,7 @@ class ConfigLoaderTest {
     @Test
     void typosAreUnknownKeysNotSilentDefaults() {
         assertThat(problems(MINIMAL + "helth:\n  interval: 2s\nrouting:\n  retires: 2\n")).containsExactly(
-                "helth (line 11): unknown key (expected one of: admin, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls)",
+                "helth (line 11): unknown key (expected one of: access-log, admin, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls)",
                 "routing.retires (line 14): unknown key (expected one of: last-resort, replay-saves, retries, sticky-cookie, try-timeout)");
     }
 
@@ -327,5 +327,34 @@ class ConfigLoaderTest {
                   trusted-proxies: [10.0.0.0/8, lb.internal]
                 """)).anySatisfy(p -> assertThat(p).contains("proxy.trusted-proxies (line")
                         .contains("\"lb.internal\" is not an address or network"));
+    }
+
+    @Test
+    void theAccessLogIsOnByDefaultAndItsKeysAreChecked() throws Exception {
+        AccessLogConfig defaults = parse(MINIMAL, Map.of()).accessLog();
+        assertThat(defaults.enabled()).isTrue();
+        assertThat(defaults.format()).isEqualTo(AccessLogConfig.Format.JSON);
+        assertThat(defaults.file()).isEmpty();
+        assertThat(defaults.sample()).isEqualTo(1.0);
+
+        AccessLogConfig set = parse(MINIMAL + "access-log:\n  format: combined\n  file: /var/log/gw/access.log\n  sample: 0.25\n", Map.of())
+                .accessLog();
+        assertThat(set.format()).isEqualTo(AccessLogConfig.Format.COMBINED);
+        assertThat(set.file()).contains(Path.of("/var/log/gw/access.log"));
+        assertThat(set.sample()).isEqualTo(0.25);
+
+        assertThat(problems(MINIMAL + "access-log:\n  format: apache\n  sample: 2\n  max-file-size: lots\n")).containsExactly(
+                "access-log.format (line 12): \"apache\" is not one of json | combined",
+                "access-log.sample (line 13): \"2\" is not a share between 0 and 1 (e.g. 0.1 logs one request in ten)",
+                "access-log.max-file-size (line 14): \"lots\" is not a size (write e.g. 100MB or 1GB)");
+    }
+
+    @Test
+    void theProxyProtocolIsOffByDefaultAndNeedsTrustedProxies() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).proxy().proxyProtocol()).isFalse();
+        assertThat(parse(MINIMAL + "proxy:\n  proxy-protocol: true\n  trusted-proxies: 10.0.0.0/8\n", Map.of()).proxy().proxyProtocol())
+                .isTrue();
+        assertThat(problems(MINIMAL + "proxy:\n  proxy-protocol: true\n")).containsExactly(
+                "proxy.proxy-protocol (line 12): needs proxy.trusted-proxies: the load balancers allowed to send the PROXY header");
     }
 }

@@ -96,4 +96,15 @@ class RateLimitConfigTest {
                 .anySatisfy(p -> assertThat(p).contains("rate-limits.paths[1].rate").contains("\"5/fortnight\" is not a rate"))
                 .anySatisfy(p -> assertThat(p).contains("rate-limits.burst").contains("unknown key"));
     }
+
+    @Test
+    void theConcurrentRequestCapIsOffUnlessSet() throws Exception {
+        assertThat(parse(MINIMAL).rateLimits().maxConcurrentPerAddress()).isZero();
+        assertThat(parse(MINIMAL + "rate-limits:\n  max-concurrent-per-address: 64\n").rateLimits().maxConcurrentPerAddress())
+                .isEqualTo(64);
+        assertThat(parse(MINIMAL + "rate-limits:\n  max-concurrent-per-address: off\n").rateLimits().maxConcurrentPerAddress())
+                .isZero();
+        assertThat(problems(MINIMAL + "rate-limits:\n  max-concurrent-per-address: 0\n"))
+                .containsExactly("rate-limits.max-concurrent-per-address (line 10): 0 is out of range (1 to 1000000)");
+    }
 }

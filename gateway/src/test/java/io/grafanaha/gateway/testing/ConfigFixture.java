@@ -39,6 +39,7 @@ public final class ConfigFixture {
     private int maxConnections = ProxyConfig.DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     private TrustedProxies trustedProxies = TrustedProxies.NONE;
+    private boolean proxyProtocol;
     private RateLimitConfig rateLimits = RateLimitConfig.DEFAULT;
 
     private Optional<TlsConfig> tls = Optional.empty();
@@ -115,6 +116,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code proxy.proxy-protocol: true}. */
+    public ConfigFixture proxyProtocol() {
+        this.proxyProtocol = true;
+        return this;
+    }
+
     /** {@code proxy.max-connections} and {@code proxy.max-connections-per-client}. */
     public ConfigFixture maxConnections(int total, int perClient) {
         this.maxConnections = total;
@@ -144,7 +151,7 @@ public final class ConfigFixture {
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
-                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies),
+                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol),
                 Optional.empty(),
                 tls,
                 rateLimits);

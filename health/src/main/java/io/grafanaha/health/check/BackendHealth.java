@@ -26,6 +26,8 @@ public final class BackendHealth {
     private Instant lastCheck;
     private Long latencyMs;
     private String lastError;
+    /** The build the last answer that named one reported (kept while the backend is down: it is still that build). */
+    private GrafanaBuild build;
 
     public BackendHealth(CheckPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -35,6 +37,9 @@ public final class BackendHealth {
     public Optional<Transition> record(CheckResult result, Instant at) {
         lastCheck = at;
         latencyMs = result.latency().toMillis();
+        if (result.build() != null) {
+            build = result.build();
+        }
         if (result.passed()) {
             failures = 0;
             passes++;
@@ -95,7 +100,7 @@ public final class BackendHealth {
     }
 
     public HealthReport report() {
-        return new HealthReport(state, lastCheck, latencyMs, failures, proxyFailures, lastError);
+        return new HealthReport(state, lastCheck, latencyMs, failures, proxyFailures, lastError, build);
     }
 
     private Optional<Transition> moveTo(HealthState next, String reason) {

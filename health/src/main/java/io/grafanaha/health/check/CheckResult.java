@@ -5,9 +5,10 @@ import java.util.Objects;
 
 /**
  * The outcome of one active check. {@code status} is the HTTP status, or 0 when no response came
- * (refused, reset, timeout); {@code detail} says why a check failed and is null for a pass.
+ * (refused, reset, timeout); {@code detail} says why a check failed and is null for a pass; {@code build} is
+ * the Grafana build the answer named, null when it named none.
  */
-public record CheckResult(Verdict verdict, int status, Duration latency, String detail) {
+public record CheckResult(Verdict verdict, int status, Duration latency, String detail, GrafanaBuild build) {
 
     /** A 4xx is a failure too, but one that points at the gateway's configuration rather than Grafana. */
     public enum Verdict { PASS, FAIL, MISCONFIGURED }
@@ -15,6 +16,15 @@ public record CheckResult(Verdict verdict, int status, Duration latency, String 
     public CheckResult {
         Objects.requireNonNull(verdict, "verdict");
         Objects.requireNonNull(latency, "latency");
+    }
+
+    public CheckResult(Verdict verdict, int status, Duration latency, String detail) {
+        this(verdict, status, latency, detail, null);
+    }
+
+    /** The same result, naming the build the backend reported. */
+    public CheckResult withBuild(GrafanaBuild reported) {
+        return new CheckResult(verdict, status, latency, detail, reported);
     }
 
     public static CheckResult pass(int status, Duration latency) {

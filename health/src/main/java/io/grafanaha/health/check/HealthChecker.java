@@ -36,6 +36,8 @@ public final class HealthChecker implements AutoCloseable {
     private final HealthListener listener;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final SerialDelivery<Change> changes = new SerialDelivery<>(this::announce);
+    /** Each backend's last reported build, read by the proxy on every request while builds differ: no lock there. */
+    private final Map<String, GrafanaBuild> builds = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
     private boolean started;
 
@@ -105,6 +107,11 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
+    /** The Grafana build {@code backend} reported last, if any answer named one. */
+    public Optional<GrafanaBuild> build(String backend) {
+        return Optional.ofNullable(builds.get(backend));
+    }
+
     /** The current health of {@code backend}, for the status page. */
     public HealthReport report(String backend) {
         Slot slot = slot(backend);
@@ -151,6 +158,12 @@ public final class HealthChecker implements AutoCloseable {
     private void finish(Slot slot, CheckResult result) {
         Optional<Transition> change;
         boolean logMisconfiguration;
+        if (result.build() != null) {
+            GrafanaBuild before = builds.put(slot.spec.name(), result.build());
+            if (before != null && !before.equals(result.build())) {
+                log.info("backend {} now runs Grafana {} (was {})", slot.spec.name(), result.build(), before);
+            }
+        }
         synchronized (slot) {
             slot.inFlight = false;
             change = slot.health.record(result, clock.instant());

@@ -92,7 +92,7 @@ public final class HttpProbe implements Probe {
         if (status == 200) {
             String head = body == null ? "" : body.substring(0, Math.min(body.length(), MAX_BODY_CHARS));
             if (DATABASE_OK.matcher(head).find()) {
-                return CheckResult.pass(status, latency);
+                return CheckResult.pass(status, latency).withBuild(GrafanaBuild.parse(head).orElse(null));
             }
             return CheckResult.fail(status, latency, "200 without \"database\":\"ok\"");
         }

@@ -43,4 +43,20 @@ class HttpProbeClassifyTest {
         assertThat(r.detail()).contains("misconfiguration");
         assertThat(verdict(401, "")).isEqualTo(Verdict.MISCONFIGURED);
     }
+
+    @Test
+    void aPassingAnswerNamesTheGrafanaBuild() {
+        CheckResult r = HttpProbe.classify(200,
+                "{\n  \"commit\": \"1a2b3c4d5e6f7a8b\",\n  \"database\": \"ok\",\n  \"version\": \"12.1.0\"\n}", Duration.ZERO);
+
+        assertThat(r.build()).isEqualTo(new GrafanaBuild("12.1.0", "1a2b3c4d5e6f7a8b"));
+        assertThat(r.build().token()).isEqualTo("12.1.0_1a2b3c4d5e6f");
+    }
+
+    @Test
+    void anAnswerWithoutAVersionNamesNoBuild() {
+        assertThat(HttpProbe.classify(200, "{\"database\":\"ok\"}", Duration.ZERO).build()).isNull();
+        assertThat(GrafanaBuild.parse("{\"version\":\"12.0.0-security+\\\"x\"}")).isEmpty();
+        assertThat(new GrafanaBuild("12.0.0+security-01", "").token()).isEqualTo("12.0.0-security-01");
+    }
 }
