@@ -215,7 +215,7 @@ public final class ConfigLoader {
 
     private static ProxyConfig proxy(Section p) {
         p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace",
-                "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies"));
+                "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies", "h2c", "http2"));
         int maxConnections = p.integer("max-connections", ProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000);
         int perClient = p.integer("max-connections-per-client", Math.min(ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, maxConnections),
                 1, 10_000_000);
@@ -232,7 +232,7 @@ public final class ConfigLoader {
                 p.positiveDuration("websocket-idle-timeout", Duration.ofHours(1)),
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
-                maxConnections, perClient, trusted.proxies());
+                maxConnections, perClient, trusted.proxies(), Http2Config.read(p));
     }
 
     private static SyncConfig sync(Section s) {

@@ -10,7 +10,8 @@ import java.time.Duration;
  * head once it started one (408 and close after it: slowloris); {@code maxConnections} and
  * {@code maxConnectionsPerClient} cap the open client connections of the public listener, in total and
  * per client address (a connection over a cap is closed at once). {@code trustedProxies} are the proxies in
- * front whose {@code X-Forwarded-*} headers are kept; everyone else's are replaced.
+ * front whose {@code X-Forwarded-*} headers are kept; everyone else's are replaced. {@code http2} is HTTP/2 on the
+ * listener and its per-connection limits.
  */
 public record ProxyConfig(
         Duration connectTimeout,
@@ -21,11 +22,26 @@ public record ProxyConfig(
         Duration requestHeadTimeout,
         int maxConnections,
         int maxConnectionsPerClient,
-        TrustedProxies trustedProxies) {
+        TrustedProxies trustedProxies,
+        Http2Config http2) {
 
     public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 1024;
+
+    /** Without {@code proxy.http2} keys: HTTP/2's defaults. */
+    public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Duration websocketIdleTimeout,
+            Duration shutdownGrace, Duration requestHeadTimeout, int maxConnections, int maxConnectionsPerClient,
+            TrustedProxies trustedProxies) {
+        this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace, requestHeadTimeout,
+                maxConnections, maxConnectionsPerClient, trustedProxies, Http2Config.DEFAULT);
+    }
+
+    /** The same settings with other HTTP/2 ones. */
+    public ProxyConfig withHttp2(Http2Config http2) {
+        return new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
+                requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, http2);
+    }
 
     /** The timeouts alone, with the default head deadline and connection caps. */
     public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,

@@ -2,6 +2,7 @@ package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -182,7 +184,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         TraceContext.toBackend(request.headers());
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(),
-                ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
+                scheme(), upgrade,
                 proxy.timeouts().trustedProxies());
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
@@ -196,6 +198,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = forwarded;
         forwarded.start();
+    }
+
+    /** "https" when the client's connection is TLS: this pipeline's for HTTP/1.1, the connection's for an HTTP/2 stream. */
+    private String scheme() {
+        Channel connection = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
+        return connection.pipeline().get(SslHandler.class) == null ? "http" : "https";
     }
 
     private String listenerHost() {

@@ -34,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public listener: a streaming HTTP/1.1 reverse proxy in front of the Grafana backends.
+ * The public listener: a streaming reverse proxy in front of the Grafana backends, HTTP/1.1 and (over TLS, or h2c
+ * with prior knowledge) HTTP/2, whose streams take the same path as HTTP/1.1 requests.
  *
  * <pre>{@code
  * try (ProxyServer proxy = new ProxyServer(config, router, registry).start()) {
@@ -207,13 +208,11 @@ public final class ProxyServer implements AutoCloseable {
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 observer, watchBuffers, requestIds, rateLimits);
         metrics.editKinds(observer.labels());
-        LocalRoutes routes = localRoutes;
-        ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
+        ServerTls serverTls = config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled())).orElse(null);
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
-        long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
-        Duration headTimeout = config.proxy().requestHeadTimeout();
+        Listener listener = new Listener(serverTls, localRoutes);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -225,22 +224,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        clients.add(ch);
-                        metrics.clientOpened();
-                        ch.closeFuture().addListener(f -> metrics.clientClosed());
-                        MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
-                        RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
-                        ch.pipeline().addLast(LIMIT, limiter);
-                        if (serverTls != null) {
-                            ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
-                        }
-                        ch.pipeline()
-                                .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                                .addLast(HEAD_BYTES, deadline.bytes())
-                                .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
-                                .addLast(ENCODER, encoder)
-                                .addLast(HEADS, deadline.heads())
-                                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
+                        listener.init(ch);
                     }
                 });
         try {
@@ -252,8 +236,73 @@ public final class ProxyServer implements AutoCloseable {
         if (serverTls != null) {
             tlsWatch = serverTls.watch(tlsReloads != null ? tlsReloads : group.next());
         }
-        log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
+        log.info("proxy listening on {} ({} transport{})", address(), transport.name(), protocols(serverTls));
         return this;
+    }
+
+    private String protocols(ServerTls serverTls) {
+        if (serverTls != null) {
+            return ", TLS with " + serverTls.providerName() + (config.proxy().http2().enabled() ? ", h2 and http/1.1" : ", http/1.1");
+        }
+        return config.proxy().http2().h2c() ? ", http/1.1 and h2c with prior knowledge" : "";
+    }
+
+    /**
+     * A client connection's pipeline, one method per stage, in the order bytes pass them: connection caps, TLS,
+     * idle timeout, then HTTP/1.1 or HTTP/2 ({@link ProtocolSwitch} chooses when both may come).
+     */
+    private final class Listener implements ProtocolSwitch.Stages {
+        private final ServerTls serverTls;
+        private final LocalRoutes routes;
+        private final long idleMillis = config.proxy().idleTimeout().toMillis();
+        private final Duration headTimeout = config.proxy().requestHeadTimeout();
+        private final Http2Stage http2;
+
+        Listener(ServerTls serverTls, LocalRoutes routes) {
+            this.serverTls = serverTls;
+            this.routes = routes;
+            this.http2 = new Http2Stage(config.proxy().http2(), metrics, config.proxy().shutdownGrace().toMillis(),
+                    () -> new FrontendHandler(context, new MethodAwareResponseEncoder(), routes));
+        }
+
+        void init(SocketChannel ch) {
+            clients.add(ch);
+            metrics.clientOpened();
+            ch.closeFuture().addListener(f -> metrics.clientClosed());
+            ch.pipeline().addLast(LIMIT, limiter);
+            if (serverTls != null) {
+                tls(ch);
+            }
+            ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+            if (serverTls != null && config.proxy().http2().enabled()) {
+                ch.pipeline().addLast(ProtocolSwitch.NAME, ProtocolSwitch.alpn(this));
+            } else if (serverTls == null && config.proxy().http2().h2c()) {
+                ch.pipeline().addLast(ProtocolSwitch.NAME, ProtocolSwitch.priorKnowledge(this));
+            } else {
+                http1(ch);
+            }
+        }
+
+        private void tls(SocketChannel ch) {
+            ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
+        }
+
+        @Override
+        public void http1(Channel ch) {
+            MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
+            RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
+            ch.pipeline()
+                    .addLast(HEAD_BYTES, deadline.bytes())
+                    .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
+                    .addLast(ENCODER, encoder)
+                    .addLast(HEADS, deadline.heads())
+                    .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
+        }
+
+        @Override
+        public void http2(Channel ch) {
+            http2.install(ch);
+        }
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
