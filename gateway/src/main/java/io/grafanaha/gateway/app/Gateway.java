@@ -19,6 +19,7 @@ import io.grafanaha.gateway.config.HealthConfig;
 import io.grafanaha.gateway.proxy.Backends;
 import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.proxy.ProxyServer;
+import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.health.check.HttpProbe;
 import io.grafanaha.health.check.Probe;
@@ -54,6 +55,7 @@ public final class Gateway implements AutoCloseable {
     private final Optional<WriteBack> writeBack;
     private final HealthService health;
     private final ProxyServer proxy;
+    private final Optional<ServerTls> serverTls;
     private final AdminServer admin;
 
     private Gateway(GatewayConfig config) {
@@ -79,7 +81,9 @@ public final class Gateway implements AutoCloseable {
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
                 gate, threads.healthChecks(), threads.clock(), probe(config));
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
+        this.serverTls = config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled()));
         this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks());
+        serverTls.ifPresent(proxy::serverTls);
         sync.ifPresent(service -> proxy.localRoutes(new WebhookRoute(
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
@@ -90,6 +94,9 @@ public final class Gateway implements AutoCloseable {
         health.addListener(this::closeTunnelsOfBackendsLeft);
         health.addListener(this::retryRequestsWaitingOnDownBackend);
         this.admin = new AdminServer(config, health, registry);
+        if (config.admin().tls()) {
+            serverTls.ifPresent(admin::tls);
+        }
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(broken
                 .map(error -> SyncAccess.broken(error, config.backends().stream().map(b -> b.name()).toList()))
                 .orElse(SyncAccess.NONE));
@@ -214,6 +221,14 @@ public final class Gateway implements AutoCloseable {
 
     public AdminServer admin() {
         return admin;
+    }
+
+    /**
+     * The certificate holder of {@code listen} (and {@code admin.listen} with {@code admin.tls}), when {@code tls:} is
+     * configured: {@link ServerTls#reloadNow()} reads the files again (SIGHUP, {@code POST /api/reload}).
+     */
+    public Optional<ServerTls> serverTls() {
+        return serverTls;
     }
 
     public ProxyServer proxy() {

@@ -74,12 +74,15 @@ public final class ConfigLoader {
                 "rate-limits"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
-        adminSection.rejectUnknown(Set.of("listen", "token"));
+        adminSection.rejectUnknown(Set.of("listen", "token", "tls"));
         if (!top.has("admin")) {
             top.problem("admin", "required (admin.listen is where the ops page, /metrics and the admin API live)");
         }
         AdminConfig admin = new AdminConfig(top.has("admin") ? hostPort(adminSection, "listen") : new HostPort("127.0.0.1", 0),
-                adminSection.secret("token"));
+                adminSection.secret("token"), adminSection.bool("tls", false));
+        if (admin.tls() && !top.has("tls")) {
+            adminSection.problem("tls", "needs the tls: section (cert-file, key-file): the admin listener uses its certificate");
+        }
         if (!top.has("mode")) {
             top.problem("mode", "required (failover | load-balance)");
         }

@@ -87,6 +87,7 @@ public final class ProxyServer implements AutoCloseable {
     private ScheduledExecutorService tlsReloads;
     private ServerTls tls;
     private ScheduledFuture<?> tlsWatch;
+    private Channel redirectChannel;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -149,6 +150,16 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The certificate holder to use instead of making one from {@code tls:} (the gateway shares one with the admin
+     * listener, so a reload reaches both). The proxy still watches its files. Before {@link #start()}.
+     */
+    public synchronized ProxyServer serverTls(ServerTls shared) {
+        requireNotStarted();
+        this.tls = java.util.Objects.requireNonNull(shared, "shared");
+        return this;
+    }
+
     /** The listener's TLS, if {@code tls:} is configured and the proxy started. */
     Optional<ServerTls> tls() {
         return Optional.ofNullable(tls);
@@ -208,7 +219,8 @@ public final class ProxyServer implements AutoCloseable {
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 observer, watchBuffers, requestIds, rateLimits);
         metrics.editKinds(observer.labels());
-        ServerTls serverTls = config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled())).orElse(null);
+        ServerTls serverTls = tls != null ? tls
+                : config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled())).orElse(null);
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
@@ -235,9 +247,33 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverTls != null) {
             tlsWatch = serverTls.watch(tlsReloads != null ? tlsReloads : group.next());
+            startRedirect();
         }
         log.info("proxy listening on {} ({} transport{})", address(), transport.name(), protocols(serverTls));
         return this;
+    }
+
+    private void startRedirect() {
+        var address = config.tls().flatMap(t -> t.redirectListen());
+        if (address.isEmpty()) {
+            return;
+        }
+        ProxyConfig proxy = config.proxy();
+        ConnectionLimiter redirectLimit = new ConnectionLimiter("tls.redirect-listen", ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections()),
+                proxy.maxConnectionsPerClient());
+        try {
+            redirectChannel = HttpsRedirect.start(address.get(), port(), group, transport.serverChannel(), redirectLimit);
+        } catch (RuntimeException e) {
+            serverChannel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        log.info("redirecting plain HTTP on {} to https port {}", redirectChannel.localAddress(), port());
+    }
+
+    /** The bound address of {@code tls.redirect-listen}, when it runs. */
+    Optional<InetSocketAddress> redirectAddress() {
+        return Optional.ofNullable(redirectChannel).map(c -> (InetSocketAddress) c.localAddress());
     }
 
     private String protocols(ServerTls serverTls) {
@@ -356,6 +392,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (redirectChannel != null) {
+            redirectChannel.close().syncUninterruptibly();
         }
         if (tlsWatch != null) {
             tlsWatch.cancel(false);

@@ -71,7 +71,8 @@ public final class ServerTls {
     /** The files' modification times and sizes at the last look: only the reload task touches it. */
     private FileStamp seen;
 
-    private record Loaded(PemPair pair, SslContext context) {
+    /** {@code http1}: the same certificate offering http/1.1 only, for the admin listener. */
+    private record Loaded(PemPair pair, SslContext context, SslContext http1) {
     }
 
     private record FileStamp(Instant certModified, long certSize, Instant keyModified, long keySize) {
@@ -131,6 +132,11 @@ public final class ServerTls {
     /** A handler for a new client connection, with the context current now. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
         return current.context().newHandler(alloc);
+    }
+
+    /** A handler offering http/1.1 only (the admin listener), with the certificate current now. */
+    public SslHandler newHttp1Handler(ByteBufAllocator alloc) {
+        return current.http1().newHandler(alloc);
     }
 
     /** Looks at the files every {@code tls.reload-interval} on {@code scheduler}; cancel the returned future to stop. */
@@ -193,6 +199,12 @@ public final class ServerTls {
     }
 
     private static Loaded build(PemPair pair, SslProvider provider, List<String> alpn) throws PemPair.Unusable {
+        SslContext context = context(pair, provider, alpn);
+        List<String> http1 = alpn(false);
+        return new Loaded(pair, context, alpn.equals(http1) ? context : context(pair, provider, http1));
+    }
+
+    private static SslContext context(PemPair pair, SslProvider provider, List<String> alpn) throws PemPair.Unusable {
         try {
             SslContext context = SslContextBuilder.forServer(pair.key(), pair.chain().toArray(X509Certificate[]::new))
                     .sslProvider(provider)
@@ -211,7 +223,7 @@ public final class ServerTls {
                 // issued before a reload would resume a session of the old certificate, after a key compromise too.
                 sessions.setTicketKeys(ticketKey());
             }
-            return new Loaded(pair, context);
+            return context;
         } catch (SSLException | IllegalArgumentException e) {
             throw PemPair.unusable("the TLS provider refused the certificate and key: " + e.getMessage());
         }
