@@ -149,8 +149,9 @@ public final class Gateway implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("gateway ready: users at http://{}:{}, ops at http://{}:{} ({} mode, {} backends, {} transport)",
-                proxy.address().getHostString(), proxy.port(), admin.address().getHostString(), admin.port(),
+        log.info("gateway ready: users at {}://{}:{}, ops at {}://{}:{} ({} mode, {} backends, {} transport)",
+                serverTls.isPresent() ? "https" : "http", proxy.address().getHostString(), proxy.port(),
+                serverTls.isPresent() && config.admin().tls() ? "https" : "http", admin.address().getHostString(), admin.port(),
                 config.mode().name().toLowerCase().replace('_', '-'), config.backends().size(), proxy.transport());
         return this;
     }

@@ -5,7 +5,6 @@ import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
-import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.OutcomeListener;
@@ -19,8 +18,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -224,7 +221,7 @@ public final class ProxyServer implements AutoCloseable {
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
-        Listener listener = new Listener(serverTls, localRoutes);
+        ListenerPipeline listener = new ListenerPipeline(config.proxy(), context, metrics, clients, limiter, serverTls, localRoutes);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -281,64 +278,6 @@ public final class ProxyServer implements AutoCloseable {
             return ", TLS with " + serverTls.providerName() + (config.proxy().http2().enabled() ? ", h2 and http/1.1" : ", http/1.1");
         }
         return config.proxy().http2().h2c() ? ", http/1.1 and h2c with prior knowledge" : "";
-    }
-
-    /**
-     * A client connection's pipeline, one method per stage, in the order bytes pass them: connection caps, TLS,
-     * idle timeout, then HTTP/1.1 or HTTP/2 ({@link ProtocolSwitch} chooses when both may come).
-     */
-    private final class Listener implements ProtocolSwitch.Stages {
-        private final ServerTls serverTls;
-        private final LocalRoutes routes;
-        private final long idleMillis = config.proxy().idleTimeout().toMillis();
-        private final Duration headTimeout = config.proxy().requestHeadTimeout();
-        private final Http2Stage http2;
-
-        Listener(ServerTls serverTls, LocalRoutes routes) {
-            this.serverTls = serverTls;
-            this.routes = routes;
-            this.http2 = new Http2Stage(config.proxy().http2(), metrics, config.proxy().shutdownGrace().toMillis(),
-                    () -> new FrontendHandler(context, new MethodAwareResponseEncoder(), routes));
-        }
-
-        void init(SocketChannel ch) {
-            clients.add(ch);
-            metrics.clientOpened();
-            ch.closeFuture().addListener(f -> metrics.clientClosed());
-            ch.pipeline().addLast(LIMIT, limiter);
-            if (serverTls != null) {
-                tls(ch);
-            }
-            ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-            if (serverTls != null && config.proxy().http2().enabled()) {
-                ch.pipeline().addLast(ProtocolSwitch.NAME, ProtocolSwitch.alpn(this));
-            } else if (serverTls == null && config.proxy().http2().h2c()) {
-                ch.pipeline().addLast(ProtocolSwitch.NAME, ProtocolSwitch.priorKnowledge(this));
-            } else {
-                http1(ch);
-            }
-        }
-
-        private void tls(SocketChannel ch) {
-            ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
-        }
-
-        @Override
-        public void http1(Channel ch) {
-            MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
-            RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
-            ch.pipeline()
-                    .addLast(HEAD_BYTES, deadline.bytes())
-                    .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
-                    .addLast(ENCODER, encoder)
-                    .addLast(HEADS, deadline.heads())
-                    .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
-        }
-
-        @Override
-        public void http2(Channel ch) {
-            http2.install(ch);
-        }
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
