@@ -201,6 +201,23 @@ class Http2ListenerTest {
         assertThat(r.body()).isEqualTo("name=a");
     }
 
+    @Test
+    void onShutdownAnHttp2ClientGetsGoAwayAndItsStreamInFlightStillFinishes() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(tls(pair()).backend("a", backend.port()));
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+        Http2FrameStream held = client.request(H2FrameClient.get("/hold"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.holding() == 1);
+
+        CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> proxy.shutdown(Duration.ofSeconds(10)));
+
+        assertThat(client.goAway().get(10, java.util.concurrent.TimeUnit.SECONDS).errorCode()).isZero(); // NO_ERROR
+        backend.release();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ended(held.id()));
+        assertThat(client.responseHeaders(held.id()).status().toString()).isEqualTo("200");
+        assertThat(drained.get(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
     static boolean curlSpeaksHttp2() {
         try {
             Process p = new ProcessBuilder("curl", "-V").redirectErrorStream(true).start();
