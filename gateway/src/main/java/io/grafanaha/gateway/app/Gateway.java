@@ -55,7 +55,8 @@ public final class Gateway implements AutoCloseable {
     private final Optional<WriteBack> writeBack;
     private final HealthService health;
     private final ProxyServer proxy;
-    private final Optional<ServerTls> serverTls;
+    /** Made at start (a certificate that became unusable since {@code check} fails the start, not the constructor). */
+    private volatile Optional<ServerTls> serverTls = Optional.empty();
     private final AdminServer admin;
 
     private Gateway(GatewayConfig config) {
@@ -81,9 +82,7 @@ public final class Gateway implements AutoCloseable {
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
                 gate, threads.healthChecks(), threads.clock(), probe(config));
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
-        this.serverTls = config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled()));
         this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks());
-        serverTls.ifPresent(proxy::serverTls);
         sync.ifPresent(service -> proxy.localRoutes(new WebhookRoute(
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
@@ -94,9 +93,6 @@ public final class Gateway implements AutoCloseable {
         health.addListener(this::closeTunnelsOfBackendsLeft);
         health.addListener(this::retryRequestsWaitingOnDownBackend);
         this.admin = new AdminServer(config, health, registry);
-        if (config.admin().tls()) {
-            serverTls.ifPresent(admin::tls);
-        }
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(broken
                 .map(error -> SyncAccess.broken(error, config.backends().stream().map(b -> b.name()).toList()))
                 .orElse(SyncAccess.NONE));
@@ -140,6 +136,11 @@ public final class Gateway implements AutoCloseable {
     /** Binds both listeners and starts the health checks; if anything fails, what started is stopped again. */
     public Gateway start() {
         try {
+            serverTls = config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled()));
+            serverTls.ifPresent(proxy::serverTls);
+            if (config.admin().tls()) {
+                serverTls.ifPresent(admin::tls);
+            }
             proxy.start();
             admin.start();
             health.start();
@@ -226,7 +227,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The certificate holder of {@code listen} (and {@code admin.listen} with {@code admin.tls}), when {@code tls:} is
-     * configured: {@link ServerTls#reloadNow()} reads the files again (SIGHUP, {@code POST /api/reload}).
+     * configured and the gateway started: {@link ServerTls#reloadNow()} reads the files again (SIGHUP,
+     * {@code POST /api/reload}).
      */
     public Optional<ServerTls> serverTls() {
         return serverTls;
