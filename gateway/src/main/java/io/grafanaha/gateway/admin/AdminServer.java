@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.grafanaha.gateway.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -70,6 +71,7 @@ public final class AdminServer implements AutoCloseable {
     private EventLoopGroup io;
     private EventExecutorGroup handlers;
     private Channel serverChannel;
+    private ServerTls tls;
 
     public AdminServer(GatewayConfig config, Router router, PrometheusMeterRegistry registry) {
         this.config = config;
@@ -100,6 +102,13 @@ public final class AdminServer implements AutoCloseable {
         return this;
     }
 
+    /** Serves {@code admin.listen} over TLS with this certificate holder (HTTP/1.1; reloads reach it). Before start. */
+    public synchronized AdminServer tls(ServerTls shared) {
+        requireNotStarted();
+        this.tls = java.util.Objects.requireNonNull(shared, "shared");
+        return this;
+    }
+
     private void requireNotStarted() {
         if (serverChannel != null) {
             throw new IllegalStateException("routes must be added before start");
@@ -118,6 +127,7 @@ public final class AdminServer implements AutoCloseable {
         AdminDispatch dispatch = new AdminDispatch(this::handlerFor);
         ConnectionLimiter limiter = new ConnectionLimiter("admin.listen", MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT).bindTo(registry);
         var headTimeout = config.proxy().requestHeadTimeout();
+        ServerTls serverTls = tls;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(io)
                 .channel(NioServerSocketChannel.class)
@@ -128,8 +138,11 @@ public final class AdminServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpServerCodec.class);
+                        ch.pipeline().addLast("limit", limiter);
+                        if (serverTls != null) {
+                            ch.pipeline().addLast("tls", serverTls.newHttp1Handler(ch.alloc()));
+                        }
                         ch.pipeline()
-                                .addLast("limit", limiter)
                                 .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                                 .addLast("head-bytes", deadline.bytes())
                                 .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
@@ -144,7 +157,7 @@ public final class AdminServer implements AutoCloseable {
             shutdownGroups();
             throw new IllegalStateException("cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage(), e);
         }
-        log.info("admin listening on {}", address());
+        log.info("admin listening on {}{}", address(), serverTls == null ? "" : " (TLS)");
         return this;
     }
 

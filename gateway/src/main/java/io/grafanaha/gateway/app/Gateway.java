@@ -19,6 +19,7 @@ import io.grafanaha.gateway.config.HealthConfig;
 import io.grafanaha.gateway.proxy.Backends;
 import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.proxy.ProxyServer;
+import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.health.check.HttpProbe;
 import io.grafanaha.health.check.Probe;
@@ -54,6 +55,8 @@ public final class Gateway implements AutoCloseable {
     private final Optional<WriteBack> writeBack;
     private final HealthService health;
     private final ProxyServer proxy;
+    /** Made at start (a certificate that became unusable since {@code check} fails the start, not the constructor). */
+    private volatile Optional<ServerTls> serverTls = Optional.empty();
     private final AdminServer admin;
 
     private Gateway(GatewayConfig config) {
@@ -133,6 +136,11 @@ public final class Gateway implements AutoCloseable {
     /** Binds both listeners and starts the health checks; if anything fails, what started is stopped again. */
     public Gateway start() {
         try {
+            serverTls = config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled()));
+            serverTls.ifPresent(proxy::serverTls);
+            if (config.admin().tls()) {
+                serverTls.ifPresent(admin::tls);
+            }
             proxy.start();
             admin.start();
             health.start();
@@ -142,8 +150,9 @@ public final class Gateway implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("gateway ready: users at http://{}:{}, ops at http://{}:{} ({} mode, {} backends, {} transport)",
-                proxy.address().getHostString(), proxy.port(), admin.address().getHostString(), admin.port(),
+        log.info("gateway ready: users at {}://{}:{}, ops at {}://{}:{} ({} mode, {} backends, {} transport)",
+                serverTls.isPresent() ? "https" : "http", proxy.address().getHostString(), proxy.port(),
+                serverTls.isPresent() && config.admin().tls() ? "https" : "http", admin.address().getHostString(), admin.port(),
                 config.mode().name().toLowerCase().replace('_', '-'), config.backends().size(), proxy.transport());
         return this;
     }
@@ -214,6 +223,15 @@ public final class Gateway implements AutoCloseable {
 
     public AdminServer admin() {
         return admin;
+    }
+
+    /**
+     * The certificate holder of {@code listen} (and {@code admin.listen} with {@code admin.tls}), when {@code tls:} is
+     * configured and the gateway started: {@link ServerTls#reloadNow()} reads the files again (SIGHUP,
+     * {@code POST /api/reload}).
+     */
+    public Optional<ServerTls> serverTls() {
+        return serverTls;
     }
 
     public ProxyServer proxy() {

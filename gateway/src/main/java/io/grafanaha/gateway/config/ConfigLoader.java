@@ -74,12 +74,15 @@ public final class ConfigLoader {
                 "rate-limits", "access-log"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
-        adminSection.rejectUnknown(Set.of("listen", "token"));
+        adminSection.rejectUnknown(Set.of("listen", "token", "tls"));
         if (!top.has("admin")) {
             top.problem("admin", "required (admin.listen is where the ops page, /metrics and the admin API live)");
         }
         AdminConfig admin = new AdminConfig(top.has("admin") ? hostPort(adminSection, "listen") : new HostPort("127.0.0.1", 0),
-                adminSection.secret("token"));
+                adminSection.secret("token"), adminSection.bool("tls", false));
+        if (admin.tls() && !top.has("tls")) {
+            adminSection.problem("tls", "needs the tls: section (cert-file, key-file): the admin listener uses its certificate");
+        }
         if (!top.has("mode")) {
             top.problem("mode", "required (failover | load-balance)");
         }
@@ -218,7 +221,7 @@ public final class ConfigLoader {
     private static ProxyConfig proxy(Section p) {
         p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace",
                 "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies",
-                "proxy-protocol"));
+                "proxy-protocol", "h2c", "http2"));
         int maxConnections = p.integer("max-connections", ProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000);
         int perClient = p.integer("max-connections-per-client", Math.min(ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, maxConnections),
                 1, 10_000_000);
@@ -239,7 +242,7 @@ public final class ConfigLoader {
                 p.positiveDuration("websocket-idle-timeout", Duration.ofHours(1)),
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
-                maxConnections, perClient, trusted.proxies(), proxyProtocol);
+                maxConnections, perClient, trusted.proxies(), proxyProtocol, Http2Config.read(p));
     }
 
     private static SyncConfig sync(Section s) {

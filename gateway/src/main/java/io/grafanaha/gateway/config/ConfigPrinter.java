@@ -15,6 +15,7 @@ public final class ConfigPrinter {
         b.append("admin:\n");
         line(b, 1, "listen", c.admin().listen());
         line(b, 1, "token", c.admin().token());
+        line(b, 1, "tls", c.admin().tls());
         line(b, 0, "mode", c.mode() == io.grafanaha.health.RoutingMode.FAILOVER ? "failover" : "load-balance");
         b.append("backends:\n");
         for (BackendConfig be : c.backends()) {
@@ -53,6 +54,14 @@ public final class ConfigPrinter {
         line(b, 1, "max-connections-per-client", c.proxy().maxConnectionsPerClient());
         line(b, 1, "trusted-proxies", c.proxy().trustedProxies());
         line(b, 1, "proxy-protocol", c.proxy().proxyProtocol());
+        line(b, 1, "h2c", c.proxy().http2().h2c());
+        b.append("  http2:\n");
+        line(b, 2, "enabled", c.proxy().http2().enabled());
+        line(b, 2, "max-concurrent-streams", c.proxy().http2().maxConcurrentStreams());
+        line(b, 2, "max-header-list-size", c.proxy().http2().maxHeaderListSize());
+        line(b, 2, "max-resets", c.proxy().http2().maxResets());
+        line(b, 2, "reset-window", c.proxy().http2().resetWindow());
+        line(b, 2, "max-queued-control-frames", c.proxy().http2().maxQueuedControlFrames());
         b.append("rate-limits:\n");
         line(b, 1, "login", c.rateLimits().login().map(Object::toString).orElse("off"));
         if (!c.rateLimits().paths().isEmpty()) {
@@ -92,6 +101,7 @@ public final class ConfigPrinter {
             line(b, 1, "cert-file", t.certFile());
             line(b, 1, "key-file", t.keyFile());
             line(b, 1, "reload-interval", t.reloadInterval());
+            t.redirectListen().ifPresent(r -> line(b, 1, "redirect-listen", r));
         });
         return b.toString();
     }

@@ -12,7 +12,7 @@ import java.time.Duration;
  * per client address (a connection over a cap is closed at once). {@code trustedProxies} are the proxies in
  * front whose {@code X-Forwarded-*} headers are kept; everyone else's are replaced. With {@code proxyProtocol},
  * every connection must start with a PROXY protocol header (v1 or v2) from one of the trusted proxies, and the
- * address it carries is the client's.
+ * address it carries is the client's. {@code http2} is HTTP/2 on the listener and its per-connection limits.
  */
 public record ProxyConfig(
         Duration connectTimeout,
@@ -24,18 +24,41 @@ public record ProxyConfig(
         int maxConnections,
         int maxConnectionsPerClient,
         TrustedProxies trustedProxies,
-        boolean proxyProtocol) {
+        boolean proxyProtocol,
+        Http2Config http2) {
 
     public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 1024;
 
-    /** Without the PROXY protocol. */
+    /** Without the PROXY protocol, with HTTP/2's defaults. */
     public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Duration websocketIdleTimeout,
             Duration shutdownGrace, Duration requestHeadTimeout, int maxConnections, int maxConnectionsPerClient,
             TrustedProxies trustedProxies) {
         this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace, requestHeadTimeout,
-                maxConnections, maxConnectionsPerClient, trustedProxies, false);
+                maxConnections, maxConnectionsPerClient, trustedProxies, false, Http2Config.DEFAULT);
+    }
+
+    /** With HTTP/2's defaults. */
+    public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Duration websocketIdleTimeout,
+            Duration shutdownGrace, Duration requestHeadTimeout, int maxConnections, int maxConnectionsPerClient,
+            TrustedProxies trustedProxies, boolean proxyProtocol) {
+        this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace, requestHeadTimeout,
+                maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol, Http2Config.DEFAULT);
+    }
+
+    /** Without the PROXY protocol. */
+    public ProxyConfig(Duration connectTimeout, Duration responseTimeout, Duration idleTimeout, Duration websocketIdleTimeout,
+            Duration shutdownGrace, Duration requestHeadTimeout, int maxConnections, int maxConnectionsPerClient,
+            TrustedProxies trustedProxies, Http2Config http2) {
+        this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace, requestHeadTimeout,
+                maxConnections, maxConnectionsPerClient, trustedProxies, false, http2);
+    }
+
+    /** The same settings with other HTTP/2 ones. */
+    public ProxyConfig withHttp2(Http2Config http2) {
+        return new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
+                requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol, http2);
     }
 
     /** The timeouts alone, with the default head deadline and connection caps. */
@@ -43,6 +66,6 @@ public record ProxyConfig(
             Duration websocketIdleTimeout, Duration shutdownGrace) {
         this(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
                 DEFAULT_REQUEST_HEAD_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
-                TrustedProxies.NONE, false);
+                TrustedProxies.NONE, false, Http2Config.DEFAULT);
     }
 }

@@ -15,11 +15,13 @@ final class TlsKeys {
 
     /** The listener's certificate and key are read here, so {@code check} refuses a pair {@code run} could not use. */
     static TlsConfig tls(Section t) {
-        t.rejectUnknown(Set.of("cert-file", "key-file", "reload-interval"));
+        t.rejectUnknown(Set.of("cert-file", "key-file", "reload-interval", "redirect-listen"));
         String cert = t.required("cert-file").trim();
         String key = t.required("key-file").trim();
         TlsConfig config = new TlsConfig(Path.of(cert), Path.of(key),
-                t.positiveDuration("reload-interval", TlsConfig.DEFAULT_RELOAD_INTERVAL));
+                t.positiveDuration("reload-interval", TlsConfig.DEFAULT_RELOAD_INTERVAL),
+                t.has("redirect-listen") ? Optional.of(t.parsed("redirect-listen", new HostPort("127.0.0.1", 0), Values::hostPort,
+                        "an address (write host:port, e.g. 0.0.0.0:80)")) : Optional.empty());
         if (!cert.isEmpty() && !key.isEmpty()) {
             try {
                 PemPair.read(config.certFile(), config.keyFile());

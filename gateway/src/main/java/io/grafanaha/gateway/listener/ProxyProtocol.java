@@ -10,6 +10,7 @@ import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -67,7 +68,8 @@ public final class ProxyProtocol {
 
     /** The address a client connection speaks for: the PROXY header's source, else the peer. */
     public static InetSocketAddress client(Channel channel) {
-        InetSocketAddress proxied = channel.attr(CLIENT).get();
+        Channel connection = channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
+        InetSocketAddress proxied = connection.attr(CLIENT).get();
         return proxied != null ? proxied : (InetSocketAddress) channel.remoteAddress();
     }
 

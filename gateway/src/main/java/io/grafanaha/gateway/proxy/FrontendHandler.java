@@ -3,6 +3,7 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -199,8 +201,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         TraceContext.toBackend(request.headers());
         hold.traceparent(request.headers().get(TraceContext.TRACEPARENT));
-        var outbound = HeaderPolicy.toBackend(request, peer(),
-                ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
+        var outbound = HeaderPolicy.toBackend(request, peer(), scheme(), upgrade,
                 proxy.timeouts().trustedProxies());
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
@@ -239,6 +240,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The client's address: the peer, or the address its PROXY protocol header carried. */
     private InetSocketAddress peer() {
         return ProxyProtocol.client(ctx.channel());
+    }
+
+    /** "https" when the client's connection is TLS: this pipeline's for HTTP/1.1, the connection's for an HTTP/2 stream. */
+    private String scheme() {
+        Channel connection = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
+        return connection.pipeline().get(SslHandler.class) == null ? "http" : "https";
     }
 
     private String listenerHost() {

@@ -1,6 +1,8 @@
 package io.grafanaha.gateway.proxy;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -38,6 +40,25 @@ final class MethodAwareResponseEncoder extends HttpResponseEncoder {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        note(msg);
+        super.write(ctx, msg, promise);
+    }
+
+    /**
+     * For an HTTP/2 stream, whose answers the frame codec encodes: a handler that only notes what passes, into this
+     * encoder's {@link #status} and {@link #bodyBytes}.
+     */
+    ChannelOutboundHandler notesOnly() {
+        return new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                note(msg);
+                ctx.write(msg, promise);
+            }
+        };
+    }
+
+    private void note(Object msg) {
         if (msg instanceof HttpResponse head) {
             int code = head.status().code();
             if (code >= 200 || code == 101) {
@@ -47,7 +68,6 @@ final class MethodAwareResponseEncoder extends HttpResponseEncoder {
         if (msg instanceof HttpContent content && !HttpMethod.HEAD.equals(method)) {
             bodyBytes += content.content().readableBytes();
         }
-        super.write(ctx, msg, promise);
     }
 
     @Override

@@ -189,4 +189,22 @@ final class ProxyMetrics {
     void clientClosed() {
         clientConnections.decrementAndGet();
     }
+
+    /** The gateway sent an HTTP/2 client GOAWAY ({@code NO_ERROR} on shutdown or idle, anything else: the client broke a rule or a limit). */
+    void http2GoAwaySent(String error) {
+        Counter.builder("gateway.http2.goaways.sent")
+                .description("HTTP/2 GOAWAY frames sent to clients, by error code")
+                .tag("error", error)
+                .register(registry)
+                .increment();
+    }
+
+    /** The gateway reset one HTTP/2 stream (a refused stream over the concurrency limit, an oversized header list...). */
+    void http2StreamReset(String error) {
+        Counter.builder("gateway.http2.streams.reset")
+                .description("HTTP/2 RST_STREAM frames sent to clients, by error code")
+                .tag("error", error)
+                .register(registry)
+                .increment();
+    }
 }

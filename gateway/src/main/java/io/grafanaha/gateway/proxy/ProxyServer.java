@@ -7,7 +7,6 @@ import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.ProxyProtocol;
-import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.gateway.tls.ServerTls;
 import io.grafanaha.health.Builds;
@@ -22,8 +21,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -37,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public listener: a streaming HTTP/1.1 reverse proxy in front of the Grafana backends.
+ * The public listener: a streaming reverse proxy in front of the Grafana backends, HTTP/1.1 and (over TLS, or h2c
+ * with prior knowledge) HTTP/2, whose streams take the same path as HTTP/1.1 requests.
  *
  * <pre>{@code
  * try (ProxyServer proxy = new ProxyServer(config, router, registry).start()) {
@@ -99,6 +97,7 @@ public final class ProxyServer implements AutoCloseable {
     private AccessUser accessUser = AccessUser.NONE;
     private Builds builds = Builds.NONE;
     private AccessLog accessLog = AccessLog.OFF;
+    private Channel redirectChannel;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
         this(config, router, registry, OutcomeListener.NONE);
@@ -158,6 +157,16 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized ProxyServer tlsReloads(ScheduledExecutorService scheduler) {
         requireNotStarted();
         this.tlsReloads = java.util.Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /**
+     * The certificate holder to use instead of making one from {@code tls:} (the gateway shares one with the admin
+     * listener, so a reload reaches both). The proxy still watches its files. Before {@link #start()}.
+     */
+    public synchronized ProxyServer serverTls(ServerTls shared) {
+        requireNotStarted();
+        this.tls = java.util.Objects.requireNonNull(shared, "shared");
         return this;
     }
 
@@ -239,15 +248,15 @@ public final class ProxyServer implements AutoCloseable {
                 observer, watchBuffers, requestIds, rateLimits, accessLog = AccessLog.open(config, accessUser, registry),
                 builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router));
         metrics.editKinds(observer.labels());
-        LocalRoutes routes = localRoutes;
-        ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
+        ServerTls serverTls = tls != null ? tls
+                : config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled())).orElse(null);
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
-        long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
         proxyProtocol = config.proxy().proxyProtocol()
                 ? new ProxyProtocol(config.proxy().trustedProxies(), System::nanoTime).bindTo(registry) : null;
-        Duration headTimeout = config.proxy().requestHeadTimeout();
+        ListenerPipeline listener = new ListenerPipeline(config.proxy(), context, metrics, clients, limiter, proxyProtocol,
+                serverTls, localRoutes);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -259,25 +268,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        clients.add(ch);
-                        metrics.clientOpened();
-                        ch.closeFuture().addListener(f -> metrics.clientClosed());
-                        MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
-                        RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
-                        ch.pipeline().addLast(LIMIT, limiter);
-                        if (proxyProtocol != null && !proxyProtocol.addTo(ch, PROXY_PROTOCOL, PROXY_HEADER)) {
-                            return; // not a trusted proxy: closed
-                        }
-                        if (serverTls != null) {
-                            ch.pipeline().addLast(TLS, serverTls.newHandler(ch.alloc()));
-                        }
-                        ch.pipeline()
-                                .addLast(IDLE, new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                                .addLast(HEAD_BYTES, deadline.bytes())
-                                .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
-                                .addLast(ENCODER, encoder)
-                                .addLast(HEADS, deadline.heads())
-                                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
+                        listener.init(ch);
                     }
                 });
         try {
@@ -289,9 +280,40 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverTls != null) {
             tlsWatch = serverTls.watch(tlsReloads != null ? tlsReloads : group.next());
+            startRedirect();
         }
-        log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
+        log.info("proxy listening on {} ({} transport{})", address(), transport.name(), protocols(serverTls));
         return this;
+    }
+
+    private void startRedirect() {
+        var address = config.tls().flatMap(t -> t.redirectListen());
+        if (address.isEmpty()) {
+            return;
+        }
+        ProxyConfig proxy = config.proxy();
+        ConnectionLimiter redirectLimit = new ConnectionLimiter("tls.redirect-listen", ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections()),
+                proxy.maxConnectionsPerClient());
+        try {
+            redirectChannel = HttpsRedirect.start(address.get(), port(), group, transport.serverChannel(), redirectLimit);
+        } catch (RuntimeException e) {
+            serverChannel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        log.info("redirecting plain HTTP on {} to https port {}", redirectChannel.localAddress(), port());
+    }
+
+    /** The bound address of {@code tls.redirect-listen}, when it runs. */
+    Optional<InetSocketAddress> redirectAddress() {
+        return Optional.ofNullable(redirectChannel).map(c -> (InetSocketAddress) c.localAddress());
+    }
+
+    private String protocols(ServerTls serverTls) {
+        if (serverTls != null) {
+            return ", TLS with " + serverTls.providerName() + (config.proxy().http2().enabled() ? ", h2 and http/1.1" : ", http/1.1");
+        }
+        return config.proxy().http2().h2c() ? ", http/1.1 and h2c with prior knowledge" : "";
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
@@ -345,6 +367,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (redirectChannel != null) {
+            redirectChannel.close().syncUninterruptibly();
         }
         if (tlsWatch != null) {
             tlsWatch.cancel(false);

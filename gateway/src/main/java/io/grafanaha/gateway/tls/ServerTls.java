@@ -5,6 +5,8 @@ import io.grafanaha.gateway.config.TlsConfig;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -25,13 +28,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public listener's TLS: TLS 1.2 and 1.3 with Mozilla's "intermediate" cipher list, ALPN offering http/1.1,
- * a session cache for resumption. The certificate and key are watched: {@link #reloadIfChanged()} (run every
+ * The public listener's TLS: TLS 1.2 and 1.3 with Mozilla's "intermediate" cipher list, ALPN offering h2 (when
+ * HTTP/2 is on) and http/1.1, a session cache and (with BoringSSL) session tickets for resumption. The certificate and key are watched: {@link #reloadIfChanged()} (run every
  * {@code tls.reload-interval} by {@link #watch}) builds a new context when the files' content changed, and every
  * handshake after that uses it; connections already open keep the one they shook hands with. A new pair that
  * cannot be used is logged and the old one stays.
  *
- * <p>Runs the JDK's TLS provider (netty-tcnative is not a dependency).
+ * {@link #reloadNow()} looks at once (SIGHUP, {@code POST /api/reload}).
+ *
+ * <p>Runs BoringSSL (netty-tcnative) when its native library loads on this platform, the JDK's provider otherwise;
+ * the start-up log line says which.
  */
 public final class ServerTls {
     /**
@@ -58,43 +64,79 @@ public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
     private final TlsConfig config;
+    private final SslProvider provider;
+    private final List<String> alpn;
     /** Written by the reload task, read by every accepting event loop. */
     private volatile Loaded current;
     /** The files' modification times and sizes at the last look: only the reload task touches it. */
     private FileStamp seen;
 
-    private record Loaded(PemPair pair, SslContext context) {
+    /** {@code http1}: the same certificate offering http/1.1 only, for the admin listener. */
+    private record Loaded(PemPair pair, SslContext context, SslContext http1) {
     }
 
     private record FileStamp(Instant certModified, long certSize, Instant keyModified, long keySize) {
     }
 
-    private ServerTls(TlsConfig config, Loaded loaded, FileStamp stamp) {
+    private ServerTls(TlsConfig config, SslProvider provider, List<String> alpn, Loaded loaded, FileStamp stamp) {
         this.config = config;
+        this.provider = provider;
+        this.alpn = alpn;
         this.current = loaded;
         this.seen = stamp;
     }
 
-    /** Reads the pair; fails with the file at fault and why. */
+    /** BoringSSL when netty-tcnative's native library loads here, the JDK's provider otherwise. */
+    public static SslProvider bestProvider() {
+        return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /** ALPN's list: h2 first when HTTP/2 is on, so browsers pick it; http/1.1 always (WebSockets, older clients). */
+    public static List<String> alpn(boolean http2) {
+        return http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
+                : List.of(ApplicationProtocolNames.HTTP_1_1);
+    }
+
+    /** Reads the pair with the best provider and HTTP/1.1 only; fails with the file at fault and why. */
     public static ServerTls load(TlsConfig config) throws PemPair.Unusable {
+        return load(config, bestProvider(), alpn(false));
+    }
+
+    /** Reads the pair for {@code provider}, offering {@code alpn}; fails with the file at fault and why. */
+    public static ServerTls load(TlsConfig config, SslProvider provider, List<String> alpn) throws PemPair.Unusable {
         FileStamp stamp = stamp(config);
-        ServerTls tls = new ServerTls(config, build(PemPair.read(config.certFile(), config.keyFile())), stamp);
-        log.info("TLS on listen: {} (JDK provider, {}, ALPN http/1.1)", describe(tls.current.pair()), PROTOCOLS);
+        ServerTls tls = new ServerTls(config, provider, List.copyOf(alpn),
+                build(PemPair.read(config.certFile(), config.keyFile()), provider, alpn), stamp);
+        log.info("TLS: {} ({} provider, {}, ALPN {})", describe(tls.current.pair()), providerName(provider), PROTOCOLS, alpn);
         return tls;
     }
 
     /** As {@link #load}, for a pair {@code check} already accepted: a failure now (a file changed since) stops the start. */
-    public static ServerTls forListen(TlsConfig config) {
+    public static ServerTls forListen(TlsConfig config, boolean http2) {
         try {
-            return load(config);
+            return load(config, bestProvider(), alpn(http2));
         } catch (PemPair.Unusable e) {
             throw new IllegalStateException("tls: " + e.getMessage(), e);
         }
     }
 
+    /** "BoringSSL" or "JDK", for logs and the ops page. */
+    public String providerName() {
+        return providerName(provider);
+    }
+
+    private static String providerName(SslProvider provider) {
+        return provider == SslProvider.JDK ? "JDK" : "BoringSSL (netty-tcnative)";
+    }
+
     /** A handler for a new client connection, with the context current now. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
         return current.context().newHandler(alloc);
+    }
+
+    /** A handler offering http/1.1 only (the admin listener), with the certificate current now. */
+    public SslHandler newHttp1Handler(ByteBufAllocator alloc) {
+        return current.http1().newHandler(alloc);
     }
 
     /** Looks at the files every {@code tls.reload-interval} on {@code scheduler}; cancel the returned future to stop. */
@@ -110,6 +152,17 @@ public final class ServerTls {
             // A scheduled task that throws is never run again; reloading must outlive one bad look.
             log.warn("TLS certificate reload failed; keeping the current certificate", e);
         }
+    }
+
+    /**
+     * Reads the files now, whatever their time and size say (SIGHUP, {@code POST /api/reload}): a changed, usable
+     * pair is used for new handshakes; an unusable one is logged and the current one stays.
+     *
+     * @return true if new handshakes now use a new certificate
+     */
+    public synchronized boolean reloadNow() {
+        seen = null;
+        return reloadIfChanged();
     }
 
     /**
@@ -136,7 +189,7 @@ public final class ServerTls {
             return false;
         }
         try {
-            current = build(pair);
+            current = build(pair, provider, alpn);
         } catch (PemPair.Unusable e) {
             log.warn("TLS certificate not reloaded, keeping {}: {}", describe(current.pair()), e.getMessage());
             return false;
@@ -145,24 +198,46 @@ public final class ServerTls {
         return true;
     }
 
-    private static Loaded build(PemPair pair) throws PemPair.Unusable {
+    private static Loaded build(PemPair pair, SslProvider provider, List<String> alpn) throws PemPair.Unusable {
+        SslContext context = context(pair, provider, alpn);
+        List<String> http1 = alpn(false);
+        return new Loaded(pair, context, alpn.equals(http1) ? context : context(pair, provider, http1));
+    }
+
+    private static SslContext context(PemPair pair, SslProvider provider, List<String> alpn) throws PemPair.Unusable {
         try {
             SslContext context = SslContextBuilder.forServer(pair.key(), pair.chain().toArray(X509Certificate[]::new))
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider)
                     .protocols(PROTOCOLS)
                     .ciphers(INTERMEDIATE_CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
+                            alpn))
                     .sessionCacheSize(SESSION_CACHE_SIZE)
                     .sessionTimeout(SESSION_TIMEOUT_SECONDS)
                     .build();
-            return new Loaded(pair, context);
+            if (context.sessionContext() instanceof OpenSslSessionContext sessions) {
+                // Netty leaves BoringSSL's tickets off until keys are set. A new key with each certificate: a ticket
+                // issued before a reload would resume a session of the old certificate, after a key compromise too.
+                sessions.setTicketKeys(ticketKey());
+            }
+            return context;
         } catch (SSLException | IllegalArgumentException e) {
             throw PemPair.unusable("the TLS provider refused the certificate and key: " + e.getMessage());
         }
+    }
+
+    private static OpenSslSessionTicketKey ticketKey() {
+        SecureRandom random = new SecureRandom();
+        byte[] name = new byte[OpenSslSessionTicketKey.NAME_SIZE];
+        byte[] hmac = new byte[OpenSslSessionTicketKey.HMAC_KEY_SIZE];
+        byte[] aes = new byte[OpenSslSessionTicketKey.AES_KEY_SIZE];
+        random.nextBytes(name);
+        random.nextBytes(hmac);
+        random.nextBytes(aes);
+        return new OpenSslSessionTicketKey(name, hmac, aes);
     }
 
     private static FileStamp stamp(TlsConfig config) {

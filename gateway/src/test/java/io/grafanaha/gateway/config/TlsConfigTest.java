@@ -80,4 +80,19 @@ class TlsConfigTest {
         assertThat(problems(MINIMAL + "    ca-file: " + pair.certFile() + "\n"))
                 .containsExactly("backends[0].ca-file (line 9): is for https backends, but url is http://");
     }
+
+    @Test
+    void redirectListenAndAdminTlsAreReadAndAdminTlsNeedsTheTlsSection() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.create(dir, "gateway");
+        String yaml = tls(pair.certFile(), pair.keyFile()).replace("  listen: 127.0.0.1:9090\n", "  listen: 127.0.0.1:9090\n  tls: true\n")
+                + "  redirect-listen: 0.0.0.0:8081\n";
+
+        GatewayConfig config = new ConfigLoader(Map.of()).parse(yaml, "test.yaml");
+
+        assertThat(config.tls().orElseThrow().redirectListen()).contains(new HostPort("0.0.0.0", 8081));
+        assertThat(config.admin().tls()).isTrue();
+        assertThat(problems(MINIMAL.replace("  listen: 127.0.0.1:9090\n", "  listen: 127.0.0.1:9090\n  tls: true\n")))
+                .singleElement().asString().startsWith("admin.tls");
+        assertThat(problems(yaml.replace("0.0.0.0:8081", "eighty"))).singleElement().asString().startsWith("tls.redirect-listen");
+    }
 }

@@ -5,6 +5,7 @@ import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
+import io.grafanaha.gateway.config.Http2Config;
 import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.config.RateLimitConfig;
@@ -43,6 +44,7 @@ public final class ConfigFixture {
     private RateLimitConfig rateLimits = RateLimitConfig.DEFAULT;
 
     private Optional<TlsConfig> tls = Optional.empty();
+    private Http2Config http2 = Http2Config.DEFAULT;
 
     public static ConfigFixture gateway() {
         return new ConfigFixture();
@@ -135,6 +137,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code proxy.h2c} and {@code proxy.http2}. */
+    public ConfigFixture http2(Http2Config http2) {
+        this.http2 = http2;
+        return this;
+    }
+
     /** {@code rate-limits}. */
     public ConfigFixture rateLimits(RateLimitConfig limits) {
         this.rateLimits = limits;
@@ -151,7 +159,7 @@ public final class ConfigFixture {
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
-                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol),
+                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol, http2),
                 Optional.empty(),
                 tls,
                 rateLimits);

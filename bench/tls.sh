@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# TLS and HTTP/2 throughput, latency and CPU per request: the gateway against HAProxy, both terminating TLS with the
+# same certificate (ECDSA P-256), protocols (TLS 1.2 and 1.3), Mozilla "intermediate" ciphers and ALPN (h2,
+# http/1.1), HAProxy at its default threads, in front of the same nginx backend, runs interleaved.
+# Usage: bench/tls.sh [rounds] [seconds] [connections]   (defaults: 3 rounds, 5 s, 64 connections)
+# Per round: wrk over https with keep-alive; wrk with a new connection (and TLS handshake) per request
+# ("Connection: close"); h2load over h2, 8 connections x 32 concurrent streams. Prints medians: req/s, p99, the
+# proxy's CPU per request (user + system, /proc/PID/stat) and the ratio to HAProxy.
+# Installs wrk, haproxy, nginx and h2load (nghttp2-client) from Debian when missing; builds the jar when missing.
+# Everything listens on 127.0.0.1; everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-5}; CONNS=${3:-64}
+JAR=gateway/target/grafana-ha-gateway.jar
+[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -v nginx >/dev/null || ! command -v h2load >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk haproxy nginx-light nghttp2-client
+fi
+ulimit -n 20000 2>/dev/null || true
+
+W=$(mktemp -d)
+chmod 755 "$W"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in backend.pid haproxy.pid; do [ -f "$W/$f" ] && kill "$(cat "$W/$f")" 2>/dev/null || true; done
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+BACKEND=18280; HAPROXY=18282; GATEWAY=18283; GATEWAY_ADMIN=18293
+mkdir -p "$W/www/api" "$W/logs"
+# A 2 KB JSON answer, shaped like Grafana's search.
+python3 - "$W/www" <<'PY'
+import json, sys
+hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "url": f"/d/node-{i:03d}/node-{i}",
+         "type": "dash-db", "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra"} for i in range(9)]
+open(f"{sys.argv[1]}/search.json", "w").write(json.dumps(hits, indent=1))
+PY
+printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
+chmod -R a+rX "$W/www"
+
+# One certificate for both proxies; the key in PKCS#8 (what the gateway reads), HAProxy gets cert+key in one file.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" \
+  -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost 2>/dev/null
+cat "$W/tls.crt" "$W/tls.key" > "$W/haproxy.pem"
+
+cat > "$W/backend.conf" <<CONF
+worker_processes 2;
+pid $W/backend.pid;
+error_log $W/logs/backend-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$BACKEND backlog=4096; root $W/www; default_type application/json; }
+}
+CONF
+nginx -p "$W" -c "$W/backend.conf"
+
+# Mozilla "intermediate" (guidelines 5.7), the list ServerTls uses, in OpenSSL's names.
+cat > "$W/haproxy.cfg" <<CONF
+global
+  pidfile $W/haproxy.pid
+  ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
+  ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+  ssl-default-bind-options ssl-min-ver TLSv1.2
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$HAPROXY ssl crt $W/haproxy.pem alpn h2,http/1.1
+  default_backend be
+backend be
+  server s1 127.0.0.1:$BACKEND
+CONF
+haproxy -f "$W/haproxy.cfg" -D
+
+cat > "$W/gateway.yaml" <<CONF
+listen: 127.0.0.1:$GATEWAY
+admin:
+  listen: 127.0.0.1:$GATEWAY_ADMIN
+mode: failover
+backends:
+  - name: nginx
+    url: http://127.0.0.1:$BACKEND
+    role: primary
+tls:
+  cert-file: $W/tls.crt
+  key-file: $W/tls.key
+CONF
+java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
+pids+=($!)
+for port in $HAPROXY $GATEWAY; do
+  for _ in $(seq 1 100); do curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" && break; sleep 0.2; done
+  curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
+done
+grep -m1 'TLS:' "$W/logs/gateway.log" || true
+
+declare -A PROCS
+PROCS[haproxy]="$(cat "$W/haproxy.pid")"
+PROCS[gateway]="${pids[0]}"
+cpu_ticks() { local t=0 p; for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
+TICK=$(getconf CLK_TCK)
+ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
+us_per_request() { awk -v d="$1" -v n="$2" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }'; }
+
+echo "warming up"
+for port in $HAPROXY $GATEWAY; do
+  wrk -t2 -c"$CONNS" -d5s "https://127.0.0.1:$port/search.json" > /dev/null
+  h2load -D 3 -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
+done
+
+wrk_run() { # name port mode(keepalive|close)
+  local extra=() before after out requests rps p99
+  [ "$3" = close ] && extra=(-H "Connection: close")
+  before=$(cpu_ticks "${PROCS[$1]}")
+  out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "${extra[@]}" "https://127.0.0.1:$2/search.json")
+  after=$(cpu_ticks "${PROCS[$1]}")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  echo "$1 wrk-$3 $rps $(ms "$p99") $(us_per_request $((after - before)) "$requests")" >> "$W/results"
+}
+h2_run() { # name port
+  local before after out requests rps p99
+  before=$(cpu_ticks "${PROCS[$1]}")
+  out=$(h2load -D "$SECONDS_PER_RUN" -c 8 -m 32 --log-file="$W/h2.log" "https://127.0.0.1:$2/search.json")
+  after=$(cpu_ticks "${PROCS[$1]}")
+  grep -q 'h2' <<<"$(grep -i 'Application protocol' <<<"$out")" || { echo "h2load did not speak h2 to $1:"; echo "$out"; exit 1; }
+  requests=$(awk '/requests:/ {print $4; exit}' <<<"$out")
+  rps=$(awk '/finished in/ {gsub(",", "", $4); print $4}' <<<"$out")
+  p99=$(awk '{print $3}' "$W/h2.log" | sort -n | awk '{v[NR]=$1} END {print (NR ? v[int(NR*0.99)] / 1000 : 0)}')
+  echo "$1 h2load-8x32 $rps $p99 $(us_per_request $((after - before)) "$requests")" >> "$W/results"
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+  for name in haproxy gateway; do
+    port=$([ $name = haproxy ] && echo $HAPROXY || echo $GATEWAY)
+    wrk_run $name "$port" keepalive
+    wrk_run $name "$port" close
+    h2_run $name "$port"
+  done
+  echo "round $r of $ROUNDS done"
+done
+
+echo
+echo "medians of $ROUNDS interleaved rounds, ${SECONDS_PER_RUN}s each, $CONNS wrk connections (wrk -t2), h2load 8 connections x 32 streams;"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-8s %-12s %10s %8s %8s %12s\n' target run req/s p99ms cpu-us vs-haproxy
+python3 - "$W/results" <<'PY'
+import sys, statistics, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, run, *vals = line.split()
+    rows[(run, name)].append(tuple(float(v) for v in vals))
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
+for run in ["wrk-keepalive", "wrk-close", "h2load-8x32"]:
+    for name in ["haproxy", "gateway"]:
+        if (run, name) not in med:
+            continue
+        rps, p99, us = med[(run, name)]
+        ref = med.get((run, "haproxy"))
+        ratio = f"{rps / ref[0]:.2f}x" if ref and ref[0] else "-"
+        print(f"{name:<8} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12}")
+PY

@@ -1,0 +1,185 @@
+package io.grafanaha.gateway.proxy;
+
+import io.grafanaha.gateway.config.Http2Config;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameLogger;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.logging.LogLevel;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * HTTP/2 on one client connection: Netty's frame codec with the {@code proxy.http2} limits, then one child channel
+ * per stream carrying the HTTP/1.1 objects of {@link Http2StreamFrameToHttpObjectCodec} into a
+ * {@link FrontendHandler} of its own, so a stream is served exactly like an HTTP/1.1 connection with one request
+ * (routing, retries, edit capture, rate limits, header policy).
+ *
+ * <p>Backpressure: child channels have AUTO_READ off, and the frame codec returns flow-control window to the client
+ * only for DATA a child has read, so an upload is held by the client until the backend takes it; the other way a
+ * response write completes only once the client's window let it out, and {@link Attempt} reads the backend again only
+ * then. The connection itself reads freely: what it may buffer is bounded by the windows.
+ *
+ * <p>The limits (rapid reset, CONTINUATION and HPACK floods, SETTINGS and PING floods) are the codec's; a client that
+ * breaks one gets GOAWAY and is closed, counted in {@code gateway_http2_goaways_sent_total{error}}.
+ */
+final class Http2Stage {
+    static final String CODEC = "h2-codec";
+    static final String STREAMS = "h2-streams";
+    static final String CONNECTION = "h2-connection";
+
+    private final Http2Config limits;
+    private final ProxyMetrics metrics;
+    private final long gracefulShutdownMillis;
+    private final Function<MethodAwareResponseEncoder, FrontendHandler> frontends;
+
+    Http2Stage(Http2Config limits, ProxyMetrics metrics, long gracefulShutdownMillis,
+            Function<MethodAwareResponseEncoder, FrontendHandler> frontends) {
+        this.limits = limits;
+        this.metrics = metrics;
+        this.gracefulShutdownMillis = gracefulShutdownMillis;
+        this.frontends = frontends;
+    }
+
+    /** Adds the stage at the end of {@code ch}'s pipeline and starts reading (frames only flow while the connection reads). */
+    void install(Channel ch) {
+        Connection connection = new Connection();
+        ch.pipeline()
+                .addLast(CODEC, codec())
+                .addLast(STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.config().setAutoRead(false);
+                        connection.opened(stream);
+                        // The stream's answers are encoded by the frame codec; this encoder only notes the status
+                        // and body bytes for the access log, as it does on HTTP/1.1.
+                        MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
+                        stream.pipeline()
+                                .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                                .addLast(ExtensionHeaders.INSTANCE)
+                                .addLast(notes.notesOnly())
+                                .addLast(FrontendHandler.NAME, frontends.apply(notes));
+                    }
+                }))
+                .addLast(CONNECTION, connection);
+        ch.config().setAutoRead(true);
+    }
+
+    private Http2FrameCodec codec() {
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(limits.maxConcurrentStreams())
+                .maxHeaderListSize(limits.maxHeaderListSize());
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .decoderEnforceMaxRstFramesPerWindow(limits.maxResets(), (int) limits.resetWindow().toSeconds())
+                .encoderEnforceMaxQueuedControlFrames(limits.maxQueuedControlFrames())
+                .gracefulShutdownTimeoutMillis(gracefulShutdownMillis)
+                .frameLogger(new Counting(metrics))
+                .build();
+    }
+
+    /**
+     * Draining and idleness for the whole connection. Draining closes it the HTTP/2 way (GOAWAY, open streams finish
+     * within the grace); an idle tick closes a connection without streams and is passed to each open stream, whose
+     * {@link FrontendHandler} lets go of a client that stopped sending its body, as on HTTP/1.1.
+     */
+    private static final class Connection extends ChannelInboundHandlerAdapter {
+        /** Touched only on the connection's event loop (streams share it). */
+        private final Set<Http2StreamChannel> open = new HashSet<>();
+
+        void opened(Http2StreamChannel stream) {
+            open.add(stream);
+            stream.closeFuture().addListener(f -> open.remove(stream));
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == Drain.STARTED) {
+                ctx.channel().close();
+            } else if (evt instanceof IdleStateEvent) {
+                if (open.isEmpty()) {
+                    ctx.channel().close();
+                } else {
+                    List.copyOf(open).forEach(stream -> stream.pipeline().fireUserEventTriggered(evt));
+                }
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // The codec shows us its protocol errors before it answers them with GOAWAY (or RST_STREAM) itself: closing
+            // here would send a GOAWAY saying NO_ERROR first. Anything else is I/O on a connection that is gone.
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+                ctx.close();
+            }
+        }
+    }
+
+    /**
+     * The HTTP/2-to-HTTP/1.1 conversion marks requests with {@code x-http2-*} headers (stream id, scheme) for
+     * in-process use; they are not the client's and must not reach Grafana.
+     */
+    @ChannelHandler.Sharable
+    private static final class ExtensionHeaders extends ChannelInboundHandlerAdapter {
+        static final ExtensionHeaders INSTANCE = new ExtensionHeaders();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest request) {
+                for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
+                    request.headers().remove(name.text());
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Netty's frame logger is the one place every GOAWAY and RST_STREAM the codec sends passes: count them there. */
+    private static final class Counting extends Http2FrameLogger {
+        private final ProxyMetrics metrics;
+
+        Counting(ProxyMetrics metrics) {
+            super(LogLevel.DEBUG, Http2Stage.class);
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void logGoAway(Direction direction, ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+            if (direction == Direction.OUTBOUND) {
+                metrics.http2GoAwaySent(errorName(errorCode));
+            }
+            super.logGoAway(direction, ctx, lastStreamId, errorCode, debugData);
+        }
+
+        @Override
+        public void logRstStream(Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
+            if (direction == Direction.OUTBOUND) {
+                metrics.http2StreamReset(errorName(errorCode));
+            }
+            super.logRstStream(direction, ctx, streamId, errorCode);
+        }
+
+        private static String errorName(long code) {
+            Http2Error error = Http2Error.valueOf(code);
+            return error == null ? "UNKNOWN" : error.name();
+        }
+    }
+}

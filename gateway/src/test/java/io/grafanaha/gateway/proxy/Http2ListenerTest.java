@@ -1,0 +1,230 @@
+package io.grafanaha.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.Http2Config;
+import io.grafanaha.gateway.config.TlsConfig;
+import io.grafanaha.gateway.testing.ConfigFixture;
+import io.grafanaha.gateway.testing.H2FrameClient;
+import io.grafanaha.gateway.testing.TestBackend;
+import io.grafanaha.gateway.testing.TestCertificates;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HTTP/2 on the TLS listener (ALPN) and h2c with prior knowledge, with real clients: Java's HttpClient, curl, raw frames. */
+class Http2ListenerTest {
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable r : resources) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(0, resource);
+        return resource;
+    }
+
+    private TestCertificates.Pair pair() {
+        return TestCertificates.create(dir, "gateway");
+    }
+
+    private ProxyServer proxy(ConfigFixture fixture) {
+        GatewayConfig config = fixture.build();
+        return track(new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry()).start());
+    }
+
+    private ConfigFixture tls(TestCertificates.Pair pair) {
+        return ConfigFixture.gateway().tls(new TlsConfig(pair.certFile(), pair.keyFile(), Duration.ofSeconds(5)));
+    }
+
+    private static HttpClient h2(TestCertificates.Pair pair) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(TestCertificates.trusting(pair))
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static HttpRequest.Builder request(ProxyServer proxy, String path) {
+        return HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + proxy.port() + path)).timeout(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void manyConcurrentStreamsOnOneConnectionAllReachTheBackendAsHttp11Requests() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        HttpClient client = h2(pair);
+        // One request first: HttpClient opens a connection per request started before its first h2 connection exists.
+        assertThat(client.send(request(proxy, "/").build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+        List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            sent.add(client.sendAsync(request(proxy, "/echo?i=" + i).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> response : sent) {
+            HttpResponse<String> r = response.get();
+            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("name=a");
+            // h1 -> h2: the backend's hop-by-hop headers never cross (HttpClient would refuse a Connection header on h2).
+            assertThat(r.headers().map().keySet()).doesNotContain("connection", "keep-alive", "transfer-encoding", "x-backend-hop");
+        }
+        assertThat(backend.hits("/echo")).isEqualTo(100);
+        assertThat(proxy.openClientConnections()).isEqualTo(1);
+        // h2 -> h1: :authority became Host, Grafana is told https, and no x-http2-* marker leaks.
+        assertThat(backend.lastHeaders().getFirst("Host")).isEqualTo("127.0.0.1:" + proxy.port());
+        assertThat(backend.lastHeaders().getFirst("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(backend.lastHeaders().keySet()).noneMatch(name -> name.toLowerCase().startsWith("x-http2"));
+    }
+
+    @Test
+    void anUploadStreamsThroughAnHttp2Stream() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        byte[] body = TestBackend.pattern(3 * 1024 * 1024 + 17);
+
+        HttpResponse<String> r = h2(pair).send(request(proxy, "/upload").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body);
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.body()).isEqualTo("bytes=" + body.length + " crc=" + crc.getValue());
+    }
+
+    @Test
+    void aRequestOverHttp2IsRetriedOnTheOtherBackend() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort(); // closed again: connecting there is refused
+        }
+        TestBackend b = track(new TestBackend("b"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).retries(1).backend("a", dead).backend("b", b.port()));
+
+        HttpResponse<String> r = h2(pair).send(request(proxy, "/echo").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("name=b");
+    }
+
+    @Test
+    void aStreamThatStopsReadingStopsTheBackendWhileOtherStreamsAreServed() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        long size = 512L * 1024 * 1024;
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+
+        Http2FrameStream slow = client.request(H2FrameClient.get("/download?n=" + size));
+
+        // The client returns no window: the gateway may send it 64 KiB, then must stop reading the backend.
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.dataBytes(slow.id()) > 0);
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(10))
+                .until(() -> backend.downloadBytesWritten() < 64L * 1024 * 1024);
+        assertThat(client.dataBytes(slow.id())).isLessThanOrEqualTo(65_535);
+        // The connection is not stuck behind it: another stream on it is answered.
+        Http2FrameStream other = client.request(H2FrameClient.get("/echo"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ended(other.id()));
+        assertThat(client.responseHeaders(other.id()).status().toString()).isEqualTo("200");
+        // Reading again resumes the stream.
+        long before = client.dataBytes(slow.id());
+        client.consume(slow, (int) before);
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.dataBytes(slow.id()) > before);
+    }
+
+    @Test
+    void curlGetsTheSameAnswerOverHttp2AndHttp11() throws Exception {
+        assumeTrue(curlSpeaksHttp2(), "curl with HTTP/2 support is not on the PATH");
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        String url = "https://127.0.0.1:" + proxy.port() + "/echo";
+
+        TestCertificates.Result h2 = TestCertificates.run(dir, "curl", "-sS", "--http2", "--cacert", pair.certFile().toString(),
+                "-w", "\\n%{http_version}", url);
+        TestCertificates.Result h1 = TestCertificates.run(dir, "curl", "-sS", "--http1.1", "--cacert", pair.certFile().toString(),
+                "-w", "\\n%{http_version}", url);
+
+        assertThat(h2.output()).isEqualTo("name=a\n2");
+        assertThat(h1.output()).isEqualTo("name=a\n1.1");
+    }
+
+    @Test
+    void h2cWithPriorKnowledgeIsServedOnAPlainListenerWhenEnabled() throws Exception {
+        assumeTrue(curlSpeaksHttp2(), "curl with HTTP/2 support is not on the PATH");
+        TestBackend backend = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(ConfigFixture.gateway().http2(Http2Config.DEFAULT.withH2c(true)).backend("a", backend.port()));
+        String url = "http://127.0.0.1:" + proxy.port() + "/echo";
+
+        TestCertificates.Result h2c = TestCertificates.run(dir, "curl", "-sS", "--http2-prior-knowledge", "-w", "\\n%{http_version}", url);
+        TestCertificates.Result h1 = TestCertificates.run(dir, "curl", "-sS", "--http1.1", "-w", "\\n%{http_version}", url);
+
+        assertThat(h2c.output()).isEqualTo("name=a\n2");
+        assertThat(h1.output()).isEqualTo("name=a\n1.1");
+        assertThat(backend.lastHeaders().getFirst("X-Forwarded-Proto")).isEqualTo("http");
+    }
+
+    @Test
+    void withHttp2OffAlpnOffersOnlyHttp11() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        Http2Config off = new Http2Config(false, false, 128, 16384, 200, Duration.ofSeconds(30), 10_000);
+        ProxyServer proxy = proxy(tls(pair).http2(off).backend("a", backend.port()));
+
+        HttpResponse<String> r = h2(pair).send(request(proxy, "/echo").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(r.body()).isEqualTo("name=a");
+    }
+
+    @Test
+    void onShutdownAnHttp2ClientGetsGoAwayAndItsStreamInFlightStillFinishes() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(tls(pair()).backend("a", backend.port()));
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+        Http2FrameStream held = client.request(H2FrameClient.get("/hold"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.holding() == 1);
+
+        CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> proxy.shutdown(Duration.ofSeconds(10)));
+
+        assertThat(client.goAway().get(10, java.util.concurrent.TimeUnit.SECONDS).errorCode()).isZero(); // NO_ERROR
+        backend.release();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ended(held.id()));
+        assertThat(client.responseHeaders(held.id()).status().toString()).isEqualTo("200");
+        assertThat(drained.get(15, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
+    static boolean curlSpeaksHttp2() {
+        try {
+            Process p = new ProcessBuilder("curl", "-V").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            return p.waitFor() == 0 && out.contains("HTTP2");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
