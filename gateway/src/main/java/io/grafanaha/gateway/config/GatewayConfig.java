@@ -19,10 +19,18 @@ public record GatewayConfig(
         ProxyConfig proxy,
         Optional<SyncConfig> sync,
         Optional<TlsConfig> tls,
-        RateLimitConfig rateLimits) {
+        RateLimitConfig rateLimits,
+        AuthConfig auth) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** Without an {@code auth} section ({@link AuthConfig#NONE}). */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, Optional<TlsConfig> tls, RateLimitConfig rateLimits) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, AuthConfig.NONE);
     }
 
     /** A configuration whose listener speaks plain HTTP, with the default rate limits ({@link RateLimitConfig#DEFAULT}). */

@@ -1,5 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.auth.AuthGate;
+import io.grafanaha.gateway.auth.Identity;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -42,6 +44,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean done;
     /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
     private String requestId;
+    /** Who the current request is from, as the auth gate signed them in; null = nobody (or auth.mode none). */
+    private Identity identity;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -172,6 +176,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(answer, bodyMayFollow(request)); // a sign-in form's body may still be on its way
             return;
         }
+        identity = null;
+        if (proxy.auth().active()) {
+            AuthGate.Decision decision = proxy.auth().decide(request.method().name(), path, request.headers(),
+                    (InetSocketAddress) ctx.channel().remoteAddress());
+            if (decision instanceof AuthGate.Decision.Answer answer) {
+                LocalExchange signIn = new LocalExchange(this, proxy, ctx.channel(), request, answer.handler(), keepAlive);
+                exchange = signIn;
+                signIn.start();
+                return;
+            }
+            identity = ((AuthGate.Decision.Forward) decision).identity();
+        }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), Set.of());
         Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
         if (choice.isEmpty()) {
@@ -184,6 +200,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         var outbound = HeaderPolicy.toBackend(request, (InetSocketAddress) ctx.channel().remoteAddress(),
                 ctx.pipeline().get(SslHandler.class) == null ? "http" : "https", upgrade,
                 proxy.timeouts().trustedProxies());
+        if (proxy.auth().active()) {
+            proxy.auth().toGrafana(outbound.headers(), identity);
+        }
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
         Optional<String> watched = upgrade ? Optional.empty() : watches(request.method().name(), path);
@@ -269,6 +288,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(RequestIds.X_REQUEST_ID, requestId);
         }
         return response;
+    }
+
+    /** Who the current request is from (for an access log), or null when nobody is signed in. */
+    Identity identity() {
+        return identity;
     }
 
     /** The current request's id, for answers the gateway writes itself. */

@@ -1,12 +1,14 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.auth.AuthGate;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids and rate limits.
+ * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids and rate limits,
+ * and the sign-in gate.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -22,4 +24,5 @@ record ProxyContext(
         RequestObserver observer,
         WatchBuffers watchBuffers,
         RequestIds requestIds,
-        RateLimits rateLimits) {}
+        RateLimits rateLimits,
+        AuthGate auth) {}

@@ -1,6 +1,8 @@
 package io.grafanaha.gateway.proxy;
 
 import io.github.bucket4j.TimeMeter;
+import io.grafanaha.gateway.auth.AuthGate;
+import io.grafanaha.gateway.auth.AuthGates;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
@@ -73,6 +75,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Waiting waiting = new Waiting();
     private RetryBudget retryBudget = RetryBudget.standard();
     private LocalRoutes localRoutes = LocalRoutes.NONE;
+    private AuthGate auth;
     private RequestObserver observer = RequestObserver.NONE;
     private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
     private ProxyContext context;
@@ -113,6 +116,16 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized ProxyServer localRoutes(LocalRoutes routes) {
         requireNotStarted();
         this.localRoutes = java.util.Objects.requireNonNull(routes, "routes");
+        return this;
+    }
+
+    /**
+     * Who is signed in ({@code auth:}): the gate for {@code oidc}, which the wiring builds with its clock and
+     * HTTP client. Without it, {@link AuthGates#of} serves {@code none} and {@code trusted-header}. Before {@link #start()}.
+     */
+    public synchronized ProxyServer auth(AuthGate gate) {
+        requireNotStarted();
+        this.auth = java.util.Objects.requireNonNull(gate, "gate");
         return this;
     }
 
@@ -205,9 +218,11 @@ public final class ProxyServer implements AutoCloseable {
         }
         context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits);
+                observer, watchBuffers, requestIds, rateLimits, auth != null ? auth : AuthGates.of(config));
         metrics.editKinds(observer.labels());
-        LocalRoutes routes = localRoutes;
+        LocalRoutes own = localRoutes;
+        LocalRoutes gate = context.auth().routes();
+        LocalRoutes routes = gate == LocalRoutes.NONE ? own : (method, path) -> gate.route(method, path).or(() -> own.route(method, path));
         ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());

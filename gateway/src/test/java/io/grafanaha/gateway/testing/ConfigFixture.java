@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.testing;
 
 import io.grafanaha.gateway.config.AdminConfig;
+import io.grafanaha.gateway.config.AuthConfig;
 import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
@@ -39,6 +40,7 @@ public final class ConfigFixture {
     private int maxConnections = ProxyConfig.DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     private TrustedProxies trustedProxies = TrustedProxies.NONE;
+    private AuthConfig auth = AuthConfig.NONE;
     private RateLimitConfig rateLimits = RateLimitConfig.DEFAULT;
 
     private Optional<TlsConfig> tls = Optional.empty();
@@ -134,6 +136,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code auth}. */
+    public ConfigFixture auth(AuthConfig value) {
+        this.auth = value;
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -147,7 +155,8 @@ public final class ConfigFixture {
                         requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies),
                 Optional.empty(),
                 tls,
-                rateLimits);
+                rateLimits,
+                auth);
     }
 
     public static Router staticRouter(GatewayConfig config) {
