@@ -31,7 +31,7 @@ public interface AuthGate {
         }
 
         @Override
-        public Decision decide(String method, String path, HttpHeaders headers, InetSocketAddress peer) {
+        public Decision decide(String method, String uri, HttpHeaders headers, InetSocketAddress peer) {
             return ANONYMOUS;
         }
 
@@ -43,8 +43,8 @@ public interface AuthGate {
     /** False only for {@code auth.mode: none} with Grafana's default header names: then the proxy skips the gate. */
     boolean active();
 
-    /** Decides for one request, from its head alone. */
-    Decision decide(String method, String path, HttpHeaders headers, InetSocketAddress peer);
+    /** Decides for one request (its target as sent, query included), from its head alone. */
+    Decision decide(String method, String uri, HttpHeaders headers, InetSocketAddress peer);
 
     /**
      * Rewrites the headers of a request going to Grafana: every client copy of the auth proxy headers (and of

@@ -30,7 +30,7 @@ final class TrustedHeaderGate implements AuthGate {
     }
 
     @Override
-    public Decision decide(String method, String path, HttpHeaders headers, InetSocketAddress peer) {
+    public Decision decide(String method, String uri, HttpHeaders headers, InetSocketAddress peer) {
         if (peer == null || !trusted.trusts(peer.getAddress())) {
             return ANONYMOUS;
         }

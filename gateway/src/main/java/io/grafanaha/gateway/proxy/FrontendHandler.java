@@ -178,7 +178,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         identity = null;
         if (proxy.auth().active()) {
-            AuthGate.Decision decision = proxy.auth().decide(request.method().name(), path, request.headers(),
+            AuthGate.Decision decision = proxy.auth().decide(request.method().name(), request.uri(), request.headers(),
                     (InetSocketAddress) ctx.channel().remoteAddress());
             if (decision instanceof AuthGate.Decision.Answer answer) {
                 LocalExchange signIn = new LocalExchange(this, proxy, ctx.channel(), request, answer.handler(), keepAlive);
