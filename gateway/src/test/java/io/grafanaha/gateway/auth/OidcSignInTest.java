@@ -216,4 +216,32 @@ class OidcSignInTest {
         assertThat(idp.jwksRequests()).isEqualTo(fetched + 1);
         assertThat(send(browser, "/api/user").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void theLiveWebSocketUpgradeCarriesTheSignedInUserAndIsRefusedWithoutASession() throws Exception {
+        signIn();
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.WebSocket ws = plain.newWebSocketBuilder().header("Cookie", Cookies.SESSION + "=" + sessionCookie())
+                .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/api/live/ws"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket w, int code, String reason) {
+                        events.add("close " + code + " " + reason);
+                        return null;
+                    }
+
+                    @Override
+                    public void onError(java.net.http.WebSocket w, Throwable error) {
+                        events.add("error " + error);
+                    }
+                })
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rig.a().openWebSockets() + " " + events).isEqualTo("1 []"));
+        ws.abort();
+
+        var refused = plain.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + gateway.port() + "/api/live/ws"), new java.net.http.WebSocket.Listener() {});
+        assertThat(refused).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingCause().isInstanceOfSatisfying(java.net.http.WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(401));
+    }
 }
