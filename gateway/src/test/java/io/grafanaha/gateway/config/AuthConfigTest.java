@@ -158,4 +158,21 @@ class AuthConfigTest {
         assertThat(printed).doesNotContain(SECRET, "s3cret-value");
         assertThat(ConfigPrinter.print(parse(MINIMAL, Map.of()))).doesNotContain("auth:");
     }
+
+    @Test
+    void checkWarnsAboutGrafanasWhitelistAndAnIssuerInClear() throws Exception {
+        GatewayConfig c = parse(MINIMAL + """
+                auth:
+                  mode: oidc
+                  session-secret: %s
+                  oidc:
+                    issuer: http://sso.example.com
+                    client-id: gw
+                """.formatted(SECRET), Map.of());
+        assertThat(ConfigWarnings.of(c))
+                .anySatisfy(w -> assertThat(w).startsWith("auth.oidc.issuer is plain http://"))
+                .anySatisfy(w -> assertThat(w).startsWith("auth.oidc.client-secret is empty"))
+                .anySatisfy(w -> assertThat(w).startsWith("auth.mode is oidc: every Grafana needs [auth.proxy] enabled = true"));
+        assertThat(ConfigWarnings.of(parse(MINIMAL, Map.of()))).noneMatch(w -> w.startsWith("auth"));
+    }
 }
