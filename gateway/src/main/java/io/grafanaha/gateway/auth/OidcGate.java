@@ -76,7 +76,7 @@ public final class OidcGate implements AuthGate {
             return ANONYMOUS;
         }
         if (browserPage(method, headers)) {
-            String back = uri.startsWith("/") && !uri.startsWith("//") ? uri : "/";
+            String back = returnTo(uri);
             return new Decision.Answer(request -> signIn.start(request, back));
         }
         return new Decision.Answer(request -> CompletableFuture.completedFuture(
@@ -115,6 +115,16 @@ public final class OidcGate implements AuthGate {
         } catch (ParseException e) {
             return null;
         }
+    }
+
+    /**
+     * Where to send the browser after sign-in: the page it asked for, when that is a path on this site. "//host"
+     * and "/\\host" would be another site to a browser (an open redirect), so they become "/".
+     */
+    static String returnTo(String uri) {
+        boolean local = uri.startsWith("/") && !uri.startsWith("//") && !uri.startsWith("/\\") && uri.indexOf('\\') < 0
+                && uri.chars().noneMatch(c -> c < 0x20 || c == 0x7f);
+        return local ? uri : "/";
     }
 
     private static boolean preAuth(String path) {

@@ -72,7 +72,8 @@ final class SessionCodec {
                 return Optional.empty();
             }
             return Optional.of(claims);
-        } catch (ParseException | JOSEException | IllegalStateException e) {
+        } catch (ParseException | JOSEException | RuntimeException e) {
+            // Anything a client could put in a cookie that is not our sealed value is simply no session.
             return Optional.empty();
         }
     }
