@@ -38,6 +38,8 @@ class TrustedHeaderSignInTest {
                 .start();
         gateway = rig.startGateway();
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.health().ready());
+        // Right after start the replica may serve until the primary has passed its checks: tests read grafana-a.
+        await().atMost(Duration.ofSeconds(30)).until(() -> rig.active().equals(java.util.Optional.of(Rig.PRIMARY)));
     }
 
     @AfterEach
