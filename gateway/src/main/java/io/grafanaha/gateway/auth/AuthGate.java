@@ -24,21 +24,7 @@ public interface AuthGate {
     Decision.Forward ANONYMOUS = new Decision.Forward(null);
 
     /** {@code auth.mode: none}: nothing to decide, nothing to strip beyond HeaderPolicy's X-WEBAUTH-*. */
-    AuthGate NONE = new AuthGate() {
-        @Override
-        public boolean active() {
-            return false;
-        }
-
-        @Override
-        public Decision decide(String method, String uri, HttpHeaders headers, InetSocketAddress peer) {
-            return ANONYMOUS;
-        }
-
-        @Override
-        public void toGrafana(HttpHeaders headers, Identity identity) {
-        }
-    };
+    AuthGate NONE = new AnonymousGate(null);
 
     /** False only for {@code auth.mode: none} with Grafana's default header names: then the proxy skips the gate. */
     boolean active();

@@ -2,8 +2,6 @@ package io.grafanaha.gateway.auth;
 
 import io.grafanaha.gateway.config.AuthConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
-import io.netty.handler.codec.http.HttpHeaders;
-import java.net.InetSocketAddress;
 
 /** The gate for a configuration's {@code auth.mode}. */
 public final class AuthGates {
@@ -21,24 +19,6 @@ public final class AuthGates {
 
     /** Mode none: with Grafana's default names HeaderPolicy already strips them, so the gate stays out of the way. */
     private static AuthGate stripOnly(GrafanaIdentityHeaders headers) {
-        if (headers.defaults()) {
-            return AuthGate.NONE;
-        }
-        return new AuthGate() {
-            @Override
-            public boolean active() {
-                return true;
-            }
-
-            @Override
-            public Decision decide(String method, String path, HttpHeaders h, InetSocketAddress peer) {
-                return ANONYMOUS;
-            }
-
-            @Override
-            public void toGrafana(HttpHeaders h, Identity identity) {
-                headers.strip(h);
-            }
-        };
+        return headers.defaults() ? AuthGate.NONE : new AnonymousGate(headers);
     }
 }
