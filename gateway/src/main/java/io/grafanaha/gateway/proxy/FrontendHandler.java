@@ -31,6 +31,8 @@ import java.util.Set;
  * backend and hands the request to an {@link Exchange}.
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
+ * Over 350 lines because {@link #start} is the one ladder every request climbs (framing, local routes, rate
+ * limits, sign-in, routing); the next cut is the refusal and lingering-close helpers into their own class.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "frontend";
