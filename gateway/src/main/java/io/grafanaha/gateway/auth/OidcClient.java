@@ -53,8 +53,16 @@ final class OidcClient {
 
     /** Why a sign-in failed, in words a log line or an error page can carry. */
     static final class SignInFailed extends RuntimeException {
+        /** The provider itself said no (a 4xx from its token endpoint), as opposed to being unreachable or failing. */
+        final boolean refusedByProvider;
+
         SignInFailed(String message) {
+            this(message, false);
+        }
+
+        SignInFailed(String message, boolean refusedByProvider) {
             super(message);
+            this.refusedByProvider = refusedByProvider;
         }
     }
 
@@ -181,7 +189,8 @@ final class OidcClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(res -> {
             if (res.statusCode() != 200) {
-                throw new SignInFailed("the token endpoint answered " + res.statusCode() + ": " + abbreviate(res.body()));
+                throw new SignInFailed("the token endpoint answered " + res.statusCode() + ": " + abbreviate(res.body()),
+                        res.statusCode() >= 400 && res.statusCode() < 500);
             }
             try {
                 Map<String, Object> json = JSONObjectUtils.parse(res.body());
@@ -204,6 +213,12 @@ final class OidcClient {
             }
             return res.body();
         });
+    }
+
+    /** Whether a failure is the provider refusing (the grant is revoked or used up), not an outage. */
+    static boolean refusedByProvider(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return cause instanceof SignInFailed f && f.refusedByProvider;
     }
 
     /** The failure's own message, unwrapped from the future's wrapping. */

@@ -31,6 +31,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class OidcSignIn {
     private static final Duration LOGIN_TTL = Duration.ofMinutes(10);
+    /** How long a session whose refresh could not reach the provider is served before the refresh is tried again. */
+    static final Duration RETRY_REFRESH = Duration.ofMinutes(1);
     private static final String LOGIN_PATH = "/_gateway/auth/";
     private static final List<String> RANK = List.of("Viewer", "Editor", "Admin");
 
@@ -111,7 +113,9 @@ final class OidcSignIn {
 
     /**
      * Refreshes the session and sends the client back to the same request (307 keeps method and body) with the new
-     * cookie; when the refresh fails the session is cleared and the same redirect meets the no-session answer.
+     * cookie. When the provider refuses the refresh (revoked, used up) the session is cleared and the same redirect
+     * meets the no-session answer; when the provider cannot be reached the session is kept and the refresh tried
+     * again after {@link #RETRY_REFRESH}, so an outage of the provider signs nobody out.
      */
     CompletableFuture<LocalResponse> refresh(LocalRequest request, JWTClaimsSet session) {
         String refreshToken = (String) session.getClaim("rt");
@@ -119,9 +123,19 @@ final class OidcSignIn {
         return client.refresh(refreshToken)
                 .thenCompose(tokens -> client.verify(tokens.idToken(), null)
                         .thenApply(claims -> session(claims, tokens.refreshToken().or(() -> Optional.of(refreshToken)), end)))
-                .handle((cookie, error) -> redirect(307, request.uri()).withHeader("Set-Cookie", error != null
-                        ? Cookies.clear(Cookies.SESSION, "/", secure)
-                        : Cookies.set(Cookies.SESSION, cookie, "/", Duration.between(clock.instant(), end), secure)));
+                .handle((cookie, error) -> {
+                    String next;
+                    if (error == null) {
+                        next = Cookies.set(Cookies.SESSION, cookie, "/", Duration.between(clock.instant(), end), secure);
+                    } else if (OidcClient.refusedByProvider(error)) {
+                        next = Cookies.clear(Cookies.SESSION, "/", secure);
+                    } else {
+                        String later = codec.seal(SessionCodec.SESSION, new JWTClaimsSet.Builder(session)
+                                .claim("idexp", clock.instant().plus(RETRY_REFRESH).getEpochSecond()));
+                        next = Cookies.set(Cookies.SESSION, later, "/", Duration.between(clock.instant(), end), secure);
+                    }
+                    return redirect(307, request.uri()).withHeader("Set-Cookie", next);
+                });
     }
 
     /** Clears the session, then ends the provider's too when it offers end-session, coming back to the front page. */

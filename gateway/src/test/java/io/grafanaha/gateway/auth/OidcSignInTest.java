@@ -273,4 +273,18 @@ class OidcSignInTest {
         assertThat(servedBy).containsExactlyInAnyOrder(Rig.PRIMARY, Rig.REPLICA);
         assertThat(idp.tokenRequests()).isEqualTo(1);
     }
+
+    @Test
+    void whenTheProviderIsDownAtRefreshTimeTheUserStaysSignedIn() throws Exception {
+        idp.idTokenTtl(Duration.ofSeconds(1));
+        signIn();
+        idp.close();
+
+        // Across the ID token's expiry (1 s) and the failed refresh: every answer is still alice's.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    HttpResponse<String> me = send(browser, "/api/user");
+                    return me.statusCode() == 200 && JSON.readTree(me.body()).get("login").asText().equals("alice");
+                });
+    }
 }
