@@ -14,6 +14,8 @@ import io.grafanaha.sync.grafana.GrafanaClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.grafanaha.gateway.config.FailbackConfig;
+import io.grafanaha.gateway.auth.OidcGate;
+import io.grafanaha.gateway.config.AuthConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
 import io.grafanaha.gateway.proxy.Backends;
@@ -83,6 +85,9 @@ public final class Gateway implements AutoCloseable {
                 gate, threads.healthChecks(), threads.clock(), probe(config));
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks()).builds(health);
+        if (config.auth().mode() == AuthConfig.Mode.OIDC) {
+            proxy.auth(OidcGate.create(config, threads.clock()));
+        }
         sync.ifPresent(service -> proxy.localRoutes(new WebhookRoute(
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);

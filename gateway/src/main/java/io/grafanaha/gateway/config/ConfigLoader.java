@@ -71,7 +71,7 @@ public final class ConfigLoader {
 
     private GatewayConfig bind(Section top) {
         top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync", "tls",
-                "rate-limits", "access-log"));
+                "rate-limits", "access-log", "auth"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
         adminSection.rejectUnknown(Set.of("listen", "token", "tls"));
@@ -99,7 +99,13 @@ public final class ConfigLoader {
             adminSection.problem("listen", "is the same address as listen; the admin listener needs its own port");
         }
         Optional<TlsConfig> tls = top.has("tls") ? Optional.of(TlsKeys.tls(top.section("tls"))) : Optional.empty();
-        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog);
+        AuthConfig auth = AuthConfig.read(top.section("auth"));
+        if (auth.mode() == AuthConfig.Mode.TRUSTED_HEADER && proxy.trustedProxies().isEmpty()) {
+            top.section("auth").problem("mode", "is trusted-header but proxy.trusted-proxies is empty: name the"
+                    + " authenticating proxy's addresses, or nobody's user header is ever believed");
+        }
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog,
+                auth);
     }
 
     private static Map<String, RoutingMode> modes() {

@@ -103,7 +103,45 @@ public final class ConfigPrinter {
             line(b, 1, "reload-interval", t.reloadInterval());
             t.redirectListen().ifPresent(r -> line(b, 1, "redirect-listen", r));
         });
+        if (c.auth().enabled()) {
+            auth(b, c.auth());
+        }
         return b.toString();
+    }
+
+    private static void auth(StringBuilder b, AuthConfig a) {
+        b.append("auth:\n");
+        line(b, 1, "mode", a.mode() == AuthConfig.Mode.OIDC ? "oidc" : "trusted-header");
+        b.append("  grafana-headers:\n");
+        line(b, 2, "user", a.grafana().user());
+        line(b, 2, "email", "\"" + a.grafana().email() + "\"");
+        line(b, 2, "name", "\"" + a.grafana().name() + "\"");
+        line(b, 2, "role", "\"" + a.grafana().role() + "\"");
+        line(b, 2, "groups", "\"" + a.grafana().groups() + "\"");
+        if (a.mode() == AuthConfig.Mode.TRUSTED_HEADER) {
+            b.append("  trusted-header:\n");
+            line(b, 2, "user", a.trustedHeader().user());
+            line(b, 2, "email", "\"" + a.trustedHeader().email() + "\"");
+            line(b, 2, "name", "\"" + a.trustedHeader().name() + "\"");
+            line(b, 2, "groups", "\"" + a.trustedHeader().groups() + "\"");
+            line(b, 2, "role", "\"" + a.trustedHeader().role() + "\"");
+        }
+        a.oidc().ifPresent(o -> {
+            line(b, 1, "session-secret", a.sessionSecret());
+            line(b, 1, "session-ttl", a.sessionTtl());
+            b.append("  oidc:\n");
+            line(b, 2, "issuer", o.issuer());
+            line(b, 2, "client-id", o.clientId());
+            line(b, 2, "client-secret", o.clientSecret());
+            o.redirectUri().ifPresent(r -> line(b, 2, "redirect-url", r));
+            line(b, 2, "scopes", "[" + String.join(", ", o.scopes()) + "]");
+            line(b, 2, "role-claim", "\"" + o.roleClaim() + "\"");
+            if (!o.roles().isEmpty()) {
+                b.append("    roles:\n");
+                o.roles().forEach((k, v) -> line(b, 3, "\"" + k + "\"", v));
+            }
+            line(b, 2, "default-role", o.defaultRole());
+        });
     }
 
     /**

@@ -23,6 +23,22 @@ public final class ConfigWarnings {
             warnings.add("admin.token is empty: every admin POST (drain, enable, failover, failback, sync) is refused"
                     + " with 403, so the ops page's actions do nothing; set a token to use them");
         }
+        config.auth().oidc().ifPresent(oidc -> {
+            if ("http".equals(oidc.issuer().getScheme()) && !loopbackHost(oidc.issuer().getHost())) {
+                warnings.add("auth.oidc.issuer is plain http:// (" + oidc.issuer() + "): the client secret and the"
+                        + " users' tokens would cross the network in clear; use the provider's https:// issuer");
+            }
+            if (oidc.clientSecret().isEmpty()) {
+                warnings.add("auth.oidc.client-secret is empty: most providers refuse the code exchange of a"
+                        + " confidential client without it");
+            }
+        });
+        if (config.auth().enabled()) {
+            warnings.add("auth.mode is " + (config.auth().mode() == AuthConfig.Mode.OIDC ? "oidc" : "trusted-header")
+                    + ": every Grafana needs [auth.proxy] enabled = true with header_name = " + config.auth().grafana().user()
+                    + " and a whitelist of only the gateways' addresses (an empty whitelist lets anyone who reaches"
+                    + " a Grafana directly name any user)");
+        }
         config.sync().ifPresent(sync -> {
             for (int i = 0; i < config.backends().size(); i++) {
                 BackendConfig backend = config.backends().get(i);
@@ -43,6 +59,10 @@ public final class ConfigWarnings {
             }
         });
         return List.copyOf(warnings);
+    }
+
+    private static boolean loopbackHost(String host) {
+        return host != null && (host.equalsIgnoreCase("localhost") || host.startsWith("127.") || host.equals("[::1]"));
     }
 
     private static boolean needsPushCredentials(SyncConfig sync) {

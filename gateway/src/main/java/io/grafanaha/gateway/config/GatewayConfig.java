@@ -20,22 +20,41 @@ public record GatewayConfig(
         Optional<SyncConfig> sync,
         Optional<TlsConfig> tls,
         RateLimitConfig rateLimits,
-        AccessLogConfig accessLog) {
+        AccessLogConfig accessLog,
+        AuthConfig auth) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
     }
 
-    /** Everything but the access log, which is then off (tests and embedders that do not want one). */
+    /** Everything but the access log, which is then off, and sign-in ({@link AuthConfig#NONE}). */
     public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
             HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
             Optional<SyncConfig> sync, Optional<TlsConfig> tls, RateLimitConfig rateLimits) {
-        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, AccessLogConfig.OFF);
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, AccessLogConfig.OFF,
+                AuthConfig.NONE);
+    }
+
+    /** Without an {@code auth} section ({@link AuthConfig#NONE}). */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, Optional<TlsConfig> tls, RateLimitConfig rateLimits, AccessLogConfig accessLog) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog,
+                AuthConfig.NONE);
+    }
+
+    /** Without an access log. */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, Optional<TlsConfig> tls, RateLimitConfig rateLimits, AuthConfig auth) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, AccessLogConfig.OFF,
+                auth);
     }
 
     /** The same configuration with another {@code access-log} section. */
     public GatewayConfig withAccessLog(AccessLogConfig accessLog) {
-        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog);
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog,
+                auth);
     }
 
     /** A configuration whose listener speaks plain HTTP, with the default rate limits ({@link RateLimitConfig#DEFAULT}). */

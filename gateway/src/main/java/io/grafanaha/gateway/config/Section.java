@@ -156,6 +156,11 @@ final class Section {
         return parsed(name, fallback, t -> Optional.ofNullable(words.get(t.trim())), "one of " + String.join(" | ", words.keySet()));
     }
 
+    /** The keys of this mapping, in file order (for sections whose keys are the user's, such as a role mapping). */
+    List<String> keys() {
+        return List.copyOf(node.entries().keySet());
+    }
+
     /** A nested mapping; absent gives an empty section so its defaults apply. */
     Section section(String name) {
         YamlNode.Entry e = node.entries().get(name);

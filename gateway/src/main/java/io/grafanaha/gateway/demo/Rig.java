@@ -7,6 +7,7 @@ import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.health.BackendStatus;
 import io.grafanaha.testkit.git.GitServer;
 import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.AuthProxyOptions;
 import io.grafanaha.testkit.grafana.EmulatorOptions;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.grafana.SessionRegistry;
@@ -72,6 +73,7 @@ public final class Rig implements AutoCloseable {
                 String token = spec.apiTokens.get(name);
                 options = token == null ? options : options.token(token);
                 options = spec.sessions == null ? options : options.sessions(spec.sessions);
+                options = options.authProxy(spec.authProxy);
                 grafanas.put(name, GrafanaEmulator.start(options));
             }
         } catch (RuntimeException | Error e) {
@@ -217,6 +219,7 @@ public final class Rig implements AutoCloseable {
         private String syncSettings = "";
         private Path seed;
         private SessionRegistry sessions;
+        private AuthProxyOptions authProxy = AuthProxyOptions.disabled();
         private Map<String, String> environment = Map.of();
 
         private Builder(Path dir) {
@@ -289,6 +292,12 @@ public final class Rig implements AutoCloseable {
         /** One browser session for both emulators, as a shared session store gives real Grafanas. */
         public Builder sessions(SessionRegistry value) {
             sessions = value;
+            return this;
+        }
+
+        /** Both emulators' {@code [auth.proxy]}, for a gateway that signs people in ({@code auth:}). */
+        public Builder authProxy(AuthProxyOptions value) {
+            authProxy = value;
             return this;
         }
 

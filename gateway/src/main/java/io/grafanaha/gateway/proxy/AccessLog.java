@@ -95,7 +95,7 @@ final class AccessLog {
         private final long startMillis;
         private final long startNanos;
         private final String client;
-        private final String user;
+        private String user;
         private final String method;
         private final String target;
         private final String protocol;
@@ -129,6 +129,11 @@ final class AccessLog {
         }
 
         /** The gateway answers it itself ({@code gateway}) or no backend is tried ({@code none}). */
+        /** The user the sign-in gate found (it decides after the entry began). */
+        void user(String login) {
+            user = login;
+        }
+
         void answeredBy(String name) {
             backend = name;
         }

@@ -1,5 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.auth.AuthGate;
+import io.grafanaha.gateway.auth.Identity;
 import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
@@ -33,9 +35,9 @@ import java.util.Set;
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
  *
- * <p>About 410 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, routing) and the
- * connection's endings, each of which must end the request's {@link RequestHold} once, read best side by side. The
- * next cut would be the gateway's own answers (refuse, linger, close) into a class of their own.
+ * <p>About 440 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, sign-in,
+ * routing) and the connection's endings, each of which must end the request's {@link RequestHold} once, read best
+ * side by side. The next cut would be the gateway's own answers (refuse, linger, close) into a class of their own.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "frontend";
@@ -51,6 +53,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private String requestId;
     /** What the current request holds until it ends: its access-log entry, its place under the concurrency cap. */
     private final RequestHold hold;
+    /** Who the current request is from, as the auth gate signed them in; null = nobody (or auth.mode none). */
+    private Identity identity;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -191,6 +195,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(answer, bodyMayFollow(request)); // a sign-in form's body may still be on its way
             return;
         }
+        identity = null;
+        if (proxy.auth().active()) {
+            AuthGate.Decision decision = proxy.auth().decide(request.method().name(), request.uri(), request.headers(),
+                    peer());
+            if (decision instanceof AuthGate.Decision.Answer answer) {
+                LocalExchange signIn = new LocalExchange(this, proxy, ctx.channel(), request, answer.handler(), keepAlive);
+                exchange = signIn;
+                signIn.start();
+                return;
+            }
+            identity = ((AuthGate.Decision.Forward) decision).identity();
+            AccessLog.Entry access = hold.access();
+            if (identity != null && access != null) {
+                access.user(identity.user());
+            }
+        }
         RouteRequest route = new RouteRequest(StickyCookie.read(proxy.stickyCookie(), request.headers()), buildsToAvoid(request));
         Optional<StickyCookie.Choice> choice = StickyCookie.pick(proxy, route);
         if (choice.isEmpty()) {
@@ -203,6 +223,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         hold.traceparent(request.headers().get(TraceContext.TRACEPARENT));
         var outbound = HeaderPolicy.toBackend(request, peer(), scheme(), upgrade,
                 proxy.timeouts().trustedProxies());
+        if (proxy.auth().active()) {
+            proxy.auth().toGrafana(outbound.headers(), identity);
+        }
         Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
         Optional<String> watched = upgrade ? Optional.empty() : watches(request.method().name(), path);
@@ -331,6 +354,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The request is answered by the gateway itself ({@code gateway}) rather than by a backend. */
     void answeredBy(String name) {
         hold.answeredBy(name);
+    }
+
+    /** Who the current request is from (for an access log), or null when nobody is signed in. */
+    Identity identity() {
+        return identity;
     }
 
     /** The current request's id, for answers the gateway writes itself. */

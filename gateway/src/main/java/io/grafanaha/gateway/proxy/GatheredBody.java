@@ -104,6 +104,7 @@ final class GatheredBody {
                 .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        response.headers().forEach((name, values) -> out.headers().add(name, values));
         if (!keepAlive) {
             out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

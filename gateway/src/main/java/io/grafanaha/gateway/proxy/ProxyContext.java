@@ -1,12 +1,14 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.auth.AuthGate;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.health.OutcomeListener;
 import io.grafanaha.health.Router;
 
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
- * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids, rate limits, access log and build affinity.
+ * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids, rate limits,
+ * access log and build affinity, and the sign-in gate.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -24,4 +26,5 @@ record ProxyContext(
         RequestIds requestIds,
         RateLimits rateLimits,
         AccessLog accessLog,
-        BuildAffinity buildAffinity) {}
+        BuildAffinity buildAffinity,
+        AuthGate auth) {}

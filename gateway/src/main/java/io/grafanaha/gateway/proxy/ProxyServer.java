@@ -2,6 +2,8 @@ package io.grafanaha.gateway.proxy;
 
 import io.github.bucket4j.TimeMeter;
 import io.grafanaha.gateway.accesslog.AccessUser;
+import io.grafanaha.gateway.auth.AuthGate;
+import io.grafanaha.gateway.auth.AuthGates;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.AcceptBackoff;
@@ -80,6 +82,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Waiting waiting = new Waiting();
     private RetryBudget retryBudget = RetryBudget.standard();
     private LocalRoutes localRoutes = LocalRoutes.NONE;
+    private AuthGate auth;
     private RequestObserver observer = RequestObserver.NONE;
     private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
     private ProxyContext context;
@@ -125,6 +128,16 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized ProxyServer localRoutes(LocalRoutes routes) {
         requireNotStarted();
         this.localRoutes = java.util.Objects.requireNonNull(routes, "routes");
+        return this;
+    }
+
+    /**
+     * Who is signed in ({@code auth:}): the gate for {@code oidc}, which the wiring builds with its clock and
+     * HTTP client. Without it, {@link AuthGates#of} serves {@code none} and {@code trusted-header}. Before {@link #start()}.
+     */
+    public synchronized ProxyServer auth(AuthGate gate) {
+        requireNotStarted();
+        this.auth = java.util.Objects.requireNonNull(gate, "gate");
         return this;
     }
 
@@ -246,8 +259,12 @@ public final class ProxyServer implements AutoCloseable {
                 RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis(),
                         config.routing().replaySaves()), router, outcomes, pool, metrics, drain, tunnels, waiting,
                 observer, watchBuffers, requestIds, rateLimits, accessLog = AccessLog.open(config, accessUser, registry),
-                builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router));
+                builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router),
+                auth != null ? auth : AuthGates.of(config));
         metrics.editKinds(observer.labels());
+        LocalRoutes own = localRoutes;
+        LocalRoutes gate = context.auth().routes();
+        LocalRoutes routes = gate == LocalRoutes.NONE ? own : (method, path) -> gate.route(method, path).or(() -> own.route(method, path));
         ServerTls serverTls = tls != null ? tls
                 : config.tls().map(t -> ServerTls.forListen(t, config.proxy().http2().enabled())).orElse(null);
         tls = serverTls;
@@ -256,7 +273,7 @@ public final class ProxyServer implements AutoCloseable {
         proxyProtocol = config.proxy().proxyProtocol()
                 ? new ProxyProtocol(config.proxy().trustedProxies(), System::nanoTime).bindTo(registry) : null;
         ListenerPipeline listener = new ListenerPipeline(config.proxy(), context, metrics, clients, limiter, proxyProtocol,
-                serverTls, localRoutes);
+                serverTls, routes);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())

@@ -189,7 +189,7 @@ class ConfigLoaderTest {
     @Test
     void typosAreUnknownKeysNotSilentDefaults() {
         assertThat(problems(MINIMAL + "helth:\n  interval: 2s\nrouting:\n  retires: 2\n")).containsExactly(
-                "helth (line 11): unknown key (expected one of: access-log, admin, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls)",
+                "helth (line 11): unknown key (expected one of: access-log, admin, auth, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls)",
                 "routing.retires (line 14): unknown key (expected one of: last-resort, replay-saves, retries, sticky-cookie, try-timeout)");
     }
 

@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.testing;
 
 import io.grafanaha.gateway.config.AdminConfig;
+import io.grafanaha.gateway.config.AuthConfig;
 import io.grafanaha.gateway.config.BackendConfig;
 import io.grafanaha.gateway.config.FailbackConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
@@ -41,6 +42,7 @@ public final class ConfigFixture {
     private int maxConnectionsPerClient = ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
     private TrustedProxies trustedProxies = TrustedProxies.NONE;
     private boolean proxyProtocol;
+    private AuthConfig auth = AuthConfig.NONE;
     private RateLimitConfig rateLimits = RateLimitConfig.DEFAULT;
 
     private Optional<TlsConfig> tls = Optional.empty();
@@ -149,6 +151,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code auth}. */
+    public ConfigFixture auth(AuthConfig value) {
+        this.auth = value;
+        return this;
+    }
+
     public GatewayConfig build() {
         return new GatewayConfig(
                 new HostPort("127.0.0.1", 0),
@@ -162,7 +170,8 @@ public final class ConfigFixture {
                         requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol, http2),
                 Optional.empty(),
                 tls,
-                rateLimits);
+                rateLimits,
+                auth);
     }
 
     public static Router staticRouter(GatewayConfig config) {

@@ -1,20 +1,24 @@
 package io.grafanaha.testkit.grafana;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A decoded request as the API handlers see it; {@code login} is set once authentication passed. */
+/**
+ * A decoded request as the API handlers see it; {@code login} is set once authentication passed;
+ * {@code remote} is the TCP peer (Go's {@code RemoteAddr}), which the auth proxy whitelist is matched against.
+ */
 record ApiRequest(String method, String path, Map<String, List<String>> query, HttpHeaders headers, byte[] body, String login,
-                  Map<String, String> params) {
+                  Map<String, String> params, InetSocketAddress remote) {
 
     ApiRequest withLogin(String value) {
-        return new ApiRequest(method, path, query, headers, body, value, params);
+        return new ApiRequest(method, path, query, headers, body, value, params, remote);
     }
 
     ApiRequest withParams(Map<String, String> value) {
-        return new ApiRequest(method, path, query, headers, body, login, value);
+        return new ApiRequest(method, path, query, headers, body, login, value, remote);
     }
 
     String param(String name) {

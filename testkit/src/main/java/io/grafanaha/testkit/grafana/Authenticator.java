@@ -4,35 +4,60 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 
 /**
  * Who is calling (grafana-api.md §1.9): a service-account Bearer token, basic auth of the admin
- * user, or a {@code grafana_session} cookie. An Authorization header that does not check out fails
- * the request even if a valid cookie is also present, as Grafana's authn does not fall back.
+ * user, the auth proxy's user header (when {@code [auth.proxy]} is on), or a {@code grafana_session}
+ * cookie. An Authorization header that does not check out fails the request even if a valid cookie is
+ * also present, as Grafana's authn does not fall back. A refused auth proxy header does fall back to
+ * the cookie (authnimpl's client loop continues after a failing client), and its error is the answer
+ * when nothing else signs the request in.
  */
 final class Authenticator {
     static final String SESSION_COOKIE = "grafana_session";
     static final String UNAUTHORIZED_BODY =
             "{\"extra\":null,\"message\":\"Unauthorized\",\"messageId\":\"auth.unauthorized\",\"statusCode\":401,\"traceID\":\"\"}";
 
-    private final EmulatorOptions options;
-    private final SessionRegistry sessions;
+    /** A signed-in login, or the answer to give when there is none. */
+    record Result(Optional<String> login, ApiResponse refusal) {
+        static Result of(Optional<String> login) {
+            return new Result(login, unauthorized());
+        }
 
-    Authenticator(EmulatorOptions options, SessionRegistry sessions) {
-        this.options = options;
-        this.sessions = sessions;
+        boolean signedIn() {
+            return login.isPresent();
+        }
     }
 
-    /** The login of the caller, or empty when the request is not authenticated. */
-    Optional<String> authenticate(HttpHeaders headers) {
+    private final EmulatorOptions options;
+    private final SessionRegistry sessions;
+    private final AuthProxy authProxy;
+
+    Authenticator(EmulatorOptions options, SessionRegistry sessions, Users users) {
+        this.options = options;
+        this.sessions = sessions;
+        this.authProxy = new AuthProxy(options.authProxy(), users);
+    }
+
+    /** The login of the caller, or the refusal when the request is not authenticated. */
+    Result authenticate(HttpHeaders headers, InetSocketAddress remote) {
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (authorization != null) {
-            return fromAuthorization(authorization.trim());
+            return Result.of(fromAuthorization(authorization.trim()));
         }
-        return sessionCookie(headers).flatMap(sessions::login);
+        AuthProxy.Outcome proxied = authProxy.authenticate(headers, remote);
+        if (proxied instanceof AuthProxy.Outcome.SignedIn in) {
+            return Result.of(Optional.of(in.login()));
+        }
+        Optional<String> session = sessionCookie(headers).flatMap(sessions::login);
+        if (session.isEmpty() && proxied instanceof AuthProxy.Outcome.Refused refused) {
+            return new Result(session, refused.response());
+        }
+        return Result.of(session);
     }
 
     boolean passwordMatches(String user, String password) {

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,7 +72,7 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         ApiRequest apiRequest = new ApiRequest(req.method().name(), uri.path(), uri.parameters(), req.headers().copy(),
-                body, null, Map.of());
+                body, null, Map.of(), remote(ctx));
         Controls.Hold hold = controls.hold();
         if (hold != null && hold.path().equals(uri.path())) {
             if (hold.apply()) {
@@ -95,7 +96,7 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         Optional<ApiResponse> rejection = CsrfCheck.check(req.method().name(), req.headers())
-                .or(() -> app.liveUpgradeRejection(req.headers()));
+                .or(() -> app.liveUpgradeRejection(req.headers(), remote(ctx)));
         if (rejection.isPresent()) {
             write(ctx, keepAlive, false, rejection.get());
             return;
@@ -153,6 +154,10 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
             }
             ctx.writeAndFlush(res);
         }
+    }
+
+    private static InetSocketAddress remote(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     private static Map<String, List<String>> headerMap(HttpHeaders headers) {

@@ -23,16 +23,17 @@ final class GrafanaApp {
     private final Router router = new Router();
     private final byte[] indexPage;
 
-    GrafanaApp(EmulatorOptions options, GrafanaStore store, Controls controls, SessionRegistry sessions) {
+    GrafanaApp(EmulatorOptions options, GrafanaStore store, Controls controls, SessionRegistry sessions, Users users) {
         this.options = options;
         this.store = store;
         this.controls = controls;
         this.sessions = sessions;
-        this.authenticator = new Authenticator(options, sessions);
+        this.authenticator = new Authenticator(options, sessions, users);
         this.indexPage = IndexPage.render(options);
         new DashboardApi(store, new DashboardSaver(store, options.clock()), options.legacyVersionsArray()).register(router);
         new FolderApi(store, options.clock()).register(router);
         new SearchApi(store).register(router);
+        new UserApi(users).register(router);
     }
 
     ApiResponse handle(ApiRequest req) {
@@ -65,11 +66,11 @@ final class GrafanaApp {
         if (match.isEmpty()) {
             return notFound();
         }
-        Optional<String> login = authenticator.authenticate(req.headers());
-        if (login.isEmpty()) {
-            return Authenticator.unauthorized();
+        Authenticator.Result caller = authenticator.authenticate(req.headers(), req.remote());
+        if (!caller.signedIn()) {
+            return caller.refusal();
         }
-        ApiRequest authed = req.withLogin(login.get()).withParams(match.get().params());
+        ApiRequest authed = req.withLogin(caller.login().get()).withParams(match.get().params());
         synchronized (store) {
             try {
                 return match.get().handler().handle(authed);
@@ -83,9 +84,10 @@ final class GrafanaApp {
      * Grafana Live's upgrade checks (grafana-api.md §2.3): a signed-in user, and an Origin (when
      * sent) whose host matches the Host header. Returns the rejection, or empty to upgrade.
      */
-    Optional<ApiResponse> liveUpgradeRejection(HttpHeaders headers) {
-        if (authenticator.authenticate(headers).isEmpty()) {
-            return Optional.of(Authenticator.unauthorized());
+    Optional<ApiResponse> liveUpgradeRejection(HttpHeaders headers, java.net.InetSocketAddress remote) {
+        Authenticator.Result caller = authenticator.authenticate(headers, remote);
+        if (!caller.signedIn()) {
+            return Optional.of(caller.refusal());
         }
         String origin = headers.get(HttpHeaderNames.ORIGIN);
         if (origin == null || origin.isEmpty()) {

@@ -48,6 +48,7 @@ public final class GrafanaEmulator implements AutoCloseable {
     private final Controls controls = new Controls();
     private final RequestStats stats = new RequestStats();
     private final SessionRegistry sessions;
+    private final Users users;
     private final GrafanaApp app;
     private final DashboardSaver saver;
     private final EventLoopGroup bossGroup;
@@ -61,7 +62,8 @@ public final class GrafanaEmulator implements AutoCloseable {
     private GrafanaEmulator(EmulatorOptions options) {
         this.options = options;
         this.sessions = options.sessions() != null ? options.sessions() : new SessionRegistry();
-        this.app = new GrafanaApp(options, store, controls, sessions);
+        this.users = new Users(options.adminUser());
+        this.app = new GrafanaApp(options, store, controls, sessions, users);
         this.saver = new DashboardSaver(store, options.clock());
         this.bossGroup = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("grafana-emulator-" + options.name() + "-accept", true), NioIoHandler.newFactory());
@@ -263,6 +265,16 @@ public final class GrafanaEmulator implements AutoCloseable {
 
     public SessionRegistry sessions() {
         return sessions;
+    }
+
+    /** The instance's users (the built-in admin and everyone the auth proxy signed up), in id order. */
+    public java.util.List<GrafanaUser> users() {
+        return users.all();
+    }
+
+    /** A user of this instance by login, as its database holds it now. */
+    public Optional<GrafanaUser> user(String login) {
+        return users.byLogin(login);
     }
 
     // ---- direct store access ------------------------------------------------------------------
