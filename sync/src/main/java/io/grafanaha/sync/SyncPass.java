@@ -2,7 +2,6 @@ package io.grafanaha.sync;
 
 import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
-import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
@@ -136,8 +135,7 @@ final class SyncPass {
         if (cached != null && cached.commit().equals(head.id())) {
             return cached;
         }
-        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
-                .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
+        DesiredState state = settings.reader(mirror.repository()).setCommit(head.id()).setPrevious(cached).call();
         desired = state;
         if (!state.errors().isEmpty()) {
             state.errors().forEach(e -> LOG.warn("skipped {}", e.message()));

@@ -49,6 +49,8 @@ import org.eclipse.jgit.treewalk.filter.PathFilter;
 public final class ReadDesiredState {
     /** Files larger than this are skipped (Grafana's own Git Sync has a similar limit). */
     public static final long DEFAULT_MAX_FILE_BYTES = 10L * 1024 * 1024;
+    /** The root of the instance, in {@link SyncScope#INSTANCE}: Grafana names it General and gives it uid "". */
+    public static final DesiredFolder GENERAL = new DesiredFolder("", "General", Optional.empty(), "", false);
     /** The file in a directory that pins its folder's uid and title. */
     public static final String FOLDER_FILE = "_folder.json";
 
@@ -56,6 +58,7 @@ public final class ReadDesiredState {
     private ObjectId commit;
     private String path = "";
     private String rootFolderTitle;
+    private SyncScope scope = SyncScope.FOLDER;
     private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
     private Map<String, DesiredDashboard> previousByPath = Map.of();
 
@@ -78,6 +81,16 @@ public final class ReadDesiredState {
     /** {@code sync.folder}: the title of the managed tree's root folder (required). */
     public ReadDesiredState setRootFolderTitle(String title) {
         this.rootFolderTitle = title;
+        return this;
+    }
+
+    /**
+     * {@code sync.scope}; default {@link SyncScope#FOLDER}. With {@link SyncScope#INSTANCE} the root directory is
+     * "General" (uid {@code ""}, never created, renamed or pinned) and its directories are top-level folders; folder
+     * uids still derive from {@code sync.folder} and the path.
+     */
+    public ReadDesiredState setScope(SyncScope scope) {
+        this.scope = Objects.requireNonNull(scope, "scope");
         return this;
     }
 
@@ -230,6 +243,9 @@ public final class ReadDesiredState {
         Map<String, Pin> pins = new HashMap<>();
         Map<String, List<String>> dirsByPinnedUid = new TreeMap<>();
         for (Blob file : tree.folderFiles.values()) {
+            if (file.directory().isEmpty() && scope == SyncScope.INSTANCE) {
+                continue; // reported below: General cannot be pinned
+            }
             Optional<Pin> pin = readPin(file, errors);
             pin.ifPresent(p -> {
                 pins.put(file.directory(), p);
@@ -251,7 +267,7 @@ public final class ReadDesiredState {
         // would break every map of folders, so the pin is skipped like any unusable folder file.
         Map<String, String> derivedDirs = new HashMap<>();
         for (String dir : tree.directories) {
-            if (!pins.containsKey(dir)) {
+            if (!pins.containsKey(dir) && !(dir.isEmpty() && scope == SyncScope.INSTANCE)) {
                 derivedDirs.put(FolderUids.derive(rootFolderTitle, dir), dir);
             }
         }
@@ -275,6 +291,14 @@ public final class ReadDesiredState {
                 continue;
             }
             Blob folderFile = tree.folderFiles.get(dir);
+            if (dir.isEmpty() && scope == SyncScope.INSTANCE) {
+                if (folderFile != null) {
+                    errors.add(FileError.ignoring(folderFile.path(), "with sync.scope instance the top of "
+                            + describePath() + " is General, which has no uid or title to pin"));
+                }
+                folders.byDirectory.put(dir, GENERAL);
+                continue;
+            }
             if (folderFile != null && !pins.containsKey(dir)) {
                 folders.broken.put(dir, "its folder's " + folderFile.path() + " is unusable");
                 if (!dir.isEmpty()) {
