@@ -33,6 +33,7 @@ final class GrafanaApp {
         new DashboardApi(store, new DashboardSaver(store, options.clock()), options.legacyVersionsArray()).register(router);
         new FolderApi(store, options.clock()).register(router);
         new SearchApi(store).register(router);
+        new LibraryElementApi(store, options.clock()).register(router);
     }
 
     ApiResponse handle(ApiRequest req) {

@@ -50,6 +50,7 @@ public final class GrafanaEmulator implements AutoCloseable {
     private final SessionRegistry sessions;
     private final GrafanaApp app;
     private final DashboardSaver saver;
+    private final LibraryElementApi library;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -63,6 +64,7 @@ public final class GrafanaEmulator implements AutoCloseable {
         this.sessions = options.sessions() != null ? options.sessions() : new SessionRegistry();
         this.app = new GrafanaApp(options, store, controls, sessions);
         this.saver = new DashboardSaver(store, options.clock());
+        this.library = new LibraryElementApi(store, options.clock());
         this.bossGroup = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("grafana-emulator-" + options.name() + "-accept", true), NioIoHandler.newFactory());
         this.workerGroup = new MultiThreadIoEventLoopGroup(2,
@@ -336,6 +338,48 @@ public final class GrafanaEmulator implements AutoCloseable {
             StoredFolder folder = new StoredFolder(store.nextId(), uid, title, parent, 1, now, now, "admin", "admin");
             store.putFolder(folder);
             return folder;
+        }
+    }
+
+    /** uid → stored library element, a snapshot. */
+    public Map<String, StoredLibraryElement> libraryElements() {
+        synchronized (store) {
+            Map<String, StoredLibraryElement> copy = new LinkedHashMap<>();
+            store.libraryElements().forEach(e -> copy.put(e.uid(), e));
+            return copy;
+        }
+    }
+
+    /**
+     * Creates a library panel directly, as a user would in the UI (version 1). Validation failures throw
+     * {@link IllegalArgumentException} with Grafana's error body.
+     *
+     * @param folderUid its folder, {@code ""} for General
+     */
+    public StoredLibraryElement putLibraryElement(String uid, String name, String folderUid, ObjectNode model) {
+        synchronized (store) {
+            try {
+                return library.create(uid, name, folderUid, model.deepCopy(), "admin");
+            } catch (ApiException e) {
+                throw new IllegalArgumentException("putLibraryElement rejected: HTTP " + e.response().status() + " "
+                        + new String(e.response().body(), java.nio.charset.StandardCharsets.UTF_8), e);
+            }
+        }
+    }
+
+    /**
+     * What a browser would see when opening the dashboard, panel by panel: one line per panel that cannot be shown,
+     * here a library panel this instance lacks (Grafana's UI then shows an error in that panel's place). Empty when
+     * every panel renders; the dashboard must exist.
+     */
+    public java.util.List<String> renderErrors(String dashboardUid) {
+        synchronized (store) {
+            StoredDashboard d = store.dashboard(dashboardUid).orElseThrow(
+                    () -> new IllegalArgumentException("no dashboard " + dashboardUid));
+            return LibraryElementApi.libraryPanelUids(d.json()).stream()
+                    .filter(uid -> store.libraryElement(uid).isEmpty())
+                    .map(uid -> "library panel " + uid + " not found")
+                    .toList();
         }
     }
 

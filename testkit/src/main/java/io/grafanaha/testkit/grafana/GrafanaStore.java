@@ -19,6 +19,9 @@ final class GrafanaStore {
     private final Map<String, StoredDashboard> dashboards = new LinkedHashMap<>();
     private final Map<String, StoredFolder> folders = new LinkedHashMap<>();
     private final Map<String, List<DashboardVersion>> versions = new LinkedHashMap<>();
+    /** Library elements have a table, ids and uids of their own. */
+    private final Map<String, StoredLibraryElement> libraryElements = new LinkedHashMap<>();
+    private long nextLibraryElementId = 1;
     private final SecureRandom random = new SecureRandom();
     private long nextId = 1;
     private long nextVersionId = 1;
@@ -116,5 +119,25 @@ final class GrafanaStore {
             parent = p.parentUid();
         }
         return chain;
+    }
+
+    long nextLibraryElementId() {
+        return nextLibraryElementId++;
+    }
+
+    Optional<StoredLibraryElement> libraryElement(String uid) {
+        return Optional.ofNullable(libraryElements.get(uid));
+    }
+
+    List<StoredLibraryElement> libraryElements() {
+        return List.copyOf(libraryElements.values());
+    }
+
+    void putLibraryElement(StoredLibraryElement element) {
+        libraryElements.put(element.uid(), element);
+    }
+
+    void removeLibraryElement(String uid) {
+        libraryElements.remove(uid);
     }
 }
