@@ -9,6 +9,7 @@ import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
+import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.actual.BackendState;
 import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.plan.Plan;
@@ -44,9 +45,11 @@ final class BackendPass {
     private final Scheduler timer;
     private final Clock clock;
     private final AppliedBlobs blobs;
+    private final LibraryStep library;
 
     BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, Executor applyPool,
-            Scheduler timer, Clock clock, AppliedBlobs blobs) {
+            Scheduler timer, Clock clock, AppliedBlobs blobs, LibraryStep library) {
+        this.library = library;
         this.timer = timer;
         this.blobs = blobs;
         this.settings = settings;
@@ -75,6 +78,9 @@ final class BackendPass {
         long token = freshness.passStarting(name);
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
         long read = blobs.ticket();
+        // Library panels first (with the folders they live in): a dashboard must not arrive before its panels.
+        LibraryStep.Before libraryPanels = library.beforeDashboards(target.client(), desired);
+        desired = libraryPanels.desired();
         BackendState actual;
         try {
             actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
@@ -104,12 +110,17 @@ final class BackendPass {
         }
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
                 .setRetryPolicy(settings.retry()).setExecutor(applyPool).setScheduler(timer).call();
+        Optional<String> libraryDeletes = library.afterDashboards(target.client());
+        Optional<String> libraryError = libraryPanels.error().or(() -> libraryDeletes);
         recordBlobs(name, desired, actual, planned, plan, applied, read);
         blobs.persist();
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
-        if (applied.succeeded() && planned.heldDeletes().isPresent()) {
+        if (applied.succeeded() && libraryError.isPresent()) {
+            LOG.warn("{}: {}", name, libraryError.get());
+            freshness.passFailed(name, APPLY, libraryError.get(), drift, dashboards);
+        } else if (applied.succeeded() && planned.heldDeletes().isPresent()) {
             LOG.warn("{}: {}", name, planned.heldDeletes().get());
             freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
                     planned.heldDeletes().get());

@@ -6,6 +6,7 @@ import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
+import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.schedule.PassOutcome;
 import java.io.IOException;
 import java.time.Clock;
@@ -40,6 +41,7 @@ final class SyncPass {
     private final AppliedBlobs appliedBlobs;
     private final BackendPass backendPass;
     private final Executor backends;
+    private final LibraryStep library;
     private final AtomicInteger fetchFailures = new AtomicInteger();
     private final AtomicLong fetchFailuresTotal = new AtomicLong();
 
@@ -49,7 +51,8 @@ final class SyncPass {
 
     SyncPass(SyncSettings settings, Map<String, SyncTarget> targets, SyncListener listener, Clock clock,
             GitMirror mirror, FreshnessTracker freshness, AppliedBlobs appliedBlobs, BackendPass backendPass,
-            Executor backends) {
+            Executor backends, LibraryStep library) {
+        this.library = library;
         this.settings = settings;
         this.targets = targets;
         this.listener = listener;
@@ -136,6 +139,7 @@ final class SyncPass {
             return cached;
         }
         DesiredState state = settings.reader(mirror.repository()).setCommit(head.id()).setPrevious(cached).call();
+        state = library.read(mirror.repository(), state); // dashboards using a library panel Git lacks are skipped
         desired = state;
         if (!state.errors().isEmpty()) {
             state.errors().forEach(e -> LOG.warn("skipped {}", e.message()));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -36,7 +37,8 @@ import org.eclipse.jgit.treewalk.filter.PathFilter;
  * file. For a shared uid <em>every</em> file using it is skipped and the uid protected: choosing one would let a
  * newly added file silently take over an existing dashboard, so the backends keep what they have until the
  * conflict is resolved. A directory whose {@code _folder.json} is unusable (or pins a uid another directory also
- * pins) is skipped with everything under it, its dashboards protected.
+ * pins) is skipped with everything under it, its dashboards protected. The directories of
+ * {@link #RESERVED_DIRECTORIES} at the top hold other kinds of resources and are not read here.
  *
  * <p>Longer than most classes here on purpose: each rule for a bad file (size, link, format, uid clash, folder pin)
  * is a few lines beside the walk that meets it, so a reader sees every reason a file can be skipped in one place.
@@ -51,6 +53,10 @@ public final class ReadDesiredState {
     public static final long DEFAULT_MAX_FILE_BYTES = 10L * 1024 * 1024;
     /** The root of the instance, in {@link SyncScope#INSTANCE}: Grafana names it General and gives it uid "". */
     public static final DesiredFolder GENERAL = new DesiredFolder("", "General", Optional.empty(), "", false);
+    /** The directory at the top of {@code sync.path} that holds library panels ({@code io.grafanaha.sync.library}). */
+    public static final String LIBRARY_PANELS = "library-panels";
+    /** Directories at the top of {@code sync.path} that hold other kinds of resources: no folder, no dashboards. */
+    public static final Set<String> RESERVED_DIRECTORIES = Set.of(LIBRARY_PANELS);
     /** The file in a directory that pins its folder's uid and title. */
     public static final String FOLDER_FILE = "_folder.json";
 
@@ -182,6 +188,8 @@ public final class ReadDesiredState {
                 if (tw.isSubtree()) {
                     if (full.equals(path)) {
                         found = true;
+                    } else if (inside && RESERVED_DIRECTORIES.contains(relative(full))) {
+                        continue; // another kind of resource, read by its own step
                     } else if (inside) {
                         tree.directories.add(relative(full));
                     }

@@ -330,6 +330,11 @@ public final class HttpGrafanaClient implements GrafanaClient {
     }
 
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */
+    @Override
+    public Optional<JsonNode> call(String method, String path, JsonNode body) throws GrafanaApiException {
+        return send(method, path, body, true);
+    }
+
     private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty)
             throws GrafanaApiException {
         String call = method + " " + path;

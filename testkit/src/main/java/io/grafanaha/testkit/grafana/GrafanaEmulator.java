@@ -368,6 +368,22 @@ public final class GrafanaEmulator implements AutoCloseable {
     }
 
     /**
+     * Saves a library panel like the UI does after loading it: over its current version, which grows by one. Use it
+     * to simulate an edit that bypasses the gateway.
+     */
+    public StoredLibraryElement updateLibraryElement(String uid, String name, ObjectNode model) {
+        synchronized (store) {
+            StoredLibraryElement current = store.libraryElement(uid).orElseThrow(
+                    () -> new IllegalArgumentException("no library element " + uid));
+            StoredLibraryElement updated = new StoredLibraryElement(current.id(), uid, name, current.kind(),
+                    current.folderUid(), model.deepCopy(), current.version() + 1, current.created(),
+                    options.clock().instant(), current.createdBy(), "admin");
+            store.putLibraryElement(updated);
+            return updated;
+        }
+    }
+
+    /**
      * What a browser would see when opening the dashboard, panel by panel: one line per panel that cannot be shown,
      * here a library panel this instance lacks (Grafana's UI then shows an error in that panel's place). Empty when
      * every panel renders; the dashboard must exist.
