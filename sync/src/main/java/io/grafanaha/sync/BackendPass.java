@@ -78,13 +78,17 @@ final class BackendPass {
         long token = freshness.passStarting(name);
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
         long read = blobs.ticket();
-        // Library panels first (with the folders they live in): a dashboard must not arrive before its panels.
-        LibraryStep.Before libraryPanels = library.beforeDashboards(target.client(), desired);
-        desired = libraryPanels.desired();
         BackendState actual;
+        LibraryStep.Before libraryPanels;
         try {
             actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
                     desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
+            // Then library panels (with the folders they live in): a dashboard must not arrive before its panels.
+            libraryPanels = library.beforeDashboards(target.client(), desired);
+            if (libraryPanels.createdFolders()) { // read again, or the plan would create them a second time
+                actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
+                        desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
+            }
         } catch (GrafanaApiException e) {
             String error = "cannot read " + name + ": " + e.getMessage();
             LOG.warn(error);
@@ -92,6 +96,7 @@ final class BackendPass {
             emit(new SyncEvent.BackendUnreachable(name, error));
             return;
         }
+        desired = libraryPanels.desired();
         int held = actual.dashboards().size();
         PlanResult result = new PlanSync(desired, actual).setDeleteLimit(settings.deleteLimit()).call();
         if (result instanceof PlanResult.Refused refused) {

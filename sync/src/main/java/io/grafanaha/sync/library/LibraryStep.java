@@ -47,8 +47,11 @@ public final class LibraryStep {
         this.deleteLimit = Objects.requireNonNull(deleteLimit, "deleteLimit");
     }
 
-    /** What a backend's part of the pass goes on with: the dashboards it may apply, and what failed. */
-    public record Before(DesiredState desired, Optional<String> error) {}
+    /**
+     * What a backend's part of the pass goes on with: the dashboards it may apply, what failed, and whether folders
+     * were created for panels (what was read of the backend before is then out of date).
+     */
+    public record Before(DesiredState desired, Optional<String> error, boolean createdFolders) {}
 
     /** Reads the panels at {@code state}'s commit and returns {@code state} without dashboards using a missing one. */
     public DesiredState read(Repository repository, DesiredState state) throws IOException {
@@ -82,14 +85,15 @@ public final class LibraryStep {
         } catch (GrafanaApiException e) {
             Set<String> all = new HashSet<>(lib.byUid().keySet());
             return new Before(LibraryPanelRefs.withoutFailed(desired, all, client.name()),
-                    Optional.of("cannot read library panels: " + e.getMessage()));
+                    Optional.of("cannot read library panels: " + e.getMessage()), false);
         }
         List<String> failures = new ArrayList<>();
         Set<String> failed = new HashSet<>();
         Set<String> folders = new HashSet<>();
+        Set<String> created = new HashSet<>();
         for (DesiredLibraryPanel p : plan.creates()) {
             try {
-                ensureFolder(client, desired.foldersByUid(), p.folderUid(), folders);
+                ensureFolder(client, desired.foldersByUid(), p.folderUid(), folders, created);
                 c.create(p);
             } catch (GrafanaApiException e) {
                 failures.add("create library panel " + p.uid() + " (" + p.path() + "): " + e.getMessage());
@@ -104,7 +108,7 @@ public final class LibraryStep {
                 continue;
             }
             try {
-                ensureFolder(client, desired.foldersByUid(), u.panel().folderUid(), folders);
+                ensureFolder(client, desired.foldersByUid(), u.panel().folderUid(), folders, created);
                 c.update(u.panel(), u.version());
             } catch (GrafanaApiException e) {
                 failures.add("update library panel " + u.panel().uid() + " (" + u.panel().path() + "): "
@@ -122,7 +126,8 @@ public final class LibraryStep {
             LOG.info("{}: {} library panel(s) created, {} updated", client.name(),
                     plan.creates().size() - failures.size(), plan.updates().size());
         }
-        return new Before(LibraryPanelRefs.withoutFailed(desired, failed, client.name()), summary(failures));
+        return new Before(LibraryPanelRefs.withoutFailed(desired, failed, client.name()), summary(failures),
+                !created.isEmpty());
     }
 
     /** Deletes the managed panels Git no longer holds, now that no dashboard of Git's uses them. */
@@ -149,16 +154,17 @@ public final class LibraryStep {
      * a panel lives in a folder, and must be there before the dashboards, which are applied with their folders.
      */
     private static void ensureFolder(GrafanaClient client, Map<String, DesiredFolder> folders, String uid,
-            Set<String> there) throws GrafanaApiException {
+            Set<String> there, Set<String> created) throws GrafanaApiException {
         DesiredFolder f = folders.get(uid);
         if (uid.isEmpty() || f == null || there.contains(uid)) {
             return;
         }
         if (f.parentUid().isPresent()) {
-            ensureFolder(client, folders, f.parentUid().get(), there);
+            ensureFolder(client, folders, f.parentUid().get(), there, created);
         }
         if (client.folder(uid).isEmpty()) {
             client.createFolder(uid, f.title(), f.parentUid());
+            created.add(uid);
         }
         there.add(uid);
     }
