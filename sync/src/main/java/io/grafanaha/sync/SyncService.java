@@ -9,6 +9,7 @@ import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
+import io.grafanaha.sync.desired.SyncScope;
 import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.schedule.PassScheduler;
@@ -162,7 +163,15 @@ public final class SyncService implements AutoCloseable {
     public SyncStatus status() {
         DesiredState d = pass.desired();
         return new SyncStatus(pass.gitStatus(), freshness.statuses(), d == null ? List.of() : d.errors(),
-                scheduler.passes());
+                scheduler.passes(), kept());
+    }
+
+    /** What lives in Git and on every instance, for the ops page: the rest of each instance is its own. */
+    private String kept() {
+        return settings.scope() == SyncScope.INSTANCE
+                ? "Git keeps the whole instance, General included, the same on every backend (sync.scope: instance)."
+                : "Git keeps folder \"" + settings.folderTitle() + "\" and its sub-folders, the same on every backend;"
+                        + " dashboards elsewhere (General included) are per instance: missing after a failover.";
     }
 
     /**

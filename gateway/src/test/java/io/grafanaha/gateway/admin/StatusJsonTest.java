@@ -12,6 +12,7 @@ import io.grafanaha.health.check.HealthReport;
 import io.grafanaha.health.check.HealthState;
 import io.grafanaha.health.routing.FailoverCause;
 import io.grafanaha.health.routing.RoutingEvent;
+import io.grafanaha.sync.SyncStatus;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -110,5 +111,15 @@ class StatusJsonTest {
         assertThat(git.get("fetchFailures").asLong()).isEqualTo(4);
         assertThat(git.at("/fileErrors/0/path").asText()).isEqualTo("shared/bad.json");
         assertThat(git.at("/fileErrors/0/message").asText()).contains("shared/bad.json");
+    }
+
+    @Test
+    void gitSaysWhatTheSyncKeepsWhenTheSyncTellsIt() {
+        SyncStatus sample = FakeSync.sample();
+        SyncStatus telling = new SyncStatus(sample.git(), sample.backends(), sample.fileErrors(), sample.passes(),
+                "Git keeps folder \"ops\" and its sub-folders");
+
+        assertThat(json.render(health(), Optional.of(telling)).at("/git/kept").asText()).contains("folder \"ops\"");
+        assertThat(json.render(health(), Optional.of(sample)).get("git").has("kept")).isFalse();
     }
 }

@@ -61,6 +61,10 @@ class InstanceScopeGatewayTest {
         assertThat(a.dashboard("home").orElseThrow().folderUid()).as("home.json is a General dashboard").isEmpty();
         assertThat(a.folders().values()).as("no root folder named after the repository")
                 .noneMatch(f -> f.title().equals(Rig.REPOSITORY));
+        String status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort()
+                + "/api/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(new ObjectMapper().readTree(status).at("/git/kept").asText()).as("the ops page says what is kept")
+                .contains("the whole instance, General included");
 
         HttpResponse<String> created = http.send(request("/api/dashboards/db").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("""

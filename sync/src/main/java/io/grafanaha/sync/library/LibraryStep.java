@@ -60,11 +60,6 @@ public final class LibraryStep {
         return LibraryPanelRefs.withoutMissing(state, read);
     }
 
-    /** The panels read last; empty before the first read. */
-    public Optional<DesiredLibrary> desired() {
-        return Optional.ofNullable(library);
-    }
-
     /** {@code sync --dry-run}: what this backend needs, nothing written. */
     public LibraryPlan plan(GrafanaClient client, DesiredState desired) throws GrafanaApiException {
         return PlanLibrary.plan(client.name(), current(desired), new LibraryClient(client).list(),
@@ -91,16 +86,19 @@ public final class LibraryStep {
         Set<String> failed = new HashSet<>();
         Set<String> folders = new HashSet<>();
         Set<String> created = new HashSet<>();
+        int made = 0;
         for (DesiredLibraryPanel p : plan.creates()) {
             try {
                 ensureFolder(client, desired.foldersByUid(), p.folderUid(), folders, created);
                 c.create(p);
+                made++;
             } catch (GrafanaApiException e) {
                 failures.add("create library panel " + p.uid() + " (" + p.path() + "): " + e.getMessage());
                 failed.add(p.uid());
             }
         }
         Map<String, ObjectId> there = applied.computeIfAbsent(client.name(), k -> new ConcurrentHashMap<>());
+        int updated = 0;
         for (LibraryPlan.Update u : plan.updates()) {
             if (writeBack && u.panel().blobId().equals(there.get(u.panel().uid()))) {
                 LOG.info("{}: library panel {} was edited there; left for the write-back", client.name(),
@@ -110,6 +108,7 @@ public final class LibraryStep {
             try {
                 ensureFolder(client, desired.foldersByUid(), u.panel().folderUid(), folders, created);
                 c.update(u.panel(), u.version());
+                updated++;
             } catch (GrafanaApiException e) {
                 failures.add("update library panel " + u.panel().uid() + " (" + u.panel().path() + "): "
                         + e.getMessage());
@@ -122,9 +121,8 @@ public final class LibraryStep {
             }
         }
         deletesPending.put(client.name(), plan);
-        if (!plan.creates().isEmpty() || !plan.updates().isEmpty()) {
-            LOG.info("{}: {} library panel(s) created, {} updated", client.name(),
-                    plan.creates().size() - failures.size(), plan.updates().size());
+        if (made + updated > 0) {
+            LOG.info("{}: {} library panel(s) created, {} updated", client.name(), made, updated);
         }
         return new Before(LibraryPanelRefs.withoutFailed(desired, failed, client.name()), summary(failures),
                 !created.isEmpty());
