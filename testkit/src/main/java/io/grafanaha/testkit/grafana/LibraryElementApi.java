@@ -113,22 +113,16 @@ final class LibraryElementApi {
 
     private ApiResponse delete(ApiRequest req) {
         StoredLibraryElement e = existing(req.param("uid"));
-        if (!connections(e.uid()).isEmpty()) {
+        if (connections(e.uid()) > 0) {
             throw Json.fail(Json.messageWithTrace(403, "the library element has connections"));
         }
         store.removeLibraryElement(e.uid());
         return Json.ok(Json.object().put("message", "Library element deleted").put("id", e.id()));
     }
 
-    /** The dashboards whose panels (or a row's panels) use this library panel. */
-    List<String> connections(String uid) {
-        List<String> out = new ArrayList<>();
-        for (StoredDashboard d : store.dashboards()) {
-            if (libraryPanelUids(d.json()).contains(uid)) {
-                out.add(d.uid());
-            }
-        }
-        return out;
+    /** How many dashboards use this library panel (their panels, or a row's panels). */
+    int connections(String uid) {
+        return store.connections(uid);
     }
 
     /** Every {@code panels[].libraryPanel.uid} of a dashboard, rows' collapsed panels included. */
@@ -202,7 +196,7 @@ final class LibraryElementApi {
         ObjectNode meta = dto.putObject("meta")
                 .put("folderName", store.folder(e.folderUid()).map(StoredFolder::title).orElse("General"))
                 .put("folderUid", e.folderUid())
-                .put("connectedDashboards", connections(e.uid()).size())
+                .put("connectedDashboards", connections(e.uid()))
                 .put("created", Json.time(e.created()))
                 .put("updated", Json.time(e.updated()));
         meta.putObject("createdBy").put("id", 1).put("name", e.createdBy()).put("avatarUrl", "");
