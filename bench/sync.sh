@@ -7,14 +7,15 @@
 # Usage: bench/sync.sh [dashboards] [pushes]          (defaults: 1000 dashboards, 20 pushes)
 # Environment: HEAP=256m (the gateway's -Xmx; HEAP= for the JVM default), CORPUS=../shared/corpus/mixins,
 #              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory, WRITEBACK=0 skips the write-back
-#              part, SAVES=20 saves in it.
+#              part, SAVES=20 saves in it, LIBRARY_PANELS=200 adds that many library panels (each used by one
+#              dashboard; 0 = dashboards only, as the figures before issue 15).
 # The dashboards are generated into a temporary Git repository at run time (nothing generated is committed).
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-1000}; PUSHES=${2:-20}
 HEAP=${HEAP-256m}; CORPUS=${CORPUS:-../shared/corpus/mixins}
-IDLE_RUNS=${IDLE_RUNS:-5}; CHANGE_RUNS=${CHANGE_RUNS:-3}
+IDLE_RUNS=${IDLE_RUNS:-5}; CHANGE_RUNS=${CHANGE_RUNS:-3}; LIBRARY_PANELS=${LIBRARY_PANELS:-0}
 JAR=gateway/target/grafana-ha-gateway.jar
 [ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
 [ -d "$CORPUS" ] || { echo "no corpus at $CORPUS (set CORPUS=)" >&2; exit 2; }
@@ -39,9 +40,9 @@ ADMIN_TOKEN=bench-admin; SECRET=bench-webhook-secret
 # --- Git: a bare repository served by git daemon, and a work tree that pushes to it
 git init -q --bare -b main "$W/repo.git"
 git init -q -b main "$W/work"
-python3 bench/sync_bench.py generate "$CORPUS" "$W/work" "$COUNT"
+python3 bench/sync_bench.py generate "$CORPUS" "$W/work" "$COUNT" "$LIBRARY_PANELS"
 git -C "$W/work" add -A
-git -C "$W/work" -c user.name=bench -c user.email=bench@invalid commit -q -m "bench: $COUNT dashboards"
+git -C "$W/work" -c user.name=bench -c user.email=bench@invalid commit -q -m "bench: $COUNT dashboards, $LIBRARY_PANELS library panels"
 git -C "$W/work" config user.name bench; git -C "$W/work" config user.email bench@invalid
 git -C "$W/work" remote add origin "git://127.0.0.1:$GIT_PORT/repo.git"
 git daemon --export-all --enable=receive-pack --base-path="$W" --listen=127.0.0.1 --port=$GIT_PORT --reuseaddr \
@@ -49,7 +50,7 @@ git daemon --export-all --enable=receive-pack --base-path="$W" --listen=127.0.0.
 pids+=($!)
 for _ in $(seq 100); do git ls-remote "git://127.0.0.1:$GIT_PORT/repo.git" >/dev/null 2>&1 && break; sleep 0.1; done
 git -C "$W/work" push -q origin HEAD:main
-CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' | sort | sed -n 1p)
+CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' -not -path 'shared/library-panels/*' | sort | sed -n 1p)
 
 # --- two emulators, each its own JVM
 for spec in "grafana-a $EMU_A" "grafana-b $EMU_B"; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The measuring half of bench/sync.sh (which starts and stops the processes).
 
-  sync_bench.py generate CORPUS WORKTREE COUNT   copy CORPUS into WORKTREE/shared/ until COUNT dashboards
+  sync_bench.py generate CORPUS WORKTREE COUNT [LIBRARY]   copy CORPUS into WORKTREE/shared/ until COUNT
+                                                 dashboards; LIBRARY library panels in shared/library-panels/,
+                                                 each used by one dashboard
   sync_bench.py measure  SETTINGS.json           run the phases against a running gateway, print a JSON report
   sync_bench.py restart  SETTINGS.json           time the first pass of a restarted gateway (a JSON report)
   sync_bench.py summarise HEAP ALIVE RSS_KB OOM  < REPORT   the report for people
@@ -19,7 +21,7 @@ import sys
 import time
 
 
-def generate(corpus, worktree, count):
+def generate(corpus, worktree, count, library=0):
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(corpus) for f in fs if f.endswith(".json"))
     out, seen, k = 0, set(), 0
     while out < count:
@@ -44,6 +46,29 @@ def generate(corpus, worktree, count):
             out += 1
         k += 1
     print(f"{out} dashboards in {worktree}/shared")
+    if library:
+        add_library_panels(worktree, library)
+
+
+def add_library_panels(worktree, n):
+    """n library panels in the format sync reads, each added to one dashboard (the first n by path)."""
+    os.makedirs(os.path.join(worktree, "shared", "library-panels"), exist_ok=True)
+    dashboards = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(worktree, "shared"))
+                        for f in fs if f.endswith(".json") and "library-panels" not in d)
+    for i in range(n):
+        uid = f"bench-lib-{i:04d}"
+        panel = {"uid": uid, "name": f"Bench panel {i}", "kind": 1,
+                 "model": {"type": "timeseries", "title": f"Bench panel {i}", "datasource": None, "targets": []}}
+        with open(os.path.join(worktree, "shared", "library-panels", uid + ".json"), "w", encoding="utf-8") as fh:
+            json.dump(panel, fh, indent=2)
+        path = dashboards[i % len(dashboards)]
+        with open(path, encoding="utf-8") as fh:
+            dash = json.load(fh)
+        dash.setdefault("panels", []).append({"id": 90000 + i, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 1000},
+                                              "libraryPanel": {"uid": uid, "name": panel["name"]}})
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(dash, fh, indent=2)
+    print(f"{n} library panels in {worktree}/shared/library-panels")
 
 
 class Http:
@@ -275,7 +300,7 @@ def main():
     if sys.argv[1] == "summarise":
         print(summarise(json.loads(sys.stdin.read()), *sys.argv[2:6]))
     elif sys.argv[1] == "generate":
-        generate(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        generate(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
     elif sys.argv[1] in ("measure", "restart"):
         with open(sys.argv[2], encoding="utf-8") as fh:
             settings = json.load(fh)

@@ -101,6 +101,9 @@
 
   function renderGit(git) {
     const node = $('git');
+    // What is kept everywhere, and so what a failover loses: said next to the sync's state.
+    $('kept').textContent = (git && git.kept) || '';
+    $('kept').hidden = !(git && git.kept);
     if (!git) {
       node.textContent = 'git: sync not configured';
       node.className = 'pill muted';

@@ -9,6 +9,7 @@ import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
+import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.actual.BackendState;
 import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.plan.Plan;
@@ -44,9 +45,11 @@ final class BackendPass {
     private final Scheduler timer;
     private final Clock clock;
     private final AppliedBlobs blobs;
+    private final LibraryStep library;
 
     BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, Executor applyPool,
-            Scheduler timer, Clock clock, AppliedBlobs blobs) {
+            Scheduler timer, Clock clock, AppliedBlobs blobs, LibraryStep library) {
+        this.library = library;
         this.timer = timer;
         this.blobs = blobs;
         this.settings = settings;
@@ -76,9 +79,16 @@ final class BackendPass {
         boolean alreadyApplied = freshness.applied(name).filter(head.id()::equals).isPresent();
         long read = blobs.ticket();
         BackendState actual;
+        LibraryStep.Before libraryPanels;
         try {
             actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
                     desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
+            // Then library panels (with the folders they live in): a dashboard must not arrive before its panels.
+            libraryPanels = library.beforeDashboards(target.client(), desired);
+            if (libraryPanels.createdFolders()) { // read again, or the plan would create them a second time
+                actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
+                        desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
+            }
         } catch (GrafanaApiException e) {
             String error = "cannot read " + name + ": " + e.getMessage();
             LOG.warn(error);
@@ -86,6 +96,7 @@ final class BackendPass {
             emit(new SyncEvent.BackendUnreachable(name, error));
             return;
         }
+        desired = libraryPanels.desired();
         int held = actual.dashboards().size();
         PlanResult result = new PlanSync(desired, actual).setDeleteLimit(settings.deleteLimit()).call();
         if (result instanceof PlanResult.Refused refused) {
@@ -104,12 +115,17 @@ final class BackendPass {
         }
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
                 .setRetryPolicy(settings.retry()).setExecutor(applyPool).setScheduler(timer).call();
+        Optional<String> libraryDeletes = library.afterDashboards(target.client());
+        Optional<String> libraryError = libraryPanels.error().or(() -> libraryDeletes);
         recordBlobs(name, desired, actual, planned, plan, applied, read);
         blobs.persist();
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
-        if (applied.succeeded() && planned.heldDeletes().isPresent()) {
+        if (applied.succeeded() && libraryError.isPresent()) {
+            LOG.warn("{}: {}", name, libraryError.get());
+            freshness.passFailed(name, APPLY, libraryError.get(), drift, dashboards);
+        } else if (applied.succeeded() && planned.heldDeletes().isPresent()) {
             LOG.warn("{}: {}", name, planned.heldDeletes().get());
             freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
                     planned.heldDeletes().get());

@@ -2,11 +2,11 @@ package io.grafanaha.sync;
 
 import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
-import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
+import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.schedule.PassOutcome;
 import java.io.IOException;
 import java.time.Clock;
@@ -41,6 +41,7 @@ final class SyncPass {
     private final AppliedBlobs appliedBlobs;
     private final BackendPass backendPass;
     private final Executor backends;
+    private final LibraryStep library;
     private final AtomicInteger fetchFailures = new AtomicInteger();
     private final AtomicLong fetchFailuresTotal = new AtomicLong();
 
@@ -50,7 +51,8 @@ final class SyncPass {
 
     SyncPass(SyncSettings settings, Map<String, SyncTarget> targets, SyncListener listener, Clock clock,
             GitMirror mirror, FreshnessTracker freshness, AppliedBlobs appliedBlobs, BackendPass backendPass,
-            Executor backends) {
+            Executor backends, LibraryStep library) {
+        this.library = library;
         this.settings = settings;
         this.targets = targets;
         this.listener = listener;
@@ -136,8 +138,8 @@ final class SyncPass {
         if (cached != null && cached.commit().equals(head.id())) {
             return cached;
         }
-        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
-                .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
+        DesiredState state = settings.reader(mirror.repository()).setCommit(head.id()).setPrevious(cached).call();
+        state = library.read(mirror.repository(), state); // dashboards using a library panel Git lacks are skipped
         desired = state;
         if (!state.errors().isEmpty()) {
             state.errors().forEach(e -> LOG.warn("skipped {}", e.message()));

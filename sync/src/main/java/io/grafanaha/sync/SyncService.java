@@ -9,6 +9,8 @@ import io.grafanaha.sync.freshness.FreshnessTracker;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
+import io.grafanaha.sync.desired.SyncScope;
+import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.plan.PlanResult;
 import io.grafanaha.sync.schedule.PassScheduler;
 import java.io.IOException;
@@ -55,6 +57,7 @@ public final class SyncService implements AutoCloseable {
     private final FreshnessTracker freshness;
     private final AppliedBlobs appliedBlobs;
     private final SyncPass pass;
+    private final LibraryStep library;
     private final PassScheduler scheduler;
 
     /**
@@ -84,10 +87,11 @@ public final class SyncService implements AutoCloseable {
         this.freshness = new FreshnessTracker(this.targets.keySet(), new AppliedStateStore(settings.dataDir()),
                 new CommitDistance(mirror.repository()));
         mirror.head().ifPresent(h -> freshness.headChanged(h.id()));
+        this.library = new LibraryStep(settings.path(), settings.deleteLimit(), settings.writeBack());
         BackendPass backendPass = new BackendPass(settings, freshness, listener, threads.apply(), threads.timer(),
-                clock, appliedBlobs);
+                clock, appliedBlobs, library);
         this.pass = new SyncPass(settings, this.targets, listener, clock, mirror, freshness, appliedBlobs,
-                backendPass, threads.backends());
+                backendPass, threads.backends(), library);
         this.scheduler = new PassScheduler(this.targets.keySet(), settings.interval(), pass::run, threads.passes(),
                 threads.timer());
     }
@@ -159,7 +163,15 @@ public final class SyncService implements AutoCloseable {
     public SyncStatus status() {
         DesiredState d = pass.desired();
         return new SyncStatus(pass.gitStatus(), freshness.statuses(), d == null ? List.of() : d.errors(),
-                scheduler.passes());
+                scheduler.passes(), kept());
+    }
+
+    /** What lives in Git and on every instance, for the ops page: the rest of each instance is its own. */
+    private String kept() {
+        return settings.scope() == SyncScope.INSTANCE
+                ? "Git keeps the whole instance, General included, the same on every backend (sync.scope: instance)."
+                : "Git keeps folder \"" + settings.folderTitle() + "\" and its sub-folders, the same on every backend;"
+                        + " dashboards elsewhere (General included) are per instance: missing after a failover.";
     }
 
     /**
@@ -175,6 +187,23 @@ public final class SyncService implements AutoCloseable {
         Map<String, PlanResult> plans = new LinkedHashMap<>();
         for (SyncTarget t : targets.values()) {
             plans.put(t.name(), BackendPass.plan(t, state, settings));
+        }
+        return plans;
+    }
+
+    /**
+     * {@code sync --dry-run}, after {@link #plan()}: the library panel changes each backend needs, as printed.
+     *
+     * @throws IOException if a backend's library panels cannot be read (naming it)
+     */
+    public Map<String, String> planLibraryPanels() throws IOException {
+        DesiredState state = pass.desired();
+        if (state == null) {
+            throw new IOException("plan() reads Git first");
+        }
+        Map<String, String> plans = new LinkedHashMap<>();
+        for (SyncTarget t : targets.values()) {
+            plans.put(t.name(), library.plan(t.client(), state).render());
         }
         return plans;
     }

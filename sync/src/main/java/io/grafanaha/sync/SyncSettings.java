@@ -2,12 +2,14 @@ package io.grafanaha.sync;
 
 import io.grafanaha.sync.apply.RetryPolicy;
 import io.grafanaha.sync.desired.ReadDesiredState;
+import io.grafanaha.sync.desired.SyncScope;
 import io.grafanaha.sync.git.GitCredentials;
 import io.grafanaha.sync.git.GitSource;
 import io.grafanaha.sync.plan.DeleteLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.eclipse.jgit.lib.Repository;
 
 /**
  * The {@code sync:} section of the configuration, as the {@link SyncService} uses it.
@@ -25,12 +27,14 @@ import java.util.Objects;
  *     and {@code writeback/mirror/}
  * @param concurrency the most dashboard calls in flight per backend
  * @param retry how each Grafana call is retried
+ * @param scope {@code sync.scope}: the root folder {@code folderTitle} (default), or the whole instance
  */
 public record SyncSettings(String repository, String branch, String path, String folderTitle, Duration interval,
         GitCredentials credentials, boolean writeBack, DeleteLimit deleteLimit, Path dataDir, int concurrency,
-        RetryPolicy retry) {
+        RetryPolicy retry, SyncScope scope) {
 
     public SyncSettings {
+        Objects.requireNonNull(scope, "sync.scope");
         Objects.requireNonNull(repository, "sync.repository");
         Objects.requireNonNull(branch, "sync.branch");
         path = ReadDesiredState.normalisePath(path);
@@ -53,7 +57,17 @@ public record SyncSettings(String repository, String branch, String path, String
     /** The documented defaults: branch main, whole repository, 60 s, anonymous, write-back on, 10%, 4 in flight. */
     public static SyncSettings of(String repository, Path dataDir) {
         return new SyncSettings(repository, "main", "", null, Duration.ofSeconds(60), GitCredentials.none(), true,
-                DeleteLimit.percent(10), dataDir, 4, RetryPolicy.defaults());
+                DeleteLimit.percent(10), dataDir, 4, RetryPolicy.defaults(), SyncScope.FOLDER);
+    }
+
+    public SyncSettings withScope(SyncScope value) {
+        return new SyncSettings(repository, branch, path, folderTitle, interval, credentials, writeBack, deleteLimit,
+                dataDir, concurrency, retry, value);
+    }
+
+    /** A reader of the desired state at a commit of {@code repository}, as these settings lay it out. */
+    public ReadDesiredState reader(Repository repository) {
+        return new ReadDesiredState(repository).setPath(path).setRootFolderTitle(folderTitle).setScope(scope);
     }
 
     /** The branch to follow, with credentials. */
@@ -63,46 +77,46 @@ public record SyncSettings(String repository, String branch, String path, String
 
     public SyncSettings withBranch(String value) {
         return new SyncSettings(repository, value, path, folderTitle, interval, credentials, writeBack, deleteLimit,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withPath(String value) {
         return new SyncSettings(repository, branch, value, folderTitle, interval, credentials, writeBack, deleteLimit,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withFolderTitle(String value) {
         return new SyncSettings(repository, branch, path, value, interval, credentials, writeBack, deleteLimit,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withInterval(Duration value) {
         return new SyncSettings(repository, branch, path, folderTitle, value, credentials, writeBack, deleteLimit,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withCredentials(GitCredentials value) {
         return new SyncSettings(repository, branch, path, folderTitle, interval, value, writeBack, deleteLimit,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withWriteBack(boolean value) {
         return new SyncSettings(repository, branch, path, folderTitle, interval, credentials, value, deleteLimit,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withDeleteLimit(DeleteLimit value) {
         return new SyncSettings(repository, branch, path, folderTitle, interval, credentials, writeBack, value,
-                dataDir, concurrency, retry);
+                dataDir, concurrency, retry, scope);
     }
 
     public SyncSettings withConcurrency(int value) {
         return new SyncSettings(repository, branch, path, folderTitle, interval, credentials, writeBack, deleteLimit,
-                dataDir, value, retry);
+                dataDir, value, retry, scope);
     }
 
     public SyncSettings withRetry(RetryPolicy value) {
         return new SyncSettings(repository, branch, path, folderTitle, interval, credentials, writeBack, deleteLimit,
-                dataDir, concurrency, value);
+                dataDir, concurrency, value, scope);
     }
 }

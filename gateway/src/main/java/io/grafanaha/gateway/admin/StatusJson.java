@@ -131,6 +131,9 @@ public final class StatusJson {
         n.put("lastError", g.lastError().orElse(null));
         n.put("fetchFailures", g.fetchFailures());
         n.put("passes", s.passes());
+        if (!s.kept().isEmpty()) {
+            n.put("kept", s.kept());
+        }
         ArrayNode files = n.putArray("fileErrors");
         for (FileError f : s.fileErrors()) {
             ObjectNode e = files.addObject();

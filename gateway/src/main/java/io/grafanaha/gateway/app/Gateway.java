@@ -226,6 +226,11 @@ public final class Gateway implements AutoCloseable {
         return sync;
     }
 
+    /** The write-back, when sync is configured with {@code write-back: true}. */
+    public Optional<WriteBack> writeBack() {
+        return writeBack;
+    }
+
     public AdminServer admin() {
         return admin;
     }

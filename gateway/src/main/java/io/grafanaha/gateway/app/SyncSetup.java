@@ -57,6 +57,7 @@ public final class SyncSetup {
                 .withBranch(s.branch())
                 .withPath(s.path())
                 .withFolderTitle(s.folder())
+                .withScope(s.scope())
                 .withInterval(s.interval())
                 .withCredentials(credentials)
                 .withWriteBack(s.writeBack())

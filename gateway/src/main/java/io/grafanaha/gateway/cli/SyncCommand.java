@@ -59,6 +59,7 @@ final class SyncCommand implements Callable<Integer> {
                     out.println("  REFUSED: " + r.reason());
                 }
             }
+            sync.planLibraryPanels().values().forEach(out::print);
             sync.status().fileErrors().forEach(f -> out.println("skipped " + f));
             if (dryRun) {
                 out.println("dry run: nothing was written");

@@ -2,6 +2,7 @@ package io.grafanaha.gateway.config;
 
 import io.grafanaha.health.Role;
 import io.grafanaha.health.RoutingMode;
+import io.grafanaha.sync.desired.SyncScope;
 import io.grafanaha.sync.plan.DeleteLimit;
 import java.io.IOException;
 import java.net.URI;
@@ -253,7 +254,7 @@ public final class ConfigLoader {
 
     private static SyncConfig sync(Section s) {
         s.rejectUnknown(Set.of("repository", "branch", "path", "folder", "interval", "git-token", "ssh-key",
-                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir"));
+                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir", "scope"));
         String repository = s.required("repository").trim();
         String scheme = repositoryScheme(repository);
         if (!repository.isEmpty() && scheme == null) {
@@ -294,7 +295,18 @@ public final class ConfigLoader {
                 s.bool("write-back", true),
                 s.duration("poll-interval", Duration.ofSeconds(10)),
                 s.parsed("max-deletes", new DeleteLimit(10, true), Values::deleteLimit, "a share or a count (write e.g. 10% or 25)"),
-                Path.of(s.string("data-dir", "./data")));
+                Path.of(s.string("data-dir", "./data")),
+                s.choice("scope", SyncScope.FOLDER, SCOPES));
+    }
+
+    private static final Map<String, SyncScope> SCOPES = scopes();
+
+    private static Map<String, SyncScope> scopes() {
+        Map<String, SyncScope> words = new LinkedHashMap<>();
+        for (SyncScope scope : SyncScope.values()) {
+            words.put(scope.key(), scope);
+        }
+        return words;
     }
 
     private static String normalisePath(Section s) {

@@ -86,6 +86,7 @@ public final class ConfigPrinter {
             line(b, 1, "repository", withoutPassword(s.repository()));
             line(b, 1, "branch", s.branch());
             line(b, 1, "path", "\"" + s.path() + "\"");
+            line(b, 1, "scope", s.scope().key());
             line(b, 1, "folder", s.folder());
             line(b, 1, "interval", s.interval());
             line(b, 1, "git-token", s.gitToken());

@@ -12,6 +12,7 @@ import io.grafanaha.health.check.HealthReport;
 import io.grafanaha.health.check.HealthState;
 import io.grafanaha.health.routing.FailoverCause;
 import io.grafanaha.health.routing.RoutingEvent;
+import io.grafanaha.sync.SyncStatus;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -120,5 +121,15 @@ class StatusJsonTest {
         assertThat(s.at("/backends/1/build/version").asText()).isEqualTo("12.1.0");
         assertThat(s.at("/backends/1/build/commit").asText()).isEqualTo("1a2b3c4d5e6f");
         assertThat(s.at("/backends/2/build").isNull()).as("not checked yet").isTrue();
+    }
+
+    @Test
+    void gitSaysWhatTheSyncKeepsWhenTheSyncTellsIt() {
+        SyncStatus sample = FakeSync.sample();
+        SyncStatus telling = new SyncStatus(sample.git(), sample.backends(), sample.fileErrors(), sample.passes(),
+                "Git keeps folder \"ops\" and its sub-folders");
+
+        assertThat(json.render(health(), Optional.of(telling)).at("/git/kept").asText()).contains("folder \"ops\"");
+        assertThat(json.render(health(), Optional.of(sample)).get("git").has("kept")).isFalse();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grafanaha.health.Role;
 import io.grafanaha.health.RoutingMode;
+import io.grafanaha.sync.desired.SyncScope;
 import io.grafanaha.sync.plan.DeleteLimit;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,6 +93,16 @@ class ConfigLoaderTest {
                 .anySatisfy(p -> assertThat(p).contains("proxy.max-connections-per-client").contains("more than max-connections"));
         assertThat(problems(MINIMAL + "proxy:\n  max-connections: 0\n"))
                 .anySatisfy(p -> assertThat(p).contains("proxy.max-connections").contains("out of range"));
+    }
+
+    @Test
+    void syncScopeIsFolderByDefaultAndInstanceWhenAsked() throws Exception {
+        String sync = "sync:\n  repository: https://git.example.org/ops/grafana-manifests.git\n";
+        assertThat(parse(MINIMAL + sync, Map.of()).sync().orElseThrow().scope()).isEqualTo(SyncScope.FOLDER);
+        assertThat(parse(MINIMAL + sync + "  scope: instance\n", Map.of()).sync().orElseThrow().scope())
+                .isEqualTo(SyncScope.INSTANCE);
+        assertThat(problems(MINIMAL + sync + "  scope: everything\n"))
+                .anySatisfy(p -> assertThat(p).contains("sync.scope").contains("folder | instance"));
     }
 
     @Test

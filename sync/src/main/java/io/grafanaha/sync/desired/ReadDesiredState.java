@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -36,7 +37,8 @@ import org.eclipse.jgit.treewalk.filter.PathFilter;
  * file. For a shared uid <em>every</em> file using it is skipped and the uid protected: choosing one would let a
  * newly added file silently take over an existing dashboard, so the backends keep what they have until the
  * conflict is resolved. A directory whose {@code _folder.json} is unusable (or pins a uid another directory also
- * pins) is skipped with everything under it, its dashboards protected.
+ * pins) is skipped with everything under it, its dashboards protected. The directories of
+ * {@link #RESERVED_DIRECTORIES} at the top hold other kinds of resources and are not read here.
  *
  * <p>Longer than most classes here on purpose: each rule for a bad file (size, link, format, uid clash, folder pin)
  * is a few lines beside the walk that meets it, so a reader sees every reason a file can be skipped in one place.
@@ -49,6 +51,12 @@ import org.eclipse.jgit.treewalk.filter.PathFilter;
 public final class ReadDesiredState {
     /** Files larger than this are skipped (Grafana's own Git Sync has a similar limit). */
     public static final long DEFAULT_MAX_FILE_BYTES = 10L * 1024 * 1024;
+    /** The root of the instance, in {@link SyncScope#INSTANCE}: Grafana names it General and gives it uid "". */
+    public static final DesiredFolder GENERAL = new DesiredFolder("", "General", Optional.empty(), "", false);
+    /** The directory at the top of {@code sync.path} that holds library panels ({@code io.grafanaha.sync.library}). */
+    public static final String LIBRARY_PANELS = "library-panels";
+    /** Directories at the top of {@code sync.path} that hold other kinds of resources: no folder, no dashboards. */
+    public static final Set<String> RESERVED_DIRECTORIES = Set.of(LIBRARY_PANELS);
     /** The file in a directory that pins its folder's uid and title. */
     public static final String FOLDER_FILE = "_folder.json";
 
@@ -56,6 +64,7 @@ public final class ReadDesiredState {
     private ObjectId commit;
     private String path = "";
     private String rootFolderTitle;
+    private SyncScope scope = SyncScope.FOLDER;
     private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
     private Map<String, DesiredDashboard> previousByPath = Map.of();
 
@@ -78,6 +87,16 @@ public final class ReadDesiredState {
     /** {@code sync.folder}: the title of the managed tree's root folder (required). */
     public ReadDesiredState setRootFolderTitle(String title) {
         this.rootFolderTitle = title;
+        return this;
+    }
+
+    /**
+     * {@code sync.scope}; default {@link SyncScope#FOLDER}. With {@link SyncScope#INSTANCE} the root directory is
+     * "General" (uid {@code ""}, never created, renamed or pinned) and its directories are top-level folders; folder
+     * uids still derive from {@code sync.folder} and the path.
+     */
+    public ReadDesiredState setScope(SyncScope scope) {
+        this.scope = Objects.requireNonNull(scope, "scope");
         return this;
     }
 
@@ -169,6 +188,8 @@ public final class ReadDesiredState {
                 if (tw.isSubtree()) {
                     if (full.equals(path)) {
                         found = true;
+                    } else if (inside && RESERVED_DIRECTORIES.contains(relative(full))) {
+                        continue; // another kind of resource, read by its own step
                     } else if (inside) {
                         tree.directories.add(relative(full));
                     }
@@ -230,6 +251,9 @@ public final class ReadDesiredState {
         Map<String, Pin> pins = new HashMap<>();
         Map<String, List<String>> dirsByPinnedUid = new TreeMap<>();
         for (Blob file : tree.folderFiles.values()) {
+            if (file.directory().isEmpty() && scope == SyncScope.INSTANCE) {
+                continue; // reported below: General cannot be pinned
+            }
             Optional<Pin> pin = readPin(file, errors);
             pin.ifPresent(p -> {
                 pins.put(file.directory(), p);
@@ -251,7 +275,7 @@ public final class ReadDesiredState {
         // would break every map of folders, so the pin is skipped like any unusable folder file.
         Map<String, String> derivedDirs = new HashMap<>();
         for (String dir : tree.directories) {
-            if (!pins.containsKey(dir)) {
+            if (!pins.containsKey(dir) && !(dir.isEmpty() && scope == SyncScope.INSTANCE)) {
                 derivedDirs.put(FolderUids.derive(rootFolderTitle, dir), dir);
             }
         }
@@ -275,6 +299,14 @@ public final class ReadDesiredState {
                 continue;
             }
             Blob folderFile = tree.folderFiles.get(dir);
+            if (dir.isEmpty() && scope == SyncScope.INSTANCE) {
+                if (folderFile != null) {
+                    errors.add(FileError.ignoring(folderFile.path(), "with sync.scope instance the top of "
+                            + describePath() + " is General, which has no uid or title to pin"));
+                }
+                folders.byDirectory.put(dir, GENERAL);
+                continue;
+            }
             if (folderFile != null && !pins.containsKey(dir)) {
                 folders.broken.put(dir, "its folder's " + folderFile.path() + " is unusable");
                 if (!dir.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.grafanaha.sync.grafana;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
 import java.util.List;
@@ -95,4 +96,11 @@ public interface GrafanaClient {
      */
     List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected,
             boolean trustUnchanged) throws GrafanaApiException;
+
+    /**
+     * Any other JSON call of Grafana's HTTP API, for the kinds of resource beside dashboards and folders (library
+     * panels, ...), whose typed calls live with their step: {@code path} from {@code /api/}, {@code body} null for
+     * none. Empty on 404; any other answer outside 2xx is a {@link GrafanaApiException} with Grafana's message.
+     */
+    Optional<JsonNode> call(String method, String path, JsonNode body) throws GrafanaApiException;
 }

@@ -113,7 +113,8 @@ public final class HttpGrafanaClient implements GrafanaClient {
 
     @Override
     public List<DashboardHit> dashboardsInFolders(Collection<String> folderUids) throws GrafanaApiException {
-        return search("folderUIDs", folderUids);
+        // Search names the root folder "general"; its hits carry no folderUid, read back as "".
+        return search("folderUIDs", folderUids.stream().map(u -> u.isEmpty() ? "general" : u).toList());
     }
 
     @Override
@@ -186,7 +187,8 @@ public final class HttpGrafanaClient implements GrafanaClient {
     @Override
     public List<BackendFolder> folderTree(String rootUid) throws GrafanaApiException {
         Map<String, BackendFolder> folders = new LinkedHashMap<>();
-        List<BackendFolder> level = folder(rootUid).stream().toList();
+        // "" is General, the instance's root (sync.scope instance): it has no folder to ask for, only children.
+        List<BackendFolder> level = rootUid.isEmpty() ? List.of(BackendFolder.GENERAL) : folder(rootUid).stream().toList();
         while (!level.isEmpty()) {
             List<BackendFolder> fresh = level.stream().filter(f -> folders.putIfAbsent(f.uid(), f) == null).toList();
             level = reads.map(fresh, "reading folders", f -> childFolders(f.uid())).stream()
@@ -278,7 +280,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
     @Override
     public void createFolder(String uid, String title, Optional<String> parentUid) throws GrafanaApiException {
         ObjectNode body = MAPPER.createObjectNode().put("uid", uid).put("title", title);
-        parentUid.ifPresent(p -> body.put("parentUid", p));
+        parentUid.filter(p -> !p.isEmpty()).ifPresent(p -> body.put("parentUid", p));
         send("POST", "/api/folders", body, false);
     }
 
@@ -328,6 +330,11 @@ public final class HttpGrafanaClient implements GrafanaClient {
     }
 
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */
+    @Override
+    public Optional<JsonNode> call(String method, String path, JsonNode body) throws GrafanaApiException {
+        return send(method, path, body, true);
+    }
+
     private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty)
             throws GrafanaApiException {
         String call = method + " " + path;

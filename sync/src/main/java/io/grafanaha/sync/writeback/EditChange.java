@@ -214,9 +214,11 @@ final class EditChange {
         List<BackendFolder> made = new ArrayList<>(); // innermost first
         String uid = folderUid;
         DesiredFolder managed = null;
-        while (managed == null && !uid.isEmpty() && made.size() < MAX_NEW_FOLDERS) {
-            managed = head.foldersByUid().get(uid);
-            if (managed == null) {
+        while (managed == null && made.size() < MAX_NEW_FOLDERS) {
+            managed = head.foldersByUid().get(uid); // "" (General) only with sync.scope instance
+            if (managed == null && uid.isEmpty()) {
+                return Optional.empty();
+            } else if (managed == null) {
                 Optional<BackendFolder> f = backendFolders.of(backend, uid);
                 if (f.isEmpty()) {
                     return Optional.empty();
@@ -291,7 +293,8 @@ final class EditChange {
             directory = existing.directory();
             verb = "Rename";
         } else {
-            DesiredFolder parent = f.parentUid().map(head.foldersByUid()::get).orElse(null);
+            // A top-level folder's parent is General, managed only with sync.scope instance.
+            DesiredFolder parent = head.foldersByUid().get(f.parentUid().orElse(""));
             if (parent == null) {
                 return new Nothing("folder " + f.uid() + " is outside the managed tree", Optional.empty());
             }

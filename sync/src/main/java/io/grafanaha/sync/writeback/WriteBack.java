@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * version is captured instead of overwritten (once: found again, it is in Git or on a conflict branch), whether or
  * not Git's file changed since this process applied it, since another gateway may have applied that change.
  *
- * <p><b>Polling</b> catches edits that bypass the gateway ({@link Poller}).
+ * <p><b>Polling</b> catches edits that bypass the gateway ({@link Poller}), and writes back library panels edited in
+ * any instance ({@link LibraryPanelPoller}).
  *
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
@@ -75,6 +76,7 @@ public final class WriteBack implements AutoCloseable {
     private final ScheduledExecutorService journalThread;
     private final JournalQueue journalQueue;
     private final Poller poller;
+    private final LibraryPanelPoller libraryPoller;
     private final CommitLoop loop;
     private final HandledVersions handled = new HandledVersions();
 
@@ -130,6 +132,7 @@ public final class WriteBack implements AutoCloseable {
                 (edit, error) -> emit(new WriteBackEvent.Failed(edit, error)));
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
+        this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
@@ -256,6 +259,11 @@ public final class WriteBack implements AutoCloseable {
                 poller.round();
             } catch (RuntimeException e) {
                 LOG.warn("write-back polling failed: {}", e.toString());
+            }
+            try {
+                libraryPoller.round();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("library panel write-back failed: {}", e.toString());
             }
         }
     }

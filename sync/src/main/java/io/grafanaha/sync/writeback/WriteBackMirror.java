@@ -3,7 +3,6 @@ package io.grafanaha.sync.writeback;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.actual.AppliedBlobs;
 import io.grafanaha.sync.desired.DesiredState;
-import io.grafanaha.sync.desired.ReadDesiredState;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.FetchResult;
 import io.grafanaha.sync.git.GitMirror;
@@ -71,16 +70,14 @@ final class WriteBackMirror implements AutoCloseable {
             return cached;
         }
         // Each write-back commit moves the head: only the files that changed since the last read are parsed again.
-        DesiredState state = new ReadDesiredState(mirror.repository()).setCommit(head.id()).setPrevious(cached)
-                .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
+        DesiredState state = settings.reader(mirror.repository()).setCommit(head.id()).setPrevious(cached).call();
         desired = state;
         return state;
     }
 
     /** The managed tree at a local commit on top of {@code previous}'s (unchanged files are not parsed again). */
     DesiredState readAt(ObjectId commit, DesiredState previous) throws IOException {
-        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPrevious(previous)
-                .setPath(settings.path()).setRootFolderTitle(settings.folderTitle()).call();
+        return settings.reader(mirror.repository()).setCommit(commit).setPrevious(previous).call();
     }
 
     /**
@@ -115,8 +112,7 @@ final class WriteBackMirror implements AutoCloseable {
             return Optional.empty();
         }
         // Files unchanged since the head last read are not parsed again (a large corpus made this a second a call).
-        return new ReadDesiredState(mirror.repository()).setCommit(commit).setPrevious(desired).setPath(settings.path())
-                .setRootFolderTitle(settings.folderTitle()).call().dashboard(uid).map(d -> d.source().blobId());
+        return settings.reader(mirror.repository()).setCommit(commit).setPrevious(desired).call().dashboard(uid).map(d -> d.source().blobId());
     }
 
     @Override

@@ -318,4 +318,30 @@ class ReadDesiredStateTest {
         assertThat(after.dashboardsByUid().get("cpu").title()).isEqualTo("CPU renamed");
         assertThat(after).isEqualTo(read(second));
     }
+
+    @Test
+    void instanceScopeMakesTheRootGeneralAndItsDirectoriesTopLevelFolders() throws Exception {
+        ObjectId c = repo.write("shared/home.json", "{\"uid\":\"home\",\"title\":\"Home\"}")
+                .write("shared/team-a/cpu.json", "{\"uid\":\"cpu\",\"title\":\"CPU\"}")
+                .write("shared/_folder.json", """
+                        {"apiVersion": "folder.grafana.app/v1beta1", "kind": "Folder",
+                         "metadata": {"name": "pinned-root"}, "spec": {"title": "Root"}}
+                        """).commitAndPush("instance");
+
+        DesiredState s = new ReadDesiredState(repo.workRepository()).setCommit(c).setPath("shared/")
+                .setRootFolderTitle(ROOT).setScope(SyncScope.INSTANCE).call();
+
+        assertThat(s.rootFolderUid()).isEmpty();
+        assertThat(s.dashboard("home").orElseThrow().folderUid()).isEmpty();
+        DesiredFolder team = s.folders().stream().filter(f -> f.directory().equals("team-a")).findFirst()
+                .orElseThrow();
+        assertThat(team.uid()).isEqualTo(FolderUids.derive(ROOT, "team-a"));
+        assertThat(team.parentUid()).contains("");
+        assertThat(s.dashboard("cpu").orElseThrow().folderUid()).isEqualTo(team.uid());
+        assertThat(s.errors()).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("shared/_folder.json");
+            assertThat(e.message()).contains("General");
+            assertThat(e.holdsDeletes()).isFalse();
+        });
+    }
 }

@@ -114,6 +114,9 @@ final class FolderApi {
                 store.removeDashboard(d.uid());
             }
         }
+        // Grafana deletes the folder's library panels with it (it refuses while one is in use: not emulated).
+        store.libraryElements().stream().filter(e -> e.folderUid().equals(uid))
+                .forEach(e -> store.removeLibraryElement(e.uid()));
         store.removeFolder(uid);
     }
 

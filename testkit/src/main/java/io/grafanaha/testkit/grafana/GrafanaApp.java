@@ -34,6 +34,7 @@ final class GrafanaApp {
         new FolderApi(store, options.clock()).register(router);
         new SearchApi(store).register(router);
         new UserApi(users).register(router);
+        new LibraryElementApi(store, options.clock()).register(router);
     }
 
     ApiResponse handle(ApiRequest req) {

@@ -2,10 +2,12 @@ package io.grafanaha.testkit.grafana;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The per-instance "database": dashboards and folders share one uid namespace and one id sequence,
@@ -19,6 +21,11 @@ final class GrafanaStore {
     private final Map<String, StoredDashboard> dashboards = new LinkedHashMap<>();
     private final Map<String, StoredFolder> folders = new LinkedHashMap<>();
     private final Map<String, List<DashboardVersion>> versions = new LinkedHashMap<>();
+    /** Library elements have a table, ids and uids of their own. */
+    private final Map<String, StoredLibraryElement> libraryElements = new LinkedHashMap<>();
+    private long nextLibraryElementId = 1;
+    /** dashboard uid → the library panels it uses, indexed when saved (a dashboard's JSON is costly to walk). */
+    private final Map<String, Set<String>> libraryUses = new HashMap<>();
     private final SecureRandom random = new SecureRandom();
     private long nextId = 1;
     private long nextVersionId = 1;
@@ -82,6 +89,13 @@ final class GrafanaStore {
             }
         }
         dashboards.put(dashboard.uid(), dashboard);
+        libraryUses.remove(previousUid);
+        libraryUses.put(dashboard.uid(), Set.copyOf(LibraryElementApi.libraryPanelUids(dashboard.json())));
+    }
+
+    /** How many dashboards use library panel {@code uid} (Grafana's connections, kept at every save). */
+    int connections(String uid) {
+        return (int) libraryUses.values().stream().filter(uses -> uses.contains(uid)).count();
     }
 
     void addVersion(DashboardVersion row) {
@@ -95,6 +109,7 @@ final class GrafanaStore {
 
     void removeDashboard(String uid) {
         dashboards.remove(uid);
+        libraryUses.remove(uid);
         versions.remove(uid);
     }
 
@@ -116,5 +131,25 @@ final class GrafanaStore {
             parent = p.parentUid();
         }
         return chain;
+    }
+
+    long nextLibraryElementId() {
+        return nextLibraryElementId++;
+    }
+
+    Optional<StoredLibraryElement> libraryElement(String uid) {
+        return Optional.ofNullable(libraryElements.get(uid));
+    }
+
+    List<StoredLibraryElement> libraryElements() {
+        return List.copyOf(libraryElements.values());
+    }
+
+    void putLibraryElement(StoredLibraryElement element) {
+        libraryElements.put(element.uid(), element);
+    }
+
+    void removeLibraryElement(String uid) {
+        libraryElements.remove(uid);
     }
 }

@@ -62,6 +62,11 @@ final class TestClient {
         return send(authed(path).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    HttpResponse<String> patch(String path, String json) {
+        return send(authed(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     /** POST /api/dashboards/db with a dashboard JSON and the remaining command fields. */
     HttpResponse<String> saveDashboard(String dashboardJson, String extraFields) {
         return post("/api/dashboards/db", "{\"dashboard\":" + dashboardJson + (extraFields.isEmpty() ? "" : "," + extraFields) + "}");
