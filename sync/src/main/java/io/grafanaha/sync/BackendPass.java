@@ -44,9 +44,11 @@ final class BackendPass {
     private final Scheduler timer;
     private final Clock clock;
     private final AppliedBlobs blobs;
+    private final List<ResourceStep> steps;
 
     BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, Executor applyPool,
-            Scheduler timer, Clock clock, AppliedBlobs blobs) {
+            Scheduler timer, Clock clock, AppliedBlobs blobs, List<ResourceStep> steps) {
+        this.steps = List.copyOf(steps);
         this.timer = timer;
         this.blobs = blobs;
         this.settings = settings;
@@ -109,7 +111,12 @@ final class BackendPass {
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
-        if (applied.succeeded() && planned.heldDeletes().isPresent()) {
+        // The other kinds after the dashboards (rules live in their folders); the pass is applied only if all are.
+        Optional<String[]> stepFailure = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied)
+                : Optional.empty();
+        if (stepFailure.isPresent()) {
+            freshness.passFailed(name, stepFailure.get()[0], stepFailure.get()[1], drift, dashboards);
+        } else if (applied.succeeded() && planned.heldDeletes().isPresent()) {
             LOG.warn("{}: {}", name, planned.heldDeletes().get());
             freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
                     planned.heldDeletes().get());
@@ -127,6 +134,31 @@ final class BackendPass {
                 (int) (applied.count(PlanOperation.CreateFolder.class) + applied.count(PlanOperation.UpdateFolder.class)
                         + applied.count(PlanOperation.DeleteFolder.class)),
                 applied.failures(), drift, dashboards));
+    }
+
+    /** Runs every resource step; the first failure as {kind, error}, after all ran. */
+    private Optional<String[]> runSteps(SyncTarget target, DesiredState desired, CommitInfo head,
+            boolean alreadyApplied) {
+        Optional<String[]> first = Optional.empty();
+        for (ResourceStep step : steps) {
+            ResourceStep.Outcome outcome;
+            try {
+                outcome = step.apply(target, desired, head, alreadyApplied);
+            } catch (RuntimeException e) {
+                LOG.error("{}: {} step failed unexpectedly", target.name(), step.kind(), e);
+                outcome = ResourceStep.Outcome.failed(0, 0, step.kind() + ": " + e);
+            }
+            if (outcome.error().isPresent()) {
+                LOG.warn("{}: {}: {}", target.name(), step.kind(), outcome.error().get());
+                if (first.isEmpty()) {
+                    first = Optional.of(new String[] {step.kind(), outcome.error().get()});
+                }
+            } else if (outcome.changes() > 0) {
+                LOG.info("{}: {} change(s) to {} for {}", target.name(), outcome.changes(), step.kind(),
+                        head.shortName());
+            }
+        }
+        return first;
     }
 
     /**

@@ -235,9 +235,9 @@ public final class ConfigLoader {
                 maxConnections, perClient, trusted.proxies());
     }
 
-    private static SyncConfig sync(Section s) {
+    private SyncConfig sync(Section s) {
         s.rejectUnknown(Set.of("repository", "branch", "path", "folder", "interval", "git-token", "ssh-key",
-                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir"));
+                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir", "datasources"));
         String repository = s.required("repository").trim();
         String scheme = repositoryScheme(repository);
         if (!repository.isEmpty() && scheme == null) {
@@ -278,7 +278,8 @@ public final class ConfigLoader {
                 s.bool("write-back", true),
                 s.duration("poll-interval", Duration.ofSeconds(10)),
                 s.parsed("max-deletes", new DeleteLimit(10, true), Values::deleteLimit, "a share or a count (write e.g. 10% or 25)"),
-                Path.of(s.string("data-dir", "./data")));
+                Path.of(s.string("data-dir", "./data")),
+                s.bool("datasources", false), env);
     }
 
     private static String normalisePath(Section s) {

@@ -95,4 +95,12 @@ public interface GrafanaClient {
      */
     List<BackendDashboard> dashboards(List<DashboardHit> hits, Map<String, ObjectNode> expected,
             boolean trustUnchanged) throws GrafanaApiException;
+
+    /**
+     * Plain JSON calls to this backend for the other resource kinds; empty for a client that only knows dashboards
+     * (then those kinds are not synced to it).
+     */
+    default Optional<JsonApi> jsonApi() {
+        return Optional.empty();
+    }
 }

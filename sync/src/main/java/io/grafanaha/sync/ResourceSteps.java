@@ -1,0 +1,19 @@
+package io.grafanaha.sync;
+
+import io.grafanaha.sync.alerting.AlertingStep;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.jgit.lib.Repository;
+
+/** The resource steps a sync runs after the dashboards, in order; one line per kind. */
+final class ResourceSteps {
+    private ResourceSteps() {
+    }
+
+    static List<ResourceStep> create(SyncSettings settings, ResourceKinds kinds, Repository repository) {
+        List<ResourceStep> steps = new ArrayList<>();
+        steps.add(new AlertingStep(repository, settings.path(), kinds.environment(), settings.deleteLimit(),
+                settings.writeBack()));
+        return steps;
+    }
+}
