@@ -112,10 +112,11 @@ final class BackendPass {
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
         // The other kinds after the dashboards (rules live in their folders); the pass is applied only if all are.
-        Optional<String[]> stepFailure = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied)
-                : Optional.empty();
-        if (stepFailure.isPresent()) {
-            freshness.passFailed(name, stepFailure.get()[0], stepFailure.get()[1], drift, dashboards);
+        StepsResult steps = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied)
+                : new StepsResult(0, Optional.empty(), Optional.empty());
+        drift += steps.drift();
+        if (steps.error().isPresent()) {
+            freshness.passFailed(name, steps.kind().orElseThrow(), steps.error().get(), drift, dashboards);
         } else if (applied.succeeded() && planned.heldDeletes().isPresent()) {
             LOG.warn("{}: {}", name, planned.heldDeletes().get());
             freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
@@ -136,10 +137,13 @@ final class BackendPass {
                 applied.failures(), drift, dashboards));
     }
 
-    /** Runs every resource step; the first failure as {kind, error}, after all ran. */
-    private Optional<String[]> runSteps(SyncTarget target, DesiredState desired, CommitInfo head,
-            boolean alreadyApplied) {
+    /** What the resource steps did: their drift summed, and the first failure's kind and error. */
+    private record StepsResult(int drift, Optional<String> kind, Optional<String> error) {}
+
+    /** Runs every resource step, each even when one before it failed. */
+    private StepsResult runSteps(SyncTarget target, DesiredState desired, CommitInfo head, boolean alreadyApplied) {
         Optional<String[]> first = Optional.empty();
+        int drift = 0;
         for (ResourceStep step : steps) {
             ResourceStep.Outcome outcome;
             try {
@@ -148,6 +152,7 @@ final class BackendPass {
                 LOG.error("{}: {} step failed unexpectedly", target.name(), step.kind(), e);
                 outcome = ResourceStep.Outcome.failed(0, 0, step.kind() + ": " + e);
             }
+            drift += outcome.drift();
             if (outcome.error().isPresent()) {
                 LOG.warn("{}: {}: {}", target.name(), step.kind(), outcome.error().get());
                 if (first.isEmpty()) {
@@ -158,7 +163,7 @@ final class BackendPass {
                         head.shortName());
             }
         }
-        return first;
+        return new StepsResult(drift, first.map(f -> f[0]), first.map(f -> f[1]));
     }
 
     /**

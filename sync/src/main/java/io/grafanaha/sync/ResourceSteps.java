@@ -1,6 +1,7 @@
 package io.grafanaha.sync;
 
 import io.grafanaha.sync.alerting.AlertingStep;
+import io.grafanaha.sync.datasources.DatasourcesStep;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jgit.lib.Repository;
@@ -14,6 +15,9 @@ final class ResourceSteps {
         List<ResourceStep> steps = new ArrayList<>();
         steps.add(new AlertingStep(repository, settings.path(), kinds.environment(), settings.deleteLimit(),
                 settings.writeBack()));
+        if (kinds.datasources()) {
+            steps.add(new DatasourcesStep(repository, settings.path(), kinds.environment()));
+        }
         return steps;
     }
 }
