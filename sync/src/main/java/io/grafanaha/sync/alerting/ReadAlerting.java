@@ -63,7 +63,7 @@ public final class ReadAlerting {
         for (DesiredFolder f : dashboards.folders()) {
             folderByName.put("dir:" + f.directory(), Optional.of(f.uid()));
             folderByName.merge("title:" + f.title(), Optional.of(f.uid()), (a, b) -> Optional.empty());
-            folderByName.put("path:" + titlePath(f, byUid), Optional.of(f.uid()));
+            folderByName.merge("path:" + titlePath(f, byUid), Optional.of(f.uid()), (a, b) -> Optional.empty());
         }
     }
 
