@@ -7,7 +7,8 @@
 # Usage: bench/sync.sh [dashboards] [pushes]          (defaults: 1000 dashboards, 20 pushes)
 # Environment: HEAP=256m (the gateway's -Xmx; HEAP= for the JVM default), CORPUS=../shared/corpus/mixins,
 #              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory, WRITEBACK=0 skips the write-back
-#              part, SAVES=20 saves in it.
+#              part, SAVES=20 saves in it, ALERT_RULES=0 / ALERT_GROUPS=50 / CONTACT_POINTS=0 add alerting files
+#              (e.g. ALERT_RULES=500 CONTACT_POINTS=20 for issue 15's mixed repository).
 # The dashboards are generated into a temporary Git repository at run time (nothing generated is committed).
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -40,6 +41,10 @@ ADMIN_TOKEN=bench-admin; SECRET=bench-webhook-secret
 git init -q --bare -b main "$W/repo.git"
 git init -q -b main "$W/work"
 python3 bench/sync_bench.py generate "$CORPUS" "$W/work" "$COUNT"
+if [ "${ALERT_RULES:-0}" != 0 ] || [ "${CONTACT_POINTS:-0}" != 0 ]; then
+  python3 bench/sync_bench.py alerting "$W/work" bench "${ALERT_RULES:-0}" "${ALERT_GROUPS:-50}" "${CONTACT_POINTS:-0}"
+fi
+export BENCH_HOOK_PASSWORD=bench-hook-password   # the contact points' secret, from the environment as in production
 git -C "$W/work" add -A
 git -C "$W/work" -c user.name=bench -c user.email=bench@invalid commit -q -m "bench: $COUNT dashboards"
 git -C "$W/work" config user.name bench; git -C "$W/work" config user.email bench@invalid
@@ -49,7 +54,7 @@ git daemon --export-all --enable=receive-pack --base-path="$W" --listen=127.0.0.
 pids+=($!)
 for _ in $(seq 100); do git ls-remote "git://127.0.0.1:$GIT_PORT/repo.git" >/dev/null 2>&1 && break; sleep 0.1; done
 git -C "$W/work" push -q origin HEAD:main
-CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' | sort | sed -n 1p)
+CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' -not -path 'shared/alerting/*' | sort | sed -n 1p)
 
 # --- two emulators, each its own JVM
 for spec in "grafana-a $EMU_A" "grafana-b $EMU_B"; do
