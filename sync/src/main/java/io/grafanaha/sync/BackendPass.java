@@ -112,7 +112,7 @@ final class BackendPass {
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
         // The other kinds after the dashboards (rules live in their folders); the pass is applied only if all are.
-        StepsResult steps = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied)
+        StepsResult steps = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied, full)
                 : new StepsResult(0, Optional.empty(), Optional.empty());
         drift += steps.drift();
         if (steps.error().isPresent()) {
@@ -141,13 +141,14 @@ final class BackendPass {
     private record StepsResult(int drift, Optional<String> kind, Optional<String> error) {}
 
     /** Runs every resource step, each even when one before it failed. */
-    private StepsResult runSteps(SyncTarget target, DesiredState desired, CommitInfo head, boolean alreadyApplied) {
+    private StepsResult runSteps(SyncTarget target, DesiredState desired, CommitInfo head, boolean alreadyApplied,
+            boolean full) {
         Optional<String[]> first = Optional.empty();
         int drift = 0;
         for (ResourceStep step : steps) {
             ResourceStep.Outcome outcome;
             try {
-                outcome = step.apply(target, desired, head, alreadyApplied);
+                outcome = step.apply(target, desired, head, alreadyApplied, full);
             } catch (RuntimeException e) {
                 LOG.error("{}: {} step failed unexpectedly", target.name(), step.kind(), e);
                 outcome = ResourceStep.Outcome.failed(0, 0, step.kind() + ": " + e);

@@ -19,8 +19,11 @@ public interface ResourceStep {
      * Plans and applies this kind on one backend for {@code head}.
      *
      * @param alreadyApplied whether the backend already held {@code head}: changes are then drift (edits made there)
+     * @param full whether to look at the backend even when this kind's files did not change since they were last
+     *     applied there without failures (passes started by a push need not: an edit made there is found by the next
+     *     full pass)
      */
-    Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied);
+    Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied, boolean full);
 
     /** {@code sync --dry-run}: the lines this kind would change on the backend, written nowhere. */
     String plan(SyncTarget target, DesiredState dashboards, CommitInfo head) throws GrafanaApiException;

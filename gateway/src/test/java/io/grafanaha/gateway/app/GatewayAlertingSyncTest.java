@@ -188,6 +188,21 @@ class GatewayAlertingSyncTest {
     }
 
     @Test
+    void aPushThatLeavesAlertingAloneAsksNoGrafanaAboutAlerting() throws Exception {
+        pass();
+        long before = a.requestCount("/api/v1/provisioning/alert-rules");
+        assertThat(before).as("a full pass reads the rules").isPositive();
+        try (GitWorkspace ws = rig.repo().cloneToTemp()) {
+            ws.writeFile("shared/team-a/mem.json", CPU.replace("cpu", "mem").replace("CPU", "Memory"))
+                    .commitAndPush("A dashboard only");
+        }
+        sync.requestSyncOfChange("push").get();
+        assertThat(a.dashboard("mem")).isPresent();
+        assertThat(a.requestCount("/api/v1/provisioning/alert-rules")).isEqualTo(before);
+        assertThat(sync.status().backends().get("grafana-a").fresh()).isTrue();
+    }
+
+    @Test
     void removingMostRulesAtOnceIsRefusedByTheGuardCountedApartFromDashboards() throws Exception {
         pass();
         try (GitWorkspace ws = rig.repo().cloneToTemp()) {

@@ -16,7 +16,7 @@ sealed interface AlertingChange {
 
     record PutGroup(DesiredAlerting.Group group, boolean create, int removedRules) implements AlertingChange {
         public String describe() {
-            return (create ? "create" : "update") + " rule group " + group.name() + " in folder " + group.folderUid()
+            return (create ? "+ create" : "~ update") + " rule group " + group.name() + " in folder " + group.folderUid()
                     + " (" + group.body().path("rules").size() + " rules) from " + group.path();
         }
 
@@ -31,7 +31,7 @@ sealed interface AlertingChange {
 
     record DeleteGroup(String folderUid, String name, int rules) implements AlertingChange {
         public String describe() {
-            return "delete rule group " + name + " in folder " + folderUid + " (" + rules + " rules)";
+            return "- delete rule group " + name + " in folder " + folderUid + " (" + rules + " rules)";
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -45,7 +45,7 @@ sealed interface AlertingChange {
 
     record DeleteRule(String uid) implements AlertingChange {
         public String describe() {
-            return "delete alert rule " + uid + " (deleteRules)";
+            return "- delete alert rule " + uid + " (deleteRules)";
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -59,7 +59,7 @@ sealed interface AlertingChange {
 
     record PutContactPoint(DesiredAlerting.Item item, boolean create) implements AlertingChange {
         public String describe() {
-            return (create ? "create" : "update") + " contact point " + item.body().path("name").asText() + " ("
+            return (create ? "+ create" : "~ update") + " contact point " + item.body().path("name").asText() + " ("
                     + item.id() + ") from " + item.path();
         }
 
@@ -74,7 +74,7 @@ sealed interface AlertingChange {
 
     record DeleteContactPoint(String uid, String name) implements AlertingChange {
         public String describe() {
-            return "delete contact point " + name + " (" + uid + ")";
+            return "- delete contact point " + name + " (" + uid + ")";
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -84,7 +84,7 @@ sealed interface AlertingChange {
 
     record PutTemplate(DesiredAlerting.Item item, boolean create) implements AlertingChange {
         public String describe() {
-            return (create ? "create" : "update") + " template " + item.id() + " from " + item.path();
+            return (create ? "+ create" : "~ update") + " template " + item.id() + " from " + item.path();
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -94,7 +94,7 @@ sealed interface AlertingChange {
 
     record DeleteTemplate(String name) implements AlertingChange {
         public String describe() {
-            return "delete template " + name;
+            return "- delete template " + name;
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -104,7 +104,7 @@ sealed interface AlertingChange {
 
     record PutMuteTiming(DesiredAlerting.Item item, boolean create) implements AlertingChange {
         public String describe() {
-            return (create ? "create" : "update") + " mute timing " + item.id() + " from " + item.path();
+            return (create ? "+ create" : "~ update") + " mute timing " + item.id() + " from " + item.path();
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -118,7 +118,7 @@ sealed interface AlertingChange {
 
     record DeleteMuteTiming(String name) implements AlertingChange {
         public String describe() {
-            return "delete mute timing " + name;
+            return "- delete mute timing " + name;
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {
@@ -128,7 +128,7 @@ sealed interface AlertingChange {
 
     record PutPolicies(DesiredAlerting.Item item) implements AlertingChange {
         public String describe() {
-            return "update notification policies from " + item.path();
+            return "~ update notification policies from " + item.path();
         }
 
         public void apply(AlertingBackend b) throws GrafanaApiException {

@@ -35,9 +35,11 @@ public final class AlertingStep implements ResourceStep {
     private final boolean editable;
     /** backend → contact point uid → digest of the secrets last written there by this process. */
     private final Map<String, Map<String, String>> appliedSecrets = new ConcurrentHashMap<>();
+    /** backend → digest of the desired alerting last applied there without failures. */
+    private final Map<String, String> appliedDigest = new ConcurrentHashMap<>();
     private volatile Read cached;
 
-    private record Read(ObjectId commit, Optional<DesiredAlerting> alerting) {}
+    private record Read(ObjectId commit, Optional<DesiredAlerting> alerting, String digest) {}
 
     /**
      * @param editable {@code sync.write-back}: write with {@code X-Disable-Provenance} so the UI may still edit
@@ -57,18 +59,25 @@ public final class AlertingStep implements ResourceStep {
     }
 
     @Override
-    public Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied) {
+    public Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied,
+            boolean full) {
         Optional<JsonApi> api = target.client().jsonApi();
-        Optional<DesiredAlerting> desired;
+        Read read;
         try {
-            desired = desired(dashboards, head);
+            read = read(dashboards, head);
         } catch (IOException e) {
             return Outcome.failed(0, 0, "cannot read " + ReadAlerting.directory() + "/ at " + head.shortName() + ": "
                     + e.getMessage());
         }
+        Optional<DesiredAlerting> desired = read.alerting();
         if (api.isEmpty() || desired.isEmpty()) {
             return Outcome.done(0, 0);
         }
+        String digest = read.digest();
+        if (!full && digest.equals(appliedDigest.get(target.name()))) {
+            return Outcome.done(0, 0); // the files did not change since they were applied there: nothing to ask
+        }
+        appliedDigest.remove(target.name());
         AlertingBackend backend = new AlertingBackend(api.get(), editable);
         Map<String, String> secrets = appliedSecrets.computeIfAbsent(target.name(), k -> new ConcurrentHashMap<>());
         PlanAlerting.Result plan;
@@ -104,6 +113,7 @@ public final class AlertingStep implements ResourceStep {
             return Outcome.failed(applied, drift, failures.get(0)
                     + (failures.size() > 1 ? " (and " + (failures.size() - 1) + " more failures)" : ""));
         }
+        appliedDigest.put(target.name(), digest);
         return Outcome.done(applied, drift);
     }
 
@@ -130,22 +140,27 @@ public final class AlertingStep implements ResourceStep {
 
     /** The files at {@code head}, read once per commit; empty when there is no {@code alerting/} directory. */
     Optional<DesiredAlerting> desired(DesiredState dashboards, CommitInfo head) throws IOException {
+        return read(dashboards, head).alerting();
+    }
+
+    private Read read(DesiredState dashboards, CommitInfo head) throws IOException {
         Read read = cached;
         if (read != null && read.commit().equals(head.id())) {
-            return read.alerting();
+            return read;
         }
         synchronized (this) {
             read = cached;
             if (read != null && read.commit().equals(head.id())) {
-                return read.alerting();
+                return read;
             }
             List<ResourceFiles.File> files = ResourceFiles.read(repository, head.id(), syncPath,
                     ReadAlerting.directory());
             Optional<DesiredAlerting> alerting = files.isEmpty() ? Optional.empty()
                     : Optional.of(new ReadAlerting(dashboards, env).read(files));
             alerting.ifPresent(a -> a.errors().forEach(e -> LOG.warn("skipped {}", e)));
-            cached = new Read(head.id(), alerting);
-            return alerting;
+            read = new Read(head.id(), alerting, ReadAlerting.digest(alerting.toString()));
+            cached = read;
+            return read;
         }
     }
 }

@@ -39,14 +39,16 @@ public final class DatasourcesStep implements ResourceStep {
     private final Map<String, String> env;
     /** backend → uid → digest of the secure data this process last wrote there. */
     private final Map<String, Map<String, String>> appliedSecrets = new ConcurrentHashMap<>();
+    /** backend → digest of the desired data sources last applied there without failures. */
+    private final Map<String, String> appliedDigest = new ConcurrentHashMap<>();
     private volatile Read cached;
 
-    private record Read(ObjectId commit, ReadDatasources.Desired desired) {}
+    private record Read(ObjectId commit, ReadDatasources.Desired desired, String digest) {}
 
     /** One change: create, update (with why) or delete. */
     private record Change(String verb, String uid, String name, ReadDatasources.Datasource datasource, String why) {
         String describe() {
-            return verb + " data source " + name + " (" + uid + ")" + (datasource == null ? "" : " from "
+            return (verb.equals("create") ? "+ " : verb.equals("update") ? "~ " : "- ") + verb + " data source " + name + " (" + uid + ")" + (datasource == null ? "" : " from "
                     + datasource.path()) + (why.isEmpty() ? "" : ": " + why);
         }
     }
@@ -63,11 +65,23 @@ public final class DatasourcesStep implements ResourceStep {
     }
 
     @Override
-    public Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied) {
+    public Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied,
+            boolean full) {
         Optional<JsonApi> api = target.client().jsonApi();
         if (api.isEmpty()) {
             return Outcome.done(0, 0);
         }
+        String digest;
+        try {
+            digest = read(head).digest();
+        } catch (IOException e) {
+            return Outcome.failed(0, 0, "cannot read " + ReadDatasources.DIRECTORY + "/ at " + head.shortName() + ": "
+                    + e.getMessage());
+        }
+        if (!full && digest.equals(appliedDigest.get(target.name()))) {
+            return Outcome.done(0, 0); // the files did not change since they were applied there: nothing to ask
+        }
+        appliedDigest.remove(target.name());
         Map<String, String> secrets = appliedSecrets.computeIfAbsent(target.name(), k -> new ConcurrentHashMap<>());
         List<Change> changes;
         try {
@@ -103,6 +117,7 @@ public final class DatasourcesStep implements ResourceStep {
             return Outcome.failed(applied, drift, failures.get(0)
                     + (failures.size() > 1 ? " (and " + (failures.size() - 1) + " more failures)" : ""));
         }
+        appliedDigest.put(target.name(), digest);
         return Outcome.done(applied, drift);
     }
 
@@ -185,9 +200,13 @@ public final class DatasourcesStep implements ResourceStep {
     }
 
     private ReadDatasources.Desired desired(CommitInfo head) throws IOException {
+        return read(head).desired();
+    }
+
+    private Read read(CommitInfo head) throws IOException {
         Read read = cached;
         if (read != null && read.commit().equals(head.id())) {
-            return read.desired();
+            return read;
         }
         synchronized (this) {
             read = cached;
@@ -195,10 +214,19 @@ public final class DatasourcesStep implements ResourceStep {
                 ReadDatasources.Desired desired = ReadDatasources.read(ResourceFiles.read(repository, head.id(),
                         syncPath, ReadDatasources.DIRECTORY), env);
                 desired.errors().forEach(e -> LOG.warn("skipped {}", e));
-                read = new Read(head.id(), desired);
+                read = new Read(head.id(), desired, digest(desired.toString()));
                 cached = read;
             }
-            return read.desired();
+            return read;
+        }
+    }
+
+    private static String digest(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
     }
 
