@@ -8,9 +8,7 @@ import io.grafanaha.sync.grafana.JsonApi;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,18 +29,33 @@ final class AlertingBackend {
     }
 
     /**
-     * What the backend holds: the rule groups in {@code folders} (one call for the rule list, one per group for its
-     * interval), contact points, templates, mute timings and the policy tree.
+     * What the backend holds: the rule groups in {@code folders}, contact points, templates, mute timings and the
+     * policy tree, in six calls whatever the number of groups. The rule list has no group interval, so the export of
+     * all groups gives it; an export names folders by title, so each group is matched to its folder uid by its rules'
+     * uids.
      */
     Actual read(Set<String> folders) throws GrafanaApiException {
         Map<String, ObjectNode> groups = new LinkedHashMap<>();
+        Map<String, String> groupOfRule = new LinkedHashMap<>();
         for (JsonNode rule : get("/alert-rules")) {
             String folder = rule.path("folderUID").asText();
-            String key = DesiredAlerting.Group.key(folder, rule.path("ruleGroup").asText());
-            if (folders.contains(folder) && !groups.containsKey(key)) {
-                Optional<JsonNode> group = api.call("GET", BASE + "/folder/" + enc(folder) + "/rule-groups/"
-                        + enc(rule.path("ruleGroup").asText()), null, Map.of());
-                group.ifPresent(g -> groups.put(key, (ObjectNode) g));
+            if (!folders.contains(folder)) {
+                continue;
+            }
+            String name = rule.path("ruleGroup").asText();
+            String key = DesiredAlerting.Group.key(folder, name);
+            groups.computeIfAbsent(key, k -> MAPPER.createObjectNode().put("title", name).put("folderUid", folder)
+                    .put("interval", 0)).withArray("rules").add(rule);
+            groupOfRule.put(rule.path("uid").asText(), key);
+        }
+        if (!groups.isEmpty()) {
+            JsonNode export = api.call("GET", BASE + "/alert-rules/export?format=json", null, Map.of())
+                    .orElseGet(MAPPER::createObjectNode);
+            for (JsonNode g : export.path("groups")) {
+                String key = groupOfRule.get(g.path("rules").path(0).path("uid").asText());
+                if (key != null) {
+                    groups.get(key).put("interval", Durations.seconds(g.path("interval").asText("0s")));
+                }
             }
         }
         return new Actual(groups, byKey(get("/contact-points"), "uid"), byKey(get("/templates"), "name"),

@@ -3,6 +3,7 @@ package io.grafanaha.sync.alerting;
 import io.grafanaha.sync.ResourceStep;
 import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.Placeholders;
 import io.grafanaha.sync.desired.ResourceFiles;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
@@ -158,7 +159,7 @@ public final class AlertingStep implements ResourceStep {
             Optional<DesiredAlerting> alerting = files.isEmpty() ? Optional.empty()
                     : Optional.of(new ReadAlerting(dashboards, env).read(files));
             alerting.ifPresent(a -> a.errors().forEach(e -> LOG.warn("skipped {}", e)));
-            read = new Read(head.id(), alerting, ReadAlerting.digest(alerting.toString()));
+            read = new Read(head.id(), alerting, Placeholders.digest(alerting.toString()));
             cached = read;
             return read;
         }

@@ -10,13 +10,9 @@ import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.desired.Placeholders;
 import io.grafanaha.sync.desired.ResourceFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,7 +201,7 @@ public final class ReadAlerting {
                     .put("type", r.path("type").asText("")).put("disableResolveMessage",
                             r.path("disableResolveMessage").asBoolean(false));
             body.set("settings", settings);
-            String secret = Placeholders.present(r.path("settings")) ? digest(settings.toString()) : "";
+            String secret = Placeholders.present(r.path("settings")) ? Placeholders.digest(settings.toString()) : "";
             if (contactPoints.putIfAbsent(uid, new DesiredAlerting.Item(uid, body, path, secret)) != null) {
                 error(path, "contact point uid '" + uid + "' is also in " + contactPoints.get(uid).path()
                         + "; the first is applied");
@@ -262,12 +258,4 @@ public final class ReadAlerting {
         errors.add(path + ": " + problem);
     }
 
-    static String digest(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-    }
 }

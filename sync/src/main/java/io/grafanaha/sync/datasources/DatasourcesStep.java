@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.grafanaha.sync.ResourceStep;
 import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.Placeholders;
 import io.grafanaha.sync.desired.ResourceFiles;
 import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
@@ -214,21 +215,13 @@ public final class DatasourcesStep implements ResourceStep {
                 ReadDatasources.Desired desired = ReadDatasources.read(ResourceFiles.read(repository, head.id(),
                         syncPath, ReadDatasources.DIRECTORY), env);
                 desired.errors().forEach(e -> LOG.warn("skipped {}", e));
-                read = new Read(head.id(), desired, digest(desired.toString()));
+                read = new Read(head.id(), desired, Placeholders.digest(desired.toString()));
                 cached = read;
             }
             return read;
         }
     }
 
-    private static String digest(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-    }
 
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);

@@ -8,11 +8,7 @@ import io.grafanaha.sync.desired.FolderUids;
 import io.grafanaha.sync.desired.Placeholders;
 import io.grafanaha.sync.desired.ResourceFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +87,7 @@ public final class ReadDatasources {
                 }
                 FILE_ONLY.forEach(body::remove);
                 String secret = body.path("secureJsonData").isObject() && !body.path("secureJsonData").isEmpty()
-                        ? digest(body.path("secureJsonData").toString()) : "";
+                        ? Placeholders.digest(body.path("secureJsonData").toString()) : "";
                 if (out.putIfAbsent(uid, new Datasource(uid, body, file.path(), secret)) != null) {
                     errors.add(file.path() + ": data source uid '" + uid + "' is also in " + out.get(uid).path()
                             + "; the first is applied");
@@ -101,12 +97,4 @@ public final class ReadDatasources {
         return new Desired(out, deletes, errors);
     }
 
-    private static String digest(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-    }
 }

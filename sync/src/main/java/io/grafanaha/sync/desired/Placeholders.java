@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -68,5 +72,18 @@ public final class Placeholders {
         Set<String> names = new TreeSet<>();
         fill(node, Map.of(), names);
         return !names.isEmpty();
+    }
+
+    /**
+     * SHA-256 (hex) of {@code text}: lets a step tell whether what it filled in changed since it last wrote it to a
+     * backend (which never shows secrets back) without keeping the secret itself.
+     */
+    public static String digest(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
     }
 }
