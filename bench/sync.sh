@@ -8,7 +8,8 @@
 # Environment: HEAP=256m (the gateway's -Xmx; HEAP= for the JVM default), CORPUS=../shared/corpus/mixins,
 #              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory, WRITEBACK=0 skips the write-back
 #              part, SAVES=20 saves in it, ALERT_RULES=0 / ALERT_GROUPS=50 / CONTACT_POINTS=0 add alerting files
-#              (e.g. ALERT_RULES=500 CONTACT_POINTS=20 for issue 15's mixed repository).
+#              (e.g. ALERT_RULES=500 CONTACT_POINTS=20 for issue 15's mixed repository), PORT_BASE=18700 (ports
+#              PORT_BASE+1..+5 on 127.0.0.1).
 # The dashboards are generated into a temporary Git repository at run time (nothing generated is committed).
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -33,7 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-EMU_A=18701; EMU_B=18702; GIT_PORT=18703; LISTEN=18704; ADMIN=18705
+PORT_BASE=${PORT_BASE:-18700}   # another PORT_BASE lets two runs share a machine
+EMU_A=$((PORT_BASE + 1)); EMU_B=$((PORT_BASE + 2)); GIT_PORT=$((PORT_BASE + 3)); LISTEN=$((PORT_BASE + 4)); ADMIN=$((PORT_BASE + 5))
 GRAFANA_TOKEN=glsa_benchSyncToken00000000000000000_00000000
 ADMIN_TOKEN=bench-admin; SECRET=bench-webhook-secret
 
