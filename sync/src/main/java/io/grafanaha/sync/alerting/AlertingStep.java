@@ -40,7 +40,8 @@ public final class AlertingStep implements ResourceStep {
     private final Map<String, String> appliedDigest = new ConcurrentHashMap<>();
     private volatile Read cached;
 
-    private record Read(ObjectId commit, Optional<DesiredAlerting> alerting, String digest) {}
+    /** @param source the {@code alerting/} tree and the managed folders it was read with */
+    private record Read(ObjectId commit, String source, Optional<DesiredAlerting> alerting, String digest) {}
 
     /**
      * @param editable {@code sync.write-back}: write with {@code X-Disable-Provenance} so the UI may still edit
@@ -154,12 +155,21 @@ public final class AlertingStep implements ResourceStep {
             if (read != null && read.commit().equals(head.id())) {
                 return read;
             }
+            // Rules name folders, so the files are read again when either changed; a push of dashboards only
+            // costs no parsing.
+            String source = ResourceFiles.treeId(repository, head.id(), syncPath, ReadAlerting.directory()).name()
+                    + " " + dashboards.folders().hashCode();
+            if (read != null && read.source().equals(source)) {
+                read = new Read(head.id(), source, read.alerting(), read.digest());
+                cached = read;
+                return read;
+            }
             List<ResourceFiles.File> files = ResourceFiles.read(repository, head.id(), syncPath,
                     ReadAlerting.directory());
             Optional<DesiredAlerting> alerting = files.isEmpty() ? Optional.empty()
                     : Optional.of(new ReadAlerting(dashboards, env).read(files));
             alerting.ifPresent(a -> a.errors().forEach(e -> LOG.warn("skipped {}", e)));
-            read = new Read(head.id(), alerting, Placeholders.digest(alerting.toString()));
+            read = new Read(head.id(), source, alerting, Placeholders.digest(alerting.toString()));
             cached = read;
             return read;
         }

@@ -44,7 +44,7 @@ public final class DatasourcesStep implements ResourceStep {
     private final Map<String, String> appliedDigest = new ConcurrentHashMap<>();
     private volatile Read cached;
 
-    private record Read(ObjectId commit, ReadDatasources.Desired desired, String digest) {}
+    private record Read(ObjectId commit, ObjectId tree, ReadDatasources.Desired desired, String digest) {}
 
     /** One change: create, update (with why) or delete. */
     private record Change(String verb, String uid, String name, ReadDatasources.Datasource datasource, String why) {
@@ -211,11 +211,15 @@ public final class DatasourcesStep implements ResourceStep {
         }
         synchronized (this) {
             read = cached;
-            if (read == null || !read.commit().equals(head.id())) {
+            ObjectId tree = ResourceFiles.treeId(repository, head.id(), syncPath, ReadDatasources.DIRECTORY);
+            if (read != null && !read.commit().equals(head.id()) && read.tree().equals(tree)) {
+                read = new Read(head.id(), tree, read.desired(), read.digest()); // the files did not change
+                cached = read;
+            } else if (read == null || !read.commit().equals(head.id())) {
                 ReadDatasources.Desired desired = ReadDatasources.read(ResourceFiles.read(repository, head.id(),
                         syncPath, ReadDatasources.DIRECTORY), env);
                 desired.errors().forEach(e -> LOG.warn("skipped {}", e));
-                read = new Read(head.id(), desired, Placeholders.digest(desired.toString()));
+                read = new Read(head.id(), tree, desired, Placeholders.digest(desired.toString()));
                 cached = read;
             }
             return read;

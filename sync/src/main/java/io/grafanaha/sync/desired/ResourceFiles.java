@@ -32,6 +32,19 @@ public final class ResourceFiles {
     }
 
     /**
+     * The id of the tree {@code <syncPath>/<directory>} at {@code commit}, or the zero id when there is none: equal ids,
+     * equal files, so a step need not read them again for a commit that left them alone.
+     */
+    public static ObjectId treeId(Repository repository, ObjectId commit, String syncPath, String directory)
+            throws IOException {
+        String dir = syncPath.isEmpty() ? directory : syncPath + "/" + directory;
+        try (RevWalk rw = new RevWalk(repository);
+                TreeWalk tw = TreeWalk.forPath(repository, dir, rw.parseCommit(commit).getTree())) {
+            return tw == null || !tw.isSubtree() ? ObjectId.zeroId() : tw.getObjectId(0).copy();
+        }
+    }
+
+    /**
      * Every {@code *.json}, {@code *.yaml}, {@code *.yml} under {@code <syncPath>/<directory>} at {@code commit},
      * sorted by path; empty when the directory does not exist.
      */
