@@ -8,7 +8,9 @@
 # Environment: HEAP=256m (the gateway's -Xmx; HEAP= for the JVM default), CORPUS=../shared/corpus/mixins,
 #              IDLE_RUNS=5, CHANGE_RUNS=3, KEEP=1 keeps the work directory, WRITEBACK=0 skips the write-back
 #              part, SAVES=20 saves in it, LIBRARY_PANELS=200 adds that many library panels (each used by one
-#              dashboard; 0 = dashboards only, as the figures before issue 15).
+#              dashboard; 0 = dashboards only, as the figures before issue 15), ALERT_RULES=0 / ALERT_GROUPS=50 /
+#              CONTACT_POINTS=0 add alerting files (e.g. ALERT_RULES=500 CONTACT_POINTS=20 for issue 15's mixed
+#              repository), PORT_BASE=18700 (ports PORT_BASE+1..+5 on 127.0.0.1).
 # The dashboards are generated into a temporary Git repository at run time (nothing generated is committed).
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -33,7 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-EMU_A=18701; EMU_B=18702; GIT_PORT=18703; LISTEN=18704; ADMIN=18705
+PORT_BASE=${PORT_BASE:-18700}   # another PORT_BASE lets two runs share a machine
+EMU_A=$((PORT_BASE + 1)); EMU_B=$((PORT_BASE + 2)); GIT_PORT=$((PORT_BASE + 3)); LISTEN=$((PORT_BASE + 4)); ADMIN=$((PORT_BASE + 5))
 GRAFANA_TOKEN=glsa_benchSyncToken00000000000000000_00000000
 ADMIN_TOKEN=bench-admin; SECRET=bench-webhook-secret
 
@@ -41,6 +44,10 @@ ADMIN_TOKEN=bench-admin; SECRET=bench-webhook-secret
 git init -q --bare -b main "$W/repo.git"
 git init -q -b main "$W/work"
 python3 bench/sync_bench.py generate "$CORPUS" "$W/work" "$COUNT" "$LIBRARY_PANELS"
+if [ "${ALERT_RULES:-0}" != 0 ] || [ "${CONTACT_POINTS:-0}" != 0 ]; then
+  python3 bench/sync_bench.py alerting "$W/work" bench "${ALERT_RULES:-0}" "${ALERT_GROUPS:-50}" "${CONTACT_POINTS:-0}"
+fi
+export BENCH_HOOK_PASSWORD=bench-hook-password   # the contact points' secret, from the environment as in production
 git -C "$W/work" add -A
 git -C "$W/work" -c user.name=bench -c user.email=bench@invalid commit -q -m "bench: $COUNT dashboards, $LIBRARY_PANELS library panels"
 git -C "$W/work" config user.name bench; git -C "$W/work" config user.email bench@invalid
@@ -50,7 +57,7 @@ git daemon --export-all --enable=receive-pack --base-path="$W" --listen=127.0.0.
 pids+=($!)
 for _ in $(seq 100); do git ls-remote "git://127.0.0.1:$GIT_PORT/repo.git" >/dev/null 2>&1 && break; sleep 0.1; done
 git -C "$W/work" push -q origin HEAD:main
-CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' -not -path 'shared/library-panels/*' | sort | sed -n 1p)
+CHANGE_FILE=$(cd "$W/work" && find shared -name '*.json' -not -path 'shared/library-panels/*' -not -path 'shared/alerting/*' | sort | sed -n 1p)
 
 # --- two emulators, each its own JVM
 for spec in "grafana-a $EMU_A" "grafana-b $EMU_B"; do

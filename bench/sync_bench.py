@@ -4,6 +4,7 @@
   sync_bench.py generate CORPUS WORKTREE COUNT [LIBRARY]   copy CORPUS into WORKTREE/shared/ until COUNT
                                                  dashboards; LIBRARY library panels in shared/library-panels/,
                                                  each used by one dashboard
+  sync_bench.py alerting WORKTREE ROOT RULES GROUPS CONTACTS   alerting files into WORKTREE/shared/alerting/
   sync_bench.py measure  SETTINGS.json           run the phases against a running gateway, print a JSON report
   sync_bench.py restart  SETTINGS.json           time the first pass of a restarted gateway (a JSON report)
   sync_bench.py summarise HEAP ALIVE RSS_KB OOM  < REPORT   the report for people
@@ -69,6 +70,39 @@ def add_library_panels(worktree, n):
         with open(path, "w", encoding="utf-8") as fh:
             json.dump(dash, fh, indent=2)
     print(f"{n} library panels in {worktree}/shared/library-panels")
+
+
+def alerting(worktree, root_title, rules, groups, contacts):
+    """RULES alert rules in GROUPS groups in the root folder, CONTACTS webhook contact points whose password is
+    ${BENCH_HOOK_PASSWORD}, and a policy tree routing to the first; JSON in Grafana's alerting file format."""
+    out = os.path.join(worktree, "shared", "alerting")
+    os.makedirs(out, exist_ok=True)
+    per = max(1, rules // groups)
+    for g in range(groups):
+        group = {"orgId": 1, "name": f"bench-{g:03d}", "folder": root_title, "interval": "1m", "rules": []}
+        for r in range(per):
+            group["rules"].append({
+                "uid": f"bench-{g:03d}-{r:03d}", "title": f"Bench rule {g}/{r}", "condition": "B",
+                "data": [{"refId": "A", "relativeTimeRange": {"from": 600, "to": 0}, "datasourceUid": "prom",
+                          "model": {"expr": f'rate(http_requests_total{{shard="{g}",n="{r}"}}[5m])', "refId": "A"}},
+                         {"refId": "B", "relativeTimeRange": {"from": 0, "to": 0}, "datasourceUid": "__expr__",
+                          "model": {"type": "threshold", "expression": "A", "refId": "B",
+                                    "conditions": [{"evaluator": {"type": "gt", "params": [r]}}]}}],
+                "noDataState": "NoData", "execErrState": "Error", "for": "5m",
+                "labels": {"team": f"t{g % 5}"}, "annotations": {"summary": "bench"}, "isPaused": False})
+        with open(os.path.join(out, f"rules-{g:03d}.json"), "w", encoding="utf-8") as fh:
+            json.dump({"apiVersion": 1, "groups": [group]}, fh, indent=2)
+    points = [{"orgId": 1, "name": f"bench-hook-{c:02d}", "receivers": [{
+        "uid": f"bench-hook-{c:02d}", "type": "webhook",
+        "settings": {"url": f"http://127.0.0.1:9/hook/{c}", "username": "bench",
+                     "password": "${BENCH_HOOK_PASSWORD}"}}]} for c in range(contacts)]
+    notifications = {"apiVersion": 1, "contactPoints": points}
+    if points:
+        notifications["policies"] = [{"orgId": 1, "receiver": points[0]["name"],
+                                      "group_by": ["grafana_folder", "alertname"]}]
+    with open(os.path.join(out, "notifications.json"), "w", encoding="utf-8") as fh:
+        json.dump(notifications, fh, indent=2)
+    print(f"{per * groups} alert rules in {groups} groups, {contacts} contact points in {out}")
 
 
 class Http:
@@ -301,6 +335,8 @@ def main():
         print(summarise(json.loads(sys.stdin.read()), *sys.argv[2:6]))
     elif sys.argv[1] == "generate":
         generate(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+    elif sys.argv[1] == "alerting":
+        alerting(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
     elif sys.argv[1] in ("measure", "restart"):
         with open(sys.argv[2], encoding="utf-8") as fh:
             settings = json.load(fh)

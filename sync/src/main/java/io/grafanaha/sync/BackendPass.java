@@ -46,10 +46,12 @@ final class BackendPass {
     private final Clock clock;
     private final AppliedBlobs blobs;
     private final LibraryStep library;
+    private final List<ResourceStep> steps;
 
     BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, Executor applyPool,
-            Scheduler timer, Clock clock, AppliedBlobs blobs, LibraryStep library) {
+            Scheduler timer, Clock clock, AppliedBlobs blobs, LibraryStep library, List<ResourceStep> steps) {
         this.library = library;
+        this.steps = List.copyOf(steps);
         this.timer = timer;
         this.blobs = blobs;
         this.settings = settings;
@@ -122,9 +124,15 @@ final class BackendPass {
         int created = (int) applied.count(PlanOperation.CreateDashboard.class);
         int deleted = (int) applied.count(PlanOperation.DeleteDashboard.class);
         int dashboards = held + created - deleted;
+        // The other kinds after the dashboards (rules live in their folders); the pass is applied only if all are.
+        StepsResult steps = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied, full)
+                : new StepsResult(0, Optional.empty(), Optional.empty());
+        drift += steps.drift();
         if (applied.succeeded() && libraryError.isPresent()) {
             LOG.warn("{}: {}", name, libraryError.get());
             freshness.passFailed(name, APPLY, libraryError.get(), drift, dashboards);
+        } else if (steps.error().isPresent()) {
+            freshness.passFailed(name, steps.kind().orElseThrow(), steps.error().get(), drift, dashboards);
         } else if (applied.succeeded() && planned.heldDeletes().isPresent()) {
             LOG.warn("{}: {}", name, planned.heldDeletes().get());
             freshness.passHeldBack(name, head.id(), clock.instant(), drift, dashboards, HELD_DELETES,
@@ -143,6 +151,36 @@ final class BackendPass {
                 (int) (applied.count(PlanOperation.CreateFolder.class) + applied.count(PlanOperation.UpdateFolder.class)
                         + applied.count(PlanOperation.DeleteFolder.class)),
                 applied.failures(), drift, dashboards));
+    }
+
+    /** What the resource steps did: their drift summed, and the first failure's kind and error. */
+    private record StepsResult(int drift, Optional<String> kind, Optional<String> error) {}
+
+    /** Runs every resource step, each even when one before it failed. */
+    private StepsResult runSteps(SyncTarget target, DesiredState desired, CommitInfo head, boolean alreadyApplied,
+            boolean full) {
+        Optional<String[]> first = Optional.empty();
+        int drift = 0;
+        for (ResourceStep step : steps) {
+            ResourceStep.Outcome outcome;
+            try {
+                outcome = step.apply(target, desired, head, alreadyApplied, full);
+            } catch (RuntimeException e) {
+                LOG.error("{}: {} step failed unexpectedly", target.name(), step.kind(), e);
+                outcome = ResourceStep.Outcome.failed(0, 0, step.kind() + ": " + e);
+            }
+            drift += outcome.drift();
+            if (outcome.error().isPresent()) {
+                LOG.warn("{}: {}: {}", target.name(), step.kind(), outcome.error().get());
+                if (first.isEmpty()) {
+                    first = Optional.of(new String[] {step.kind(), outcome.error().get()});
+                }
+            } else if (outcome.changes() > 0) {
+                LOG.info("{}: {} change(s) to {} for {}", target.name(), outcome.changes(), step.kind(),
+                        head.shortName());
+            }
+        }
+        return new StepsResult(drift, first.map(f -> f[0]), first.map(f -> f[1]));
     }
 
     /**

@@ -59,6 +59,7 @@ public final class SyncService implements AutoCloseable {
     private final SyncPass pass;
     private final LibraryStep library;
     private final PassScheduler scheduler;
+    private final List<ResourceStep> steps;
 
     /**
      * Opens the Git mirror in {@code <data-dir>/mirror} and loads each backend's applied commit from
@@ -70,6 +71,15 @@ public final class SyncService implements AutoCloseable {
      */
     public SyncService(SyncSettings settings, List<SyncTarget> targets, SyncListener listener, Clock clock,
             SyncThreads threads) throws IOException {
+        this(settings, targets, listener, clock, threads, ResourceKinds.defaults());
+    }
+
+    /**
+     * As above, with what the other resource kinds need: the environment for {@code ${VAR}} secrets and whether data
+     * sources are synced.
+     */
+    public SyncService(SyncSettings settings, List<SyncTarget> targets, SyncListener listener, Clock clock,
+            SyncThreads threads, ResourceKinds kinds) throws IOException {
         this.settings = Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(clock, "clock");
@@ -88,8 +98,9 @@ public final class SyncService implements AutoCloseable {
                 new CommitDistance(mirror.repository()));
         mirror.head().ifPresent(h -> freshness.headChanged(h.id()));
         this.library = new LibraryStep(settings.path(), settings.deleteLimit(), settings.writeBack());
+        this.steps = ResourceSteps.create(settings, kinds, mirror.repository());
         BackendPass backendPass = new BackendPass(settings, freshness, listener, threads.apply(), threads.timer(),
-                clock, appliedBlobs, library);
+                clock, appliedBlobs, library, steps);
         this.pass = new SyncPass(settings, this.targets, listener, clock, mirror, freshness, appliedBlobs,
                 backendPass, threads.backends(), library);
         this.scheduler = new PassScheduler(this.targets.keySet(), settings.interval(), pass::run, threads.passes(),
@@ -204,6 +215,28 @@ public final class SyncService implements AutoCloseable {
         Map<String, String> plans = new LinkedHashMap<>();
         for (SyncTarget t : targets.values()) {
             plans.put(t.name(), library.plan(t.client(), state).render());
+        }
+        return plans;
+    }
+
+    /**
+     * {@code sync --dry-run} for the kinds beside dashboards (alerting, data sources): per backend, the lines each
+     * would change, after {@link #plan()} read the head. Empty text for a backend where none has anything to say.
+     *
+     * @throws IOException if Git has never been fetched successfully, or a backend cannot be read (naming it)
+     */
+    public Map<String, String> planResources() throws IOException {
+        FetchResult fetch = pass.fetch();
+        CommitInfo head = fetch.head().orElseThrow(() -> new IOException(
+                fetch instanceof FetchResult.Failed f ? f.error() : "no head for " + settings.source().displayUrl()));
+        DesiredState state = pass.read(head);
+        Map<String, String> plans = new LinkedHashMap<>();
+        for (SyncTarget t : targets.values()) {
+            StringBuilder sb = new StringBuilder();
+            for (ResourceStep step : steps) {
+                sb.append(step.plan(t, state, head));
+            }
+            plans.put(t.name(), sb.toString());
         }
         return plans;
     }

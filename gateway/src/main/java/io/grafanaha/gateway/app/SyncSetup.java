@@ -11,6 +11,7 @@ import io.grafanaha.health.routing.RoutingListener;
 import io.grafanaha.sync.SyncEvent;
 import io.grafanaha.sync.SyncListener;
 import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.ResourceKinds;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.git.GitCredentials;
@@ -44,7 +45,8 @@ public final class SyncSetup {
             record(event, activity);
         };
         try {
-            return new SyncService(settings, targets, listener, threads.clock(), threads.sync());
+            return new SyncService(settings, targets, listener, threads.clock(), threads.sync(),
+                    new ResourceKinds(s.environment(), s.datasources()));
         } catch (IOException e) {
             throw new UncheckedIOException("sync.data-dir " + s.dataDir() + ": cannot open the Git mirror: " + e.getMessage(), e);
         }

@@ -60,6 +60,10 @@ final class SyncCommand implements Callable<Integer> {
                 }
             }
             sync.planLibraryPanels().values().forEach(out::print);
+            for (String resources : sync.planResources().values()) {
+                out.print(resources);
+                refused |= resources.contains("  REFUSED: ");
+            }
             sync.status().fileErrors().forEach(f -> out.println("skipped " + f));
             if (dryRun) {
                 out.println("dry run: nothing was written");

@@ -252,9 +252,10 @@ public final class ConfigLoader {
                 maxConnections, perClient, trusted.proxies(), proxyProtocol, Http2Config.read(p));
     }
 
-    private static SyncConfig sync(Section s) {
+    private SyncConfig sync(Section s) {
         s.rejectUnknown(Set.of("repository", "branch", "path", "folder", "interval", "git-token", "ssh-key",
-                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir", "scope"));
+                "webhook-secret", "write-back", "poll-interval", "max-deletes", "data-dir", "scope",
+                "datasources"));
         String repository = s.required("repository").trim();
         String scheme = repositoryScheme(repository);
         if (!repository.isEmpty() && scheme == null) {
@@ -296,7 +297,7 @@ public final class ConfigLoader {
                 s.duration("poll-interval", Duration.ofSeconds(10)),
                 s.parsed("max-deletes", new DeleteLimit(10, true), Values::deleteLimit, "a share or a count (write e.g. 10% or 25)"),
                 Path.of(s.string("data-dir", "./data")),
-                s.choice("scope", SyncScope.FOLDER, SCOPES));
+                s.choice("scope", SyncScope.FOLDER, SCOPES), s.bool("datasources", false), env);
     }
 
     private static final Map<String, SyncScope> SCOPES = scopes();

@@ -96,6 +96,7 @@ public final class ConfigPrinter {
             line(b, 1, "poll-interval", s.pollInterval());
             line(b, 1, "max-deletes", s.maxDeletes());
             line(b, 1, "data-dir", s.dataDir());
+            line(b, 1, "datasources", s.datasources());
         });
         c.tls().ifPresent(t -> {
             b.append("tls:\n");

@@ -26,7 +26,8 @@ import org.eclipse.jgit.treewalk.filter.PathFilter;
 
 /**
  * Reads the desired state at one commit: every {@code *.json}, {@code *.yaml} and {@code *.yml} under
- * {@code sync.path}, straight from the commit's tree (no checkout).
+ * {@code sync.path}, straight from the commit's tree (no checkout), except the {@link ResourceFiles#DIRECTORIES}
+ * ({@code alerting/}, {@code datasources/}) directly under it, which hold other kinds of resources.
  *
  * <p>Directories become nested folders under a root folder titled {@code sync.folder}. A directory's
  * {@code _folder.json} pins its uid and title; otherwise the uid is derived from the path ({@link FolderUids}).
@@ -188,8 +189,9 @@ public final class ReadDesiredState {
                 if (tw.isSubtree()) {
                     if (full.equals(path)) {
                         found = true;
-                    } else if (inside && RESERVED_DIRECTORIES.contains(relative(full))) {
-                        continue; // another kind of resource, read by its own step
+                    } else if (inside && (RESERVED_DIRECTORIES.contains(relative(full))
+                            || ResourceFiles.DIRECTORIES.contains(relative(full)))) {
+                        continue; // library panels, alert rules, data sources: read by their own steps, never dashboards
                     } else if (inside) {
                         tree.directories.add(relative(full));
                     }

@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param lagCommits commits in the head not in {@code appliedCommit}; 0 when equal, -1 when unknown
  * @param lastSync when the last pass without failures finished ({@code gateway_sync_last_success_timestamp_seconds})
  * @param drift managed dashboards found changed outside the sync at the start of the last pass (see
- *     {@link FreshnessTracker})
+ *     {@link FreshnessTracker}), plus the alerting resources and data sources found so
  * @param lastError the last pass's error, cleared by a pass without failures
  * @param dashboards managed dashboards the backend held after the last pass ({@code gateway_sync_dashboards})
  * @param errors errors since start by kind ({@code gateway_sync_errors_total{kind}}): {@code read} (the backend

@@ -103,4 +103,12 @@ public interface GrafanaClient {
      * none. Empty on 404; any other answer outside 2xx is a {@link GrafanaApiException} with Grafana's message.
      */
     Optional<JsonNode> call(String method, String path, JsonNode body) throws GrafanaApiException;
+
+    /**
+     * Plain JSON calls to this backend for the other resource kinds; empty for a client that only knows dashboards
+     * (then those kinds are not synced to it).
+     */
+    default Optional<JsonApi> jsonApi() {
+        return Optional.empty();
+    }
 }

@@ -329,6 +329,11 @@ public final class HttpGrafanaClient implements GrafanaClient {
         return Optional.of(data);
     }
 
+    @Override
+    public Optional<JsonApi> jsonApi() {
+        return Optional.of((method, path, body, headers) -> send(method, path, body, true, headers));
+    }
+
     /** Sends one call; a 404 gives empty when {@code notFoundIsEmpty}, any other non-2xx throws. */
     @Override
     public Optional<JsonNode> call(String method, String path, JsonNode body) throws GrafanaApiException {
@@ -337,11 +342,17 @@ public final class HttpGrafanaClient implements GrafanaClient {
 
     private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty)
             throws GrafanaApiException {
+        return send(method, path, body, notFoundIsEmpty, Map.of());
+    }
+
+    private Optional<JsonNode> send(String method, String path, JsonNode body, boolean notFoundIsEmpty,
+            Map<String, String> headers) throws GrafanaApiException {
         String call = method + " " + path;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
+        headers.forEach(request::header);
         if (body != null) {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));

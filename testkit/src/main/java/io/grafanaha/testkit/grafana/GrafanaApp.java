@@ -22,6 +22,9 @@ final class GrafanaApp {
     private final SessionRegistry sessions;
     private final Router router = new Router();
     private final byte[] indexPage;
+    private final AlertRuleApi alertRules;
+    private final NotificationApi notifications;
+    private final DatasourceApi datasources;
 
     GrafanaApp(EmulatorOptions options, GrafanaStore store, Controls controls, SessionRegistry sessions, Users users) {
         this.options = options;
@@ -35,6 +38,17 @@ final class GrafanaApp {
         new SearchApi(store).register(router);
         new UserApi(users).register(router);
         new LibraryElementApi(store, options.clock()).register(router);
+        this.alertRules = new AlertRuleApi(store);
+        alertRules.register(router);
+        this.notifications = new NotificationApi(store);
+        notifications.register(router);
+        this.datasources = new DatasourceApi(store);
+        datasources.register(router);
+    }
+
+    /** What the alerting and data source APIs hold, for tests; read under the store lock. */
+    EmulatorResources resources() {
+        return new EmulatorResources(store, alertRules, notifications, datasources);
     }
 
     ApiResponse handle(ApiRequest req) {

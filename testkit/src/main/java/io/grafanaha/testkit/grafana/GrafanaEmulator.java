@@ -285,6 +285,11 @@ public final class GrafanaEmulator implements AutoCloseable {
 
     // ---- direct store access ------------------------------------------------------------------
 
+    /** Alert rules, contact points (secrets included) and data sources as this instance holds them. */
+    public EmulatorResources resources() {
+        return app.resources();
+    }
+
     /** uid → stored dashboard, a snapshot. */
     public Map<String, StoredDashboard> dashboards() {
         synchronized (store) {

@@ -1,0 +1,147 @@
+package io.grafanaha.sync.alerting;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.grafana.GrafanaApiException;
+import io.grafanaha.sync.grafana.JsonApi;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One backend's alerting provisioning API ({@code /api/v1/provisioning/...}). Writes carry
+ * {@code X-Disable-Provenance: true} when {@code editable}: Grafana then records no provenance and users may still
+ * edit the resources in the UI (write-back on); without it they are marked as provisioned and read-only there.
+ */
+final class AlertingBackend {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String BASE = "/api/v1/provisioning";
+
+    private final JsonApi api;
+    private final Map<String, String> writeHeaders;
+
+    AlertingBackend(JsonApi api, boolean editable) {
+        this.api = api;
+        this.writeHeaders = editable ? Map.of("X-Disable-Provenance", "true") : Map.of();
+    }
+
+    /**
+     * What the backend holds: the rule groups in {@code folders}, contact points, templates, mute timings and the
+     * policy tree, in six calls whatever the number of groups. The rule list has no group interval, so the export of
+     * all groups gives it; an export names folders by title, so each group is matched to its folder uid by its rules'
+     * uids.
+     */
+    Actual read(Set<String> folders) throws GrafanaApiException {
+        Map<String, ObjectNode> groups = new LinkedHashMap<>();
+        Map<String, String> groupOfRule = new LinkedHashMap<>();
+        for (JsonNode rule : get("/alert-rules")) {
+            String folder = rule.path("folderUID").asText();
+            if (!folders.contains(folder)) {
+                continue;
+            }
+            String name = rule.path("ruleGroup").asText();
+            String key = DesiredAlerting.Group.key(folder, name);
+            groups.computeIfAbsent(key, k -> MAPPER.createObjectNode().put("title", name).put("folderUid", folder)
+                    .put("interval", 0)).withArray("rules").add(rule);
+            groupOfRule.put(rule.path("uid").asText(), key);
+        }
+        if (!groups.isEmpty()) {
+            JsonNode export = api.call("GET", BASE + "/alert-rules/export?format=json", null, Map.of())
+                    .orElseGet(MAPPER::createObjectNode);
+            for (JsonNode g : export.path("groups")) {
+                String key = groupOfRule.get(g.path("rules").path(0).path("uid").asText());
+                if (key != null) {
+                    groups.get(key).put("interval", Durations.seconds(g.path("interval").asText("0s")));
+                }
+            }
+        }
+        return new Actual(groups, byKey(get("/contact-points"), "uid"), byKey(get("/templates"), "name"),
+                byKey(get("/mute-timings"), "name"), get("/policies"));
+    }
+
+    /**
+     * What a backend holds.
+     *
+     * @param groups {@code folderUid/group} → the group as {@code GET .../rule-groups/:group} gives it
+     * @param contactPoints uid → contact point (secure settings redacted)
+     * @param templates name → template
+     * @param muteTimings name → mute timing
+     * @param policies the policy tree
+     */
+    record Actual(Map<String, ObjectNode> groups, Map<String, JsonNode> contactPoints, Map<String, JsonNode> templates,
+            Map<String, JsonNode> muteTimings, JsonNode policies) {
+        int rules() {
+            return groups.values().stream().mapToInt(g -> g.path("rules").size()).sum();
+        }
+    }
+
+    void putGroup(DesiredAlerting.Group g) throws GrafanaApiException {
+        write("PUT", "/folder/" + enc(g.folderUid()) + "/rule-groups/" + enc(g.name()), g.body());
+    }
+
+    void deleteGroup(String folderUid, String name) throws GrafanaApiException {
+        write("DELETE", "/folder/" + enc(folderUid) + "/rule-groups/" + enc(name), null);
+    }
+
+    void deleteRule(String uid) throws GrafanaApiException {
+        write("DELETE", "/alert-rules/" + enc(uid), null);
+    }
+
+    void createContactPoint(ObjectNode body) throws GrafanaApiException {
+        write("POST", "/contact-points", body);
+    }
+
+    void updateContactPoint(String uid, ObjectNode body) throws GrafanaApiException {
+        write("PUT", "/contact-points/" + enc(uid), body);
+    }
+
+    void deleteContactPoint(String uid) throws GrafanaApiException {
+        write("DELETE", "/contact-points/" + enc(uid), null);
+    }
+
+    void putTemplate(String name, ObjectNode body) throws GrafanaApiException {
+        write("PUT", "/templates/" + enc(name), body);
+    }
+
+    void deleteTemplate(String name) throws GrafanaApiException {
+        write("DELETE", "/templates/" + enc(name), null);
+    }
+
+    void createMuteTiming(ObjectNode body) throws GrafanaApiException {
+        write("POST", "/mute-timings", body);
+    }
+
+    void updateMuteTiming(String name, ObjectNode body) throws GrafanaApiException {
+        write("PUT", "/mute-timings/" + enc(name), body);
+    }
+
+    void deleteMuteTiming(String name) throws GrafanaApiException {
+        write("DELETE", "/mute-timings/" + enc(name), null);
+    }
+
+    void putPolicies(ObjectNode tree) throws GrafanaApiException {
+        write("PUT", "/policies", tree);
+    }
+
+    private JsonNode get(String path) throws GrafanaApiException {
+        return api.call("GET", BASE + path, null, Map.of()).orElseGet(MAPPER::createArrayNode);
+    }
+
+    private void write(String method, String path, JsonNode body) throws GrafanaApiException {
+        api.call(method, BASE + path, body, writeHeaders);
+    }
+
+    private static Map<String, JsonNode> byKey(JsonNode list, String key) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        list.forEach(n -> out.put(n.path(key).asText(), n));
+        return out;
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+}

@@ -1,0 +1,177 @@
+package io.grafanaha.sync.alerting;
+
+import io.grafanaha.sync.ResourceStep;
+import io.grafanaha.sync.SyncTarget;
+import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.Placeholders;
+import io.grafanaha.sync.desired.ResourceFiles;
+import io.grafanaha.sync.git.CommitInfo;
+import io.grafanaha.sync.grafana.GrafanaApiException;
+import io.grafanaha.sync.grafana.JsonApi;
+import io.grafanaha.sync.plan.DeleteLimit;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Alerting as code: the {@code alerting/} files under {@code sync.path} applied to each backend through the alerting
+ * provisioning API after its dashboards (whose folders the rules live in). A commit without an {@code alerting/}
+ * directory leaves every backend's alerting alone. Runs on the backend's pass thread; the files are read once per
+ * commit.
+ */
+public final class AlertingStep implements ResourceStep {
+    private static final Logger LOG = LoggerFactory.getLogger(AlertingStep.class);
+
+    private final Repository repository;
+    private final String syncPath;
+    private final Map<String, String> env;
+    private final DeleteLimit limit;
+    private final boolean editable;
+    /** backend → contact point uid → digest of the secrets last written there by this process. */
+    private final Map<String, Map<String, String>> appliedSecrets = new ConcurrentHashMap<>();
+    /** backend → digest of the desired alerting last applied there without failures. */
+    private final Map<String, String> appliedDigest = new ConcurrentHashMap<>();
+    private volatile Read cached;
+
+    /** @param source the {@code alerting/} tree and the managed folders it was read with */
+    private record Read(ObjectId commit, String source, Optional<DesiredAlerting> alerting, String digest) {}
+
+    /**
+     * @param editable {@code sync.write-back}: write with {@code X-Disable-Provenance} so the UI may still edit
+     */
+    public AlertingStep(Repository repository, String syncPath, Map<String, String> env, DeleteLimit limit,
+            boolean editable) {
+        this.repository = repository;
+        this.syncPath = syncPath;
+        this.env = env;
+        this.limit = limit;
+        this.editable = editable;
+    }
+
+    @Override
+    public String kind() {
+        return "alerting";
+    }
+
+    @Override
+    public Outcome apply(SyncTarget target, DesiredState dashboards, CommitInfo head, boolean alreadyApplied,
+            boolean full) {
+        Optional<JsonApi> api = target.client().jsonApi();
+        Read read;
+        try {
+            read = read(dashboards, head);
+        } catch (IOException e) {
+            return Outcome.failed(0, 0, "cannot read " + ReadAlerting.directory() + "/ at " + head.shortName() + ": "
+                    + e.getMessage());
+        }
+        Optional<DesiredAlerting> desired = read.alerting();
+        if (api.isEmpty() || desired.isEmpty()) {
+            return Outcome.done(0, 0);
+        }
+        String digest = read.digest();
+        if (!full && digest.equals(appliedDigest.get(target.name()))) {
+            return Outcome.done(0, 0); // the files did not change since they were applied there: nothing to ask
+        }
+        appliedDigest.remove(target.name());
+        AlertingBackend backend = new AlertingBackend(api.get(), editable);
+        Map<String, String> secrets = appliedSecrets.computeIfAbsent(target.name(), k -> new ConcurrentHashMap<>());
+        PlanAlerting.Result plan;
+        try {
+            plan = PlanAlerting.plan(desired.get(), backend.read(dashboards.foldersByUid().keySet()), limit,
+                    uid -> secrets.get(uid));
+        } catch (GrafanaApiException e) {
+            return Outcome.failed(0, 0, "cannot read alerting of " + target.name() + ": " + e.getMessage());
+        }
+        if (plan.refused().isPresent()) {
+            LOG.warn("{}: {}", target.name(), plan.refused().get());
+            return Outcome.failed(0, 0, plan.refused().get());
+        }
+        List<String> failures = new ArrayList<>();
+        int applied = 0;
+        for (AlertingChange change : plan.changes()) {
+            try {
+                change.apply(backend);
+                applied++;
+                if (change instanceof AlertingChange.PutContactPoint c && !c.item().secret().isEmpty()) {
+                    secrets.put(c.item().id(), c.item().secret());
+                }
+            } catch (GrafanaApiException e) {
+                failures.add(change.describe() + ": " + e.getMessage());
+            }
+        }
+        int drift = alreadyApplied ? applied : 0;
+        if (drift > 0) {
+            LOG.info("{}: {} alerting change(s) although {} was applied: overwriting edits made outside Git",
+                    target.name(), drift, head.shortName());
+        }
+        if (!failures.isEmpty()) {
+            return Outcome.failed(applied, drift, failures.get(0)
+                    + (failures.size() > 1 ? " (and " + (failures.size() - 1) + " more failures)" : ""));
+        }
+        appliedDigest.put(target.name(), digest);
+        return Outcome.done(applied, drift);
+    }
+
+    @Override
+    public String plan(SyncTarget target, DesiredState dashboards, CommitInfo head) throws GrafanaApiException {
+        Optional<JsonApi> api = target.client().jsonApi();
+        Optional<DesiredAlerting> desired;
+        try {
+            desired = desired(dashboards, head);
+        } catch (IOException e) {
+            return target.name() + " alerting: cannot read " + ReadAlerting.directory() + "/: " + e.getMessage() + "\n";
+        }
+        if (api.isEmpty() || desired.isEmpty()) {
+            return "";
+        }
+        AlertingBackend backend = new AlertingBackend(api.get(), editable);
+        Map<String, String> secrets = appliedSecrets.getOrDefault(target.name(), Map.of());
+        PlanAlerting.Result plan = PlanAlerting.plan(desired.get(), backend.read(dashboards.foldersByUid().keySet()),
+                limit, secrets::get);
+        StringBuilder sb = new StringBuilder(plan.render(target.name()));
+        desired.get().errors().forEach(e -> sb.append("  skipped ").append(e).append('\n'));
+        return sb.toString();
+    }
+
+    /** The files at {@code head}, read once per commit; empty when there is no {@code alerting/} directory. */
+    Optional<DesiredAlerting> desired(DesiredState dashboards, CommitInfo head) throws IOException {
+        return read(dashboards, head).alerting();
+    }
+
+    private Read read(DesiredState dashboards, CommitInfo head) throws IOException {
+        Read read = cached;
+        if (read != null && read.commit().equals(head.id())) {
+            return read;
+        }
+        synchronized (this) {
+            read = cached;
+            if (read != null && read.commit().equals(head.id())) {
+                return read;
+            }
+            // Rules name folders, so the files are read again when either changed; a push of dashboards only
+            // costs no parsing.
+            String source = ResourceFiles.treeId(repository, head.id(), syncPath, ReadAlerting.directory()).name()
+                    + " " + dashboards.folders().hashCode();
+            if (read != null && read.source().equals(source)) {
+                read = new Read(head.id(), source, read.alerting(), read.digest());
+                cached = read;
+                return read;
+            }
+            List<ResourceFiles.File> files = ResourceFiles.read(repository, head.id(), syncPath,
+                    ReadAlerting.directory());
+            Optional<DesiredAlerting> alerting = files.isEmpty() ? Optional.empty()
+                    : Optional.of(new ReadAlerting(dashboards, env).read(files));
+            alerting.ifPresent(a -> a.errors().forEach(e -> LOG.warn("skipped {}", e)));
+            read = new Read(head.id(), source, alerting, Placeholders.digest(alerting.toString()));
+            cached = read;
+            return read;
+        }
+    }
+}

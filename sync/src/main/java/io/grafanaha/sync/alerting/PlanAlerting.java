@@ -1,0 +1,171 @@
+package io.grafanaha.sync.alerting;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.plan.DeleteLimit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * What one backend's alerting needs to match Git, in the order it must run: templates, mute timings and contact
+ * points before the policies and rules that name them; rule groups; then deletes, policies' targets last.
+ *
+ * <p>Rule groups in the sync's managed folders are Git's: one there that no file describes is deleted (unless a
+ * skipped file might describe it). Contact points, templates and mute timings are shared with the instance's own, so
+ * only the files' {@code delete*} lists remove them, as in Grafana's file provisioning. The guard: a plan that would
+ * delete more alert rules than {@code sync.max-deletes} of the managed ones is refused whole, counted apart from
+ * dashboards.
+ */
+final class PlanAlerting {
+
+    /**
+     * @param changes in order; empty when the backend matches
+     * @param refused why nothing may be applied; empty when the plan may run
+     * @param notes what was left alone and why
+     */
+    record Result(List<AlertingChange> changes, Optional<String> refused, List<String> notes) {
+        String render(String backend) {
+            StringBuilder sb = new StringBuilder(backend).append(" alerting: ")
+                    .append(changes.isEmpty() ? "no changes" : changes.size() + " change"
+                            + (changes.size() == 1 ? "" : "s")).append('\n');
+            changes.forEach(c -> sb.append("  ").append(c.describe()).append('\n'));
+            notes.forEach(n -> sb.append("  ! ").append(n).append('\n'));
+            refused.ifPresent(r -> sb.append("  REFUSED: ").append(r).append('\n'));
+            return sb.toString();
+        }
+    }
+
+    private PlanAlerting() {
+    }
+
+    /**
+     * @param appliedSecret uid → digest of the secrets this process last wrote to the contact point there: the
+     *     backend shows them redacted, so a changed secret is only seen this way
+     */
+    static Result plan(DesiredAlerting desired, AlertingBackend.Actual actual, DeleteLimit limit,
+            Function<String, String> appliedSecret) {
+        List<AlertingChange> changes = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (DesiredAlerting.Item t : desired.templates()) {
+            JsonNode a = actual.templates().get(t.id());
+            if (a == null || !a.path("template").asText().equals(t.body().path("template").asText())) {
+                changes.add(new AlertingChange.PutTemplate(t, a == null));
+            }
+        }
+        for (DesiredAlerting.Item m : desired.muteTimings()) {
+            JsonNode a = actual.muteTimings().get(m.id());
+            if (a == null || !a.path("time_intervals").equals(m.body().path("time_intervals"))) {
+                changes.add(new AlertingChange.PutMuteTiming(m, a == null));
+            }
+        }
+        for (DesiredAlerting.Item c : desired.contactPoints()) {
+            JsonNode a = actual.contactPoints().get(c.id());
+            if (a == null || !sameContactPoint(c.body(), a)
+                    || !c.secret().isEmpty() && !c.secret().equals(appliedSecret.apply(c.id()))) {
+                changes.add(new AlertingChange.PutContactPoint(c, a == null));
+            }
+        }
+        desired.policies().ifPresent(p -> {
+            ObjectNode a = actual.policies().deepCopy() instanceof ObjectNode o ? o : null;
+            if (a != null) {
+                a.remove("provenance");
+            }
+            if (a == null || !a.equals(p.body())) {
+                changes.add(new AlertingChange.PutPolicies(p));
+            }
+        });
+        Set<String> desiredRules = new HashSet<>();
+        for (DesiredAlerting.Group g : desired.groups()) {
+            ObjectNode a = actual.groups().get(g.key());
+            Map<String, JsonNode> held = new HashMap<>();
+            if (a != null) {
+                a.path("rules").forEach(r -> held.put(r.path("uid").asText(), r));
+            }
+            boolean same = a != null && a.path("interval").asLong() == g.body().path("interval").asLong()
+                    && held.size() == g.body().path("rules").size();
+            for (JsonNode r : g.body().path("rules")) {
+                desiredRules.add(r.path("uid").asText());
+                JsonNode h = held.get(r.path("uid").asText());
+                same &= h != null && AlertRuleShape.same(r, h);
+            }
+            if (!same) {
+                int removed = (int) held.keySet().stream().filter(uid -> g.body().path("rules").findValues("uid")
+                        .stream().noneMatch(u -> u.asText().equals(uid))).count();
+                changes.add(new AlertingChange.PutGroup(g, a == null, removed));
+            }
+        }
+        Set<String> desiredGroups = new HashSet<>();
+        desired.groups().forEach(g -> desiredGroups.add(g.key()));
+        for (Map.Entry<String, ObjectNode> e : actual.groups().entrySet()) {
+            if (desiredGroups.contains(e.getKey()) || desired.protectedGroups().contains(e.getKey())) {
+                continue;
+            }
+            ObjectNode g = e.getValue();
+            if (desired.holdRuleDeletes()) {
+                notes.add("rule group " + g.path("title").asText() + " in folder " + g.path("folderUid").asText()
+                        + " kept: a skipped alerting file may describe it");
+                continue;
+            }
+            changes.add(new AlertingChange.DeleteGroup(g.path("folderUid").asText(), g.path("title").asText(),
+                    g.path("rules").size()));
+        }
+        for (String uid : desired.deletes().rules()) {
+            boolean held = actual.groups().values().stream().anyMatch(g -> g.path("rules").findValues("uid").stream()
+                    .anyMatch(u -> u.asText().equals(uid)));
+            if (held && !desiredRules.contains(uid)) {
+                changes.add(new AlertingChange.DeleteRule(uid));
+            }
+        }
+        for (String uid : desired.deletes().contactPoints()) {
+            JsonNode a = actual.contactPoints().get(uid);
+            if (a != null) {
+                changes.add(new AlertingChange.DeleteContactPoint(uid, a.path("name").asText()));
+            }
+        }
+        desired.deletes().muteTimings().stream().filter(actual.muteTimings()::containsKey)
+                .forEach(n -> changes.add(new AlertingChange.DeleteMuteTiming(n)));
+        desired.deletes().templates().stream().filter(actual.templates()::containsKey)
+                .forEach(n -> changes.add(new AlertingChange.DeleteTemplate(n)));
+        int deletes = changes.stream().mapToInt(AlertingChange::ruleDeletes).sum();
+        int managed = actual.rules();
+        Optional<String> refused = limit.allows(deletes, managed) ? Optional.empty()
+                : Optional.of("alerting: the plan would delete " + deletes + " of " + managed
+                        + " managed alert rules, more than sync.max-deletes " + limit + "; nothing was changed");
+        return new Result(changes, refused, notes);
+    }
+
+    /**
+     * Name, type, resolve flag and settings; a setting the backend shows as {@code [REDACTED]} cannot be compared
+     * (its digest is, by the caller).
+     */
+    static boolean sameContactPoint(ObjectNode desired, JsonNode actual) {
+        if (!desired.path("name").equals(actual.path("name")) || !desired.path("type").equals(actual.path("type"))
+                || desired.path("disableResolveMessage").asBoolean() != actual.path("disableResolveMessage")
+                .asBoolean()) {
+            return false;
+        }
+        JsonNode ds = desired.path("settings");
+        JsonNode as = actual.path("settings");
+        for (Iterator<String> it = as.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!ds.has(k) && !"[REDACTED]".equals(as.path(k).asText())) {
+                return false;
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = ds.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode a = as.path(e.getKey());
+            if (!"[REDACTED]".equals(a.asText(null)) && !AlertRuleShape.contains(a, e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
