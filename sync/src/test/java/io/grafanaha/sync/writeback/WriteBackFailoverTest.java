@@ -80,6 +80,25 @@ class WriteBackFailoverTest {
                 .contains("\"title\": \"CPU (bob, again)\"");
     }
 
+    @Test
+    void aReplicaWhoseOwnEditWentToAConflictBranchGetsGitsVersionAndTakesSavesAgain() throws Exception {
+        assertThat(saveOnBThroughGateway("title", "CPU (bob)")).isTrue();
+        fx.workspace.pull();
+        String upstream = fx.workspace.readFile("shared/cpu.json").orElseThrow().replace("\"30s\"", "\"10s\"");
+        fx.workspace.writeFile("shared/cpu.json", upstream).commitAndPush("faster in Git");
+
+        lagging.countDown();
+        await().atMost(WAIT).until(() -> writeBack.status().conflicts() == 1);
+
+        // Bob's edit is on its branch; grafana-b, with nothing of its own pending, gets Git's version at once.
+        await().atMost(WAIT).until(() -> !writeBack.wouldLoseUpdate("grafana-b", "cpu", 3)
+                && "10s".equals(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()));
+        assertThat(saveOnBThroughGateway("title", "CPU (bob, on Git's version)")).isTrue();
+        await().atMost(WAIT).until(() -> writeBack.status().commits() == 1);
+        assertThat(fx.gitFile("shared/cpu.json").orElseThrow()).contains("\"refresh\": \"10s\"")
+                .contains("\"title\": \"CPU (bob, on Git's version)\"");
+    }
+
     /** What the gateway does with a save on grafana-b: the lost-update guard, else the save and its journal entry. */
     private boolean saveOnBThroughGateway(String key, String value) throws Exception {
         if (writeBack.wouldLoseUpdate("grafana-b", "cpu", fx.b.dashboard("cpu").orElseThrow().version())) {
