@@ -42,7 +42,8 @@ public final class EditCapture implements EditObserver {
         Optional<GrafanaWrite> write = request.write();
         if (write.isPresent() && write.get() instanceof GrafanaWrite.DashboardSave save && !save.overwrite() && save.uid().isPresent()
                 && writeBack.wouldLoseUpdate(backend.name(), save.uid().get(), (int) save.version().orElse(0))) {
-            log.info("save of dashboard {} on {} refused with 412: the backend does not hold Git's latest version yet",
+            log.info("save of dashboard {} on {} refused with 412: the backend does not hold Git's latest version yet"
+                    + " (or a save acknowledged on another backend, not in Git yet)",
                     save.uid().get(), backend.name());
             return Optional.of(GrafanaWrites.dashboardVersionMismatch());
         }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,11 @@ final class Journal implements AutoCloseable {
 
     private final Path file;
     private final Map<Long, Held> pending = new TreeMap<>();
+    /**
+     * The pending edits again, readable without the lock: {@link #append} holds it through a force, and
+     * {@link #savedElsewhere} is asked on event loops, which must not wait for a disk.
+     */
+    private final Map<Long, CapturedEdit> unlocked = new ConcurrentHashMap<>();
     private final JournalFile out;
     private long nextId = 1;
     /** A write failed part-way: the file may end in a torn record, which the next record must not continue. */
@@ -93,6 +99,7 @@ final class Journal implements AutoCloseable {
                 nextId = Math.max(nextId, id + 1);
                 if ("done".equals(n.path("op").asText())) {
                     pending.remove(id);
+                    unlocked.remove(id);
                 } else {
                     String user = n.path("user").asText("");
                     CapturedEdit edit = new CapturedEdit(n.path("backend").asText(),
@@ -102,6 +109,7 @@ final class Journal implements AutoCloseable {
                     Optional<ObjectId> base = n.path("base").isTextual()
                             ? Optional.of(ObjectId.fromString(n.path("base").asText())) : Optional.empty();
                     pending.put(id, new Held(new Entry(id, edit, base), true));
+                    unlocked.put(id, edit);
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("{} line {}: unreadable journal record skipped ({})", file, lineNo, e.toString());
@@ -114,6 +122,16 @@ final class Journal implements AutoCloseable {
         List<Entry> list = new ArrayList<>();
         pending.values().forEach(h -> list.add(h.entry()));
         return list;
+    }
+
+    /**
+     * Whether a save of dashboard {@code uid} acknowledged on a backend other than {@code backend}, with what it saved
+     * ({@link CapturedEdit#body()}), is pending: an edit Git does not hold yet but will, since the write-back commits it
+     * without asking its backend, so {@code backend} cannot hold it yet either. Without the lock; never blocks.
+     */
+    boolean savedElsewhere(String uid, String backend) {
+        return unlocked.values().stream().anyMatch(e -> e.kind() == CapturedEdit.Kind.DASHBOARD_SAVED
+                && e.body().isPresent() && e.uid().equals(uid) && !e.backend().equals(backend));
     }
 
     synchronized int backlog() {
@@ -135,6 +153,7 @@ final class Journal implements AutoCloseable {
             Entry e = new Entry(nextId++, edits.get(i), bases.get(i));
             entries.add(e);
             pending.put(e.id(), new Held(e, false));
+            unlocked.put(e.id(), e.edit());
         }
         write(entries);
         return entries;
@@ -179,6 +198,7 @@ final class Journal implements AutoCloseable {
      */
     synchronized void done(long id) {
         Held held = pending.remove(id);
+        unlocked.remove(id);
         if (held == null || !held.onDisk()) {
             return;
         }

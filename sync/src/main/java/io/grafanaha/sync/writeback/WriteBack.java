@@ -225,14 +225,18 @@ public final class WriteBack implements AutoCloseable {
     /**
      * Whether saving {@code uid} on {@code backend} now could overwrite a change it has not received yet: true when
      * the blob of the uid's file at the Git head last known differs from the blob last applied to (or written back
-     * from) that backend. False when either is unknown (no pass since start, or a dashboard not in Git), so the
-     * guard never blocks a save it cannot reason about. {@code version} (the version the editor sends) is not used:
-     * Grafana itself answers 412 when it is older than the backend's. In memory; never blocks.
+     * from) that backend, or when a save of it acknowledged on another backend is still in the journal (after a
+     * failover the last saves acknowledged on the old instance may not be in Git yet: a save of the stale copy on the
+     * new one would be let through, end on a conflict branch, and hold Git's version back from that instance while
+     * it is pending). Otherwise false, also when the blobs are unknown (no pass since start, or a dashboard not in
+     * Git), so the guard never blocks a save it cannot reason about. {@code version} (the version the editor sends)
+     * is not used: Grafana itself answers 412 when it is older than the backend's. In memory; never blocks.
      */
     public boolean wouldLoseUpdate(String backend, String uid, int version) {
         Optional<ObjectId> head = blobs.head(uid);
         Optional<ObjectId> applied = blobs.applied(backend, uid);
-        return head.isPresent() && applied.isPresent() && !head.equals(applied);
+        return head.isPresent() && applied.isPresent() && !head.equals(applied)
+                || settings.writeBack() && journal.savedElsewhere(uid, backend);
     }
 
     /** Counters and backlog (see {@link WriteBackStatus}). */
