@@ -12,12 +12,20 @@ import java.util.function.Consumer;
  */
 final class LastResort {
 
-    private final boolean allowed;
+    private boolean allowed;
     private String lastGood;
     private boolean degraded = true; // nothing routable yet; the start is not worth an event
 
     LastResort(boolean allowed) {
         this.allowed = allowed;
+    }
+
+    /** A reload: the policy's new switch; a last good backend the reload removed is forgotten. */
+    void reconfigure(boolean allowed, Set<String> known) {
+        this.allowed = allowed;
+        if (lastGood != null && !known.contains(lastGood)) {
+            lastGood = null;
+        }
     }
 
     /** The backend that serves while {@code next} has nothing routable, or null. */
