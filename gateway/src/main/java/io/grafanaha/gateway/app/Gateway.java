@@ -34,6 +34,12 @@ import io.grafanaha.sync.writeback.WriteBack;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
 import java.util.Optional;
+import java.util.List;
+import java.nio.file.Path;
+import io.grafanaha.gateway.config.ConfigDiff;
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.reload.ConfigReload;
+import io.grafanaha.gateway.reload.ReloadResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-    private final GatewayConfig config;
+    /** The configuration running now: a reload replaces it with {@link ConfigDiff#effective()}. */
+    private volatile GatewayConfig config;
     private final PrometheusMeterRegistry registry = PrometheusRegistry.create();
     /** The sync's and write-back's doings, shown in the status timeline beside routing events. */
     private final ActivityLog activity;
@@ -55,8 +62,10 @@ public final class Gateway implements AutoCloseable {
     private final HealthService health;
     private final ProxyServer proxy;
     private final AdminServer admin;
+    /** Present when started from a file ({@code run}): {@code POST /api/reload} and SIGHUP read it again. */
+    private final Optional<ConfigReload> reload;
 
-    private Gateway(GatewayConfig config) {
+    private Gateway(GatewayConfig config, Optional<Path> file, ConfigLoader loader) {
         this.config = config;
         this.threads = Threads.of(config);
         this.activity = new ActivityLog(threads.clock());
@@ -93,8 +102,17 @@ public final class Gateway implements AutoCloseable {
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(broken
                 .map(error -> SyncAccess.broken(error, config.backends().stream().map(b -> b.name()).toList()))
                 .orElse(SyncAccess.NONE));
-        new AdminApi(config.admin().token(), health, syncAccess, activity).register(admin);
-        new StatusMetrics(health, syncAccess).bindTo(registry);
+        StatusMetrics statusMetrics = new StatusMetrics(health, syncAccess);
+        this.reload = file.map(f -> new ConfigReload(f, config, loader, threads.clock(), registry, List.of(
+                LiveChanges.routing(health),
+                LiveChanges.proxy(proxy),
+                LiveChanges.sync(sync),
+                (diff, effective) -> statusMetrics.backendsChanged(registry),
+                (diff, effective) -> this.config = effective)));
+        reload.ifPresent(r -> r.addListener(result -> activity.record(
+                result instanceof ReloadResult.Invalid ? "config-invalid" : "config-reload", Optional.empty(), result.message())));
+        new AdminApi(config.admin().token(), health, syncAccess, activity, reload).register(admin);
+        statusMetrics.bindTo(registry);
     }
 
     /**
@@ -120,9 +138,27 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. */
+    /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. It cannot reload. */
     public static Gateway create(GatewayConfig config) {
-        return new Gateway(config);
+        return new Gateway(config, Optional.empty(), ConfigLoader.fromEnvironment());
+    }
+
+    /**
+     * A gateway that runs {@code config}, read from {@code file} with {@code loader}: {@code POST /api/reload} and
+     * {@link #reload(String)} read that file again with the same loader.
+     */
+    public static Gateway create(Path file, GatewayConfig config, ConfigLoader loader) {
+        return new Gateway(config, Optional.of(file), loader);
+    }
+
+    /** Reads the configuration file again and applies it (see {@link ConfigReload}); empty if not started from a file. */
+    public Optional<ReloadResult> reload(String trigger) {
+        return reload.map(r -> r.reload(trigger));
+    }
+
+    /** The reload of the file this gateway was started from, if it was. */
+    public Optional<ConfigReload> configReload() {
+        return reload;
     }
 
     /** Creates and starts a gateway. */
@@ -159,6 +195,8 @@ public final class Gateway implements AutoCloseable {
             proxy.closeTunnels(e.backend(), "backend down");
         } else if (event instanceof RoutingEvent.Drained e) {
             proxy.closeTunnels(e.backend(), "backend drained");
+        } else if (event instanceof RoutingEvent.Removed e) {
+            proxy.closeTunnels(e.backend(), "backend removed by a configuration reload");
         } else if (event instanceof RoutingEvent.Failover e) {
             proxy.closeTunnels(e.from(), "failover to " + e.to());
         } else if (event instanceof RoutingEvent.Failback e) {

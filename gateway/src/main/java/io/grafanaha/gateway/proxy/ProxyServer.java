@@ -61,7 +61,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
-    private final GatewayConfig config;
+    /** Replaced by {@link #reconfigure}; read by each new connection. */
+    private volatile GatewayConfig config;
     private final Transport transport;
     private final Router router;
     private final OutcomeListener outcomes;
@@ -75,16 +76,17 @@ public final class ProxyServer implements AutoCloseable {
     private LocalRoutes localRoutes = LocalRoutes.NONE;
     private RequestObserver observer = RequestObserver.NONE;
     private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
-    private ProxyContext context;
+    /** Replaced by {@link #reconfigure}; each request takes the one current at its start. */
+    private volatile ProxyContext context;
     private final RequestIds requestIds = RequestIds.random();
-    private final RateLimits rateLimits;
+    private RateLimits rateLimits;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private ConnectionLimiter limiter;
     private Channel serverChannel;
     private boolean stopped;
     private ScheduledExecutorService tlsReloads;
-    private ServerTls tls;
+    private volatile ServerTls tls;
     private ScheduledFuture<?> tlsWatch;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
@@ -153,6 +155,16 @@ public final class ProxyServer implements AutoCloseable {
         return Optional.ofNullable(tls);
     }
 
+    /**
+     * Looks at the {@code tls:} certificate files now instead of at the next {@code tls.reload-interval} (a reload
+     * asks for this). Returns true if new handshakes now use a new certificate; false without TLS, unchanged or
+     * unusable files (then the current certificate stays and the log says why).
+     */
+    public boolean reloadTls() {
+        ServerTls current = tls;
+        return current != null && current.reloadIfChanged();
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -203,17 +215,13 @@ public final class ProxyServer implements AutoCloseable {
         if (group != null || stopped) {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
-        context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
-                RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits);
+        context = context(config);
         metrics.editKinds(observer.labels());
         LocalRoutes routes = localRoutes;
         ServerTls serverTls = config.tls().map(ServerTls::forListen).orElse(null);
         tls = serverTls;
         group = transport.newGroup(Runtime.getRuntime().availableProcessors());
-        long idle = config.proxy().idleTimeout().toMillis();
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
-        Duration headTimeout = config.proxy().requestHeadTimeout();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -225,6 +233,9 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ProxyConfig settings = config.proxy();
+                        long idle = settings.idleTimeout().toMillis();
+                        Duration headTimeout = settings.requestHeadTimeout();
                         clients.add(ch);
                         metrics.clientOpened();
                         ch.closeFuture().addListener(f -> metrics.clientClosed());
@@ -240,7 +251,7 @@ public final class ProxyServer implements AutoCloseable {
                                 .addLast(DECODER, new StrictRequestDecoder(MAX_CHUNK))
                                 .addLast(ENCODER, encoder)
                                 .addLast(HEADS, deadline.heads())
-                                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
+                                .addLast(FrontendHandler.NAME, new FrontendHandler(() -> context, encoder, routes));
                     }
                 });
         try {
@@ -254,6 +265,34 @@ public final class ProxyServer implements AutoCloseable {
         }
         log.info("proxy listening on {} ({} transport{})", address(), transport.name(), serverTls == null ? "" : ", TLS");
         return this;
+    }
+
+    private ProxyContext context(GatewayConfig c) {
+        return new ProxyContext(c.proxy(), c.routing().stickyCookie(),
+                RetryPolicy.of(c.routing().retries(), retryBudget, c.routing().tryTimeout().toMillis()), router, outcomes, pool,
+                metrics, drain, tunnels, waiting, observer, watchBuffers, requestIds, rateLimits);
+    }
+
+    /**
+     * Applies a reloaded configuration (see {@code ConfigDiff} for which keys are live): requests that start from
+     * now on use its timeouts, retries, sticky cookie, trusted proxies and rate limits; connections opened from now
+     * on its idle and head timeouts; backend connections opened from now on its connect timeout and backend TLS.
+     * Requests and tunnels in flight keep what they started with. Rate-limit buckets start afresh only when
+     * {@code rate-limits} or {@code proxy.trusted-proxies} changed.
+     */
+    public synchronized void reconfigure(GatewayConfig next) {
+        GatewayConfig previous = config;
+        if (!previous.rateLimits().equals(next.rateLimits()) || !previous.proxy().trustedProxies().equals(next.proxy().trustedProxies())) {
+            rateLimits = new RateLimits(next.rateLimits(), next.proxy().trustedProxies(), TimeMeter.SYSTEM_NANOTIME, registry);
+        }
+        next.backends().stream().map(b -> b.name())
+                .filter(name -> previous.backend(name).isEmpty())
+                .forEach(metrics::backendAdded);
+        pool.reconfigure(next.proxy(), BackendTls.proxyContexts(next.backends()));
+        config = next;
+        if (context != null) {
+            context = context(next);
+        }
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */
