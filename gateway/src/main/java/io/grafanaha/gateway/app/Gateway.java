@@ -40,6 +40,12 @@ import io.grafanaha.gateway.config.ConfigDiff;
 import io.grafanaha.gateway.config.ConfigLoader;
 import io.grafanaha.gateway.reload.ConfigReload;
 import io.grafanaha.gateway.reload.ReloadResult;
+import io.grafanaha.gateway.reload.RunningConfig;
+import io.grafanaha.gateway.discovery.DnsDiscovery;
+import io.grafanaha.gateway.discovery.JndiResolver;
+import io.grafanaha.gateway.discovery.Resolver;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,8 +70,19 @@ public final class Gateway implements AutoCloseable {
     private final AdminServer admin;
     /** Present when started from a file ({@code run}): {@code POST /api/reload} and SIGHUP read it again. */
     private final Optional<ConfigReload> reload;
+    /** The one way the running configuration changes: reloads and DNS answers both apply through it. */
+    private final RunningConfig running;
+    /** Backend entries with {@code discovery}, expanded to one backend per address. */
+    private final DnsDiscovery dns;
+    /** The configuration as given (entries with discovery unexpanded), until a reload replaces it. */
+    private final GatewayConfig initialTemplate;
+    private volatile ScheduledFuture<?> dnsRefresh;
+    private volatile boolean closed;
 
-    private Gateway(GatewayConfig config, Optional<Path> file, ConfigLoader loader) {
+    private Gateway(GatewayConfig template, Optional<Path> file, ConfigLoader loader, Resolver resolver) {
+        this.initialTemplate = template;
+        this.dns = new DnsDiscovery(resolver);
+        GatewayConfig config = dns.expand(template);
         this.config = config;
         this.threads = Threads.of(config);
         this.activity = new ActivityLog(threads.clock());
@@ -103,12 +120,13 @@ public final class Gateway implements AutoCloseable {
                 .map(error -> SyncAccess.broken(error, config.backends().stream().map(b -> b.name()).toList()))
                 .orElse(SyncAccess.NONE));
         StatusMetrics statusMetrics = new StatusMetrics(health, syncAccess);
-        this.reload = file.map(f -> new ConfigReload(f, config, loader, threads.clock(), registry, List.of(
+        this.running = new RunningConfig(config, List.of(
                 LiveChanges.routing(health),
                 LiveChanges.proxy(proxy),
                 LiveChanges.sync(sync),
-                (diff, effective) -> statusMetrics.backendsChanged(registry),
-                (diff, effective) -> this.config = effective)));
+                (diff, effective, reason) -> statusMetrics.backendsChanged(registry),
+                (diff, effective, reason) -> this.config = effective));
+        this.reload = file.map(f -> new ConfigReload(f, template, loader, running, dns::expand, threads.clock(), registry));
         reload.ifPresent(r -> r.addListener(result -> activity.record(
                 result instanceof ReloadResult.Invalid ? "config-invalid" : "config-reload", Optional.empty(), result.message())));
         new AdminApi(config.admin().token(), health, syncAccess, activity, reload).register(admin);
@@ -140,7 +158,7 @@ public final class Gateway implements AutoCloseable {
 
     /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. It cannot reload. */
     public static Gateway create(GatewayConfig config) {
-        return new Gateway(config, Optional.empty(), ConfigLoader.fromEnvironment());
+        return new Gateway(config, Optional.empty(), ConfigLoader.fromEnvironment(), new JndiResolver());
     }
 
     /**
@@ -148,7 +166,42 @@ public final class Gateway implements AutoCloseable {
      * {@link #reload(String)} read that file again with the same loader.
      */
     public static Gateway create(Path file, GatewayConfig config, ConfigLoader loader) {
-        return new Gateway(config, Optional.of(file), loader);
+        return create(file, config, loader, new JndiResolver());
+    }
+
+    /** As above, asking {@code resolver} for the backends' DNS names (tests answer themselves). */
+    public static Gateway create(Path file, GatewayConfig config, ConfigLoader loader, Resolver resolver) {
+        return new Gateway(config, Optional.of(file), loader, resolver);
+    }
+
+    /**
+     * Asks DNS again for every backend entry with {@code discovery} and applies what changed, like a reload of the
+     * backends alone; runs every {@code dns-refresh} on its own thread. Returns what was applied, in words.
+     */
+    public String refreshDns() {
+        GatewayConfig template = reload.map(ConfigReload::template).orElse(initialTemplate);
+        if (!dns.refresh(template)) {
+            return "nothing";
+        }
+        String applied = running.apply(dns.expand(template), "DNS answer changed").describeApplied();
+        log.info("backends from DNS: {}", applied);
+        return applied;
+    }
+
+    private void scheduleDnsRefresh() {
+        if (closed) {
+            return;
+        }
+        GatewayConfig template = reload.map(ConfigReload::template).orElse(initialTemplate);
+        dnsRefresh = threads.discovery().schedule(() -> {
+            try {
+                refreshDns();
+            } catch (RuntimeException e) {
+                log.error("applying the backends DNS names resolve to failed; trying again at the next refresh", e);
+            } finally {
+                scheduleDnsRefresh();
+            }
+        }, DnsDiscovery.interval(template).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reads the configuration file again and applies it (see {@link ConfigReload}); empty if not started from a file. */
@@ -174,6 +227,7 @@ public final class Gateway implements AutoCloseable {
             health.start();
             sync.ifPresent(SyncService::start);
             writeBack.ifPresent(WriteBack::start);
+            scheduleDnsRefresh();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -273,6 +327,11 @@ public final class Gateway implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish up to {@code proxy.shutdown-grace}, then closes. */
     @Override
     public void close() {
+        closed = true;
+        ScheduledFuture<?> refresh = dnsRefresh;
+        if (refresh != null) {
+            refresh.cancel(false);
+        }
         health.close();
         writeBack.ifPresent(WriteBack::close);
         sync.ifPresent(SyncService::close);

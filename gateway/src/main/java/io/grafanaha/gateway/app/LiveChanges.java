@@ -9,8 +9,6 @@ import java.util.Optional;
 
 /** What a reload applies, one part each; {@code ConfigDiff} decides which keys are live at all. */
 final class LiveChanges {
-    static final String REASON = "configuration reload";
-
     private LiveChanges() {}
 
     /**
@@ -19,17 +17,17 @@ final class LiveChanges {
      * listener ({@code RoutingEvent.Removed}); its requests in flight finish.
      */
     static LiveChange routing(HealthService health) {
-        return (diff, effective) -> {
+        return (diff, effective, reason) -> {
             if (diff.routingChanged()) {
                 health.reconfigure(Backends.of(effective), Gateway.checkPolicy(effective.health()),
-                        Gateway.routingPolicy(effective), REASON);
+                        Gateway.routingPolicy(effective), reason);
             }
         };
     }
 
     /** Timeouts, retries, trusted proxies and rate limits for requests from now on; the TLS files read again. */
     static LiveChange proxy(ProxyServer proxy) {
-        return (diff, effective) -> {
+        return (diff, effective, reason) -> {
             proxy.reconfigure(effective);
             proxy.reloadTls();
         };
@@ -37,7 +35,7 @@ final class LiveChanges {
 
     /** {@code sync.interval}: the next wait between passes is the new one. */
     static LiveChange sync(Optional<SyncService> sync) {
-        return (diff, effective) -> {
+        return (diff, effective, reason) -> {
             if (diff.sections().contains("sync.interval")) {
                 sync.ifPresent(s -> effective.sync().ifPresent(c -> s.interval(c.interval())));
             }

@@ -88,7 +88,9 @@ public final class ConfigLoader {
         HealthConfig health = health(top.section("health"));
         Optional<SyncConfig> sync = top.has("sync") ? Optional.of(sync(top.section("sync"))) : Optional.empty();
         FailbackConfig failback = failback(top.section("failback"), sync.isPresent());
-        RoutingConfig routing = routing(top.section("routing"), backends.size());
+        // An entry with discovery may stand for several instances: count it as two for the retries' default.
+        int instances = backends.stream().mapToInt(b -> b.discovery().isPresent() ? 2 : 1).sum();
+        RoutingConfig routing = routing(top.section("routing"), instances);
         ProxyConfig proxy = proxy(top.section("proxy"));
         RateLimitConfig rateLimits = RateLimitConfig.read(top.section("rate-limits"));
         if (listen.equals(admin.listen()) && listen.port() != 0) {
@@ -127,7 +129,7 @@ public final class ConfigLoader {
         List<BackendConfig> out = new ArrayList<>();
         int primaries = 0;
         for (Section b : items) {
-            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file"));
+            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file", "discovery", "dns-refresh", "srv-service"));
             String name = b.required("name");
             if (!name.isEmpty() && !NAME.matcher(name).matches()) {
                 b.problem("name", "\"" + name + "\" may hold only letters, digits, '.', '_' and '-' (it appears in URLs and metric labels)");
@@ -146,12 +148,34 @@ public final class ConfigLoader {
                 }
             }
             out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
-                    TlsKeys.caFile(b, url)));
+                    TlsKeys.caFile(b, url), discovery(b)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");
         }
         return out;
+    }
+
+    /** {@code discovery: dns | dns-srv}, with {@code dns-refresh} and {@code srv-service}; none without the key. */
+    private static Optional<Discovery> discovery(Section b) {
+        if (!b.has("discovery")) {
+            if (b.has("dns-refresh")) {
+                b.problem("dns-refresh", "is for backends with discovery: dns or dns-srv");
+            }
+            if (b.has("srv-service")) {
+                b.problem("srv-service", "is for backends with discovery: dns-srv");
+            }
+            return Optional.empty();
+        }
+        Discovery.Kind kind = b.choice("discovery", Discovery.Kind.DNS,
+                Map.of("dns", Discovery.Kind.DNS, "dns-srv", Discovery.Kind.DNS_SRV));
+        String service = b.string("srv-service", "grafana").trim();
+        if (b.has("srv-service") && kind != Discovery.Kind.DNS_SRV) {
+            b.problem("srv-service", "is for discovery: dns-srv");
+        } else if (!NAME.matcher(service).matches()) {
+            b.problem("srv-service", "\"" + service + "\" is not a service name (the port's name, e.g. grafana or http)");
+        }
+        return Optional.of(new Discovery(kind, service, b.positiveDuration("dns-refresh", Discovery.DEFAULT_REFRESH)));
     }
 
     private static URI backendUrl(Section b) {

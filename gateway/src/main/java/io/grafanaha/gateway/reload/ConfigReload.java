@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,21 +40,28 @@ public final class ConfigReload {
     private final Path file;
     private final ConfigLoader loader;
     private final Clock clock;
-    private final List<LiveChange> changes;
+    private final RunningConfig running;
+    /** Entries with discovery expanded to the backends their names resolve to; identity without any. */
+    private final UnaryOperator<GatewayConfig> expand;
     private final Map<String, Counter> reloads = new LinkedHashMap<>();
     private final List<Consumer<ReloadResult>> listeners = new CopyOnWriteArrayList<>();
-    /** What runs now: the last file applied, with keys that need a restart kept at their running values. */
-    private GatewayConfig running;
+    /** The last valid file as written (entries with discovery not expanded). */
+    private volatile GatewayConfig template;
     private volatile LoadedFile loaded;
     private volatile ReloadResult last;
 
-    public ConfigReload(Path file, GatewayConfig running, ConfigLoader loader, Clock clock, MeterRegistry registry,
-            List<LiveChange> changes) {
+    /**
+     * @param template the configuration as loaded from {@code file} at start
+     * @param expand   what turns a file's backend entries into backends ({@code DnsDiscovery#expand})
+     */
+    public ConfigReload(Path file, GatewayConfig template, ConfigLoader loader, RunningConfig running,
+            UnaryOperator<GatewayConfig> expand, Clock clock, MeterRegistry registry) {
         this.file = file;
+        this.template = template;
         this.running = running;
+        this.expand = expand;
         this.loader = loader;
         this.clock = clock;
-        this.changes = List.copyOf(changes);
         for (String result : RESULTS) {
             reloads.put(result, Counter.builder("gateway_config_reloads").tag("result", result)
                     .description("configuration reloads by result: ok, partial (some keys need a restart), invalid (nothing changed)")
@@ -92,11 +100,8 @@ public final class ConfigReload {
             return finish(new ReloadResult.Invalid(now, trigger, file.toString(), e.problems()));
         }
         ConfigWarnings.of(next).forEach(warning -> log.warn("{}: {}", file, warning));
-        ConfigDiff diff = ConfigDiff.between(running, next);
-        for (LiveChange change : changes) {
-            change.apply(diff, diff.effective());
-        }
-        running = diff.effective();
+        template = next;
+        ConfigDiff diff = running.apply(expand.apply(next), "configuration reload");
         String sha = sha256(bytes);
         loaded = new LoadedFile(file, sha, now);
         return finish(new ReloadResult.Applied(now, trigger, diff.describeApplied(), diff.restartNeeded(), sha));
@@ -130,9 +135,9 @@ public final class ConfigReload {
         return Optional.ofNullable(last);
     }
 
-    /** The configuration running now. */
-    public synchronized GatewayConfig running() {
-        return running;
+    /** The last valid file as written: what DNS discovery expands. */
+    public GatewayConfig template() {
+        return template;
     }
 
     static String sha256(byte[] bytes) {
