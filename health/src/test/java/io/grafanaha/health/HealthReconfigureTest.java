@@ -88,4 +88,13 @@ class HealthReconfigureTest {
         assertThat(service.routable()).extracting(Backend::url).contains(URI.create("http://c:3000"));
         assertThat(events).anyMatch(e -> e instanceof RoutingEvent.Reconfigured);
     }
+
+    @Test
+    void aRemovedBackendIsNeverTheLastResortWhileItsReplacementsAreStillUnchecked() {
+        assertThat(pick()).isEqualTo("a");
+        probe.hold(true);
+        service.reconfigure(List.of(backend("c", Role.PRIMARY)), CHECKS, FAILOVER, "reload replaced everything");
+        assertThat(pick()).isNull();
+        assertThat(service.status().lastResortInUse()).isFalse();
+    }
 }

@@ -104,7 +104,7 @@ public final class DnsDiscovery {
                     .sorted(Comparator.comparingInt(Resolver.SrvRecord::priority)
                             .thenComparing(r -> firstLabel(r.target()), DnsDiscovery::byOrdinal)
                             .thenComparingInt(Resolver.SrvRecord::port))
-                    .forEach(r -> targets.add(new Target(firstLabel(r.target()), r.target(), r.port())));
+                    .forEach(r -> targets.add(new Target(srvLabel(r), r.target(), r.port())));
         }
         if (targets.isEmpty()) {
             log.warn("backend {}: DNS has no {} for {}; routing to {} as written", entry.name(),
@@ -157,11 +157,17 @@ public final class DnsDiscovery {
         return address.getHostAddress().replaceAll("%.*$", "").replace(':', '-');
     }
 
-    /** {@code grafana-0} of {@code grafana-0.grafana-headless.ns.svc.cluster.local}; an address literal whole. */
-    private static String firstLabel(String target) {
+    /** A target's name part: its first label; for an address literal, the address and port (stable as records come and go). */
+    private static String srvLabel(Resolver.SrvRecord r) {
+        String target = r.target();
         if (target.contains(":") || target.matches("[0-9.]+")) {
-            return target.replace(':', '-');
+            return target.replace(':', '-') + "-" + r.port();
         }
+        return firstLabel(target);
+    }
+
+    /** {@code grafana-0} of {@code grafana-0.grafana-headless.ns.svc.cluster.local}. */
+    private static String firstLabel(String target) {
         int dot = target.indexOf('.');
         return dot > 0 ? target.substring(0, dot) : target;
     }
