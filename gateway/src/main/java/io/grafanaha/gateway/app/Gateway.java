@@ -127,6 +127,9 @@ public final class Gateway implements AutoCloseable {
                 (diff, effective, reason) -> statusMetrics.backendsChanged(registry),
                 (diff, effective, reason) -> this.config = effective));
         this.reload = file.map(f -> new ConfigReload(f, template, loader, running, dns::expand, threads.clock(), registry));
+        if (reload.isEmpty()) {
+            ConfigReload.counters(registry);
+        }
         reload.ifPresent(r -> r.addListener(result -> activity.record(
                 result instanceof ReloadResult.Invalid ? "config-invalid" : "config-reload", Optional.empty(), result.message())));
         new AdminApi(config.admin().token(), health, syncAccess, activity, reload).register(admin);

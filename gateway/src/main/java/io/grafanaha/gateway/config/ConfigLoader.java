@@ -148,34 +148,12 @@ public final class ConfigLoader {
                 }
             }
             out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
-                    TlsKeys.caFile(b, url), discovery(b)));
+                    TlsKeys.caFile(b, url), DiscoveryKeys.discovery(b)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");
         }
         return out;
-    }
-
-    /** {@code discovery: dns | dns-srv}, with {@code dns-refresh} and {@code srv-service}; none without the key. */
-    private static Optional<Discovery> discovery(Section b) {
-        if (!b.has("discovery")) {
-            if (b.has("dns-refresh")) {
-                b.problem("dns-refresh", "is for backends with discovery: dns or dns-srv");
-            }
-            if (b.has("srv-service")) {
-                b.problem("srv-service", "is for backends with discovery: dns-srv");
-            }
-            return Optional.empty();
-        }
-        Discovery.Kind kind = b.choice("discovery", Discovery.Kind.DNS,
-                Map.of("dns", Discovery.Kind.DNS, "dns-srv", Discovery.Kind.DNS_SRV));
-        String service = b.string("srv-service", "grafana").trim();
-        if (b.has("srv-service") && kind != Discovery.Kind.DNS_SRV) {
-            b.problem("srv-service", "is for discovery: dns-srv");
-        } else if (!NAME.matcher(service).matches()) {
-            b.problem("srv-service", "\"" + service + "\" is not a service name (the port's name, e.g. grafana or http)");
-        }
-        return Optional.of(new Discovery(kind, service, b.positiveDuration("dns-refresh", Discovery.DEFAULT_REFRESH)));
     }
 
     private static URI backendUrl(Section b) {

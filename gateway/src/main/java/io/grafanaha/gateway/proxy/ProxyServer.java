@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} shuts down gracefully within {@code proxy.shutdownGrace}; {@link #shutdown(Duration)}
  * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
  * gateway answers itself and {@link #observer(RequestObserver)} watches chosen requests;
- * {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
+ * {@link #closeTunnels(String, String)} closes the WebSockets to a backend; {@link #reconfigure(GatewayConfig)}
+ * applies a reloaded configuration. Over 350 lines since that joined; the next cut would move the child pipeline
+ * (the {@code ChannelInitializer} of {@link #start()}) into a class of its own.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;

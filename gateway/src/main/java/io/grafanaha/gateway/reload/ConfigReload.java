@@ -62,11 +62,7 @@ public final class ConfigReload {
         this.expand = expand;
         this.loader = loader;
         this.clock = clock;
-        for (String result : RESULTS) {
-            reloads.put(result, Counter.builder("gateway_config_reloads").tag("result", result)
-                    .description("configuration reloads by result: ok, partial (some keys need a restart), invalid (nothing changed)")
-                    .register(registry));
-        }
+        reloads.putAll(counters(registry));
         String sha;
         try {
             sha = sha256(Files.readAllBytes(file));
@@ -74,6 +70,20 @@ public final class ConfigReload {
             sha = "";
         }
         this.loaded = new LoadedFile(file, sha, clock.instant());
+    }
+
+    /**
+     * {@code gateway_config_reloads_total{result}}, each at 0 until its first reload; a gateway started without a
+     * file (the demo) registers them too, so dashboards and alerts see the same series everywhere.
+     */
+    public static Map<String, Counter> counters(MeterRegistry registry) {
+        Map<String, Counter> out = new LinkedHashMap<>();
+        for (String result : RESULTS) {
+            out.put(result, Counter.builder("gateway_config_reloads").tag("result", result)
+                    .description("configuration reloads by result: ok, partial (some keys need a restart), invalid (nothing changed)")
+                    .register(registry));
+        }
+        return out;
     }
 
     /** {@code listener} hears every reload's result, after it was applied (the gateway's activity timeline). */

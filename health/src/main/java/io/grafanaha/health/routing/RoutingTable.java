@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * outside this package runs but the {@link FailbackGate}. Each change publishes an immutable {@link View}
  * through a volatile field, so {@link #pick}, {@link #ready} and {@link #snapshot} take no lock. Events are
  * recorded under the lock and handed to listeners after it is released, in order ({@link SerialDelivery}).
+ *
+ * <p>Over 350 lines since {@link #reconfigure} (a configuration reload) joined: it must change the backends, their
+ * health and drains, the strategy and the last resort under the one lock the other inputs take. The next cut would
+ * move the admin actions (failover, failback, drain, enable) into a class of their own.
  */
 public final class RoutingTable implements HealthListener {
 
