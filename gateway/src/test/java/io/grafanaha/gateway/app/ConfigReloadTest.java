@@ -56,6 +56,15 @@ class ConfigReloadTest {
         return e;
     }
 
+    /** The emulators by their names, in this order (the first is the primary). */
+    private static Map<String, GrafanaEmulator> backends(GrafanaEmulator... emulators) {
+        Map<String, GrafanaEmulator> out = new java.util.LinkedHashMap<>();
+        for (GrafanaEmulator e : emulators) {
+            out.put(e.name(), e);
+        }
+        return out;
+    }
+
     /** A file with {@code backends} (name to emulator) in {@code mode}, fast checks, and {@code extra} YAML after. */
     private String yaml(String mode, Map<String, GrafanaEmulator> backends, String extra) {
         StringBuilder y = new StringBuilder("""
@@ -132,7 +141,7 @@ class ConfigReloadTest {
         GrafanaEmulator a = emulator("grafana-a");
         GrafanaEmulator b = emulator("grafana-b");
         GrafanaEmulator c = emulator("grafana-c");
-        start(yaml("failover", Map.of("grafana-a", a), ""));
+        start(yaml("failover", backends(a), ""));
         CompletableFuture<Integer> closed = new CompletableFuture<>();
         live(a, closed);
         await().atMost(Duration.ofSeconds(5)).until(() -> a.openWebSockets() == 1);
@@ -187,10 +196,8 @@ class ConfigReloadTest {
     void aBackendAddedByReloadGetsTrafficAndWhenRemovedItsTunnelIsClosedWithServiceRestart() throws Exception {
         GrafanaEmulator a = emulator("grafana-a");
         GrafanaEmulator b = emulator("grafana-b");
-        start(yaml("load-balance", Map.of("grafana-a", a), ""));
-        var both = new java.util.LinkedHashMap<String, GrafanaEmulator>();
-        both.put("grafana-a", a);
-        both.put("grafana-b", b);
+        start(yaml("load-balance", backends(a), ""));
+        Map<String, GrafanaEmulator> both = backends(a, b);
 
         HttpResponse<String> added = reload(yaml("load-balance", both, ""));
 
@@ -213,7 +220,7 @@ class ConfigReloadTest {
         assertThat(b.openWebSockets()).isEqualTo(1);
         int onA = a.openWebSockets();
 
-        HttpResponse<String> removed = reload(yaml("load-balance", Map.of("grafana-a", a), ""));
+        HttpResponse<String> removed = reload(yaml("load-balance", backends(a), ""));
 
         assertThat(removed.statusCode()).isEqualTo(200);
         assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(1012);
@@ -229,11 +236,11 @@ class ConfigReloadTest {
     @Test
     void aShorterResponseTimeoutAppliesToTheNextRequest() throws Exception {
         GrafanaEmulator a = emulator("grafana-a");
-        start(yaml("failover", Map.of("grafana-a", a), "proxy:\n  response-timeout: 20s\n"));
+        start(yaml("failover", backends(a), "proxy:\n  response-timeout: 20s\n"));
         a.delay(Duration.ofMillis(1500));
         assertThat(front("/api/health").statusCode()).isEqualTo(200);
 
-        assertThat(reload(yaml("failover", Map.of("grafana-a", a), "proxy:\n  response-timeout: 300ms\n")).statusCode())
+        assertThat(reload(yaml("failover", backends(a), "proxy:\n  response-timeout: 300ms\n")).statusCode())
                 .isEqualTo(200);
 
         HttpResponse<String> late = front("/api/health");
@@ -245,12 +252,10 @@ class ConfigReloadTest {
     void anInvalidFileChangesNothingAndAnswersEveryProblemWithItsKeyAndLine() throws Exception {
         GrafanaEmulator a = emulator("grafana-a");
         GrafanaEmulator b = emulator("grafana-b");
-        String good = yaml("failover", Map.of("grafana-a", a), "");
+        String good = yaml("failover", backends(a), "");
         start(good);
         String sha = status().path("config").path("sha256").asText();
-        var both = new java.util.LinkedHashMap<String, GrafanaEmulator>();
-        both.put("grafana-a", a);
-        both.put("grafana-b", b);
+        Map<String, GrafanaEmulator> both = backends(a, b);
         String bad = yaml("failover", both, "proxy:\n  response-timeout: soon\n");
         int line = bad.lines().toList().indexOf("  response-timeout: soon") + 1;
 
@@ -277,10 +282,8 @@ class ConfigReloadTest {
     void keysThatNeedARestartAreNamedAndEverythingElseApplies() throws Exception {
         GrafanaEmulator a = emulator("grafana-a");
         GrafanaEmulator b = emulator("grafana-b");
-        start(yaml("failover", Map.of("grafana-a", a), ""));
-        var both = new java.util.LinkedHashMap<String, GrafanaEmulator>();
-        both.put("grafana-a", a);
-        both.put("grafana-b", b);
+        start(yaml("failover", backends(a), ""));
+        Map<String, GrafanaEmulator> both = backends(a, b);
         String moved = yaml("failover", both, "proxy:\n  max-connections: 500\n")
                 .replace("  listen: 127.0.0.1:0", "  listen: 127.0.0.1:1");
 
