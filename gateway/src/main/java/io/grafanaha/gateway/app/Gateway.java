@@ -253,7 +253,7 @@ public final class Gateway implements AutoCloseable {
         } else if (event instanceof RoutingEvent.Drained e) {
             proxy.closeTunnels(e.backend(), "backend drained");
         } else if (event instanceof RoutingEvent.Removed e) {
-            proxy.closeTunnels(e.backend(), "backend removed by a configuration reload");
+            proxy.closeTunnels(e.backend(), "backend removed: " + e.reason());
         } else if (event instanceof RoutingEvent.Failover e) {
             proxy.closeTunnels(e.from(), "failover to " + e.to());
         } else if (event instanceof RoutingEvent.Failback e) {

@@ -18,6 +18,18 @@ import javax.naming.directory.InitialDirContext;
  * asked afresh each time. No dependency beyond the JDK, and no JVM address cache in the way.
  */
 public final class JndiResolver implements Resolver {
+    /** {@code host:port} of the name server to ask, or null for the system's. */
+    private final String server;
+
+    /** Asks the system's name servers. */
+    public JndiResolver() {
+        this(null);
+    }
+
+    /** Asks the name server at {@code server} ({@code host:port}) only: tests run one on loopback. */
+    public JndiResolver(String server) {
+        this.server = server;
+    }
 
     @Override
     public List<InetAddress> addresses(String host) throws IOException {
@@ -44,15 +56,18 @@ public final class JndiResolver implements Resolver {
         return out;
     }
 
-    private static List<String> records(String name, String type) throws IOException {
+    private List<String> records(String name, String type) throws IOException {
         Hashtable<String, String> env = new Hashtable<>();
         env.put("java.naming.factory.initial", "com.sun.jndi.dns.DnsContextFactory");
         env.put("com.sun.jndi.dns.timeout.initial", "1000");
         env.put("com.sun.jndi.dns.timeout.retries", "2");
         DirContext context = null;
         try {
+            if (server != null) {
+                env.put("java.naming.provider.url", "dns://" + server);
+            }
             context = new InitialDirContext(env);
-            Attributes attributes = context.getAttributes("dns:///" + name, new String[] {type});
+            Attributes attributes = context.getAttributes(server == null ? "dns:///" + name : name, new String[] {type});
             Attribute attribute = attributes.get(type);
             List<String> out = new ArrayList<>();
             if (attribute != null) {

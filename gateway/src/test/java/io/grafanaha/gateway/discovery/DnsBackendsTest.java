@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Grafana StatefulSet behind a headless Service, as the gateway sees it: SRV records that change while it runs.
+ * A Grafana StatefulSet behind a headless Service, as the gateway sees it: SRV records, served by a name server on
+ * loopback, that change while it runs. (A failed lookup keeping the last answer: {@link DnsDiscoveryTest}.)
  * Pods that appear get traffic; a pod that goes away loses its Live tunnels with 1012, like a drained backend.
  */
 class DnsBackendsTest {
@@ -34,18 +35,19 @@ class DnsBackendsTest {
     @TempDir
     Path dir;
 
-    private final FakeResolver dns = new FakeResolver();
+    private LoopbackDns dns;
     private final HttpClient http = HttpClient.newHttpClient();
     private GrafanaEmulator a;
     private GrafanaEmulator b;
     private Gateway gateway;
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         if (gateway != null) {
             gateway.close();
         }
         List.of(a, b).forEach(GrafanaEmulator::close);
+        dns.close();
     }
 
     private static Resolver.SrvRecord pod(GrafanaEmulator e) {
@@ -65,6 +67,7 @@ class DnsBackendsTest {
     void podsThatAppearGetTrafficAndAPodThatGoesAwayLosesItsTunnelsWithServiceRestart() throws Exception {
         a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-0"));
         b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-1"));
+        dns = new LoopbackDns();
         dns.srv.put(SRV, List.of(pod(a)));
         Path file = dir.resolve("gateway.yaml");
         Files.writeString(file, """
@@ -84,7 +87,8 @@ class DnsBackendsTest {
                   fall: 1
                 """);
         ConfigLoader loader = new ConfigLoader(Map.of());
-        gateway = Gateway.create(file, loader.load(file), loader, dns).start();
+        // The JDK's DNS client, as in production, asking a name server this test runs on loopback.
+        gateway = Gateway.create(file, loader.load(file), loader, new JndiResolver(dns.address())).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.health().ready());
         String first = "grafana-127.0.0.1-" + a.port();
         String second = "grafana-127.0.0.1-" + b.port();
@@ -107,10 +111,6 @@ class DnsBackendsTest {
         assertThat(backends()).containsExactlyInAnyOrder(first, second);
         await().atMost(Duration.ofSeconds(10)).until(() -> servedBy().equals("grafana-1"));
         assertThat(closed).isNotDone();
-
-        dns.failing = true; // a DNS outage changes nothing
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> backends().size() == 2);
-        dns.failing = false;
 
         dns.srv.put(SRV, List.of(pod(b)));
 
