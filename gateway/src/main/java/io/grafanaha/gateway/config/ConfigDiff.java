@@ -116,6 +116,8 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         Optional<SyncConfig> sync = sync(running.sync(), loaded.sync(), restart, sections);
         restart.addAll(optionalKeys("tls", running.tls(), loaded.tls()));
 
+        // A section added to GatewayConfig must be decided here, live (take loaded's) or restart (keep running's and
+        // name its keys), or a reload would silently drop it to its default.
         GatewayConfig effective = new GatewayConfig(running.listen(), running.admin(), loaded.mode(), backends,
                 loaded.health(), failback, loaded.routing(), proxy, sync, running.tls(), loaded.rateLimits());
         return new ConfigDiff(added, removed, changed, sections, restart, effective);

@@ -52,9 +52,7 @@ public final class DnsDiscovery {
             }
         }
         expansions.keySet().retainAll(template.backends());
-        return new GatewayConfig(template.listen(), template.admin(), template.mode(), backends, template.health(),
-                template.failback(), template.routing(), template.proxy(), template.sync(), template.tls(),
-                template.rateLimits());
+        return template.withBackends(backends);
     }
 
     /** Asks again for every entry with discovery; true if any answer changed. A failed lookup keeps the last answer. */
