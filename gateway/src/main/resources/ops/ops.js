@@ -77,6 +77,7 @@
     $('serving').textContent = 'serving: ' + (active.length ? active.join(', ') : 'nobody');
     $('serving').classList.toggle('bad', active.length === 0);
     renderGit(status.git);
+    renderConfig(status.config);
     renderFailback(status);
     $('updated').textContent = 'updated ' + clock((updatedAt || new Date()).toISOString());
     renderBackends(status.backends || [], status.git, active);
@@ -96,6 +97,24 @@
     const seconds = Math.max(0, Math.ceil((due - Date.now()) / 1000));
     node.textContent = 'failback to ' + (primary ? primary.name : 'the primary') + ' in ' + seconds + ' s';
     node.title = 'the failback hold ends at ' + clock(status.failbackAt);
+    node.hidden = false;
+  }
+
+  // The running file, and a reload that was refused: the gateway runs the previous file until it is fixed.
+  function renderConfig(config) {
+    const node = $('config');
+    if (!config) {
+      node.hidden = true;
+      return;
+    }
+    const lastReload = config.lastReload;
+    let text = 'config ' + String(config.sha256 || '').slice(0, 12) + ' loaded ' + ago(config.loadedAt);
+    if (lastReload && lastReload.result === 'invalid') text += ' — last reload refused: ' + lastReload.message;
+    else if (lastReload && lastReload.result === 'partial') text += ' — ' + lastReload.message;
+    node.textContent = text;
+    node.title = (config.file || '') + ' sha256 ' + (config.sha256 || '');
+    node.className = 'pill' + (lastReload && lastReload.result === 'invalid' ? ' bad'
+      : lastReload && lastReload.result === 'partial' ? ' warn-pill' : ' muted');
     node.hidden = false;
   }
 
@@ -304,6 +323,7 @@
     drain: (backend) => ({ path: '/api/backends/' + encodeURIComponent(backend) + '/drain', label: 'Drain ' + backend }),
     enable: (backend) => ({ path: '/api/backends/' + encodeURIComponent(backend) + '/enable', label: 'Enable ' + backend }),
     sync: () => ({ path: '/api/sync', label: 'Sync now' }),
+    reload: () => ({ path: '/api/reload', label: 'Reload config' }),
   };
 
   function say(text, kind) {

@@ -34,7 +34,8 @@ public final class HealthService implements Router, OutcomeListener, Builds, Aut
 
     private final RoutingTable table;
     private final HealthChecker checker;
-    private final Map<String, Backend> byName;
+    /** The proxy's lookup from a pick to its backend; replaced whole by a reload. */
+    private volatile Map<String, Backend> byName;
 
     /** Everything injected: the constructor tests use. */
     public HealthService(List<Backend> backends, CheckPolicy check, RoutingPolicy routing, FailbackGate gate,
@@ -73,6 +74,22 @@ public final class HealthService implements Router, OutcomeListener, Builds, Aut
         checker.start();
     }
 
+    /**
+     * Applies a reloaded configuration's backends, checks and routing policy; see
+     * {@link RoutingTable#reconfigure} and {@link HealthChecker#reconfigure} for what carries over.
+     * {@code reason} becomes the reason of the events it causes.
+     */
+    public synchronized void reconfigure(List<Backend> backends, CheckPolicy check, RoutingPolicy routing, String reason) {
+        Map<String, Backend> next = backends.stream().collect(Collectors.toUnmodifiableMap(Backend::name, b -> b));
+        // Both old and new names resolve while the table and the checker change, so a pick made in between finds its backend.
+        Map<String, Backend> both = new java.util.HashMap<>(byName);
+        both.putAll(next);
+        byName = Map.copyOf(both);
+        table.reconfigure(backends, routing, reason);
+        checker.reconfigure(backends, check);
+        byName = next;
+    }
+
     // (b) per request
 
     /** See {@link RoutingTable#pick(Set, String)}. */
@@ -97,15 +114,16 @@ public final class HealthService implements Router, OutcomeListener, Builds, Aut
     /** What the proxy saw, as passive health evidence; never blocks (it runs on an event loop). */
     @Override
     public void onOutcome(Backend backend, Outcome outcome) {
+        // IfKnown: an exchange in flight when a reload removed its backend still reports how it ended.
         switch (outcome) {
-            case SUCCESS -> checker.onProxySuccess(backend.name());
-            case CONNECT_REFUSED -> checker.onProxyFailure(backend.name(), FailureKind.CONNECT_REFUSED);
-            case CONNECT_TIMEOUT -> checker.onProxyFailure(backend.name(), FailureKind.CONNECT_TIMEOUT);
-            case RESET -> checker.onProxyFailure(backend.name(), FailureKind.RESET);
-            case RESPONSE_TIMEOUT -> checker.onProxyFailure(backend.name(), FailureKind.RESPONSE_TIMEOUT);
+            case SUCCESS -> checker.onProxySuccessIfKnown(backend.name());
+            case CONNECT_REFUSED -> checker.onProxyFailureIfKnown(backend.name(), FailureKind.CONNECT_REFUSED);
+            case CONNECT_TIMEOUT -> checker.onProxyFailureIfKnown(backend.name(), FailureKind.CONNECT_TIMEOUT);
+            case RESET -> checker.onProxyFailureIfKnown(backend.name(), FailureKind.RESET);
+            case RESPONSE_TIMEOUT -> checker.onProxyFailureIfKnown(backend.name(), FailureKind.RESPONSE_TIMEOUT);
             // A framing violation is one broken response, not proof the instance is down: check, don't count.
-            case INVALID_RESPONSE -> checker.onProxyFailure(backend.name(), FailureKind.GATEWAY_STATUS);
-            case GATEWAY_STATUS -> checker.onProxyFailure(backend.name(), FailureKind.GATEWAY_STATUS);
+            case INVALID_RESPONSE -> checker.onProxyFailureIfKnown(backend.name(), FailureKind.GATEWAY_STATUS);
+            case GATEWAY_STATUS -> checker.onProxyFailureIfKnown(backend.name(), FailureKind.GATEWAY_STATUS);
         }
     }
 

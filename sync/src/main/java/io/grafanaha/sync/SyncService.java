@@ -107,6 +107,11 @@ public final class SyncService implements AutoCloseable {
                 threads.timer());
     }
 
+    /** A reloaded {@code sync.interval}: the wait after the next pass is the new one. */
+    public void interval(java.time.Duration interval) {
+        scheduler.interval(interval);
+    }
+
     /** Runs a first pass now, then one every {@code sync.interval}. */
     public void start() {
         requestSync("start");

@@ -7,6 +7,10 @@ import io.grafanaha.gateway.config.Secret;
 import io.grafanaha.health.HealthService;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.gateway.reload.ConfigReload;
+import io.grafanaha.gateway.reload.ReloadResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -30,8 +34,10 @@ public final class AdminApi {
     private final HealthService health;
     private final SyncAccess sync;
     private final ActivityLog activity;
+    private final Optional<ConfigReload> reload;
     private final ObjectMapper mapper = new ObjectMapper();
     private final StatusJson statusJson = new StatusJson(mapper);
+    private final ReloadJson reloadJson = new ReloadJson(mapper);
 
     public AdminApi(Secret token, HealthService health, SyncAccess sync) {
         this(token, health, sync, new ActivityLog(java.time.Clock.systemUTC()));
@@ -39,6 +45,12 @@ public final class AdminApi {
 
     /** With the sync's and write-back's activity shown in the status timeline. */
     public AdminApi(Secret token, HealthService health, SyncAccess sync, ActivityLog activity) {
+        this(token, health, sync, activity, Optional.empty());
+    }
+
+    /** With {@code POST /api/reload} reading the file the gateway was started from again. */
+    public AdminApi(Secret token, HealthService health, SyncAccess sync, ActivityLog activity, Optional<ConfigReload> reload) {
+        this.reload = reload;
         this.token = token;
         this.health = health;
         this.sync = sync;
@@ -52,12 +64,15 @@ public final class AdminApi {
                 .route("/api/failover", this::failover)
                 .route("/api/failback", this::failback)
                 .route("/api/sync", this::sync)
+                .route("/api/reload", this::reload)
                 .routePrefix("/api/backends/", this::backendAction);
     }
 
     /** The status document as a string, for the ops page and tests. */
     public String statusDocument() throws JsonProcessingException {
-        return mapper.writeValueAsString(statusJson.render(health.status(), sync.status(), activity.recent()));
+        ObjectNode root = statusJson.render(health.status(), sync.status(), activity.recent());
+        reload.ifPresentOrElse(r -> root.set("config", reloadJson.config(r)), () -> root.putNull("config"));
+        return mapper.writeValueAsString(root);
     }
 
     private void status(AdminExchange exchange) throws IOException {
@@ -127,6 +142,23 @@ public final class AdminApi {
             }
         });
         reply(exchange, "sync", 202, message("sync requested"));
+    }
+
+    /**
+     * Reads the configuration file again and applies it: 200 with what was applied (and the keys that need a
+     * restart), or 400 with every problem (key, line, message) and nothing changed.
+     */
+    private void reload(AdminExchange exchange) throws IOException {
+        if (!authorized(exchange, "reload")) {
+            return;
+        }
+        if (reload.isEmpty()) {
+            reply(exchange, "reload", 404, message("this gateway was not started from a configuration file; there is nothing to reload"));
+            return;
+        }
+        ReloadResult result = reload.get().reload("admin API from " + who(exchange));
+        reply(exchange, "reload", result instanceof ReloadResult.Invalid ? 400 : 200,
+                mapper.writeValueAsString(reloadJson.result(result)));
     }
 
     /** Runs an action on the health service and answers with the new status, or the error as 404 / 409. */

@@ -165,6 +165,10 @@ public final class StatusJson {
             n.put("backend", b.backend());
         } else if (e instanceof RoutingEvent.Enabled b) {
             n.put("backend", b.backend());
+        } else if (e instanceof RoutingEvent.Added b) {
+            n.put("backend", b.backend());
+        } else if (e instanceof RoutingEvent.Removed b) {
+            n.put("backend", b.backend());
         } else if (e instanceof RoutingEvent.LastResort b) {
             n.put("backend", b.backend());
         }

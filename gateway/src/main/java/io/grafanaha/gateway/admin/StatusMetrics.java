@@ -37,6 +37,8 @@ public final class StatusMetrics implements MeterBinder {
 
     private final HealthService health;
     private final SyncAccess sync;
+    /** Each backend's routing gauges, so a reload can add a backend's and remove a removed one's. */
+    private final java.util.Map<String, List<io.micrometer.core.instrument.Meter>> backendMeters = new java.util.LinkedHashMap<>();
 
     public StatusMetrics(HealthService health, SyncAccess sync) {
         this.health = health;
@@ -61,19 +63,41 @@ public final class StatusMetrics implements MeterBinder {
             }
         }
         for (String name : names) {
-            backendGauge(registry, "gateway_backend_up", name, "1 when the backend's checks pass (state up)",
-                    b -> b.state().equals("up") ? 1 : 0);
-            backendGauge(registry, "gateway_backend_active", name, "1 when the backend gets new traffic",
-                    b -> b.active() ? 1 : 0);
-            backendGauge(registry, "gateway_backend_routable", name, "1 when the backend may be picked",
-                    b -> b.routable() ? 1 : 0);
-            Gauge.builder("gateway_backend_check_latency_seconds", () -> checkLatency(name))
-                    .description("duration of the backend's last health check").baseUnit("seconds")
-                    .tag("backend", name).register(registry);
+            bindBackend(registry, name);
         }
         if (sync.configured()) {
             bindSync(registry, names);
         }
+    }
+
+    private synchronized void bindBackend(MeterRegistry registry, String name) {
+        backendMeters.put(name, List.of(
+                backendGauge(registry, "gateway_backend_up", name, "1 when the backend's checks pass (state up)",
+                        b -> b.state().equals("up") ? 1 : 0),
+                backendGauge(registry, "gateway_backend_active", name, "1 when the backend gets new traffic",
+                        b -> b.active() ? 1 : 0),
+                backendGauge(registry, "gateway_backend_routable", name, "1 when the backend may be picked",
+                        b -> b.routable() ? 1 : 0),
+                Gauge.builder("gateway_backend_check_latency_seconds", () -> checkLatency(name))
+                        .description("duration of the backend's last health check").baseUnit("seconds")
+                        .tag("backend", name).register(registry)));
+    }
+
+    /**
+     * A reload changed the backends: the added ones get their routing gauges, the removed ones lose theirs (a series
+     * that stays at NaN would read as a backend still configured). Failover counters of a new backend appear with
+     * its first failover; sync gauges follow the sync's targets, which change only with a restart.
+     */
+    public synchronized void backendsChanged(MeterRegistry registry) {
+        Set<String> now = new LinkedHashSet<>(health.status().backends().stream().map(BackendStatus::name).toList());
+        for (var it = backendMeters.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!now.contains(entry.getKey())) {
+                entry.getValue().forEach(registry::remove);
+                it.remove();
+            }
+        }
+        now.stream().filter(name -> !backendMeters.containsKey(name)).forEach(name -> bindBackend(registry, name));
     }
 
     private void bindSync(MeterRegistry registry, List<String> names) {
@@ -105,8 +129,8 @@ public final class StatusMetrics implements MeterBinder {
                 .description("files under sync.path skipped when the head was last read").register(registry);
     }
 
-    private void backendGauge(MeterRegistry registry, String metric, String name, String help, ToDoubleFunction<BackendStatus> value) {
-        Gauge.builder(metric, this, m -> m.backend(name).map(value::applyAsDouble).orElse(Double.NaN))
+    private Gauge backendGauge(MeterRegistry registry, String metric, String name, String help, ToDoubleFunction<BackendStatus> value) {
+        return Gauge.builder(metric, this, m -> m.backend(name).map(value::applyAsDouble).orElse(Double.NaN))
                 .description(help).tag("backend", name).register(registry);
     }
 

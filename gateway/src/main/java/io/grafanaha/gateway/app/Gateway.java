@@ -37,6 +37,18 @@ import io.grafanaha.sync.writeback.WriteBack;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
 import java.util.Optional;
+import java.util.List;
+import java.nio.file.Path;
+import io.grafanaha.gateway.config.ConfigDiff;
+import io.grafanaha.gateway.config.ConfigLoader;
+import io.grafanaha.gateway.reload.ConfigReload;
+import io.grafanaha.gateway.reload.ReloadResult;
+import io.grafanaha.gateway.reload.RunningConfig;
+import io.grafanaha.gateway.discovery.DnsDiscovery;
+import io.grafanaha.gateway.discovery.JndiResolver;
+import io.grafanaha.gateway.discovery.Resolver;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-    private final GatewayConfig config;
+    /** The configuration running now: a reload replaces it with {@link ConfigDiff#effective()}. */
+    private volatile GatewayConfig config;
     private final PrometheusMeterRegistry registry = PrometheusRegistry.create();
     /** The sync's and write-back's doings, shown in the status timeline beside routing events. */
     private final ActivityLog activity;
@@ -60,8 +73,21 @@ public final class Gateway implements AutoCloseable {
     /** Made at start (a certificate that became unusable since {@code check} fails the start, not the constructor). */
     private volatile Optional<ServerTls> serverTls = Optional.empty();
     private final AdminServer admin;
+    /** Present when started from a file ({@code run}): {@code POST /api/reload} and SIGHUP read it again. */
+    private final Optional<ConfigReload> reload;
+    /** The one way the running configuration changes: reloads and DNS answers both apply through it. */
+    private final RunningConfig running;
+    /** Backend entries with {@code discovery}, expanded to one backend per address. */
+    private final DnsDiscovery dns;
+    /** The configuration as given (entries with discovery unexpanded), until a reload replaces it. */
+    private final GatewayConfig initialTemplate;
+    private volatile ScheduledFuture<?> dnsRefresh;
+    private volatile boolean closed;
 
-    private Gateway(GatewayConfig config) {
+    private Gateway(GatewayConfig template, Optional<Path> file, ConfigLoader loader, Resolver resolver) {
+        this.initialTemplate = template;
+        this.dns = new DnsDiscovery(resolver);
+        GatewayConfig config = dns.expand(template);
         this.config = config;
         this.threads = Threads.of(config);
         this.activity = new ActivityLog(threads.clock());
@@ -101,8 +127,21 @@ public final class Gateway implements AutoCloseable {
         SyncAccess syncAccess = sync.map(SyncAccess::of).orElse(broken
                 .map(error -> SyncAccess.broken(error, config.backends().stream().map(b -> b.name()).toList()))
                 .orElse(SyncAccess.NONE));
-        new AdminApi(config.admin().token(), health, syncAccess, activity).register(admin);
-        new StatusMetrics(health, syncAccess).bindTo(registry);
+        StatusMetrics statusMetrics = new StatusMetrics(health, syncAccess);
+        this.running = new RunningConfig(config, List.of(
+                LiveChanges.routing(health),
+                LiveChanges.proxy(proxy),
+                LiveChanges.sync(sync),
+                (diff, effective, reason) -> statusMetrics.backendsChanged(registry),
+                (diff, effective, reason) -> this.config = effective));
+        this.reload = file.map(f -> new ConfigReload(f, template, loader, running, dns::expand, threads.clock(), registry));
+        if (reload.isEmpty()) {
+            ConfigReload.counters(registry);
+        }
+        reload.ifPresent(r -> r.addListener(result -> activity.record(
+                result instanceof ReloadResult.Invalid ? "config-invalid" : "config-reload", Optional.empty(), result.message())));
+        new AdminApi(config.admin().token(), health, syncAccess, activity, reload).register(admin);
+        statusMetrics.bindTo(registry);
     }
 
     /**
@@ -128,9 +167,62 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. */
+    /** A gateway whose listeners are not bound yet: add admin routes, then {@link #start()}. It cannot reload. */
     public static Gateway create(GatewayConfig config) {
-        return new Gateway(config);
+        return new Gateway(config, Optional.empty(), ConfigLoader.fromEnvironment(), new JndiResolver());
+    }
+
+    /**
+     * A gateway that runs {@code config}, read from {@code file} with {@code loader}: {@code POST /api/reload} and
+     * {@link #reload(String)} read that file again with the same loader.
+     */
+    public static Gateway create(Path file, GatewayConfig config, ConfigLoader loader) {
+        return create(file, config, loader, new JndiResolver());
+    }
+
+    /** As above, asking {@code resolver} for the backends' DNS names (tests answer themselves). */
+    public static Gateway create(Path file, GatewayConfig config, ConfigLoader loader, Resolver resolver) {
+        return new Gateway(config, Optional.of(file), loader, resolver);
+    }
+
+    /**
+     * Asks DNS again for every backend entry with {@code discovery} and applies what changed, like a reload of the
+     * backends alone; runs every {@code dns-refresh} on its own thread. Returns what was applied, in words.
+     */
+    public String refreshDns() {
+        GatewayConfig template = reload.map(ConfigReload::template).orElse(initialTemplate);
+        if (!dns.refresh(template)) {
+            return "nothing";
+        }
+        String applied = running.apply(dns.expand(template), "DNS answer changed").describeApplied();
+        log.info("backends from DNS: {}", applied);
+        return applied;
+    }
+
+    private void scheduleDnsRefresh() {
+        if (closed) {
+            return;
+        }
+        GatewayConfig template = reload.map(ConfigReload::template).orElse(initialTemplate);
+        dnsRefresh = threads.discovery().schedule(() -> {
+            try {
+                refreshDns();
+            } catch (RuntimeException e) {
+                log.error("applying the backends DNS names resolve to failed; trying again at the next refresh", e);
+            } finally {
+                scheduleDnsRefresh();
+            }
+        }, DnsDiscovery.interval(template).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads the configuration file again and applies it (see {@link ConfigReload}); empty if not started from a file. */
+    public Optional<ReloadResult> reload(String trigger) {
+        return reload.map(r -> r.reload(trigger));
+    }
+
+    /** The reload of the file this gateway was started from, if it was. */
+    public Optional<ConfigReload> configReload() {
+        return reload;
     }
 
     /** Creates and starts a gateway. */
@@ -151,6 +243,7 @@ public final class Gateway implements AutoCloseable {
             health.start();
             sync.ifPresent(SyncService::start);
             writeBack.ifPresent(WriteBack::start);
+            scheduleDnsRefresh();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -173,6 +266,8 @@ public final class Gateway implements AutoCloseable {
             proxy.closeTunnels(e.backend(), "backend down");
         } else if (event instanceof RoutingEvent.Drained e) {
             proxy.closeTunnels(e.backend(), "backend drained");
+        } else if (event instanceof RoutingEvent.Removed e) {
+            proxy.closeTunnels(e.backend(), "backend removed: " + e.reason());
         } else if (event instanceof RoutingEvent.Failover e) {
             proxy.closeTunnels(e.from(), "failover to " + e.to());
         } else if (event instanceof RoutingEvent.Failback e) {
@@ -263,6 +358,11 @@ public final class Gateway implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish up to {@code proxy.shutdown-grace}, then closes. */
     @Override
     public void close() {
+        closed = true;
+        ScheduledFuture<?> refresh = dnsRefresh;
+        if (refresh != null) {
+            refresh.cancel(false);
+        }
         health.close();
         writeBack.ifPresent(WriteBack::close);
         sync.ifPresent(SyncService::close);

@@ -87,10 +87,12 @@ public final class SyncSetup {
      * check, an admin call, an event loop), so it only hands work to the sync's own threads.
      */
     static RoutingListener freshnessFollowsHealth(SyncService sync) {
+        java.util.Set<String> targets = sync.targets().stream().map(t -> t.name()).collect(java.util.stream.Collectors.toSet());
         return event -> {
-            if (event instanceof RoutingEvent.BackendDown down) {
+            // A backend a reload added is routed but not synced until a restart (ConfigDiff): nothing to mark.
+            if (event instanceof RoutingEvent.BackendDown down && targets.contains(down.backend())) {
                 sync.markStale(down.backend());
-            } else if (event instanceof RoutingEvent.BackendUp up) {
+            } else if (event instanceof RoutingEvent.BackendUp up && targets.contains(up.backend())) {
                 sync.syncBackend(up.backend());
             }
         };

@@ -43,6 +43,8 @@ public final class Threads implements AutoCloseable {
     private final ExecutorService syncApply;
     /** Parallel reads of dashboards and folders, for the passes and the write-back's polling alike. */
     private final ExecutorService syncReads = Executors.newCachedThreadPool(daemon("sync-read"));
+    /** Re-resolves the backends' DNS names ({@code backends[].discovery}) and applies what changed. */
+    private final ScheduledExecutorService discovery = Executors.newSingleThreadScheduledExecutor(named("dns-discovery"));
     /** The write-back's thread: journal replay, commits and pushes, polling. */
     private final ScheduledThreadPoolExecutor writeBack;
     /** The write-back's journal thread: forces captured edits to disk before their answers are relayed. */
@@ -67,6 +69,10 @@ public final class Threads implements AutoCloseable {
     /** The one clock: status timestamps, health state machines, the sync's fetch times, captured edits. */
     public Clock clock() {
         return clock;
+    }
+
+    ScheduledExecutorService discovery() {
+        return discovery;
     }
 
     ScheduledExecutorService healthChecks() {
@@ -108,6 +114,7 @@ public final class Threads implements AutoCloseable {
     @Override
     public void close() {
         closeSync();
+        discovery.shutdownNow();
         healthChecks.shutdownNow();
     }
 

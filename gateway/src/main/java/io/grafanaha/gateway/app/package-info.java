@@ -26,6 +26,14 @@
  *       <td>Health probes and the rise/fall state machine they drive; the look at {@code tls:}'s certificate files
  *       every {@code tls.reload-interval} (a stat of two files, and a new TLS context when they changed)</td>
  *       <td>{@code Threads}; shut down last</td></tr>
+ *   <tr><td>{@code dns-discovery}</td>
+ *       <td>Asks DNS again for the backend entries with {@code discovery} every {@code dns-refresh} and applies a
+ *       changed answer through {@code RunningConfig}, like a reload (a quiet no-op without such entries)</td>
+ *       <td>{@code Threads}</td></tr>
+ *   <tr><td>{@code config-reload}</td>
+ *       <td>A reload asked for by SIGHUP (the JVM's signal thread only hands it over); a reload asked for by
+ *       {@code POST /api/reload} runs on {@code admin-http}. One at a time ({@code ConfigReload} is synchronized)</td>
+ *       <td>{@code HangupReload}; a daemon, never shut down</td></tr>
  *   <tr><td>{@code sync-timer}</td>
  *       <td>Fires the sync interval, the fetch and per-backend backoffs and the waits between retries of a
  *       Grafana call; each task only hands work on, so it never blocks</td>

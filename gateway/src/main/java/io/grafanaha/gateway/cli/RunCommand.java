@@ -16,7 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Serves until SIGTERM or SIGINT, then shuts down gracefully. */
+/** Serves until SIGTERM or SIGINT, then shuts down gracefully; SIGHUP (or {@code POST /api/reload}) reloads the file. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Serve users on listen and the ops surface on admin.listen.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
@@ -42,7 +42,12 @@ final class RunCommand implements Callable<Integer> {
         }
         ConfigWarnings.of(cfg).forEach(warning -> log.warn("{}: {}", config, warning));
         Listeners listeners = Listeners.of("listen", cfg.listen(), "admin.listen", cfg.admin().listen());
-        return serve(spec.commandLine().getErr(), listeners, () -> Gateway.start(cfg));
+        ConfigLoader loader = ConfigLoader.fromEnvironment();
+        return serve(spec.commandLine().getErr(), listeners, () -> {
+            Gateway gateway = Gateway.create(config, cfg, loader).start();
+            HangupReload.install(gateway);
+            return gateway;
+        });
     }
 
     /**

@@ -7,12 +7,24 @@ import java.util.Optional;
 
 /**
  * One Grafana instance behind the gateway. {@code apiToken} is the service-account token the sync uses;
- * {@code caFile} holds CA certificates trusted for an https backend on top of the JDK's trust store.
+ * {@code caFile} holds CA certificates trusted for an https backend on top of the JDK's trust store. With
+ * {@code discovery}, the entry is not one instance but a DNS name that expands to one backend per address
+ * ({@code DnsDiscovery} in the gateway's discovery package).
  */
-public record BackendConfig(String name, URI url, Role role, Secret apiToken, Optional<Path> caFile) {
+public record BackendConfig(String name, URI url, Role role, Secret apiToken, Optional<Path> caFile,
+                            Optional<Discovery> discovery) {
+
+    public BackendConfig(String name, URI url, Role role, Secret apiToken, Optional<Path> caFile) {
+        this(name, url, role, apiToken, caFile, Optional.empty());
+    }
 
     /** A backend whose certificate, if https, is checked against the JDK's trust store alone. */
     public BackendConfig(String name, URI url, Role role, Secret apiToken) {
         this(name, url, role, apiToken, Optional.empty());
+    }
+
+    /** The same entry at another name and url, without discovery: one backend an entry with discovery expands to. */
+    public BackendConfig expandedTo(String newName, URI newUrl, Role newRole) {
+        return new BackendConfig(newName, newUrl, newRole, apiToken, caFile, Optional.empty());
     }
 }

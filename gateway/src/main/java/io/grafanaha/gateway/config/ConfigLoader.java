@@ -92,7 +92,9 @@ public final class ConfigLoader {
         HealthConfig health = health(top.section("health"));
         Optional<SyncConfig> sync = top.has("sync") ? Optional.of(sync(top.section("sync"))) : Optional.empty();
         FailbackConfig failback = failback(top.section("failback"), sync.isPresent());
-        RoutingConfig routing = routing(top.section("routing"), backends.size());
+        // An entry with discovery may stand for several instances: count it as two for the retries' default.
+        int instances = backends.stream().mapToInt(b -> b.discovery().isPresent() ? 2 : 1).sum();
+        RoutingConfig routing = routing(top.section("routing"), instances);
         ProxyConfig proxy = proxy(top.section("proxy"));
         RateLimitConfig rateLimits = RateLimitConfig.read(top.section("rate-limits"));
         AccessLogConfig accessLog = AccessLogConfig.read(top.section("access-log"));
@@ -138,7 +140,7 @@ public final class ConfigLoader {
         List<BackendConfig> out = new ArrayList<>();
         int primaries = 0;
         for (Section b : items) {
-            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file"));
+            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file", "discovery", "dns-refresh", "srv-service"));
             String name = b.required("name");
             if (!name.isEmpty() && !NAME.matcher(name).matches()) {
                 b.problem("name", "\"" + name + "\" may hold only letters, digits, '.', '_' and '-' (it appears in URLs and metric labels)");
@@ -157,7 +159,7 @@ public final class ConfigLoader {
                 }
             }
             out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
-                    TlsKeys.caFile(b, url)));
+                    TlsKeys.caFile(b, url), DiscoveryKeys.discovery(b)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");

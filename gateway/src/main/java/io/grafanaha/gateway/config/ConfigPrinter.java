@@ -24,6 +24,13 @@ public final class ConfigPrinter {
             line(b, 2, "role", be.role().name().toLowerCase());
             line(b, 2, "api-token", be.apiToken());
             be.caFile().ifPresent(f -> line(b, 2, "ca-file", f));
+            be.discovery().ifPresent(d -> {
+                line(b, 2, "discovery", d.kind() == Discovery.Kind.DNS ? "dns" : "dns-srv");
+                if (d.kind() == Discovery.Kind.DNS_SRV) {
+                    line(b, 2, "srv-service", d.srvService());
+                }
+                line(b, 2, "dns-refresh", d.refresh());
+            });
         }
         b.append("health:\n");
         line(b, 1, "path", c.health().path());

@@ -79,6 +79,11 @@ public record GatewayConfig(
         this(listen, admin, mode, backends, health, failback, routing, proxy, sync, Optional.empty(), rateLimits);
     }
 
+    /** The same configuration with other backends (DNS discovery's expansion). */
+    public GatewayConfig withBackends(List<BackendConfig> newBackends) {
+        return new GatewayConfig(listen, admin, mode, newBackends, health, failback, routing, proxy, sync, tls, rateLimits);
+    }
+
     public Optional<BackendConfig> backend(String name) {
         return backends.stream().filter(b -> b.name().equals(name)).findFirst();
     }

@@ -35,13 +35,14 @@ final class BackendPool {
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
 
     private final Transport transport;
-    private final ProxyConfig timeouts;
+    /** Replaced by a reload: connections opened from then on use the new timeouts and backend TLS. */
+    private volatile ProxyConfig timeouts;
     private final int minIdlePerBackend;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger idle = new AtomicInteger();
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     /** TLS for the https backends, by name; a backend not in it speaks plain HTTP. */
-    private final Map<String, SslContext> tls;
+    private volatile Map<String, SslContext> tls;
 
     /** One event loop's share: its client connections and its idle backend connections by backend name. */
     private static final class Loop {
@@ -54,6 +55,15 @@ final class BackendPool {
         this.transport = transport;
         this.timeouts = timeouts;
         this.minIdlePerBackend = minIdlePerBackend;
+    }
+
+    /**
+     * A reload: new connections use {@code newTimeouts} and {@code newTls}. Idle connections are kept by backend
+     * and url, so those to a backend whose url changed are never handed out again and go with the idle timeout.
+     */
+    void reconfigure(ProxyConfig newTimeouts, Map<String, SslContext> newTls) {
+        this.tls = Map.copyOf(newTls);
+        this.timeouts = newTimeouts;
     }
 
     /** A client connection on {@code loop} opened; call on that loop. */
@@ -86,6 +96,7 @@ final class BackendPool {
     }
 
     private Future<Channel> connect(EventLoop loop, Backend backend, ArrayDeque<Channel> queue) {
+        ProxyConfig timeouts = this.timeouts;
         ChannelFuture connect = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
@@ -156,7 +167,11 @@ final class BackendPool {
         return loops.computeIfAbsent(loop, l -> new Loop());
     }
 
+    private static String key(Backend backend) {
+        return backend.name() + " " + backend.url();
+    }
+
     private ArrayDeque<Channel> idleQueue(EventLoop loop, Backend backend) {
-        return loop(loop).idle.computeIfAbsent(backend.name(), n -> new ArrayDeque<>());
+        return loop(loop).idle.computeIfAbsent(key(backend), n -> new ArrayDeque<>());
     }
 }

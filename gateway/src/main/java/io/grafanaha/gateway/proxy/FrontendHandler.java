@@ -27,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A client connection: decoded requests queue here and are served one at a time, in order. It
@@ -42,7 +43,9 @@ import java.util.Set;
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "frontend";
 
-    private final ProxyContext proxy;
+    /** The proxy's settings now; a reload replaces them, and each request takes the ones current at its start. */
+    private final Supplier<ProxyContext> contexts;
+    private ProxyContext proxy;
     private final MethodAwareResponseEncoder encoder;
     private final LocalRoutes localRoutes;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
@@ -58,8 +61,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
-    FrontendHandler(ProxyContext proxy, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
-        this.proxy = proxy;
+    FrontendHandler(Supplier<ProxyContext> contexts, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
+        this.contexts = contexts;
+        this.proxy = contexts.get();
         this.encoder = encoder;
         this.localRoutes = localRoutes;
         this.hold = new RequestHold(proxy, encoder);
@@ -151,6 +155,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void start(HttpRequest request) {
         long startNanos = System.nanoTime();
+        proxy = contexts.get();
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
         hold.begin(request, peer(), requestId, startNanos);

@@ -10,8 +10,8 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A client connection's pipeline on {@code listen}, one method per stage, in the order bytes pass them: connection
@@ -19,21 +19,21 @@ import java.util.concurrent.TimeUnit;
  * listener without {@code proxy.h2c} installs HTTP/1.1 at once, as before HTTP/2 existed.
  */
 final class ListenerPipeline implements ProtocolSwitch.Stages {
-    private final ProxyConfig proxy;
-    private final ProxyContext context;
+    private final Supplier<ProxyContext> context;
     private final ProxyMetrics metrics;
     private final ChannelGroup clients;
     private final ConnectionLimiter limiter;
     private final ProxyProtocol proxyProtocol;
     private final ServerTls serverTls;
     private final LocalRoutes routes;
-    private final long idleMillis;
-    private final Duration headTimeout;
     private final Http2Stage http2;
 
-    ListenerPipeline(ProxyConfig proxy, ProxyContext context, ProxyMetrics metrics, ChannelGroup clients, ConnectionLimiter limiter,
+    /**
+     * @param context the current settings and shared state: read anew for each connection (idle and head timeouts)
+     *     and by each request (a reload replaces it; connections and requests in flight keep theirs)
+     */
+    ListenerPipeline(Supplier<ProxyContext> context, ProxyMetrics metrics, ChannelGroup clients, ConnectionLimiter limiter,
             ProxyProtocol proxyProtocol, ServerTls serverTls, LocalRoutes routes) {
-        this.proxy = proxy;
         this.context = context;
         this.metrics = metrics;
         this.clients = clients;
@@ -41,8 +41,7 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
         this.proxyProtocol = proxyProtocol;
         this.serverTls = serverTls;
         this.routes = routes;
-        this.idleMillis = proxy.idleTimeout().toMillis();
-        this.headTimeout = proxy.requestHeadTimeout();
+        ProxyConfig proxy = context.get().timeouts(); // HTTP/2's limits need a restart (see ConfigDiff)
         this.http2 = new Http2Stage(proxy.http2(), metrics, proxy.shutdownGrace().toMillis(),
                 notes -> new FrontendHandler(context, notes, routes));
     }
@@ -58,7 +57,8 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
         if (serverTls != null) {
             tls(ch);
         }
-        ch.pipeline().addLast(ProxyServer.IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+        ProxyConfig proxy = context.get().timeouts();
+        ch.pipeline().addLast(ProxyServer.IDLE, new IdleStateHandler(0, 0, proxy.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         if (serverTls != null && proxy.http2().enabled()) {
             ch.pipeline().addLast(ProtocolSwitch.NAME, ProtocolSwitch.alpn(this));
         } else if (serverTls == null && proxy.http2().h2c()) {
@@ -75,7 +75,7 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
     @Override
     public void http1(Channel ch) {
         MethodAwareResponseEncoder encoder = new MethodAwareResponseEncoder();
-        RequestHeadDeadline deadline = new RequestHeadDeadline(headTimeout, HttpRequestDecoder.class);
+        RequestHeadDeadline deadline = new RequestHeadDeadline(context.get().timeouts().requestHeadTimeout(), HttpRequestDecoder.class);
         ch.pipeline()
                 .addLast(ProxyServer.HEAD_BYTES, deadline.bytes())
                 .addLast(ProxyServer.DECODER, new StrictRequestDecoder(ProxyServer.MAX_CHUNK))

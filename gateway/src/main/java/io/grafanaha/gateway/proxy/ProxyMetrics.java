@@ -41,6 +41,14 @@ final class ProxyMetrics {
 
     private final MeterRegistry registry;
     private final AtomicInteger tunnels = new AtomicInteger();
+
+    /** A backend's counters at 0, at start or when a reload adds it. */
+    void backendAdded(String backend) {
+        for (RetryCause cause : RetryCause.values()) {
+            retries(backend, cause);
+        }
+        requestDuration(backend);
+    }
     private final AtomicInteger clientConnections = new AtomicInteger();
 
     ProxyMetrics(MeterRegistry registry, BackendPool pool) {
@@ -50,12 +58,7 @@ final class ProxyMetrics {
     /** {@code backends}: the configured backend names, whose per-backend counters start at 0. */
     ProxyMetrics(MeterRegistry registry, BackendPool pool, List<String> backends) {
         this.registry = registry;
-        for (String backend : backends) {
-            for (RetryCause cause : RetryCause.values()) {
-                retries(backend, cause);
-            }
-            requestDuration(backend);
-        }
+        backends.forEach(this::backendAdded);
         RetryPolicy.STAY_REASONS.forEach(this::retriesSkipped);
         editsRejected();
         editsUnobserved();

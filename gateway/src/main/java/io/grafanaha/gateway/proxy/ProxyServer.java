@@ -48,11 +48,12 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} shuts down gracefully within {@code proxy.shutdownGrace}; {@link #shutdown(Duration)}
  * takes an explicit grace. Before {@link #start()}, {@link #localRoutes(LocalRoutes)} adds requests the
  * gateway answers itself and {@link #observer(RequestObserver)} watches chosen requests;
- * {@link #closeTunnels(String, String)} closes the WebSockets to a backend.
+ * {@link #closeTunnels(String, String)} closes the WebSockets to a backend; {@link #reconfigure(GatewayConfig)}
+ * applies a reloaded configuration.
  *
- * <p>About 370 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
- * user, builds) each take a documented setter. The next cut would be the listener's pipeline into a class of its own,
- * one method per stage.
+ * <p>About 420 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
+ * user, builds, sign-in) each take a documented setter, and {@link #reconfigure} must rebuild what they feed. The
+ * listener's pipeline is in {@link ListenerPipeline}; the next cut would be the redirect listener and the setters.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
@@ -70,7 +71,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
-    private final GatewayConfig config;
+    /** Replaced by {@link #reconfigure}; read by each new connection. */
+    private volatile GatewayConfig config;
     private final Transport transport;
     private final Router router;
     private final OutcomeListener outcomes;
@@ -85,9 +87,10 @@ public final class ProxyServer implements AutoCloseable {
     private AuthGate auth;
     private RequestObserver observer = RequestObserver.NONE;
     private WatchBuffers watchBuffers = new WatchBuffers(WatchBuffers.DEFAULT_LIMIT);
-    private ProxyContext context;
+    /** Replaced by {@link #reconfigure}; each request takes the one current at its start. */
+    private volatile ProxyContext context;
     private final RequestIds requestIds = RequestIds.random();
-    private final RateLimits rateLimits;
+    private RateLimits rateLimits;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private ConnectionLimiter limiter;
@@ -95,11 +98,12 @@ public final class ProxyServer implements AutoCloseable {
     private Channel serverChannel;
     private boolean stopped;
     private ScheduledExecutorService tlsReloads;
-    private ServerTls tls;
+    private volatile ServerTls tls;
     private ScheduledFuture<?> tlsWatch;
     private AccessUser accessUser = AccessUser.NONE;
     private Builds builds = Builds.NONE;
     private AccessLog accessLog = AccessLog.OFF;
+    private BuildAffinity buildAffinity = BuildAffinity.OFF;
     private Channel redirectChannel;
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry) {
@@ -205,6 +209,16 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Looks at the {@code tls:} certificate files now instead of at the next {@code tls.reload-interval} (a reload
+     * asks for this). Returns true if new handshakes now use a new certificate; false without TLS, unchanged or
+     * unusable files (then the current certificate stays and the log says why).
+     */
+    public boolean reloadTls() {
+        ServerTls current = tls;
+        return current != null && current.reloadIfChanged();
+    }
+
     /** Replaces the retry budget (tests use one with a frozen clock). Before {@link #start()}. */
     synchronized ProxyServer retryBudget(RetryBudget budget) {
         requireNotStarted();
@@ -255,12 +269,12 @@ public final class ProxyServer implements AutoCloseable {
         if (group != null || stopped) {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
-        context = new ProxyContext(config.proxy(), config.routing().stickyCookie(),
-                RetryPolicy.of(config.routing().retries(), retryBudget, config.routing().tryTimeout().toMillis(),
-                        config.routing().replaySaves()), router, outcomes, pool, metrics, drain, tunnels, waiting,
-                observer, watchBuffers, requestIds, rateLimits, accessLog = AccessLog.open(config, accessUser, registry),
-                builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router),
-                auth != null ? auth : AuthGates.of(config));
+        accessLog = AccessLog.open(config, accessUser, registry);
+        buildAffinity = builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router);
+        if (auth == null) {
+            auth = AuthGates.of(config);
+        }
+        context = context(config);
         metrics.editKinds(observer.labels());
         LocalRoutes own = localRoutes;
         LocalRoutes gate = context.auth().routes();
@@ -272,7 +286,7 @@ public final class ProxyServer implements AutoCloseable {
         limiter = connectionLimiter(config.proxy()).bindTo(registry);
         proxyProtocol = config.proxy().proxyProtocol()
                 ? new ProxyProtocol(config.proxy().trustedProxies(), System::nanoTime).bindTo(registry) : null;
-        ListenerPipeline listener = new ListenerPipeline(config.proxy(), context, metrics, clients, limiter, proxyProtocol,
+        ListenerPipeline listener = new ListenerPipeline(() -> context, metrics, clients, limiter, proxyProtocol,
                 serverTls, routes);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -331,6 +345,35 @@ public final class ProxyServer implements AutoCloseable {
             return ", TLS with " + serverTls.providerName() + (config.proxy().http2().enabled() ? ", h2 and http/1.1" : ", http/1.1");
         }
         return config.proxy().http2().h2c() ? ", http/1.1 and h2c with prior knowledge" : "";
+    }
+
+    private ProxyContext context(GatewayConfig c) {
+        return new ProxyContext(c.proxy(), c.routing().stickyCookie(),
+                RetryPolicy.of(c.routing().retries(), retryBudget, c.routing().tryTimeout().toMillis(), c.routing().replaySaves()),
+                router, outcomes, pool, metrics, drain, tunnels, waiting, observer, watchBuffers, requestIds, rateLimits,
+                accessLog, buildAffinity, auth);
+    }
+
+    /**
+     * Applies a reloaded configuration (see {@code ConfigDiff} for which keys are live): requests that start from
+     * now on use its timeouts, retries, sticky cookie, trusted proxies and rate limits; connections opened from now
+     * on its idle and head timeouts; backend connections opened from now on its connect timeout and backend TLS.
+     * Requests and tunnels in flight keep what they started with. Rate-limit buckets start afresh only when
+     * {@code rate-limits} or {@code proxy.trusted-proxies} changed.
+     */
+    public synchronized void reconfigure(GatewayConfig next) {
+        GatewayConfig previous = config;
+        if (!previous.rateLimits().equals(next.rateLimits()) || !previous.proxy().trustedProxies().equals(next.proxy().trustedProxies())) {
+            rateLimits = new RateLimits(next.rateLimits(), next.proxy().trustedProxies(), TimeMeter.SYSTEM_NANOTIME, registry);
+        }
+        next.backends().stream().map(b -> b.name())
+                .filter(name -> previous.backend(name).isEmpty())
+                .forEach(metrics::backendAdded);
+        pool.reconfigure(next.proxy(), BackendTls.proxyContexts(next.backends()));
+        config = next;
+        if (context != null) {
+            context = context(next);
+        }
     }
 
     /** The caps of {@code proxy.max-connections*}, the total lowered to fit the process's descriptor limit. */

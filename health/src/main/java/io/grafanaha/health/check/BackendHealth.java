@@ -18,7 +18,7 @@ import java.util.Optional;
  */
 public final class BackendHealth {
 
-    private final CheckPolicy policy;
+    private CheckPolicy policy;
     private HealthState state = HealthState.UNKNOWN;
     private int passes;
     private int failures;
@@ -31,6 +31,11 @@ public final class BackendHealth {
 
     public BackendHealth(CheckPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /** A reload changed the policy: counters and state stay, the new rise, fall and intervals apply from now. */
+    public void policy(CheckPolicy newPolicy) {
+        this.policy = Objects.requireNonNull(newPolicy, "policy");
     }
 
     /** Records one active check finished at {@code at}. */

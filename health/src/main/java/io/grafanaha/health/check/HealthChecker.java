@@ -28,13 +28,14 @@ public final class HealthChecker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
 
-    private final CheckPolicy policy;
+    private volatile CheckPolicy policy;
     private final Probe probe;
     private final CheckScheduler scheduler;
     private final Clock clock;
     private final DoubleSupplier random;
     private final HealthListener listener;
-    private final Map<String, Slot> slots = new LinkedHashMap<>();
+    /** Replaced whole by a reload (copy on write), so lookups on event loops take no lock. */
+    private volatile Map<String, Slot> slots;
     private final SerialDelivery<Change> changes = new SerialDelivery<>(this::announce);
     /** Each backend's last reported build, read by the proxy on every request while builds differ: no lock there. */
     private final Map<String, GrafanaBuild> builds = new java.util.concurrent.ConcurrentHashMap<>();
@@ -53,11 +54,56 @@ public final class HealthChecker implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         this.listener = Objects.requireNonNull(listener, "listener");
+        Map<String, Slot> initial = new LinkedHashMap<>();
         for (Backend b : backends) {
-            if (slots.put(b.name(), new Slot(b, new BackendHealth(policy))) != null) {
+            if (initial.put(b.name(), new Slot(b, new BackendHealth(policy))) != null) {
                 throw new IllegalArgumentException("duplicate backend name '" + b.name() + "'");
             }
         }
+        this.slots = java.util.Collections.unmodifiableMap(initial);
+    }
+
+    /**
+     * Applies a reloaded configuration. A backend that stays keeps its state and counters under the new policy;
+     * one whose url changed is checked at once (its state stays until that check speaks, so a reload does not
+     * take a serving backend away); a new one is checked at once; a removed one is no longer checked, and a
+     * check of it still in flight changes nothing.
+     */
+    public void reconfigure(List<Backend> backends, CheckPolicy newPolicy) {
+        Objects.requireNonNull(newPolicy, "policy");
+        List<Slot> checkNow = new java.util.ArrayList<>();
+        synchronized (this) {
+            Map<String, Slot> previous = slots;
+            Map<String, Slot> next = new LinkedHashMap<>();
+            for (Backend b : backends) {
+                Slot old = previous.get(b.name());
+                Slot slot = old != null ? old : new Slot(b, new BackendHealth(newPolicy));
+                if (next.put(b.name(), slot) != null) {
+                    throw new IllegalArgumentException("duplicate backend name '" + b.name() + "'");
+                }
+                synchronized (slot) {
+                    slot.health.policy(newPolicy);
+                    if (old == null || !old.spec.url().equals(b.url())) {
+                        checkNow.add(slot);
+                    }
+                    slot.spec = b;
+                }
+            }
+            for (Slot old : previous.values()) {
+                if (!next.containsKey(old.spec.name())) {
+                    synchronized (old) {
+                        old.retired = true;
+                        cancelPending(old);
+                    }
+                }
+            }
+            policy = newPolicy;
+            slots = java.util.Collections.unmodifiableMap(next);
+            if (!started) {
+                return;
+            }
+        }
+        checkNow.forEach(this::runCheck);
     }
 
     /** Schedules every backend's first check within the first jitter share of the interval. */
@@ -79,7 +125,19 @@ public final class HealthChecker implements AutoCloseable {
      * trigger an immediate check and which count towards passive ejection.
      */
     public void onProxyFailure(String backend, FailureKind kind) {
-        Slot slot = slot(backend);
+        proxyFailure(slot(backend), kind);
+    }
+
+    /** As {@link #onProxyFailure}, for an exchange that may have outlived its backend's removal by a reload. */
+    public void onProxyFailureIfKnown(String backend, FailureKind kind) {
+        Slot slot = slots.get(backend);
+        if (slot != null) {
+            proxyFailure(slot, kind);
+        }
+    }
+
+    private void proxyFailure(Slot slot, FailureKind kind) {
+        String backend = slot.spec.name();
         if (!kind.triggersCheck()) {
             return;
         }
@@ -101,7 +159,18 @@ public final class HealthChecker implements AutoCloseable {
 
     /** A response came back from {@code backend} through the proxy. */
     public void onProxySuccess(String backend) {
-        Slot slot = slot(backend);
+        proxySuccess(slot(backend));
+    }
+
+    /** As {@link #onProxySuccess}, for an exchange that may have outlived its backend's removal by a reload. */
+    public void onProxySuccessIfKnown(String backend) {
+        Slot slot = slots.get(backend);
+        if (slot != null) {
+            proxySuccess(slot);
+        }
+    }
+
+    private static void proxySuccess(Slot slot) {
         synchronized (slot) {
             slot.health.recordProxySuccess();
         }
@@ -114,7 +183,11 @@ public final class HealthChecker implements AutoCloseable {
 
     /** The current health of {@code backend}, for the status page. */
     public HealthReport report(String backend) {
-        Slot slot = slot(backend);
+        Slot slot = slots.get(backend);
+        if (slot == null) {
+            // Added by a reload to the routing table a moment before it reached the checker.
+            return new BackendHealth(policy).report();
+        }
         synchronized (slot) {
             return slot.health.report();
         }
@@ -126,28 +199,32 @@ public final class HealthChecker implements AutoCloseable {
         closed = true;
         for (Slot slot : slots.values()) {
             synchronized (slot) {
-                if (slot.pending != null) {
-                    slot.pending.cancel();
-                    slot.pending = null;
-                }
+                cancelPending(slot);
             }
         }
     }
 
+    private static void cancelPending(Slot slot) {
+        if (slot.pending != null) {
+            slot.pending.cancel();
+            slot.pending = null;
+        }
+    }
+
     private void runCheck(Slot slot) {
+        Backend spec;
         synchronized (slot) {
-            if (closed || slot.inFlight) {
+            if (closed || slot.inFlight || slot.retired) {
                 return;
             }
             slot.inFlight = true;
             slot.lastStart = clock.instant();
-            if (slot.pending != null) {
-                slot.pending.cancel();
-                slot.pending = null;
-            }
+            cancelPending(slot);
+            spec = slot.spec;
         }
+        CheckPolicy current = policy;
         try {
-            probe.check(slot.spec.resolve(policy.path()), policy.timeout())
+            probe.check(spec.resolve(current.path()), current.timeout())
                     .whenComplete((result, error) -> finish(slot, result != null ? result
                             : CheckResult.fail(0, Duration.ZERO, "probe error: " + error)));
         } catch (RuntimeException e) {
@@ -170,6 +247,9 @@ public final class HealthChecker implements AutoCloseable {
             // Log a misconfiguration once per streak, loudly: it will not heal by itself.
             logMisconfiguration = result.verdict() == CheckResult.Verdict.MISCONFIGURED && !slot.misconfigured;
             slot.misconfigured = result.verdict() == CheckResult.Verdict.MISCONFIGURED;
+            if (slot.retired) {
+                return; // removed by a reload while this check was in flight
+            }
             if (!closed) {
                 slot.pending = scheduler.schedule(() -> runCheck(slot), jittered(slot.health.nextInterval()));
             }
@@ -214,7 +294,8 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private static final class Slot {
-        final Backend spec;
+        Backend spec;
+        boolean retired;
         final BackendHealth health;
         CheckScheduler.Cancellable pending;
         boolean inFlight;

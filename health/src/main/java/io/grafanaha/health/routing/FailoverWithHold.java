@@ -53,6 +53,23 @@ final class FailoverWithHold implements RoutingStrategy {
         this.gate = Objects.requireNonNull(gate, "gate");
     }
 
+    /**
+     * Takes over the state of the strategy this one replaces on a reload. The active backend is kept even
+     * if the reload removed it, so the next {@link #decide} reports the move away from it as a failover;
+     * a hold only continues if the primary is still the same backend.
+     */
+    void continueFrom(RoutingStrategy previous) {
+        if (previous instanceof FailoverWithHold p) {
+            everActive = p.everActive;
+            active = p.active;
+            forced = p.forced;
+            holdSince = primary.equals(p.primary) ? p.holdSince : null;
+        } else {
+            // Load-balance mode served already: do not wait for the primary's first check again.
+            everActive = true;
+        }
+    }
+
     @Override
     public RoutingMode mode() {
         return RoutingMode.FAILOVER;

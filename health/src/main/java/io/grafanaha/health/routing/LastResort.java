@@ -12,12 +12,23 @@ import java.util.function.Consumer;
  */
 final class LastResort {
 
-    private final boolean allowed;
+    private boolean allowed;
     private String lastGood;
+    /** The backends configured now; null until a reload says. A removed backend is never the last good one. */
+    private Set<String> known;
     private boolean degraded = true; // nothing routable yet; the start is not worth an event
 
     LastResort(boolean allowed) {
         this.allowed = allowed;
+    }
+
+    /** A reload: the policy's new switch; a last good backend the reload removed is forgotten. */
+    void reconfigure(boolean allowed, Set<String> known) {
+        this.allowed = allowed;
+        this.known = Set.copyOf(known);
+        if (lastGood != null && !known.contains(lastGood)) {
+            lastGood = null;
+        }
     }
 
     /** The backend that serves while {@code next} has nothing routable, or null. */
@@ -27,7 +38,7 @@ final class LastResort {
             degraded = false;
             return null;
         }
-        if (!previous.serving().isEmpty()) {
+        if (!previous.serving().isEmpty() && (known == null || known.contains(previous.serving().get(0)))) {
             lastGood = previous.serving().get(0);
         }
         String resort = allowed && lastGood != null && !drained.contains(lastGood) ? lastGood : null;

@@ -66,6 +66,27 @@ public sealed interface RoutingEvent {
         public String describe() { return "enabled backend=" + backend + " reason=\"" + reason + "\""; }
     }
 
+    /** A configuration reload added a backend; it gets traffic once its first check passes. */
+    record Added(Instant at, String backend, String reason) implements RoutingEvent {
+        public String type() { return "added"; }
+        public String describe() { return "added backend=" + backend + " reason=\"" + reason + "\""; }
+    }
+
+    /**
+     * A configuration reload removed a backend: it gets no new traffic; requests in flight finish, its
+     * WebSocket tunnels are closed like a drained backend's.
+     */
+    record Removed(Instant at, String backend, String reason) implements RoutingEvent {
+        public String type() { return "removed"; }
+        public String describe() { return "removed backend=" + backend + " reason=\"" + reason + "\""; }
+    }
+
+    /** A configuration reload changed how the table routes (mode, failback, last resort, a backend's url or role). */
+    record Reconfigured(Instant at, String reason) implements RoutingEvent {
+        public String type() { return "reconfigured"; }
+        public String describe() { return "reconfigured reason=\"" + reason + "\""; }
+    }
+
     /** Nothing is routable; traffic goes to the last backend known good. */
     record LastResort(Instant at, String backend, String reason) implements RoutingEvent {
         public String type() { return "last-resort"; }

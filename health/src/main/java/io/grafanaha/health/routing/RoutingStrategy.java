@@ -25,6 +25,20 @@ sealed interface RoutingStrategy permits FailoverWithHold, RoundRobinWithAffinit
         };
     }
 
+    /**
+     * The strategy for a reloaded configuration, carrying over what the previous one knew that still
+     * applies (who serves, an operator's forced choice, a running failback hold), so a reload that does not
+     * touch the serving backend moves no traffic.
+     */
+    static RoutingStrategy reconfigured(RoutingStrategy previous, RoutingPolicy policy, List<Backend> backends,
+                                        FailbackGate gate) {
+        RoutingStrategy next = of(policy, backends, gate);
+        if (next instanceof FailoverWithHold failover) {
+            failover.continueFrom(previous);
+        }
+        return next;
+    }
+
     RoutingMode mode();
 
     /** Every backend's name, in the order this mode prefers them. */

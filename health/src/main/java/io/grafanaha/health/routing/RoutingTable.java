@@ -37,20 +37,27 @@ import org.slf4j.LoggerFactory;
  * outside this package runs but the {@link FailbackGate}. Each change publishes an immutable {@link View}
  * through a volatile field, so {@link #pick}, {@link #ready} and {@link #snapshot} take no lock. Events are
  * recorded under the lock and handed to listeners after it is released, in order ({@link SerialDelivery}).
+ *
+ * <p>Over 350 lines since {@link #reconfigure} (a configuration reload) joined: it must change the backends, their
+ * health and drains, the strategy and the last resort under the one lock the other inputs take. The next cut would
+ * move the admin actions (failover, failback, drain, enable) into a class of their own.
  */
 public final class RoutingTable implements HealthListener {
 
     private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
 
-    private final RoutingStrategy strategy;
     private final Clock clock;
-    private final Map<String, Backend> specs = new LinkedHashMap<>();
+    private final FailbackGate gate;
     private final EventLog events;
     private final List<RoutingListener> listeners = new CopyOnWriteArrayList<>();
     private final SerialDelivery<RoutingEvent> delivery = new SerialDelivery<>(this::deliver);
     private final Object lock = new Object();
 
-    // Guarded by lock, as are the strategy's and the last resort's own fields.
+    // Guarded by lock, as are the strategy's and the last resort's own fields. A reload replaces the
+    // strategy and the backends; readers without the lock see them through the view and the volatile specs.
+    private RoutingStrategy strategy;
+    private RoutingPolicy policy;
+    private volatile Map<String, Backend> specs;
     private final Map<String, HealthState> health = new HashMap<>();
     private final Set<String> drained = new HashSet<>();
     private final LastResort lastResort;
@@ -63,7 +70,7 @@ public final class RoutingTable implements HealthListener {
      * @param lastResort the backend that serves while nothing is routable, or null
      * @param backends   every backend as the status shows it, in configuration order
      */
-    private record View(Selection selection, String lastResort, List<BackendRouting> backends) {
+    private record View(RoutingStrategy strategy, Selection selection, String lastResort, List<BackendRouting> backends) {
 
         /** Who gets new traffic: the strategy's choice, or the last resort when nothing is routable. */
         List<String> active() {
@@ -79,16 +86,14 @@ public final class RoutingTable implements HealthListener {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(gate, "gate");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.gate = gate;
+        this.policy = policy;
         this.events = new EventLog(eventCapacity);
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("at least one backend is needed");
         }
-        for (Backend b : backends) {
-            if (specs.put(b.name(), b) != null) {
-                throw new IllegalArgumentException("duplicate backend name '" + b.name() + "'");
-            }
-            health.put(b.name(), HealthState.UNKNOWN);
-        }
+        this.specs = byName(backends);
+        specs.keySet().forEach(name -> health.put(name, HealthState.UNKNOWN));
         this.strategy = RoutingStrategy.of(policy, backends, gate);
         this.lastResort = new LastResort(policy.lastResort());
         this.view = publish(Selection.NONE, null);
@@ -130,13 +135,13 @@ public final class RoutingTable implements HealthListener {
             reevaluate();
             v = view;
         }
-        String chosen = strategy.select(v.selection(), exclude, affinity);
+        String chosen = v.strategy().select(v.selection(), exclude, affinity);
         if (chosen != null) {
-            return Optional.of(new Pick(chosen, affinityChanged(chosen, affinity), false));
+            return Optional.of(new Pick(chosen, affinityChanged(v.strategy(), chosen, affinity), false));
         }
         String resort = v.lastResort();
         if (resort != null && !exclude.contains(resort)) {
-            return Optional.of(new Pick(resort, affinityChanged(resort, affinity), true));
+            return Optional.of(new Pick(resort, affinityChanged(v.strategy(), resort, affinity), true));
         }
         return Optional.empty();
     }
@@ -157,7 +162,11 @@ public final class RoutingTable implements HealthListener {
     @Override
     public void onHealthChange(String backend, Transition transition) {
         change(() -> {
-            requireKnown(backend);
+            if (!specs.containsKey(backend)) {
+                // A check of a backend a reload just removed finished late: nothing to route any more.
+                log.debug("ignoring {} of removed backend {}", transition.to(), backend);
+                return;
+            }
             health.put(backend, transition.to());
             if (transition.to() == HealthState.UP) {
                 emit(new RoutingEvent.BackendUp(clock.instant(), backend, transition.reason()));
@@ -240,10 +249,66 @@ public final class RoutingTable implements HealthListener {
         });
     }
 
+    // ---- configuration reload ------------------------------------------------------------
+
+    /**
+     * Applies a reloaded configuration: backends added (unknown until their first check), removed (no new
+     * traffic; an {@link RoutingEvent.Removed} event lets the gateway close their tunnels), changed (url or
+     * role), and the new policy. Health, drains and who serves carry over for every backend that stays, so
+     * a reload that does not touch the serving backend moves no traffic.
+     *
+     * @throws IllegalArgumentException for an empty list or a duplicate name; nothing changes then
+     */
+    public void reconfigure(List<Backend> backends, RoutingPolicy newPolicy, String reason) {
+        Map<String, Backend> next = byName(backends);
+        Objects.requireNonNull(newPolicy, "policy");
+        change(() -> {
+            Instant now = clock.instant();
+            Map<String, Backend> previous = specs;
+            boolean changed = !newPolicy.equals(policy);
+            for (String name : previous.keySet()) {
+                if (!next.containsKey(name)) {
+                    health.remove(name);
+                    drained.remove(name);
+                    emit(new RoutingEvent.Removed(now, name, reason));
+                } else {
+                    changed |= !previous.get(name).equals(next.get(name));
+                }
+            }
+            for (String name : next.keySet()) {
+                if (!previous.containsKey(name)) {
+                    health.put(name, HealthState.UNKNOWN);
+                    emit(new RoutingEvent.Added(now, name, reason));
+                }
+            }
+            if (changed) {
+                emit(new RoutingEvent.Reconfigured(now, reason));
+            }
+            specs = next;
+            policy = newPolicy;
+            strategy = RoutingStrategy.reconfigured(strategy, newPolicy, backends, gate);
+            lastResort.reconfigure(newPolicy.lastResort(), next.keySet());
+            recompute(reason, FailoverCause.DRAINED);
+        });
+    }
+
+    private static Map<String, Backend> byName(List<Backend> backends) {
+        if (backends.isEmpty()) {
+            throw new IllegalArgumentException("at least one backend is needed");
+        }
+        Map<String, Backend> out = new LinkedHashMap<>();
+        for (Backend b : backends) {
+            if (out.put(b.name(), b) != null) {
+                throw new IllegalArgumentException("duplicate backend name '" + b.name() + "'");
+            }
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     // ---- reading ---------------------------------------------------------------------------
 
     public RoutingMode mode() {
-        return strategy.mode();
+        return view.strategy().mode();
     }
 
     public List<RoutingEvent> events() {
@@ -253,7 +318,7 @@ public final class RoutingTable implements HealthListener {
     /** A consistent picture as of the last change; the events may already include a later one. */
     public RoutingSnapshot snapshot() {
         View v = view;
-        return new RoutingSnapshot(strategy.mode(), v.active(),
+        return new RoutingSnapshot(v.strategy().mode(), v.active(),
                 v.selection().routable().isEmpty() && v.lastResort() != null, v.selection().forced(),
                 v.selection().failbackDue(), v.backends(), events.recent());
     }
@@ -289,13 +354,13 @@ public final class RoutingTable implements HealthListener {
     }
 
     private View publish(Selection selection, String resort) {
-        View partial = new View(selection, resort, List.of());
+        View partial = new View(strategy, selection, resort, List.of());
         List<String> active = partial.active();
         List<BackendRouting> backends = specs.values().stream()
                 .map(spec -> new BackendRouting(spec, health.get(spec.name()), drained.contains(spec.name()),
                         selection.routable().contains(spec.name()), active.contains(spec.name())))
                 .toList();
-        return new View(selection, resort, backends);
+        return new View(strategy, selection, resort, backends);
     }
 
     /** Under the lock: recorded now, so the status shows it at once; told to listeners after the lock. */
@@ -316,7 +381,7 @@ public final class RoutingTable implements HealthListener {
         }
     }
 
-    private boolean affinityChanged(String chosen, String affinity) {
+    private static boolean affinityChanged(RoutingStrategy strategy, String chosen, String affinity) {
         return strategy.usesAffinity() && !chosen.equals(affinity);
     }
 

@@ -52,7 +52,8 @@ public final class PassScheduler implements AutoCloseable {
     }
 
     private final List<String> backends;
-    private final Duration interval;
+    /** Guarded by lock; a configuration reload may change it. */
+    private Duration interval;
     private final Pass pass;
     private final Executor passThread;
     private final Scheduler timer;
@@ -87,6 +88,20 @@ public final class PassScheduler implements AutoCloseable {
         }
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("the interval must be positive, got " + interval);
+        }
+    }
+
+    /**
+     * A new interval (a configuration reload): the next wait after a pass, and the cap of backoffs from now on. A tick
+     * already scheduled keeps its time.
+     */
+    public void interval(Duration newInterval) {
+        Objects.requireNonNull(newInterval, "interval");
+        if (newInterval.isNegative() || newInterval.isZero()) {
+            throw new IllegalArgumentException("the interval must be positive, got " + newInterval);
+        }
+        synchronized (lock) {
+            interval = newInterval;
         }
     }
 
@@ -203,6 +218,10 @@ public final class PassScheduler implements AutoCloseable {
 
     /** One second for the first failure in a row, doubled for each further one, capped at the interval. */
     Duration backoff(int failures) {
+        Duration interval;
+        synchronized (lock) {
+            interval = this.interval;
+        }
         Duration delay = FIRST_RETRY.compareTo(interval) < 0 ? FIRST_RETRY : interval;
         for (int i = 1; i < failures && delay.compareTo(interval) < 0; i++) {
             delay = delay.multipliedBy(2);
