@@ -17,6 +17,7 @@ import java.util.Optional;
  * <p>Live: backends added, removed, or changed in url or role; {@code health}; {@code mode}, {@code failback} (but
  * {@code require-sync}) and {@code routing}; {@code proxy} (but the connection caps); {@code rate-limits};
  * {@code sync.interval}. Restart: {@code listen}, {@code admin}, {@code proxy.max-connections*},
+ * {@code proxy.proxy-protocol}, {@code proxy.h2c} and {@code proxy.http2}, {@code access-log}, {@code auth},
  * {@code failback.require-sync}, {@code tls} (its files' contents are re-read on every reload), the rest of
  * {@code sync}, and a backend's {@code api-token} and {@code ca-file} (the sync's clients and the health checks'
  * trust are built at start); with the sync on, backends added or removed are routed at once but the sync only
@@ -100,7 +101,15 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         ProxyConfig p = loaded.proxy();
         ProxyConfig proxy = new ProxyConfig(p.connectTimeout(), p.responseTimeout(), p.idleTimeout(),
                 p.websocketIdleTimeout(), p.shutdownGrace(), p.requestHeadTimeout(), running.proxy().maxConnections(),
-                running.proxy().maxConnectionsPerClient(), p.trustedProxies());
+                running.proxy().maxConnectionsPerClient(), p.trustedProxies(), running.proxy().proxyProtocol(),
+                running.proxy().http2());
+        if (running.proxy().proxyProtocol() != p.proxyProtocol()) {
+            restart.add("proxy.proxy-protocol"); // the listener's pipeline is built per connection from start-up state
+        }
+        // HTTP/2's switches and limits live in the TLS context's ALPN list and each connection's codec.
+        keys("proxy.http2", running.proxy().http2(), p.http2()).stream()
+                .map(k -> k.equals("proxy.http2.h2c") ? "proxy.h2c" : k)
+                .forEach(restart::add);
         if (running.proxy().maxConnections() != p.maxConnections()) {
             restart.add("proxy.max-connections");
         }
@@ -115,11 +124,15 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         }
         Optional<SyncConfig> sync = sync(running.sync(), loaded.sync(), restart, sections);
         restart.addAll(optionalKeys("tls", running.tls(), loaded.tls()));
+        // The access log's appender and the sign-in gate (its keys, cookies and provider) are opened at start.
+        restart.addAll(keys("access-log", running.accessLog(), loaded.accessLog()));
+        restart.addAll(keys("auth", running.auth(), loaded.auth()));
 
         // A section added to GatewayConfig must be decided here, live (take loaded's) or restart (keep running's and
         // name its keys), or a reload would silently drop it to its default.
         GatewayConfig effective = new GatewayConfig(running.listen(), running.admin(), loaded.mode(), backends,
-                loaded.health(), failback, loaded.routing(), proxy, sync, running.tls(), loaded.rateLimits());
+                loaded.health(), failback, loaded.routing(), proxy, sync, running.tls(), loaded.rateLimits(),
+                running.accessLog(), running.auth());
         return new ConfigDiff(added, removed, changed, sections, restart, effective);
     }
 
@@ -133,8 +146,13 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         SyncConfig r = running.get();
         SyncConfig l = loaded.get();
         SyncConfig kept = new SyncConfig(r.repository(), r.branch(), r.path(), r.folder(), l.interval(), r.gitToken(),
-                r.sshKey(), r.webhookSecret(), r.writeBack(), r.pollInterval(), r.maxDeletes(), r.dataDir());
-        restart.addAll(keys("sync", kept, l));
+                r.sshKey(), r.webhookSecret(), r.writeBack(), r.pollInterval(), r.maxDeletes(), r.dataDir(), r.scope(),
+                r.datasources(), r.environment());
+        // ${VAR} values are read once, at start: the environment is not a key to name.
+        SyncConfig asLoaded = new SyncConfig(l.repository(), l.branch(), l.path(), l.folder(), l.interval(), l.gitToken(),
+                l.sshKey(), l.webhookSecret(), l.writeBack(), l.pollInterval(), l.maxDeletes(), l.dataDir(), l.scope(),
+                l.datasources(), r.environment());
+        restart.addAll(keys("sync", kept, asLoaded));
         if (!r.interval().equals(l.interval())) {
             sections.add("sync.interval");
         }

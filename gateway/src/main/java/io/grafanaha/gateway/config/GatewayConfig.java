@@ -81,7 +81,8 @@ public record GatewayConfig(
 
     /** The same configuration with other backends (DNS discovery's expansion). */
     public GatewayConfig withBackends(List<BackendConfig> newBackends) {
-        return new GatewayConfig(listen, admin, mode, newBackends, health, failback, routing, proxy, sync, tls, rateLimits);
+        return new GatewayConfig(listen, admin, mode, newBackends, health, failback, routing, proxy, sync, tls, rateLimits,
+                accessLog, auth);
     }
 
     public Optional<BackendConfig> backend(String name) {
