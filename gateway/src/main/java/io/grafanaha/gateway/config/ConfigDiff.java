@@ -133,8 +133,13 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         SyncConfig r = running.get();
         SyncConfig l = loaded.get();
         SyncConfig kept = new SyncConfig(r.repository(), r.branch(), r.path(), r.folder(), l.interval(), r.gitToken(),
-                r.sshKey(), r.webhookSecret(), r.writeBack(), r.pollInterval(), r.maxDeletes(), r.dataDir());
-        restart.addAll(keys("sync", kept, l));
+                r.sshKey(), r.webhookSecret(), r.writeBack(), r.pollInterval(), r.maxDeletes(), r.dataDir(), r.scope(),
+                r.datasources(), r.environment());
+        // ${VAR} values are read once, at start: the environment is not a key to name.
+        SyncConfig asLoaded = new SyncConfig(l.repository(), l.branch(), l.path(), l.folder(), l.interval(), l.gitToken(),
+                l.sshKey(), l.webhookSecret(), l.writeBack(), l.pollInterval(), l.maxDeletes(), l.dataDir(), l.scope(),
+                l.datasources(), r.environment());
+        restart.addAll(keys("sync", kept, asLoaded));
         if (!r.interval().equals(l.interval())) {
             sections.add("sync.interval");
         }
