@@ -17,7 +17,7 @@ import java.util.Optional;
  * <p>Live: backends added, removed, or changed in url or role; {@code health}; {@code mode}, {@code failback} (but
  * {@code require-sync}) and {@code routing}; {@code proxy} (but the connection caps); {@code rate-limits};
  * {@code sync.interval}. Restart: {@code listen}, {@code admin}, {@code proxy.max-connections*},
- * {@code failback.require-sync}, {@code tls} (its files' contents are re-read on every reload), the rest of
+ * {@code failback.require-sync}, {@code tracing}, {@code tls} (its files' contents are re-read on every reload), the rest of
  * {@code sync}, and a backend's {@code api-token} and {@code ca-file} (the sync's clients and the health checks'
  * trust are built at start); with the sync on, backends added or removed are routed at once but the sync only
  * writes to them after a restart.
@@ -115,11 +115,14 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         }
         Optional<SyncConfig> sync = sync(running.sync(), loaded.sync(), restart, sections);
         restart.addAll(optionalKeys("tls", running.tls(), loaded.tls()));
+        // The span exporter and its batch thread are built at start.
+        restart.addAll(keys("tracing", running.tracing(), loaded.tracing()));
 
         // A section added to GatewayConfig must be decided here, live (take loaded's) or restart (keep running's and
         // name its keys), or a reload would silently drop it to its default.
         GatewayConfig effective = new GatewayConfig(running.listen(), running.admin(), loaded.mode(), backends,
-                loaded.health(), failback, loaded.routing(), proxy, sync, running.tls(), loaded.rateLimits());
+                loaded.health(), failback, loaded.routing(), proxy, sync, running.tls(), loaded.rateLimits())
+                .withTracing(running.tracing());
         return new ConfigDiff(added, removed, changed, sections, restart, effective);
     }
 
