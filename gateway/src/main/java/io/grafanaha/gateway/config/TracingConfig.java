@@ -45,14 +45,7 @@ public record TracingConfig(Optional<URI> otlpEndpoint, double sample, String se
             t.problem("otlp-endpoint", "\"" + s + "\" is not an http(s) URL (write e.g. http://127.0.0.1:4318/v1/traces)");
             return Optional.empty();
         });
-        double sample = t.parsed("sample", 1.0, s -> {
-            try {
-                double v = Double.parseDouble(s.trim());
-                return v >= 0 && v <= 1 ? Optional.of(v) : Optional.empty();
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        }, "a share between 0 and 1 (e.g. 0.1 records one new trace in ten)");
+        double sample = t.parsed("sample", 1.0, Values::share, "a share between 0 and 1 (e.g. 0.1 records one new trace in ten)");
         String serviceName = t.string("service-name", DEFAULT_SERVICE_NAME).trim();
         if (serviceName.isEmpty()) {
             t.problem("service-name", "must not be empty");
