@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,11 +70,15 @@ class SpanExportTest {
     }
 
     private ProxyServer proxy() throws Exception {
+        return proxy(1.0);
+    }
+
+    private ProxyServer proxy(double sample) throws Exception {
         URI collector = collector();
         a = track(GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a")));
         b = track(GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b")));
         GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", a.port()).backend("grafana-b", b.port()).build()
-                .withTracing(TracingConfig.to(collector));
+                .withTracing(new TracingConfig(Optional.of(collector), sample, TracingConfig.DEFAULT_SERVICE_NAME));
         return track(new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry())
                 .tracingExportDelay(Duration.ofMillis(50)).start());
     }
@@ -162,5 +167,20 @@ class SpanExportTest {
                 .isEqualTo(2);
         assertThat(occurrences(utf8("grafana-a"))).as("the first attempt's backend").isEqualTo(1);
         assertThat(occurrences(utf8("grafana-b"))).as("the second attempt's backend and the span's").isEqualTo(2);
+    }
+
+    @Test
+    void aSampleOfZeroRecordsNoTraceBegunHereButStillTheClientsSampledOnes() throws Exception {
+        ProxyServer proxy = proxy(0);
+
+        get(proxy);
+        String unsampled = traceparentAt(a);
+        get(proxy, "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_PARENT + "-01");
+
+        assertThat(Integer.parseInt(unsampled.substring(53, 55), 16) & 1).as("Grafana is told not to record it either")
+                .isZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> occurrences(hex(CLIENT_TRACE)) > 0);
+        // Spans leave in the order they ended: had the first been recorded, it would have been sent by now.
+        assertThat(occurrences(hex(unsampled.substring(3, 35)))).isZero();
     }
 }
