@@ -42,14 +42,7 @@ public record AccessLogConfig(boolean enabled, Format format, Optional<Path> fil
         boolean enabled = a.bool("enabled", true);
         Format format = a.choice("format", Format.JSON, formats);
         Optional<Path> file = a.text("file").map(String::trim).filter(t -> !t.isEmpty()).map(Path::of);
-        double sample = a.parsed("sample", 1.0, t -> {
-            try {
-                double v = Double.parseDouble(t.trim());
-                return v >= 0 && v <= 1 ? Optional.of(v) : Optional.empty();
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        }, "a share between 0 and 1 (e.g. 0.1 logs one request in ten)");
+        double sample = a.parsed("sample", 1.0, Values::share, "a share between 0 and 1 (e.g. 0.1 logs one request in ten)");
         String maxFileSize = a.string("max-file-size", DEFAULT_MAX_FILE_SIZE).trim();
         if (!maxFileSize.matches("[0-9]+ ?(KB|MB|GB|kb|mb|gb)")) {
             a.problem("max-file-size", "\"" + maxFileSize + "\" is not a size (write e.g. 100MB or 1GB)");

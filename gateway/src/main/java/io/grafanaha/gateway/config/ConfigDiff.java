@@ -18,7 +18,7 @@ import java.util.Optional;
  * {@code require-sync}) and {@code routing}; {@code proxy} (but the connection caps); {@code rate-limits};
  * {@code sync.interval}. Restart: {@code listen}, {@code admin}, {@code proxy.max-connections*},
  * {@code proxy.proxy-protocol}, {@code proxy.h2c} and {@code proxy.http2}, {@code access-log}, {@code auth},
- * {@code failback.require-sync}, {@code tls} (its files' contents are re-read on every reload), the rest of
+ * {@code tracing}, {@code failback.require-sync}, {@code tls} (its files' contents are re-read on every reload), the rest of
  * {@code sync}, and a backend's {@code api-token} and {@code ca-file} (the sync's clients and the health checks'
  * trust are built at start); with the sync on, backends added or removed are routed at once but the sync only
  * writes to them after a restart.
@@ -124,15 +124,17 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         }
         Optional<SyncConfig> sync = sync(running.sync(), loaded.sync(), restart, sections);
         restart.addAll(optionalKeys("tls", running.tls(), loaded.tls()));
-        // The access log's appender and the sign-in gate (its keys, cookies and provider) are opened at start.
+        // The access log's appender, the sign-in gate (its keys, cookies and provider) and the span exporter with its
+        // batch thread are opened at start.
         restart.addAll(keys("access-log", running.accessLog(), loaded.accessLog()));
         restart.addAll(keys("auth", running.auth(), loaded.auth()));
+        restart.addAll(keys("tracing", running.tracing(), loaded.tracing()));
 
         // A section added to GatewayConfig must be decided here, live (take loaded's) or restart (keep running's and
         // name its keys), or a reload would silently drop it to its default.
         GatewayConfig effective = new GatewayConfig(running.listen(), running.admin(), loaded.mode(), backends,
                 loaded.health(), failback, loaded.routing(), proxy, sync, running.tls(), loaded.rateLimits(),
-                running.accessLog(), running.auth());
+                running.accessLog(), running.auth()).withTracing(running.tracing());
         return new ConfigDiff(added, removed, changed, sections, restart, effective);
     }
 

@@ -72,7 +72,7 @@ public final class ConfigLoader {
 
     private GatewayConfig bind(Section top) {
         top.rejectUnknown(Set.of("listen", "admin", "mode", "backends", "health", "failback", "routing", "proxy", "sync", "tls",
-                "rate-limits", "access-log", "auth"));
+                "rate-limits", "access-log", "auth", "tracing"));
         HostPort listen = hostPort(top, "listen");
         Section adminSection = top.section("admin");
         adminSection.rejectUnknown(Set.of("listen", "token", "tls"));
@@ -107,8 +107,9 @@ public final class ConfigLoader {
             top.section("auth").problem("mode", "is trusted-header but proxy.trusted-proxies is empty: name the"
                     + " authenticating proxy's addresses, or nobody's user header is ever believed");
         }
+        TracingConfig tracing = TracingConfig.read(top.section("tracing"));
         return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog,
-                auth);
+                auth, tracing);
     }
 
     private static Map<String, RoutingMode> modes() {

@@ -88,6 +88,12 @@ public final class ConfigPrinter {
         line(b, 1, "sample", c.accessLog().sample());
         line(b, 1, "max-file-size", c.accessLog().maxFileSize());
         line(b, 1, "max-history", c.accessLog().maxHistory());
+        c.tracing().otlpEndpoint().ifPresent(endpoint -> {
+            b.append("tracing:\n");
+            line(b, 1, "otlp-endpoint", endpoint);
+            line(b, 1, "sample", c.tracing().sample());
+            line(b, 1, "service-name", c.tracing().serviceName());
+        });
         c.sync().ifPresent(s -> {
             b.append("sync:\n");
             line(b, 1, "repository", withoutPassword(s.repository()));

@@ -21,10 +21,20 @@ public record GatewayConfig(
         Optional<TlsConfig> tls,
         RateLimitConfig rateLimits,
         AccessLogConfig accessLog,
-        AuthConfig auth) {
+        AuthConfig auth,
+        TracingConfig tracing) {
 
     public GatewayConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** Without a {@code tracing} section ({@link TracingConfig#OFF}). */
+    public GatewayConfig(HostPort listen, AdminConfig admin, RoutingMode mode, List<BackendConfig> backends,
+            HealthConfig health, FailbackConfig failback, RoutingConfig routing, ProxyConfig proxy,
+            Optional<SyncConfig> sync, Optional<TlsConfig> tls, RateLimitConfig rateLimits, AccessLogConfig accessLog,
+            AuthConfig auth) {
+        this(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog, auth,
+                TracingConfig.OFF);
     }
 
     /** Everything but the access log, which is then off, and sign-in ({@link AuthConfig#NONE}). */
@@ -54,7 +64,13 @@ public record GatewayConfig(
     /** The same configuration with another {@code access-log} section. */
     public GatewayConfig withAccessLog(AccessLogConfig accessLog) {
         return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog,
-                auth);
+                auth, tracing);
+    }
+
+    /** The same configuration with another {@code tracing} section. */
+    public GatewayConfig withTracing(TracingConfig newTracing) {
+        return new GatewayConfig(listen, admin, mode, backends, health, failback, routing, proxy, sync, tls, rateLimits, accessLog,
+                auth, newTracing);
     }
 
     /** A configuration whose listener speaks plain HTTP, with the default rate limits ({@link RateLimitConfig#DEFAULT}). */
@@ -82,7 +98,7 @@ public record GatewayConfig(
     /** The same configuration with other backends (DNS discovery's expansion). */
     public GatewayConfig withBackends(List<BackendConfig> newBackends) {
         return new GatewayConfig(listen, admin, mode, newBackends, health, failback, routing, proxy, sync, tls, rateLimits,
-                accessLog, auth);
+                accessLog, auth, tracing);
     }
 
     public Optional<BackendConfig> backend(String name) {

@@ -45,6 +45,16 @@ final class Values {
         return end == t.length() && end > 0 ? Optional.of(total) : Optional.empty();
     }
 
+    /** A share between 0 and 1, both included ({@code 0.1}: one in ten). */
+    static Optional<Double> share(String text) {
+        try {
+            double v = Double.parseDouble(text.trim());
+            return v >= 0 && v <= 1 ? Optional.of(v) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
     /** {@code 10%} (a share) or {@code 25} (a count). */
     static Optional<DeleteLimit> deleteLimit(String text) {
         String t = text.trim();

@@ -385,8 +385,12 @@ final class Exchange implements RequestSink {
         }
     }
 
-    /** The access log's count of tries and their last backend and retry cause. */
+    /** The access log's and the span's count of tries and their last backend and retry cause. */
     private void noteAttempt(Attempt next, RetryCause cause) {
+        RequestSpan span = frontend.span();
+        if (span != null) {
+            span.attempt(next.backend().name(), cause);
+        }
         AccessLog.Entry access = frontend.access();
         if (access != null) {
             access.attempt(next.backend().name());

@@ -224,8 +224,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         boolean upgrade = HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
-        TraceContext.toBackend(request.headers());
-        hold.traceparent(request.headers().get(TraceContext.TRACEPARENT));
+        hold.traceToBackend(request, path);
         var outbound = HeaderPolicy.toBackend(request, peer(), scheme(), upgrade,
                 proxy.timeouts().trustedProxies());
         if (proxy.auth().active()) {
@@ -354,6 +353,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The current request's access-log entry (null when the log is off), for the exchange to fill in. */
     AccessLog.Entry access() {
         return hold.access();
+    }
+
+    /** The current request's span (null when the span export is off), for the exchange to note its tries in. */
+    RequestSpan span() {
+        return hold.span();
     }
 
     /** The request is answered by the gateway itself ({@code gateway}) rather than by a backend. */

@@ -8,7 +8,7 @@ import io.grafanaha.health.Router;
 /**
  * What every connection handler shares: settings, the router, the pools, meters, drain state, tunnels,
  * the exchanges waiting on each backend, the request observer and what its watches hold, the request ids, rate limits,
- * access log and build affinity, and the sign-in gate.
+ * access log and build affinity, the sign-in gate, and the span export.
  */
 record ProxyContext(
         ProxyConfig timeouts,
@@ -27,4 +27,5 @@ record ProxyContext(
         RateLimits rateLimits,
         AccessLog accessLog,
         BuildAffinity buildAffinity,
-        AuthGate auth) {}
+        AuthGate auth,
+        Tracing tracing) {}

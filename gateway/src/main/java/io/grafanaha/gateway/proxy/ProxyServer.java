@@ -103,6 +103,8 @@ public final class ProxyServer implements AutoCloseable {
     private AccessUser accessUser = AccessUser.NONE;
     private Builds builds = Builds.NONE;
     private AccessLog accessLog = AccessLog.OFF;
+    private Tracing tracing = Tracing.OFF;
+    private Duration tracingExportDelay = Tracing.EXPORT_DELAY;
     private BuildAffinity buildAffinity = BuildAffinity.OFF;
     private Channel redirectChannel;
 
@@ -152,6 +154,13 @@ public final class ProxyServer implements AutoCloseable {
     public synchronized ProxyServer observer(RequestObserver observer) {
         requireNotStarted();
         this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        return this;
+    }
+
+    /** How often spans are sent to {@code tracing.otlp-endpoint}; tests use a short one. Before {@link #start()}. */
+    synchronized ProxyServer tracingExportDelay(Duration delay) {
+        requireNotStarted();
+        this.tracingExportDelay = delay;
         return this;
     }
 
@@ -270,6 +279,7 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException(stopped ? "a proxy that was shut down cannot start again" : "proxy already started");
         }
         accessLog = AccessLog.open(config, accessUser, registry);
+        tracing = Tracing.open(config.tracing(), tracingExportDelay);
         buildAffinity = builds == Builds.NONE ? BuildAffinity.OFF : new BuildAffinity(builds, router);
         if (auth == null) {
             auth = AuthGates.of(config);
@@ -307,6 +317,7 @@ public final class ProxyServer implements AutoCloseable {
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             accessLog.close();
+            tracing.close();
             throw new IllegalStateException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
         }
         if (serverTls != null) {
@@ -351,7 +362,7 @@ public final class ProxyServer implements AutoCloseable {
         return new ProxyContext(c.proxy(), c.routing().stickyCookie(),
                 RetryPolicy.of(c.routing().retries(), retryBudget, c.routing().tryTimeout().toMillis(), c.routing().replaySaves()),
                 router, outcomes, pool, metrics, drain, tunnels, waiting, observer, watchBuffers, requestIds, rateLimits,
-                accessLog, buildAffinity, auth);
+                accessLog, buildAffinity, auth, tracing);
     }
 
     /**
@@ -452,6 +463,7 @@ public final class ProxyServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         group = null;
         accessLog.close(); // after the connections: tunnels log their lines as they close
+        tracing.close(); // likewise their spans
         return drained;
     }
 

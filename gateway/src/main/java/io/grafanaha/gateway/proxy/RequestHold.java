@@ -5,13 +5,15 @@ import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetSocketAddress;
 
 /**
- * What a connection's current request holds until it ends: its access-log entry and its place under the
+ * What a connection's current request holds until it ends: its access-log entry, its span and its place under the
  * per-address concurrency cap. The frontend calls {@link #ended()} at every ending (answered, refused,
  * aborted), which gives the place back and writes the line, once. One per connection, on its event loop.
  */
 final class RequestHold {
     private final ProxyContext proxy;
     private final MethodAwareResponseEncoder encoder;
+    /** The current request's span; null when the export is off, before the request is forwarded, or once exported. */
+    private RequestSpan span;
     /** The current request's access-log entry; null when the log is off or the line is written. */
     private AccessLog.Entry access;
     /** The address whose place for a request in progress the current request holds ({@link ConcurrencyCap}); else null. */
@@ -59,10 +61,17 @@ final class RequestHold {
         }
     }
 
-    void traceparent(String value) {
+    /** The request goes to a backend: its trace context is rewritten for it and, with the export on, its span begun. */
+    void traceToBackend(HttpRequest request, String path) {
+        span = proxy.tracing().toBackend(request, path);
         if (access != null) {
-            access.traceparent(value);
+            access.traceparent(request.headers().get(TraceContext.TRACEPARENT));
         }
+    }
+
+    /** The current request's span (null when the export is off), for the exchange to note its tries in. */
+    RequestSpan span() {
+        return span;
     }
 
     /** Takes one of the client address's places for requests in progress, when that cap is on; false when none is left. */
@@ -94,12 +103,18 @@ final class RequestHold {
     /** The current request is over, its answer (status, body bytes) written: the place is given back, the line written. */
     void ended() {
         releaseConcurrencySlot();
-        if (access == null) {
+        if (access == null && span == null) {
             return;
         }
         int status = clientGone ? ProxyMetrics.CLIENT_CLOSED : encoder.status();
-        proxy.accessLog().end(access, status, encoder.bodyBytes());
-        access = null;
+        if (span != null) {
+            span.end(status);
+            span = null;
+        }
+        if (access != null) {
+            proxy.accessLog().end(access, status, encoder.bodyBytes());
+            access = null;
+        }
     }
 
     /**
@@ -109,11 +124,16 @@ final class RequestHold {
     void upgraded(Channel client) {
         releaseConcurrencySlot();
         AccessLog.Entry tunnel = access;
+        RequestSpan tunnelSpan = span;
         access = null;
+        span = null;
+        int status = encoder.status();
         if (tunnel != null) {
             tunnel.websocket();
-            int status = encoder.status();
             client.closeFuture().addListener(f -> proxy.accessLog().end(tunnel, status, 0));
+        }
+        if (tunnelSpan != null) {
+            client.closeFuture().addListener(f -> tunnelSpan.end(status));
         }
     }
 }

@@ -9,8 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * join the caller's. A valid incoming {@code traceparent} is continued as a child: same trace id, the
  * gateway's own span id as the new parent, the sampled flag kept, {@code tracestate} passed on. An absent
  * or invalid one starts a new trace (version 00, sampled) and any {@code tracestate} is dropped, as the
- * specification requires. The gateway exports no spans yet: its span id only links Grafana's spans to
- * each other under the trace the client (or the gateway) began.
+ * specification requires. This is the path with the span export off; with it on, {@link Tracing} lets the
+ * OpenTelemetry SDK start the gateway's span and write the header from it, by the same rules.
  */
 final class TraceContext {
     static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");

@@ -60,6 +60,18 @@ class ConfigDiffTest {
     }
 
     @Test
+    void aChangedSpanExportWaitsForARestart() throws Exception {
+        GatewayConfig running = parse(BASE);
+        GatewayConfig loaded = parse(BASE + "tracing:\n  otlp-endpoint: http://127.0.0.1:4318/v1/traces\n  sample: 0.1\n");
+
+        ConfigDiff diff = ConfigDiff.between(running, loaded);
+
+        assertThat(diff.restartNeeded()).containsExactly("tracing.otlp-endpoint", "tracing.sample");
+        assertThat(diff.effective().tracing()).isEqualTo(TracingConfig.OFF);
+        assertThat(ConfigDiff.between(diff.effective(), loaded).restartNeeded()).isEqualTo(diff.restartNeeded());
+    }
+
+    @Test
     void withTheSyncOnABackendAddedIsRoutedButTheSyncWaitsForARestart() throws Exception {
         GatewayConfig loaded = parse(BASE.replace("\nsync:", "\n  - name: c\n    url: http://10.0.0.4:3000\nsync:"));
 

@@ -200,7 +200,7 @@ class ConfigLoaderTest {
     @Test
     void typosAreUnknownKeysNotSilentDefaults() {
         assertThat(problems(MINIMAL + "helth:\n  interval: 2s\nrouting:\n  retires: 2\n")).containsExactly(
-                "helth (line 11): unknown key (expected one of: access-log, admin, auth, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls)",
+                "helth (line 11): unknown key (expected one of: access-log, admin, auth, backends, failback, health, listen, mode, proxy, rate-limits, routing, sync, tls, tracing)",
                 "routing.retires (line 14): unknown key (expected one of: last-resort, replay-saves, retries, sticky-cookie, try-timeout)");
     }
 
@@ -358,6 +358,28 @@ class ConfigLoaderTest {
                 "access-log.format (line 12): \"apache\" is not one of json | combined",
                 "access-log.sample (line 13): \"2\" is not a share between 0 and 1 (e.g. 0.1 logs one request in ten)",
                 "access-log.max-file-size (line 14): \"lots\" is not a size (write e.g. 100MB or 1GB)");
+    }
+
+    @Test
+    void spanExportIsOffByDefaultAndItsKeysAreChecked() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).tracing()).isEqualTo(TracingConfig.OFF);
+        assertThat(TracingConfig.OFF.enabled()).isFalse();
+
+        TracingConfig set = parse(MINIMAL + "tracing:\n  otlp-endpoint: http://127.0.0.1:4318/v1/traces\n  sample: 0.5\n"
+                + "  service-name: gw-eu\n", Map.of()).tracing();
+        assertThat(set.enabled()).isTrue();
+        assertThat(set.otlpEndpoint()).hasValueSatisfying(u -> assertThat(u).hasToString("http://127.0.0.1:4318/v1/traces"));
+        assertThat(set.sample()).isEqualTo(0.5);
+        assertThat(set.serviceName()).isEqualTo("gw-eu");
+        assertThat(parse(MINIMAL + "tracing:\n  otlp-endpoint: http://tempo:4318/v1/traces\n", Map.of()).tracing())
+                .isEqualTo(TracingConfig.to(java.net.URI.create("http://tempo:4318/v1/traces")));
+
+        assertThat(problems(MINIMAL + "tracing:\n  otlp-endpoint: tempo:4318\n  sample: 1.5\n  service-name: \"\"\n  exporter: otlp\n"))
+                .containsExactly(
+                        "tracing.otlp-endpoint (line 12): \"tempo:4318\" is not an http(s) URL (write e.g. http://127.0.0.1:4318/v1/traces)",
+                        "tracing.sample (line 13): \"1.5\" is not a share between 0 and 1 (e.g. 0.1 records one new trace in ten)",
+                        "tracing.service-name (line 14): must not be empty",
+                        "tracing.exporter (line 15): unknown key (expected one of: otlp-endpoint, sample, service-name)");
     }
 
     @Test
