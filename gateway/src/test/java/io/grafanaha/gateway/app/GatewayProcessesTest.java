@@ -124,6 +124,10 @@ class GatewayProcessesTest {
     @Test
     void aDeleteMadeOnAnInstanceWhileTheGatewayWasStoppedIsWrittenBackAtTheNextStart() throws Exception {
         Running gateway = launch("gateway", "data");
+        // The gateway must have seen "mem" on grafana-a before it stops: otherwise, at the next start, grafana-a
+        // lacking it is a dashboard not applied yet, rightly created again, and no delete of anyone's.
+        Path applied = dir.resolve("data/state/applied-blobs.json");
+        await().atMost(WAIT).until(() -> Files.exists(applied) && appliedHolds(applied, "grafana-a", "mem"));
         gateway.process().destroyForcibly();
         assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
 
@@ -157,6 +161,15 @@ class GatewayProcessesTest {
         assertThat(updates()).containsExactlyInAnyOrder("Update dashboard \"CPU from the first\" from grafana-a",
                         "Update dashboard \"Memory from the second\" from grafana-b");
         assertThat(titles(a)).containsExactly("CPU from the first", "Memory from the second");
+    }
+
+    /** Whether the sync's record of what each backend holds says {@code backend} holds {@code uid}. */
+    private static boolean appliedHolds(Path applied, String backend, String uid) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(applied.toFile()).path(backend).has(uid);
+        } catch (IOException e) {
+            return false; // being replaced: look again
+        }
     }
 
     private List<String> updates() {
