@@ -133,7 +133,8 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         SyncConfig r = running.get();
         SyncConfig l = loaded.get();
         SyncConfig kept = new SyncConfig(r.repository(), r.branch(), r.path(), r.folder(), l.interval(), r.gitToken(),
-                r.sshKey(), r.webhookSecret(), r.writeBack(), r.pollInterval(), r.maxDeletes(), r.dataDir());
+                r.sshKey(), r.webhookSecret(), r.writeBack(), r.pollInterval(), r.maxDeletes(), r.dataDir(), r.scope(),
+                r.datasources(), r.environment());
         restart.addAll(keys("sync", kept, l));
         if (!r.interval().equals(l.interval())) {
             sections.add("sync.interval");
