@@ -67,4 +67,18 @@ class HttpsHealthCheckTest {
                     + "(not signed by the JDK's trust store or the backend's ca-file)");
         }
     }
+
+    @Test
+    void aCertificateForAnotherHostFailsTheCheckSayingSo() throws Exception {
+        TestCertificates.Pair elsewhere = TestCertificates.create(dir, "elsewhere", "DNS:grafana.example.com");
+        try (TlsBackend backend = new TlsBackend("a", elsewhere)) {
+            URI health = URI.create("https://127.0.0.1:" + backend.port() + "/api/health");
+            GatewayConfig trusted = ConfigFixture.gateway().httpsBackend("a", backend.port(), Optional.of(elsewhere.certFile())).build();
+
+            CheckResult refused = check(trusted, health);
+
+            assertThat(refused.detail()).startsWith("TLS to backend a failed: the backend's certificate does not name the host of its url");
+            assertThat(backend.hits()).isZero();
+        }
+    }
 }
