@@ -19,11 +19,8 @@ import io.grafanaha.gateway.config.AuthConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.HealthConfig;
 import io.grafanaha.gateway.proxy.Backends;
-import io.grafanaha.gateway.config.PemPair;
 import io.grafanaha.gateway.proxy.ProxyServer;
 import io.grafanaha.gateway.tls.ServerTls;
-import io.grafanaha.gateway.tls.BackendTls;
-import io.grafanaha.health.check.HttpProbe;
 import io.grafanaha.health.check.Probe;
 import io.grafanaha.health.HealthService;
 import io.grafanaha.health.check.CheckPolicy;
@@ -108,7 +105,7 @@ public final class Gateway implements AutoCloseable {
                         .<FailbackGate>map(s -> s::isFresh)
                         .orElse(FailbackGate.ALWAYS);
         this.health = HealthService.create(Backends.of(config), checkPolicy(config.health()), routingPolicy(config),
-                gate, threads.healthChecks(), threads.clock(), probe(config));
+                gate, threads.healthChecks(), threads.clock(), BackendProbes.create(config, () -> this.config.backends()));
         sync.ifPresent(s -> health.addListener(SyncSetup.freshnessFollowsHealth(s)));
         this.proxy = new ProxyServer(config, health, registry, health).tlsReloads(threads.healthChecks()).builds(health);
         if (config.auth().mode() == AuthConfig.Mode.OIDC) {
@@ -288,16 +285,9 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** The health checks' probe; it trusts the backends' {@code ca-file}s too when any is set. */
+    /** The health checks' probe for a fixed set of backends ({@link BackendProbes#create}). */
     static Probe probe(GatewayConfig config) {
-        if (!BackendTls.anyCaFile(config.backends())) {
-            return HttpProbe.create(config.health().timeout());
-        }
-        try {
-            return HttpProbe.create(config.health().timeout(), BackendTls.httpClientContext(config.backends()));
-        } catch (PemPair.Unusable e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        return BackendProbes.create(config, config::backends);
     }
 
     static CheckPolicy checkPolicy(HealthConfig h) {

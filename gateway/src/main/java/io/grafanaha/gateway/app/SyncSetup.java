@@ -67,13 +67,14 @@ public final class SyncSetup {
     }
 
     private static SyncTarget target(BackendConfig b, Threads threads) {
-        if (b.caFile().isEmpty()) {
+        if (b.caFile().isEmpty() && b.clientCert().isEmpty()) {
             return SyncTarget.of(b.name(), b.url(), b.apiToken().reveal(), threads.syncReads());
         }
-        // Same timeouts as HttpGrafanaClient.create, with a client that also trusts this backend's own CA.
+        // Same timeouts as HttpGrafanaClient.create, with a client that also trusts this backend's own CA and offers
+        // its client certificate.
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .sslContext(BackendTls.httpClientContext(List.of(b))).build();
+                    .sslContext(BackendTls.httpClientContext(b)).build();
             return new SyncTarget(b.name(), new HttpGrafanaClient(b.name(), b.url(), b.apiToken().reveal(), Duration.ofSeconds(10),
                     http, HttpGrafanaClient.DEFAULT_READ_CONCURRENCY, threads.syncReads()));
         } catch (PemPair.Unusable e) {

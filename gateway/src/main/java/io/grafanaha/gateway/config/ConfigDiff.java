@@ -19,8 +19,9 @@ import java.util.Optional;
  * {@code sync.interval}. Restart: {@code listen}, {@code admin}, {@code proxy.max-connections*},
  * {@code proxy.proxy-protocol}, {@code proxy.h2c} and {@code proxy.http2}, {@code access-log}, {@code auth},
  * {@code tracing}, {@code failback.require-sync}, {@code tls} (its files' contents are re-read on every reload), the rest of
- * {@code sync}, and a backend's {@code api-token} and {@code ca-file} (the sync's clients and the health checks'
- * trust are built at start); with the sync on, backends added or removed are routed at once but the sync only
+ * {@code sync}, and a backend's {@code api-token}, {@code ca-file} and {@code client-cert-file}/{@code client-key-file}
+ * (the sync's clients and the health checks' TLS are built at start); with the sync on, backends added or removed
+ * are routed at once but the sync only
  * writes to them after a restart.
  *
  * @param added         backends in the new file only
@@ -60,6 +61,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
             if (old == null) {
                 added.add(b.name());
                 b.caFile().ifPresent(f -> restart.add("backends[" + b.name() + "].ca-file"));
+                b.clientCert().ifPresent(c -> restart.add("backends[" + b.name() + "].client-cert-file"));
                 // Without its ca-file the health checks could not trust it: route it once a restart made them able to.
                 backends.add(b);
                 continue;
@@ -73,7 +75,12 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
             if (!old.caFile().equals(b.caFile())) {
                 restart.add("backends[" + b.name() + "].ca-file");
             }
-            backends.add(new BackendConfig(b.name(), b.url(), b.role(), old.apiToken(), old.caFile()));
+            if (!old.clientCert().equals(b.clientCert())) {
+                restart.add("backends[" + b.name() + "].client-cert-file");
+            }
+            // The health checks and the sync keep the TLS they started with, so the proxy keeps it too.
+            backends.add(new BackendConfig(b.name(), b.url(), b.role(), old.apiToken(), old.caFile(), Optional.empty(),
+                    old.clientCert()));
         }
         before.keySet().stream().filter(n -> !after.containsKey(n)).forEach(removed::add);
         if (running.sync().isPresent() && (!added.isEmpty() || !removed.isEmpty())) {

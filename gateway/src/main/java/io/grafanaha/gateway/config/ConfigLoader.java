@@ -141,7 +141,7 @@ public final class ConfigLoader {
         List<BackendConfig> out = new ArrayList<>();
         int primaries = 0;
         for (Section b : items) {
-            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file", "discovery", "dns-refresh", "srv-service"));
+            b.rejectUnknown(Set.of("name", "url", "role", "api-token", "ca-file", "client-cert-file", "client-key-file", "discovery", "dns-refresh", "srv-service"));
             String name = b.required("name");
             if (!name.isEmpty() && !NAME.matcher(name).matches()) {
                 b.problem("name", "\"" + name + "\" may hold only letters, digits, '.', '_' and '-' (it appears in URLs and metric labels)");
@@ -160,7 +160,7 @@ public final class ConfigLoader {
                 }
             }
             out.add(new BackendConfig(name, url == null ? URI.create("http://invalid") : url, role, b.secret("api-token"),
-                    TlsKeys.caFile(b, url), DiscoveryKeys.discovery(b)));
+                    TlsKeys.caFile(b, url), DiscoveryKeys.discovery(b), TlsKeys.clientCert(b, url)));
         }
         if (mode == RoutingMode.FAILOVER && !items.isEmpty() && primaries == 0) {
             top.problem("backends", "failover mode needs one backend with role: primary");

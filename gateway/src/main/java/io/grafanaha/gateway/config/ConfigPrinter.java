@@ -24,6 +24,10 @@ public final class ConfigPrinter {
             line(b, 2, "role", be.role().name().toLowerCase());
             line(b, 2, "api-token", be.apiToken());
             be.caFile().ifPresent(f -> line(b, 2, "ca-file", f));
+            be.clientCert().ifPresent(cc -> {
+                line(b, 2, "client-cert-file", cc.certFile());
+                line(b, 2, "client-key-file", cc.keyFile());
+            });
             be.discovery().ifPresent(d -> {
                 line(b, 2, "discovery", d.kind() == Discovery.Kind.DNS ? "dns" : "dns-srv");
                 if (d.kind() == Discovery.Kind.DNS_SRV) {

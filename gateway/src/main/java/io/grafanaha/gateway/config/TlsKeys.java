@@ -6,7 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The keys that name TLS files: {@code tls.*} and {@code backends[].ca-file}. Their files are read while the
+ * The keys that name TLS files: {@code tls.*}, {@code backends[].ca-file} and {@code backends[].client-cert-file} /
+ * {@code client-key-file}. Their files are read while the
  * configuration loads, so {@code check} names the key and the reason for a file {@code run} could not use.
  */
 final class TlsKeys {
@@ -48,5 +49,34 @@ final class TlsKeys {
             b.problem("ca-file", e.getMessage());
         }
         return file;
+    }
+
+    /**
+     * The certificate and key shown to an https backend that asks for one; both or neither, read now (same checks as
+     * the listener's pair) so {@code check} names the key and the reason.
+     */
+    static Optional<BackendConfig.ClientCert> clientCert(Section b, URI url) {
+        Optional<String> cert = b.text("client-cert-file").map(String::trim).filter(t -> !t.isEmpty());
+        Optional<String> key = b.text("client-key-file").map(String::trim).filter(t -> !t.isEmpty());
+        if (cert.isEmpty() && key.isEmpty()) {
+            return Optional.empty();
+        }
+        if (cert.isEmpty() || key.isEmpty()) {
+            String missing = cert.isEmpty() ? "client-cert-file" : "client-key-file";
+            String given = cert.isEmpty() ? "client-key-file" : "client-cert-file";
+            b.problem(given, "needs " + missing + " too: a client certificate is a certificate file and its key file");
+            return Optional.empty();
+        }
+        BackendConfig.ClientCert pair = new BackendConfig.ClientCert(Path.of(cert.get()), Path.of(key.get()));
+        if (url != null && !"https".equals(url.getScheme())) {
+            b.problem("client-cert-file", "is for https backends, but url is " + url.getScheme() + "://");
+            return Optional.of(pair);
+        }
+        try {
+            PemPair.read(pair.certFile(), pair.keyFile());
+        } catch (PemPair.Unusable e) {
+            b.problem(e.certificate() ? "client-cert-file" : "client-key-file", e.getMessage());
+        }
+        return Optional.of(pair);
     }
 }

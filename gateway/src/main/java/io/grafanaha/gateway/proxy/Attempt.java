@@ -19,6 +19,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One try of an {@link Exchange} at one backend: the backend connection, the request written to it, the
@@ -495,8 +496,19 @@ final class Attempt {
         }
         String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
         RetryCause retry = responseStarted() ? null : RetryCause.RESET;
-        failed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY,
-                "Grafana backend " + backend().name() + " " + why + " before the response ended");
+        failed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY, isTls(cause)
+                ? proxy.pool().tlsFailed(backend(), cause)
+                : "Grafana backend " + backend().name() + " " + why + " before the response ended");
+    }
+
+    /** A TLS failure, also wrapped (a backend's alert reaches the pipeline as a DecoderException). */
+    private static boolean isTls(Throwable cause) {
+        for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

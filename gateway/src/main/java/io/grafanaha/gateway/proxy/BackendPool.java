@@ -1,7 +1,9 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.ProxyConfig;
+import io.grafanaha.gateway.tls.BackendTls;
 import io.grafanaha.health.Backend;
+import io.grafanaha.health.check.TlsFailure;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -42,7 +44,7 @@ final class BackendPool {
     private final AtomicInteger idle = new AtomicInteger();
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     /** TLS for the https backends, by name; a backend not in it speaks plain HTTP. */
-    private volatile Map<String, SslContext> tls;
+    private volatile Map<String, BackendTls.ProxyTls> tls;
 
     /** One event loop's share: its client connections and its idle backend connections by backend name. */
     private static final class Loop {
@@ -50,7 +52,7 @@ final class BackendPool {
         final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     }
 
-    BackendPool(Transport transport, ProxyConfig timeouts, int minIdlePerBackend, Map<String, SslContext> tls) {
+    BackendPool(Transport transport, ProxyConfig timeouts, int minIdlePerBackend, Map<String, BackendTls.ProxyTls> tls) {
         this.tls = Map.copyOf(tls);
         this.transport = transport;
         this.timeouts = timeouts;
@@ -61,7 +63,7 @@ final class BackendPool {
      * A reload: new connections use {@code newTimeouts} and {@code newTls}. Idle connections are kept by backend
      * and url, so those to a backend whose url changed are never handed out again and go with the idle timeout.
      */
-    void reconfigure(ProxyConfig newTimeouts, Map<String, SslContext> newTls) {
+    void reconfigure(ProxyConfig newTimeouts, Map<String, BackendTls.ProxyTls> newTls) {
         this.tls = Map.copyOf(newTls);
         this.timeouts = newTimeouts;
     }
@@ -106,7 +108,7 @@ final class BackendPool {
                 // has its answer waiting in the receive buffer, and the client should get it (Attempt#send).
                 .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeouts.connectTimeout().toMillis()))
-                .handler(new BackendInitializer(timeouts.idleTimeout(), backend, tls.get(backend.name())))
+                .handler(new BackendInitializer(timeouts.idleTimeout(), backend, context(backend)))
                 .connect(backend.host(), backend.port());
         Channel channel = connect.channel();
         open.incrementAndGet();
@@ -130,15 +132,25 @@ final class BackendPool {
                         result.setSuccess(channel);
                     } else {
                         channel.close();
-                        String why = "TLS to backend " + backend.name() + " failed: " + h.cause().getMessage();
-                        // Certificate trouble is configuration, not load: the log must say which backend and why.
-                        log.warn("{} ({})", why, backend.url());
-                        result.setFailure(new SSLException(why, h.cause()));
+                        result.setFailure(new SSLException(tlsFailed(backend, h.cause()), h.cause()));
                     }
                 });
             }
         });
         return result;
+    }
+
+    /**
+     * The message for a TLS failure toward {@code backend}, logged: certificate trouble is configuration, not load,
+     * so the log must say which backend and why. Also after the handshake: under TLS 1.3 a backend refuses a missing
+     * or untrusted client certificate only once the request is on its way.
+     */
+    String tlsFailed(Backend backend, Throwable cause) {
+        BackendTls.ProxyTls settings = tls.get(backend.name());
+        boolean offered = settings != null && settings.clientCertificate();
+        String why = "TLS to backend " + backend.name() + " failed: " + TlsFailure.describe(cause, offered).orElse(cause.getMessage());
+        log.warn("{} ({})", why, backend.url());
+        return why;
     }
 
     /** Returns a channel whose last exchange ended cleanly; it is closed instead if the pool is full. */
@@ -153,6 +165,11 @@ final class BackendPool {
         idle.incrementAndGet();
         // Reading while idle is how a close by the backend (or stray bytes) is noticed before reuse.
         channel.read();
+    }
+
+    private SslContext context(Backend backend) {
+        BackendTls.ProxyTls settings = tls.get(backend.name());
+        return settings == null ? null : settings.context();
     }
 
     int openConnections() {

@@ -14,6 +14,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
@@ -23,19 +25,28 @@ import javax.net.ssl.X509TrustManager;
  * TLS toward https backends: the backend's certificate must chain to the JDK's trust store or to its
  * {@code backends[].ca-file}, and must name the host of its URL (hostname verification; SNI carries that host).
  * The proxy's connections use {@link #proxyContext}; the health checks and the sync's client, which run on the
- * JDK's HttpClient, use {@link #httpClientContext} with the same trust.
+ * JDK's HttpClient, use {@link #httpClientContext} with the same trust. A backend with
+ * {@code client-cert-file}/{@code client-key-file} gets a context that offers that certificate (mTLS); it is never
+ * offered to another backend, which is why such a backend gets a client of its own ({@link #needsOwnClient}).
  */
 public final class BackendTls {
     private BackendTls() {
     }
 
+    /**
+     * The proxy's TLS toward one https backend; {@code clientCertificate}: it offers one, so a refusal by the backend
+     * means that certificate was refused rather than missing.
+     */
+    public record ProxyTls(SslContext context, boolean clientCertificate) {
+    }
+
     /** The proxy's client context of each https backend, by name; an http backend has none. */
-    public static Map<String, SslContext> proxyContexts(List<BackendConfig> backends) {
-        Map<String, SslContext> contexts = new HashMap<>();
+    public static Map<String, ProxyTls> proxyContexts(List<BackendConfig> backends) {
+        Map<String, ProxyTls> contexts = new HashMap<>();
         for (BackendConfig backend : backends) {
             if ("https".equalsIgnoreCase(backend.url().getScheme())) {
                 try {
-                    contexts.put(backend.name(), proxyContext(backend));
+                    contexts.put(backend.name(), new ProxyTls(proxyContext(backend), backend.clientCert().isPresent()));
                 } catch (PemPair.Unusable e) {
                     throw new IllegalArgumentException(e.getMessage(), e);
                 }
@@ -47,12 +58,16 @@ public final class BackendTls {
     /** The Netty client context for one https backend. */
     public static SslContext proxyContext(BackendConfig backend) throws PemPair.Unusable {
         try {
-            return SslContextBuilder.forClient()
+            SslContextBuilder builder = SslContextBuilder.forClient()
                     .sslProvider(SslProvider.JDK)
                     .protocols(ServerTls.PROTOCOLS)
                     .trustManager(trust(backend.caFile().stream().toList()))
-                    .endpointIdentificationAlgorithm("HTTPS")
-                    .build();
+                    .endpointIdentificationAlgorithm("HTTPS");
+            if (backend.clientCert().isPresent()) {
+                PemPair pair = clientPair(backend);
+                builder.keyManager(pair.key(), pair.chain().toArray(X509Certificate[]::new));
+            }
+            return builder.build();
         } catch (SSLException e) {
             throw PemPair.unusable("backends " + backend.name() + ": cannot build TLS: " + e.getMessage());
         }
@@ -69,6 +84,52 @@ public final class BackendTls {
             return context;
         } catch (GeneralSecurityException e) {
             throw PemPair.unusable("cannot build TLS for the backends: " + e.getMessage());
+        }
+    }
+
+    /** A JDK context for one backend: its trust, and its client certificate if it has one. */
+    public static SSLContext httpClientContext(BackendConfig backend) throws PemPair.Unusable {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers(backend), trust(backend.caFile().stream().toList()).getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw PemPair.unusable("backends " + backend.name() + ": cannot build TLS: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the backend needs a JDK client of its own: one with a client certificate. A shared key store with one
+     * entry per backend would let JSSE pick by the issuers the server accepts, which offers the wrong backend's
+     * certificate when two backends accept the same CA (or a server names no issuers); a client per backend cannot.
+     */
+    public static boolean needsOwnClient(BackendConfig backend) {
+        return backend.clientCert().isPresent();
+    }
+
+    private static KeyManager[] keyManagers(BackendConfig backend) throws PemPair.Unusable, GeneralSecurityException {
+        if (backend.clientCert().isEmpty()) {
+            return null;
+        }
+        PemPair pair = clientPair(backend);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try {
+            store.load(null, null);
+        } catch (java.io.IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        store.setKeyEntry("client", pair.key(), new char[0], pair.chain().toArray(X509Certificate[]::new));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, new char[0]);
+        return kmf.getKeyManagers();
+    }
+
+    private static PemPair clientPair(BackendConfig backend) throws PemPair.Unusable {
+        BackendConfig.ClientCert files = backend.clientCert().orElseThrow();
+        try {
+            return PemPair.read(files.certFile(), files.keyFile());
+        } catch (PemPair.Unusable e) {
+            throw PemPair.unusable("backends " + backend.name() + ": client certificate: " + e.getMessage());
         }
     }
 

@@ -2,9 +2,12 @@ package io.grafanaha.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grafanaha.gateway.testing.TestCertificates;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What a reload would apply live and what it would leave for a restart. */
 class ConfigDiffTest {
@@ -33,6 +36,21 @@ class ConfigDiffTest {
     @Test
     void theSameFileChangesNothing() throws Exception {
         assertThat(ConfigDiff.between(parse(BASE), parse(BASE)).isEmpty()).isTrue();
+    }
+
+    @Test
+    void aChangedClientCertificateWaitsForARestartAndTheRunningOneStays(@TempDir Path dir) throws Exception {
+        TestCertificates.Pair first = TestCertificates.create(dir, "first");
+        TestCertificates.Pair second = TestCertificates.create(dir, "second");
+        String https = BASE.replace("http://10.0.0.1:3000", "https://10.0.0.1:3000")
+                .replace("    api-token: one\n", "    api-token: one\n    client-cert-file: CERT\n    client-key-file: KEY\n");
+        GatewayConfig running = parse(https.replace("CERT", first.certFile().toString()).replace("KEY", first.keyFile().toString()));
+        GatewayConfig loaded = parse(https.replace("CERT", second.certFile().toString()).replace("KEY", second.keyFile().toString()));
+
+        ConfigDiff diff = ConfigDiff.between(running, loaded);
+
+        assertThat(diff.restartNeeded()).containsExactly("backends[a].client-cert-file");
+        assertThat(diff.effective().backend("a").orElseThrow().clientCert()).isEqualTo(running.backend("a").orElseThrow().clientCert());
     }
 
     @Test

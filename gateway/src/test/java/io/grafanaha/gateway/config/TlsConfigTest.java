@@ -82,6 +82,27 @@ class TlsConfigTest {
     }
 
     @Test
+    void aBackendClientCertificateIsReadByCheckNeedsBothFilesAndOnlyHttps() throws Exception {
+        TestCertificates.Pair client = TestCertificates.create(dir, "gateway-client");
+        TestCertificates.Pair other = TestCertificates.create(Files.createDirectories(dir.resolve("o")), "other");
+        String https = MINIMAL.replace("url: http://127.0.0.1:3000", "url: https://127.0.0.1:3000");
+        String both = "    client-cert-file: " + client.certFile() + "\n    client-key-file: " + client.keyFile() + "\n";
+
+        GatewayConfig config = new ConfigLoader(Map.of()).parse(https + both, "test.yaml");
+
+        assertThat(config.backends().get(0).clientCert())
+                .contains(new BackendConfig.ClientCert(client.certFile(), client.keyFile()));
+        assertThat(problems(https + "    client-cert-file: " + client.certFile() + "\n"))
+                .containsExactly("backends[0].client-cert-file (line 9): needs client-key-file too: "
+                        + "a client certificate is a certificate file and its key file");
+        assertThat(problems(https + "    client-cert-file: " + client.certFile() + "\n    client-key-file: " + other.keyFile() + "\n"))
+                .containsExactly("backends[0].client-key-file (line 10): " + other.keyFile()
+                        + ": this key does not belong to the first certificate in the certificate file");
+        assertThat(problems(MINIMAL + both))
+                .containsExactly("backends[0].client-cert-file (line 9): is for https backends, but url is http://");
+    }
+
+    @Test
     void redirectListenAndAdminTlsAreReadAndAdminTlsNeedsTheTlsSection() throws Exception {
         TestCertificates.Pair pair = TestCertificates.create(dir, "gateway");
         String yaml = tls(pair.certFile(), pair.keyFile()).replace("  listen: 127.0.0.1:9090\n", "  listen: 127.0.0.1:9090\n  tls: true\n")

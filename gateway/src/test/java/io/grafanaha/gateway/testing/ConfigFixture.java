@@ -64,6 +64,15 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** An https backend trusting {@code caFile} that is shown {@code client} when it asks for a client certificate. */
+    public ConfigFixture mtlsBackend(String name, int port, java.nio.file.Path caFile, TestCertificates.Pair client) {
+        Role role = backends.isEmpty() ? Role.PRIMARY : Role.REPLICA;
+        backends.add(new BackendConfig(name, URI.create("https://127.0.0.1:" + port), role, new Secret(""),
+                java.util.Optional.of(caFile), java.util.Optional.empty(),
+                java.util.Optional.of(new BackendConfig.ClientCert(client.certFile(), client.keyFile()))));
+        return this;
+    }
+
     /** The first backend added is the primary, the others replicas. */
     public ConfigFixture backend(String name, int port) {
         Role role = backends.isEmpty() ? Role.PRIMARY : Role.REPLICA;

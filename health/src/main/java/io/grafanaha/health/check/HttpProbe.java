@@ -37,9 +37,23 @@ public final class HttpProbe implements Probe {
     private static final int MAX_BODY_CHARS = 4096;
 
     private final HttpClient client;
+    /** Who is checked, for a TLS failure's message ("TLS to backend a failed: ..."); empty: the url's host and port. */
+    private final String backend;
+    /** Whether {@code client} offers a client certificate: a TLS refusal then means that one was refused. */
+    private final boolean clientCertificate;
 
     public HttpProbe(HttpClient client) {
+        this(client, "", false);
+    }
+
+    /**
+     * A probe of the backend named {@code backend} (which a TLS failure's message names) with a possibly shared
+     * {@code client}, which offers a client certificate if {@code clientCertificate}.
+     */
+    public HttpProbe(HttpClient client, String backend, boolean clientCertificate) {
         this.client = Objects.requireNonNull(client, "client");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.clientCertificate = clientCertificate;
     }
 
     /** A probe with its own client: HTTP/1.1, no redirects (a redirect is not health). */
@@ -50,6 +64,11 @@ public final class HttpProbe implements Probe {
     /** As {@link #create(Duration)}, checking https backends' certificates with {@code tls} (e.g. one that trusts their own CA). */
     public static HttpProbe create(Duration connectTimeout, SSLContext tls) {
         return new HttpProbe(builder(connectTimeout).sslContext(tls).build());
+    }
+
+    /** The client {@link #create(Duration, SSLContext)} makes, for a caller that shares it between probes. */
+    public static HttpClient client(Duration connectTimeout, SSLContext tls) {
+        return builder(connectTimeout).sslContext(tls).build();
     }
 
     private static HttpClient.Builder builder(Duration connectTimeout) {
@@ -81,7 +100,7 @@ public final class HttpProbe implements Probe {
                     Duration latency = Duration.ofNanos(System.nanoTime() - started);
                     if (error != null) {
                         exchange.cancel(true);
-                        return CheckResult.fail(0, latency, describe(error, timeout));
+                        return CheckResult.fail(0, latency, describe(error, timeout, url));
                     }
                     return classify(response.statusCode(), response.body(), latency);
                 });
@@ -102,6 +121,16 @@ public final class HttpProbe implements Probe {
         }
         String database = body != null && body.contains("\"failing\"") ? ", database failing" : "";
         return CheckResult.fail(status, latency, "HTTP " + status + database);
+    }
+
+    private String describe(Throwable error, Duration timeout, URI url) {
+        // Certificate trouble is configuration, not load: say which backend and what to change.
+        java.util.Optional<String> tls = TlsFailure.describe(error, clientCertificate);
+        if (tls.isPresent()) {
+            String who = backend.isEmpty() ? url.getAuthority() : backend;
+            return "TLS to backend " + who + " failed: " + tls.get();
+        }
+        return describe(error, timeout);
     }
 
     private static String describe(Throwable error, Duration timeout) {
