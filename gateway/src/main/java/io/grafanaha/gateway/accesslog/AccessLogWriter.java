@@ -6,13 +6,23 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.encoder.EncoderBase;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import io.grafanaha.gateway.config.AccessLogConfig;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +32,16 @@ import org.slf4j.LoggerFactory;
  * full, lines are dropped and counted, requests are never slowed), and Logback's worker thread formats them
  * ({@link AccessLineFormat}) and writes them to standard error or to a file rolled daily and by size.
  *
+ * <p>Lines are written in batches: the sink does not flush after each line but when its buffer is full, and at most
+ * {@value #FLUSH_MILLIS} ms after a line, so under load one write carries many lines (a system call per line cost
+ * about as much CPU as proxying the request, see bench/README.md) and a quiet gateway's lines still show at once.
+ *
  * <p>Each writer has its own logger ({@code access.<id>}, not additive), so the application's log and several
  * proxies in one JVM (tests) never mix their lines.
  */
 public final class AccessLogWriter implements AutoCloseable {
     static final int QUEUE_SIZE = 8192;
+    static final long FLUSH_MILLIS = 100;
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
 
     private final Logger logger;
@@ -45,8 +60,11 @@ public final class AccessLogWriter implements AutoCloseable {
             log.warn("access log off: it needs Logback, and another SLF4J binding is in use");
             return java.util.Optional.empty();
         }
-        Appender<ILoggingEvent> sink = config.file().isPresent() ? rollingFile(context, config) : stderr(context, config);
+        OutputStreamAppender<ILoggingEvent> out = config.file().isPresent() ? rollingFile(context, config) : stderr(context, config);
         CountingAsyncAppender async = new CountingAsyncAppender();
+        Appender<ILoggingEvent> sink = new Batched(out);
+        sink.setContext(context);
+        sink.start();
         async.setContext(context);
         async.setName("access-async");
         async.setQueueSize(QUEUE_SIZE);
@@ -62,17 +80,33 @@ public final class AccessLogWriter implements AutoCloseable {
         return java.util.Optional.of(new AccessLogWriter(logger, async, sink));
     }
 
-    private static Appender<ILoggingEvent> stderr(LoggerContext context, AccessLogConfig config) {
-        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-        console.setContext(context);
-        console.setName("access-stderr");
-        console.setTarget("System.err");
-        console.setEncoder(encoder(context, config.format()));
-        console.start();
-        return console;
+    /**
+     * Standard error through a 4 KiB buffer of its own (System.err flushes every write): a batch written at once is
+     * at most 4 KiB, which a pipe takes whole, so the application's log lines on the same stream never cut an access
+     * line in two. Stopping flushes it and leaves standard error open.
+     */
+    private static OutputStreamAppender<ILoggingEvent> stderr(LoggerContext context, AccessLogConfig config) {
+        OutputStreamAppender<ILoggingEvent> stderr = new OutputStreamAppender<>();
+        stderr.setContext(context);
+        stderr.setName("access-stderr");
+        stderr.setEncoder(encoder(context, config.format()));
+        stderr.setImmediateFlush(false);
+        stderr.setOutputStream(new FilterOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.err), 4096)) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len); // FilterOutputStream's own writes byte by byte
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        });
+        stderr.start();
+        return stderr;
     }
 
-    private static Appender<ILoggingEvent> rollingFile(LoggerContext context, AccessLogConfig config) {
+    private static OutputStreamAppender<ILoggingEvent> rollingFile(LoggerContext context, AccessLogConfig config) {
         String file = config.file().orElseThrow().toString();
         RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
         appender.setContext(context);
@@ -87,6 +121,7 @@ public final class AccessLogWriter implements AutoCloseable {
         policy.start();
         appender.setRollingPolicy(policy);
         appender.setEncoder(encoder(context, config.format()));
+        appender.setImmediateFlush(false);
         appender.start();
         if (!appender.isStarted()) {
             throw new IllegalStateException("cannot open the access log " + file);
@@ -120,6 +155,55 @@ public final class AccessLogWriter implements AutoCloseable {
         logger.detachAppender(async);
         async.stop();
         sink.stop();
+    }
+
+    /**
+     * The sink, written without a flush per line: its buffer goes out when full, and {@link #FLUSH_MILLIS} after
+     * the last write at the latest (a daemon timer), so a quiet gateway's lines still show at once.
+     */
+    private static final class Batched extends UnsynchronizedAppenderBase<ILoggingEvent> {
+        private final OutputStreamAppender<ILoggingEvent> out;
+        private final ScheduledExecutorService timer;
+        private volatile boolean unflushed;
+
+        Batched(OutputStreamAppender<ILoggingEvent> out) {
+            this.out = out;
+            setName(out.getName() + "-batched");
+            this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "access-log-flush");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleWithFixedDelay(this::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            out.doAppend(event);
+            unflushed = true;
+        }
+
+        private void flush() {
+            if (!unflushed) {
+                return;
+            }
+            unflushed = false;
+            try {
+                OutputStream stream = out.getOutputStream(); // a buffered stream: its methods are synchronized
+                if (stream != null) {
+                    stream.flush();
+                }
+            } catch (IOException e) {
+                addError("cannot flush the access log", e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            super.stop();
+            timer.shutdownNow();
+            out.stop(); // flushes what is buffered
+        }
     }
 
     /** Counts what a full queue drops: Logback's own {@code neverBlock} drops silently. */
