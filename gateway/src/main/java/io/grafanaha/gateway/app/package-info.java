@@ -65,8 +65,16 @@
  *       a save</td>
  *       <td>{@code Threads}; {@code WriteBack.close()} shuts it down</td></tr>
  *   <tr><td>JDK {@code HttpClient} threads</td>
- *       <td>The selector of each backend's sync client and of the health probe's client</td>
+ *       <td>The selector of each backend's sync client, of the health probe's client (one more per distinct backend
+ *       client certificate, {@code BackendProbes}) and, with {@code auth.mode: oidc}, of the OpenID Connect client
+ *       (code exchange, refresh, JWKS)</td>
  *       <td>The JDK, per client</td></tr>
+ *   <tr><td>Logback's {@code AsyncAppender-Worker-access-async} and {@code access-log-flush}</td>
+ *       <td>With the access log on: format and write the queued lines; flush the batch 100 ms after a line</td>
+ *       <td>{@code AccessLogWriter}; stopped with the proxy</td></tr>
+ *   <tr><td>OpenTelemetry's {@code BatchSpanProcessor_WorkerThread}</td>
+ *       <td>With {@code tracing.otlp-endpoint}: exports the ended spans in batches</td>
+ *       <td>{@code Tracing}; shut down with the proxy</td></tr>
  *   <tr><td>{@code shutdown}</td>
  *       <td>{@code Gateway.close()} when the JVM is asked to stop</td>
  *       <td>{@code RunCommand}, as the JVM's shutdown hook</td></tr>
