@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code kill -HUP} reloads the configuration, as for nginx and HAProxy. The JDK runs a signal handler on its own
@@ -30,7 +31,15 @@ final class HangupReload {
             return t;
         });
         try {
-            Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reload(gateway)));
+            SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reload(gateway)));
+            if (previous == SignalHandler.SIG_IGN) {
+                // A process started with SIGHUP ignored (nohup, some supervisors): the JVM keeps ignoring it and
+                // quietly installs nothing, so a kill -HUP would do nothing at all.
+                log.warn("SIGHUP is ignored in this process (started with nohup?): it cannot reload the configuration;"
+                        + " use POST /api/reload");
+                reloads.shutdown();
+                return false;
+            }
             return true;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             // e.g. a JVM started with -Xrs, or a platform without the signal
