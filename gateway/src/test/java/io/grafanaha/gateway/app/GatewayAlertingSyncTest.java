@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.gateway.demo.Rig;
@@ -8,6 +9,7 @@ import io.grafanaha.sync.SyncService;
 import io.grafanaha.testkit.git.GitWorkspace;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -189,6 +191,8 @@ class GatewayAlertingSyncTest {
 
     @Test
     void aPushThatLeavesAlertingAloneAsksNoGrafanaAboutAlerting() throws Exception {
+        // A backend's first "up" asks for a full pass of it: let those come first, then count.
+        await().atMost(Duration.ofSeconds(30)).until(() -> rig.isUp("grafana-a") && rig.isUp("grafana-b"));
         pass();
         long before = a.requestCount("/api/v1/provisioning/alert-rules");
         assertThat(before).as("a full pass reads the rules").isPositive();
