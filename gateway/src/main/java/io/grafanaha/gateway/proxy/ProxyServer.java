@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * {@link #closeTunnels(String, String)} closes the WebSockets to a backend; {@link #reconfigure(GatewayConfig)}
  * applies a reloaded configuration.
  *
- * <p>About 420 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
+ * <p>About 475 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
  * user, builds, sign-in) each take a documented setter, and {@link #reconfigure} must rebuild what they feed. The
  * listener's pipeline is in {@link ListenerPipeline}; the next cut would be the redirect listener and the setters.
  */
