@@ -41,8 +41,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$helm" lint --strict "$chart"
 "$helm" lint --strict "$chart" -f "$chart/examples/load-balance.yaml"
+"$helm" lint --strict "$chart" -f "$chart/examples/statefulset-discovery.yaml"
 "$helm" template gateway "$chart" > "$out/helm-failover.yaml"
 "$helm" template gateway "$chart" -f "$chart/examples/load-balance.yaml" > "$out/helm-load-balance.yaml"
+"$helm" template gateway "$chart" -f "$chart/examples/statefulset-discovery.yaml" > "$out/helm-discovery.yaml"
 # Another admin port: the probes must follow it.
 "$helm" template gateway "$chart" --set ports.admin=9190 --set replicaCount=3 > "$out/helm-admin-port.yaml"
 
@@ -54,7 +56,7 @@ node deploy/validate-manifests.mjs "$tools" "$out/configs" \
 # a Secret in the cluster; here any value will do.
 for config in "$out"/configs/*.yaml; do
   echo "check ${config##*/}"
-  GATEWAY_ADMIN_TOKEN=admin-token GRAFANA_A_TOKEN=a GRAFANA_B_TOKEN=b GRAFANA_C_TOKEN=c GIT_TOKEN=git \
+  GATEWAY_ADMIN_TOKEN=admin-token GRAFANA_A_TOKEN=a GRAFANA_B_TOKEN=b GRAFANA_C_TOKEN=c GRAFANA_TOKEN=g GIT_TOKEN=git \
     WEBHOOK_SECRET=hook java -jar "$jar" check --quiet --config "$config"
 done
 echo "Kubernetes manifests and Helm chart: valid"
