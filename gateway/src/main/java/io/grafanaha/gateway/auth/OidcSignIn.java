@@ -43,6 +43,7 @@ final class OidcSignIn {
     private final Clock clock;
     private final boolean secure;
     private final SecureRandom random = new SecureRandom();
+    private final RefreshOnce<String> refreshes;
 
     OidcSignIn(AuthConfig config, OidcClient client, SessionCodec codec, Clock clock, boolean secure) {
         this.config = config;
@@ -51,6 +52,7 @@ final class OidcSignIn {
         this.codec = codec;
         this.clock = clock;
         this.secure = secure;
+        this.refreshes = new RefreshOnce<>(clock);
     }
 
     /** 302 to the provider's authorization endpoint, with the state, nonce and verifier kept in the login cookie. */
@@ -115,14 +117,16 @@ final class OidcSignIn {
      * Refreshes the session and sends the client back to the same request (307 keeps method and body) with the new
      * cookie. When the provider refuses the refresh (revoked, used up) the session is cleared and the same redirect
      * meets the no-session answer; when the provider cannot be reached the session is kept and the refresh tried
-     * again after {@link #RETRY_REFRESH}, so an outage of the provider signs nobody out.
+     * again after {@link #RETRY_REFRESH}, so an outage of the provider signs nobody out. The burst of requests a page
+     * sends with the same expired session shares one refresh ({@link RefreshOnce}), so a provider that accepts each
+     * refresh token once signs nobody out either.
      */
     CompletableFuture<LocalResponse> refresh(LocalRequest request, JWTClaimsSet session) {
         String refreshToken = (String) session.getClaim("rt");
         Instant end = session.getExpirationTime().toInstant();
-        return client.refresh(refreshToken)
-                .thenCompose(tokens -> client.verify(tokens.idToken(), null)
-                        .thenApply(claims -> session(claims, tokens.refreshToken().or(() -> Optional.of(refreshToken)), end)))
+        return refreshes.refresh(refreshToken, () -> client.refresh(refreshToken)
+                        .thenCompose(tokens -> client.verify(tokens.idToken(), null)
+                                .thenApply(claims -> session(claims, tokens.refreshToken().or(() -> Optional.of(refreshToken)), end))))
                 .handle((cookie, error) -> {
                     String next;
                     if (error == null) {

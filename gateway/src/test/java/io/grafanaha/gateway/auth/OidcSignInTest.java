@@ -19,7 +19,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -215,6 +218,34 @@ class OidcSignInTest {
             assertThat(JSON.readTree(me.body()).get("login").asText()).isEqualTo("alice");
             assertThat(idp.refreshes()).isPositive();
         });
+    }
+
+    @Test
+    void aPageWhoseSessionExpiredSendsManyRequestsAtOnceAndTheyShareOneRefreshOfTheOneTimeToken() throws Exception {
+        // The test provider, like Keycloak or Auth0 with rotation, accepts each refresh token once.
+        idp.idTokenTtl(Duration.ofSeconds(1));
+        signIn();
+        String expiring = sessionCookie();
+        await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).until(() -> true); // past the ID token's expiry
+
+        // Eight panels' requests leave the browser together, each with the cookie it had: one session, one token.
+        String cookie = Cookies.SESSION + "=" + expiring;
+        List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            burst.add(plain.sendAsync(HttpRequest.newBuilder(URI.create(url("/api/user"))).timeout(Duration.ofSeconds(10))
+                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> answer : burst) {
+            HttpResponse<String> refreshed = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(refreshed.statusCode()).isEqualTo(307);
+            String renewed = refreshed.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(renewed).as("a new session, not a cleared one").startsWith(Cookies.SESSION + "=")
+                    .doesNotStartWith(Cookies.SESSION + "=;");
+            HttpResponse<String> me = send(plain, "/api/user", "Cookie", renewed.substring(0, renewed.indexOf(';')));
+            assertThat(me.statusCode()).as("every panel is still signed in").isEqualTo(200);
+            assertThat(JSON.readTree(me.body()).get("login").asText()).isEqualTo("alice");
+        }
+        assertThat(idp.refreshes()).as("refreshes the provider saw").isEqualTo(1);
     }
 
     @Test
