@@ -55,12 +55,6 @@ public final class StatusMetrics implements MeterBinder {
         List<String> names = backends.stream().map(BackendStatus::name).toList();
         if (health.status().mode() == RoutingMode.FAILOVER) {
             registerFailovers(registry, backends);
-            // Lets an alert ask "is the primary serving?" without knowing its name (conf/prometheus/alerts.yml).
-            for (BackendStatus b : backends) {
-                Gauge.builder("gateway_backend_primary", () -> b.role() == Role.PRIMARY ? 1 : 0)
-                        .description("1 for the backend configured as primary (failover mode)")
-                        .tag("backend", b.name()).register(registry);
-            }
         }
         for (String name : names) {
             bindBackend(registry, name);
@@ -78,6 +72,10 @@ public final class StatusMetrics implements MeterBinder {
                         b -> b.active() ? 1 : 0),
                 backendGauge(registry, "gateway_backend_routable", name, "1 when the backend may be picked",
                         b -> b.routable() ? 1 : 0),
+                // Lets an alert ask "is the primary serving?" without knowing its name (conf/prometheus/alerts.yml).
+                // Read at each scrape, so a reload that changes the roles or the mode is followed.
+                backendGauge(registry, "gateway_backend_primary", name, "1 for the backend configured as primary (failover mode)",
+                        b -> health.status().mode() == RoutingMode.FAILOVER && b.role() == Role.PRIMARY ? 1 : 0),
                 Gauge.builder("gateway_backend_check_latency_seconds", () -> checkLatency(name))
                         .description("duration of the backend's last health check").baseUnit("seconds")
                         .tag("backend", name).register(registry)));
@@ -85,11 +83,16 @@ public final class StatusMetrics implements MeterBinder {
 
     /**
      * A reload changed the backends: the added ones get their routing gauges, the removed ones lose theirs (a series
-     * that stays at NaN would read as a backend still configured). Failover counters of a new backend appear with
-     * its first failover; sync gauges follow the sync's targets, which change only with a restart.
+     * that stays at NaN would read as a backend still configured). In failover mode (also after a reload that switched
+     * to it) every move between the backends now configured gets its counter at 0; sync gauges follow the sync's
+     * targets, which change only with a restart.
      */
     public synchronized void backendsChanged(MeterRegistry registry) {
-        Set<String> now = new LinkedHashSet<>(health.status().backends().stream().map(BackendStatus::name).toList());
+        List<BackendStatus> backends = health.status().backends();
+        if (health.status().mode() == RoutingMode.FAILOVER) {
+            registerFailovers(registry, backends);
+        }
+        Set<String> now = new LinkedHashSet<>(backends.stream().map(BackendStatus::name).toList());
         for (var it = backendMeters.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (!now.contains(entry.getKey())) {

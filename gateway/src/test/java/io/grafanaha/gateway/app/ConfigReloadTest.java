@@ -234,6 +234,32 @@ class ConfigReloadTest {
     }
 
     @Test
+    void theMetricsFollowAReloadThatSwitchesToFailoverAndThenSwapsThePrimary() throws Exception {
+        GrafanaEmulator a = emulator("grafana-a");
+        GrafanaEmulator b = emulator("grafana-b");
+        start(yaml("load-balance", backends(a, b), ""));
+        assertThat(metrics()).contains("gateway_backend_primary{backend=\"grafana-a\"} 0.0")
+                .doesNotContain("gateway_failovers_total{");
+
+        assertThat(reload(yaml("failover", backends(a, b), "")).statusCode()).isEqualTo(200);
+        assertThat(metrics()).contains(
+                "gateway_backend_primary{backend=\"grafana-a\"} 1.0",
+                "gateway_backend_primary{backend=\"grafana-b\"} 0.0",
+                "gateway_failovers_total{from=\"grafana-a\",reason=\"backend-down\",to=\"grafana-b\"} 0.0");
+
+        assertThat(reload(yaml("failover", backends(b, a), "")).statusCode()).isEqualTo(200);
+        assertThat(metrics()).contains(
+                "gateway_backend_primary{backend=\"grafana-a\"} 0.0",
+                "gateway_backend_primary{backend=\"grafana-b\"} 1.0",
+                "gateway_failovers_total{from=\"grafana-a\",reason=\"primary-recovered\",to=\"grafana-b\"} 0.0");
+    }
+
+    private String metrics() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
     void aShorterResponseTimeoutAppliesToTheNextRequest() throws Exception {
         GrafanaEmulator a = emulator("grafana-a");
         start(yaml("failover", backends(a), "proxy:\n  response-timeout: 20s\n"));
