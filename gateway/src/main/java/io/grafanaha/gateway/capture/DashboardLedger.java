@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * version numbers held which content (a fingerprint of the dashboard without its per-instance fields), learnt
  * from the dashboard loads and saves it proxied and from its own reads. Every Grafana numbers dashboards and counts
  * versions on its own, so "version 5 of id 6" only means something together with the backend it came from; this is
- * where a save that lands on another backend finds out what its user started from ({@link SaveTranslation}).
+ * where a save that lands on another backend finds out what its user started from ({@link SaveTranslation}). The
+ * answers of translated saves are kept too, as the browser holds them (its id, the new version): the pair its next
+ * save will send.
  *
  * <p>In memory only and bounded per dashboard: the newest {@value #VERSIONS_KEPT} versions seen per backend. Safe
  * to call from any thread (event loops learn, the sync's read threads ask).
@@ -42,6 +44,19 @@ public final class DashboardLedger {
     }
 
     private final Map<Key, Copy> copies = new ConcurrentHashMap<>();
+
+    /** A translated save's answer as the browser keeps it: the id it sent (another backend's) with the new version. */
+    private record Answered(String uid, long clientId, int version) {}
+
+    static final int ANSWERS_KEPT = 4096;
+
+    /** Guarded by itself; the newest {@value #ANSWERS_KEPT} translated saves. */
+    private final LinkedHashMap<Answered, String> answered = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Answered, String> eldest) {
+            return size() > ANSWERS_KEPT;
+        }
+    };
 
     /**
      * Records that {@code backend} holds (or held) {@code dashboard} as Grafana returns it, {@code id}, {@code uid}
@@ -71,6 +86,17 @@ public final class DashboardLedger {
     }
 
     /**
+     * Records the answer to a save that was translated: the browser keeps the id it sent ({@code clientId}, another
+     * backend's) and takes the version from the answer ({@code version}, the serving backend's), so its next save
+     * names that pair, which no backend holds. It stands for {@code fingerprint}, what that save stored.
+     */
+    public void learnAnswered(String uid, long clientId, int version, String fingerprint) {
+        synchronized (answered) {
+            answered.put(new Answered(uid, clientId, version), fingerprint);
+        }
+    }
+
+    /**
      * The contents version {@code version} of {@code uid} had on the backends other than {@code except} where its id
      * is {@code id} (any id when empty): what a user who read that version may have started from. Usually one; more
      * than one means the gateway cannot tell which backend the user read it from.
@@ -87,6 +113,14 @@ public final class DashboardLedger {
                 }
             }
         });
+        if (id.isPresent()) {
+            synchronized (answered) {
+                String content = answered.get(new Answered(uid, id.getAsLong(), version));
+                if (content != null) {
+                    found.add(content);
+                }
+            }
+        }
         return found;
     }
 

@@ -102,7 +102,13 @@ public final class EditHook implements RequestObserver {
                 }
                 if (outcome instanceof SaveTranslation.Outcome.Rewritten rewritten) {
                     ObservedRequest sent = new ObservedRequest(request.method(), request.uri(), request.headers(), rewritten.body());
-                    return new Verdict.Forward(afterSuccess(WatchedRequest.of(sent)), rewritten.body());
+                    ResponseObserver then = afterSuccess(WatchedRequest.of(sent));
+                    return new Verdict.Forward((answered, status, reply) -> {
+                        if (status >= 200 && status < 300) {
+                            learnTranslatedAnswer(translation.get().ledger(), watched, reply);
+                        }
+                        return then.onResponse(answered, status, reply);
+                    }, rewritten.body());
                 }
                 return new Verdict.Forward(afterSuccess(watched));
             }));
@@ -133,6 +139,19 @@ public final class EditHook implements RequestObserver {
                 }
             });
         }
+    }
+
+    /** The browser keeps the id it sent and takes the answer's version: that pair stands for what it saved. */
+    private static void learnTranslatedAnswer(DashboardLedger ledger, WatchedRequest client, byte[] response) {
+        learn(() -> {
+            JsonNode answer = JSON.readTree(response);
+            JsonNode dashboard = JSON.readTree(client.body()).path("dashboard");
+            if (answer.path("uid").isTextual() && answer.path("version").isIntegralNumber()
+                    && dashboard.path("id").isIntegralNumber()) {
+                ledger.learnAnswered(answer.get("uid").asText(), dashboard.get("id").asLong(), answer.get("version").asInt(),
+                        DashboardLedger.fingerprint(dashboard));
+            }
+        });
     }
 
     private interface Learning {

@@ -63,6 +63,28 @@ class SaveTranslationTest {
     }
 
     @Test
+    void theNextSaveAfterATranslatedOneNamesTheIdTheBrowserKeptWithTheVersionItWasAnsweredAndIsTranslatedAgain() throws Exception {
+        // The browser sent the primary's id 6; the save landed on another instance and was answered version 2 there.
+        // It keeps id 6 and takes version 2: a pair no instance holds. The replica now holds what it saved.
+        ledger.learnAnswered("cpu", 6, 2, CPU);
+        replica = Optional.of(new SaveTranslation.Current(4, 3, CPU));
+
+        SaveTranslation.Outcome outcome = translate(6, 2);
+
+        assertThat(outcome).isInstanceOf(SaveTranslation.Outcome.Rewritten.class);
+        JsonNode sent = JSON.readTree(((SaveTranslation.Outcome.Rewritten) outcome).body());
+        assertThat(sent.path("dashboard").path("id").asLong()).isEqualTo(4);
+        assertThat(sent.path("dashboard").path("version").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aTranslatedAnswerStandsOnlyForWhatItSaved() throws Exception {
+        ledger.learnAnswered("cpu", 6, 2, fingerprint("CPU as saved then"));
+
+        assertThat(translate(6, 2)).as("the replica holds other content since").isInstanceOf(SaveTranslation.Outcome.Refused.class);
+    }
+
+    @Test
     void theVersionMustComeFromTheInstanceTheIdNames() throws Exception {
         ledger.learn("primary", "cpu", 6, 5, CPU);
 
