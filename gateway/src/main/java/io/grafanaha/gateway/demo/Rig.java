@@ -127,6 +127,9 @@ public final class Rig implements AutoCloseable {
                 .append("listen: ").append(listen).append('\n')
                 .append("admin:\n  listen: ").append(adminListen).append('\n');
         spec.adminToken.ifPresent(t -> yaml.append("  token: \"").append(t).append("\"\n"));
+        if (spec.adminTls) {
+            yaml.append("  tls: true\n");
+        }
         yaml.append("mode: ").append(spec.mode).append('\n').append("backends:\n");
         for (GrafanaEmulator g : grafanas.values()) {
             yaml.append("  - name: ").append(g.name()).append('\n')
@@ -212,6 +215,7 @@ public final class Rig implements AutoCloseable {
         private final Path dir;
         private String mode = "failover";
         private Optional<String> adminToken = Optional.empty();
+        private boolean adminTls;
         private final Map<String, String> apiTokens = new LinkedHashMap<>();
         private boolean withApiTokens = true;
         private java.util.function.Function<GrafanaEmulator, String> backendUrl = GrafanaEmulator::url;
@@ -234,6 +238,12 @@ public final class Rig implements AutoCloseable {
 
         public Builder adminToken(String value) {
             adminToken = Optional.of(value);
+            return this;
+        }
+
+        /** {@code admin.tls: true}: the ops listener over HTTPS too (the settings must have a {@code tls:} section). */
+        public Builder adminTls() {
+            adminTls = true;
             return this;
         }
 

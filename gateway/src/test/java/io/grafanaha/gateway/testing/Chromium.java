@@ -26,9 +26,15 @@ public final class Chromium implements BeforeAllCallback, AfterAllCallback {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private final String[] extraArguments;
     private Path profile;
     private ChromeDriverService service;
     private WebDriver driver;
+
+    /** @param extraArguments more command-line switches, e.g. {@code --ignore-certificate-errors} for a test CA */
+    public Chromium(String... extraArguments) {
+        this.extraArguments = extraArguments.clone();
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
@@ -41,6 +47,7 @@ public final class Chromium implements BeforeAllCallback, AfterAllCallback {
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
+        options.addArguments(extraArguments);
         driver = new ChromeDriver(service, options);
     }
 
