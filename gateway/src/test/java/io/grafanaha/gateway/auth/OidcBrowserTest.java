@@ -8,14 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.gateway.testing.Chromium;
-import io.grafanaha.testkit.grafana.AuthProxyOptions;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.oidc.OidcIssuer;
 import io.grafanaha.testkit.oidc.OidcUser;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Tag;
@@ -42,19 +40,7 @@ class OidcBrowserTest {
     void aPersonSignsInAtTheProviderInABrowserAndStaysSignedInAcrossAFailover() throws IOException {
         WebDriver driver = CHROMIUM.driver();
         try (OidcIssuer idp = OidcIssuer.start("grafana-gateway", "client-secret");
-             Rig rig = Rig.builder().withoutApiTokens()
-                     .authProxy(AuthProxyOptions.enabledWithDefaultHeaders().whitelist("127.0.0.1"))
-                     .environment(Map.of("SESSION_SECRET", "a-session-secret-of-at-least-32-characters"))
-                     .settings(Rig.FAST_HEALTH + """
-                             auth:
-                               mode: oidc
-                               session-secret: ${SESSION_SECRET}
-                               oidc:
-                                 issuer: %s
-                                 client-id: grafana-gateway
-                                 client-secret: client-secret
-                             """.formatted(idp.issuer()))
-                     .start()) {
+             Rig rig = OidcRigs.signingInAt(Rig.builder().withoutApiTokens(), idp, "").start()) {
             idp.signInAs(OidcUser.of("alice"));
             for (GrafanaEmulator g : List.of(rig.a(), rig.b())) {
                 ObjectNode dashboard = new ObjectMapper().createObjectNode().put("uid", "ops").put("title", "Ops overview");

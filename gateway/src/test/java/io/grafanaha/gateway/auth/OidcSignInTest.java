@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.demo.Rig;
-import io.grafanaha.testkit.grafana.AuthProxyOptions;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.oidc.OidcIssuer;
 import io.grafanaha.testkit.oidc.OidcUser;
@@ -21,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.Test;
  */
 class OidcSignInTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SESSION_SECRET = "a-session-secret-of-at-least-32-characters";
 
     private OidcIssuer idp;
     private Rig rig;
@@ -55,23 +52,12 @@ class OidcSignInTest {
         }
         idp = OidcIssuer.start("grafana-gateway", "client-secret");
         idp.signInAs(OidcUser.of("alice").withGroups("ops", "grafana-admins"));
-        rig = Rig.builder().withoutApiTokens().mode(mode)
-                .authProxy(AuthProxyOptions.enabledWithDefaultHeaders().whitelist("127.0.0.1"))
-                .environment(Map.of("SESSION_SECRET", SESSION_SECRET))
-                .settings(Rig.FAST_HEALTH + """
-                        auth:
-                          mode: oidc
-                          session-secret: ${SESSION_SECRET}
-                          oidc:
-                            issuer: %s
-                            client-id: grafana-gateway
-                            client-secret: client-secret
-                            role-claim: groups
-                            roles:
-                              grafana-admins: Admin
-                              grafana-editors: Editor
-                        """.formatted(idp.issuer()))
-                .start();
+        rig = OidcRigs.signingInAt(Rig.builder().withoutApiTokens().mode(mode), idp, """
+                role-claim: groups
+                roles:
+                  grafana-admins: Admin
+                  grafana-editors: Editor
+                """).start();
         gateway = rig.startGateway();
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.health().ready());
         if (mode.equals("failover")) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.gateway.app.Gateway;
 import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.gateway.testing.Chromium;
-import io.grafanaha.testkit.grafana.AuthProxyOptions;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.oidc.OidcIssuer;
 import io.grafanaha.testkit.oidc.OidcUser;
@@ -69,21 +68,11 @@ class SignedInSaveBrowserTest {
     private Gateway start(String mode) {
         idp = OidcIssuer.start("grafana-gateway", "client-secret");
         idp.signInAs(OidcUser.of("alice").withGroups("grafana-editors"));
-        rig = Rig.builder(dir).mode(mode).seedFiles(Map.of("team-a/cpu.json", CPU))
-                .authProxy(AuthProxyOptions.enabledWithDefaultHeaders().whitelist("127.0.0.1"))
-                .environment(Map.of("SESSION_SECRET", "a-session-secret-of-at-least-32-characters"))
-                .settings(Rig.FAST_HEALTH + """
-                        auth:
-                          mode: oidc
-                          session-secret: ${SESSION_SECRET}
-                          oidc:
-                            issuer: %s
-                            client-id: grafana-gateway
-                            client-secret: client-secret
-                            role-claim: groups
-                            roles:
-                              grafana-editors: Editor
-                        """.formatted(idp.issuer()))
+        rig = OidcRigs.signingInAt(Rig.builder(dir).mode(mode).seedFiles(Map.of("team-a/cpu.json", CPU)), idp, """
+                role-claim: groups
+                roles:
+                  grafana-editors: Editor
+                """)
                 .syncSettings("interval: 1s\npoll-interval: 1s")
                 .start();
         GrafanaEmulator a = rig.a();
