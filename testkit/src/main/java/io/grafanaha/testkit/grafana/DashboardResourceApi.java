@@ -41,6 +41,7 @@ final class DashboardResourceApi {
         router.add("GET", BASE, this::list);
         router.add("POST", BASE, this::create);
         router.add("GET", BASE + "/:name", this::get);
+        router.add("GET", BASE + "/:name/dto", this::dto);
         router.add("PUT", BASE + "/:name", this::update);
         router.add("DELETE", BASE + "/:name", this::delete);
     }
@@ -67,6 +68,19 @@ final class DashboardResourceApi {
     private ApiResponse get(ApiRequest req) {
         String apiVersion = apiVersion(req);
         return Json.ok(resource(existing(req.param("name")), apiVersion, req.param("namespace")));
+    }
+
+    /**
+     * The read Grafana 12's UI opens a dashboard with: the resource plus what the caller may do with it
+     * ({@code DashboardWithAccessInfo}; the emulator's callers may do everything).
+     */
+    private ApiResponse dto(ApiRequest req) {
+        String apiVersion = apiVersion(req);
+        StoredDashboard d = existing(req.param("name"));
+        ObjectNode body = resource(d, apiVersion, req.param("namespace"));
+        body.putObject("access").put("slug", d.slug()).put("url", d.url()).put("canSave", true).put("canEdit", true)
+                .put("canAdmin", true).put("canStar", true).put("canDelete", true);
+        return Json.ok(body);
     }
 
     /** POST: {@code metadata.name} or {@code generateName}; an existing name is 409 AlreadyExists. */

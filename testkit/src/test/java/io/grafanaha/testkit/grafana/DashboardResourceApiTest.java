@@ -45,6 +45,9 @@ class DashboardResourceApiTest {
         assertThat(body.path("metadata").path("labels").path("grafana.app/deprecatedInternalID").asText())
                 .isEqualTo(Long.toString(id));
         assertThat(body.path("spec").has("id")).isFalse();
+        JsonNode dto = TestClient.json(client.get(DASHBOARDS + "/res-1/dto"));
+        assertThat(dto.path("metadata").path("resourceVersion").asText()).isEqualTo(body.path("metadata").path("resourceVersion").asText());
+        assertThat(dto.path("access").path("canSave").asBoolean()).isTrue();
     }
 
     @Test
