@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.gateway.proxy.LocalResponse;
-import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -98,15 +97,15 @@ final class DashboardResources {
         if (kind.get() == GrafanaWrite.Kind.DASHBOARD_DELETE) {
             return Optional.of(new GrafanaWrite.DashboardDelete(p.name().orElseThrow()));
         }
-        JsonNode root = object(body);
+        JsonNode root = GrafanaWrites.object(body);
         if (root == null || !root.path("metadata").isObject() && !root.path("metadata").isMissingNode()) {
             return Optional.empty();
         }
         JsonNode metadata = root.path("metadata");
         boolean create = method.equals("POST");
-        Optional<String> name = create ? text(metadata, "name") : p.name();
-        return Optional.of(new GrafanaWrite.DashboardResourceSave(name, text(metadata, "resourceVersion"), create,
-                text(metadata.path("annotations"), FOLDER)));
+        Optional<String> name = create ? GrafanaWrites.text(metadata, "name") : p.name();
+        return Optional.of(new GrafanaWrite.DashboardResourceSave(name, GrafanaWrites.text(metadata, "resourceVersion"), create,
+                GrafanaWrites.text(metadata.path("annotations"), FOLDER)));
     }
 
     /** Reads a resource (or {@code /dto}) response; empty when it is not a dashboard resource with its numbers. */
@@ -125,7 +124,7 @@ final class DashboardResources {
     }
 
     static Optional<Answer> answer(byte[] body) {
-        return Optional.ofNullable(object(body)).flatMap(DashboardResources::answer);
+        return Optional.ofNullable(GrafanaWrites.object(body)).flatMap(DashboardResources::answer);
     }
 
     /**
@@ -142,23 +141,6 @@ final class DashboardResources {
         status.putObject("details").put("name", name).put("group", GROUP).put("kind", "dashboards");
         status.put("code", 409);
         return LocalResponse.json(409, status.toString());
-    }
-
-    static JsonNode object(byte[] body) {
-        if (body == null || body.length == 0) {
-            return null;
-        }
-        try {
-            JsonNode node = JSON.readTree(body);
-            return node != null && node.isObject() ? node : null;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static Optional<String> text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value != null && value.isTextual() && !value.asText().isEmpty() ? Optional.of(value.asText()) : Optional.empty();
     }
 
     private static OptionalLong parseLong(String value) {

@@ -150,7 +150,7 @@ public final class GrafanaWrites {
     }
 
     /** The body as a JSON object, or null when it is not one. */
-    private static JsonNode object(byte[] body) {
+    static JsonNode object(byte[] body) {
         if (body == null || body.length == 0) {
             return null;
         }
@@ -162,7 +162,8 @@ public final class GrafanaWrites {
         }
     }
 
-    private static Optional<String> text(JsonNode node, String field) {
+    /** A non-empty string field. */
+    static Optional<String> text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value != null && value.isTextual() && !value.asText().isEmpty() ? Optional.of(value.asText()) : Optional.empty();
     }

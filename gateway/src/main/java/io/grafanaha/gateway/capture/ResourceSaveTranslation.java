@@ -163,9 +163,8 @@ public final class ResourceSaveTranslation {
                 }
             }
             return JSON.writeValueAsBytes(root);
-        } catch (IOException | ClassCastException e) {
-            throw new UncheckedIOException("a classified resource save body is a JSON object with metadata",
-                    e instanceof IOException io ? io : new IOException(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException("a classified conditional resource save body is a JSON object with metadata", e);
         }
     }
 }
