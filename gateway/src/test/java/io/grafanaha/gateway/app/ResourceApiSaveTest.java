@@ -39,6 +39,7 @@ class ResourceApiSaveTest {
     private GrafanaEmulator a;
     private GrafanaEmulator b;
     private Gateway gateway;
+    private String mode;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
@@ -110,20 +111,68 @@ class ResourceApiSaveTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> repo.readFile("main", CPU_FILE).orElse("").contains("CPU saved through a failover"));
     }
 
+    @Test
+    void inLoadBalanceModeAResourceSaveOnEachRoundRobinHopSucceeds() throws Exception {
+        start("load-balance");
+        JsonNode current = load();
+        java.util.Set<String> servedBy = new java.util.HashSet<>();
+        for (int i = 1; i <= 4; i++) {
+            String title = "CPU, edit " + i;
+            HttpResponse<String> saved = send(put(current, title));
+            assertThat(saved.statusCode()).as("save %d: %s", i, saved.body()).isEqualTo(200);
+            servedBy.add(saved.headers().firstValue(GrafanaEmulator.NAME_HEADER).orElse("?"));
+            // The UI keeps the resource the save answered (its resourceVersion) for its next save.
+            current = JSON.readTree(saved.body());
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.dashboard("cpu").orElseThrow().title().equals(title)
+                    && b.dashboard("cpu").orElseThrow().title().equals(title));
+        }
+        assertThat(servedBy).containsExactlyInAnyOrder(Rig.PRIMARY, Rig.REPLICA);
+        assertThat(repo.readFile("main", CPU_FILE).orElseThrow()).contains("CPU, edit 4");
+    }
+
+    @Test
+    void aDashboardCreatedThroughTheResourceApiIsWrittenToGitAndReachesTheOtherInstance() throws Exception {
+        start();
+        String folderUid = a.dashboard("cpu").orElseThrow().folderUid();
+        String body = """
+                {"apiVersion": "dashboard.grafana.app/v1beta1", "kind": "Dashboard",
+                 "metadata": {"generateName": "d", "annotations": {"grafana.app/folder": "%s"}},
+                 "spec": {"title": "Disk I/O latency", "tags": [], "schemaVersion": 39, "panels": []}}
+                """.formatted(folderUid);
+        HttpResponse<String> created = send(DivergedCopies.request(gateway, CPU.substring(0, CPU.lastIndexOf('/')))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String uid = JSON.readTree(created.body()).path("metadata").path("name").asText();
+        await().atMost(Duration.ofSeconds(15)).until(() -> repo.readFile("main", "shared/team-a/disk-i-o-latency.json").isPresent());
+        assertThat(repo.readFile("main", "shared/team-a/disk-i-o-latency.json").orElseThrow()).contains(uid)
+                .doesNotContain("\"id\"").doesNotContain("\"version\"");
+        await().atMost(Duration.ofSeconds(15)).until(() -> b.dashboard(uid).map(d -> d.folderUid().equals(folderUid)).orElse(false));
+    }
+
     private void start() {
-        rig = DivergedCopies.start(dir, "failover", "");
+        start("failover");
+    }
+
+    private void start(String mode) {
+        this.mode = mode;
+        rig = DivergedCopies.start(dir, mode, "");
         repo = rig.repo();
         a = rig.a();
         b = rig.b();
         gateway = rig.gateway();
-        await().atMost(Duration.ofSeconds(15)).until(() -> rig.active().equals(java.util.Optional.of(Rig.PRIMARY)));
+        if (mode.equals("failover")) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> rig.active().equals(java.util.Optional.of(Rig.PRIMARY)));
+        }
     }
 
     /** {@code GET} of the resource through the front door, as Grafana 12's UI opens a dashboard. */
     private JsonNode load() throws Exception {
         HttpResponse<String> response = send(DivergedCopies.request(gateway, CPU).GET().build());
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.PRIMARY);
+        if (mode.equals("failover")) {
+            assertThat(response.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.PRIMARY);
+        }
         return JSON.readTree(response.body());
     }
 
