@@ -9,6 +9,7 @@ import io.grafanaha.gateway.admin.SyncAccess;
 import io.grafanaha.gateway.capture.EditCapture;
 import io.grafanaha.gateway.capture.DashboardLedger;
 import io.grafanaha.gateway.capture.EditHook;
+import io.grafanaha.gateway.capture.ResourceSaveTranslation;
 import io.grafanaha.gateway.capture.SaveTranslation;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.util.LinkedHashMap;
@@ -115,7 +116,9 @@ public final class Gateway implements AutoCloseable {
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
         writeBack.ifPresent(wb -> {
-            proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(saveTranslation(sync.orElseThrow()))));
+            SaveTranslation translation = saveTranslation(sync.orElseThrow());
+            proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(translation),
+                    Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger()))));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
@@ -150,6 +153,13 @@ public final class Gateway implements AutoCloseable {
         Map<String, GrafanaClient> clients = new LinkedHashMap<>();
         sync.targets().forEach(t -> clients.put(t.name(), t.client()));
         return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()));
+    }
+
+    /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves. */
+    private ResourceSaveTranslation resourceTranslation(SyncService sync, DashboardLedger ledger) {
+        Map<String, GrafanaClient> clients = new LinkedHashMap<>();
+        sync.targets().forEach(t -> clients.put(t.name(), t.client()));
+        return new ResourceSaveTranslation(ledger, ResourceSaveTranslation.clientReader(clients, threads.syncReads()));
     }
 
     /** The write-back of a running sync; none when its journal cannot be opened (logged, in the status timeline). */

@@ -5,13 +5,27 @@ import io.netty.handler.codec.http.HttpHeaders;
 
 /**
  * Writes an {@link Identity} in the headers Grafana's {@code [auth.proxy]} reads ({@code header_name},
- * and {@code headers = Email:… Name:… Role:… Groups:…}), after removing every client copy of them.
+ * and {@code headers = Email:… Name:… Role:… Groups:…}), after removing every client copy of them;
+ * quoted-printable when {@code auth.headers-encoded} is on ({@link HeaderText}).
  */
 final class GrafanaIdentityHeaders {
     private final AuthConfig.GrafanaHeaders names;
+    private final boolean encoded;
 
     GrafanaIdentityHeaders(AuthConfig.GrafanaHeaders names) {
+        this(names, false);
+    }
+
+    GrafanaIdentityHeaders(AuthConfig.GrafanaHeaders names, boolean encoded) {
         this.names = names;
+        this.encoded = encoded;
+    }
+
+    /** Whether every value of {@code identity} can reach Grafana intact: always when encoded, else when ASCII. */
+    boolean sendable(Identity identity) {
+        return encoded || HeaderText.ascii(identity.user()) && HeaderText.ascii(identity.email())
+                && HeaderText.ascii(identity.name()) && HeaderText.ascii(identity.role())
+                && identity.groups().stream().allMatch(HeaderText::ascii);
     }
 
     void strip(HttpHeaders headers) {
@@ -25,17 +39,21 @@ final class GrafanaIdentityHeaders {
         if (identity == null) {
             return;
         }
-        headers.set(names.user(), identity.user());
+        headers.set(names.user(), text(identity.user()));
         put(headers, names.email(), identity.email());
         put(headers, names.name(), identity.name());
         put(headers, names.role(), identity.role());
         put(headers, names.groups(), String.join(",", identity.groups()));
     }
 
-    private static void put(HttpHeaders headers, String name, String value) {
+    private void put(HttpHeaders headers, String name, String value) {
         if (!name.isEmpty() && !value.isEmpty()) {
-            headers.set(name, value);
+            headers.set(name, text(value));
         }
+    }
+
+    private String text(String value) {
+        return encoded ? HeaderText.quotedPrintable(value) : value;
     }
 
     /** True when the names are Grafana's defaults, all X-WEBAUTH-*, which HeaderPolicy strips anyway. */

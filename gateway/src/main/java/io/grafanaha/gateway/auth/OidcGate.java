@@ -39,7 +39,7 @@ public final class OidcGate implements AuthGate {
 
     OidcGate(AuthConfig config, OidcClient client, Clock clock, boolean secure) {
         this.codec = new SessionCodec(config.sessionSecret(), clock);
-        this.out = new GrafanaIdentityHeaders(config.grafana());
+        this.out = new GrafanaIdentityHeaders(config.grafana(), config.headersEncoded());
         this.signIn = new OidcSignIn(config, client, codec, clock, secure);
     }
 
@@ -68,7 +68,7 @@ public final class OidcGate implements AuthGate {
             }
             Identity identity = identity(claims);
             if (identity != null) {
-                return new Decision.Forward(identity);
+                return out.sendable(identity) ? new Decision.Forward(identity) : new Decision.Answer(HeaderText.notSendable());
             }
         }
         String path = path(uri);

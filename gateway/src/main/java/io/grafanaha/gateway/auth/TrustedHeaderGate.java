@@ -20,7 +20,7 @@ final class TrustedHeaderGate implements AuthGate {
 
     TrustedHeaderGate(AuthConfig config, TrustedProxies trusted) {
         this.in = config.trustedHeader();
-        this.out = new GrafanaIdentityHeaders(config.grafana());
+        this.out = new GrafanaIdentityHeaders(config.grafana(), config.headersEncoded());
         this.trusted = trusted;
     }
 
@@ -34,13 +34,16 @@ final class TrustedHeaderGate implements AuthGate {
         if (peer == null || !trusted.trusts(peer.getAddress())) {
             return ANONYMOUS;
         }
-        String user = headers.get(in.user(), "");
+        String user = value(headers, in.user());
         if (user.isBlank()) {
             return ANONYMOUS;
         }
         Identity identity = Identity.of(user, value(headers, in.email()), value(headers, in.name()),
                 value(headers, in.role()), groups(value(headers, in.groups())));
-        return identity == null ? ANONYMOUS : new Decision.Forward(identity);
+        if (identity == null) {
+            return ANONYMOUS;
+        }
+        return out.sendable(identity) ? new Decision.Forward(identity) : new Decision.Answer(HeaderText.notSendable());
     }
 
     @Override
@@ -51,8 +54,9 @@ final class TrustedHeaderGate implements AuthGate {
         out.set(headers, identity);
     }
 
+    /** The proxy's UTF-8 text (Netty gives one char per byte). */
     private static String value(HttpHeaders headers, String name) {
-        return name.isEmpty() ? "" : headers.get(name, "");
+        return name.isEmpty() ? "" : HeaderText.fromHeader(headers.get(name, ""));
     }
 
     /** oauth2-proxy joins groups with commas. */

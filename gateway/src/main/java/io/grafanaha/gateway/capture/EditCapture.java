@@ -2,6 +2,7 @@ package io.grafanaha.gateway.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.gateway.proxy.LocalResponse;
 import io.grafanaha.health.Backend;
 import io.grafanaha.sync.writeback.CapturedEdit;
@@ -47,6 +48,13 @@ public final class EditCapture implements EditObserver {
                     save.uid().get(), backend.name());
             return Optional.of(GrafanaWrites.dashboardVersionMismatch());
         }
+        // The same guard for Grafana 12's resource API, answered as it answers a stale resourceVersion (409 Conflict).
+        if (write.isPresent() && write.get() instanceof GrafanaWrite.DashboardResourceSave save && save.conditional()
+                && writeBack.wouldLoseUpdate(backend.name(), save.name().orElseThrow(), 0)) {
+            log.info("resource save of dashboard {} on {} refused with 409: the backend does not hold Git's latest version yet"
+                    + " (or a save acknowledged on another backend, not in Git yet)", save.name().get(), backend.name());
+            return Optional.of(DashboardResources.conflict(save.name().get()));
+        }
         return Optional.empty();
     }
 
@@ -84,6 +92,10 @@ public final class EditCapture implements EditObserver {
                     .map(uid -> new CapturedEdit(backend, CapturedEdit.Kind.DASHBOARD_SAVED, uid, user, clock.instant(),
                             EditBody.dashboardSave(request.body(), responseBody)));
         }
+        if (write instanceof GrafanaWrite.DashboardResourceSave) {
+            return DashboardResources.answer(responseBody).map(a -> new CapturedEdit(backend, CapturedEdit.Kind.DASHBOARD_SAVED,
+                    a.name(), user, clock.instant(), Optional.of(resourceBody(a))));
+        }
         if (write instanceof GrafanaWrite.DashboardDelete delete) {
             return Optional.of(new CapturedEdit(backend, CapturedEdit.Kind.DASHBOARD_DELETED, delete.uid(), user, clock.instant()));
         }
@@ -101,6 +113,19 @@ public final class EditCapture implements EditObserver {
             return Optional.of(new CapturedEdit(backend, CapturedEdit.Kind.FOLDER_DELETED, delete.uid(), user, clock.instant()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * What a resource-API save put on its backend, from its answer (the stored {@code spec}, which lacks the id Grafana
+     * moves to a label): the same {@link EditBody} a legacy save journals.
+     */
+    private static EditBody resourceBody(DashboardResources.Answer answer) {
+        ObjectNode dashboard = answer.spec().deepCopy();
+        int version = dashboard.path("version").asInt(answer.generation());
+        dashboard.put("uid", answer.name());
+        dashboard.put("id", answer.id());
+        dashboard.put("version", version);
+        return new EditBody(dashboard, answer.folderUid(), version);
     }
 
     private static Optional<String> responseUid(byte[] body) {

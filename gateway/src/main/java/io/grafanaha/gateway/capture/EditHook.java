@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a {@link SaveTranslation}, dashboard loads ({@code GET /api/dashboards/uid/:uid}, counted as
  * {@value #DASHBOARD_LOAD}) and successful saves also teach its {@link DashboardLedger} which backend holds which
- * version of which content, and a save is translated to the instance that serves it before it is forwarded.
+ * version of which content, and a save is translated to the instance that serves it before it is forwarded. With a
+ * {@link ResourceSaveTranslation}, the same holds for Grafana 12's resource API (loads of
+ * {@code /apis/dashboard.grafana.app/.../dashboards/<uid>[/dto]}, saves with {@code metadata.resourceVersion}).
  */
 public final class EditHook implements RequestObserver {
     /** The label dashboard loads are counted under in {@code gateway_edits_observed_total{kind}}. */
@@ -33,19 +35,27 @@ public final class EditHook implements RequestObserver {
 
     private final EditObserver observer;
     private final Optional<SaveTranslation> translation;
+    private final Optional<ResourceSaveTranslation> resources;
 
     public EditHook(EditObserver observer) {
         this(observer, Optional.empty());
     }
 
     public EditHook(EditObserver observer, Optional<SaveTranslation> translation) {
+        this(observer, translation, Optional.empty());
+    }
+
+    /** @param resources the translation of Grafana 12's resource-API saves ({@code /apis/dashboard.grafana.app/...}) */
+    public EditHook(EditObserver observer, Optional<SaveTranslation> translation, Optional<ResourceSaveTranslation> resources) {
         this.observer = observer;
         this.translation = translation;
+        this.resources = resources;
     }
 
     @Override
     public Optional<String> watches(String method, String path) {
-        if (translation.isPresent() && GrafanaWrites.isDashboardLoad(method, path)) {
+        if (translation.isPresent() && GrafanaWrites.isDashboardLoad(method, path)
+                || resources.isPresent() && DashboardResources.isLoad(method, path)) {
             return Optional.of(DASHBOARD_LOAD);
         }
         return GrafanaWrites.kind(method, path).map(GrafanaWrite.Kind::label);
@@ -54,7 +64,9 @@ public final class EditHook implements RequestObserver {
     @Override
     public List<String> labels() {
         List<String> labels = new ArrayList<>(Arrays.stream(GrafanaWrite.Kind.values()).map(GrafanaWrite.Kind::label).toList());
-        translation.ifPresent(t -> labels.add(DASHBOARD_LOAD));
+        if (translation.isPresent() || resources.isPresent()) {
+            labels.add(DASHBOARD_LOAD);
+        }
         return labels;
     }
 
@@ -66,9 +78,14 @@ public final class EditHook implements RequestObserver {
      */
     @Override
     public boolean replayable(ObservedRequest request) {
-        return translation.isPresent() && GrafanaWrites.kind(request.method(), request.path()).isPresent()
-                && WatchedRequest.of(request).write().orElse(null) instanceof GrafanaWrite.DashboardSave save
-                && SaveTranslation.applies(save);
+        if (GrafanaWrites.kind(request.method(), request.path()).isEmpty()) {
+            return false;
+        }
+        GrafanaWrite write = WatchedRequest.of(request).write().orElse(null);
+        // Grafana 12's resource-API update names its resourceVersion: conditional the same way (409 instead of 412).
+        return translation.isPresent() && write instanceof GrafanaWrite.DashboardSave save && SaveTranslation.applies(save)
+                || resources.isPresent() && write instanceof GrafanaWrite.DashboardResourceSave resource
+                        && ResourceSaveTranslation.applies(resource);
     }
 
     @Override
@@ -78,6 +95,15 @@ public final class EditHook implements RequestObserver {
             return new Verdict.Forward((answered, status, body) -> {
                 if (status == 200) {
                     learn(() -> ledger.learn(answered.name(), JSON.readTree(body).path("dashboard")));
+                }
+                return RELEASED;
+            });
+        }
+        if (resources.isPresent() && DashboardResources.isLoad(request.method(), request.path())) {
+            ResourceSaveTranslation t = resources.get();
+            return new Verdict.Forward((answered, status, body) -> {
+                if (status == 200) {
+                    learn(() -> DashboardResources.answer(body).ifPresent(a -> t.learn(answered.name(), a)));
                 }
                 return RELEASED;
             });
@@ -96,22 +122,30 @@ public final class EditHook implements RequestObserver {
         }
         if (translation.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardSave save
                 && SaveTranslation.applies(save)) {
-            return new Verdict.Later(translation.get().translate(backend.name(), save, watched.body()).thenApply(outcome -> {
-                if (outcome instanceof SaveTranslation.Outcome.Refused refused) {
-                    return new Verdict.Answer(refused.response());
+            return new Verdict.Later(translation.get().translate(backend.name(), save, watched.body())
+                    .thenApply(outcome -> verdict(request, watched, outcome)));
+        }
+        if (resources.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardResourceSave save
+                && ResourceSaveTranslation.applies(save)) {
+            return new Verdict.Later(resources.get().translate(backend.name(), request.path(), save, watched.body())
+                    .thenApply(outcome -> verdict(request, watched, outcome)));
+        }
+        return new Verdict.Forward(afterSuccess(watched));
+    }
+
+    private Verdict verdict(ObservedRequest request, WatchedRequest watched, SaveTranslation.Outcome outcome) {
+        if (outcome instanceof SaveTranslation.Outcome.Refused refused) {
+            return new Verdict.Answer(refused.response());
+        }
+        if (outcome instanceof SaveTranslation.Outcome.Rewritten rewritten) {
+            ObservedRequest sent = new ObservedRequest(request.method(), request.uri(), request.headers(), rewritten.body());
+            ResponseObserver then = afterSuccess(WatchedRequest.of(sent));
+            return new Verdict.Forward((answered, status, reply) -> {
+                if (status >= 200 && status < 300) {
+                    translation.ifPresent(t -> learnTranslatedAnswer(t.ledger(), watched, reply));
                 }
-                if (outcome instanceof SaveTranslation.Outcome.Rewritten rewritten) {
-                    ObservedRequest sent = new ObservedRequest(request.method(), request.uri(), request.headers(), rewritten.body());
-                    ResponseObserver then = afterSuccess(WatchedRequest.of(sent));
-                    return new Verdict.Forward((answered, status, reply) -> {
-                        if (status >= 200 && status < 300) {
-                            learnTranslatedAnswer(translation.get().ledger(), watched, reply);
-                        }
-                        return then.onResponse(answered, status, reply);
-                    }, rewritten.body());
-                }
-                return new Verdict.Forward(afterSuccess(watched));
-            }));
+                return then.onResponse(answered, status, reply);
+            }, rewritten.body());
         }
         return new Verdict.Forward(afterSuccess(watched));
     }
@@ -122,6 +156,9 @@ public final class EditHook implements RequestObserver {
                 return RELEASED;
             }
             translation.ifPresent(t -> learnSave(t.ledger(), answered, watched, body));
+            if (watched.write().orElse(null) instanceof GrafanaWrite.DashboardResourceSave) {
+                resources.ifPresent(t -> learn(() -> DashboardResources.answer(body).ifPresent(a -> t.learn(answered.name(), a))));
+            }
             return observer.afterSuccess(answered, watched, status, body);
         };
     }

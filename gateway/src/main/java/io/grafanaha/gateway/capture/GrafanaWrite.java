@@ -3,12 +3,16 @@ package io.grafanaha.gateway.capture;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** A Grafana write the edit capture recognises (grafana-api.md §1.3, §1.5, §1.8), classified by {@link GrafanaWrites}. */
+/**
+ * A Grafana write the edit capture recognises (grafana-api.md §1.3, §1.5, §1.8, and §1.10 for Grafana 12's dashboard
+ * resource API), classified by {@link GrafanaWrites}.
+ */
 public sealed interface GrafanaWrite {
     /** The kinds, each with the label used in {@code gateway_edits_observed_total{kind}}. */
     enum Kind {
         DASHBOARD_SAVE("dashboard-save"),
         DASHBOARD_DELETE("dashboard-delete"),
+        DASHBOARD_RESOURCE_SAVE("dashboard-resource-save"),
         FOLDER_CREATE("folder-create"),
         FOLDER_UPDATE("folder-update"),
         FOLDER_DELETE("folder-delete"),
@@ -43,7 +47,31 @@ public sealed interface GrafanaWrite {
         }
     }
 
-    /** {@code DELETE /api/dashboards/uid/:uid}. */
+    /**
+     * {@code POST /apis/dashboard.grafana.app/<v>/namespaces/<ns>/dashboards} (create) or {@code PUT .../dashboards/<name>}
+     * (update), Grafana 12's save (grafana-api.md §1.10); only the classic-JSON versions ({@code v0*}, {@code v1*}).
+     *
+     * @param name            {@code metadata.name} (the uid; on a PUT the path's name); empty for a create by
+     *                        {@code generateName}
+     * @param resourceVersion {@code metadata.resourceVersion}: the version the update is based on (Kubernetes' optimistic
+     *                        lock); empty makes an update unconditional
+     * @param create          POST rather than PUT
+     * @param folderUid       the {@code grafana.app/folder} annotation; empty means the root
+     */
+    record DashboardResourceSave(Optional<String> name, Optional<String> resourceVersion, boolean create,
+                                 Optional<String> folderUid) implements GrafanaWrite {
+        @Override
+        public Kind kind() {
+            return Kind.DASHBOARD_RESOURCE_SAVE;
+        }
+
+        /** An update naming the version it is based on: Grafana refuses it with 409 unless that version is current. */
+        public boolean conditional() {
+            return !create && name.isPresent() && resourceVersion.isPresent();
+        }
+    }
+
+    /** {@code DELETE /api/dashboards/uid/:uid}, or {@code DELETE /apis/dashboard.grafana.app/.../dashboards/<name>}. */
     record DashboardDelete(String uid) implements GrafanaWrite {
         @Override
         public Kind kind() {

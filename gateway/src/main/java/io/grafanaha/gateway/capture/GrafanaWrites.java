@@ -15,7 +15,8 @@ import java.util.OptionalLong;
 /**
  * Recognises Grafana's dashboard and folder writes by method and path, and reads what they change from
  * the body. Tolerant by design: a body that is not the JSON Grafana expects is simply not classified,
- * and the request goes to Grafana unchanged to be answered 400 there.
+ * and the request goes to Grafana unchanged to be answered 400 there. Grafana 12's dashboard resource API
+ * ({@code /apis/dashboard.grafana.app/...}) is read by {@link DashboardResources}.
  */
 public final class GrafanaWrites {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,6 +33,9 @@ public final class GrafanaWrites {
      * @param path the request path without the query string, as sent (not percent-decoded)
      */
     public static Optional<GrafanaWrite.Kind> kind(String method, String path) {
+        if (path != null && path.startsWith("/apis/")) {
+            return DashboardResources.kind(method, path);
+        }
         String[] s = segments(path);
         if (s == null) {
             return Optional.empty();
@@ -66,6 +70,9 @@ public final class GrafanaWrites {
         if (kind.isEmpty()) {
             return Optional.empty();
         }
+        if (path.startsWith("/apis/")) {
+            return DashboardResources.classify(method, path, body);
+        }
         String[] s = segments(path);
         try {
             return Optional.ofNullable(switch (kind.get()) {
@@ -75,6 +82,7 @@ public final class GrafanaWrites {
                 case FOLDER_UPDATE -> folderUpdate(decode(s[2]), object(body));
                 case FOLDER_DELETE -> new GrafanaWrite.FolderDelete(decode(s[2]));
                 case FOLDER_MOVE -> folderMove(decode(s[2]), object(body));
+                case DASHBOARD_RESOURCE_SAVE -> null; // under /apis/, classified above
             });
         } catch (IllegalArgumentException e) {
             return Optional.empty();
@@ -142,7 +150,7 @@ public final class GrafanaWrites {
     }
 
     /** The body as a JSON object, or null when it is not one. */
-    private static JsonNode object(byte[] body) {
+    static JsonNode object(byte[] body) {
         if (body == null || body.length == 0) {
             return null;
         }
@@ -154,7 +162,8 @@ public final class GrafanaWrites {
         }
     }
 
-    private static Optional<String> text(JsonNode node, String field) {
+    /** A non-empty string field. */
+    static Optional<String> text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value != null && value.isTextual() && !value.asText().isEmpty() ? Optional.of(value.asText()) : Optional.empty();
     }

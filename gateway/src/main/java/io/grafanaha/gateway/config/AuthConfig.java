@@ -22,9 +22,12 @@ import java.util.regex.Pattern;
  * @param oidc          the provider ({@code oidc} mode only)
  * @param sessionSecret the key material of the session cookie ({@code oidc}); at least 32 characters
  * @param sessionTtl    how long a session cookie is accepted after sign-in
+ * @param headersEncoded {@code auth.headers-encoded}: send the {@link GrafanaHeaders} quoted-printable, as Grafana's
+ *                      {@code [auth.proxy] headers_encoded = true} decodes them; off (the default), a sign-in whose
+ *                      values are not ASCII is refused with a page that says so, never sent mangled
  */
 public record AuthConfig(Mode mode, GrafanaHeaders grafana, TrustedHeaders trustedHeader, Optional<OidcConfig> oidc,
-                         Secret sessionSecret, Duration sessionTtl) {
+                         Secret sessionSecret, Duration sessionTtl, boolean headersEncoded) {
     /** How people are signed in. */
     public enum Mode { NONE, TRUSTED_HEADER, OIDC }
 
@@ -38,6 +41,12 @@ public record AuthConfig(Mode mode, GrafanaHeaders grafana, TrustedHeaders trust
     // RFC 9110 field-name = token.
     private static final Pattern HEADER = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final int MIN_SECRET = 32;
+
+    /** Without {@code headers-encoded} (off). */
+    public AuthConfig(Mode mode, GrafanaHeaders grafana, TrustedHeaders trustedHeader, Optional<OidcConfig> oidc,
+                      Secret sessionSecret, Duration sessionTtl) {
+        this(mode, grafana, trustedHeader, oidc, sessionSecret, sessionTtl, false);
+    }
 
     public boolean enabled() {
         return mode != Mode.NONE;
@@ -86,7 +95,8 @@ public record AuthConfig(Mode mode, GrafanaHeaders grafana, TrustedHeaders trust
 
     /** Reads the {@code auth} section; problems go where the loader collects them. */
     static AuthConfig read(Section a) {
-        a.rejectUnknown(Set.of("mode", "grafana-headers", "trusted-header", "oidc", "session-secret", "session-ttl"));
+        a.rejectUnknown(Set.of("mode", "grafana-headers", "trusted-header", "oidc", "session-secret", "session-ttl",
+                "headers-encoded"));
         Map<String, Mode> modes = new LinkedHashMap<>();
         modes.put("none", Mode.NONE);
         modes.put("trusted-header", Mode.TRUSTED_HEADER);
@@ -104,6 +114,7 @@ public record AuthConfig(Mode mode, GrafanaHeaders grafana, TrustedHeaders trust
                 header(t, "name", td.name(), false), header(t, "groups", td.groups(), false), header(t, "role", td.role(), false));
         Secret secret = a.secret("session-secret");
         Duration ttl = a.positiveDuration("session-ttl", DEFAULT_SESSION_TTL);
+        boolean encoded = a.bool("headers-encoded", false);
         Optional<OidcConfig> oidc = Optional.empty();
         if (mode == Mode.OIDC) {
             if (!a.has("oidc")) {
@@ -124,7 +135,7 @@ public record AuthConfig(Mode mode, GrafanaHeaders grafana, TrustedHeaders trust
         if (mode == Mode.TRUSTED_HEADER && trusted.user().isEmpty()) {
             t.problem("user", "must name the header that carries the user in trusted-header mode");
         }
-        return new AuthConfig(mode, grafana, trusted, oidc, secret, ttl);
+        return new AuthConfig(mode, grafana, trusted, oidc, secret, ttl, encoded);
     }
 
     private static String header(Section s, String key, String fallback, boolean required) {

@@ -137,6 +137,7 @@ public final class ConfigPrinter {
         line(b, 2, "name", "\"" + a.grafana().name() + "\"");
         line(b, 2, "role", "\"" + a.grafana().role() + "\"");
         line(b, 2, "groups", "\"" + a.grafana().groups() + "\"");
+        line(b, 1, "headers-encoded", a.headersEncoded());
         if (a.mode() == AuthConfig.Mode.TRUSTED_HEADER) {
             b.append("  trusted-header:\n");
             line(b, 2, "user", a.trustedHeader().user());

@@ -37,7 +37,11 @@ public final class ConfigWarnings {
             warnings.add("auth.mode is " + (config.auth().mode() == AuthConfig.Mode.OIDC ? "oidc" : "trusted-header")
                     + ": every Grafana needs [auth.proxy] enabled = true with header_name = " + config.auth().grafana().user()
                     + " and a whitelist of only the gateways' addresses (an empty whitelist lets anyone who reaches"
-                    + " a Grafana directly name any user)");
+                    + " a Grafana directly name any user)"
+                    + (config.auth().headersEncoded() ? ", and headers_encoded = true (auth.headers-encoded is on)" : ""));
+        }
+        if (config.auth().headersEncoded() && !config.auth().enabled()) {
+            warnings.add("auth.headers-encoded is on but auth.mode is none: no identity is sent, so it has no effect");
         }
         config.sync().ifPresent(sync -> {
             for (int i = 0; i < config.backends().size(); i++) {

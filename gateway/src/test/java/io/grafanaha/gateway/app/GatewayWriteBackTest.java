@@ -84,6 +84,27 @@ class GatewayWriteBackTest {
     }
 
     @Test
+    void aResourceApiSaveOnAnInstanceThatHasNotReceivedGitsLatestVersionGetsTheResourceApis409() throws Exception {
+        b.inject5xx(500, 1_000_000); // the fan-out cannot reach grafana-b
+        long version = a.dashboard("cpu").orElseThrow().version();
+        assertThat(save("grafana-a", "CPU usage", version).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> repo.readFile("main", "shared/team-a/cpu.json").orElse("").contains("CPU usage"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.sync().orElseThrow().status().git().head().equals(repo.head()));
+        String path = "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards/cpu";
+        long before = b.requestCount(path);
+
+        // Grafana 12's UI saves with the resourceVersion it loaded: conditional, so guarded like a legacy save.
+        HttpResponse<String> stale = http.send(request("grafana-b", path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"name\":\"cpu\",\"resourceVersion\":\"1\"},"
+                        + "\"spec\":{\"uid\":\"cpu\",\"title\":\"CPU (b's edit)\"}}")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(stale.statusCode()).isEqualTo(409);
+        assertThat(stale.body()).contains("\"kind\":\"Status\"", "\"reason\":\"Conflict\"");
+        assertThat(b.requestCount(path)).as("never forwarded").isEqualTo(before);
+        assertThat(repo.readFile("main", "shared/team-a/cpu.json").orElseThrow()).contains("CPU usage").doesNotContain("b's edit");
+    }
+
+    @Test
     void aDeleteOnOneInstanceRemovesTheFileAndTheDashboardEverywhere() throws Exception {
         HttpResponse<String> deleted = http.send(request("grafana-b", "/api/dashboards/uid/cpu").DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -67,6 +67,18 @@ class AuthConfigTest {
     }
 
     @Test
+    void headersEncodedIsOffByDefaultReadAsABooleanAndCheckedByCheck() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).auth().headersEncoded()).isFalse();
+        GatewayConfig on = parse(MINIMAL + "proxy:\n  trusted-proxies: [10.0.0.5]\nauth:\n  mode: trusted-header\n"
+                + "  headers-encoded: true\n", Map.of());
+        assertThat(on.auth().headersEncoded()).isTrue();
+        assertThat(ConfigWarnings.of(on)).anySatisfy(w -> assertThat(w).contains("headers_encoded = true"));
+        assertThat(parse(ConfigPrinter.print(on), Map.of()).auth().headersEncoded()).isTrue();
+        assertThat(problems(MINIMAL + "auth:\n  headers-encoded: maybe\n"))
+                .containsExactly("auth.headers-encoded (line 10): \"maybe\" is not true or false");
+    }
+
+    @Test
     void trustedHeaderWithoutTrustedProxiesIsRefusedWithItsLine() {
         assertThat(problems(MINIMAL + "auth:\n  mode: trusted-header\n"))
                 .containsExactly("auth.mode (line 10): is trusted-header but proxy.trusted-proxies is empty: name the"

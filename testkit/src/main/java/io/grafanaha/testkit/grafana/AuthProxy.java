@@ -43,7 +43,7 @@ final class AuthProxy {
         if (!options.enabled()) {
             return new Outcome.NotTried();
         }
-        String username = headers.get(options.headerName(), "");
+        String username = header(headers, options.headerName());
         if (username.isEmpty()) {
             return new Outcome.NotTried();
         }
@@ -82,7 +82,19 @@ final class AuthProxy {
 
     private String extra(HttpHeaders headers, String field) {
         String header = options.headers().get(field);
-        return header == null ? "" : headers.get(header, "");
+        return header == null ? "" : header(headers, header);
+    }
+
+    /**
+     * Go's {@code Header.Get}: the value's bytes as a (UTF-8) string; Netty hands them over one char per byte. With
+     * {@code headers_encoded}, {@code util.DecodeQuotedPrintable} of it, the value itself when it does not decode.
+     */
+    private String header(HttpHeaders headers, String name) {
+        byte[] raw = headers.get(name, "").getBytes(StandardCharsets.ISO_8859_1);
+        if (options.headersEncoded()) {
+            raw = QuotedPrintable.decode(raw).orElse(raw);
+        }
+        return new String(raw, StandardCharsets.UTF_8);
     }
 
     private boolean allowed(InetSocketAddress remote) {

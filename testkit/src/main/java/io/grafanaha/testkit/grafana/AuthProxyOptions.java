@@ -15,9 +15,10 @@ import java.util.Set;
  * @param autoSignUp     {@code auto_sign_up}, default true: an unknown user is created, else refused
  * @param whitelist      {@code whitelist}: addresses or CIDRs the header is accepted from; empty = any
  * @param headers        {@code headers}: field (Name, Email, Login, Role, Groups) → header name
+ * @param headersEncoded {@code headers_encoded}, default false: every auth proxy header is quoted-printable decoded
  */
 public record AuthProxyOptions(boolean enabled, String headerName, String headerProperty, boolean autoSignUp,
-                               List<String> whitelist, Map<String, String> headers) {
+                               List<String> whitelist, Map<String, String> headers, boolean headersEncoded) {
     static final Set<String> FIELDS = Set.of("Name", "Email", "Login", "Role", "Groups");
 
     public AuthProxyOptions {
@@ -34,6 +35,11 @@ public record AuthProxyOptions(boolean enabled, String headerName, String header
         headers = Map.copyOf(headers);
     }
 
+    public AuthProxyOptions(boolean enabled, String headerName, String headerProperty, boolean autoSignUp,
+                            List<String> whitelist, Map<String, String> headers) {
+        this(enabled, headerName, headerProperty, autoSignUp, whitelist, headers, false);
+    }
+
     /** Grafana's defaults (conf/defaults.ini): off, X-WEBAUTH-USER, username, auto sign-up on, no whitelist. */
     public static AuthProxyOptions disabled() {
         return new AuthProxyOptions(false, "X-WEBAUTH-USER", "username", true, List.of(), Map.of());
@@ -47,22 +53,26 @@ public record AuthProxyOptions(boolean enabled, String headerName, String header
     }
 
     public AuthProxyOptions headerName(String value) {
-        return new AuthProxyOptions(enabled, value, headerProperty, autoSignUp, whitelist, headers);
+        return new AuthProxyOptions(enabled, value, headerProperty, autoSignUp, whitelist, headers, headersEncoded);
     }
 
     public AuthProxyOptions headerProperty(String value) {
-        return new AuthProxyOptions(enabled, headerName, value, autoSignUp, whitelist, headers);
+        return new AuthProxyOptions(enabled, headerName, value, autoSignUp, whitelist, headers, headersEncoded);
     }
 
     public AuthProxyOptions autoSignUp(boolean value) {
-        return new AuthProxyOptions(enabled, headerName, headerProperty, value, whitelist, headers);
+        return new AuthProxyOptions(enabled, headerName, headerProperty, value, whitelist, headers, headersEncoded);
     }
 
     public AuthProxyOptions whitelist(String... values) {
-        return new AuthProxyOptions(enabled, headerName, headerProperty, autoSignUp, List.of(values), headers);
+        return new AuthProxyOptions(enabled, headerName, headerProperty, autoSignUp, List.of(values), headers, headersEncoded);
     }
 
     public AuthProxyOptions headers(Map<String, String> value) {
-        return new AuthProxyOptions(enabled, headerName, headerProperty, autoSignUp, whitelist, value);
+        return new AuthProxyOptions(enabled, headerName, headerProperty, autoSignUp, whitelist, value, headersEncoded);
+    }
+
+    public AuthProxyOptions headersEncoded(boolean value) {
+        return new AuthProxyOptions(enabled, headerName, headerProperty, autoSignUp, whitelist, headers, value);
     }
 }

@@ -8,8 +8,18 @@ final class Controls {
     private record Injection(int status, int remaining) {
     }
 
-    /** Requests to {@code path} are never answered; with {@code apply} they are handled first, the answer dropped. */
-    record Hold(String path, boolean apply) {
+    /**
+     * Requests to {@code path} (with {@code method}, or any when null) are never answered; with {@code apply} they are
+     * handled first, the answer dropped.
+     */
+    record Hold(String method, String path, boolean apply) {
+        Hold(String path, boolean apply) {
+            this(null, path, apply);
+        }
+
+        boolean matches(String requestMethod, String requestPath) {
+            return path.equals(requestPath) && (method == null || method.equals(requestMethod));
+        }
     }
 
     private volatile boolean hang;

@@ -74,7 +74,7 @@ final class EmulatorHttpHandler extends SimpleChannelInboundHandler<FullHttpRequ
         ApiRequest apiRequest = new ApiRequest(req.method().name(), uri.path(), uri.parameters(), req.headers().copy(),
                 body, null, Map.of(), remote(ctx));
         Controls.Hold hold = controls.hold();
-        if (hold != null && hold.path().equals(uri.path())) {
+        if (hold != null && hold.matches(req.method().name(), uri.path())) {
             if (hold.apply()) {
                 app.handle(apiRequest); // its change is made; its answer never leaves
             }

@@ -33,7 +33,9 @@ final class GrafanaApp {
         this.sessions = sessions;
         this.authenticator = new Authenticator(options, sessions, users);
         this.indexPage = IndexPage.render(options);
-        new DashboardApi(store, new DashboardSaver(store, options.clock()), options.legacyVersionsArray()).register(router);
+        DashboardSaver saver = new DashboardSaver(store, options.clock());
+        new DashboardApi(store, saver, options.legacyVersionsArray()).register(router);
+        new DashboardResourceApi(store, saver).register(router);
         new FolderApi(store, options.clock()).register(router);
         new SearchApi(store).register(router);
         new UserApi(users).register(router);
@@ -66,7 +68,8 @@ final class GrafanaApp {
         if (req.method().equals("POST") && req.path().equals("/login")) {
             return login(req);
         }
-        boolean api = req.path().equals("/api") || req.path().startsWith("/api/");
+        // /apis/... is Grafana 12's Kubernetes-style API: routed and authenticated like /api/...
+        boolean api = req.path().equals("/api") || req.path().startsWith("/api/") || req.path().startsWith("/apis/");
         if (!api && getOrHead && IndexPage.isStatic(req.path())) {
             return IndexPage.asset(req.path()).orElseGet(() -> ApiResponse.plain(404, "404 page not found"));
         }

@@ -221,6 +221,11 @@ public final class GrafanaEmulator implements AutoCloseable {
         controls.hold(new Controls.Hold(path, apply));
     }
 
+    /** {@link #holdAnswers(String, boolean)} for requests with {@code method} only (a PUT held, its GETs answered). */
+    public void holdAnswers(String method, String path, boolean apply) {
+        controls.hold(new Controls.Hold(method, path, apply));
+    }
+
     /** Answers every path again (undoes {@link #holdAnswers}). */
     public void releaseAnswers() {
         controls.hold(null);

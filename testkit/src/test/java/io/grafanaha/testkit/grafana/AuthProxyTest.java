@@ -38,6 +38,25 @@ class AuthProxyTest {
     }
 
     @Test
+    void withHeadersEncodedEveryHeaderIsQuotedPrintableDecodedAndAValueThatDoesNotDecodeIsKept() {
+        start(AuthProxyOptions.enabledWithDefaultHeaders().headersEncoded(true));
+        HttpResponse<String> res = asUser("/api/user", "X-WEBAUTH-USER", "Zo=C3=AB=20=E5=B1=B1=E7=94=B0",
+                "X-WEBAUTH-NAME", "=c3=91and=c3=ba");
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(grafana.user("Zoë 山田").orElseThrow().name()).as("lower-case hex accepted, as Go's reader does")
+                .isEqualTo("Ñandú");
+        asUser("/api/user", "X-WEBAUTH-USER", "a=zz");
+        assertThat(grafana.user("a=zz")).as("an invalid escape keeps the value as it came").isPresent();
+    }
+
+    @Test
+    void withoutHeadersEncodedAQuotedPrintableValueIsTakenLiterally() {
+        start(AuthProxyOptions.enabledWithDefaultHeaders());
+        asUser("/api/user", "X-WEBAUTH-USER", "Zo=C3=AB");
+        assertThat(grafana.user("Zo=C3=AB")).isPresent();
+    }
+
+    @Test
     void anUnknownUserIsSignedUpAsViewerAndSignedIn() {
         start(AuthProxyOptions.enabledWithDefaultHeaders());
         HttpResponse<String> res = asUser("/api/user", "X-WEBAUTH-USER", "alice");
