@@ -36,14 +36,16 @@ import org.slf4j.LoggerFactory;
  * than {@code sync.max-deletes} vanished at once (a wiped instance: the next pass refills it). All changes of a round
  * go in one commit, pushed without force on the head they were read from; a rejected push is retried the next round
  * (the versions seen are only kept once pushed). The sync's own writes make a backend match Git, so they are never
- * written back. A version saved through the gateway is left to the journal ({@link LibraryPanelChange}), which
- * sends an edit made over an older version to a conflict branch; for the edits found here only, the last writer wins.
- * Runs on the write-back's thread.
+ * written back. A version saved (or a delete made) through the gateway is left to the journal
+ * ({@link LibraryPanelChange}), which sends an edit made over an older version to a conflict branch; for the edits
+ * found here only, the last writer wins. Runs on the write-back's thread.
  */
 final class LibraryPanelPoller {
     private static final Logger LOG = LoggerFactory.getLogger(LibraryPanelPoller.class);
     private static final String COMMITTER = "Grafana HA Gateway";
     private static final String COMMITTER_EMAIL = "gateway@grafana-ha-gateway.invalid";
+    /** The "version" a delete journaled by the gateway is recorded under in the journaled versions. */
+    static final int DELETED = -1;
 
     private final SyncService sync;
     private final SyncSettings settings;
@@ -107,7 +109,7 @@ final class LibraryPanelPoller {
             }
             if (before != null) {
                 List<String> gone = before.keySet().stream().filter(u -> !now.containsKey(u)
-                        && lib.panel(u).isPresent()).sorted().toList();
+                        && lib.panel(u).isPresent() && !journaled.has(backend.getKey(), u, DELETED)).sorted().toList();
                 if (gone.size() > 1 && !settings.deleteLimit().allows(gone.size(), before.size())) {
                     LOG.warn("{}: {} of {} library panels disappeared at once, more than sync.max-deletes {}; not "
                             + "writing these deletes to Git", backend.getKey(), gone.size(), before.size(),

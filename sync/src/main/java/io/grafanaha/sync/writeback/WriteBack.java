@@ -200,6 +200,9 @@ public final class WriteBack implements AutoCloseable {
             edit.body().ifPresent(b -> handled.record(edit.backend(), edit.uid(), b.version()));
         }
         edit.panel().ifPresent(p -> libraryHandled.record(edit.backend(), edit.uid(), p.panel().version()));
+        if (edit.kind() == CapturedEdit.Kind.LIBRARY_PANEL_DELETED) {
+            libraryHandled.took(edit.backend(), edit.uid(), LibraryPanelPoller.DELETED);
+        }
         return written;
     }
 
