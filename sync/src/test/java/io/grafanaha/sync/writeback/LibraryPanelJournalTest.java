@@ -10,6 +10,10 @@ import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.library.BackendLibraryPanel;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.grafana.StoredLibraryElement;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,6 +102,27 @@ class LibraryPanelJournalTest {
         assertThat(fx.repo.readFile(branch, FILE).orElseThrow()).isEqualTo(PANEL.replace("timeseries", "gauge"));
         assertThat(fx.events).anyMatch(e -> e instanceof WriteBackEvent.Conflicted c && c.edit().backend().equals("grafana-b")
                 && c.path().equals(FILE));
+    }
+
+    @Test
+    void aDeleteOfAPanelGitChangedSinceGoesToAConflictBranchAndPollingDoesNotDeleteItAnyway() throws Exception {
+        writeBack.setPollInterval(Duration.ofMillis(100)).start();
+        await().atMost(WAIT).until(() -> writeBack.status().polls() >= 2); // polling has seen lib-cpu on both
+        fx.workspace.writeFile(FILE, PANEL.replace("timeseries", "gauge")).commitAndPush("someone changes the panel");
+
+        HttpResponse<String> deleted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(fx.a.url()
+                + "/api/library-elements/lib-cpu")).header("Authorization", "Bearer " + fx.a.token()).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+        writeBack.journal(CapturedEdit.libraryPanelDeleted("grafana-a", "lib-cpu", Optional.of("alice"), Instant.now()))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+        await().atMost(WAIT).until(() -> writeBack.status().conflicts() == 1);
+        String branch = fx.branches().stream().filter(b -> b.contains("conflicts/lib-cpu-")).findFirst().orElseThrow();
+        assertThat(fx.repo.readFile(branch, FILE)).as("the delete is on the branch").isEmpty();
+        long rounds = writeBack.status().polls();
+        await().atMost(WAIT).until(() -> writeBack.status().polls() >= rounds + 3);
+        assertThat(fx.gitFile(FILE).orElseThrow()).as("Git's change stays").contains("gauge");
     }
 
     /** {@code type} saved on {@code grafana} over its current version, as the gateway journals such a PATCH. */
