@@ -32,17 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LibraryPanelJournalTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String FILE = "shared/library-panels/cpu.json";
-    private static final String PANEL = """
-            {
-              "uid": "lib-cpu",
-              "name": "CPU panel",
-              "kind": 1,
-              "model": {
-                "type": "timeseries",
-                "title": "CPU"
-              }
-            }
-            """;
+    private static final String PANEL = WriteBackFixture.LIBRARY_PANEL;
     @TempDir Path tmp;
     WriteBackFixture fx;
     SyncService sync;
