@@ -263,8 +263,8 @@ public final class WriteBack implements AutoCloseable {
      * to the journal or in it. The queue is asked first, as an edit leaves it only once the journal has it.
      */
     private boolean pending(String backend, String uid) {
-        return journalQueue.holds(backend, uid) || journal.pending().stream().anyMatch(e ->
-                e.edit().backend().equals(backend) && e.edit().uid().equals(uid));
+        return journalQueue.holds(backend, uid) || journal.pending().stream().anyMatch(e -> !e.edit().isLibraryPanel()
+                && e.edit().backend().equals(backend) && e.edit().uid().equals(uid));
     }
 
     // ---- the write-back's thread -------------------------------------------------------------------------------

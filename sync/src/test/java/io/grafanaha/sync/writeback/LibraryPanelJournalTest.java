@@ -115,6 +115,21 @@ class LibraryPanelJournalTest {
         assertThat(fx.gitFile(FILE).orElseThrow()).as("Git's change stays").contains("gauge");
     }
 
+    @Test
+    void aPendingLibraryPanelSaveDoesNotHoldTheDashboardThatSharesItsUidFromPasses() throws Exception {
+        ObjectNode model = JsonNodeFactory.instance.objectNode().put("type", "stat");
+        String root = fx.a.dashboard("cpu").orElseThrow().folderUid();
+        writeBack.journal(CapturedEdit.libraryPanelSaved("grafana-a", Optional.empty(), Instant.now(), new LibraryPanelEdit(
+                new BackendLibraryPanel("cpu", "CPU", root, model, 2), OptionalInt.of(1)))).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS); // not started: it stays pending
+        fx.workspace.writeFile("shared/cpu.json", WriteBackFixture.CPU.replace("\"CPU\"", "\"CPU from Git\""))
+                .commitAndPush("retitle");
+
+        pass(sync);
+
+        assertThat(fx.a.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU from Git");
+    }
+
     /** {@code type} saved on {@code grafana} over its current version, as the gateway journals such a PATCH. */
     private void journal(GrafanaEmulator grafana, String backend, String type) throws Exception {
         ObjectNode model = JsonNodeFactory.instance.objectNode().put("type", type).put("title", "CPU");
