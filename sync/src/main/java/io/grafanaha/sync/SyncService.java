@@ -19,8 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.eclipse.jgit.lib.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,6 +165,15 @@ public final class SyncService implements AutoCloseable {
     /** Which Git blob each backend holds per dashboard, and the write-back's hold on passes. */
     public AppliedBlobs appliedBlobs() {
         return appliedBlobs;
+    }
+
+    /**
+     * The blob of library panel {@code uid}'s file that a pass of this process last wrote to (or found on)
+     * {@code backend}; empty when unknown (no pass since start, or a panel Git does not hold). The write-back's base for
+     * a library panel edit made there.
+     */
+    public Optional<ObjectId> libraryPanelApplied(String backend, String uid) {
+        return library.applied(backend, uid);
     }
 
     /** The backends, in configuration order. */

@@ -7,6 +7,7 @@ import io.grafanaha.gateway.proxy.LocalResponse;
 import io.grafanaha.health.Backend;
 import io.grafanaha.sync.writeback.CapturedEdit;
 import io.grafanaha.sync.writeback.EditBody;
+import io.grafanaha.sync.writeback.LibraryPanelEdit;
 import io.grafanaha.sync.writeback.WriteBack;
 import java.io.IOException;
 import java.time.Clock;
@@ -62,8 +63,9 @@ public final class EditCapture implements EditObserver {
      * Journals the edit; the client's response waits for the journal's fsync (on the write-back's journal thread,
      * grouped with other edits), the point after which a crash cannot lose it, so a client told "saved" can rely on
      * it. A dashboard save carries what it saved, so the write-back commits it even if the backend dies before the
-     * commit. When the journal cannot be written the response still goes out: the write-back holds the edit in
-     * memory and out of every pass until it is in Git, and says so in its status, metrics and log.
+     * commit; so does a library panel save, whose answer holds the element it saved. When the journal cannot be
+     * written the response still goes out: the write-back holds the edit in memory and out of every pass until it is
+     * in Git, and says so in its status, metrics and log.
      */
     @Override
     public CompletionStage<Void> afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
@@ -111,6 +113,14 @@ public final class EditCapture implements EditObserver {
         }
         if (write instanceof GrafanaWrite.FolderDelete delete) {
             return Optional.of(new CapturedEdit(backend, CapturedEdit.Kind.FOLDER_DELETED, delete.uid(), user, clock.instant()));
+        }
+        if (write instanceof GrafanaWrite.LibraryPanelCreate || write instanceof GrafanaWrite.LibraryPanelUpdate) {
+            // What it saved is in Grafana's answer (a library variable's is not journaled: the sync keeps panels only).
+            return LibraryPanelEdit.fromExchange(request.body(), responseBody)
+                    .map(saved -> CapturedEdit.libraryPanelSaved(backend, user, clock.instant(), saved));
+        }
+        if (write instanceof GrafanaWrite.LibraryPanelDelete delete) {
+            return Optional.of(CapturedEdit.libraryPanelDeleted(backend, delete.uid(), user, clock.instant()));
         }
         return Optional.empty();
     }

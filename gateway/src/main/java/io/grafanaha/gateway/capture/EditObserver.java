@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Sees the Grafana writes that pass through the proxy (dashboard saves and deletes, folder changes), so
- * the sync can write them back to Git and guard against saving over a newer version. {@link EditHook}
- * connects it to the proxy.
+ * Sees the Grafana writes that pass through the proxy (dashboard saves and deletes, folder changes,
+ * library panel saves and deletes), so the sync can write them back to Git and guard against saving over
+ * a newer version. {@link EditHook} connects it to the proxy.
  *
  * <p>Both callbacks run on the client connection's event loop: they must return quickly and never
  * block (hand real work to another executor). An exception from either is logged and ignored: the

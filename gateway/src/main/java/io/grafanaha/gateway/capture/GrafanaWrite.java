@@ -16,7 +16,10 @@ public sealed interface GrafanaWrite {
         FOLDER_CREATE("folder-create"),
         FOLDER_UPDATE("folder-update"),
         FOLDER_DELETE("folder-delete"),
-        FOLDER_MOVE("folder-move");
+        FOLDER_MOVE("folder-move"),
+        LIBRARY_PANEL_CREATE("library-panel-create"),
+        LIBRARY_PANEL_UPDATE("library-panel-update"),
+        LIBRARY_PANEL_DELETE("library-panel-delete");
 
         private final String label;
 
@@ -108,6 +111,33 @@ public sealed interface GrafanaWrite {
         @Override
         public Kind kind() {
             return Kind.FOLDER_MOVE;
+        }
+    }
+
+    /**
+     * {@code POST /api/library-elements}: a library panel (or variable) created; Grafana's answer names it, uid
+     * included (it chooses one when the body has none).
+     */
+    record LibraryPanelCreate() implements GrafanaWrite {
+        @Override
+        public Kind kind() {
+            return Kind.LIBRARY_PANEL_CREATE;
+        }
+    }
+
+    /** {@code PATCH /api/library-elements/:uid}, made over {@code version} (Grafana answers 412 when it is not current). */
+    record LibraryPanelUpdate(String uid, OptionalLong version) implements GrafanaWrite {
+        @Override
+        public Kind kind() {
+            return Kind.LIBRARY_PANEL_UPDATE;
+        }
+    }
+
+    /** {@code DELETE /api/library-elements/:uid}. */
+    record LibraryPanelDelete(String uid) implements GrafanaWrite {
+        @Override
+        public Kind kind() {
+            return Kind.LIBRARY_PANEL_DELETE;
         }
     }
 }

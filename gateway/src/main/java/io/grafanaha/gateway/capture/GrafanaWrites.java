@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Recognises Grafana's dashboard and folder writes by method and path, and reads what they change from
+ * Recognises Grafana's dashboard, folder and library element writes by method and path, and reads what they change from
  * the body. Tolerant by design: a body that is not the JSON Grafana expects is simply not classified,
  * and the request goes to Grafana unchanged to be answered 400 there. Grafana 12's dashboard resource API
  * ({@code /apis/dashboard.grafana.app/...}) is read by {@link DashboardResources}.
@@ -44,10 +44,13 @@ public final class GrafanaWrites {
             case "POST" -> s.length == 3 && s[1].equals("dashboards") && s[2].equals("db") ? GrafanaWrite.Kind.DASHBOARD_SAVE
                     : s.length == 2 && s[1].equals("folders") ? GrafanaWrite.Kind.FOLDER_CREATE
                     : s.length == 4 && s[1].equals("folders") && s[3].equals("move") ? GrafanaWrite.Kind.FOLDER_MOVE
+                    : s.length == 2 && s[1].equals("library-elements") ? GrafanaWrite.Kind.LIBRARY_PANEL_CREATE
                     : null;
             case "PUT" -> s.length == 3 && s[1].equals("folders") ? GrafanaWrite.Kind.FOLDER_UPDATE : null;
+            case "PATCH" -> s.length == 3 && s[1].equals("library-elements") ? GrafanaWrite.Kind.LIBRARY_PANEL_UPDATE : null;
             case "DELETE" -> s.length == 4 && s[1].equals("dashboards") && s[2].equals("uid") ? GrafanaWrite.Kind.DASHBOARD_DELETE
                     : s.length == 3 && s[1].equals("folders") ? GrafanaWrite.Kind.FOLDER_DELETE
+                    : s.length == 3 && s[1].equals("library-elements") ? GrafanaWrite.Kind.LIBRARY_PANEL_DELETE
                     : null;
             default -> null;
         };
@@ -83,6 +86,9 @@ public final class GrafanaWrites {
                 case FOLDER_DELETE -> new GrafanaWrite.FolderDelete(decode(s[2]));
                 case FOLDER_MOVE -> folderMove(decode(s[2]), object(body));
                 case DASHBOARD_RESOURCE_SAVE -> null; // under /apis/, classified above
+                case LIBRARY_PANEL_CREATE -> object(body) == null ? null : new GrafanaWrite.LibraryPanelCreate();
+                case LIBRARY_PANEL_UPDATE -> libraryPanelUpdate(decode(s[2]), object(body));
+                case LIBRARY_PANEL_DELETE -> new GrafanaWrite.LibraryPanelDelete(decode(s[2]));
             });
         } catch (IllegalArgumentException e) {
             return Optional.empty();
@@ -147,6 +153,10 @@ public final class GrafanaWrites {
 
     private static GrafanaWrite folderMove(String uid, JsonNode body) {
         return body == null ? null : new GrafanaWrite.FolderMove(uid, text(body, "parentUid").orElse(""));
+    }
+
+    private static GrafanaWrite libraryPanelUpdate(String uid, JsonNode body) {
+        return body == null ? null : new GrafanaWrite.LibraryPanelUpdate(uid, number(body, "version"));
     }
 
     /** The body as a JSON object, or null when it is not one. */

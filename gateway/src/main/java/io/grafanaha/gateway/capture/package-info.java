@@ -1,6 +1,6 @@
 /**
  * Edit capture: what the gateway knows of Grafana's write API. {@link io.grafanaha.gateway.capture.GrafanaWrites}
- * recognises dashboard and folder writes and reads them (once per edit, {@link io.grafanaha.gateway.capture.WatchedRequest});
+ * recognises dashboard, folder and library panel writes and reads them (once per edit, {@link io.grafanaha.gateway.capture.WatchedRequest});
  * {@link io.grafanaha.gateway.capture.EditHook} plugs that into the proxy's neutral
  * {@link io.grafanaha.gateway.proxy.RequestObserver} hook; {@link io.grafanaha.gateway.capture.EditCapture}
  * guards saves against lost updates and journals every successful write for Git before the client is

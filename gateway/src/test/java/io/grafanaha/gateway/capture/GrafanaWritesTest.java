@@ -3,12 +3,15 @@ package io.grafanaha.gateway.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grafanaha.gateway.proxy.LocalResponse;
+import io.grafanaha.health.Backend;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 class GrafanaWritesTest {
@@ -67,6 +70,36 @@ class GrafanaWritesTest {
         assertThat(GrafanaWrites.kind("PUT", "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards/x/dto")).isEmpty();
         assertThat(GrafanaWrites.kind("PUT", "/apis/folder.grafana.app/v1beta1/namespaces/default/folders/x")).isEmpty();
         assertThat(GrafanaWrites.kind("POST", "/api/dashboards//db")).isEmpty();
+    }
+
+    @Test
+    void knowsTheLibraryPanelWritesAndReadsTheUidAndTheVersionAnUpdateIsMadeOver() {
+        assertThat(GrafanaWrites.classify("POST", "/api/library-elements", json("{\"name\":\"CPU\",\"kind\":1,\"model\":{}}")))
+                .hasValue(new GrafanaWrite.LibraryPanelCreate());
+        assertThat(GrafanaWrites.classify("PATCH", "/api/library-elements/lib%20cpu", json("{\"version\":4,\"model\":{}}")))
+                .hasValue(new GrafanaWrite.LibraryPanelUpdate("lib cpu", OptionalLong.of(4)));
+        assertThat(GrafanaWrites.classify("DELETE", "/api/library-elements/lib-cpu", new byte[0]))
+                .hasValue(new GrafanaWrite.LibraryPanelDelete("lib-cpu"));
+    }
+
+    @Test
+    void libraryElementReadsAreNotWatched() {
+        assertThat(GrafanaWrites.kind("GET", "/api/library-elements")).isEmpty();
+        assertThat(GrafanaWrites.kind("GET", "/api/library-elements/lib-cpu")).isEmpty();
+        assertThat(GrafanaWrites.kind("GET", "/api/library-elements/lib-cpu/connections")).isEmpty();
+        assertThat(GrafanaWrites.kind("GET", "/api/library-elements/name/CPU")).isEmpty();
+        assertThat(GrafanaWrites.kind("PATCH", "/api/library-elements")).isEmpty();
+        assertThat(new EditHook(new EditObserver() {
+            @Override
+            public Optional<LocalResponse> beforeForward(Backend backend, WatchedRequest request) {
+                return Optional.empty();
+            }
+
+            @Override
+            public CompletionStage<Void> afterSuccess(Backend backend, WatchedRequest request, int status, byte[] body) {
+                return CompletableFuture.completedFuture(null);
+            }
+        }).watches("GET", "/api/library-elements/lib-cpu")).as("streamed by the proxy, body never gathered").isEmpty();
     }
 
     @Test

@@ -53,6 +53,12 @@ public final class LibraryStep {
      */
     public record Before(DesiredState desired, Optional<String> error, boolean createdFolders) {}
 
+    /** The blob of {@code uid}'s file this process last wrote to (or found on) {@code backend}; in memory only. */
+    public Optional<ObjectId> applied(String backend, String uid) {
+        Map<String, ObjectId> there = applied.get(backend);
+        return there == null ? Optional.empty() : Optional.ofNullable(there.get(uid));
+    }
+
     /** Reads the panels at {@code state}'s commit and returns {@code state} without dashboards using a missing one. */
     public DesiredState read(Repository repository, DesiredState state) throws IOException {
         DesiredLibrary read = new ReadLibraryPanels(repository).read(state, syncPath);

@@ -42,11 +42,11 @@ final class CommitEdit {
      * What every edit is committed with; one set per write-back. {@code written} holds per dashboard uid the last
      * commit this write-back pushed for it (written on the write-back's thread only, kept across restarts), so that a
      * branch rolled back past that commit is recognised; {@code saved} maps backend, uid and version to the dashboard a
-     * journaled save left there.
+     * journaled save left there; {@code library} holds the rules for library panel edits.
      */
     record Tools(SyncSettings settings, Map<String, GrafanaClient> clients, AppliedBlobs blobs, WriteBackMirror branch,
             GitWriter writer, EditHistory history, EditChange rules, Clock clock, Runnable beforePush,
-            WrittenCommits written, Map<String, ObjectNode> saved) {}
+            WrittenCommits written, Map<String, ObjectNode> saved, LibraryPanelChange library) {}
 
     /**
      * What became of the edit: the event to report, and the pass to ask for ({@code passReason}), which is a pass
@@ -138,6 +138,9 @@ final class CommitEdit {
                 boolean there = client.folder(edit.uid()).isPresent();
                 yield head -> tools.rules().folderDeleted(edit, there, head);
             }
+            // Both from the journal alone: the backend is never asked, so an instance gone since loses nothing.
+            case LIBRARY_PANEL_SAVED -> head -> tools.library().saved(edit, base, head);
+            case LIBRARY_PANEL_DELETED -> head -> tools.library().deleted(edit, base, head);
         };
     }
 
@@ -155,7 +158,11 @@ final class CommitEdit {
         EditChange.Result result = read.apply(state);
         if (result instanceof EditChange.Nothing nothing) {
             LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
-            nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
+            if (edit.isLibraryPanel()) {
+                tools.library().inGit(edit, nothing.gitBlob());
+            } else {
+                nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
+            }
             return new Done(new Outcome(new WriteBackEvent.Skipped(edit, nothing.reason()),
                     nothing.behind() ? Optional.of("write-back " + edit.uid() + " behind Git") : Optional.empty(),
                     false));
@@ -188,6 +195,8 @@ final class CommitEdit {
             write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
                     () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
             tools.written().put(edit.uid(), local.commit().copy());
+        } else if (edit.isLibraryPanel()) {
+            tools.library().inGit(edit, write.blob());
         }
         LOG.info("{}: {} ({})", edit.backend(), write.message(), local.commit().abbreviate(7).name());
         return new Outcome(new WriteBackEvent.Committed(edit, local.commit().name(), write.path(), write.message()),
@@ -209,7 +218,9 @@ final class CommitEdit {
     }
 
     Outcome pushConflict(EditChange.Write write, ObjectId commit) throws IOException {
-        tools.written().remove(edit.uid());
+        if (!edit.isLibraryPanel()) {
+            tools.written().remove(edit.uid());
+        }
         if (edit.kind() == CapturedEdit.Kind.DASHBOARD_DELETED) {
             // Git keeps the dashboard; the backend does not hold it, so the next pass creates it rather than taking
             // the same delete again.

@@ -28,7 +28,15 @@ import org.slf4j.LoggerFactory;
  * {"op":"edit","id":7,"backend":"grafana-b","kind":"DASHBOARD_SAVED","uid":"cpu","user":"alice","at":"2026-...",
  *  "base":"3b18e5...","body":{"dashboard":{...},"folderUid":"team","version":4}}
  * {"op":"done","id":7}
+ * {"op":"edit","v":2,"id":8,"backend":"grafana-a","kind":"LIBRARY_PANEL_SAVED","uid":"lib-cpu","at":"2026-...",
+ *  "base":"9c02d1...","panel":{"panel":{"uid":"lib-cpu","name":..,"folderUid":..,"model":{...},"version":3},"from":2}}
  * </pre>
+ *
+ * <p><b>Format versions.</b> A record without {@code "v"} is format 1 (dashboards and folders, all a journal written
+ * before library panels were journaled holds, so such a journal replays unchanged); the library panel kinds, which
+ * format 1 did not have, are written as format 2 ({@code "v":2}, the edit in {@code panel}, see
+ * {@link LibraryPanelEdit}). A record of a format newer than {@value #FORMAT} (a journal left by a newer gateway) is
+ * skipped with a warning rather than misread.
  *
  * An edit without a later {@code done} line is pending and replayed after a restart, in id order. A torn last line (a
  * crash in the middle of a write) is ignored: its edit had not been acknowledged. When nothing is pending the file is
@@ -41,6 +49,8 @@ import org.slf4j.LoggerFactory;
 final class Journal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The newest record format this journal reads and writes. */
+    static final int FORMAT = 2;
 
     /** A pending edit with its journal id and the blob its backend held before it, when known. */
     record Entry(long id, CapturedEdit edit, Optional<ObjectId> base) {}
@@ -100,12 +110,16 @@ final class Journal implements AutoCloseable {
                 if ("done".equals(n.path("op").asText())) {
                     pending.remove(id);
                     unlocked.remove(id);
+                } else if (n.path("v").asInt(1) > FORMAT) {
+                    LOG.warn("{} line {}: journal record of format {} (newer than {}) skipped: {} of {}", file,
+                            lineNo, n.path("v").asInt(), FORMAT, n.path("kind").asText(), n.path("uid").asText());
                 } else {
                     String user = n.path("user").asText("");
                     CapturedEdit edit = new CapturedEdit(n.path("backend").asText(),
                             CapturedEdit.Kind.valueOf(n.path("kind").asText()), n.path("uid").asText(),
                             user.isEmpty() ? Optional.empty() : Optional.of(user),
-                            Instant.parse(n.path("at").asText()), EditBody.fromJson(n.get("body")));
+                            Instant.parse(n.path("at").asText()), EditBody.fromJson(n.get("body")),
+                            LibraryPanelEdit.fromJson(n.get("panel")));
                     Optional<ObjectId> base = n.path("base").isTextual()
                             ? Optional.of(ObjectId.fromString(n.path("base").asText())) : Optional.empty();
                     pending.put(id, new Held(new Entry(id, edit, base), true));
@@ -183,12 +197,17 @@ final class Journal implements AutoCloseable {
 
     private static ObjectNode record(Entry entry) {
         CapturedEdit edit = entry.edit();
-        ObjectNode n = MAPPER.createObjectNode().put("op", "edit").put("id", entry.id())
+        ObjectNode n = MAPPER.createObjectNode().put("op", "edit");
+        if (edit.isLibraryPanel()) {
+            n.put("v", FORMAT);
+        }
+        n.put("id", entry.id())
                 .put("backend", edit.backend()).put("kind", edit.kind().name()).put("uid", edit.uid());
         edit.user().ifPresent(u -> n.put("user", u));
         n.put("at", edit.at().toString());
         entry.base().ifPresent(b -> n.put("base", b.name()));
         edit.body().ifPresent(b -> n.set("body", b.toJson()));
+        edit.panel().ifPresent(p -> n.set("panel", p.toJson()));
         return n;
     }
 

@@ -94,7 +94,8 @@ final class JournalQueue {
     }
 
     private static String key(CapturedEdit edit) {
-        return edit.backend() + "\u0000" + edit.uid();
+        // A library panel may share its uid with a dashboard: its edit must not hold that dashboard from passes.
+        return (edit.isLibraryPanel() ? "library\u0000" : "") + edit.backend() + "\u0000" + edit.uid();
     }
 
     /** The journal has {@code edit} (written, or held in memory when it could not be): it holds it from now on. */

@@ -1,7 +1,5 @@
 package io.grafanaha.sync.writeback;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.desired.DesiredState;
@@ -31,19 +29,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes library panels edited in Grafana back to Git: every poll round, each backend's library panels are listed
+ * Writes library panels edited in Grafana without the gateway back to Git: every poll round, each backend's library panels are listed
  * ({@code GET /api/library-elements}, one call per hundred panels); one whose version grew since the previous round
  * and whose content differs from Git's file is written to that file (a new panel in a managed folder to
  * {@code library-panels/<slug>.json}), one Git holds that vanished is deleted from Git, unless more than one and more
  * than {@code sync.max-deletes} vanished at once (a wiped instance: the next pass refills it). All changes of a round
  * go in one commit, pushed without force on the head they were read from; a rejected push is retried the next round
  * (the versions seen are only kept once pushed). The sync's own writes make a backend match Git, so they are never
- * written back. Last writer wins: unlike dashboards, no conflict branch is made. Runs on the write-back's thread.
+ * written back. A version saved (or a delete made) through the gateway is left to the journal
+ * ({@link LibraryPanelChange}), which sends an edit made over an older version to a conflict branch; for the edits
+ * found here only, the last writer wins. Runs on the write-back's thread.
  */
 final class LibraryPanelPoller {
     private static final Logger LOG = LoggerFactory.getLogger(LibraryPanelPoller.class);
     private static final String COMMITTER = "Grafana HA Gateway";
     private static final String COMMITTER_EMAIL = "gateway@grafana-ha-gateway.invalid";
+    /** The "version" a delete journaled by the gateway is recorded under in the journaled versions. */
+    static final int DELETED = -1;
 
     private final SyncService sync;
     private final SyncSettings settings;
@@ -51,17 +53,19 @@ final class LibraryPanelPoller {
     private final WriteBackMirror branch;
     private final GitWriter writer;
     private final Clock clock;
+    private final HandledVersions journaled;
     /** backend → uid → version seen; a backend is absent until its first complete round. */
     private final Map<String, Map<String, Integer>> seen = new HashMap<>();
 
     LibraryPanelPoller(SyncService sync, Map<String, GrafanaClient> clients, WriteBackMirror branch,
-            GitWriter writer, Clock clock) {
+            GitWriter writer, Clock clock, HandledVersions journaled) {
         this.sync = sync;
         this.settings = sync.settings();
         this.clients = clients;
         this.branch = branch;
         this.writer = writer;
         this.clock = clock;
+        this.journaled = journaled;
     }
 
     void round() throws IOException {
@@ -92,18 +96,20 @@ final class LibraryPanelPoller {
                 now.put(p.uid(), p.version());
                 Integer last = before == null ? null : before.get(p.uid());
                 boolean newer = before != null && (last == null || p.version() > last);
-                if (newer && inGit.map(g -> !p.matches(g)).orElse(true) && !lib.protectedUids().contains(p.uid())
+                // A save relayed by the gateway is the journal's: committed from there, with its conflict rule.
+                if (newer && !journaled.has(backend.getKey(), p.uid(), p.version())
+                        && inGit.map(g -> !p.matches(g)).orElse(true) && !lib.protectedUids().contains(p.uid())
                         && written.add(p.uid())) {
-                    String path = inGit.map(DesiredLibraryPanel::path).orElseGet(() -> newPath(head, p));
-                    writes.put(path, DashboardFile.renderFolder(writer.read(head.id(), path),
-                            file(p, state.rootFolderUid())));
+                    String path = inGit.map(DesiredLibraryPanel::path)
+                            .orElseGet(() -> LibraryPanelFile.newPath(writer, head.id(), settings.path(), p));
+                    writes.put(path, LibraryPanelFile.render(writer.read(head.id(), path), p, state.rootFolderUid()));
                     what.add((inGit.isPresent() ? "Update" : "Create") + " library panel \"" + p.name() + "\" ("
                             + p.uid() + ") from " + backend.getKey());
                 }
             }
             if (before != null) {
                 List<String> gone = before.keySet().stream().filter(u -> !now.containsKey(u)
-                        && lib.panel(u).isPresent()).sorted().toList();
+                        && lib.panel(u).isPresent() && !journaled.has(backend.getKey(), u, DELETED)).sorted().toList();
                 if (gone.size() > 1 && !settings.deleteLimit().allows(gone.size(), before.size())) {
                     LOG.warn("{}: {} of {} library panels disappeared at once, more than sync.max-deletes {}; not "
                             + "writing these deletes to Git", backend.getKey(), gone.size(), before.size(),
@@ -137,28 +143,5 @@ final class LibraryPanelPoller {
         }
         seen.clear();
         seen.putAll(next);
-    }
-
-    /**
-     * The file of a panel: what Grafana's API returns, without the instance's own fields, and without
-     * {@code folderUid} when it is the managed root (the default, so the file does not depend on {@code sync.folder}).
-     */
-    private static ObjectNode file(BackendLibraryPanel p, String rootFolderUid) {
-        ObjectNode f = JsonNodeFactory.instance.objectNode().put("uid", p.uid()).put("name", p.name()).put("kind", 1);
-        if (!p.folderUid().equals(rootFolderUid)) {
-            f.put("folderUid", p.folderUid());
-        }
-        f.set("model", p.model());
-        return f;
-    }
-
-    private String newPath(CommitInfo head, BackendLibraryPanel p) {
-        String dir = (settings.path().isEmpty() ? "" : settings.path() + "/") + ReadLibraryPanels.DIRECTORY + "/";
-        String path = dir + DashboardFile.slug(p.name(), p.uid()) + ".json";
-        try {
-            return writer.read(head.id(), path).isPresent() ? dir + p.uid() + ".json" : path;
-        } catch (IOException e) {
-            return dir + p.uid() + ".json";
-        }
     }
 }

@@ -49,8 +49,12 @@ import org.slf4j.LoggerFactory;
  * version is captured instead of overwritten (once: found again, it is in Git or on a conflict branch), whether or
  * not Git's file changed since this process applied it, since another gateway may have applied that change.
  *
+ * <p><b>Library panels</b> saved or deleted through the gateway are journaled like dashboards, with what the save
+ * left ({@link LibraryPanelEdit}), and committed from the journal by the same code, with their own conflict rule
+ * ({@link LibraryPanelChange}).
+ *
  * <p><b>Polling</b> catches edits that bypass the gateway ({@link Poller}), and writes back library panels edited in
- * any instance ({@link LibraryPanelPoller}).
+ * any instance without the gateway ({@link LibraryPanelPoller}).
  *
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
@@ -79,6 +83,8 @@ public final class WriteBack implements AutoCloseable {
     private final LibraryPanelPoller libraryPoller;
     private final CommitLoop loop;
     private final HandledVersions handled = new HandledVersions();
+    /** The library panel versions journaled with what they saved: polling leaves them to the journal. */
+    private final HandledVersions libraryHandled = new HandledVersions();
 
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
@@ -122,7 +128,8 @@ public final class WriteBack implements AutoCloseable {
         EditChange rules = new EditChange(writer, branch::baseBlob, history,
                 (backend, uid) -> clients.get(backend).folder(uid), settings.path());
         this.tools = new CommitEdit.Tools(settings, clients, blobs, branch, writer, history, rules, clock,
-                () -> beforePush.run(), new WrittenCommits(writer::repository), new ConcurrentHashMap<>());
+                () -> beforePush.run(), new WrittenCommits(writer::repository), new ConcurrentHashMap<>(),
+                new LibraryPanelChange(writer, settings.path()));
         this.thread = Objects.requireNonNull(threads, "threads").commits();
         this.journalThread = threads.journal();
         this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
@@ -132,7 +139,7 @@ public final class WriteBack implements AutoCloseable {
                 (edit, error) -> emit(new WriteBackEvent.Failed(edit, error)));
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
-        this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock);
+        this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock, libraryHandled);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
@@ -185,11 +192,16 @@ public final class WriteBack implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         CompletionStage<Void> written = journalQueue.submit(edit, edit.isDashboard()
-                ? blobs.applied(edit.backend(), edit.uid()) : Optional.empty());
+                ? blobs.applied(edit.backend(), edit.uid())
+                : edit.isLibraryPanel() ? sync.libraryPanelApplied(edit.backend(), edit.uid()) : Optional.empty());
         // Marked as had only once submitted: a pass that finds the version had then finds the edit pending too (it
         // overwrites a version it finds had and not pending, taking it for one already in Git).
         if (edit.kind() == CapturedEdit.Kind.DASHBOARD_SAVED) {
             edit.body().ifPresent(b -> handled.record(edit.backend(), edit.uid(), b.version()));
+        }
+        edit.panel().ifPresent(p -> libraryHandled.record(edit.backend(), edit.uid(), p.panel().version()));
+        if (edit.kind() == CapturedEdit.Kind.LIBRARY_PANEL_DELETED) {
+            libraryHandled.took(edit.backend(), edit.uid(), LibraryPanelPoller.DELETED);
         }
         return written;
     }
@@ -251,8 +263,8 @@ public final class WriteBack implements AutoCloseable {
      * to the journal or in it. The queue is asked first, as an edit leaves it only once the journal has it.
      */
     private boolean pending(String backend, String uid) {
-        return journalQueue.holds(backend, uid) || journal.pending().stream().anyMatch(e ->
-                e.edit().backend().equals(backend) && e.edit().uid().equals(uid));
+        return journalQueue.holds(backend, uid) || journal.pending().stream().anyMatch(e -> !e.edit().isLibraryPanel()
+                && e.edit().backend().equals(backend) && e.edit().uid().equals(uid));
     }
 
     // ---- the write-back's thread -------------------------------------------------------------------------------

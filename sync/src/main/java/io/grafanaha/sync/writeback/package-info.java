@@ -38,6 +38,11 @@
  *       {@code gateway/conflicts/<uid>-<yyyyMMdd-HHmmss>}, unless Git's history of the file or a conflict branch
  *       already keeps U (the same edit captured by another gateway). The history is shared by every gateway, so
  *       several gateways on one repository decide alike (see {@link io.grafanaha.sync.writeback.EditChange}).</li>
+ *   <li><b>Library panels</b>: a save relayed by the gateway is journaled with the element Grafana answered (journal
+ *       format 2) and committed by the same command as dashboards; Grafana keeps no history of a panel, so it
+ *       conflicts when Git's file changed since the content the save was made over, known from the gateway's own
+ *       records ({@link io.grafanaha.sync.writeback.LibraryPanelChange}). Edits made without the gateway are found
+ *       by polling ({@link io.grafanaha.sync.writeback.LibraryPanelPoller}), last writer wins.</li>
  *   <li><b>Applied blobs</b>: {@link io.grafanaha.sync.actual.AppliedBlobs}, per process: which blob each backend holds
  *       (filled by passes and the write-back's own pushes, each record stamped with the moment of its read so a
  *       slow pass never turns a newer record back) and Git's head per uid; they answer {@code wouldLoseUpdate}

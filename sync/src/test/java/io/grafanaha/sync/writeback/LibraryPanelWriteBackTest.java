@@ -17,17 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A library panel edited in any instance is written back to its file and reaches the other instance. */
 class LibraryPanelWriteBackTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String PANEL = """
-            {
-              "uid": "lib-cpu",
-              "name": "CPU panel",
-              "kind": 1,
-              "model": {
-                "type": "timeseries",
-                "title": "CPU"
-              }
-            }
-            """;
+    private static final String PANEL = WriteBackFixture.LIBRARY_PANEL;
     @TempDir Path tmp;
     WriteBackFixture fx;
     SyncService sync;

@@ -75,6 +75,19 @@ final class WriteBackFixture implements AutoCloseable {
                   id: 1
             """;
 
+    /** Library panel lib-cpu's file, as people write them. */
+    static final String LIBRARY_PANEL = """
+            {
+              "uid": "lib-cpu",
+              "name": "CPU panel",
+              "kind": 1,
+              "model": {
+                "type": "timeseries",
+                "title": "CPU"
+              }
+            }
+            """;
+
     final Path dir;
     final GitServer git;
     final RemoteRepo repo;
