@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * not Git's file changed since this process applied it, since another gateway may have applied that change.
  *
  * <p><b>Polling</b> catches edits that bypass the gateway ({@link Poller}), and writes back library panels edited in
- * any instance ({@link LibraryPanelPoller}).
+ * any instance ({@link LibraryPanelPoller}) and alert rule groups ({@link AlertingPoller}, also at once after
+ * {@link #alertingWritten}).
  *
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
@@ -77,6 +78,7 @@ public final class WriteBack implements AutoCloseable {
     private final JournalQueue journalQueue;
     private final Poller poller;
     private final LibraryPanelPoller libraryPoller;
+    private final AlertingPoller alertingPoller;
     private final CommitLoop loop;
     private final HandledVersions handled = new HandledVersions();
 
@@ -133,6 +135,7 @@ public final class WriteBack implements AutoCloseable {
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
         this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock);
+        this.alertingPoller = new AlertingPoller(sync, clients, branch, writer, clock, conflicts::incrementAndGet);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
@@ -157,8 +160,19 @@ public final class WriteBack implements AutoCloseable {
     public void start() {
         thread.execute(loop::drain);
         if (!pollInterval.isZero()) {
+            sync.alertingLedger().watched(settings.writeBack()); // passes leave alerting edits to the poller
             thread.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * A backend accepted an alerting write ({@code /api/v1/provisioning/...}, the ruler API): look for alerting edits
+     * now rather than at the next poll round. Returns at once; rounds asked for while one waits coalesce.
+     */
+    public void alertingWritten(String backend) {
+        if (!closed && settings.writeBack() && !pollInterval.isZero()) {
+            alertingPoller.soon(thread);
         }
     }
 
@@ -269,6 +283,7 @@ public final class WriteBack implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.warn("library panel write-back failed: {}", e.toString());
             }
+            alertingPoller.safeRound();
         }
     }
 
@@ -304,6 +319,7 @@ public final class WriteBack implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        sync.alertingLedger().watched(false);
         thread.shutdown();
         journalThread.shutdown();
         try {
