@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.SyncService;
+import io.grafanaha.sync.plan.DeleteLimit;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -157,6 +158,25 @@ class AlertingWriteBackTest {
             pass(sync);
             return title(fx.a, "high-cpu").equals("CPU high in Git");
         });
+    }
+
+    @Test
+    void groupsVanishingAtOnceBeyondTheDeleteLimitAreNotDeletedFromGitButRestored() throws Exception {
+        fx.close();
+        fx = new WriteBackFixture(tmp.resolve("guarded"));
+        fx.workspace.writeFile(FILE, RULES).commitAndPush("alert rules");
+        sync = fx.sync(fx.settings("data").withDeleteLimit(DeleteLimit.count(1)));
+        pass(sync);
+        startWriteBack(Duration.ofMillis(200));
+        String head = fx.repo.head().orElseThrow();
+        call(fx.a, "DELETE", groupPath("cpu-alerts"), null);
+        call(fx.a, "DELETE", groupPath("disk-alerts"), null);
+
+        long rounds = writeBack.status().polls();
+        await().atMost(WAIT).until(() -> writeBack.status().polls() >= rounds + 3);
+        assertThat(fx.repo.head()).contains(head);
+        pass(sync);
+        assertThat(fx.a.resources().alertRules()).containsKeys("high-cpu", "disk-full");
     }
 
     @Test
