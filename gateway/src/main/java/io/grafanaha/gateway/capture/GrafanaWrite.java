@@ -12,7 +12,8 @@ public sealed interface GrafanaWrite {
         FOLDER_CREATE("folder-create"),
         FOLDER_UPDATE("folder-update"),
         FOLDER_DELETE("folder-delete"),
-        FOLDER_MOVE("folder-move");
+        FOLDER_MOVE("folder-move"),
+        ALERTING_WRITE("alerting-write");
 
         private final String label;
 
@@ -80,6 +81,18 @@ public sealed interface GrafanaWrite {
         @Override
         public Kind kind() {
             return Kind.FOLDER_MOVE;
+        }
+    }
+
+    /**
+     * {@code POST}, {@code PUT} or {@code DELETE} under {@code /api/v1/provisioning/} (alerting provisioning) or
+     * {@code /api/ruler/grafana/} (the ruler API Grafana's alerting UI saves rule groups with): the write-back looks
+     * for alerting edits on that backend at once instead of at its next poll round.
+     */
+    record AlertingWrite() implements GrafanaWrite {
+        @Override
+        public Kind kind() {
+            return Kind.ALERTING_WRITE;
         }
     }
 }
