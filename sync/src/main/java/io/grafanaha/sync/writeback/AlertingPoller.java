@@ -88,7 +88,7 @@ final class AlertingPoller {
             try {
                 thread.execute(() -> {
                     queued.set(false);
-                    safeRound();
+                    safeRound(true);
                 });
             } catch (RejectedExecutionException e) {
                 queued.set(false); // closing
@@ -96,18 +96,26 @@ final class AlertingPoller {
         }
     }
 
-    /** {@link #round()}, failures logged: the next round tries again. */
-    void safeRound() {
+    /**
+     * {@link #round}, failures logged: the next round tries again.
+     *
+     * @param fetch whether to fetch the branch first (a poll round runs right after the other pollers fetched it)
+     */
+    void safeRound(boolean fetch) {
         try {
-            round();
+            round(fetch);
         } catch (IOException | RuntimeException e) {
             LOG.warn("alerting write-back failed: {}", e.toString());
         }
     }
 
     /** One round over every backend; nothing when Git has no {@code alerting/} directory (alerting is not managed). */
-    void round() throws IOException {
-        CommitInfo head = branch.fetchHead();
+    void round(boolean fetch) throws IOException {
+        Optional<CommitInfo> known = fetch ? Optional.of(branch.fetchHead()) : branch.mirror().head();
+        if (known.isEmpty()) {
+            return;
+        }
+        CommitInfo head = known.get();
         List<ResourceFiles.File> files = ResourceFiles.read(writer.repository(), head.id(), settings.path(),
                 ReadAlerting.directory());
         if (files.isEmpty()) {
@@ -152,6 +160,7 @@ final class AlertingPoller {
                 + "writing these deletes to Git, the next pass restores them", backend, deleted.size(), rules, managed,
                 settings.deleteLimit());
         deleted.forEach(d -> ledger.forget(backend, d.key()));
+        sync.requestSync("alert rule groups vanished from " + backend);
         return edits.stream().filter(e -> !(e instanceof RuleGroupEdits.Deleted)).toList();
     }
 
@@ -176,7 +185,8 @@ final class AlertingPoller {
         void add(String backend, List<RuleGroupEdits.Edit> edits) throws IOException {
             for (RuleGroupEdits.Edit edit : edits) {
                 if (edit instanceof RuleGroupEdits.Gone g) {
-                    ledger.forget(backend, g.key());
+                    ledger.forget(backend, g.key()); // no longer held back from the pass that restores Git's
+                    sync.requestSync("alert rule group " + g.name() + " vanished from " + backend);
                 } else if (edit instanceof RuleGroupEdits.Changed c && c.conflict()) {
                     conflicts.add(new Conflict(backend, c));
                 } else if (edit instanceof RuleGroupEdits.Changed c && taken.add(c.key())) {

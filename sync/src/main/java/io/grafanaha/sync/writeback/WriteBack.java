@@ -283,7 +283,7 @@ public final class WriteBack implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.warn("library panel write-back failed: {}", e.toString());
             }
-            alertingPoller.safeRound();
+            alertingPoller.safeRound(false);
         }
     }
 
