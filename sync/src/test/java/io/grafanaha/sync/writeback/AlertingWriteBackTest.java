@@ -161,6 +161,22 @@ class AlertingWriteBackTest {
     }
 
     @Test
+    void anEditMadeWhileTheGatewayWasDownIsWrittenBackAfterItStartsAgain() throws Exception {
+        sync.close();
+        ObjectNode group = group(fx.a, "cpu-alerts");
+        ((ObjectNode) group.path("rules").get(0)).put("title", "Edited while down");
+        call(fx.a, "PUT", groupPath("cpu-alerts"), group);
+
+        sync = fx.sync(fx.settings("data"));
+        startWriteBack(Duration.ofMillis(200));
+        pass(sync);
+
+        await().atMost(WAIT).until(() -> fx.gitFile(FILE).orElse("").contains("Edited while down"));
+        await().atMost(WAIT).until(() -> title(fx.b, "high-cpu").equals("Edited while down"));
+        assertThat(title(fx.a, "high-cpu")).isEqualTo("Edited while down");
+    }
+
+    @Test
     void groupsVanishingAtOnceBeyondTheDeleteLimitAreNotDeletedFromGitButRestored() throws Exception {
         fx.close();
         fx = new WriteBackFixture(tmp.resolve("guarded"));
