@@ -71,6 +71,12 @@ final class AlertingBackend {
         return new Groups(groups, exports);
     }
 
+    /** {@code template} and {@code mute-timing} → name → the item as the backend holds it: two calls. */
+    Map<String, Map<String, JsonNode>> readItems() throws GrafanaApiException {
+        return Map.of(PlanAlerting.TEMPLATE, byKey(get("/templates"), "name"), PlanAlerting.MUTE_TIMING,
+                byKey(get("/mute-timings"), "name"));
+    }
+
     /**
      * A backend's rule groups.
      *

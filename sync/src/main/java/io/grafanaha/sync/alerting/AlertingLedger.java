@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * {@code PUT .../rule-groups/:group} takes ({@link DesiredAlerting.Group#body()}), compared as the sync compares a
  * backend with Git, so the defaults Grafana adds on save never look like an edit.
  *
- * <p>Kept across restarts in {@code <data-dir>/state/alerting-applied.json} (backend → {@code folderUid/group} → body),
+ * <p>The same for message templates and mute timings (by name). Kept across restarts in
+ * {@code <data-dir>/state/alerting-applied.json} ({@code groups}: backend → {@code folderUid/group} → body;
+ * {@code items}: backend → {@code template:<name>} or {@code mute-timing:<name>} → body),
  * written to a temporary file moved over the old one, so that an edit made while the gateway was down is still told
  * from a group that Git changed meanwhile. Thread-safe: passes write it on their backend threads, the write-back's
  * poller on its own.
@@ -35,6 +37,8 @@ public final class AlertingLedger {
 
     private final Optional<Path> file;
     private final Map<String, Map<String, ObjectNode>> applied = new ConcurrentHashMap<>();
+    /** backend → {@code <kind>:<name>} → body, for message templates and mute timings. */
+    private final Map<String, Map<String, ObjectNode>> items = new ConcurrentHashMap<>();
     private volatile boolean dirty;
     private volatile boolean watched;
 
@@ -78,6 +82,22 @@ public final class AlertingLedger {
         dirty |= applied.getOrDefault(backend, Map.of()).remove(key) != null;
     }
 
+    /** The body of a template or mute timing ({@code kind}: {@code template}, {@code mute-timing}) last held from Git. */
+    public Optional<ObjectNode> appliedItem(String backend, String kind, String name) {
+        return Optional.ofNullable(items.getOrDefault(backend, Map.of()).get(kind + ":" + name));
+    }
+
+    /** {@code backend} now holds {@code body} for that template or mute timing, as Git has it (or had it). */
+    public void recordItem(String backend, String kind, String name, ObjectNode body) {
+        ObjectNode before = items.computeIfAbsent(backend, k -> new ConcurrentHashMap<>()).put(kind + ":" + name, body);
+        dirty |= before == null || !before.equals(body);
+    }
+
+    /** {@code backend} no longer holds that template or mute timing from Git. */
+    public void forgetItem(String backend, String kind, String name) {
+        dirty |= items.getOrDefault(backend, Map.of()).remove(kind + ":" + name) != null;
+    }
+
     /** Writes the file when something changed since it was last written; failures are logged, not thrown. */
     public synchronized void persist() {
         if (!dirty || file.isEmpty()) {
@@ -86,10 +106,8 @@ public final class AlertingLedger {
         dirty = false;
         Path target = file.get();
         ObjectNode root = MAPPER.createObjectNode();
-        applied.forEach((backend, groups) -> {
-            ObjectNode b = root.putObject(backend);
-            groups.forEach(b::set);
-        });
+        applied.forEach((backend, groups) -> groups.forEach(root.with("groups").with(backend)::set));
+        items.forEach((backend, named) -> named.forEach(root.with("items").with(backend)::set));
         try {
             Files.createDirectories(target.getParent());
             Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -109,22 +127,26 @@ public final class AlertingLedger {
         }
     }
 
+    private static void load(JsonNode byBackend, Map<String, Map<String, ObjectNode>> into) {
+        for (Iterator<Map.Entry<String, JsonNode>> b = byBackend.fields(); b.hasNext(); ) {
+            Map.Entry<String, JsonNode> backend = b.next();
+            for (Iterator<Map.Entry<String, JsonNode>> g = backend.getValue().fields(); g.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = g.next();
+                if (entry.getValue() instanceof ObjectNode body) {
+                    into.computeIfAbsent(backend.getKey(), k -> new ConcurrentHashMap<>()).put(entry.getKey(), body);
+                }
+            }
+        }
+    }
+
     private void load(Path path) {
         if (!Files.isRegularFile(path)) {
             return;
         }
         try {
             JsonNode root = MAPPER.readTree(Files.readAllBytes(path));
-            for (Iterator<Map.Entry<String, JsonNode>> b = root.fields(); b.hasNext(); ) {
-                Map.Entry<String, JsonNode> backend = b.next();
-                for (Iterator<Map.Entry<String, JsonNode>> g = backend.getValue().fields(); g.hasNext(); ) {
-                    Map.Entry<String, JsonNode> group = g.next();
-                    if (group.getValue() instanceof ObjectNode body) {
-                        applied.computeIfAbsent(backend.getKey(), k -> new ConcurrentHashMap<>())
-                                .put(group.getKey(), body);
-                    }
-                }
-            }
+            load(root.path("groups"), applied);
+            load(root.path("items"), items);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read {} ({}); alerting edits made on a backend before this start cannot be told from "
                     + "Git's changes and are overwritten by the next pass", path, e.toString());

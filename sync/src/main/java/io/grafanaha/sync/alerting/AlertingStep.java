@@ -1,5 +1,6 @@
 package io.grafanaha.sync.alerting;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.ResourceStep;
 import io.grafanaha.sync.SyncTarget;
@@ -108,6 +109,10 @@ public final class AlertingStep implements ResourceStep {
                     secrets.put(c.item().id(), c.item().secret());
                 } else if (change instanceof AlertingChange.PutGroup p) {
                     ledger.record(target.name(), p.group().key(), p.group().body());
+                } else if (change instanceof AlertingChange.PutTemplate t) {
+                    ledger.recordItem(target.name(), PlanAlerting.TEMPLATE, t.item().id(), t.item().body());
+                } else if (change instanceof AlertingChange.PutMuteTiming m) {
+                    ledger.recordItem(target.name(), PlanAlerting.MUTE_TIMING, m.item().id(), m.item().body());
                 } else if (change instanceof AlertingChange.DeleteGroup d) {
                     ledger.forget(target.name(), DesiredAlerting.Group.key(d.folderUid(), d.name()));
                 }
@@ -116,6 +121,8 @@ public final class AlertingStep implements ResourceStep {
             }
         }
         plan.matching().forEach(g -> ledger.record(target.name(), g.key(), g.body()));
+        plan.matchingItems().forEach((kind, items) -> items.forEach(i -> ledger.recordItem(target.name(), kind,
+                i.id(), i.body())));
         ledger.persist();
         int drift = alreadyApplied ? applied : 0;
         if (drift > 0) {
@@ -158,15 +165,26 @@ public final class AlertingStep implements ResourceStep {
      * not know that Git describes is Git's to apply, as before there was a ledger.
      */
     private PlanAlerting.Hold hold(String backend) {
-        return (key, group, inGit) -> {
-            if (!editable || !ledger.watched()) {
-                return false;
+        boolean on = editable && ledger.watched();
+        return new PlanAlerting.Hold() {
+            @Override
+            public boolean held(String key, ObjectNode group, boolean inGit) {
+                if (!on) {
+                    return false;
+                }
+                Optional<ObjectNode> last = ledger.applied(backend, key);
+                if (group == null) {
+                    return last.isPresent();
+                }
+                return last.map(l -> !AlertRuleShape.sameGroup(l, group)).orElse(!inGit);
             }
-            Optional<ObjectNode> last = ledger.applied(backend, key);
-            if (group == null) {
-                return last.isPresent();
+
+            /** A template or mute timing Git has, edited there since it was applied (deleted there: restored). */
+            @Override
+            public boolean heldItem(String kind, String name, JsonNode actual) {
+                return on && ledger.appliedItem(backend, kind, name)
+                        .filter(l -> !PlanAlerting.sameItem(kind, l, actual)).isPresent();
             }
-            return last.map(l -> !AlertRuleShape.sameGroup(l, group)).orElse(!inGit);
         };
     }
 

@@ -30,9 +30,10 @@ final class PlanAlerting {
      * @param refused why nothing may be applied; empty when the plan may run
      * @param notes what was left alone and why
      * @param matching the rule groups the backend already holds as Git has them
+     * @param matchingItems {@value #TEMPLATE} and {@value #MUTE_TIMING} → those the backend holds as Git has them
      */
     record Result(List<AlertingChange> changes, Optional<String> refused, List<String> notes,
-            List<DesiredAlerting.Group> matching) {
+            List<DesiredAlerting.Group> matching, Map<String, List<DesiredAlerting.Item>> matchingItems) {
         String render(String backend) {
             StringBuilder sb = new StringBuilder(backend).append(" alerting: ")
                     .append(changes.isEmpty() ? "no changes" : changes.size() + " change"
@@ -64,6 +65,21 @@ final class PlanAlerting {
          * @param inGit whether Git describes the group
          */
         boolean held(String key, ObjectNode actual, boolean inGit);
+
+        /** Whether the template or mute timing ({@code kind}) {@code actual} the backend holds is left alone. */
+        default boolean heldItem(String kind, String name, JsonNode actual) {
+            return false;
+        }
+    }
+
+    /** The kinds of named items the ledger knows. */
+    static final String TEMPLATE = "template";
+    static final String MUTE_TIMING = "mute-timing";
+
+    /** Whether a backend's template or mute timing holds what {@code desired} (a file's body) says. */
+    static boolean sameItem(String kind, JsonNode desired, JsonNode actual) {
+        return kind.equals(TEMPLATE) ? actual.path("template").asText().equals(desired.path("template").asText())
+                : actual.path("time_intervals").equals(desired.path("time_intervals"));
     }
 
     /** As above; groups {@code hold} names are neither updated, created nor deleted. */
@@ -71,15 +87,25 @@ final class PlanAlerting {
             Function<String, String> appliedSecret, Hold hold) {
         List<AlertingChange> changes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        Map<String, List<DesiredAlerting.Item>> matchingItems = Map.of(TEMPLATE, new ArrayList<>(), MUTE_TIMING,
+                new ArrayList<>());
         for (DesiredAlerting.Item t : desired.templates()) {
             JsonNode a = actual.templates().get(t.id());
-            if (a == null || !a.path("template").asText().equals(t.body().path("template").asText())) {
+            if (a != null && sameItem(TEMPLATE, t.body(), a)) {
+                matchingItems.get(TEMPLATE).add(t);
+            } else if (a != null && hold.heldItem(TEMPLATE, t.id(), a)) {
+                notes.add("template " + t.id() + " kept: edited in Grafana, for the write-back to take to Git");
+            } else {
                 changes.add(new AlertingChange.PutTemplate(t, a == null));
             }
         }
         for (DesiredAlerting.Item m : desired.muteTimings()) {
             JsonNode a = actual.muteTimings().get(m.id());
-            if (a == null || !a.path("time_intervals").equals(m.body().path("time_intervals"))) {
+            if (a != null && sameItem(MUTE_TIMING, m.body(), a)) {
+                matchingItems.get(MUTE_TIMING).add(m);
+            } else if (a != null && hold.heldItem(MUTE_TIMING, m.id(), a)) {
+                notes.add("mute timing " + m.id() + " kept: edited in Grafana, for the write-back to take to Git");
+            } else {
                 changes.add(new AlertingChange.PutMuteTiming(m, a == null));
             }
         }
@@ -161,7 +187,7 @@ final class PlanAlerting {
         Optional<String> refused = limit.allows(deletes, managed) ? Optional.empty()
                 : Optional.of("alerting: the plan would delete " + deletes + " of " + managed
                         + " managed alert rules, more than sync.max-deletes " + limit + "; nothing was changed");
-        return new Result(changes, refused, notes, matching);
+        return new Result(changes, refused, notes, matching, matchingItems);
     }
 
     /**

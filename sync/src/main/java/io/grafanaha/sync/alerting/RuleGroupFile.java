@@ -69,6 +69,21 @@ public final class RuleGroupFile {
         return render(path, existing, root);
     }
 
+    /**
+     * {@code existing} with the fields of {@code fields} set in the entry named {@code name} of its list
+     * {@code list} ({@code templates}, {@code muteTimes}); the entry's other fields ({@code orgId}) are kept.
+     */
+    public byte[] withItem(String path, byte[] existing, String list, String name, ObjectNode fields)
+            throws IOException {
+        ObjectNode root = parse(path, existing);
+        for (JsonNode entry : root.withArray(list)) {
+            if (entry instanceof ObjectNode o && o.path("name").asText().equals(name)) {
+                o.setAll(fields);
+            }
+        }
+        return render(path, Optional.of(existing), root);
+    }
+
     /** {@code existing} without the entry of group {@code folderUid/name}; empty when nothing else is left in it. */
     public Optional<byte[]> withoutGroup(String path, byte[] existing, String folderUid, String name)
             throws IOException {

@@ -4,6 +4,7 @@ import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.alerting.AlertingLedger;
 import io.grafanaha.sync.alerting.DesiredAlerting;
+import io.grafanaha.sync.alerting.ItemEdits;
 import io.grafanaha.sync.alerting.ReadAlerting;
 import io.grafanaha.sync.alerting.RuleGroupEdits;
 import io.grafanaha.sync.alerting.RuleGroupFile;
@@ -46,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * (a wiped instance: the next pass refills it). A round's changes go in one commit, pushed without force on the head
  * they were read from; a rejected push is retried the next round (the ledger only moves once pushed). The sync then
  * takes the change to every other backend.
+ *
+ * <p>Message templates and mute timings Git has that were edited there are written into their entries the same way
+ * ({@link ItemEdits}); ones made or deleted there are not (the instance's own, or restored by the next pass).
  *
  * <p>Conflicts, as for dashboards: when Git changed or removed the group since that backend last held it, Git keeps
  * its version and the backend's goes to {@code gateway/conflicts/alerting-<folder>-<group>-<yyyyMMdd-HHmmss>}; the
@@ -138,6 +142,11 @@ final class AlertingPoller {
                 continue;
             }
             round.add(backend.getKey(), guarded(backend.getKey(), edits));
+            try {
+                round.addItems(backend.getKey(), ItemEdits.find(backend.getKey(), api.get(), desired, ledger));
+            } catch (GrafanaApiException e) {
+                LOG.debug("alerting polling of {} failed: {}", backend.getKey(), e.getMessage());
+            }
         }
         round.conflicts();
         round.commit();
@@ -188,7 +197,11 @@ final class AlertingPoller {
                     ledger.forget(backend, g.key()); // no longer held back from the pass that restores Git's
                     sync.requestSync("alert rule group " + g.name() + " vanished from " + backend);
                 } else if (edit instanceof RuleGroupEdits.Changed c && c.conflict()) {
-                    conflicts.add(new Conflict(backend, c));
+                    String path = path(c);
+                    conflicts.add(new Conflict(backend, path, c.folderUid() + "-" + c.name(), "alert rule group \""
+                            + c.name() + "\" in folder " + folderTitle(c.folderUid()), c.inGit().isPresent(),
+                            old -> files.withGroup(path, old, c.folderUid(), c.export()),
+                            () -> ledger.record(backend, c.key(), c.body())));
                 } else if (edit instanceof RuleGroupEdits.Changed c && taken.add(c.key())) {
                     String path = path(c);
                     writes.put(path, files.withGroup(path, current(path), c.folderUid(), c.export()));
@@ -213,23 +226,36 @@ final class AlertingPoller {
             }
         }
 
+        /** A template or mute timing Git has, edited on {@code backend}. */
+        void addItems(String backend, List<ItemEdits.Changed> edits) throws IOException {
+            for (ItemEdits.Changed c : edits) {
+                if (c.conflict()) {
+                    conflicts.add(new Conflict(backend, c.path(), c.kind() + "-" + c.name(), c.describe(), true,
+                            old -> files.withItem(c.path(), old.orElseThrow(), c.list(), c.name(), c.fields()),
+                            () -> ledger.recordItem(backend, c.kind(), c.name(), c.body())));
+                } else if (taken.add(c.kind() + ":" + c.name()) && current(c.path()).isPresent()) {
+                    writes.put(c.path(), files.withItem(c.path(), current(c.path()).orElseThrow(), c.list(),
+                            c.name(), c.fields()));
+                    what.add("Update " + c.describe() + " from " + backend);
+                    onPush.add(() -> ledger.recordItem(backend, c.kind(), c.name(), c.body()));
+                }
+            }
+        }
+
         /** Each conflict alone on a branch of its own made from the head; Git's branch keeps its version. */
         void conflicts() throws IOException {
             for (Conflict c : conflicts) {
-                String path = path(c.edit());
-                byte[] bytes = files.withGroup(path, writer.read(head.id(), path), c.edit().folderUid(),
-                        c.edit().export());
-                String ref = "refs/heads/" + GitWriter.CONFLICTS + "alerting-" + slug(c.edit().folderUid() + "-"
-                        + c.edit().name()) + "-" + BRANCH_TIME.format(clock.instant());
-                String message = "Conflict: alert rule group \"" + c.edit().name() + "\" in folder "
-                        + folderTitle(c.edit().folderUid()) + " changed on " + c.backend() + " while Git "
-                        + (c.edit().inGit().isPresent() ? "changed" : "removed") + " it";
-                Optional<ObjectId> commit = writer.commit(head.id(), new GitWriter.Change(Map.of(path, bytes),
+                byte[] bytes = c.render().apply(writer.read(head.id(), c.path()));
+                String ref = "refs/heads/" + GitWriter.CONFLICTS + "alerting-" + slug(c.name()) + "-"
+                        + BRANCH_TIME.format(clock.instant());
+                String message = "Conflict: " + c.what() + " changed on " + c.backend() + " while Git "
+                        + (c.inGit() ? "changed" : "removed") + " it";
+                Optional<ObjectId> commit = writer.commit(head.id(), new GitWriter.Change(Map.of(c.path(), bytes),
                         Set.of()), committer(), committer(), message);
                 if (commit.isPresent() && writer.push(ref, commit.get(), ObjectId.zeroId()) == GitWriter.Pushed.OK) {
                     LOG.warn("{}: kept at {}; Git's version stays and is applied there again", message,
                             ref.substring("refs/heads/".length()));
-                    ledger.record(c.backend(), c.edit().key(), c.edit().body());
+                    c.record().run();
                     conflicted.run();
                     sync.requestSync("write-back alerting conflict");
                 }
@@ -276,7 +302,22 @@ final class AlertingPoller {
         }
     }
 
-    private record Conflict(String backend, RuleGroupEdits.Changed edit) {}
+    /** How a conflicting version is written into Git's file as it is at the head (empty: no such file). */
+    @FunctionalInterface
+    private interface Render {
+        byte[] apply(Optional<byte[]> atHead) throws IOException;
+    }
+
+    /**
+     * An edit that goes to a conflict branch.
+     *
+     * @param name what the branch is named after
+     * @param what how the message names it
+     * @param inGit whether Git still has it (changed it) or removed it
+     * @param record what the ledger learns once the branch is pushed
+     */
+    private record Conflict(String backend, String path, String name, String what, boolean inGit, Render render,
+            Runnable record) {}
 
     private PersonIdent committer() {
         return new PersonIdent(COMMITTER, COMMITTER_EMAIL, Date.from(clock.instant()), TimeZone.getTimeZone("UTC"));

@@ -161,6 +161,37 @@ class AlertingWriteBackTest {
     }
 
     @Test
+    void aTemplateEditedInOneGrafanaReachesItsEntryInGitAndTheOtherGrafana() throws Exception {
+        String templates = """
+                apiVersion: 1
+                templates:
+                  - orgId: 1
+                    name: short
+                    template: '{{ define "short" }}{{ .CommonLabels.alertname }}{{ end }}'
+                muteTimes:
+                  - orgId: 1
+                    name: weekends
+                    time_intervals:
+                      - weekdays: [saturday, sunday]
+                """;
+        fx.workspace.writeFile("shared/alerting/templates.yaml", templates).commitAndPush("a template");
+        pass(sync);
+        startWriteBack(Duration.ofMillis(200));
+        ObjectNode edited = JSON.createObjectNode().put("template", "{{ define \"short\" }}short!{{ end }}");
+        call(fx.a, "PUT", "/api/v1/provisioning/templates/short", edited);
+
+        await().atMost(WAIT).until(() -> fx.gitFile("shared/alerting/templates.yaml").orElse("").contains("short!"));
+        await().atMost(WAIT).until(() -> call(fx.b, "GET", "/api/v1/provisioning/templates/short", null)
+                .path("template").asText().contains("short!"));
+        assertThat(fx.gitFile("shared/alerting/templates.yaml").orElseThrow()).contains("weekends")
+                .contains("orgId: 1");
+        pass(sync);
+        assertThat(call(fx.a, "GET", "/api/v1/provisioning/templates/short", null).path("template").asText())
+                .contains("short!");
+        assertThat(sync.planResources().get("grafana-a")).contains("alerting: no changes");
+    }
+
+    @Test
     void anEditMadeWhileTheGatewayWasDownIsWrittenBackAfterItStartsAgain() throws Exception {
         sync.close();
         ObjectNode group = group(fx.a, "cpu-alerts");
