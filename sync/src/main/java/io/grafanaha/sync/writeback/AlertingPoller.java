@@ -72,6 +72,9 @@ final class AlertingPoller {
     private final AlertingLedger ledger;
     private final Runnable conflicted;
     private final AtomicBoolean queued = new AtomicBoolean();
+    /** The alerting files last parsed (the write-back's thread only), and their tree and folders. */
+    private Optional<DesiredAlerting> parsed = Optional.empty();
+    private String parsedFrom = "";
 
     /** @param conflicted called for each group sent to a conflict branch (counted with the dashboards' conflicts) */
     AlertingPoller(SyncService sync, Map<String, GrafanaClient> clients, WriteBackMirror branch, GitWriter writer,
@@ -120,13 +123,24 @@ final class AlertingPoller {
             return;
         }
         CommitInfo head = known.get();
-        List<ResourceFiles.File> files = ResourceFiles.read(writer.repository(), head.id(), settings.path(),
+        ObjectId tree = ResourceFiles.treeId(writer.repository(), head.id(), settings.path(),
                 ReadAlerting.directory());
-        if (files.isEmpty()) {
+        if (tree.equals(ObjectId.zeroId())) {
             return;
         }
         DesiredState state = branch.read(head);
-        DesiredAlerting desired = new ReadAlerting(state, Map.of()).read(files);
+        // Rounds mostly find the same files: parsed again only when they or the folders they name changed.
+        String source = tree.name() + " " + state.folders().hashCode();
+        if (!source.equals(parsedFrom)) {
+            List<ResourceFiles.File> files = ResourceFiles.read(writer.repository(), head.id(), settings.path(),
+                    ReadAlerting.directory());
+            parsed = files.isEmpty() ? Optional.empty() : Optional.of(new ReadAlerting(state, Map.of()).read(files));
+            parsedFrom = source;
+        }
+        if (parsed.isEmpty()) {
+            return; // no alerting file: the sync leaves alerting alone, and so does the write-back
+        }
+        DesiredAlerting desired = parsed.get();
         Round round = new Round(head, state, new RuleGroupFile(state));
         for (Map.Entry<String, GrafanaClient> backend : clients.entrySet()) {
             Optional<JsonApi> api = backend.getValue().jsonApi();
