@@ -70,15 +70,19 @@ final class AlertingPoller {
     private final GitWriter writer;
     private final Clock clock;
     private final AlertingLedger ledger;
+    private final Runnable committed;
     private final Runnable conflicted;
     private final AtomicBoolean queued = new AtomicBoolean();
     /** The alerting files last parsed (the write-back's thread only), and their tree and folders. */
     private Optional<DesiredAlerting> parsed = Optional.empty();
     private String parsedFrom = "";
 
-    /** @param conflicted called for each group sent to a conflict branch (counted with the dashboards' conflicts) */
+    /**
+     * @param committed called for each commit pushed to the followed branch (counted with the dashboards' commits)
+     * @param conflicted called for each edit sent to a conflict branch (counted with the dashboards' conflicts)
+     */
     AlertingPoller(SyncService sync, Map<String, GrafanaClient> clients, WriteBackMirror branch, GitWriter writer,
-            Clock clock, Runnable conflicted) {
+            Clock clock, Runnable committed, Runnable conflicted) {
         this.sync = sync;
         this.settings = sync.settings();
         this.clients = clients;
@@ -86,6 +90,7 @@ final class AlertingPoller {
         this.writer = writer;
         this.clock = clock;
         this.ledger = sync.alertingLedger();
+        this.committed = committed;
         this.conflicted = conflicted;
     }
 
@@ -294,6 +299,7 @@ final class AlertingPoller {
             }
             writer.advanceBranch(commit.get());
             onPush.forEach(Runnable::run);
+            committed.run();
             LOG.info("wrote back to Git: {}", String.join("; ", what));
             sync.requestSyncOfChange("write-back alerting");
         }

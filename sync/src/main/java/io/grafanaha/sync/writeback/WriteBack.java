@@ -135,7 +135,8 @@ public final class WriteBack implements AutoCloseable {
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
         this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock);
-        this.alertingPoller = new AlertingPoller(sync, clients, branch, writer, clock, conflicts::incrementAndGet);
+        this.alertingPoller = new AlertingPoller(sync, clients, branch, writer, clock, commits::incrementAndGet,
+                conflicts::incrementAndGet);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));

@@ -111,6 +111,7 @@ class AlertingWriteBackTest {
         assertThat(file).as("the rest of the file is kept").contains("# CPU alerts of the team.")
                 .contains("disk-alerts").contains("https://hooks.example/ops").contains("folder: team");
         assertThat(fx.repo.log().get(0).shortMessage()).contains("cpu-alerts").contains("grafana-a");
+        assertThat(writeBack.status().commits()).as("counted as a write-back commit").isEqualTo(1);
 
         pass(sync); // a full pass
         assertThat(title(fx.a, "high-cpu")).isEqualTo("CPU on fire");
