@@ -1,5 +1,6 @@
 package io.grafanaha.sync;
 
+import io.grafanaha.sync.alerting.AlertingLedger;
 import io.grafanaha.sync.alerting.AlertingStep;
 import io.grafanaha.sync.datasources.DatasourcesStep;
 import java.util.ArrayList;
@@ -11,10 +12,11 @@ final class ResourceSteps {
     private ResourceSteps() {
     }
 
-    static List<ResourceStep> create(SyncSettings settings, ResourceKinds kinds, Repository repository) {
+    static List<ResourceStep> create(SyncSettings settings, ResourceKinds kinds, Repository repository,
+            AlertingLedger alerting) {
         List<ResourceStep> steps = new ArrayList<>();
         steps.add(new AlertingStep(repository, settings.path(), kinds.environment(), settings.deleteLimit(),
-                settings.writeBack()));
+                settings.writeBack(), alerting));
         if (kinds.datasources()) {
             steps.add(new DatasourcesStep(repository, settings.path(), kinds.environment()));
         }

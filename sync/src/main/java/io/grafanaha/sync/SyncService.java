@@ -1,6 +1,7 @@
 package io.grafanaha.sync;
 
 import io.grafanaha.sync.actual.AppliedBlobs;
+import io.grafanaha.sync.alerting.AlertingLedger;
 import io.grafanaha.sync.desired.DesiredState;
 import io.grafanaha.sync.actual.AppliedBlobsFile;
 import io.grafanaha.sync.freshness.AppliedStateStore;
@@ -62,6 +63,7 @@ public final class SyncService implements AutoCloseable {
     private final LibraryStep library;
     private final PassScheduler scheduler;
     private final List<ResourceStep> steps;
+    private final AlertingLedger alertingLedger;
 
     /**
      * Opens the Git mirror in {@code <data-dir>/mirror} and loads each backend's applied commit from
@@ -100,7 +102,8 @@ public final class SyncService implements AutoCloseable {
                 new CommitDistance(mirror.repository()));
         mirror.head().ifPresent(h -> freshness.headChanged(h.id()));
         this.library = new LibraryStep(settings.path(), settings.deleteLimit(), settings.writeBack());
-        this.steps = ResourceSteps.create(settings, kinds, mirror.repository());
+        this.alertingLedger = new AlertingLedger(Optional.of(settings.dataDir()));
+        this.steps = ResourceSteps.create(settings, kinds, mirror.repository(), alertingLedger);
         BackendPass backendPass = new BackendPass(settings, freshness, listener, threads.apply(), threads.timer(),
                 clock, appliedBlobs, library, steps);
         this.pass = new SyncPass(settings, this.targets, listener, clock, mirror, freshness, appliedBlobs,
@@ -174,6 +177,11 @@ public final class SyncService implements AutoCloseable {
      */
     public Optional<ObjectId> libraryPanelApplied(String backend, String uid) {
         return library.applied(backend, uid);
+    }
+
+    /** Which rule groups each backend holds from Git, for the write-back's alerting poller. */
+    public AlertingLedger alertingLedger() {
+        return alertingLedger;
     }
 
     /** The backends, in configuration order. */

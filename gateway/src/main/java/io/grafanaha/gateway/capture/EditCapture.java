@@ -69,6 +69,10 @@ public final class EditCapture implements EditObserver {
      */
     @Override
     public CompletionStage<Void> afterSuccess(Backend backend, WatchedRequest request, int status, byte[] responseBody) {
+        if (request.write().orElse(null) instanceof GrafanaWrite.AlertingWrite) {
+            writeBack.alertingWritten(backend.name()); // found and committed by polling, now rather than later
+            return CompletableFuture.completedFuture(null);
+        }
         Optional<CapturedEdit> edit = request.write().flatMap(w -> edit(backend.name(), w, request, responseBody));
         if (edit.isEmpty()) {
             return CompletableFuture.completedFuture(null);

@@ -19,7 +19,8 @@ public sealed interface GrafanaWrite {
         FOLDER_MOVE("folder-move"),
         LIBRARY_PANEL_CREATE("library-panel-create"),
         LIBRARY_PANEL_UPDATE("library-panel-update"),
-        LIBRARY_PANEL_DELETE("library-panel-delete");
+        LIBRARY_PANEL_DELETE("library-panel-delete"),
+        ALERTING_WRITE("alerting-write");
 
         private final String label;
 
@@ -138,6 +139,18 @@ public sealed interface GrafanaWrite {
         @Override
         public Kind kind() {
             return Kind.LIBRARY_PANEL_DELETE;
+        }
+    }
+
+    /**
+     * {@code POST}, {@code PUT} or {@code DELETE} under {@code /api/v1/provisioning/} (alerting provisioning) or
+     * {@code /api/ruler/grafana/} (the ruler API Grafana's alerting UI saves rule groups with): the write-back looks
+     * for alerting edits on that backend at once instead of at its next poll round.
+     */
+    record AlertingWrite() implements GrafanaWrite {
+        @Override
+        public Kind kind() {
+            return Kind.ALERTING_WRITE;
         }
     }
 }

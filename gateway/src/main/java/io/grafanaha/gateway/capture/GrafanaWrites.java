@@ -40,6 +40,9 @@ public final class GrafanaWrites {
         if (s == null) {
             return Optional.empty();
         }
+        if (alerting(method, s)) {
+            return Optional.of(GrafanaWrite.Kind.ALERTING_WRITE);
+        }
         GrafanaWrite.Kind kind = switch (method) {
             case "POST" -> s.length == 3 && s[1].equals("dashboards") && s[2].equals("db") ? GrafanaWrite.Kind.DASHBOARD_SAVE
                     : s.length == 2 && s[1].equals("folders") ? GrafanaWrite.Kind.FOLDER_CREATE
@@ -55,6 +58,12 @@ public final class GrafanaWrites {
             default -> null;
         };
         return Optional.ofNullable(kind);
+    }
+
+    /** An alerting write: provisioning API or ruler API (grafana-api.md, alerting); the body does not matter. */
+    private static boolean alerting(String method, String[] s) {
+        return (method.equals("POST") || method.equals("PUT") || method.equals("DELETE")) && s.length >= 4
+                && (s[1].equals("v1") && s[2].equals("provisioning") || s[1].equals("ruler") && s[2].equals("grafana"));
     }
 
     /** Whether this is a dashboard load, {@code GET /api/dashboards/uid/:uid} (grafana-api.md §1.4). */
@@ -89,6 +98,7 @@ public final class GrafanaWrites {
                 case LIBRARY_PANEL_CREATE -> object(body) == null ? null : new GrafanaWrite.LibraryPanelCreate();
                 case LIBRARY_PANEL_UPDATE -> libraryPanelUpdate(decode(s[2]), object(body));
                 case LIBRARY_PANEL_DELETE -> new GrafanaWrite.LibraryPanelDelete(decode(s[2]));
+                case ALERTING_WRITE -> new GrafanaWrite.AlertingWrite();
             });
         } catch (IllegalArgumentException e) {
             return Optional.empty();

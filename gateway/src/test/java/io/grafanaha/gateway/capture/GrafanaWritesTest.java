@@ -56,6 +56,21 @@ class GrafanaWritesTest {
     }
 
     @Test
+    void knowsAlertingWritesOfTheProvisioningAndRulerApisButNotTheirReads() {
+        assertThat(GrafanaWrites.kind("PUT", "/api/v1/provisioning/folder/f1/rule-groups/cpu"))
+                .hasValue(GrafanaWrite.Kind.ALERTING_WRITE);
+        assertThat(GrafanaWrites.kind("DELETE", "/api/v1/provisioning/alert-rules/r1"))
+                .hasValue(GrafanaWrite.Kind.ALERTING_WRITE);
+        assertThat(GrafanaWrites.kind("POST", "/api/ruler/grafana/api/v1/rules/f1"))
+                .hasValue(GrafanaWrite.Kind.ALERTING_WRITE);
+        assertThat(GrafanaWrites.classify("POST", "/api/ruler/grafana/api/v1/rules/f1", json("not json")))
+                .hasValue(new GrafanaWrite.AlertingWrite());
+        assertThat(GrafanaWrites.kind("GET", "/api/v1/provisioning/alert-rules")).isEmpty();
+        assertThat(GrafanaWrites.kind("GET", "/api/ruler/grafana/api/v1/rules")).isEmpty();
+        assertThat(GrafanaWrites.kind("POST", "/api/v1/other/thing")).isEmpty();
+    }
+
+    @Test
     void ignoresReadsAndOtherPaths() {
         assertThat(GrafanaWrites.kind("GET", "/api/dashboards/db")).isEmpty();
         assertThat(GrafanaWrites.kind("GET", "/api/dashboards/uid/abc")).isEmpty();

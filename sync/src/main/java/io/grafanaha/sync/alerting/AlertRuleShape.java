@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,26 @@ final class AlertRuleShape {
                     || d.path("relativeTimeRange").path("from").asLong() != a.path("relativeTimeRange").path("from")
                     .asLong() || d.path("relativeTimeRange").path("to").asLong() != a.path("relativeTimeRange")
                     .path("to").asLong() || !contains(a.path("model"), d.path("model"))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code actual} (a backend's group, or another group body) holds the group body {@code desired}: the same
+     * interval and the same rules by uid, each {@link #same}.
+     */
+    static boolean sameGroup(JsonNode desired, JsonNode actual) {
+        if (actual.path("interval").asLong() != desired.path("interval").asLong()
+                || actual.path("rules").size() != desired.path("rules").size()) {
+            return false;
+        }
+        Map<String, JsonNode> held = new HashMap<>();
+        actual.path("rules").forEach(r -> held.put(r.path("uid").asText(), r));
+        for (JsonNode r : desired.path("rules")) {
+            JsonNode h = held.get(r.path("uid").asText());
+            if (h == null || !same(r, h)) {
                 return false;
             }
         }

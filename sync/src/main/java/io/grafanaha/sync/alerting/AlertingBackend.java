@@ -30,12 +30,21 @@ final class AlertingBackend {
 
     /**
      * What the backend holds: the rule groups in {@code folders}, contact points, templates, mute timings and the
-     * policy tree, in six calls whatever the number of groups. The rule list has no group interval, so the export of
-     * all groups gives it; an export names folders by title, so each group is matched to its folder uid by its rules'
-     * uids.
+     * policy tree, in six calls whatever the number of groups.
      */
     Actual read(Set<String> folders) throws GrafanaApiException {
+        return new Actual(readGroups(folders).groups(), byKey(get("/contact-points"), "uid"),
+                byKey(get("/templates"), "name"), byKey(get("/mute-timings"), "name"), get("/policies"));
+    }
+
+    /**
+     * The rule groups in {@code folders}, in two calls whatever their number: the rule list has no group interval, so
+     * the export of all groups gives it; an export names folders by title, so each exported group is matched to its
+     * folder uid by its rules' uids.
+     */
+    Groups readGroups(Set<String> folders) throws GrafanaApiException {
         Map<String, ObjectNode> groups = new LinkedHashMap<>();
+        Map<String, ObjectNode> exports = new LinkedHashMap<>();
         Map<String, String> groupOfRule = new LinkedHashMap<>();
         for (JsonNode rule : get("/alert-rules")) {
             String folder = rule.path("folderUID").asText();
@@ -53,14 +62,28 @@ final class AlertingBackend {
                     .orElseGet(MAPPER::createObjectNode);
             for (JsonNode g : export.path("groups")) {
                 String key = groupOfRule.get(g.path("rules").path(0).path("uid").asText());
-                if (key != null) {
+                if (key != null && g instanceof ObjectNode o) {
                     groups.get(key).put("interval", Durations.seconds(g.path("interval").asText("0s")));
+                    exports.put(key, o);
                 }
             }
         }
-        return new Actual(groups, byKey(get("/contact-points"), "uid"), byKey(get("/templates"), "name"),
-                byKey(get("/mute-timings"), "name"), get("/policies"));
+        return new Groups(groups, exports);
     }
+
+    /** {@code template} and {@code mute-timing} → name → the item as the backend holds it: two calls. */
+    Map<String, Map<String, JsonNode>> readItems() throws GrafanaApiException {
+        return Map.of(PlanAlerting.TEMPLATE, byKey(get("/templates"), "name"), PlanAlerting.MUTE_TIMING,
+                byKey(get("/mute-timings"), "name"));
+    }
+
+    /**
+     * A backend's rule groups.
+     *
+     * @param groups {@code folderUid/group} → the group as {@code GET .../rule-groups/:group} gives it
+     * @param exports {@code folderUid/group} → the group in the file format, as the export endpoints give it
+     */
+    record Groups(Map<String, ObjectNode> groups, Map<String, ObjectNode> exports) {}
 
     /**
      * What a backend holds.

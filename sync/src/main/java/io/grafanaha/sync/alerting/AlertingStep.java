@@ -1,5 +1,7 @@
 package io.grafanaha.sync.alerting;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.ResourceStep;
 import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.desired.DesiredState;
@@ -34,6 +36,7 @@ public final class AlertingStep implements ResourceStep {
     private final Map<String, String> env;
     private final DeleteLimit limit;
     private final boolean editable;
+    private final AlertingLedger ledger;
     /** backend → contact point uid → digest of the secrets last written there by this process. */
     private final Map<String, Map<String, String>> appliedSecrets = new ConcurrentHashMap<>();
     /** backend → digest of the desired alerting last applied there without failures. */
@@ -45,14 +48,17 @@ public final class AlertingStep implements ResourceStep {
 
     /**
      * @param editable {@code sync.write-back}: write with {@code X-Disable-Provenance} so the UI may still edit
+     * @param ledger what each backend holds from Git, kept up to date here; while a write-back watches it, a group
+     *     changed on a backend is left alone there for the write-back to take to Git
      */
     public AlertingStep(Repository repository, String syncPath, Map<String, String> env, DeleteLimit limit,
-            boolean editable) {
+            boolean editable, AlertingLedger ledger) {
         this.repository = repository;
         this.syncPath = syncPath;
         this.env = env;
         this.limit = limit;
         this.editable = editable;
+        this.ledger = ledger;
     }
 
     @Override
@@ -85,7 +91,7 @@ public final class AlertingStep implements ResourceStep {
         PlanAlerting.Result plan;
         try {
             plan = PlanAlerting.plan(desired.get(), backend.read(dashboards.foldersByUid().keySet()), limit,
-                    uid -> secrets.get(uid));
+                    uid -> secrets.get(uid), hold(target.name()));
         } catch (GrafanaApiException e) {
             return Outcome.failed(0, 0, "cannot read alerting of " + target.name() + ": " + e.getMessage());
         }
@@ -101,11 +107,23 @@ public final class AlertingStep implements ResourceStep {
                 applied++;
                 if (change instanceof AlertingChange.PutContactPoint c && !c.item().secret().isEmpty()) {
                     secrets.put(c.item().id(), c.item().secret());
+                } else if (change instanceof AlertingChange.PutGroup p) {
+                    ledger.record(target.name(), p.group().key(), p.group().body());
+                } else if (change instanceof AlertingChange.PutTemplate t) {
+                    ledger.recordItem(target.name(), PlanAlerting.TEMPLATE, t.item().id(), t.item().body());
+                } else if (change instanceof AlertingChange.PutMuteTiming m) {
+                    ledger.recordItem(target.name(), PlanAlerting.MUTE_TIMING, m.item().id(), m.item().body());
+                } else if (change instanceof AlertingChange.DeleteGroup d) {
+                    ledger.forget(target.name(), DesiredAlerting.Group.key(d.folderUid(), d.name()));
                 }
             } catch (GrafanaApiException e) {
                 failures.add(change.describe() + ": " + e.getMessage());
             }
         }
+        plan.matching().forEach(g -> ledger.record(target.name(), g.key(), g.body()));
+        plan.matchingItems().forEach((kind, items) -> items.forEach(i -> ledger.recordItem(target.name(), kind,
+                i.id(), i.body())));
+        ledger.persist();
         int drift = alreadyApplied ? applied : 0;
         if (drift > 0) {
             LOG.info("{}: {} alerting change(s) although {} was applied: overwriting edits made outside Git",
@@ -134,10 +152,40 @@ public final class AlertingStep implements ResourceStep {
         AlertingBackend backend = new AlertingBackend(api.get(), editable);
         Map<String, String> secrets = appliedSecrets.getOrDefault(target.name(), Map.of());
         PlanAlerting.Result plan = PlanAlerting.plan(desired.get(), backend.read(dashboards.foldersByUid().keySet()),
-                limit, secrets::get);
+                limit, secrets::get, hold(target.name()));
         StringBuilder sb = new StringBuilder(plan.render(target.name()));
         desired.get().errors().forEach(e -> sb.append("  skipped ").append(e).append('\n'));
         return sb.toString();
+    }
+
+    /**
+     * While a write-back watches, a group that differs on the backend from what it last held from Git was changed
+     * there by a user (edited, deleted, or made when Git never had it): left alone until the write-back has taken it
+     * to Git or decided against it (then the ledger says so and the next pass applies Git's). A group the ledger does
+     * not know that Git describes is Git's to apply, as before there was a ledger.
+     */
+    private PlanAlerting.Hold hold(String backend) {
+        boolean on = editable && ledger.watched();
+        return new PlanAlerting.Hold() {
+            @Override
+            public boolean held(String key, ObjectNode group, boolean inGit) {
+                if (!on) {
+                    return false;
+                }
+                Optional<ObjectNode> last = ledger.applied(backend, key);
+                if (group == null) {
+                    return last.isPresent();
+                }
+                return last.map(l -> !AlertRuleShape.sameGroup(l, group)).orElse(!inGit);
+            }
+
+            /** A template or mute timing Git has, edited there since it was applied (deleted there: restored). */
+            @Override
+            public boolean heldItem(String kind, String name, JsonNode actual) {
+                return on && ledger.appliedItem(backend, kind, name)
+                        .filter(l -> !PlanAlerting.sameItem(kind, l, actual)).isPresent();
+            }
+        };
     }
 
     /** The files at {@code head}, read once per commit; empty when there is no {@code alerting/} directory. */

@@ -29,8 +29,11 @@ final class PlanAlerting {
      * @param changes in order; empty when the backend matches
      * @param refused why nothing may be applied; empty when the plan may run
      * @param notes what was left alone and why
+     * @param matching the rule groups the backend already holds as Git has them
+     * @param matchingItems {@value #TEMPLATE} and {@value #MUTE_TIMING} → those the backend holds as Git has them
      */
-    record Result(List<AlertingChange> changes, Optional<String> refused, List<String> notes) {
+    record Result(List<AlertingChange> changes, Optional<String> refused, List<String> notes,
+            List<DesiredAlerting.Group> matching, Map<String, List<DesiredAlerting.Item>> matchingItems) {
         String render(String backend) {
             StringBuilder sb = new StringBuilder(backend).append(" alerting: ")
                     .append(changes.isEmpty() ? "no changes" : changes.size() + " change"
@@ -51,17 +54,58 @@ final class PlanAlerting {
      */
     static Result plan(DesiredAlerting desired, AlertingBackend.Actual actual, DeleteLimit limit,
             Function<String, String> appliedSecret) {
+        return plan(desired, actual, limit, appliedSecret, (key, group, inGit) -> false);
+    }
+
+    /** Which of a backend's rule groups a pass leaves alone: changed there, for the write-back to take to Git. */
+    @FunctionalInterface
+    interface Hold {
+        /**
+         * @param actual the group as the backend holds it; null when it holds none
+         * @param inGit whether Git describes the group
+         */
+        boolean held(String key, ObjectNode actual, boolean inGit);
+
+        /** Whether the template or mute timing ({@code kind}) {@code actual} the backend holds is left alone. */
+        default boolean heldItem(String kind, String name, JsonNode actual) {
+            return false;
+        }
+    }
+
+    /** The kinds of named items the ledger knows. */
+    static final String TEMPLATE = "template";
+    static final String MUTE_TIMING = "mute-timing";
+
+    /** Whether a backend's template or mute timing holds what {@code desired} (a file's body) says. */
+    static boolean sameItem(String kind, JsonNode desired, JsonNode actual) {
+        return kind.equals(TEMPLATE) ? actual.path("template").asText().equals(desired.path("template").asText())
+                : actual.path("time_intervals").equals(desired.path("time_intervals"));
+    }
+
+    /** As above; groups {@code hold} names are neither updated, created nor deleted. */
+    static Result plan(DesiredAlerting desired, AlertingBackend.Actual actual, DeleteLimit limit,
+            Function<String, String> appliedSecret, Hold hold) {
         List<AlertingChange> changes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        Map<String, List<DesiredAlerting.Item>> matchingItems = Map.of(TEMPLATE, new ArrayList<>(), MUTE_TIMING,
+                new ArrayList<>());
         for (DesiredAlerting.Item t : desired.templates()) {
             JsonNode a = actual.templates().get(t.id());
-            if (a == null || !a.path("template").asText().equals(t.body().path("template").asText())) {
+            if (a != null && sameItem(TEMPLATE, t.body(), a)) {
+                matchingItems.get(TEMPLATE).add(t);
+            } else if (a != null && hold.heldItem(TEMPLATE, t.id(), a)) {
+                notes.add("template " + t.id() + " kept: edited in Grafana, for the write-back to take to Git");
+            } else {
                 changes.add(new AlertingChange.PutTemplate(t, a == null));
             }
         }
         for (DesiredAlerting.Item m : desired.muteTimings()) {
             JsonNode a = actual.muteTimings().get(m.id());
-            if (a == null || !a.path("time_intervals").equals(m.body().path("time_intervals"))) {
+            if (a != null && sameItem(MUTE_TIMING, m.body(), a)) {
+                matchingItems.get(MUTE_TIMING).add(m);
+            } else if (a != null && hold.heldItem(MUTE_TIMING, m.id(), a)) {
+                notes.add("mute timing " + m.id() + " kept: edited in Grafana, for the write-back to take to Git");
+            } else {
                 changes.add(new AlertingChange.PutMuteTiming(m, a == null));
             }
         }
@@ -82,22 +126,22 @@ final class PlanAlerting {
             }
         });
         Set<String> desiredRules = new HashSet<>();
+        List<DesiredAlerting.Group> matching = new ArrayList<>();
         for (DesiredAlerting.Group g : desired.groups()) {
             ObjectNode a = actual.groups().get(g.key());
-            Map<String, JsonNode> held = new HashMap<>();
-            if (a != null) {
-                a.path("rules").forEach(r -> held.put(r.path("uid").asText(), r));
-            }
-            boolean same = a != null && a.path("interval").asLong() == g.body().path("interval").asLong()
-                    && held.size() == g.body().path("rules").size();
-            for (JsonNode r : g.body().path("rules")) {
-                desiredRules.add(r.path("uid").asText());
-                JsonNode h = held.get(r.path("uid").asText());
-                same &= h != null && AlertRuleShape.same(r, h);
-            }
-            if (!same) {
-                int removed = (int) held.keySet().stream().filter(uid -> g.body().path("rules").findValues("uid")
-                        .stream().noneMatch(u -> u.asText().equals(uid))).count();
+            g.body().path("rules").forEach(r -> desiredRules.add(r.path("uid").asText()));
+            if (a != null && AlertRuleShape.sameGroup(g.body(), a)) {
+                matching.add(g);
+            } else if (hold.held(g.key(), a, true)) {
+                notes.add("rule group " + g.name() + " in folder " + g.folderUid() + " kept: "
+                        + (a == null ? "deleted" : "edited") + " in Grafana, for the write-back to take to Git");
+            } else {
+                Set<String> wanted = new HashSet<>();
+                g.body().path("rules").forEach(r -> wanted.add(r.path("uid").asText()));
+                int removed = 0;
+                for (JsonNode r : a == null ? List.<JsonNode>of() : a.path("rules")) {
+                    removed += wanted.contains(r.path("uid").asText()) ? 0 : 1;
+                }
                 changes.add(new AlertingChange.PutGroup(g, a == null, removed));
             }
         }
@@ -111,6 +155,11 @@ final class PlanAlerting {
             if (desired.holdRuleDeletes()) {
                 notes.add("rule group " + g.path("title").asText() + " in folder " + g.path("folderUid").asText()
                         + " kept: a skipped alerting file may describe it");
+                continue;
+            }
+            if (hold.held(e.getKey(), g, false)) {
+                notes.add("rule group " + g.path("title").asText() + " in folder " + g.path("folderUid").asText()
+                        + " kept: made or edited in Grafana, for the write-back to take to Git");
                 continue;
             }
             changes.add(new AlertingChange.DeleteGroup(g.path("folderUid").asText(), g.path("title").asText(),
@@ -138,7 +187,7 @@ final class PlanAlerting {
         Optional<String> refused = limit.allows(deletes, managed) ? Optional.empty()
                 : Optional.of("alerting: the plan would delete " + deletes + " of " + managed
                         + " managed alert rules, more than sync.max-deletes " + limit + "; nothing was changed");
-        return new Result(changes, refused, notes);
+        return new Result(changes, refused, notes, matching, matchingItems);
     }
 
     /**

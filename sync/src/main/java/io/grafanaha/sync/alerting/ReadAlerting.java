@@ -222,7 +222,8 @@ public final class ReadAlerting {
         }
     }
 
-    private Optional<String> folderOf(JsonNode g) {
+    /** The managed folder an entry of a file names, by {@code folderUid} or {@code folder}. */
+    Optional<String> folderOf(JsonNode g) {
         if (g.hasNonNull("folderUid")) {
             String uid = g.path("folderUid").asText();
             return dashboards.foldersByUid().containsKey(uid) ? Optional.of(uid) : Optional.empty();

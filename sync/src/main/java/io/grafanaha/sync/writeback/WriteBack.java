@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * ({@link LibraryPanelChange}).
  *
  * <p><b>Polling</b> catches edits that bypass the gateway ({@link Poller}), and writes back library panels edited in
- * any instance without the gateway ({@link LibraryPanelPoller}).
+ * any instance without the gateway ({@link LibraryPanelPoller}) and alert rule groups ({@link AlertingPoller}, also at
+ * once after {@link #alertingWritten}).
  *
  * <p>With {@code sync.write-back: false}, {@link #capture} only counts and logs the edit as drift.
  *
@@ -81,6 +82,7 @@ public final class WriteBack implements AutoCloseable {
     private final JournalQueue journalQueue;
     private final Poller poller;
     private final LibraryPanelPoller libraryPoller;
+    private final AlertingPoller alertingPoller;
     private final CommitLoop loop;
     private final HandledVersions handled = new HandledVersions();
     /** The library panel versions journaled with what they saved: polling leaves them to the journal. */
@@ -140,6 +142,8 @@ public final class WriteBack implements AutoCloseable {
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
         this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock, libraryHandled);
+        this.alertingPoller = new AlertingPoller(sync, clients, branch, writer, clock, commits::incrementAndGet,
+                conflicts::incrementAndGet);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
@@ -164,8 +168,19 @@ public final class WriteBack implements AutoCloseable {
     public void start() {
         thread.execute(loop::drain);
         if (!pollInterval.isZero()) {
+            sync.alertingLedger().watched(settings.writeBack()); // passes leave alerting edits to the poller
             thread.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * A backend accepted an alerting write ({@code /api/v1/provisioning/...}, the ruler API): look for alerting edits
+     * now rather than at the next poll round. Returns at once; rounds asked for while one waits coalesce.
+     */
+    public void alertingWritten(String backend) {
+        if (!closed && settings.writeBack() && !pollInterval.isZero()) {
+            alertingPoller.soon(thread);
         }
     }
 
@@ -281,6 +296,7 @@ public final class WriteBack implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.warn("library panel write-back failed: {}", e.toString());
             }
+            alertingPoller.safeRound(false);
         }
     }
 
@@ -316,6 +332,7 @@ public final class WriteBack implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        sync.alertingLedger().watched(false);
         thread.shutdown();
         journalThread.shutdown();
         try {

@@ -16,6 +16,8 @@
  *         .whenComplete((ok, failed) -> relay the answer);  // on the journal thread, once forced to disk
  * // proxy, before forwarding POST /api/dashboards/db for an existing uid:
  * if (writeBack.wouldLoseUpdate(backend, uid, version)) -> 412 {"status":"version-mismatch",...}
+ * // proxy, after a backend answered 2xx to POST/PUT/DELETE under /api/v1/provisioning/ or /api/ruler/grafana/:
+ * writeBack.alertingWritten(backend);                                 // an alerting poll round now, not in 10 s
  * // metrics: status().commits() -> gateway_writeback_commits_total, status().conflicts() -> gateway_conflicts_total,
  * //          status().backlog() -> a backlog gauge (e.g. gateway_writeback_backlog)
  * writeBack.close(); sync.close();                                     // in this order
@@ -51,6 +53,13 @@
  *       the write-back never writes to Grafana; identical content makes no commit.</li>
  *   <li><b>Hold</b>: a pass leaves a dashboard or folder alone on a backend while an edit of it there is pending,
  *       and hands an edit made outside Git that it finds to the write-back instead of overwriting it.</li>
+ *   <li><b>Alerting</b> ({@link io.grafanaha.sync.writeback.AlertingPoller}): no journal; edits are found by polling
+ *       (and a round at once after {@code WriteBack.alertingWritten}, which the proxy calls for a relayed alerting
+ *       write), by comparing each backend's rule groups, templates and mute timings with what it last held from Git
+ *       ({@link io.grafanaha.sync.alerting.AlertingLedger}, {@code <data-dir>/state/alerting-applied.json}) and with
+ *       Git's head. Passes leave such an edit alone while a write-back watches. A group deleted there is deleted in
+ *       Git unless more than one group and more than {@code sync.max-deletes} of its rules went at once; an edit of
+ *       something Git changed since goes to {@code gateway/conflicts/alerting-...}.</li>
  * </ul>
  */
 package io.grafanaha.sync.writeback;

@@ -74,4 +74,20 @@ class PlanAlertingTest {
         assertThat(r.changes()).singleElement().isInstanceOf(AlertingChange.DeleteGroup.class);
         assertThat(r.refused()).get().asString().contains("1 of 1 managed alert rules");
     }
+
+    @Test
+    void aGroupTheHoldNamesIsNeitherUpdatedNorDeletedAndSaysWhy() {
+        DesiredAlerting.Group g = new DesiredAlerting.Group("f", "g", json("{\"title\":\"g\",\"folderUid\":\"f\","
+                + "\"interval\":60,\"rules\":[" + RULE.formatted("5m", "{}") + "]}"), "a.yaml");
+        ObjectNode edited = json(g.body().toString().replace("\"Down\"", "\"Edited in the UI\""));
+        ObjectNode made = json(edited.toString().replace("\"title\":\"g\"", "\"title\":\"new\"")
+                .replace("\"r1\"", "\"r9\""));
+        PlanAlerting.Result r = PlanAlerting.plan(desired(List.of(g), List.of()),
+                actual(Map.of("f/g", edited, "f/new", made), Map.of()), DeleteLimit.unlimited(), uid -> null,
+                (key, group, inGit) -> true);
+        assertThat(r.changes()).isEmpty();
+        assertThat(r.notes()).anyMatch(n -> n.contains("g in folder f kept: edited in Grafana"))
+                .anyMatch(n -> n.contains("new in folder f kept: made or edited in Grafana"));
+        assertThat(r.matching()).isEmpty();
+    }
 }
