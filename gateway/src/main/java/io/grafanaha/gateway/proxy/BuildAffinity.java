@@ -67,7 +67,7 @@ final class BuildAffinity {
     }
 
     private boolean differ(List<Backend> up) {
-        if (sameBuilds(up)) {
+        if (up.size() < 2 || sameBuilds(up)) { // one backend up (failover's usual state) differs from nobody
             return false;
         }
         String first = null;
