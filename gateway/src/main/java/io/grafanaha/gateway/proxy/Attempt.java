@@ -45,8 +45,9 @@ import javax.net.ssl.SSLException;
  * failure classification of one backend connection share one small state machine ({@code upload}, {@code response})
  * that each of them reads and moves: a timer firing decides by where the streams are, and a stream ending cancels
  * the timers. Split apart, each piece would need that state passed in and back; together they read as one
- * question, "how did this try at this backend go?", and none of it is state the exchange needs. The next cut, if
- * it grows, is the timers into a class of their own.
+ * question, "how did this try at this backend go?", and none of it is state the exchange needs. The response
+ * timer itself lives on the connection ({@link ResponseDeadline}, one timer for all its requests); the next cut, if
+ * this grows, is the try and down timers beside it.
  */
 final class Attempt {
     /** How far the request has gone to the backend. */
