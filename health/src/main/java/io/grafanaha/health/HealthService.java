@@ -106,7 +106,7 @@ public final class HealthService implements Router, OutcomeListener, Builds, Aut
 
     @Override
     public List<Backend> routable() {
-        return table.snapshot().backends().stream().filter(BackendRouting::routable).map(BackendRouting::backend).toList();
+        return table.routable();
     }
 
     // (c) proxy outcomes

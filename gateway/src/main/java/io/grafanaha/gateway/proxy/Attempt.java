@@ -45,8 +45,9 @@ import javax.net.ssl.SSLException;
  * failure classification of one backend connection share one small state machine ({@code upload}, {@code response})
  * that each of them reads and moves: a timer firing decides by where the streams are, and a stream ending cancels
  * the timers. Split apart, each piece would need that state passed in and back; together they read as one
- * question, "how did this try at this backend go?", and none of it is state the exchange needs. The next cut, if
- * it grows, is the timers into a class of their own.
+ * question, "how did this try at this backend go?", and none of it is state the exchange needs. The response
+ * timer itself lives on the connection ({@link ResponseDeadline}, one timer for all its requests); the next cut, if
+ * this grows, is the try and down timers beside it.
  */
 final class Attempt {
     /** How far the request has gone to the backend. */
@@ -63,6 +64,7 @@ final class Attempt {
     private final boolean replay;
 
     private Channel channel;
+    private BackendHandler handler;
     /** The connection served an earlier exchange (it came from the pool). */
     private boolean reused;
     /** The backend was marked down while this attempt was connecting to it. */
@@ -78,7 +80,8 @@ final class Attempt {
     private int status;
     private boolean reusable;
     private ChannelFuture lastClientWrite;
-    private ScheduledFuture<?> responseTimer;
+    /** The connection's response deadline, while this attempt has it armed ({@link ResponseDeadline}); else null. */
+    private ResponseDeadline responseDeadline;
     private ScheduledFuture<?> tryTimer;
     /** Bounds the wait on a backend the health checks hold down, when the request cannot go elsewhere. */
     private ScheduledFuture<?> downTimer;
@@ -158,7 +161,8 @@ final class Attempt {
             return;
         }
         channel = connected;
-        reused = BackendHandler.of(connected).attach(this);
+        handler = BackendHandler.of(connected);
+        reused = handler.attach(this);
         send(exchange.request(), false);
         // A later attempt: what the client already sent goes again, the rest follows from the frontend.
         for (HttpContent chunk : exchange.bodySoFar()) {
@@ -221,7 +225,7 @@ final class Attempt {
         if (response == Response.COMPLETE) {
             refusedAfterAnswer();
         } else if (channel.isActive()) {
-            if (responseTimer == null && !responseStarted()) {
+            if (responseDeadline == null && !responseStarted()) {
                 startTimers(); // the wait for an answer is bounded as if the request had been sent
             }
             channel.read();
@@ -239,8 +243,8 @@ final class Attempt {
     }
 
     private void startTimers() {
-        long timeout = proxy.timeouts().responseTimeout().toMillis();
-        responseTimer = loop.schedule(this::responseTimedOut, timeout, TimeUnit.MILLISECONDS);
+        responseDeadline = handler.deadline(channel);
+        responseDeadline.arm(this, proxy.timeouts().responseTimeout().toMillis());
     }
 
     // ---- backend -> client
@@ -461,7 +465,8 @@ final class Attempt {
         }
     }
 
-    private void responseTimedOut() {
+    /** Called by the connection's {@link ResponseDeadline}. */
+    void responseTimedOut() {
         if (current() && !responseStarted()) {
             failed(Outcome.RESPONSE_TIMEOUT, RetryCause.RESPONSE_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
                     + backend().name() + " did not answer within " + proxy.timeouts().responseTimeout().toMillis() + " ms");
@@ -544,9 +549,9 @@ final class Attempt {
     }
 
     void cancelTimers() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
+        if (responseDeadline != null) {
+            responseDeadline.disarm(this);
+            responseDeadline = null;
         }
         if (tryTimer != null) {
             tryTimer.cancel(false);

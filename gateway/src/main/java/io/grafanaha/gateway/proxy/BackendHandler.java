@@ -15,6 +15,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private Attempt attempt;
     private int exchangesServed;
+    /** The response timeout of whichever attempt uses the connection; created with the first. */
+    private ResponseDeadline deadline;
 
     static BackendHandler of(Channel channel) {
         return (BackendHandler) channel.pipeline().get(NAME);
@@ -28,6 +30,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     void detach() {
         this.attempt = null;
+    }
+
+    /** The connection's response timer (one for all the requests it carries). */
+    ResponseDeadline deadline(Channel channel) {
+        if (deadline == null) {
+            deadline = new ResponseDeadline(channel.eventLoop());
+        }
+        return deadline;
     }
 
     @Override
@@ -49,6 +59,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.close();
+        }
         if (attempt != null) {
             attempt.onBackendClosed(null);
         }

@@ -15,6 +15,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,11 @@ final class BackendPool {
     private static final class Loop {
         int clients;
         final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+        /**
+         * The same queues by backend instance, so a request finds its queue without building the name-and-url key
+         * (two strings per request). Instances are the configuration's, so this grows only with reloads.
+         */
+        final Map<Backend, ArrayDeque<Channel>> byInstance = new IdentityHashMap<>();
     }
 
     BackendPool(Transport transport, ProxyConfig timeouts, int minIdlePerBackend, Map<String, BackendTls.ProxyTls> tls) {
@@ -189,6 +195,12 @@ final class BackendPool {
     }
 
     private ArrayDeque<Channel> idleQueue(EventLoop loop, Backend backend) {
-        return loop(loop).idle.computeIfAbsent(key(backend), n -> new ArrayDeque<>());
+        Loop share = loop(loop);
+        ArrayDeque<Channel> queue = share.byInstance.get(backend);
+        if (queue == null) {
+            queue = share.idle.computeIfAbsent(key(backend), n -> new ArrayDeque<>());
+            share.byInstance.put(backend, queue);
+        }
+        return queue;
     }
 }

@@ -6,6 +6,7 @@ import io.grafanaha.health.Router;
 import io.grafanaha.health.check.GrafanaBuild;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -55,17 +56,20 @@ final class BuildAffinity {
 
     /** The {@code Set-Cookie} value for an answer from {@code backend} while builds differ, unless the client's cookie already names its build. */
     String setCookie(String backend, String clientBuild) {
-        if (!on()) {
-            return null;
+        if (!on() || !differ(router.routable())) {
+            return null; // the common case, every instance on one build: no token built for the answer
         }
         String token = token(backend);
-        if (token.isEmpty() || token.equals(clientBuild) || !differ(router.routable())) {
+        if (token.isEmpty() || token.equals(clientBuild)) {
             return null;
         }
         return COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Lax";
     }
 
     private boolean differ(List<Backend> up) {
+        if (up.size() < 2 || sameBuilds(up)) { // one backend up (failover's usual state) differs from nobody
+            return false;
+        }
         String first = null;
         for (Backend b : up) {
             String token = token(b.name());
@@ -76,6 +80,20 @@ final class BuildAffinity {
             }
         }
         return false;
+    }
+
+    /** Whether every backend in {@code up} reported the same build (or none): then their tokens are equal, unbuilt. */
+    private boolean sameBuilds(List<Backend> up) {
+        Optional<GrafanaBuild> first = null;
+        for (Backend b : up) {
+            Optional<GrafanaBuild> build = builds.build(b.name());
+            if (first == null) {
+                first = build;
+            } else if (!first.equals(build)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String token(String backend) {

@@ -25,9 +25,6 @@ final class FramingValidator {
     /** Browsers send about twenty; thousands of tiny fields cost the gateway and Grafana far more than their bytes. */
     static final int MAX_HEADER_FIELDS = 100;
     /** uri-host [ ":" port ] of RFC 9110 §7.2: a reg-name or an IP literal; an empty Host is allowed. */
-    private static final java.util.regex.Pattern HOST =
-            java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9\\-._~!$&'()*+,;=%]*)(:[0-9]{0,5})?");
-
     private FramingValidator() {}
 
     static Optional<Rejection> check(HttpRequest request) {
@@ -110,8 +107,48 @@ final class FramingValidator {
     }
 
     /** A Host header value (or absolute-form authority) RFC 9110 accepts. */
+    /**
+     * A Host value (RFC 9110 §7.2, RFC 3986 §3.2.2): a bracketed IPv6 literal ({@code [0-9A-Fa-f:.]+}) or a reg-name
+     * (unreserved, sub-delims, percent), then an optional {@code :} and at most five digits. A scan, not a regular
+     * expression: it runs on every request.
+     */
     static boolean validHost(String host) {
-        return HOST.matcher(host).matches();
+        int n = host.length();
+        int i = 0;
+        if (n > 0 && host.charAt(0) == '[') {
+            i = 1;
+            while (i < n && ipv6Char(host.charAt(i))) {
+                i++;
+            }
+            if (i == 1 || i >= n || host.charAt(i) != ']') {
+                return false;
+            }
+            i++;
+        } else {
+            while (i < n && regNameChar(host.charAt(i))) {
+                i++;
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (host.charAt(i) != ':' || n - i - 1 > 5) {
+            return false;
+        }
+        for (int j = i + 1; j < n; j++) {
+            if (host.charAt(j) < '0' || host.charAt(j) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean ipv6Char(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f') || c == ':' || c == '.';
+    }
+
+    private static boolean regNameChar(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~!$&'()*+,;=%".indexOf(c) >= 0;
     }
 
     private static Optional<Rejection> reject(String message) {

@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
  *
- * <p>About 460 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, sign-in,
+ * <p>About 475 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, sign-in,
  * routing) and the connection's endings, each of which must end the request's {@link RequestHold} once, read best
  * side by side. The next cut would be the gateway's own answers (refuse, linger, close) into a class of their own.
  */
@@ -58,6 +58,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final RequestHold hold;
     /** Who the current request is from, as the auth gate signed them in; null = nobody (or auth.mode none). */
     private Identity identity;
+    /** The connection's client address, scheme and listener address, once its first request needed them. */
+    private InetSocketAddress peer;
+    private String scheme;
+    private String listenerHost;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
 
@@ -264,21 +268,33 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return proxy.buildAffinity().setCookie(backend, hold.clientBuild());
     }
 
-    /** The client's address: the peer, or the address its PROXY protocol header carried. */
+    /**
+     * The client's address: the peer, or the address its PROXY protocol header carried (decoded before any request).
+     * Like the scheme and the listener's address, it is the connection's, looked up at its first request only.
+     */
     private InetSocketAddress peer() {
-        return ProxyProtocol.client(ctx.channel());
+        if (peer == null) {
+            peer = ProxyProtocol.client(ctx.channel());
+        }
+        return peer;
     }
 
     /** "https" when the client's connection is TLS: this pipeline's for HTTP/1.1, the connection's for an HTTP/2 stream. */
     private String scheme() {
-        Channel connection = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
-        return connection.pipeline().get(SslHandler.class) == null ? "http" : "https";
+        if (scheme == null) {
+            Channel connection = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
+            scheme = connection.pipeline().get(SslHandler.class) == null ? "http" : "https";
+        }
+        return scheme;
     }
 
     private String listenerHost() {
-        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-        String host = local.getAddress() instanceof Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
-        return host + ":" + local.getPort();
+        if (listenerHost == null) {
+            InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+            String host = local.getAddress() instanceof Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
+            listenerHost = host + ":" + local.getPort();
+        }
+        return listenerHost;
     }
 
     private static boolean bodyMayFollow(HttpRequest request) {

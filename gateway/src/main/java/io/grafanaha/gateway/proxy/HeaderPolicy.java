@@ -94,7 +94,7 @@ final class HeaderPolicy {
             headers.remove(FORWARDED);
         }
         stripAuthProxyHeaders(headers);
-        headers.set(X_FORWARDED_FOR, String.join(", ", chain));
+        headers.set(X_FORWARDED_FOR, chain.size() == 1 ? chain.get(0) : String.join(", ", chain));
         headers.set(X_REAL_IP, clientOf(chain, trusted));
         if (!headers.contains(X_FORWARDED_PROTO)) {
             headers.set(X_FORWARDED_PROTO, scheme);
@@ -142,6 +142,9 @@ final class HeaderPolicy {
 
     /** The X-Forwarded-For chain a trusted proxy sent (nobody else's), with the peer appended. */
     private static List<String> chain(HttpHeaders headers, InetSocketAddress peer, boolean fromProxy) {
+        if (!fromProxy) {
+            return List.of(ip(peer)); // the common case: nothing to read, nothing to join
+        }
         List<String> chain = new ArrayList<>();
         if (fromProxy) {
             for (String value : headers.getAll(X_FORWARDED_FOR)) {

@@ -10,9 +10,10 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The data plane's meters. Names follow DESIGN.md (Prometheus adds {@code _total} and
@@ -28,7 +29,9 @@ final class ProxyMetrics {
     /** Status label for exchanges the client abandoned before the response ended (nginx's 499). */
     static final int CLIENT_CLOSED = 499;
 
-    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
+    /** The method labels: the standard methods, then OTHER for any other (a client cannot create label values). */
+    private static final List<String> METHOD_NAMES = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
+            "OTHER");
     /**
      * Buckets for a front door: a cached Grafana answer takes a millisecond, a heavy query tens of
      * seconds (Grafana's own data-proxy timeout is 30 s). A dozen buckets per backend instead of
@@ -40,6 +43,8 @@ final class ProxyMetrics {
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
 
     private final MeterRegistry registry;
+    /** Per backend, its request counters and duration timer, resolved once ({@link RequestMeters}). */
+    private final ConcurrentHashMap<String, RequestMeters> requestMeters = new ConcurrentHashMap<>();
     private final AtomicInteger tunnels = new AtomicInteger();
 
     /** A backend's counters at 0, at start or when a reload adds it. */
@@ -86,13 +91,14 @@ final class ProxyMetrics {
     }
 
     void request(String backend, HttpMethod method, int status, long startNanos) {
-        String m = METHODS.contains(method.name()) ? method.name() : "OTHER";
-        Counter.builder("gateway.requests")
-                .description("Requests answered, by backend, method and status")
-                .tags("backend", backend, "method", m, "status", Integer.toString(status))
-                .register(registry)
-                .increment();
-        requestDuration(backend).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        long elapsed = System.nanoTime() - startNanos;
+        RequestMeters meters = requestMeters.computeIfAbsent(backend, this::requestMeters);
+        meters.counter(method, status).increment();
+        meters.duration.record(elapsed, TimeUnit.NANOSECONDS);
+    }
+
+    private RequestMeters requestMeters(String backend) {
+        return new RequestMeters(backend, requestDuration(backend));
     }
 
     private Timer requestDuration(String backend) {
@@ -101,6 +107,50 @@ final class ProxyMetrics {
                 .tag("backend", backend)
                 .serviceLevelObjectives(DURATION_BUCKETS.toArray(Duration[]::new))
                 .register(registry);
+    }
+
+    private Counter requestCounter(String backend, String method, int status) {
+        return Counter.builder("gateway.requests")
+                .description("Requests answered, by backend, method and status")
+                .tags("backend", backend, "method", method, "status", Integer.toString(status))
+                .register(registry);
+    }
+
+    /**
+     * One backend's request meters, each resolved from the registry once: building a meter with its tags on every
+     * request (a builder, tag objects, the bucket array, a registry look-up) cost more CPU than counting it. Counters
+     * are indexed by method and status code (100-599); anything else falls back to the registry, which finds the same
+     * meter. The slots fill in racily from both event loops: a lost race registers the same meter twice, which the
+     * registry answers with the one it has.
+     */
+    private final class RequestMeters {
+        private static final int FIRST_STATUS = 100;
+        private static final int STATUSES = 500;
+        private final String backend;
+        private final Timer duration;
+        private final AtomicReferenceArray<Counter> counters = new AtomicReferenceArray<>(METHOD_NAMES.size() * STATUSES);
+
+        RequestMeters(String backend, Timer duration) {
+            this.backend = backend;
+            this.duration = duration;
+        }
+
+        Counter counter(HttpMethod method, int status) {
+            int m = METHOD_NAMES.indexOf(method.name());
+            if (m < 0) {
+                m = METHOD_NAMES.size() - 1; // OTHER
+            }
+            if (status < FIRST_STATUS || status >= FIRST_STATUS + STATUSES) {
+                return requestCounter(backend, METHOD_NAMES.get(m), status);
+            }
+            int slot = m * STATUSES + status - FIRST_STATUS;
+            Counter counter = counters.get(slot);
+            if (counter == null) {
+                counter = requestCounter(backend, METHOD_NAMES.get(m), status);
+                counters.set(slot, counter);
+            }
+            return counter;
+        }
     }
 
     /** A failed attempt on {@code backend} is being retried elsewhere. */

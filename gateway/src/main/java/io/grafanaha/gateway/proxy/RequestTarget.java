@@ -84,7 +84,9 @@ final class RequestTarget {
 
     /** RFC 3986 §5.2.4 on an absolute path: {@code /a/./b/../c} is {@code /a/c}; nothing climbs above the root. */
     static String removeDotSegments(String path) {
-        if (!path.contains(".")) {
+        if (!path.contains("/.")) {
+            // A dot segment follows a slash: without one the path is its own answer (and /app.js, /search.json
+            // are most of the requests), so no split, deque and join on every request.
             return path;
         }
         Deque<String> kept = new ArrayDeque<>();

@@ -17,14 +17,15 @@ final class TraceContext {
     static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
     /** {@code version "-" trace-id "-" parent-id "-" flags}: 2 + 1 + 32 + 1 + 16 + 1 + 2. */
     private static final int LENGTH = 55;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private TraceContext() {}
 
     /** Rewrites {@code headers}' trace context into what the backend should see. */
     static void toBackend(HttpHeaders headers) {
         String incoming = headers.get(TRACEPARENT);
-        char[] out = new char[LENGTH];
+        // Bytes wrapped as an AsciiString: the encoder copies them out as they are, with no String in between.
+        byte[] out = new byte[LENGTH];
         out[0] = '0';
         out[1] = '0';
         out[2] = '-';
@@ -32,9 +33,11 @@ final class TraceContext {
         out[52] = '-';
         ThreadLocalRandom random = ThreadLocalRandom.current();
         if (valid(incoming)) {
-            incoming.getChars(3, 35, out, 3);
+            for (int i = 3; i < 35; i++) {
+                out[i] = (byte) incoming.charAt(i); // hex digits: valid() checked
+            }
             out[53] = '0';
-            out[54] = (hex(incoming.charAt(54)) & 1) == 1 ? '1' : '0';
+            out[54] = (byte) ((hex(incoming.charAt(54)) & 1) == 1 ? '1' : '0');
         } else {
             headers.remove(TRACESTATE);
             long high;
@@ -53,7 +56,7 @@ final class TraceContext {
             span = random.nextLong();
         } while (span == 0);
         hex(span, out, 36);
-        headers.set(TRACEPARENT, new String(out));
+        headers.set(TRACEPARENT, new AsciiString(out, false));
     }
 
     /**
@@ -107,7 +110,7 @@ final class TraceContext {
         return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
     }
 
-    private static void hex(long value, char[] out, int at) {
+    private static void hex(long value, byte[] out, int at) {
         for (int i = 15; i >= 0; i--) {
             out[at + i] = HEX[(int) (value & 0xf)];
             value >>>= 4;

@@ -70,7 +70,9 @@ public final class RoutingTable implements HealthListener {
      * @param lastResort the backend that serves while nothing is routable, or null
      * @param backends   every backend as the status shows it, in configuration order
      */
-    private record View(RoutingStrategy strategy, Selection selection, String lastResort, List<BackendRouting> backends) {
+    /** {@code routable}: the backends of {@code backends} that are routable, in their order, built once per change. */
+    private record View(RoutingStrategy strategy, Selection selection, String lastResort, List<BackendRouting> backends,
+                        List<Backend> routable) {
 
         /** Who gets new traffic: the strategy's choice, or the last resort when nothing is routable. */
         List<String> active() {
@@ -311,6 +313,14 @@ public final class RoutingTable implements HealthListener {
         return view.strategy().mode();
     }
 
+    /**
+     * The backends that are up and not drained, as of the last change: what {@code snapshot().backends()} filtered
+     * on {@link BackendRouting#routable} gives, without copying the event log (the proxy asks on every request).
+     */
+    public List<Backend> routable() {
+        return view.routable();
+    }
+
     public List<RoutingEvent> events() {
         return events.recent();
     }
@@ -354,13 +364,14 @@ public final class RoutingTable implements HealthListener {
     }
 
     private View publish(Selection selection, String resort) {
-        View partial = new View(strategy, selection, resort, List.of());
+        View partial = new View(strategy, selection, resort, List.of(), List.of());
         List<String> active = partial.active();
         List<BackendRouting> backends = specs.values().stream()
                 .map(spec -> new BackendRouting(spec, health.get(spec.name()), drained.contains(spec.name()),
                         selection.routable().contains(spec.name()), active.contains(spec.name())))
                 .toList();
-        return new View(strategy, selection, resort, backends);
+        return new View(strategy, selection, resort, backends,
+                backends.stream().filter(BackendRouting::routable).map(BackendRouting::backend).toList());
     }
 
     /** Under the lock: recorded now, so the status shows it at once; told to listeners after the lock. */
