@@ -9,6 +9,7 @@ import io.grafanaha.gateway.admin.SyncAccess;
 import io.grafanaha.gateway.capture.EditCapture;
 import io.grafanaha.gateway.capture.DashboardLedger;
 import io.grafanaha.gateway.capture.EditHook;
+import io.grafanaha.gateway.capture.SaveCatchUp;
 import io.grafanaha.gateway.capture.SaveTranslation;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.util.LinkedHashMap;
@@ -115,7 +116,7 @@ public final class Gateway implements AutoCloseable {
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
         writeBack.ifPresent(wb -> {
-            proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(saveTranslation(sync.orElseThrow()))));
+            proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(saveTranslation(sync.orElseThrow(), wb))));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
@@ -143,13 +144,15 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Saves translated to the instance that serves them: the serving instance's copy is read with the sync's client
-     * for that backend (its API token), on the sync's read threads, never on an event loop.
+     * for that backend (its API token), on the sync's read threads, never on an event loop; a backend that lacks the
+     * acknowledged save its user started from is first brought up to it there ({@link SaveCatchUp}).
      */
-    private SaveTranslation saveTranslation(SyncService sync) {
+    private SaveTranslation saveTranslation(SyncService sync, WriteBack writeBack) {
         DashboardLedger ledger = new DashboardLedger();
         Map<String, GrafanaClient> clients = new LinkedHashMap<>();
         sync.targets().forEach(t -> clients.put(t.name(), t.client()));
-        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()));
+        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()),
+                new SaveCatchUp(writeBack.catchUp(), ledger, threads.syncReads()));
     }
 
     /** The write-back of a running sync; none when its journal cannot be opened (logged, in the status timeline). */

@@ -83,20 +83,15 @@ public final class EditHook implements RequestObserver {
             });
         }
         WatchedRequest watched = WatchedRequest.of(request);
-        Optional<LocalResponse> answer;
-        try {
-            answer = observer.beforeForward(backend, watched);
-        } catch (RuntimeException e) {
-            // Failing open: an observer bug must not stop people from saving their dashboards.
-            log.warn("edit observer failed before {} {}; forwarding unguarded", watched.method(), watched.uri(), e);
-            answer = Optional.empty();
-        }
-        if (answer != null && answer.isPresent()) {
-            return new Verdict.Answer(answer.get());
-        }
         if (translation.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardSave save
                 && SaveTranslation.applies(save)) {
+            // The translation may first bring the backend up to what the user started from (SaveCatchUp): the guard
+            // asks after it, or it would refuse the save for lacking a version the backend has just received.
             return new Verdict.Later(translation.get().translate(backend.name(), save, watched.body()).thenApply(outcome -> {
+                Optional<LocalResponse> guarded = guard(backend, watched);
+                if (guarded.isPresent()) {
+                    return new Verdict.Answer(guarded.get());
+                }
                 if (outcome instanceof SaveTranslation.Outcome.Refused refused) {
                     return new Verdict.Answer(refused.response());
                 }
@@ -107,7 +102,23 @@ public final class EditHook implements RequestObserver {
                 return new Verdict.Forward(afterSuccess(watched));
             }));
         }
+        Optional<LocalResponse> answer = guard(backend, watched);
+        if (answer.isPresent()) {
+            return new Verdict.Answer(answer.get());
+        }
         return new Verdict.Forward(afterSuccess(watched));
+    }
+
+    /** The observer's answer before forwarding (the write-back's lost-update guard), if it has one. */
+    private Optional<LocalResponse> guard(Backend backend, WatchedRequest watched) {
+        try {
+            Optional<LocalResponse> answer = observer.beforeForward(backend, watched);
+            return answer == null ? Optional.empty() : answer;
+        } catch (RuntimeException e) {
+            // Failing open: an observer bug must not stop people from saving their dashboards.
+            log.warn("edit observer failed before {} {}; forwarding unguarded", watched.method(), watched.uri(), e);
+            return Optional.empty();
+        }
     }
 
     private ResponseObserver afterSuccess(WatchedRequest watched) {
