@@ -46,13 +46,13 @@ public final class SaveCatchUp {
         if (catchUp == null) {
             return CompletableFuture.completedFuture(null);
         }
-        Optional<CatchUp.Behind> behind = catchUp.behind(backend, uid);
-        if (behind.isEmpty() || !startedFrom(behind.get(), uid, id, version, backend)) {
-            return CompletableFuture.completedFuture(null);
-        }
+        // Off the event loop from the start: asking whether an edit is pending may wait for the journal's fsync.
         return CompletableFuture.runAsync(() -> {
             try {
-                catchUp.bringUp(backend, behind.get());
+                Optional<CatchUp.Behind> behind = catchUp.behind(backend, uid);
+                if (behind.isPresent() && startedFrom(behind.get(), uid, id, version, backend)) {
+                    catchUp.bringUp(backend, behind.get());
+                }
             } catch (java.io.IOException | RuntimeException e) {
                 log.warn("could not bring {} up to the newest save of dashboard {} before a save there: {}", backend,
                         uid, e.toString());
