@@ -181,12 +181,23 @@ public final class CatchUp {
         return caughtUp.getOrDefault(backend + "\u0000" + uid, 0L);
     }
 
-    /** The write-back committed {@code body}, a save of {@code uid}, as {@code blob} in {@code commit}. */
-    void landed(String uid, ObjectId blob, EditBody body, CommitInfo commit) {
+    /**
+     * The write-back committed {@code edit}, a save of {@code uid} with what it saved, as {@code blob} in
+     * {@code commit}; called before the edit is marked done in the journal. A backend brought up to this save (or a
+     * later one) holds Git's new head now, or a newer save on top of it: recorded as holding that blob, or the guard
+     * would refuse its saves until the sync's fan-out, which leaves it alone while its own edits are pending.
+     */
+    void landed(CapturedEdit edit, ObjectId blob, CommitInfo commit) {
+        String uid = edit.uid();
         synchronized (landed) {
             landed.remove(uid);
-            landed.put(uid, new Landed(blob.copy(), body, commit));
+            landed.put(uid, new Landed(blob.copy(), edit.body().orElseThrow(), commit));
         }
+        journal.idOf(edit).ifPresent(id -> clients.keySet().forEach(backend -> {
+            if (!backend.equals(edit.backend()) && caughtUpTo(backend, uid) >= id) {
+                blobs.recordApplied(backend, uid, blob, blobs.ticket());
+            }
+        }));
     }
 
     /**

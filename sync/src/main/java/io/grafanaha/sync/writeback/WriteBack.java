@@ -292,7 +292,7 @@ public final class WriteBack implements AutoCloseable {
             commits.incrementAndGet();
             if (c.edit().kind() == CapturedEdit.Kind.DASHBOARD_SAVED && c.edit().body().isPresent()
                     && outcome.blob().isPresent()) {
-                catchUp.landed(c.edit().uid(), outcome.blob().get(), c.edit().body().get(),
+                catchUp.landed(c.edit(), outcome.blob().get(),
                         new CommitInfo(ObjectId.fromString(c.commit()), c.message(), clock.instant()));
             }
         } else if (outcome.event() instanceof WriteBackEvent.Conflicted) {

@@ -80,6 +80,13 @@ class CatchUpTest {
         assertThat(journal.savedElsewhere("cpu", "grafana-b", catchUp.caughtUpTo("grafana-b", "cpu")))
                 .as("the guard no longer counts it").isFalse();
         assertThat(catchUp.caughtUpTo("grafana-b", "cpu")).isEqualTo(id);
+
+        // The write-back commits alice's save: grafana-b, brought up to it, holds Git's new head (the guard lets its
+        // saves through before the sync's fan-out, which leaves it alone while edits made there are pending).
+        blobs.headChanged("cpu", Optional.of(NEW), blobs.ticket());
+        catchUp.landed(alice, NEW, new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a", Instant.now()));
+        assertThat(blobs.applied("grafana-b", "cpu")).hasValue(NEW);
+        assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
     }
 
     @Test
@@ -107,8 +114,7 @@ class CatchUpTest {
     void aReplicaTheFanOutHasNotReachedIsBroughtUpToTheSaveJustCommittedAndRecordedAsHoldingGitsHead()
             throws Exception {
         CapturedEdit alice = savedThroughGateway(a, "refresh", "1m");
-        catchUp.landed("cpu", NEW, alice.body().orElseThrow(), new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a",
-                Instant.now()));
+        catchUp.landed(alice, NEW, new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a", Instant.now()));
         assertThat(catchUp.behind("grafana-b", "cpu")).as("Git's head is still the old blob").isEmpty();
         blobs.headChanged("cpu", Optional.of(NEW), blobs.ticket());
 
