@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a {@link SaveTranslation}, dashboard loads ({@code GET /api/dashboards/uid/:uid}, counted as
  * {@value #DASHBOARD_LOAD}) and successful saves also teach its {@link DashboardLedger} which backend holds which
- * version of which content, and a save is translated to the instance that serves it before it is forwarded.
+ * version of which content, and a save is translated to the instance that serves it before it is forwarded. A load
+ * or a save on an instance that lacks the newest acknowledged save of that dashboard brings it up first
+ * ({@link SaveCatchUp}).
  */
 public final class EditHook implements RequestObserver {
     /** The label dashboard loads are counted under in {@code gateway_edits_observed_total{kind}}. */
@@ -75,12 +77,15 @@ public final class EditHook implements RequestObserver {
     public Verdict onRequest(Backend backend, ObservedRequest request) {
         if (translation.isPresent() && GrafanaWrites.isDashboardLoad(request.method(), request.path())) {
             DashboardLedger ledger = translation.get().ledger();
-            return new Verdict.Forward((answered, status, body) -> {
+            Verdict load = new Verdict.Forward((answered, status, body) -> {
                 if (status == 200) {
                     learn(() -> ledger.learn(answered.name(), JSON.readTree(body).path("dashboard")));
                 }
                 return RELEASED;
             });
+            // A backend that lacks the newest acknowledged save of the dashboard gets it first (SaveCatchUp).
+            return translation.get().catchUp().beforeLoad(backend.name(), request.path())
+                    .<Verdict>map(caughtUp -> new Verdict.Later(caughtUp.thenApply(done -> load))).orElse(load);
         }
         WatchedRequest watched = WatchedRequest.of(request);
         if (translation.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardSave save

@@ -1,6 +1,8 @@
 package io.grafanaha.gateway.capture;
 
 import io.grafanaha.sync.writeback.CatchUp;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -58,6 +60,32 @@ public final class SaveCatchUp {
                         uid, e.toString());
             }
         }, reads);
+    }
+
+    /**
+     * Before a dashboard load ({@code GET /api/dashboards/uid/:uid}, {@code path}) on {@code backend}: when the
+     * backend lacks the newest acknowledged save of that dashboard (after a failover, or a failback to an instance
+     * the fan-out has not reached), the stage that brings it up first, so the page shows what was saved, as one
+     * Grafana would, and its next save starts from it; empty when there is nothing to do (asked on the event loop,
+     * in memory). The stage always completes normally.
+     */
+    public Optional<CompletionStage<Void>> beforeLoad(String backend, String path) {
+        if (catchUp == null) {
+            return Optional.empty();
+        }
+        String uid = URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1), StandardCharsets.UTF_8);
+        Optional<CatchUp.Behind> behind = catchUp.behind(backend, uid);
+        if (behind.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(CompletableFuture.runAsync(() -> {
+            try {
+                catchUp.bringUp(backend, behind.get());
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("could not bring {} up to the newest save of dashboard {} before a load there: {}", backend,
+                        uid, e.toString());
+            }
+        }, reads));
     }
 
     /** Whether the user started from exactly {@code behind}'s content, as far as the gateway can tell. */

@@ -133,6 +133,10 @@ public final class SaveTranslation {
         return ledger;
     }
 
+    public SaveCatchUp catchUp() {
+        return catchUp;
+    }
+
     /** Whether {@code save} is one to translate: an update of a known uid that does not ask to overwrite. */
     static boolean applies(GrafanaWrite.DashboardSave save) {
         return save.uid().isPresent() && !save.overwrite();

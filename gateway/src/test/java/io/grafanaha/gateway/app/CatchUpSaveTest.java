@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The primary acknowledges a save and dies before the sync has carried it to the replica (here Git is down, so the
  * save stays in the write-back's journal). A user who loaded that version, or kept the save's answer, and saves
  * again on the replica started from content the replica does not hold yet: the gateway brings the replica up to it
- * first and the save succeeds, where it used to get a 412 nobody caused. Starting from anything older, or with
+ * first and the save succeeds, where it used to get a 412 nobody caused; a page loaded there after the failover
+ * shows that save, where it used to show the version before it. Starting from anything older, or with
  * someone else's edit on the replica meanwhile, is a real conflict and still gets Grafana's 412.
  */
 class CatchUpSaveTest {
@@ -76,6 +77,22 @@ class CatchUpSaveTest {
         });
         assertThat(String.join("\n", repo.log().stream().map(c -> c.shortMessage()).toList())).as("both edits in Git's history")
                 .contains("from " + Rig.PRIMARY).contains("from " + Rig.REPLICA);
+    }
+
+    @Test
+    void aPageLoadedFromTheReplicaAfterTheFailoverShowsTheSaveTheDeadPrimaryAcknowledgedAndSavesFromIt() throws Exception {
+        start();
+        savedOnThePrimaryThenFailover(load(), "CPU, first edit");
+
+        HttpResponse<String> reloaded = http.send(request("/api/dashboards/uid/cpu").GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(reloaded.statusCode()).isEqualTo(200);
+        assertThat(reloaded.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.REPLICA);
+        JsonNode page = JSON.readTree(reloaded.body());
+        assertThat(page.path("dashboard").path("title").asText()).isEqualTo("CPU, first edit");
+        HttpResponse<String> saved = save(page, "CPU, second edit");
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU, second edit");
     }
 
     @Test

@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * B pending in the journal, or a newest version there that neither the sync wrote nor the write-back already has
  * (someone else's edit made straight on B): that is a real conflict, and the save gets its 412.
  *
- * <p><b>Threads.</b> {@link #behind} is in memory but may wait for the journal's lock, which is held through an fsync;
- * it and {@link #bringUp}, which calls the backend, run off the event loops (the gateway's sync read threads).
- * {@link #landed} runs on the write-back's thread.
+ * <p><b>Threads.</b> {@link #behind} is in memory and never blocks (any thread, event loops included: it never takes
+ * the journal's lock, held through an fsync); {@link #bringUp} calls the backend and must run off the event loops
+ * (the gateway's sync read threads). {@link #landed} runs on the write-back's thread.
  */
 public final class CatchUp {
     private static final Logger LOG = LoggerFactory.getLogger(CatchUp.class);
@@ -88,7 +88,7 @@ public final class CatchUp {
     /**
      * The newest acknowledged content of {@code uid} that {@code backend} is not known to hold; empty when it holds it
      * as far as the gateway knows, when an edit of its own is pending, or when the newest pending edit elsewhere is
-     * not a save whose content the journal has (a delete, a save found by polling). In memory; not on an event loop.
+     * not a save whose content the journal has (a delete, a save found by polling). In memory; never blocks.
      */
     public Optional<Behind> behind(String backend, String uid) {
         if (pending.holds(backend, uid)) {
@@ -156,7 +156,7 @@ public final class CatchUp {
                 }
                 throw e;
             }
-            LOG.info("{}: dashboard {} brought up to {} before a save there", backend, uid, describe(behind));
+            LOG.info("{}: dashboard {} brought up to {} before a load or save there", backend, uid, describe(behind));
         }
         if (behind instanceof Behind.Pending p) {
             caughtUp.merge(backend + "\u0000" + uid, p.journalId(), Math::max);

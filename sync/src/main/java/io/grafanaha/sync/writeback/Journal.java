@@ -155,6 +155,11 @@ final class Journal implements AutoCloseable {
                 .map(e -> new Entry(e.getKey(), e.getValue(), Optional.empty()));
     }
 
+    /** Whether an edit of {@code uid} made on {@code backend} is pending. Without the lock; never blocks. */
+    boolean pendingOn(String backend, String uid) {
+        return unlocked.values().stream().anyMatch(e -> e.backend().equals(backend) && e.uid().equals(uid));
+    }
+
     /** The journal id of {@code edit} while it is pending. Without the lock; never blocks. */
     Optional<Long> idOf(CapturedEdit edit) {
         return unlocked.entrySet().stream().filter(e -> e.getValue().equals(edit)).map(Map.Entry::getKey).findFirst();

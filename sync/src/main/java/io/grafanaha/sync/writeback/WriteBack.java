@@ -136,7 +136,9 @@ public final class WriteBack implements AutoCloseable {
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
         this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock);
-        this.catchUp = new CatchUp(journal, blobs, clients, this::pending, handled);
+        // Without the journal's lock (held through an fsync): the catch-up is asked on event loops.
+        this.catchUp = new CatchUp(journal, blobs, clients,
+                (backend, uid) -> journalQueue.holds(backend, uid) || journal.pendingOn(backend, uid), handled);
         blobs.setHold(new PassHold(this::pending, clients, this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
