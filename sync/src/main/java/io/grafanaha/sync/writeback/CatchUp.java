@@ -176,6 +176,17 @@ public final class CatchUp {
                 || newest.version() == 1 && blobs.held(backend, uid).or(() -> blobs.head(uid)).isPresent();
     }
 
+    /**
+     * Whether a sync pass must leave {@code uid} alone on {@code backend}: it was brought up to a save still pending in
+     * the journal, newer than Git's head, and a pass would set it back to that head (seen in the failover bench: the
+     * users' next saves there then started from the older content). Once the save is committed the pass finds the
+     * backend holding Git's content; when it goes to a conflict branch instead, the pass gives the backend Git's.
+     */
+    public boolean holds(String backend, String uid) {
+        long id = caughtUpTo(backend, uid);
+        return id > 0 && journal.isPending(id);
+    }
+
     /** The journal id of the newest pending save {@code backend} was brought up to; 0 for none. */
     long caughtUpTo(String backend, String uid) {
         return caughtUp.getOrDefault(backend + "\u0000" + uid, 0L);

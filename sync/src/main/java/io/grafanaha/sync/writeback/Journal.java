@@ -155,6 +155,11 @@ final class Journal implements AutoCloseable {
                 .map(e -> new Entry(e.getKey(), e.getValue(), Optional.empty()));
     }
 
+    /** Whether the edit with journal id {@code id} is pending. Without the lock; never blocks. */
+    boolean isPending(long id) {
+        return unlocked.containsKey(id);
+    }
+
     /** Whether an edit of {@code uid} made on {@code backend} is pending. Without the lock; never blocks. */
     boolean pendingOn(String backend, String uid) {
         return unlocked.values().stream().anyMatch(e -> e.backend().equals(backend) && e.uid().equals(uid));

@@ -139,7 +139,8 @@ public final class WriteBack implements AutoCloseable {
         // Without the journal's lock (held through an fsync): the catch-up is asked on event loops.
         this.catchUp = new CatchUp(journal, blobs, clients,
                 (backend, uid) -> journalQueue.holds(backend, uid) || journal.pendingOn(backend, uid), handled);
-        blobs.setHold(new PassHold(this::pending, clients, this::capture,
+        blobs.setHold(new PassHold((backend, uid) -> pending(backend, uid) || catchUp.holds(backend, uid), clients,
+                this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
     }

@@ -80,6 +80,7 @@ class CatchUpTest {
         assertThat(journal.savedElsewhere("cpu", "grafana-b", catchUp.caughtUpTo("grafana-b", "cpu")))
                 .as("the guard no longer counts it").isFalse();
         assertThat(catchUp.caughtUpTo("grafana-b", "cpu")).isEqualTo(id);
+        assertThat(catchUp.holds("grafana-b", "cpu")).as("a pass must not set it back to Git's older head").isTrue();
 
         // The write-back commits alice's save: grafana-b, brought up to it, holds Git's new head (the guard lets its
         // saves through before the sync's fan-out, which leaves it alone while edits made there are pending).
@@ -87,6 +88,8 @@ class CatchUpTest {
         catchUp.landed(alice, NEW, new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a", Instant.now()));
         assertThat(blobs.applied("grafana-b", "cpu")).hasValue(NEW);
         assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
+        journal.done(id);
+        assertThat(catchUp.holds("grafana-b", "cpu")).as("in Git now: passes may touch it again").isFalse();
     }
 
     @Test
