@@ -81,6 +81,7 @@ class CatchUpTest {
                 .as("the guard no longer counts it").isFalse();
         assertThat(catchUp.caughtUpTo("grafana-b", "cpu")).isEqualTo(id);
         assertThat(catchUp.holds("grafana-b", "cpu")).as("a pass must not set it back to Git's older head").isTrue();
+        assertThat(catchUp.behind("grafana-a", "cpu")).isEmpty();
 
         // The write-back commits alice's save: grafana-b, brought up to it, holds Git's new head (the guard lets its
         // saves through before the sync's fan-out, which leaves it alone while edits made there are pending).
