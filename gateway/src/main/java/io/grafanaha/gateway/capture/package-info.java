@@ -6,7 +6,9 @@
  * guards saves against lost updates and journals every successful write for Git before the client is
  * told it succeeded. {@link io.grafanaha.gateway.capture.SaveTranslation} translates a dashboard save to the
  * instance that serves it (its id and version there), from what the {@link io.grafanaha.gateway.capture.DashboardLedger}
- * learnt of each backend's copies, or answers Grafana's 412 when the user started from other content.
+ * learnt of each backend's copies, or answers Grafana's 412 when the user started from other content; first,
+ * {@link io.grafanaha.gateway.capture.SaveCatchUp} brings an instance that lacks the newest acknowledged save of the
+ * dashboard up to it (before such a save, and before a load of that dashboard there).
  *
  * <p>Threads: the hook's callbacks run on the client connection's event loop and return at once; the
  * journal write and its fsync run on the write-back's journal thread ({@code WriteBack.journal}), whose stage

@@ -46,6 +46,10 @@
  *       the write-back never writes to Grafana; identical content makes no commit.</li>
  *   <li><b>Hold</b>: a pass leaves a dashboard or folder alone on a backend while an edit of it there is pending,
  *       and hands an edit made outside Git that it finds to the write-back instead of overwriting it.</li>
+ *   <li><b>Catch-up</b>: a backend that lacks the newest save of a dashboard acknowledged elsewhere (pending in the
+ *       journal, or committed and not fanned out yet) is brought up to it on demand, stamped as the sync's, never
+ *       over an edit of its own; a pass leaves it alone while that save is pending
+ *       ({@link io.grafanaha.sync.writeback.CatchUp}).</li>
  * </ul>
  */
 package io.grafanaha.sync.writeback;
