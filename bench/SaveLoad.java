@@ -26,17 +26,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * (5xx, a reset: a failover leaked to a user). Every save answered 200 is written to {@code acked} (uid and title),
  * for the caller to look for in Git and on the instances.
  *
- * <p>Signed-in users: today every request carries Grafana's basic auth ({@code admin:admin}); a sign-in at the
- * gateway (issue 12, item 2) would replace {@link #auth} with the session cookie each user got from it.
+ * <p>Signed in ({@code signed-in} {@code trusted-header}, the default of {@code bench/failover.sh}): each user is
+ * a different person, named to the gateway as an authenticating proxy in front would ({@code X-Auth-Request-User:
+ * bench-user-N}, role Editor; {@code auth.mode: trusted-header}), and the gateway passes them on to Grafana's auth
+ * proxy; no Grafana password is sent. With {@code basic} every request carries Grafana's basic auth
+ * ({@code admin:admin}) as before. A sign-out is any answer, to a load or a save, of 401 or a redirect to
+ * {@code /login}: counted apart, it must be 0.
  *
  * <p>Usage: {@code java -cp grafana-ha-gateway.jar bench/SaveLoad.java <gateway-url> <users> <seconds> <dashboards>
- * <acked.csv> [think-ms]}
+ * <acked.csv> [think-ms] [basic|trusted-header]}
  */
 public final class SaveLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One save: who, on what, when the dashboard was loaded, sent, answered, and the answer. */
-    record Save(int user, String uid, String title, long loadedMs, long sentMs, long doneMs, int status) {}
+    record Save(int user, String uid, String title, long loadedMs, long sentMs, long doneMs, int status, boolean signedOut) {
+        Save(int user, String uid, String title, long loadedMs, long sentMs, long doneMs, int status) {
+            this(user, uid, title, loadedMs, sentMs, doneMs, status, false);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         String gateway = args[0];
@@ -45,7 +53,7 @@ public final class SaveLoad {
         int dashboards = Integer.parseInt(args[3]);
         Path acked = Path.of(args[4]);
         long thinkMs = args.length > 5 ? Long.parseLong(args[5]) : 100;
-        String auth = auth();
+        boolean signedIn = args.length > 6 && args[6].equals("trusted-header");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         long deadline = System.currentTimeMillis() + seconds * 1000;
         List<Save> saves = Collections.synchronizedList(new ArrayList<>());
@@ -53,6 +61,7 @@ public final class SaveLoad {
         for (int u = 0; u < users; u++) {
             int user = u;
             String uid = "dash-" + (user / 2 % dashboards + 1);
+            String[] auth = auth(signedIn, user);
             Thread t = new Thread(() -> {
                 try {
                     for (int n = 1; System.currentTimeMillis() < deadline; n++) {
@@ -64,27 +73,39 @@ public final class SaveLoad {
             }, "user-" + user);
             t.start();
         }
-        System.out.println("running: " + users + " users for " + seconds + " s"); // the caller's clock starts here
+        System.out.println("running: " + users + (signedIn ? " signed-in" : "") + " users for " + seconds + " s"); // the caller's clock starts here
         System.out.flush();
         done.await();
         report(saves, acked);
     }
 
-    /** Basic auth, as a script would send it; the place for a gateway session cookie once sign-in exists. */
-    private static String auth() {
-        return "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes());
+    /**
+     * The headers that say who a user is: the ones an authenticating proxy in front of the gateway sets
+     * ({@code auth.mode: trusted-header}), a different person per user; or Grafana's basic auth, as a script sends it.
+     */
+    private static String[] auth(boolean signedIn, int user) {
+        return signedIn
+                ? new String[] {"X-Auth-Request-User", "bench-user-" + user, "X-Auth-Request-Email",
+                        "bench-user-" + user + "@bench.invalid", "X-Auth-Request-Role", "Editor"}
+                : new String[] {"Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes())};
     }
 
-    private static Save loadAndSave(HttpClient http, String gateway, String auth, int user, String uid, int n, long thinkMs) {
+    /** A 401, or a redirect to Grafana's login page: the user would find themselves signed out. */
+    private static boolean signedOut(HttpResponse<?> response) {
+        return response.statusCode() == 401 || response.statusCode() / 100 == 3
+                && response.headers().firstValue("Location").orElse("").contains("/login");
+    }
+
+    private static Save loadAndSave(HttpClient http, String gateway, String[] auth, int user, String uid, int n, long thinkMs) {
         String title = uid + " [u" + user + "-n" + n + "]";
         long loaded = -1;
         long sent = -1;
         try {
             HttpResponse<String> got = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/dashboards/uid/" + uid))
-                    .timeout(Duration.ofSeconds(20)).header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(20)).headers(auth).build(), HttpResponse.BodyHandlers.ofString());
             if (got.statusCode() != 200) {
                 Thread.sleep(100); // the page did not load: nothing to save, try again shortly
-                return new Save(user, uid, title, -1, -1, System.currentTimeMillis(), -got.statusCode());
+                return new Save(user, uid, title, -1, -1, System.currentTimeMillis(), -got.statusCode(), signedOut(got));
             }
             loaded = System.currentTimeMillis();
             JsonNode page = JSON.readTree(got.body());
@@ -98,9 +119,9 @@ public final class SaveLoad {
             body.put("overwrite", false);
             sent = System.currentTimeMillis();
             HttpResponse<String> saved = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/dashboards/db"))
-                    .timeout(Duration.ofSeconds(30)).header("Authorization", auth).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(30)).headers(auth).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
-            return new Save(user, uid, title, loaded, sent, System.currentTimeMillis(), saved.statusCode());
+            return new Save(user, uid, title, loaded, sent, System.currentTimeMillis(), saved.statusCode(), signedOut(saved));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Save(user, uid, title, loaded, sent, System.currentTimeMillis(), 0);
@@ -115,9 +136,14 @@ public final class SaveLoad {
         int realConflicts = 0;
         int unexplained = 0;
         int failedLoads = 0;
+        int signOuts = 0;
         try (PrintWriter out = new PrintWriter(acked.toFile())) {
             out.println("uid,title");
             for (Save s : saves) {
+                if (s.signedOut()) {
+                    signOuts++;
+                    System.out.println("signed out: " + s);
+                }
                 if (s.sentMs() < 0) {
                     failedLoads++;
                 } else if (s.status() == 200) {
@@ -132,8 +158,8 @@ public final class SaveLoad {
             }
         }
         System.out.printf("saves sent: %d; answered 200: %d; 412 with a real conflict: %d; 412/5xx/reset without one: %d"
-                + " (must be 0); page loads that failed: %d%n", ok + realConflicts + unexplained, ok, realConflicts, unexplained,
-                failedLoads);
+                + " (must be 0); page loads that failed: %d; sign-outs (401 or a redirect to /login): %d (must be 0)%n",
+                ok + realConflicts + unexplained, ok, realConflicts, unexplained, failedLoads, signOuts);
     }
 
     /** Another user's save of the same dashboard was in flight or answered between this save's load and its 412. */

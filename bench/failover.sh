@@ -8,13 +8,16 @@
 #   saves  : with Git sync and write-back, SAVE_USERS virtual users load and save dashboards in a loop through
 #            the gateway (the body Grafana's UI sends, two users per dashboard), kill -9 of the primary, a new
 #            (empty) primary later; counts saves answered 200, 412 with a real conflict, 412/5xx/resets without
-#            one (must be 0), saves replayed (routing.replay-saves), and saves lost (answered 200 but at the end
-#            in no instance and nowhere in Git: must be 0). See run_saves.
+#            one (must be 0), sign-outs (a 401 or a redirect to /login: must be 0), saves replayed
+#            (routing.replay-saves), and saves lost (answered 200 but at the end in no instance and nowhere in
+#            Git: must be 0). Users are signed in: each a different person named by trusted headers
+#            (auth.mode: trusted-header), Grafana's auth proxy on in both emulators. See run_saves.
 # Every request is recorded (start, latency, status, which emulator answered); a table is printed.
 # Usage: bench/failover.sh [rounds] [rate]     (defaults: 3 rounds of each, 500 GETs per second)
 #        TRY_TIMEOUT=300ms bench/failover.sh    also sets routing.try-timeout
 #        FAULTS="full" bench/failover.sh 1      only some of the faults (default: "kill hang full saves")
 #        SAVE_USERS=16 SAVE_THINK_MS=2000 REPLAY_SAVES=false   the saves run: users, pause, routing.replay-saves
+#        SIGNED_IN=basic                                      the saves run with Grafana's basic auth, no sign-in
 #        GATEWAY_JAR=old.jar bench/failover.sh  measures another build (for a before/after ratio)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
@@ -59,9 +62,9 @@ wait_200() {
   done
 }
 
-start_emulator() {   # name port -> pid in $!
+start_emulator() {   # name port [more emulator options] -> pid in $!
   java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
-    --port "$2" --token "glsa_bench_$1" --name "$1" >>"$W/$1.log" 2>&1 &
+    --port "$2" --token "glsa_bench_$1" --name "$1" "${@:3}" >>"$W/$1.log" 2>&1 &
   pids+=($!)
 }
 
@@ -182,13 +185,15 @@ run_saves() {   # round
   git daemon --export-all --enable=receive-pack --base-path="$dir/git" --listen=127.0.0.1 --port=$GIT_PORT \
     --reuseaddr >"$dir/git-daemon.log" 2>&1 &
   local git_pid=$!; pids+=($git_pid)
-  start_emulator grafana-a $A_PORT; local a_pid=$!
-  start_emulator grafana-b $B_PORT; local b_pid=$!
+  local signed_in=${SIGNED_IN:-trusted-header} auth_proxy=()
+  # Grafana's auth proxy believes X-WEBAUTH-* from the gateway's address only (whitelist).
+  [ "$signed_in" = basic ] || auth_proxy=(--auth-proxy 127.0.0.1)
+  start_emulator grafana-a $A_PORT "${auth_proxy[@]}"; local a_pid=$!
+  start_emulator grafana-b $B_PORT "${auth_proxy[@]}"; local b_pid=$!
   wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
   wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
   sed -e "s|^    role: primary|    role: primary\n    api-token: glsa_bench_grafana-a|" \
       -e "s|^    role: replica|    role: replica\n    api-token: glsa_bench_grafana-b|" "$W/gateway.yaml" >"$dir/gateway.yaml"
-  # A signed-in variant (issue 12, item 2) adds its auth: section here and a session per user in SaveLoad.
   cat >>"$dir/gateway.yaml" <<SAVECONF
   replay-saves: ${REPLAY_SAVES:-true}
 sync:
@@ -200,6 +205,16 @@ sync:
   write-back: true
   data-dir: $dir/data
 SAVECONF
+  if [ "$signed_in" != basic ]; then   # the load client stands in for the authenticating proxy in front
+    cat >>"$dir/gateway.yaml" <<AUTHCONF
+proxy:
+  trusted-proxies: [127.0.0.1]
+auth:
+  mode: trusted-header
+  trusted-header:
+    role: X-Auth-Request-Role
+AUTHCONF
+  fi
   java -Xmx512m -jar "$JAR" run --config "$dir/gateway.yaml" >"$dir/gateway.log" 2>&1 &
   local gw_pid=$!; pids+=($gw_pid)
   wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
@@ -216,7 +231,7 @@ SAVECONF
   done
 
   java -Xmx256m -cp "$TOOLS" bench/SaveLoad.java "http://127.0.0.1:$GW_PORT" "$SAVE_USERS" "$SAVE_S" "$DASHBOARDS" \
-    "$dir/acked.csv" "$SAVE_THINK_MS" >"$dir/load.out" 2>&1 &
+    "$dir/acked.csv" "$SAVE_THINK_MS" "$signed_in" >"$dir/load.out" 2>&1 &
   local load_pid=$!; pids+=($load_pid)
   deadline=$(( $(date +%s) + 60 ))
   until grep -q '^running' "$dir/load.out" 2>/dev/null; do   # compiling SaveLoad.java takes a while
@@ -226,7 +241,7 @@ SAVECONF
   sleep "$WARM_S"
   kill -9 "$a_pid"; wait "$a_pid" 2>/dev/null || true
   sleep "$BROKEN_S"
-  start_emulator grafana-a $A_PORT; a_pid=$!
+  start_emulator grafana-a $A_PORT "${auth_proxy[@]}"; a_pid=$!
   wait "$load_pid" || true
 
   # Settle: the write-back has committed everything journaled, and both instances hold Git's head.
@@ -253,7 +268,7 @@ SAVECONF
   replays=$(awk '/^gateway_retries_total\{.*cause="save-replay"/ { s += $2 } END { print int(s) }' <<<"$metrics")
   conflicts=$(awk '/^gateway_conflicts_total/ { print int($2) }' <<<"$metrics")
   echo "saves run $1 ($SAVE_USERS users, 2 per dashboard, up to $SAVE_THINK_MS ms between load and save, $SAVE_S s," \
-    "kill -9 of grafana-a at ${WARM_S}s, routing.replay-saves ${REPLAY_SAVES:-true}):"
+    "kill -9 of grafana-a at ${WARM_S}s, routing.replay-saves ${REPLAY_SAVES:-true}, users: $signed_in):"
   grep -E '^saves sent' "$dir/load.out" | sed 's/^/  /'
   awk '/^save without/ && n++ < 5 { print "    e.g. " $0 }' "$dir/load.out"
   echo "  replayed saves (gateway_retries_total{cause=\"save-replay\"}): $replays; write-back conflict branches: $conflicts"

@@ -10,6 +10,7 @@ import io.grafanaha.gateway.capture.EditCapture;
 import io.grafanaha.gateway.capture.DashboardLedger;
 import io.grafanaha.gateway.capture.EditHook;
 import io.grafanaha.gateway.capture.ResourceSaveTranslation;
+import io.grafanaha.gateway.capture.SaveCatchUp;
 import io.grafanaha.gateway.capture.SaveTranslation;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.util.LinkedHashMap;
@@ -116,7 +117,7 @@ public final class Gateway implements AutoCloseable {
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
         writeBack.ifPresent(wb -> {
-            SaveTranslation translation = saveTranslation(sync.orElseThrow());
+            SaveTranslation translation = saveTranslation(sync.orElseThrow(), wb);
             proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(translation),
                     Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger()))));
             WriteBackSetup.bindMetrics(wb, registry);
@@ -146,13 +147,15 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Saves translated to the instance that serves them: the serving instance's copy is read with the sync's client
-     * for that backend (its API token), on the sync's read threads, never on an event loop.
+     * for that backend (its API token), on the sync's read threads, never on an event loop; a backend that lacks the
+     * acknowledged save its user started from is first brought up to it there ({@link SaveCatchUp}).
      */
-    private SaveTranslation saveTranslation(SyncService sync) {
+    private SaveTranslation saveTranslation(SyncService sync, WriteBack writeBack) {
         DashboardLedger ledger = new DashboardLedger();
         Map<String, GrafanaClient> clients = new LinkedHashMap<>();
         sync.targets().forEach(t -> clients.put(t.name(), t.client()));
-        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()));
+        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()),
+                new SaveCatchUp(writeBack.catchUp(), ledger, threads.syncReads()));
     }
 
     /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves. */

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  * version of which content, and a save is translated to the instance that serves it before it is forwarded. With a
  * {@link ResourceSaveTranslation}, the same holds for Grafana 12's resource API (loads of
  * {@code /apis/dashboard.grafana.app/.../dashboards/<uid>[/dto]}, saves with {@code metadata.resourceVersion}).
+ * A load or a save on an instance that lacks the newest acknowledged save of that dashboard brings it up first
+ * ({@link SaveCatchUp}).
  */
 public final class EditHook implements RequestObserver {
     /** The label dashboard loads are counted under in {@code gateway_edits_observed_total{kind}}. */
@@ -92,12 +94,15 @@ public final class EditHook implements RequestObserver {
     public Verdict onRequest(Backend backend, ObservedRequest request) {
         if (translation.isPresent() && GrafanaWrites.isDashboardLoad(request.method(), request.path())) {
             DashboardLedger ledger = translation.get().ledger();
-            return new Verdict.Forward((answered, status, body) -> {
+            Verdict load = new Verdict.Forward((answered, status, body) -> {
                 if (status == 200) {
                     learn(() -> ledger.learn(answered.name(), JSON.readTree(body).path("dashboard")));
                 }
                 return RELEASED;
             });
+            // A backend that lacks the newest acknowledged save of the dashboard gets it first (SaveCatchUp).
+            return translation.get().catchUp().beforeLoad(backend.name(), request.path())
+                    .<Verdict>map(caughtUp -> new Verdict.Later(caughtUp.thenApply(done -> load))).orElse(load);
         }
         if (resources.isPresent() && DashboardResources.isLoad(request.method(), request.path())) {
             ResourceSaveTranslation t = resources.get();
@@ -109,21 +114,18 @@ public final class EditHook implements RequestObserver {
             });
         }
         WatchedRequest watched = WatchedRequest.of(request);
-        Optional<LocalResponse> answer;
-        try {
-            answer = observer.beforeForward(backend, watched);
-        } catch (RuntimeException e) {
-            // Failing open: an observer bug must not stop people from saving their dashboards.
-            log.warn("edit observer failed before {} {}; forwarding unguarded", watched.method(), watched.uri(), e);
-            answer = Optional.empty();
-        }
-        if (answer != null && answer.isPresent()) {
-            return new Verdict.Answer(answer.get());
-        }
         if (translation.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardSave save
                 && SaveTranslation.applies(save)) {
-            return new Verdict.Later(translation.get().translate(backend.name(), save, watched.body())
-                    .thenApply(outcome -> verdict(request, watched, outcome)));
+            // The translation may first bring the backend up to what the user started from (SaveCatchUp): the guard
+            // asks after it, or it would refuse the save for lacking a version the backend has just received.
+            return new Verdict.Later(translation.get().translate(backend.name(), save, watched.body()).thenApply(outcome -> {
+                Optional<LocalResponse> guarded = guard(backend, watched);
+                return guarded.isPresent() ? new Verdict.Answer(guarded.get()) : verdict(request, watched, outcome);
+            }));
+        }
+        Optional<LocalResponse> answer = guard(backend, watched);
+        if (answer.isPresent()) {
+            return new Verdict.Answer(answer.get());
         }
         if (resources.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardResourceSave save
                 && ResourceSaveTranslation.applies(save)) {
@@ -148,6 +150,18 @@ public final class EditHook implements RequestObserver {
             }, rewritten.body());
         }
         return new Verdict.Forward(afterSuccess(watched));
+    }
+
+    /** The observer's answer before forwarding (the write-back's lost-update guard), if it has one. */
+    private Optional<LocalResponse> guard(Backend backend, WatchedRequest watched) {
+        try {
+            Optional<LocalResponse> answer = observer.beforeForward(backend, watched);
+            return answer == null ? Optional.empty() : answer;
+        } catch (RuntimeException e) {
+            // Failing open: an observer bug must not stop people from saving their dashboards.
+            log.warn("edit observer failed before {} {}; forwarding unguarded", watched.method(), watched.uri(), e);
+            return Optional.empty();
+        }
     }
 
     private ResponseObserver afterSuccess(WatchedRequest watched) {

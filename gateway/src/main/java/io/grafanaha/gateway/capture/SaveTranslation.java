@@ -74,10 +74,17 @@ public final class SaveTranslation {
 
     private final DashboardLedger ledger;
     private final Reader reader;
+    private final SaveCatchUp catchUp;
 
     public SaveTranslation(DashboardLedger ledger, Reader reader) {
+        this(ledger, reader, SaveCatchUp.NONE);
+    }
+
+    /** With {@code catchUp}, the serving instance is first brought up to the content the user started from. */
+    public SaveTranslation(DashboardLedger ledger, Reader reader, SaveCatchUp catchUp) {
         this.ledger = ledger;
         this.reader = reader;
+        this.catchUp = catchUp;
     }
 
     /**
@@ -126,6 +133,10 @@ public final class SaveTranslation {
         return ledger;
     }
 
+    public SaveCatchUp catchUp() {
+        return catchUp;
+    }
+
     /** Whether {@code save} is one to translate: an update of a known uid that does not ask to overwrite. */
     static boolean applies(GrafanaWrite.DashboardSave save) {
         return save.uid().isPresent() && !save.overwrite();
@@ -139,7 +150,7 @@ public final class SaveTranslation {
         String uid = save.uid().orElseThrow();
         OptionalLong id = requestId(body);
         int version = (int) save.version().orElse(0);
-        return reader.current(backend, uid)
+        return catchUp.before(backend, uid, id, version).thenCompose(caughtUp -> reader.current(backend, uid))
                 .thenCompose(current -> ownVersion(backend, uid, id, version, current)
                         .thenApply(own -> decide(backend, uid, id, version, current, own, body)))
                 .exceptionally(e -> {

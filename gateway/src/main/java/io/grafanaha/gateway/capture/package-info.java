@@ -9,6 +9,8 @@
  * learnt of each backend's copies, or answers Grafana's 412 when the user started from other content;
  * {@link io.grafanaha.gateway.capture.ResourceSaveTranslation} does the same for Grafana 12's resource API
  * ({@code metadata.resourceVersion}, 409), whose paths and answers {@link io.grafanaha.gateway.capture.DashboardResources} reads.
+ * First, {@link io.grafanaha.gateway.capture.SaveCatchUp} brings an instance that lacks the newest acknowledged save of the
+ * dashboard up to it (before such a save, and before a load of that dashboard there).
  *
  * <p>Threads: the hook's callbacks run on the client connection's event loop and return at once; the
  * journal write and its fsync run on the write-back's journal thread ({@code WriteBack.journal}), whose stage

@@ -50,9 +50,14 @@ final class CommitEdit {
 
     /**
      * What became of the edit: the event to report, and the pass to ask for ({@code passReason}), which is a pass
-     * for a change of the head ({@code headChanged}) after a commit.
+     * for a change of the head ({@code headChanged}) after a commit; {@code blob}, the dashboard file's new blob after
+     * a commit of a saved dashboard (what {@link CatchUp} recognises at Git's head).
      */
-    record Outcome(WriteBackEvent event, Optional<String> passReason, boolean headChanged) {}
+    record Outcome(WriteBackEvent event, Optional<String> passReason, boolean headChanged, Optional<ObjectId> blob) {
+        Outcome(WriteBackEvent event, Optional<String> passReason, boolean headChanged) {
+            this(event, passReason, headChanged, Optional.empty());
+        }
+    }
 
     private final Tools tools;
     private final CapturedEdit edit;
@@ -200,7 +205,7 @@ final class CommitEdit {
         }
         LOG.info("{}: {} ({})", edit.backend(), write.message(), local.commit().abbreviate(7).name());
         return new Outcome(new WriteBackEvent.Committed(edit, local.commit().name(), write.path(), write.message()),
-                Optional.of("write-back " + edit.uid()), true);
+                Optional.of("write-back " + edit.uid()), true, write.blob());
     }
 
     /** Whether the commit this write-back last pushed for the edit's dashboard is not in {@code head}'s history. */

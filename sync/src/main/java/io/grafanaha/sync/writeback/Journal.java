@@ -144,8 +144,44 @@ final class Journal implements AutoCloseable {
      * without asking its backend, so {@code backend} cannot hold it yet either. Without the lock; never blocks.
      */
     boolean savedElsewhere(String uid, String backend) {
-        return unlocked.values().stream().anyMatch(e -> e.kind() == CapturedEdit.Kind.DASHBOARD_SAVED
-                && e.body().isPresent() && e.uid().equals(uid) && !e.backend().equals(backend));
+        return savedElsewhere(uid, backend, 0);
+    }
+
+    /**
+     * Whether a save of {@code uid} acknowledged on a backend other than {@code backend}, with what it saved, and
+     * journaled after the entry {@code caughtUpTo} (which {@code backend} has been brought up to, see {@link CatchUp};
+     * 0 for none), is pending. Without the lock; never blocks.
+     */
+    boolean savedElsewhere(String uid, String backend, long caughtUpTo) {
+        return unlocked.entrySet().stream().anyMatch(e -> e.getKey() > caughtUpTo
+                && e.getValue().kind() == CapturedEdit.Kind.DASHBOARD_SAVED && e.getValue().body().isPresent()
+                && e.getValue().uid().equals(uid) && !e.getValue().backend().equals(backend));
+    }
+
+    /**
+     * The newest pending edit of {@code uid} made on a backend other than {@code backend}, with its journal id (its
+     * base is not given). Without the lock; never blocks.
+     */
+    Optional<Entry> newestElsewhere(String uid, String backend) {
+        return unlocked.entrySet().stream()
+                .filter(e -> e.getValue().uid().equals(uid) && !e.getValue().backend().equals(backend))
+                .max(Map.Entry.comparingByKey())
+                .map(e -> new Entry(e.getKey(), e.getValue(), Optional.empty()));
+    }
+
+    /** Whether the edit with journal id {@code id} is pending. Without the lock; never blocks. */
+    boolean isPending(long id) {
+        return unlocked.containsKey(id);
+    }
+
+    /** Whether an edit of {@code uid} made on {@code backend} is pending. Without the lock; never blocks. */
+    boolean pendingOn(String backend, String uid) {
+        return unlocked.values().stream().anyMatch(e -> e.backend().equals(backend) && e.uid().equals(uid));
+    }
+
+    /** The journal id of {@code edit} while it is pending. Without the lock; never blocks. */
+    Optional<Long> idOf(CapturedEdit edit) {
+        return unlocked.entrySet().stream().filter(e -> e.getValue().equals(edit)).map(Map.Entry::getKey).findFirst();
     }
 
     synchronized int backlog() {

@@ -4,6 +4,7 @@ import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncTarget;
 import io.grafanaha.sync.actual.AppliedBlobs;
+import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.git.GitMirror;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.io.IOException;
@@ -87,6 +88,8 @@ public final class WriteBack implements AutoCloseable {
     private final HandledVersions handled = new HandledVersions();
     /** The library panel versions journaled with what they saved: polling leaves them to the journal. */
     private final HandledVersions libraryHandled = new HandledVersions();
+    private final CatchUp catchUp;
+    private final Clock clock;
 
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
@@ -117,7 +120,7 @@ public final class WriteBack implements AutoCloseable {
         this.sync = Objects.requireNonNull(sync, "sync");
         this.settings = sync.settings();
         this.listener = Objects.requireNonNull(listener, "listener");
-        Objects.requireNonNull(clock, "clock");
+        this.clock = Objects.requireNonNull(clock, "clock");
         for (SyncTarget t : sync.targets()) {
             clients.put(t.name(), t.client());
         }
@@ -144,7 +147,11 @@ public final class WriteBack implements AutoCloseable {
         this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock, libraryHandled);
         this.alertingPoller = new AlertingPoller(sync, clients, branch, writer, clock, commits::incrementAndGet,
                 conflicts::incrementAndGet);
-        blobs.setHold(new PassHold(this::pending, clients, this::capture,
+        // Without the journal's lock (held through an fsync): the catch-up is asked on event loops.
+        this.catchUp = new CatchUp(journal, blobs, clients,
+                (backend, uid) -> journalQueue.holds(backend, uid) || journal.pendingOn(backend, uid), handled);
+        blobs.setHold(new PassHold((backend, uid) -> pending(backend, uid) || catchUp.holds(backend, uid), clients,
+                this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
                 () -> settings.writeBack() && !closed, clock, handled));
     }
@@ -256,14 +263,25 @@ public final class WriteBack implements AutoCloseable {
      * failover the last saves acknowledged on the old instance may not be in Git yet: a save of the stale copy on the
      * new one would be let through, end on a conflict branch, and hold Git's version back from that instance while
      * it is pending). Otherwise false, also when the blobs are unknown (no pass since start, or a dashboard not in
-     * Git), so the guard never blocks a save it cannot reason about. {@code version} (the version the editor sends)
+     * Git), so the guard never blocks a save it cannot reason about. A pending save elsewhere that the backend was
+     * brought up to ({@link CatchUp#bringUp}) no longer counts, nor, while that save is pending, Git's older head. {@code version} (the version the editor sends)
      * is not used: Grafana itself answers 412 when it is older than the backend's. In memory; never blocks.
      */
     public boolean wouldLoseUpdate(String backend, String uid, int version) {
         Optional<ObjectId> head = blobs.head(uid);
         Optional<ObjectId> applied = blobs.applied(backend, uid);
-        return head.isPresent() && applied.isPresent() && !head.equals(applied)
-                || settings.writeBack() && journal.savedElsewhere(uid, backend);
+        // Brought up to a save still pending (CatchUp.holds), the backend holds content newer than Git's head.
+        return head.isPresent() && applied.isPresent() && !head.equals(applied) && !catchUp.holds(backend, uid)
+                || settings.writeBack() && journal.savedElsewhere(uid, backend, catchUp.caughtUpTo(backend, uid));
+    }
+
+    /**
+     * Brings a backend up to the newest acknowledged content of a dashboard before a save there (see
+     * {@link CatchUp}); a backend brought up to a pending save no longer counts as lacking it for
+     * {@link #wouldLoseUpdate}.
+     */
+    public CatchUp catchUp() {
+        return catchUp;
     }
 
     /** Counters and backlog (see {@link WriteBackStatus}). */
@@ -302,8 +320,13 @@ public final class WriteBack implements AutoCloseable {
 
     /** Counts, emits and asks the sync for the pass the outcome calls for. */
     private void report(CommitEdit.Outcome outcome) {
-        if (outcome.event() instanceof WriteBackEvent.Committed) {
+        if (outcome.event() instanceof WriteBackEvent.Committed c) {
             commits.incrementAndGet();
+            if (c.edit().kind() == CapturedEdit.Kind.DASHBOARD_SAVED && c.edit().body().isPresent()
+                    && outcome.blob().isPresent()) {
+                catchUp.landed(c.edit(), outcome.blob().get(),
+                        new CommitInfo(ObjectId.fromString(c.commit()), c.message(), clock.instant()));
+            }
         } else if (outcome.event() instanceof WriteBackEvent.Conflicted) {
             conflicts.incrementAndGet();
         }

@@ -60,6 +60,10 @@
  *       Git's head. Passes leave such an edit alone while a write-back watches. A group deleted there is deleted in
  *       Git unless more than one group and more than {@code sync.max-deletes} of its rules went at once; an edit of
  *       something Git changed since goes to {@code gateway/conflicts/alerting-...}.</li>
+ *   <li><b>Catch-up</b>: a backend that lacks the newest save of a dashboard acknowledged elsewhere (pending in the
+ *       journal, or committed and not fanned out yet) is brought up to it on demand, stamped as the sync's, never
+ *       over an edit of its own; a pass leaves it alone while that save is pending
+ *       ({@link io.grafanaha.sync.writeback.CatchUp}).</li>
  * </ul>
  */
 package io.grafanaha.sync.writeback;

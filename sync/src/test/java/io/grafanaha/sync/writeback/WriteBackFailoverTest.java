@@ -81,6 +81,26 @@ class WriteBackFailoverTest {
     }
 
     @Test
+    void aReplicaBroughtUpToThePrimarysLastSaveTakesSavesAtOnceAndBothReachGitWithoutAConflict() throws Exception {
+        writeBack.journal(savedThroughGateway(fx.a, "refresh", "1m")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+        // Bob loaded alice's version from grafana-a before it died; the gateway brings grafana-b up to it first.
+        CatchUp.Behind behind = writeBack.catchUp().behind("grafana-b", "cpu").orElseThrow();
+        assertThat(writeBack.catchUp().bringUp("grafana-b", behind)).isTrue();
+        assertThat(fx.b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m");
+        assertThat(saveOnBThroughGateway("title", "CPU (bob, on alice's)")).as("the guard lets it through").isTrue();
+        pass(sync); // a pass that read Git's older head leaves grafana-b alone
+        assertThat(fx.b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU (bob, on alice's)");
+
+        lagging.countDown();
+        await().atMost(WAIT).until(() -> writeBack.status().backlog() == 0 && writeBack.status().commits() == 2);
+        assertThat(writeBack.status().conflicts()).as("conflict branches").isZero();
+        assertThat(fx.gitFile("shared/cpu.json").orElseThrow()).contains("\"refresh\": \"1m\"")
+                .contains("\"title\": \"CPU (bob, on alice's)\"");
+        await().atMost(WAIT).until(() -> !writeBack.wouldLoseUpdate("grafana-b", "cpu", 4));
+    }
+
+    @Test
     void aReplicaWhoseOwnEditWentToAConflictBranchGetsGitsVersionAndTakesSavesAgain() throws Exception {
         assertThat(saveOnBThroughGateway("title", "CPU (bob)")).isTrue();
         fx.workspace.pull();

@@ -4,7 +4,10 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one emulator until the process is killed:
- * {@code java ... GrafanaEmulatorMain --port 3000 --token glsa_x --name grafana-a}.
+ * {@code java ... GrafanaEmulatorMain --port 3000 --token glsa_x --name grafana-a [--auth-proxy 127.0.0.1]}.
+ * {@code --auth-proxy} turns Grafana's auth proxy on with its usual headers ({@code X-WEBAUTH-USER}, email, name,
+ * role, groups; auto sign-up) for the comma-separated whitelist given (the gateway's addresses), as the failover
+ * bench's signed-in users need.
  */
 public final class GrafanaEmulatorMain {
     private GrafanaEmulatorMain() {
@@ -22,6 +25,8 @@ public final class GrafanaEmulatorMain {
                 case "--port" -> options = options.port(parsePort(value));
                 case "--token" -> options = options.token(value);
                 case "--name" -> options = options.name(value);
+                case "--auth-proxy" -> options = options.authProxy(AuthProxyOptions.enabledWithDefaultHeaders()
+                        .whitelist(value.split(",")));
                 default -> usage("unknown option " + flag);
             }
         }
@@ -46,7 +51,8 @@ public final class GrafanaEmulatorMain {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: GrafanaEmulatorMain [--port N (default 3000)] [--token T] [--name N]");
+        System.err.println("usage: GrafanaEmulatorMain [--port N (default 3000)] [--token T] [--name N]"
+                + " [--auth-proxy WHITELIST (comma-separated addresses or CIDRs)]");
         System.exit(2);
     }
 }

@@ -1,0 +1,144 @@
+package io.grafanaha.sync.writeback;
+
+import static io.grafanaha.sync.writeback.WriteBackJournalTest.savedThroughGateway;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.SyncTarget;
+import io.grafanaha.sync.actual.AppliedBlobs;
+import io.grafanaha.sync.git.CommitInfo;
+import io.grafanaha.sync.grafana.GrafanaClient;
+import io.grafanaha.testkit.grafana.DashboardVersion;
+import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Grafana-b has not received grafana-a's last acknowledged save of cpu (pending in the journal, or committed and not
+ * fanned out yet): it is brought up to it, stamped as the sync's, unless it holds an edit of its own.
+ */
+class CatchUpTest {
+    private static final ObjectId OLD = ObjectId.fromString("1111111111111111111111111111111111111111");
+    private static final ObjectId NEW = ObjectId.fromString("2222222222222222222222222222222222222222");
+
+    @TempDir Path tmp;
+    GrafanaEmulator a;
+    GrafanaEmulator b;
+    Journal journal;
+    final AppliedBlobs blobs = new AppliedBlobs();
+    final Map<String, Boolean> pending = new ConcurrentHashMap<>();
+    final HandledVersions handled = new HandledVersions();
+    CatchUp catchUp;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        a = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-a"));
+        b = GrafanaEmulator.start(GrafanaEmulator.options().name("grafana-b"));
+        for (GrafanaEmulator g : List.of(a, b)) {
+            // Both hold Git's cpu, as the sync left it.
+            g.putDashboard((ObjectNode) new ObjectMapper().readTree(WriteBackFixture.CPU), "", "git-sync 1111111: seed", "");
+        }
+        blobs.headChanged("cpu", Optional.of(OLD), blobs.ticket());
+        blobs.recordApplied("grafana-b", "cpu", OLD, blobs.ticket());
+        journal = new Journal(tmp);
+        Map<String, GrafanaClient> clients = Map.of("grafana-a", client(a), "grafana-b", client(b));
+        catchUp = new CatchUp(journal, blobs, clients, (backend, uid) -> pending.getOrDefault(backend + uid, false), handled);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        journal.close();
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void aReplicaLackingASaveAcknowledgedOnThePrimaryIsBroughtUpToItAsTheSyncsVersion() throws Exception {
+        CapturedEdit alice = savedThroughGateway(a, "refresh", "1m");
+        long id = journal.append(List.of(alice), List.of(Optional.of(OLD))).get(0).id();
+
+        Optional<CatchUp.Behind> behind = catchUp.behind("grafana-b", "cpu");
+        assertThat(behind).get().isInstanceOf(CatchUp.Behind.Pending.class);
+        assertThat(catchUp.behind("grafana-a", "cpu")).as("grafana-a holds its own save").isEmpty();
+        assertThat(catchUp.bringUp("grafana-b", behind.get())).isTrue();
+
+        assertThat(b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m");
+        DashboardVersion newest = newest(b);
+        assertThat(newest.message()).as("never written back as a user's edit").startsWith("git-sync ");
+        assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
+        assertThat(journal.savedElsewhere("cpu", "grafana-b", catchUp.caughtUpTo("grafana-b", "cpu")))
+                .as("the guard no longer counts it").isFalse();
+        assertThat(catchUp.caughtUpTo("grafana-b", "cpu")).isEqualTo(id);
+        assertThat(catchUp.holds("grafana-b", "cpu")).as("a pass must not set it back to Git's older head").isTrue();
+        assertThat(catchUp.behind("grafana-a", "cpu")).isEmpty();
+
+        // The write-back commits alice's save: grafana-b, brought up to it, holds Git's new head (the guard lets its
+        // saves through before the sync's fan-out, which leaves it alone while edits made there are pending).
+        blobs.headChanged("cpu", Optional.of(NEW), blobs.ticket());
+        catchUp.landed(alice, NEW, new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a", Instant.now()));
+        assertThat(blobs.applied("grafana-b", "cpu")).hasValue(NEW);
+        assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
+        journal.done(id);
+        assertThat(catchUp.holds("grafana-b", "cpu")).as("in Git now: passes may touch it again").isFalse();
+    }
+
+    @Test
+    void aReplicaHoldingSomeoneElsesEditIsNotBroughtUp() throws Exception {
+        journal.append(List.of(savedThroughGateway(a, "refresh", "1m")), List.of(Optional.of(OLD)));
+        ObjectNode theirs = b.dashboard("cpu").orElseThrow().json();
+        theirs.put("title", "CPU (bob, straight on grafana-b)");
+        b.putDashboard(theirs, "", "", "bob");
+
+        assertThat(catchUp.bringUp("grafana-b", catchUp.behind("grafana-b", "cpu").orElseThrow())).isFalse();
+
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU (bob, straight on grafana-b)");
+        assertThat(b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("30s");
+    }
+
+    @Test
+    void aReplicaWithAnEditPendingThereIsNeverBehind() throws Exception {
+        journal.append(List.of(savedThroughGateway(a, "refresh", "1m")), List.of(Optional.of(OLD)));
+        pending.put("grafana-b" + "cpu", true);
+
+        assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
+    }
+
+    @Test
+    void aReplicaTheFanOutHasNotReachedIsBroughtUpToTheSaveJustCommittedAndRecordedAsHoldingGitsHead()
+            throws Exception {
+        CapturedEdit alice = savedThroughGateway(a, "refresh", "1m");
+        catchUp.landed(alice, NEW, new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a", Instant.now()));
+        assertThat(catchUp.behind("grafana-b", "cpu")).as("Git's head is still the old blob").isEmpty();
+        blobs.headChanged("cpu", Optional.of(NEW), blobs.ticket());
+
+        CatchUp.Behind behind = catchUp.behind("grafana-b", "cpu").orElseThrow();
+        assertThat(behind).isInstanceOf(CatchUp.Behind.InGit.class);
+        assertThat(catchUp.bringUp("grafana-b", behind)).isTrue();
+
+        assertThat(b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m");
+        assertThat(newest(b).message()).startsWith("git-sync 2222222: Update dashboard");
+        assertThat(blobs.applied("grafana-b", "cpu")).hasValue(NEW);
+        assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
+    }
+
+    /** The newest row of cpu's history (the emulator lists it oldest first). */
+    private static DashboardVersion newest(GrafanaEmulator g) {
+        List<DashboardVersion> history = g.versions("cpu");
+        return history.get(history.size() - 1);
+    }
+
+    private static GrafanaClient client(GrafanaEmulator g) {
+        return SyncTarget.of(g.name(), URI.create(g.url()), g.token()).client();
+    }
+}
