@@ -154,21 +154,20 @@ final class AccessLineFormat {
             b.append(',');
         }
         b.append('"').append(name).append("\":\"");
+        int plain = 0; // characters before this index that need no escape are copied in one append
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
+            if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
+                b.append(value, plain, i);
+                plain = i + 1;
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    default -> b.append(String.format("\\u%04x", (int) c));
                 }
             }
         }
-        b.append('"');
+        b.append(value, plain, value.length()).append('"');
     }
 
     /** A client-chosen value in a combined line: no quotes or control characters that could forge another field or line. */
