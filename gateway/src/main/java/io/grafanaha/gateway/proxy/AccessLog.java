@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -86,7 +87,10 @@ final class AccessLog {
             return HeaderPolicy.clientAddress(h, peer, trusted); // a proxy in front names the client in its headers
         }
         PeerText last = lastPeer.get();
-        if (last == null || !last.address().equals(address)) {
+        // An IPv6 address's text carries its scope, which equals() ignores: only the same object may reuse it.
+        boolean same = last != null
+                && (last.address() == address || address instanceof Inet4Address && address.equals(last.address()));
+        if (!same) {
             last = new PeerText(address, address.getHostAddress());
             lastPeer.set(last);
         }
