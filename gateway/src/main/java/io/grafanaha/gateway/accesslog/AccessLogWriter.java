@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes access-log lines without the event loop ever waiting or formatting: {@link #write} puts the record on a
- * bounded multi-producer queue (Netty's JCTools {@code MpscArrayQueue}: no lock, nothing allocated) and returns; when
+ * Writes access-log lines without the event loop ever waiting or formatting: {@link #write} puts the line (the
+ * caller's own object, see {@link AccessLine}) on a bounded multi-producer queue (Netty's JCTools
+ * {@code MpscArrayQueue}: no lock, nothing allocated) and returns; when
  * the queue is full (the disk or terminal fell behind) the line is dropped and counted, the request is never slowed.
  *
  * <p>One thread, {@code access-log-writer}, wakes every {@value #DRAIN_MILLIS} ms, takes everything queued, formats it
@@ -34,13 +35,13 @@ public final class AccessLogWriter implements AutoCloseable {
     static final long DRAIN_MILLIS = 50;
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
 
-    private final Queue<AccessRecord> queue;
+    private final Queue<AccessLine> queue;
     private final LineSink sink;
     private final AccessLineFormat format;
     private final ScheduledExecutorService thread;
     private final AtomicLong dropped = new AtomicLong();
     // Below: the writer thread's own, never touched by the event loops.
-    private final StringBuilder line = new StringBuilder(512);
+    private final StringBuilder text = new StringBuilder(512);
     private final LineBatch batch;
     private boolean failing;
 
@@ -69,8 +70,8 @@ public final class AccessLogWriter implements AutoCloseable {
     }
 
     /** Queues one line and returns at once, from any thread; drops and counts it when the queue is full. */
-    public void write(AccessRecord record) {
-        if (!queue.offer(record)) {
+    public void write(AccessLine line) {
+        if (!queue.offer(line)) {
             dropped.incrementAndGet();
         }
     }
@@ -104,12 +105,12 @@ public final class AccessLogWriter implements AutoCloseable {
     private void drain() {
         try {
             int limit = sink.batchLimit();
-            AccessRecord record;
-            while ((record = queue.poll()) != null) {
+            AccessLine next;
+            while ((next = queue.poll()) != null) {
                 int before = batch.length();
-                line.setLength(0);
-                format.append(record, line);
-                batch.addLine(line);
+                text.setLength(0);
+                format.append(next.record(), text);
+                batch.addLine(text);
                 if (batch.length() > limit && before > 0) {
                     send(before); // the lines before this one fill a batch; this one starts the next
                     batch.dropFirst(before);

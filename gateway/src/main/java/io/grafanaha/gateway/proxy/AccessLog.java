@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.accesslog.AccessLine;
 import io.grafanaha.gateway.accesslog.AccessLogWriter;
 import io.grafanaha.gateway.accesslog.AccessRecord;
 import io.grafanaha.gateway.accesslog.AccessUser;
@@ -22,8 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The listener's side of the access log: starts an {@link Entry} when a request head arrives and hands the
  * finished entry to the {@link AccessLogWriter}, which queues it and returns (the line is built on its own
- * thread). On the event loop a request costs a clock read, a few header look-ups, two small objects (the entry and
- * its record) and a lock-free queue offer: no text is formatted there, and the client address's text is kept per
+ * thread). On the event loop a request costs a clock read, a few header look-ups, one small object (the entry,
+ * queued as it is) and a lock-free queue offer: no text is formatted there, and the client address's text is kept per
  * event loop while the same address asks again (keep-alive connections, or many from one NAT or proxy).
  * A sample below 1 keeps that share of ordinary requests; answers of 500 and above are always written.
  */
@@ -109,14 +110,16 @@ final class AccessLog {
         if (status < 500 && sample < 1 && ThreadLocalRandom.current().nextDouble() >= sample) {
             return;
         }
-        writer.write(e.toRecord(status, bytesOut, System.nanoTime()));
+        e.end(status, bytesOut, System.nanoTime());
+        writer.write(e); // its record is built on the writer's thread
     }
 
     /**
      * One request's facts, filled in on its event loop as they become known: the backend of each attempt,
-     * why it was retried, the body bytes read. Becomes an immutable {@link AccessRecord} at the end.
+     * why it was retried, the body bytes read. Once ended it is queued as it is and never changed again (the
+     * queue's hand-over publishes it), and the writer's thread turns it into an immutable {@link AccessRecord}.
      */
-    static final class Entry {
+    static final class Entry implements AccessLine {
         private final long startMillis;
         private final long startNanos;
         private final String client;
@@ -135,6 +138,9 @@ final class AccessLog {
         private String retryCause;
         private long bytesIn;
         private boolean websocket;
+        private int status;
+        private long bytesOut;
+        private long endNanos;
 
         Entry(long startMillis, long startNanos, String client, String user, String method, String target, String protocol,
               String requestId, String traceparent, String dashboardUid, String panelId, String userAgent, String referer) {
@@ -186,9 +192,17 @@ final class AccessLog {
             websocket = true;
         }
 
-        AccessRecord toRecord(int status, long bytesOut, long nowNanos) {
+        /** The answer is complete (or the tunnel closed): the last facts, set just before it is queued. */
+        void end(int status, long bytesOut, long nowNanos) {
+            this.status = status;
+            this.bytesOut = bytesOut;
+            this.endNanos = nowNanos;
+        }
+
+        @Override
+        public AccessRecord record() {
             return new AccessRecord(startMillis, client, user, method, target, protocol, status, bytesIn, bytesOut,
-                    nowNanos - startNanos, backend, attempts, retryCause, requestId, traceparent, dashboardUid, panelId,
+                    endNanos - startNanos, backend, attempts, retryCause, requestId, traceparent, dashboardUid, panelId,
                     userAgent, referer, websocket);
         }
     }
