@@ -10,20 +10,75 @@ import java.util.Locale;
  * Turns an {@link AccessRecord} into its line, on the access log's own thread. JSON: one object a line, absent
  * optional fields left out. Combined: Apache/nginx's {@code combined} format, which log tools already parse,
  * followed by the gateway's own fields as {@code key=value} pairs.
+ *
+ * <p>An instance belongs to one writer thread: it appends into the caller's builder and keeps the last second's
+ * time text, so a busy second formats its date once instead of once a line (the text is the same as
+ * {@link Instant#toString()} and {@link #COMBINED_TIME} give).
  */
 final class AccessLineFormat {
     private static final DateTimeFormatter COMBINED_TIME = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
-    private AccessLineFormat() {}
+    private final AccessLogConfig.Format format;
+    private long cachedSecond = Long.MIN_VALUE;
+    private String cachedTime;
+
+    AccessLineFormat(AccessLogConfig.Format format) {
+        this.format = format;
+    }
 
     static String format(AccessRecord r, AccessLogConfig.Format format) {
-        return format == AccessLogConfig.Format.COMBINED ? combined(r) : json(r);
+        StringBuilder b = new StringBuilder(384);
+        new AccessLineFormat(format).append(r, b);
+        return b.toString();
     }
 
     static String json(AccessRecord r) {
-        StringBuilder b = new StringBuilder(384).append('{');
-        field(b, "time", Instant.ofEpochMilli(r.startMillis()).toString());
+        return format(r, AccessLogConfig.Format.JSON);
+    }
+
+    static String combined(AccessRecord r) {
+        return format(r, AccessLogConfig.Format.COMBINED);
+    }
+
+    /** Appends {@code r}'s line (without its newline) to {@code b}, which must be empty. */
+    void append(AccessRecord r, StringBuilder b) {
+        if (format == AccessLogConfig.Format.COMBINED) {
+            combined(r, b);
+        } else {
+            json(r, b);
+        }
+    }
+
+    /** {@code Instant.ofEpochMilli(millis).toString()}: seconds, then {@code .SSS} unless the millisecond is 0, then Z. */
+    private void isoTime(StringBuilder b, long millis) {
+        long second = Math.floorDiv(millis, 1000);
+        if (second != cachedSecond) {
+            String whole = Instant.ofEpochSecond(second).toString();
+            cachedTime = whole.substring(0, whole.length() - 1);
+            cachedSecond = second;
+        }
+        b.append(cachedTime);
+        int ms = (int) Math.floorMod(millis, 1000);
+        if (ms != 0) {
+            b.append('.').append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10));
+        }
+        b.append('Z');
+    }
+
+    private String combinedTime(long millis) {
+        long second = Math.floorDiv(millis, 1000);
+        if (second != cachedSecond) {
+            cachedTime = COMBINED_TIME.format(Instant.ofEpochSecond(second));
+            cachedSecond = second;
+        }
+        return cachedTime;
+    }
+
+    private void json(AccessRecord r, StringBuilder b) {
+        b.append("{\"time\":\"");
+        isoTime(b, r.startMillis());
+        b.append('"');
         field(b, "client", r.client());
         field(b, "user", r.user());
         field(b, "method", r.method());
@@ -46,13 +101,12 @@ final class AccessLineFormat {
         if (r.websocket()) {
             b.append(",\"websocket\":true");
         }
-        return b.append('}').toString();
+        b.append('}');
     }
 
-    static String combined(AccessRecord r) {
-        StringBuilder b = new StringBuilder(384);
+    private void combined(AccessRecord r, StringBuilder b) {
         b.append(r.client()).append(" - ").append(r.user() == null ? "-" : clean(r.user()))
-                .append(" [").append(COMBINED_TIME.format(Instant.ofEpochMilli(r.startMillis()))).append("] \"")
+                .append(" [").append(combinedTime(r.startMillis())).append("] \"")
                 .append(clean(r.method())).append(' ').append(clean(QueryMask.mask(r.target()))).append(' ').append(r.protocol())
                 .append("\" ").append(r.status()).append(' ').append(r.bytesOut())
                 .append(" \"").append(r.referer() == null ? "-" : clean(QueryMask.mask(r.referer()))).append("\" \"")
@@ -71,7 +125,6 @@ final class AccessLineFormat {
         if (r.websocket()) {
             b.append(" ws=1");
         }
-        return b.toString();
     }
 
     /**
@@ -83,11 +136,10 @@ final class AccessLineFormat {
         long whole = Math.max(0, micros) / unit;
         long fraction = Math.max(0, micros) % unit;
         b.append(whole).append('.');
-        String digits = Long.toString(fraction);
-        for (int i = digits.length(); i < decimals; i++) {
-            b.append('0');
+        for (long place = unit / 10; place > 1 && fraction < place; place /= 10) {
+            b.append('0'); // leading zeros of the fraction, without a String for its digits
         }
-        b.append(digits);
+        b.append(fraction);
     }
 
     private static void number(StringBuilder b, String name, long value) {
@@ -102,21 +154,20 @@ final class AccessLineFormat {
             b.append(',');
         }
         b.append('"').append(name).append("\":\"");
+        int plain = 0; // characters before this index that need no escape are copied in one append
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
+            if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
+                b.append(value, plain, i);
+                plain = i + 1;
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    default -> b.append(String.format("\\u%04x", (int) c));
                 }
             }
         }
-        b.append('"');
+        b.append(value, plain, value.length()).append('"');
     }
 
     /** A client-chosen value in a combined line: no quotes or control characters that could forge another field or line. */

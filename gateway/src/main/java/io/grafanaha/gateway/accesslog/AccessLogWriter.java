@@ -1,251 +1,144 @@
 package io.grafanaha.gateway.accesslog;
 
-import ch.qos.logback.classic.AsyncAppender;
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.OutputStreamAppender;
-import ch.qos.logback.core.UnsynchronizedAppenderBase;
-import ch.qos.logback.core.encoder.EncoderBase;
-import ch.qos.logback.core.rolling.RollingFileAppender;
-import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
-import ch.qos.logback.core.util.FileSize;
+import ch.qos.logback.core.Context;
+import ch.qos.logback.core.ContextBase;
 import io.grafanaha.gateway.config.AccessLogConfig;
-import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.FilterOutputStream;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes access-log lines through Logback without the event loop ever waiting: the line's values go into
- * an {@link AsyncAppender}'s queue ({@code neverBlock}: when the disk or terminal falls behind and the queue is
- * full, lines are dropped and counted, requests are never slowed), and Logback's worker thread formats them
- * ({@link AccessLineFormat}) and writes them to standard error or to a file rolled daily and by size.
+ * Writes access-log lines without the event loop ever waiting or formatting: {@link #write} puts the line (the
+ * caller's own object, see {@link AccessLine}) on a bounded multi-producer queue (Netty's JCTools
+ * {@code MpscArrayQueue}: no lock, nothing allocated) and returns; when
+ * the queue is full (the disk or terminal fell behind) the line is dropped and counted, the request is never slowed.
  *
- * <p>Lines are written in batches: the sink does not flush after each line but when its buffer is full, and at most
- * {@value #FLUSH_MILLIS} ms after a line, so under load one write carries many lines (a system call per line cost
- * about as much CPU as proxying the request, see bench/README.md) and a quiet gateway's lines still show at once.
+ * <p>One thread, {@code access-log-writer}, wakes every {@value #DRAIN_MILLIS} ms, takes everything queued, formats it
+ * ({@link AccessLineFormat}) into one reusable UTF-8 buffer and writes it with one {@code write} per batch
+ * ({@link LineSink#batchLimit()}: 4 KiB on standard error, 64 KiB to a file). A busy gateway's lines therefore cost one
+ * system call per few dozen requests, and a quiet gateway's lines show within {@value #DRAIN_MILLIS} ms. Waking on a
+ * timer rather than on each record keeps the event loop from paying for a thread wake-up per request.
  *
- * <p>Each writer has its own logger ({@code access.<id>}, not additive), so the application's log and several
- * proxies in one JVM (tests) never mix their lines.
+ * <p>This replaced a Logback {@code AsyncAppender}: its per-line logging event, the event's deferred-processing copy
+ * and its locked {@code ArrayBlockingQueue} cost the event loop more than the line was worth (bench/README.md).
+ * Logback is still used for rolling the file ({@link RollingFileSink}), driven with whole batches.
  */
 public final class AccessLogWriter implements AutoCloseable {
     static final int QUEUE_SIZE = 8192;
-    static final long FLUSH_MILLIS = 100;
+    static final long DRAIN_MILLIS = 50;
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
 
-    private final Logger logger;
-    private final CountingAsyncAppender async;
-    private final Appender<ILoggingEvent> sink;
+    private final Queue<AccessLine> queue;
+    private final LineSink sink;
+    private final AccessLineFormat format;
+    private final ScheduledExecutorService thread;
+    private final AtomicLong dropped = new AtomicLong();
+    // Below: the writer thread's own, never touched by the event loops.
+    private final StringBuilder text = new StringBuilder(512);
+    private final LineBatch batch;
+    private boolean failing;
 
-    private AccessLogWriter(Logger logger, CountingAsyncAppender async, Appender<ILoggingEvent> sink) {
-        this.logger = logger;
-        this.async = async;
+    AccessLogWriter(LineSink sink, AccessLogConfig.Format format, int queueSize, long drainMillis) {
+        this.queue = PlatformDependent.newFixedMpscQueue(queueSize);
         this.sink = sink;
-    }
-
-    /** Starts a writer for {@code config}; empty when Logback is not the SLF4J binding (an embedding application's). */
-    public static java.util.Optional<AccessLogWriter> open(AccessLogConfig config) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            log.warn("access log off: it needs Logback, and another SLF4J binding is in use");
-            return java.util.Optional.empty();
-        }
-        OutputStreamAppender<ILoggingEvent> out = config.file().isPresent() ? rollingFile(context, config) : stderr(context, config);
-        CountingAsyncAppender async = new CountingAsyncAppender();
-        Appender<ILoggingEvent> sink = new Batched(out);
-        sink.setContext(context);
-        sink.start();
-        async.setContext(context);
-        async.setName("access-async");
-        async.setQueueSize(QUEUE_SIZE);
-        async.setDiscardingThreshold(0); // never drop INFO lines early: only a full queue drops, and is counted
-        async.setNeverBlock(true);
-        async.setMaxFlushTime(2_000);
-        async.addAppender(sink);
-        async.start();
-        Logger logger = context.getLogger("access." + Integer.toHexString(System.identityHashCode(async)));
-        logger.setAdditive(false);
-        logger.setLevel(Level.INFO);
-        logger.addAppender(async);
-        return java.util.Optional.of(new AccessLogWriter(logger, async, sink));
-    }
-
-    /**
-     * Standard error through a 4 KiB buffer of its own (System.err flushes every write): a batch written at once is
-     * at most 4 KiB, which a pipe takes whole, so the application's log lines on the same stream never cut an access
-     * line in two. Stopping flushes it and leaves standard error open.
-     */
-    private static OutputStreamAppender<ILoggingEvent> stderr(LoggerContext context, AccessLogConfig config) {
-        OutputStreamAppender<ILoggingEvent> stderr = new OutputStreamAppender<>();
-        stderr.setContext(context);
-        stderr.setName("access-stderr");
-        stderr.setEncoder(encoder(context, config.format()));
-        stderr.setImmediateFlush(false);
-        stderr.setOutputStream(new FilterOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.err), 4096)) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len); // FilterOutputStream's own writes byte by byte
-            }
-
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
+        this.format = new AccessLineFormat(format);
+        this.batch = new LineBatch(sink.batchLimit() + 1024);
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "access-log-writer");
+            t.setDaemon(true);
+            return t;
         });
-        stderr.start();
-        return stderr;
+        thread.scheduleWithFixedDelay(this::drain, drainMillis, drainMillis, TimeUnit.MILLISECONDS);
     }
 
-    private static OutputStreamAppender<ILoggingEvent> rollingFile(LoggerContext context, AccessLogConfig config) {
-        String file = config.file().orElseThrow().toString();
-        RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
-        appender.setContext(context);
-        appender.setName("access-file");
-        appender.setFile(file);
-        SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
-        policy.setContext(context);
-        policy.setParent(appender);
-        policy.setFileNamePattern(file + ".%d{yyyy-MM-dd}.%i.gz");
-        policy.setMaxFileSize(FileSize.valueOf(config.maxFileSize()));
-        policy.setMaxHistory(config.maxHistory());
-        policy.start();
-        appender.setRollingPolicy(policy);
-        appender.setEncoder(encoder(context, config.format()));
-        appender.setImmediateFlush(false);
-        appender.start();
-        if (!appender.isStarted()) {
-            throw new IllegalStateException("cannot open the access log " + file);
+    /** Starts a writer for {@code config}: standard error, or its file rolled daily and by size. */
+    public static Optional<AccessLogWriter> open(AccessLogConfig config) {
+        LineSink sink = config.file().isPresent() ? new RollingFileSink(logbackContext(), config) : new StderrSink();
+        return Optional.of(new AccessLogWriter(sink, config.format(), QUEUE_SIZE, DRAIN_MILLIS));
+    }
+
+    /** The application's Logback context when Logback is the binding (its status messages show there), else a private one. */
+    private static Context logbackContext() {
+        return LoggerFactory.getILoggerFactory() instanceof Context context ? context : new ContextBase();
+    }
+
+    /** Queues one line and returns at once, from any thread; drops and counts it when the queue is full. */
+    public void write(AccessLine line) {
+        if (!queue.offer(line)) {
+            dropped.incrementAndGet();
         }
-        return appender;
-    }
-
-    private static LineEncoder encoder(LoggerContext context, AccessLogConfig.Format format) {
-        LineEncoder encoder = new LineEncoder(format);
-        encoder.setContext(context);
-        encoder.start();
-        return encoder;
-    }
-
-    /**
-     * Queues one line; returns at once. The message has no placeholder, so Logback never formats the record
-     * on this thread: the encoder on its worker does.
-     */
-    public void write(AccessRecord record) {
-        logger.info("access", record);
     }
 
     /** Lines dropped because the queue was full (the disk or terminal could not keep up). */
     public long dropped() {
-        return async.dropped.get();
+        return dropped.get();
     }
 
-    /** Writes what is queued (for up to two seconds), stops and closes the file. */
+    /** Writes what is queued (waiting up to two seconds for a stuck destination), then closes the file. */
     @Override
     public void close() {
-        logger.detachAppender(async);
-        async.stop();
-        sink.stop();
+        try {
+            thread.execute(this::drain);
+        } catch (RejectedExecutionException alreadyClosed) {
+            return;
+        }
+        thread.shutdown(); // the periodic drain stops; the last one above still runs
+        try {
+            if (!thread.awaitTermination(2, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            thread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        sink.close();
     }
 
-    /**
-     * The sink, written without a flush per line: its buffer goes out when full, and {@link #FLUSH_MILLIS} after
-     * the last write at the latest (a daemon timer), so a quiet gateway's lines still show at once.
-     */
-    private static final class Batched extends UnsynchronizedAppenderBase<ILoggingEvent> {
-        private final OutputStreamAppender<ILoggingEvent> out;
-        private final ScheduledExecutorService timer;
-        private volatile boolean unflushed;
-
-        Batched(OutputStreamAppender<ILoggingEvent> out) {
-            this.out = out;
-            setName(out.getName() + "-batched");
-            this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "access-log-flush");
-                t.setDaemon(true);
-                return t;
-            });
-            timer.scheduleWithFixedDelay(this::flush, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        protected void append(ILoggingEvent event) {
-            out.doAppend(event);
-            unflushed = true;
-        }
-
-        private void flush() {
-            if (!unflushed) {
-                return;
-            }
-            unflushed = false;
-            try {
-                OutputStream stream = out.getOutputStream(); // a buffered stream: its methods are synchronized
-                if (stream != null) {
-                    stream.flush();
+    /** On the writer thread: everything queued, formatted and written in batches of at most the sink's limit. */
+    private void drain() {
+        try {
+            int limit = sink.batchLimit();
+            AccessLine next;
+            while ((next = queue.poll()) != null) {
+                int before = batch.length();
+                text.setLength(0);
+                format.append(next.record(), text);
+                batch.addLine(text);
+                if (batch.length() > limit && before > 0) {
+                    send(before); // the lines before this one fill a batch; this one starts the next
+                    batch.dropFirst(before);
                 }
-            } catch (IOException e) {
-                addError("cannot flush the access log", e);
+                if (batch.length() >= limit) {
+                    send(batch.length());
+                    batch.clear();
+                }
             }
-        }
-
-        @Override
-        public void stop() {
-            super.stop();
-            timer.shutdownNow();
-            out.stop(); // flushes what is buffered
+            if (batch.length() > 0) {
+                send(batch.length());
+                batch.clear();
+            }
+        } catch (RuntimeException e) {
+            batch.clear(); // a periodic task that throws is never run again: lose this batch, not the log
+            log.warn("access log: a batch of lines was lost", e);
         }
     }
 
-    /** Counts what a full queue drops: Logback's own {@code neverBlock} drops silently. */
-    private static final class CountingAsyncAppender extends AsyncAppender {
-        final AtomicLong dropped = new AtomicLong();
-
-        @Override
-        protected void append(ILoggingEvent event) {
-            if (getRemainingCapacity() == 0) {
-                dropped.incrementAndGet();
-                return;
+    private void send(int length) {
+        try {
+            sink.write(batch.bytes(), length);
+            failing = false;
+        } catch (IOException e) {
+            if (!failing) {
+                log.warn("access log: cannot write its lines (they are lost until it can)", e);
             }
-            super.append(event);
-        }
-    }
-
-    /** Formats the {@link AccessRecord} an event carries, one line each. */
-    static final class LineEncoder extends EncoderBase<ILoggingEvent> {
-        private static final byte[] NOTHING = new byte[0];
-        private final AccessLogConfig.Format format;
-
-        LineEncoder(AccessLogConfig.Format format) {
-            this.format = format;
-        }
-
-        @Override
-        public byte[] headerBytes() {
-            return NOTHING;
-        }
-
-        @Override
-        public byte[] encode(ILoggingEvent event) {
-            Object[] args = event.getArgumentArray();
-            if (args == null || args.length == 0 || !(args[0] instanceof AccessRecord record)) {
-                return NOTHING;
-            }
-            return (AccessLineFormat.format(record, format) + "\n").getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public byte[] footerBytes() {
-            return NOTHING;
+            failing = true;
         }
     }
 }

@@ -37,7 +37,13 @@ public record AccessRecord(
         String panelId,
         String userAgent,
         String referer,
-        boolean websocket) {
+        boolean websocket) implements AccessLine {
+
+    /** A record is its own line. */
+    @Override
+    public AccessRecord record() {
+        return this;
+    }
 
     /** The trace id of {@link #traceparent} ({@code 00-<32 hex>-<16 hex>-<2 hex>}), or null when it has none. */
     public String traceId() {

@@ -69,8 +69,8 @@
  *       client certificate, {@code BackendProbes}) and, with {@code auth.mode: oidc}, of the OpenID Connect client
  *       (code exchange, refresh, JWKS)</td>
  *       <td>The JDK, per client</td></tr>
- *   <tr><td>Logback's {@code AsyncAppender-Worker-access-async} and {@code access-log-flush}</td>
- *       <td>With the access log on: format and write the queued lines; flush the batch 100 ms after a line</td>
+ *   <tr><td>{@code access-log-writer}</td>
+ *       <td>With the access log on: every 50 ms, formats the queued lines and writes them in batches</td>
  *       <td>{@code AccessLogWriter}; stopped with the proxy</td></tr>
  *   <tr><td>OpenTelemetry's {@code BatchSpanProcessor_WorkerThread}</td>
  *       <td>With {@code tracing.otlp-endpoint}: exports the ended spans in batches</td>

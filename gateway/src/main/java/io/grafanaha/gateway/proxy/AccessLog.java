@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.grafanaha.gateway.accesslog.AccessLine;
 import io.grafanaha.gateway.accesslog.AccessLogWriter;
 import io.grafanaha.gateway.accesslog.AccessRecord;
 import io.grafanaha.gateway.accesslog.AccessUser;
@@ -12,6 +13,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,7 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The listener's side of the access log: starts an {@link Entry} when a request head arrives and hands the
  * finished entry to the {@link AccessLogWriter}, which queues it and returns (the line is built on its own
- * thread). On the event loop a request costs a few header look-ups, one small object and a queue offer.
+ * thread). On the event loop a request costs a clock read, a few header look-ups, one small object (the entry,
+ * queued as it is) and a lock-free queue offer: no text is formatted there, and the client address's text is kept per
+ * event loop while the same address asks again (keep-alive connections, or many from one NAT or proxy).
  * A sample below 1 keeps that share of ordinary requests; answers of 500 and above are always written.
  */
 final class AccessLog {
@@ -32,6 +38,10 @@ final class AccessLog {
     private final AccessUser user;
     private final TrustedProxies trusted;
     private final Clock clock;
+    /** Per event loop: the last untrusted peer address and its text ({@code getHostAddress} builds a new String). */
+    private final FastThreadLocal<PeerText> lastPeer = new FastThreadLocal<>();
+
+    private record PeerText(InetAddress address, String text) {}
 
     /** The listener's access log as {@code access-log} says ({@link #OFF} when off), its dropped lines counted. */
     static AccessLog open(GatewayConfig config, AccessUser user, MeterRegistry registry) {
@@ -66,10 +76,26 @@ final class AccessLog {
         } catch (RuntimeException e) {
             who = null; // the log must never fail a request
         }
-        return new Entry(clock.millis(), startNanos, HeaderPolicy.clientAddress(h, peer, trusted), who,
+        return new Entry(clock.millis(), startNanos, client(h, peer), who,
                 request.method().name(), request.uri(), request.protocolVersion().text(), requestId,
                 h.get(TraceContext.TRACEPARENT), h.get(X_DASHBOARD_UID), h.get(X_PANEL_ID),
                 h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.REFERER));
+    }
+
+    private String client(HttpHeaders h, InetSocketAddress peer) {
+        InetAddress address = peer.getAddress();
+        if (address == null || trusted.trusts(address)) {
+            return HeaderPolicy.clientAddress(h, peer, trusted); // a proxy in front names the client in its headers
+        }
+        PeerText last = lastPeer.get();
+        // An IPv6 address's text carries its scope, which equals() ignores: only the same object may reuse it.
+        boolean same = last != null
+                && (last.address() == address || address instanceof Inet4Address && address.equals(last.address()));
+        if (!same) {
+            last = new PeerText(address, address.getHostAddress());
+            lastPeer.set(last);
+        }
+        return last.text();
     }
 
     /** Writes what is queued and closes the file. */
@@ -84,14 +110,16 @@ final class AccessLog {
         if (status < 500 && sample < 1 && ThreadLocalRandom.current().nextDouble() >= sample) {
             return;
         }
-        writer.write(e.toRecord(status, bytesOut, System.nanoTime()));
+        e.end(status, bytesOut, System.nanoTime());
+        writer.write(e); // its record is built on the writer's thread
     }
 
     /**
      * One request's facts, filled in on its event loop as they become known: the backend of each attempt,
-     * why it was retried, the body bytes read. Becomes an immutable {@link AccessRecord} at the end.
+     * why it was retried, the body bytes read. Once ended it is queued as it is and never changed again (the
+     * queue's hand-over publishes it), and the writer's thread turns it into an immutable {@link AccessRecord}.
      */
-    static final class Entry {
+    static final class Entry implements AccessLine {
         private final long startMillis;
         private final long startNanos;
         private final String client;
@@ -110,6 +138,9 @@ final class AccessLog {
         private String retryCause;
         private long bytesIn;
         private boolean websocket;
+        private int status;
+        private long bytesOut;
+        private long endNanos;
 
         Entry(long startMillis, long startNanos, String client, String user, String method, String target, String protocol,
               String requestId, String traceparent, String dashboardUid, String panelId, String userAgent, String referer) {
@@ -161,9 +192,17 @@ final class AccessLog {
             websocket = true;
         }
 
-        AccessRecord toRecord(int status, long bytesOut, long nowNanos) {
+        /** The answer is complete (or the tunnel closed): the last facts, set just before it is queued. */
+        void end(int status, long bytesOut, long nowNanos) {
+            this.status = status;
+            this.bytesOut = bytesOut;
+            this.endNanos = nowNanos;
+        }
+
+        @Override
+        public AccessRecord record() {
             return new AccessRecord(startMillis, client, user, method, target, protocol, status, bytesIn, bytesOut,
-                    nowNanos - startNanos, backend, attempts, retryCause, requestId, traceparent, dashboardUid, panelId,
+                    endNanos - startNanos, backend, attempts, retryCause, requestId, traceparent, dashboardUid, panelId,
                     userAgent, referer, websocket);
         }
     }

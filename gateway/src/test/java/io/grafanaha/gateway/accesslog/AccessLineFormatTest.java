@@ -36,4 +36,23 @@ class AccessLineFormatTest {
         String combined = AccessLineFormat.combined(record(1_000_000, agent, null));
         assertThat(combined).doesNotContain("\n").contains("\"evil\\x22agent\\x0a{\\x22status\\x22:500}\"");
     }
+
+    @Test
+    void theTimeIsTheInstantsTextWhateverTheMillisecondAndAcrossSeconds() throws Exception {
+        AccessLineFormat json = new AccessLineFormat(io.grafanaha.gateway.config.AccessLogConfig.Format.JSON);
+        AccessLineFormat combined = new AccessLineFormat(io.grafanaha.gateway.config.AccessLogConfig.Format.COMBINED);
+        for (long millis : new long[] {1_796_000_000_000L, 1_796_000_000_007L, 1_796_000_000_999L, 1_796_000_001_050L, 1_796_000_000_000L}) {
+            AccessRecord r = new AccessRecord(millis, "203.0.113.7", null, "GET", "/", "HTTP/1.1", 200, 0, 10, 1_000,
+                    "grafana-a", 1, null, "id-1", null, null, null, null, null, false);
+            StringBuilder j = new StringBuilder();
+            json.append(r, j);
+            StringBuilder c = new StringBuilder();
+            combined.append(r, c);
+
+            assertThat(new ObjectMapper().readTree(j.toString()).path("time").asText())
+                    .isEqualTo(java.time.Instant.ofEpochMilli(millis).toString());
+            assertThat(c.toString()).contains("[" + java.time.format.DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", java.util.Locale.ROOT)
+                    .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.ofEpochMilli(millis)) + "]");
+        }
+    }
 }
