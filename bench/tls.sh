@@ -108,10 +108,15 @@ TICK=$(getconf CLK_TCK)
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 us_per_request() { awk -v d="$1" -v n="$2" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }'; }
 
-echo "warming up"
+# A JVM on two shared cores needs well over 5 s to compile its hot paths (bench/README.md, "Where the time goes"):
+# the gateway gets TLS_BENCH_WARMUP seconds (default 30) of keep-alive, handshake and h2 load; HAProxy 5 s of each.
+WARMUP=${TLS_BENCH_WARMUP:-30}
+echo "warming up: ${WARMUP} s for the gateway, 5 s for HAProxy"
 for port in $HAPROXY $GATEWAY; do
-  wrk -t2 -c"$CONNS" -d5s "https://127.0.0.1:$port/search.json" > /dev/null
-  h2load -D 3 -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
+  secs=5; [ "$port" = "$GATEWAY" ] && secs=$WARMUP
+  wrk -t2 -c"$CONNS" -d"${secs}s" "https://127.0.0.1:$port/search.json" > /dev/null
+  wrk -t2 -c"$CONNS" -d"$(( (secs + 2) / 3 ))s" -H "Connection: close" "https://127.0.0.1:$port/search.json" > /dev/null
+  h2load -D "$(( (secs + 2) / 3 ))" -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
 done
 
 wrk_run() { # name port mode(keepalive|close)

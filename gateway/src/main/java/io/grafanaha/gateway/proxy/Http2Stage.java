@@ -7,6 +7,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
@@ -135,7 +138,8 @@ final class Http2Stage {
 
     /**
      * The HTTP/2-to-HTTP/1.1 conversion marks requests with {@code x-http2-*} headers (stream id, scheme) for
-     * in-process use; they are not the client's and must not reach Grafana.
+     * in-process use; they are not the client's and must not reach Grafana. And a request it hands over whole is
+     * split into a head and a last chunk, as HTTP/1.1's decoder hands it over.
      */
     @ChannelHandler.Sharable
     private static final class ExtensionHeaders extends ChannelInboundHandlerAdapter {
@@ -147,6 +151,14 @@ final class Http2Stage {
                 for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
                     request.headers().remove(name.text());
                 }
+            }
+            if (msg instanceof FullHttpRequest full) {
+                // A HEADERS frame that ends the stream (every GET) arrives whole. The exchange expects what HTTP/1.1's
+                // decoder gives, a head and then the body's last chunk: without that last chunk the request never
+                // counted as sent, and each backend connection was closed after its answer instead of pooled.
+                ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
+                ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+                return;
             }
             ctx.fireChannelRead(msg);
         }

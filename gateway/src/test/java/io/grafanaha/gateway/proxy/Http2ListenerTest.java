@@ -99,6 +99,25 @@ class Http2ListenerTest {
     }
 
     @Test
+    void theBackendConnectionOfAFinishedStreamIsPooledForTheNextStream() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        HttpClient client = h2(pair);
+
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = client.send(request(proxy, "/echo?i=" + i).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(r.statusCode()).isEqualTo(200);
+        }
+
+        // Twenty GETs one after another, each a stream ended by its HEADERS frame: one backend connection, reused
+        // (each used to be closed after its answer, so h2 paid a TCP connection per request).
+        assertThat(backend.hits("/echo")).isEqualTo(20);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(proxy.openBackendConnections()).isEqualTo(1));
+    }
+
+    @Test
     void anUploadStreamsThroughAnHttp2Stream() throws Exception {
         TestBackend backend = track(new TestBackend("a"));
         TestCertificates.Pair pair = pair();
