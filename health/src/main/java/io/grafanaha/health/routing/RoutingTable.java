@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * through a volatile field, so {@link #pick}, {@link #ready} and {@link #snapshot} take no lock. Events are
  * recorded under the lock and handed to listeners after it is released, in order ({@link SerialDelivery}).
  *
- * <p>About 410 lines since {@link #reconfigure} (a configuration reload) joined: it must change the backends, their
- * health and drains, the strategy and the last resort under the one lock the other inputs take. The next cut would
- * move the admin actions (failover, failback, drain, enable) into a class of their own.
+ * <p>About 420 lines since {@link #reconfigure} (a configuration reload) joined, and {@link #routable()} (the proxy's
+ * lock-free read of who may serve): a reload must change the backends, their health and drains, the strategy and the
+ * last resort under the one lock the other inputs take. The next cut would move the admin actions (failover,
+ * failback, drain, enable) into a class of their own.
  */
 public final class RoutingTable implements HealthListener {
 
