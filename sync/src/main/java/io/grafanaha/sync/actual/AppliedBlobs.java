@@ -78,6 +78,8 @@ public final class AppliedBlobs {
     private final Map<String, Map<String, ObjectId>> held = new ConcurrentHashMap<>();
     private final Optional<AppliedBlobsFile> file;
     private final AtomicBoolean dirty = new AtomicBoolean();
+    /** Held while a commit records the head and the backend that made it together, and while both are read. */
+    private final Object headAndApplied = new Object();
     private final Object persisting = new Object();
 
     /** In memory only (tests, and a sync without a data directory to keep it in). */
@@ -191,9 +193,33 @@ public final class AppliedBlobs {
         }
     }
 
-    /** Records one file of a head this process pushed or fetched for one edit (at {@code ticket}). */
+    /** Records one file of a head this process fetched for one edit (at {@code ticket}). */
     public void headChanged(String uid, Optional<ObjectId> blob, long ticket) {
         newer(head, uid, blob.map(ObjectId::copy).orElse(null), ticket);
+    }
+
+    /**
+     * The write-back pushed {@code backend}'s edit of {@code uid} (read there at {@code read}): Git's head now holds
+     * {@code blob} (empty: no file), and so does that backend. Both are recorded as one step for {@link #lacksHead}:
+     * seen one at a time, the backend would look as if it lacked a head made of its own edit, and the lost-update guard
+     * would refuse its user's next save.
+     */
+    public void committed(String backend, String uid, Optional<ObjectId> blob, long read) {
+        synchronized (headAndApplied) {
+            headChanged(uid, blob, ticket());
+            blob.ifPresentOrElse(b -> recordApplied(backend, uid, b, read), () -> recordRemoved(backend, uid, read));
+        }
+    }
+
+    /**
+     * Whether {@code backend} is known to hold other content of {@code uid} than the file at Git's head: both are
+     * known and differ. Read as one with {@link #committed}; never waits longer than such a record takes.
+     */
+    public boolean lacksHead(String backend, String uid) {
+        synchronized (headAndApplied) {
+            Optional<ObjectId> known = head(uid);
+            return known.isPresent() && applied(backend, uid).filter(b -> !known.get().equals(b)).isPresent();
+        }
     }
 
     /**

@@ -196,13 +196,18 @@ public final class CatchUp {
      * The write-back committed {@code edit}, a save of {@code uid} with what it saved, as {@code blob} in
      * {@code commit}; called before the edit is marked done in the journal. A backend brought up to this save (or a
      * later one) holds Git's new head now, or a newer save on top of it: recorded as holding that blob, or the guard
-     * would refuse its saves until the sync's fan-out, which leaves it alone while its own edits are pending.
+     * would refuse its saves until the sync's fan-out, which leaves it alone while its own edits are pending. Not when
+     * Git's head has moved past that blob already: a later commit pushed with it (that backend's own save on top, say)
+     * recorded what the backend holds, and this older blob would make it look as if it lacked its own save.
      */
     void landed(CapturedEdit edit, ObjectId blob, CommitInfo commit) {
         String uid = edit.uid();
         synchronized (landed) {
             landed.remove(uid);
             landed.put(uid, new Landed(blob.copy(), edit.body().orElseThrow(), commit));
+        }
+        if (!blobs.head(uid).equals(Optional.of(blob))) {
+            return;
         }
         journal.idOf(edit).ifPresent(id -> clients.keySet().forEach(backend -> {
             if (!backend.equals(edit.backend()) && caughtUpTo(backend, uid) >= id) {

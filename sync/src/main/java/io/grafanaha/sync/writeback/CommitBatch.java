@@ -53,9 +53,12 @@ final class CommitBatch {
             CommitInfo head = tools.branch().fetchHead();
             ObjectId tip = head.id();
             DesiredState state = tools.branch().read(head);
+            for (CommitEdit edit : edits) {
+                edit.fetched(state, fetched);
+            }
             List<CommitEdit.Step> steps = new ArrayList<>();
             for (int i = 0; i < edits.size(); i++) {
-                CommitEdit.Step step = edits.get(i).onto(readers.get(i), tip, state, fetched);
+                CommitEdit.Step step = edits.get(i).onto(readers.get(i), tip, state);
                 if (step instanceof CommitEdit.Local local) {
                     if (local.write().conflict()) {
                         break;
@@ -77,7 +80,7 @@ final class CommitBatch {
             List<Result> done = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) {
                 CommitEdit.Outcome outcome = steps.get(i) instanceof CommitEdit.Local local
-                        ? edits.get(i).pushed(local) : ((CommitEdit.Done) steps.get(i)).outcome();
+                        ? edits.get(i).pushed(local) : edits.get(i).finish((CommitEdit.Done) steps.get(i));
                 done.add(new Result(entries.get(i), outcome));
             }
             return done;

@@ -75,8 +75,16 @@ final class CommitEdit {
     /** One edit applied on a local tip, not pushed yet. */
     sealed interface Step {}
 
-    /** Nothing to commit, or a conflict already pushed to its own branch: {@code outcome} is final. */
-    record Done(Outcome outcome) implements Step {}
+    /**
+     * Nothing to commit, or a conflict already pushed to its own branch: {@code outcome} is final. {@code inGit}: the
+     * blob of the tip the edit was applied to that the backend was found holding, recorded by {@link #finish} once that
+     * tip is Git's head (in a run of edits it may hold commits not pushed yet).
+     */
+    record Done(Outcome outcome, Optional<ObjectId> inGit) implements Step {
+        Done(Outcome outcome) {
+            this(outcome, Optional.empty());
+        }
+    }
 
     /** {@code commit} holds the edit on top of the tip it was applied to; a conflict when {@code write} says so. */
     record Local(ObjectId commit, EditChange.Write write) implements Step {}
@@ -89,9 +97,11 @@ final class CommitEdit {
         for (int attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
             long fetched = tools.blobs().ticket();
             CommitInfo head = tools.branch().fetchHead();
-            Step step = onto(read, head.id(), tools.branch().read(head), fetched);
+            DesiredState state = tools.branch().read(head);
+            fetched(state, fetched);
+            Step step = onto(read, head.id(), state);
             if (step instanceof Done done) {
-                return done.outcome();
+                return finish(done);
             }
             Local local = (Local) step;
             if (local.write().conflict()) {
@@ -150,27 +160,32 @@ final class CommitEdit {
     }
 
     /**
-     * Applies the edit on {@code tip} (whose managed tree is {@code state}, fetched at ticket {@code fetched}) as a
-     * local commit. A conflict is committed too (for its branch); nothing is pushed.
+     * Records the file of the edit's dashboard at the head fetched at ticket {@code fetched} (whose managed tree is
+     * {@code state}): another gateway may have pushed it, and a pass that fetched before now must not set the backend
+     * back to its older head (the user's version there may be newer than that head). Only a fetched head: a tip of
+     * local commits not pushed yet is no head, and taken for one it makes the backend whose edits they hold look as if
+     * it lacked them while the push is in flight (the guard refused its user's next save).
      */
-    Step onto(Reader read, ObjectId tip, DesiredState state, long fetched) throws IOException {
-        AppliedBlobs blobs = tools.blobs();
+    void fetched(DesiredState state, long fetched) {
         if (edit.isDashboard()) {
-            // Another gateway may have pushed this dashboard: a pass that fetched before now must not set the
-            // backend back to its older head (the user's version there may be newer than that head).
-            blobs.headChanged(edit.uid(), state.dashboard(edit.uid()).map(d -> d.source().blobId()), fetched);
+            tools.blobs().headChanged(edit.uid(), state.dashboard(edit.uid()).map(d -> d.source().blobId()), fetched);
         }
+    }
+
+    /**
+     * Applies the edit on {@code tip} (whose managed tree is {@code state}) as a local commit. A conflict is committed
+     * too (for its branch); nothing is pushed.
+     */
+    Step onto(Reader read, ObjectId tip, DesiredState state) throws IOException {
         EditChange.Result result = read.apply(state);
         if (result instanceof EditChange.Nothing nothing) {
             LOG.info("{}: {} {}: nothing to commit: {}", edit.backend(), edit.kind(), edit.uid(), nothing.reason());
             if (edit.isLibraryPanel()) {
                 tools.library().inGit(edit, nothing.gitBlob());
-            } else {
-                nothing.gitBlob().ifPresent(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt));
             }
             return new Done(new Outcome(new WriteBackEvent.Skipped(edit, nothing.reason()),
                     nothing.behind() ? Optional.of("write-back " + edit.uid() + " behind Git") : Optional.empty(),
-                    false));
+                    false), edit.isLibraryPanel() ? Optional.empty() : nothing.gitBlob());
         }
         EditChange.Write write = (EditChange.Write) result;
         if (!write.conflict() && edit.isDashboard() && rewritten(tip)) {
@@ -191,14 +206,21 @@ final class CommitEdit {
         return new Local(commit.get(), write);
     }
 
+    /**
+     * Once the tip a {@link Done} step was decided on is Git's head (fetched as it is, or pushed): the backend holds
+     * Git's blob when the step found it so, and the outcome.
+     */
+    Outcome finish(Done done) {
+        done.inGit().ifPresent(b -> tools.blobs().recordApplied(edit.backend(), edit.uid(), b, readAt));
+        return done.outcome();
+    }
+
     /** After the push of a commit holding {@code local}: what the backend and Git now hold, and the outcome. */
     Outcome pushed(Local local) {
         AppliedBlobs blobs = tools.blobs();
         EditChange.Write write = local.write();
         if (edit.isDashboard()) {
-            blobs.headChanged(edit.uid(), write.blob(), blobs.ticket());
-            write.blob().ifPresentOrElse(b -> blobs.recordApplied(edit.backend(), edit.uid(), b, readAt),
-                    () -> blobs.recordRemoved(edit.backend(), edit.uid(), readAt));
+            blobs.committed(edit.backend(), edit.uid(), write.blob(), readAt);
             tools.written().put(edit.uid(), local.commit().copy());
         } else if (edit.isLibraryPanel()) {
             tools.library().inGit(edit, write.blob());

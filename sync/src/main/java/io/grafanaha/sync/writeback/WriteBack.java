@@ -264,14 +264,15 @@ public final class WriteBack implements AutoCloseable {
      * new one would be let through, end on a conflict branch, and hold Git's version back from that instance while
      * it is pending). Otherwise false, also when the blobs are unknown (no pass since start, or a dashboard not in
      * Git), so the guard never blocks a save it cannot reason about. A pending save elsewhere that the backend was
-     * brought up to ({@link CatchUp#bringUp}) no longer counts, nor, while that save is pending, Git's older head. {@code version} (the version the editor sends)
-     * is not used: Grafana itself answers 412 when it is older than the backend's. In memory; never blocks.
+     * brought up to ({@link CatchUp#bringUp}) no longer counts, nor, while that save is pending, Git's older head. A
+     * head made of the backend's own edits never counts against it: a commit records the head and the backend holding
+     * it as one ({@link AppliedBlobs#committed}), only once pushed. {@code version} (the version the editor sends)
+     * is not used: Grafana itself answers 412 when it is older than the backend's. In memory; never waits longer than
+     * recording a commit takes.
      */
     public boolean wouldLoseUpdate(String backend, String uid, int version) {
-        Optional<ObjectId> head = blobs.head(uid);
-        Optional<ObjectId> applied = blobs.applied(backend, uid);
         // Brought up to a save still pending (CatchUp.holds), the backend holds content newer than Git's head.
-        return head.isPresent() && applied.isPresent() && !head.equals(applied) && !catchUp.holds(backend, uid)
+        return blobs.lacksHead(backend, uid) && !catchUp.holds(backend, uid)
                 || settings.writeBack() && journal.savedElsewhere(uid, backend, catchUp.caughtUpTo(backend, uid));
     }
 

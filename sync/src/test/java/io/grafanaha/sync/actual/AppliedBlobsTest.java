@@ -39,6 +39,22 @@ class AppliedBlobsTest {
     }
 
     @Test
+    void aCommitOfABackendsEditMakesItHoldGitsHeadAndNoOtherBackend() {
+        blobs.headChanged("cpu", Optional.of(OLD), blobs.ticket());
+        blobs.recordApplied("grafana-a", "cpu", OLD, blobs.ticket());
+        blobs.recordApplied("grafana-b", "cpu", OLD, blobs.ticket());
+        long read = blobs.ticket();
+        assertThat(blobs.lacksHead("grafana-a", "cpu")).isFalse();
+
+        blobs.committed("grafana-a", "cpu", Optional.of(NEW), read);
+
+        assertThat(blobs.head("cpu")).contains(NEW);
+        assertThat(blobs.lacksHead("grafana-a", "cpu")).as("it made that head").isFalse();
+        assertThat(blobs.lacksHead("grafana-b", "cpu")).as("it has not received it").isTrue();
+        assertThat(blobs.lacksHead("grafana-c", "cpu")).as("unknown: never refused for it").isFalse();
+    }
+
+    @Test
     void aHeadFetchedBeforeAPushDoesNotHideThePushedFile() throws Exception {
         DesiredState before = state(
                 "{\"uid\":\"cpu\",\"title\":\"CPU\",\"panels\":[],\"schemaVersion\":39,\"tags\":[]}");
