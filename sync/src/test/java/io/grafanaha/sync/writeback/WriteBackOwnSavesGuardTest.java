@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,8 +33,8 @@ class WriteBackOwnSavesGuardTest {
     WriteBackThreads threads;
     WriteBack writeBack;
     final List<WriteBackEvent> events = new CopyOnWriteArrayList<>();
-    /** Runs on the write-back's thread for each event, before the edit is marked done in the journal. */
-    volatile Runnable onCommitted = () -> {};
+    /** Runs on the write-back's thread for each commit, before its edit is marked done in the journal. */
+    volatile Consumer<WriteBackEvent.Committed> onCommitted = c -> {};
     final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeEach
@@ -44,8 +45,8 @@ class WriteBackOwnSavesGuardTest {
         threads = fx.threads.writeBack();
         writeBack = new WriteBack(sync, e -> {
             events.add(e);
-            if (e instanceof WriteBackEvent.Committed) {
-                onCommitted.run();
+            if (e instanceof WriteBackEvent.Committed c) {
+                onCommitted.accept(c);
             }
         }, Clock.systemUTC(), threads).setPollInterval(Duration.ZERO);
         // Held until the test has journaled every save: they are then committed in one run and pushed at once.
@@ -116,8 +117,8 @@ class WriteBackOwnSavesGuardTest {
         CapturedEdit bob = savedThroughGateway(fx.b, "title", "CPU (bob)");
         journal(bob);
         List<Boolean> refusedOnB = new CopyOnWriteArrayList<>();
-        onCommitted = () -> {
-            if (events.get(events.size() - 1) instanceof WriteBackEvent.Committed c && c.edit().equals(bob)) {
+        onCommitted = c -> {
+            if (c.edit().equals(bob)) {
                 refusedOnB.add(writeBack.wouldLoseUpdate("grafana-b", "cpu", 0));
             }
         };
