@@ -21,6 +21,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.logging.LogLevel;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.HashSet;
@@ -39,10 +40,15 @@ import java.util.function.Function;
  * response write completes only once the client's window let it out, and {@link Attempt} reads the backend again only
  * then. The connection itself reads freely: what it may buffer is bounded by the windows.
  *
+ * <p>Flushes: every stream flushes its own answer, and each flush of the connection is a TLS record and a write
+ * call. {@link FlushConsolidationHandler} in front of the codec turns the flushes of one event-loop pass (all the
+ * answers the backends' reads completed in it) into one, so 32 streams' answers leave in a few records, not 32.
+ *
  * <p>The limits (rapid reset, CONTINUATION and HPACK floods, SETTINGS and PING floods) are the codec's; a client that
  * breaks one gets GOAWAY and is closed, counted in {@code gateway_http2_goaways_sent_total{error}}.
  */
 final class Http2Stage {
+    static final String FLUSHES = "h2-flushes";
     static final String CODEC = "h2-codec";
     static final String STREAMS = "h2-streams";
     static final String CONNECTION = "h2-connection";
@@ -64,6 +70,7 @@ final class Http2Stage {
     void install(Channel ch) {
         Connection connection = new Connection();
         ch.pipeline()
+                .addLast(FLUSHES, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast(CODEC, codec())
                 .addLast(STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
