@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -57,9 +58,11 @@ final class Http2Stage {
     private final ProxyMetrics metrics;
     private final long gracefulShutdownMillis;
     private final Function<MethodAwareResponseEncoder, FrontendHandler> frontends;
+    private final BackendPool pool;
 
     Http2Stage(Http2Config limits, ProxyMetrics metrics, long gracefulShutdownMillis,
-            Function<MethodAwareResponseEncoder, FrontendHandler> frontends) {
+            Function<MethodAwareResponseEncoder, FrontendHandler> frontends, BackendPool pool) {
+        this.pool = pool;
         this.limits = limits;
         this.metrics = metrics;
         this.gracefulShutdownMillis = gracefulShutdownMillis;
@@ -68,7 +71,8 @@ final class Http2Stage {
 
     /** Adds the stage at the end of {@code ch}'s pipeline and starts reading (frames only flow while the connection reads). */
     void install(Channel ch) {
-        Connection connection = new Connection();
+        Connection connection = new Connection(pool, ch.eventLoop());
+        ch.closeFuture().addListener(f -> connection.closed());
         ch.pipeline()
                 .addLast(FLUSHES, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast(CODEC, codec())
@@ -110,12 +114,34 @@ final class Http2Stage {
      * {@link FrontendHandler} lets go of a client that stopped sending its body, as on HTTP/1.1.
      */
     private static final class Connection extends ChannelInboundHandlerAdapter {
+        private final BackendPool pool;
+        private final EventLoop loop;
         /** Touched only on the connection's event loop (streams share it). */
         private final Set<Http2StreamChannel> open = new HashSet<>();
+        /**
+         * The most streams this client has had open at once, each counted by the pool as a client: streams end and
+         * begin all the time, and counting them one by one let the pool close backend connections between two
+         * bursts of streams and open them again for the next (a TCP connection per request, TIME_WAIT by the thousand).
+         */
+        private int peak;
+
+        Connection(BackendPool pool, EventLoop loop) {
+            this.pool = pool;
+            this.loop = loop;
+        }
 
         void opened(Http2StreamChannel stream) {
             open.add(stream);
             stream.closeFuture().addListener(f -> open.remove(stream));
+            if (open.size() > peak) {
+                peak++;
+                pool.clientOpened(loop);
+            }
+        }
+
+        void closed() {
+            pool.clientsClosed(loop, peak);
+            peak = 0;
         }
 
         @Override
