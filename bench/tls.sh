@@ -6,6 +6,8 @@
 # Per round: wrk over https with keep-alive; wrk with a new connection (and TLS handshake) per request
 # ("Connection: close"); h2load over h2, 8 connections x 32 concurrent streams. Prints medians: req/s, p99, the
 # proxy's CPU per request (user + system, /proc/PID/stat) and the ratio to HAProxy.
+# BEFORE_JAR=path/to/other.jar adds a third target, "before": that jar with the same configuration on its own port,
+# warmed and measured in the same interleaved rounds (a change's figures side by side with the code it replaces).
 # Installs wrk, haproxy, nginx and h2load (nghttp2-client) from Debian when missing; builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -28,7 +30,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BACKEND=18280; HAPROXY=18282; GATEWAY=18283; GATEWAY_ADMIN=18293
+# TLS_BENCH_PORTS moves every port (default 18280, then +2, +3, +4, +13, +14): two runs at once need two bases.
+P=${TLS_BENCH_PORTS:-18280}
+BACKEND=$P; HAPROXY=$((P + 2)); GATEWAY=$((P + 3)); GATEWAY_ADMIN=$((P + 13)); BEFORE=$((P + 4)); BEFORE_ADMIN=$((P + 14))
+BEFORE_JAR=${BEFORE_JAR:-}
 mkdir -p "$W/www/api" "$W/logs"
 # A 2 KB JSON answer, shaped like Grafana's search.
 python3 - "$W/www" <<'PY'
@@ -94,7 +99,14 @@ tls:
 CONF
 java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
 pids+=($!)
-for port in $HAPROXY $GATEWAY; do
+TARGETS="haproxy:$HAPROXY gateway:$GATEWAY"
+if [ -n "$BEFORE_JAR" ]; then
+  sed "s/:$GATEWAY\$/:$BEFORE/; s/:$GATEWAY_ADMIN\$/:$BEFORE_ADMIN/" "$W/gateway.yaml" > "$W/before.yaml"
+  java -Xmx256m -jar "$BEFORE_JAR" run --config "$W/before.yaml" > "$W/logs/before.log" 2>&1 &
+  pids+=($!)
+  TARGETS="$TARGETS before:$BEFORE"
+fi
+for port in $HAPROXY $GATEWAY ${BEFORE_JAR:+$BEFORE}; do
   for _ in $(seq 1 100); do curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" && break; sleep 0.2; done
   curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
@@ -103,6 +115,7 @@ grep -m1 'TLS:' "$W/logs/gateway.log" || true
 declare -A PROCS
 PROCS[haproxy]="$(cat "$W/haproxy.pid")"
 PROCS[gateway]="${pids[0]}"
+[ -n "$BEFORE_JAR" ] && PROCS[before]="${pids[1]}"
 cpu_ticks() { local t=0 p; for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
 TICK=$(getconf CLK_TCK)
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
@@ -112,8 +125,8 @@ us_per_request() { awk -v d="$1" -v n="$2" -v hz="$TICK" 'BEGIN { printf "%.1f",
 # the gateway gets TLS_BENCH_WARMUP seconds (default 30) of keep-alive, handshake and h2 load; HAProxy 5 s of each.
 WARMUP=${TLS_BENCH_WARMUP:-30}
 echo "warming up: ${WARMUP} s for the gateway, 5 s for HAProxy"
-for port in $HAPROXY $GATEWAY; do
-  secs=5; [ "$port" = "$GATEWAY" ] && secs=$WARMUP
+for port in $HAPROXY $GATEWAY ${BEFORE_JAR:+$BEFORE}; do
+  secs=5; [ "$port" != "$HAPROXY" ] && secs=$WARMUP
   wrk -t2 -c"$CONNS" -d"${secs}s" "https://127.0.0.1:$port/search.json" > /dev/null
   wrk -t2 -c"$CONNS" -d"$(( (secs + 2) / 3 ))s" -H "Connection: close" "https://127.0.0.1:$port/search.json" > /dev/null
   h2load -D "$(( (secs + 2) / 3 ))" -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
@@ -143,8 +156,8 @@ h2_run() { # name port
 }
 
 for r in $(seq 1 "$ROUNDS"); do
-  for name in haproxy gateway; do
-    port=$([ $name = haproxy ] && echo $HAPROXY || echo $GATEWAY)
+  for target in $TARGETS; do
+    name=${target%%:*}; port=${target##*:}
     wrk_run $name "$port" keepalive
     wrk_run $name "$port" close
     h2_run $name "$port"
@@ -164,7 +177,7 @@ for line in open(sys.argv[1]):
     rows[(run, name)].append(tuple(float(v) for v in vals))
 med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
 for run in ["wrk-keepalive", "wrk-close", "h2load-8x32"]:
-    for name in ["haproxy", "gateway"]:
+    for name in ["haproxy", "gateway", "before"]:
         if (run, name) not in med:
             continue
         rps, p99, us = med[(run, name)]

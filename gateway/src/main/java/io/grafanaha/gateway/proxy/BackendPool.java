@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
  * backend connections from its own loop, so the two channels share a thread: no locks, no handoff
  * (Netty's proxy example and Zuul do the same). The per-loop state is touched only by its loop.
  *
- * <p>How many idle connections a loop keeps per backend follows the client connections it serves: each
- * client has at most one request in flight, so a loop never needs more backend connections than it has
- * clients, and keeping that many means a crowd of keep-alive clients reuses the connections of its first
- * round instead of opening new ones every round (a fixed cap made a cliff above it). Idle ones beyond
- * today's need go with {@code proxy.idle-timeout}. {@code minIdlePerBackend} is kept even for few clients.
+ * <p>How many idle connections a loop keeps per backend follows the clients it serves: an HTTP/1.1 client
+ * has at most one request in flight, so it counts once; an HTTP/2 client counts as many times as it has had
+ * streams open at once ({@link Http2Stage}). A loop never needs more backend connections than that, and
+ * keeping that many means a crowd of keep-alive clients reuses the connections of its first round instead of
+ * opening new ones every round (a fixed cap made a cliff above it). Idle ones beyond today's need go with
+ * {@code proxy.idle-timeout}. {@code minIdlePerBackend} is kept even for few clients.
  */
 final class BackendPool {
     private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
@@ -81,7 +82,12 @@ final class BackendPool {
 
     /** A client connection on {@code loop} closed; call on that loop. */
     void clientClosed(EventLoop loop) {
-        loop(loop).clients--;
+        clientsClosed(loop, 1);
+    }
+
+    /** An HTTP/2 client that counted {@code n} times closed; call on that loop. */
+    void clientsClosed(EventLoop loop, int n) {
+        loop(loop).clients -= n;
     }
 
     /** A connected channel to {@code backend} on {@code loop}: a pooled one if any is alive, else a new one. */

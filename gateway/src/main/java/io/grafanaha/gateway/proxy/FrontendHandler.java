@@ -80,7 +80,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        proxy.pool().clientOpened(ctx.channel().eventLoop());
+        if (!stream()) {
+            proxy.pool().clientOpened(ctx.channel().eventLoop());
+        }
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -97,7 +99,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        proxy.pool().clientClosed(ctx.channel().eventLoop());
+        if (!stream()) {
+            proxy.pool().clientClosed(ctx.channel().eventLoop());
+        }
         hold.clientGone();
         done = true;
         releasePending();
@@ -105,6 +109,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             exchange.clientClosed();
         }
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * An HTTP/2 stream is one request of a connection that may have many at once: the backend pool counts that
+     * connection's demand ({@link Http2Stage}), not its streams coming and going.
+     */
+    private boolean stream() {
+        return ctx.channel() instanceof Http2StreamChannel;
     }
 
     @Override

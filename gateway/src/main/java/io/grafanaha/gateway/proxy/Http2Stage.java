@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.logging.LogLevel;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.HashSet;
@@ -39,10 +41,15 @@ import java.util.function.Function;
  * response write completes only once the client's window let it out, and {@link Attempt} reads the backend again only
  * then. The connection itself reads freely: what it may buffer is bounded by the windows.
  *
+ * <p>Flushes: every stream flushes its own answer, and each flush of the connection is a TLS record and a write
+ * call. {@link FlushConsolidationHandler} in front of the codec turns the flushes of one event-loop pass (all the
+ * answers the backends' reads completed in it) into one, so 32 streams' answers leave in a few records, not 32.
+ *
  * <p>The limits (rapid reset, CONTINUATION and HPACK floods, SETTINGS and PING floods) are the codec's; a client that
  * breaks one gets GOAWAY and is closed, counted in {@code gateway_http2_goaways_sent_total{error}}.
  */
 final class Http2Stage {
+    static final String FLUSHES = "h2-flushes";
     static final String CODEC = "h2-codec";
     static final String STREAMS = "h2-streams";
     static final String CONNECTION = "h2-connection";
@@ -51,9 +58,11 @@ final class Http2Stage {
     private final ProxyMetrics metrics;
     private final long gracefulShutdownMillis;
     private final Function<MethodAwareResponseEncoder, FrontendHandler> frontends;
+    private final BackendPool pool;
 
     Http2Stage(Http2Config limits, ProxyMetrics metrics, long gracefulShutdownMillis,
-            Function<MethodAwareResponseEncoder, FrontendHandler> frontends) {
+            Function<MethodAwareResponseEncoder, FrontendHandler> frontends, BackendPool pool) {
+        this.pool = pool;
         this.limits = limits;
         this.metrics = metrics;
         this.gracefulShutdownMillis = gracefulShutdownMillis;
@@ -62,8 +71,10 @@ final class Http2Stage {
 
     /** Adds the stage at the end of {@code ch}'s pipeline and starts reading (frames only flow while the connection reads). */
     void install(Channel ch) {
-        Connection connection = new Connection();
+        Connection connection = new Connection(pool, ch.eventLoop());
+        ch.closeFuture().addListener(f -> connection.closed());
         ch.pipeline()
+                .addLast(FLUSHES, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .addLast(CODEC, codec())
                 .addLast(STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
@@ -103,12 +114,34 @@ final class Http2Stage {
      * {@link FrontendHandler} lets go of a client that stopped sending its body, as on HTTP/1.1.
      */
     private static final class Connection extends ChannelInboundHandlerAdapter {
+        private final BackendPool pool;
+        private final EventLoop loop;
         /** Touched only on the connection's event loop (streams share it). */
         private final Set<Http2StreamChannel> open = new HashSet<>();
+        /**
+         * The most streams this client has had open at once, each counted by the pool as a client: streams end and
+         * begin all the time, and counting them one by one let the pool close backend connections between two
+         * bursts of streams and open them again for the next (a TCP connection per request, TIME_WAIT by the thousand).
+         */
+        private int peak;
+
+        Connection(BackendPool pool, EventLoop loop) {
+            this.pool = pool;
+            this.loop = loop;
+        }
 
         void opened(Http2StreamChannel stream) {
             open.add(stream);
             stream.closeFuture().addListener(f -> open.remove(stream));
+            if (open.size() > peak) {
+                peak++;
+                pool.clientOpened(loop);
+            }
+        }
+
+        void closed() {
+            pool.clientsClosed(loop, peak);
+            peak = 0;
         }
 
         @Override

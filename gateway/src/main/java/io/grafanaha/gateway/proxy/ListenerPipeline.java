@@ -43,7 +43,7 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
         this.routes = routes;
         ProxyConfig proxy = context.get().timeouts(); // HTTP/2's limits need a restart (see ConfigDiff)
         this.http2 = new Http2Stage(proxy.http2(), metrics, proxy.shutdownGrace().toMillis(),
-                notes -> new FrontendHandler(context, notes, routes));
+                notes -> new FrontendHandler(context, notes, routes), context.get().pool());
     }
 
     void init(SocketChannel ch) {

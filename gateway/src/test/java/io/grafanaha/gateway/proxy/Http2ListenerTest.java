@@ -118,6 +118,36 @@ class Http2ListenerTest {
     }
 
     @Test
+    void theBackendConnectionsOfABurstOfStreamsStayPooledWhileItsClientIsConnected() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        HttpClient client = h2(pair);
+        assertThat(client.send(request(proxy, "/").build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        // More streams at once than the pool keeps for any loop (ProxyServer.MAX_IDLE_PER_BACKEND), all held by the
+        // backend together: each has its own backend connection.
+        int burst = ProxyServer.MAX_IDLE_PER_BACKEND + 16;
+
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+            held.add(client.sendAsync(request(proxy, "/hold?i=" + i).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.holding() == burst);
+        backend.release();
+        for (CompletableFuture<HttpResponse<String>> response : held) {
+            assertThat(response.get().statusCode()).isEqualTo(200);
+        }
+        for (int i = 0; i < 8; i++) {
+            assertThat(client.send(request(proxy, "/echo?i=" + i).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+
+        // The client showed it runs that many requests at once: its next burst finds them all pooled. Counting streams
+        // one by one, each request after the burst closed one (a lone stream needs only one), down to the fixed cap.
+        assertThat(proxy.openClientConnections()).isEqualTo(1);
+        assertThat(proxy.openBackendConnections()).isEqualTo(burst);
+    }
+
+    @Test
     void anUploadStreamsThroughAnHttp2Stream() throws Exception {
         TestBackend backend = track(new TestBackend("a"));
         TestCertificates.Pair pair = pair();
