@@ -382,7 +382,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
                 .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
-        headers.forEach(request::header);
+        headers.forEach(request::setHeader); // in place of the defaults above (Accept): a second one goes unread
         if (body != null) {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));

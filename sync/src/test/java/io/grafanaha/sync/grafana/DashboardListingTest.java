@@ -55,6 +55,8 @@ class DashboardListingTest {
 
         assertThat(grafana.requestCount() - before).isEqualTo(1);
         assertThat(grafana.requestCount(DashboardListing.PATH)).isEqualTo(1);
+        assertThat(grafana.lastRequest().orElseThrow().headers().get("accept")).as("metadata only, not every spec")
+                .singleElement().asString().startsWith("application/json;as=PartialObjectMetadataList;");
         assertThat(held).hasSize(30).allSatisfy(d -> assertThat(d.json()).isSameAs(saved.get(d.uid())));
     }
 
