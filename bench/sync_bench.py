@@ -5,6 +5,7 @@
                                                  dashboards; LIBRARY library panels in shared/library-panels/,
                                                  each used by one dashboard
   sync_bench.py alerting WORKTREE ROOT RULES GROUPS CONTACTS   alerting files into WORKTREE/shared/alerting/
+  sync_bench.py datasources WORKTREE COUNT       COUNT data sources in WORKTREE/shared/datasources/bench.json
   sync_bench.py measure  SETTINGS.json           run the phases against a running gateway, print a JSON report
   sync_bench.py restart  SETTINGS.json           time the first pass of a restarted gateway (a JSON report)
   sync_bench.py summarise HEAP ALIVE RSS_KB OOM  < REPORT   the report for people
@@ -103,6 +104,64 @@ def alerting(worktree, root_title, rules, groups, contacts):
     with open(os.path.join(out, "notifications.json"), "w", encoding="utf-8") as fh:
         json.dump(notifications, fh, indent=2)
     print(f"{per * groups} alert rules in {groups} groups, {contacts} contact points in {out}")
+
+
+def datasources(worktree, count):
+    """COUNT Prometheus data sources (uid bench-ds-NN) in Grafana's provisioning format, no secrets."""
+    out = os.path.join(worktree, "shared", "datasources")
+    os.makedirs(out, exist_ok=True)
+    sources = [{"name": f"Bench Prometheus {i:02d}", "type": "prometheus", "uid": f"bench-ds-{i:02d}",
+                "access": "proxy", "url": f"http://127.0.0.1:9/prom-{i:02d}", "jsonData": {"httpMethod": "POST"}}
+               for i in range(count)]
+    with open(os.path.join(out, "bench.json"), "w", encoding="utf-8") as fh:
+        json.dump({"apiVersion": 1, "datasources": sources}, fh, indent=2)
+    print(f"{count} data sources in {out}")
+
+
+# One change per resource kind the mixed repository holds: the file it edits, how, and where each instance shows it.
+# Each entry: (file under the work tree, edit(json, marker) -> None, emulator path, seen(json, marker) -> bool).
+def _lib_edit(doc, m):
+    doc["model"]["description"] = m
+
+
+def _rule_edit(doc, m):
+    doc["groups"][0]["rules"][0]["title"] = m
+
+
+def _contact_edit(doc, m):
+    doc["contactPoints"][0]["receivers"][0]["settings"]["url"] = "http://127.0.0.1:9/hook/" + m
+
+
+def _policy_edit(doc, m):
+    doc["policies"][0]["group_by"] = ["grafana_folder", "alertname", m]
+
+
+def _datasource_edit(doc, m):
+    doc["datasources"][0]["url"] = "http://127.0.0.1:9/" + m
+
+
+def _contact_seen(body, m):
+    return any(c.get("uid") == "bench-hook-00" and c.get("settings", {}).get("url", "").endswith("/" + m)
+               for c in (body or []))
+
+
+KINDS = {
+    "library panel": ("shared/library-panels/bench-lib-0000.json", _lib_edit, "/api/library-elements/bench-lib-0000",
+                      lambda b, m: b["result"]["model"].get("description") == m),
+    "alert rule group": ("shared/alerting/rules-000.json", _rule_edit, "/api/v1/provisioning/alert-rules/bench-000-000",
+                         lambda b, m: b.get("title") == m),
+    "contact point": ("shared/alerting/notifications.json", _contact_edit, "/api/v1/provisioning/contact-points",
+                      _contact_seen),
+    "policy": ("shared/alerting/notifications.json", _policy_edit, "/api/v1/provisioning/policies",
+               lambda b, m: m in b.get("group_by", [])),
+    "data source": ("shared/datasources/bench.json", _datasource_edit, "/api/datasources/uid/bench-ds-00",
+                    lambda b, m: b.get("url", "").endswith("/" + m)),
+}
+
+
+def percentile(values, q):
+    """The nearest-rank percentile (q in 0..1) of a non-empty list."""
+    return sorted(values)[max(0, int(round(q * len(values))) - 1)]
 
 
 class Http:
@@ -219,6 +278,44 @@ class Bench:
             if pending:
                 time.sleep(0.002)
 
+    def change_kind(self, kind, n):
+        """One commit changing this kind's file in KINDS, pushed; returns the marker the instances must show."""
+        rel, edit, _, _ = KINDS[kind]
+        path = os.path.join(self.git_dir, rel)
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        marker = f"bench-{kind.replace(' ', '-')}-{n}"
+        edit(doc, marker)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2)
+        self.git("commit", "-q", "-am", f"bench: {kind} change {n}")
+        self.git("push", "-q", "origin", "HEAD:main")
+        return marker
+
+    def kind_visible_everywhere(self, kind, marker, timeout=60):
+        _, _, path, seen = KINDS[kind]
+        pending = dict(self.s["emulators"])
+        deadline = time.monotonic() + timeout
+        auth = {"Authorization": "Bearer " + self.s["grafana_token"]}
+        while pending:
+            for name, port in list(pending.items()):
+                status, body = self.http.json(port, path, headers=auth)
+                if status == 200 and seen(body, marker):
+                    del pending[name]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{kind} change {marker} not visible on {list(pending)}")
+            if pending:
+                time.sleep(0.002)
+
+    def push_kind(self, kind, n):
+        """Webhook push to visible on both, in seconds, for one change of a kind other than dashboards."""
+        self.wait_idle()
+        marker = self.change_kind(kind, n)
+        t0 = time.monotonic()
+        self.webhook()
+        self.kind_visible_everywhere(kind, marker)
+        return time.monotonic() - t0
+
     def wait_idle(self):
         """No pass running: the pass counter is stable for a while and every backend holds the head."""
         start = time.monotonic()
@@ -286,7 +383,11 @@ class Bench:
         report["push_visible_s"] = lat
         report["push_writes"] = {k: w1[k] - w0[k] for k in w1}
         report["push_p50_s"] = statistics.median(lat)
-        report["push_p95_s"] = sorted(lat)[max(0, int(round(0.95 * len(lat))) - 1)]
+        report["push_p95_s"] = percentile(lat, 0.95)
+        by_kind = {"dashboard": lat}
+        for kind in s.get("kinds", []):
+            by_kind[kind] = [self.push_kind(kind, i) for i in range(s["kind_pushes"])]
+        report["push_visible_by_kind_s"] = by_kind
         self.wait_idle()
         report["all_fresh_at_end"] = self.all_fresh_at_head()
         report["dashboards"] = {b["name"]: b["sync"]["dashboards"] for b in self.status()["backends"]}
@@ -326,6 +427,9 @@ def summarise(report, heap, alive, rss_kb, oom):
         f"{[round(x, 3) for x in r['one_change_pass_s']]}   writes {r['one_change_writes']}",
         f"webhook push to visible on both ({len(lat)} pushes): p50 {r['push_p50_s'] * 1000:.0f} ms"
         f"   p95 {r['push_p95_s'] * 1000:.0f} ms   max {max(lat) * 1000:.0f} ms   writes {r['push_writes']}",
+    ] + [f"  {kind:16s} push to visible on both ({len(v)} pushes): p50 {med(v) * 1000:.0f} ms"
+         f"   p95 {percentile(v, 0.95) * 1000:.0f} ms   max {max(v) * 1000:.0f} ms"
+         for kind, v in r.get("push_visible_by_kind_s", {}).items()
     ] + ([f"restarted gateway, first pass against full backends (launch to done): {r['restart_pass_s']:.2f} s"
           f"   writes {r['restart_writes']}   all fresh: {r['restart_all_fresh']}"] if "restart_pass_s" in r else []))
 
@@ -335,6 +439,8 @@ def main():
         print(summarise(json.loads(sys.stdin.read()), *sys.argv[2:6]))
     elif sys.argv[1] == "generate":
         generate(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+    elif sys.argv[1] == "datasources":
+        datasources(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "alerting":
         alerting(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
     elif sys.argv[1] in ("measure", "restart"):

@@ -45,6 +45,8 @@ public final class HttpGrafanaClient implements GrafanaClient {
     private static final int SEARCH_PAGE = 5000;
     /** Keeps search URLs well under common 8 KB request-line limits. */
     private static final int UIDS_PER_QUERY = 50;
+    /** Known dashboards to ask about from which one listing of every version is cheaper than a call each. */
+    private static final int LISTING_FROM = 8;
     /** Like {@code SyncSettings.concurrency}'s default: four calls in flight per backend. */
     public static final int DEFAULT_READ_CONCURRENCY = 4;
 
@@ -55,6 +57,8 @@ public final class HttpGrafanaClient implements GrafanaClient {
     private final HttpClient http;
     private final ParallelReads reads;
     private final KnownDashboards known = new KnownDashboards();
+    private final DashboardListing listing =
+            new DashboardListing((method, path, body, headers) -> send(method, path, body, true, headers));
 
     /** A client that reads one dashboard at a time, on the caller's thread. */
     public HttpGrafanaClient(String name, URI baseUrl, String token, Duration timeout, HttpClient http) {
@@ -150,12 +154,15 @@ public final class HttpGrafanaClient implements GrafanaClient {
             return new BackendDashboard(json.path("uid").asText(uid), json.path("title").asText(),
                     meta.path("folderUid").asText(""), json, json.path("version").asInt(meta.path("version").asInt()));
         });
-        read.ifPresentOrElse(b -> known.record(uid, b.version(), b.json()), () -> known.forget(uid));
+        read.ifPresentOrElse(b -> known.record(uid, b.version(), b.json(), b.json().path("id").asLong(0)),
+                () -> known.forget(uid));
         return read;
     }
 
     /**
-     * Reads up to {@code readConcurrency} dashboards at once. A dashboard this client wrote or read before is first
+     * Reads up to {@code readConcurrency} dashboards at once. When many dashboards this client wrote or read before
+     * are asked about, the backend's list of every dashboard's version comes first ({@link DashboardListing},
+     * Grafana 12): one listed at the version recorded then is not asked about at all. Any other known dashboard is
      * asked for its latest version ({@code GET /api/dashboards/uid/:uid/versions?limit=1}, a few hundred bytes);
      * when that is still the version recorded then, the recorded content is used and the dashboard is not read.
      */
@@ -179,8 +186,31 @@ public final class HttpGrafanaClient implements GrafanaClient {
                 ask.add(h);
             }
         }
-        reads.map(ask, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
+        Map<String, DashboardListing.Row> listed = worthListing(ask) ? listing.rows().orElse(Map.of()) : Map.of();
+        List<DashboardHit> each = new ArrayList<>(ask.size());
+        for (DashboardHit h : ask) {
+            DashboardListing.Row row = listed.get(h.uid());
+            Optional<ObjectNode> same = row == null ? Optional.empty() : known.at(h.uid(), row.version(), row.id());
+            if (same.isPresent()) {
+                out.add(new BackendDashboard(h.uid(), h.title(), h.folderUid(), same.get(), row.version()));
+                continue;
+            }
+            if (row != null && !known.sameRow(h.uid(), row.id())) {
+                known.forget(h.uid()); // deleted and created again: what was known is of another dashboard
+            }
+            each.add(h);
+        }
+        reads.map(each, "reading dashboards", h -> current(h, expected.get(h.uid()))).forEach(d -> d.ifPresent(out::add));
         return out;
+    }
+
+    /**
+     * Whether listing every dashboard's version ({@link DashboardListing}, a call per {@value DashboardListing#PAGE})
+     * saves calls: only when more known dashboards are to be asked about than that one page costs, so a pass after a
+     * push, which asks about one or two, does not list the instance.
+     */
+    private boolean worthListing(List<DashboardHit> ask) {
+        return ask.stream().filter(h -> known.has(h.uid())).limit(LISTING_FROM).count() >= LISTING_FROM;
     }
 
     /** Walks the tree a level at a time, asking for the children of up to {@code readConcurrency} folders at once. */
@@ -227,7 +257,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
         Optional<BackendDashboard> read = dashboard(hit.uid());
         if (expected != null && read.isPresent() && SameContent.same(expected, read.get().json())) {
             BackendDashboard b = read.get();
-            known.record(hit.uid(), b.version(), expected);
+            known.record(hit.uid(), b.version(), expected, b.json().path("id").asLong(0));
             return Optional.of(new BackendDashboard(b.uid(), b.title(), b.folderUid(), expected, b.version()));
         }
         return read;
@@ -264,7 +294,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
         SaveResult saved = new SaveResult(r.path("uid").asText(), r.path("version").asInt(), r.path("url").asText());
         String uid = dashboard.path("uid").asText(saved.uid());
         if (r.path("version").isInt() && uid.equals(saved.uid())) {
-            known.record(uid, saved.version(), dashboard);
+            known.record(uid, saved.version(), dashboard, r.path("id").asLong(0));
         } else {
             known.forget(uid);
         }
@@ -352,7 +382,7 @@ public final class HttpGrafanaClient implements GrafanaClient {
                 .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
-        headers.forEach(request::header);
+        headers.forEach(request::setHeader); // in place of the defaults above (Accept): a second one goes unread
         if (body != null) {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));

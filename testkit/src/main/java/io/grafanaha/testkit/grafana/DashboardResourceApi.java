@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -26,6 +29,7 @@ final class DashboardResourceApi {
     static final String INTERNAL_ID = "grafana.app/deprecatedInternalID";
     private static final Pattern NAMESPACE = Pattern.compile("default|stacks-[0-9]+");
     private static final String BASE = "/apis/" + GROUP + "/:version/namespaces/:namespace/dashboards";
+    private static final Pattern CONTINUE = Pattern.compile("org:1/start:([0-9]{1,18})/folder:.*");
     private static final String ALNUM = "bcdfghjklmnpqrstvwxz2456789"; // apimachinery's generateName alphabet
 
     private final GrafanaStore store;
@@ -48,21 +52,76 @@ final class DashboardResourceApi {
 
     /**
      * The resource version the emulator gives a stored dashboard. Grafana's legacy storage computes it from the
-     * dashboard's id and version ({@code getResourceVersion(dashboard_id, version)}); clients treat it as opaque.
-     * Deriving it from both here keeps two instances' values apart for the same content, as they are in Grafana.
+     * dashboard's id and version ({@code getResourceVersion}: {@code version + id * 10000000}); clients treat it as
+     * opaque. Two instances' values differ for the same content, as their ids do.
      */
     static String resourceVersion(StoredDashboard d) {
-        return Long.toString(d.id() * 1_000_000L + d.version());
+        return Long.toString(d.id() * 10_000_000L + d.version());
     }
 
+    /**
+     * The list, as Grafana's legacy storage pages it: rows in dashboard id order, {@code limit} per page, and
+     * {@code metadata.continue} naming the first row of the next page ({@code org:1/start:<id>/folder:}, Grafana's
+     * legacy continue token; clients pass it back unread). Asked for {@code as=PartialObjectMetadataList} in
+     * {@code Accept}, the apiserver answers each item's metadata only.
+     */
     private ApiResponse list(ApiRequest req) {
         String apiVersion = apiVersion(req);
-        ObjectNode body = Json.object().put("kind", "DashboardList").put("apiVersion", apiVersion);
+        String namespace = req.param("namespace");
+        long limit = req.queryFirst("limit").map(DashboardResourceApi::limit).orElse(0L);
+        long start = req.queryFirst("continue").filter(c -> !c.isEmpty()).map(DashboardResourceApi::startOf).orElse(0L);
+        List<StoredDashboard> rows = store.dashboards().stream().filter(d -> d.id() >= start)
+                .sorted(Comparator.comparingLong(StoredDashboard::id)).toList();
+        List<StoredDashboard> page = limit > 0 && rows.size() > limit ? rows.subList(0, (int) limit) : rows;
+        boolean metadataOnly = metadataOnly(req);
+        ObjectNode body = metadataOnly
+                ? Json.object().put("kind", "PartialObjectMetadataList").put("apiVersion", "meta.k8s.io/v1")
+                : Json.object().put("kind", "DashboardList").put("apiVersion", apiVersion);
         long newest = store.dashboards().stream().mapToLong(d -> Long.parseLong(resourceVersion(d))).max().orElse(0);
-        body.putObject("metadata").put("resourceVersion", Long.toString(newest));
+        ObjectNode listMeta = body.putObject("metadata").put("resourceVersion", Long.toString(newest));
+        if (page.size() < rows.size()) {
+            listMeta.put("continue", "org:1/start:" + rows.get(page.size()).id() + "/folder:");
+        }
         ArrayNode items = body.putArray("items");
-        store.dashboards().forEach(d -> items.add(resource(d, apiVersion, req.param("namespace"))));
+        for (StoredDashboard d : page) {
+            items.add(metadataOnly ? Json.object().put("kind", "PartialObjectMetadata")
+                    .put("apiVersion", "meta.k8s.io/v1").set("metadata", metadata(d, namespace))
+                    : resource(d, apiVersion, namespace));
+        }
         return Json.ok(body);
+    }
+
+    /** Kubernetes' {@code limit}: a count; 0 (or none) lists everything. */
+    private static long limit(String value) {
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw Json.fail(status(400, "BadRequest", "invalid limit: " + Json.quote(value), ""));
+    }
+
+    /** The first dashboard id of the page a continue token names; a token this server did not write is 400. */
+    private static long startOf(String token) {
+        Matcher m = CONTINUE.matcher(token);
+        if (!m.matches()) {
+            throw Json.fail(status(400, "BadRequest", "invalid continue token", ""));
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Whether {@code Accept} asks for the metadata-only list first (the generic apiserver's content negotiation). */
+    private static boolean metadataOnly(ApiRequest req) {
+        String accept = req.headers().get("Accept");
+        if (accept == null) {
+            return false;
+        }
+        String first = accept.split(",")[0].replace(" ", "");
+        return first.startsWith("application/json;") && first.contains(";as=PartialObjectMetadataList")
+                && first.contains(";g=meta.k8s.io") && first.contains(";v=v1");
     }
 
     private ApiResponse get(ApiRequest req) {
@@ -173,7 +232,15 @@ final class DashboardResourceApi {
 
     private ObjectNode resource(StoredDashboard d, String apiVersion, String namespace) {
         ObjectNode node = Json.object().put("kind", "Dashboard").put("apiVersion", apiVersion);
-        ObjectNode metadata = node.putObject("metadata");
+        node.set("metadata", metadata(d, namespace));
+        ObjectNode spec = d.json();
+        spec.remove("id"); // Grafana moves the id to the label
+        node.set("spec", spec);
+        return node;
+    }
+
+    private ObjectNode metadata(StoredDashboard d, String namespace) {
+        ObjectNode metadata = Json.object();
         metadata.put("name", d.uid())
                 .put("namespace", namespace)
                 .put("uid", clusterUid(d))
@@ -191,10 +258,7 @@ final class DashboardResourceApi {
         store.versions(d.uid()).stream().reduce((a, b) -> b)
                 .filter(v -> !v.message().isEmpty())
                 .ifPresent(v -> annotations.put(MESSAGE, v.message()));
-        ObjectNode spec = d.json();
-        spec.remove("id"); // Grafana moves the id to the label
-        node.set("spec", spec);
-        return node;
+        return metadata;
     }
 
     private String apiVersion(ApiRequest req) {

@@ -35,7 +35,9 @@ final class GrafanaApp {
         this.indexPage = IndexPage.render(options);
         DashboardSaver saver = new DashboardSaver(store, options.clock());
         new DashboardApi(store, saver, options.legacyVersionsArray()).register(router);
-        new DashboardResourceApi(store, saver).register(router);
+        if (major(options.version()) >= 12) { // the /apis dashboard resource API came with Grafana 12
+            new DashboardResourceApi(store, saver).register(router);
+        }
         new FolderApi(store, options.clock()).register(router);
         new SearchApi(store).register(router);
         new UserApi(users).register(router);
@@ -156,5 +158,14 @@ final class GrafanaApp {
 
     private static ApiResponse notFound() {
         return Json.message(404, "Not found");
+    }
+
+    /** The major version of a version string such as {@code 12.1.0}; an unreadable one counts as current. */
+    private static int major(String version) {
+        try {
+            return Integer.parseInt(version.split("\\.")[0].trim());
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
     }
 }

@@ -3,7 +3,11 @@ package io.grafanaha.testkit.grafana;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,5 +120,46 @@ class DashboardResourceApiTest {
     @Test
     void withoutCredentialsItIs401() {
         assertThat(client.send(client.request(DASHBOARDS + "/x").GET()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void theListPagesByLimitAndContinueAndHandsEveryDashboardOutOnceInIdOrder() {
+        for (int i = 0; i < 5; i++) {
+            client.saveDashboard("{\"uid\":\"page-" + i + "\",\"title\":\"P" + i + "\"}", "");
+        }
+        List<String> names = new ArrayList<>();
+        String next = "";
+        int pages = 0;
+        do {
+            JsonNode page = TestClient.json(client.get(DASHBOARDS + "?limit=2" + (next.isEmpty() ? "" : "&continue="
+                    + URLEncoder.encode(next, StandardCharsets.UTF_8))));
+            assertThat(page.path("kind").asText()).isEqualTo("DashboardList");
+            assertThat(page.path("items").size()).isLessThanOrEqualTo(2);
+            page.path("items").forEach(item -> names.add(item.path("metadata").path("name").asText()));
+            next = page.path("metadata").path("continue").asText("");
+            pages++;
+        } while (!next.isEmpty());
+        assertThat(pages).isEqualTo(3);
+        assertThat(names).containsExactly("page-0", "page-1", "page-2", "page-3", "page-4");
+        assertThat(client.get(DASHBOARDS + "?limit=2&continue=bogus").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void askedForPartialObjectMetadataTheListCarriesMetadataOnlyWithTheVersionAsGeneration() {
+        client.saveDashboard("{\"uid\":\"meta\",\"title\":\"M\"}", "");
+        client.saveDashboard("{\"uid\":\"meta\",\"title\":\"M2\"}", "\"overwrite\":true");
+        HttpResponse<String> res = client.send(client.authed(DASHBOARDS).header("Accept",
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json").GET());
+        JsonNode body = TestClient.json(res);
+        assertThat(body.path("kind").asText()).isEqualTo("PartialObjectMetadataList");
+        JsonNode item = body.path("items").path(0);
+        assertThat(item.path("kind").asText()).isEqualTo("PartialObjectMetadata");
+        assertThat(item.has("spec")).isFalse();
+        StoredDashboard stored = grafana.dashboard("meta").orElseThrow();
+        assertThat(item.path("metadata").path("generation").asInt()).isEqualTo(2).isEqualTo(stored.version());
+        assertThat(item.path("metadata").path("resourceVersion").asText())
+                .isEqualTo(Long.toString(stored.id() * 10_000_000L + 2));
+        assertThat(TestClient.json(client.get(DASHBOARDS)).path("items").path(0).path("spec").path("title").asText())
+                .isEqualTo("M2");
     }
 }
