@@ -70,18 +70,96 @@ public final class RuleGroupFile {
     }
 
     /**
-     * {@code existing} with the fields of {@code fields} set in the entry named {@code name} of its list
-     * {@code list} ({@code templates}, {@code muteTimes}); the entry's other fields ({@code orgId}) are kept.
+     * {@code existing} with an item's entry changed; the entry's other fields ({@code orgId}) are kept.
+     *
+     * <ul>
+     *   <li>{@code templates}, {@code muteTimes}: the fields of {@code fields} set in the entry named {@code name};
+     *   <li>{@code policies}: the file's (first) tree replaced by {@code fields};
+     *   <li>{@code contactPoints}: the receiver whose uid is {@code name} replaced by {@code fields} (its
+     *       {@code name} the contact point's), moved to the entry of that name when it was renamed (made after the
+     *       old one if the file has none; the old one dropped once empty). A setting {@code [REDACTED]} keeps the
+     *       receiver's value in the file.
+     * </ul>
      */
     public byte[] withItem(String path, byte[] existing, String list, String name, ObjectNode fields)
             throws IOException {
         ObjectNode root = parse(path, existing);
-        for (JsonNode entry : root.withArray(list)) {
-            if (entry instanceof ObjectNode o && o.path("name").asText().equals(name)) {
-                o.setAll(fields);
+        if (list.equals("contactPoints")) {
+            withReceiver(root.withArray(list), name, fields);
+        } else if (list.equals("policies")) {
+            ArrayNode trees = root.withArray(list);
+            ObjectNode tree = JSON.createObjectNode();
+            if (trees.isEmpty() || trees.get(0).has("orgId")) {
+                tree.put("orgId", trees.path(0).path("orgId").asInt(1));
+            }
+            tree.setAll(fields);
+            if (trees.isEmpty()) {
+                trees.add(tree);
+            } else {
+                trees.set(0, tree);
+            }
+        } else {
+            for (JsonNode entry : root.withArray(list)) {
+                if (entry instanceof ObjectNode o && o.path("name").asText().equals(name)) {
+                    o.setAll(fields);
+                }
             }
         }
         return render(path, Optional.of(existing), root);
+    }
+
+    private static void withReceiver(ArrayNode entries, String uid, ObjectNode fields) {
+        String contactPoint = fields.path("name").asText();
+        int from = -1;
+        int place = 0;
+        ObjectNode old = null;
+        for (int i = 0; i < entries.size() && old == null; i++) {
+            if (!(entries.get(i).path("receivers") instanceof ArrayNode receivers)) {
+                continue;
+            }
+            for (int j = 0; j < receivers.size(); j++) {
+                if (receivers.get(j).path("uid").asText().equals(uid)) {
+                    from = i;
+                    place = j;
+                    old = (ObjectNode) receivers.remove(j);
+                    break;
+                }
+            }
+        }
+        ObjectNode receiver = JSON.createObjectNode().put("uid", uid).put("type", fields.path("type").asText());
+        ObjectNode settings = fields.path("settings").deepCopy();
+        JsonNode oldSettings = old == null ? JSON.createObjectNode() : old.path("settings");
+        settings.fields().forEachRemaining(e -> {
+            if (PlanAlerting.REDACTED.equals(e.getValue().asText(null)) && oldSettings.has(e.getKey())) {
+                e.setValue(oldSettings.get(e.getKey()).deepCopy());
+            }
+        });
+        receiver.set("settings", settings);
+        receiver.set("disableResolveMessage", fields.path("disableResolveMessage").deepCopy());
+        if (from >= 0 && entries.get(from).path("name").asText().equals(contactPoint)) {
+            ((ArrayNode) entries.get(from).path("receivers")).insert(place, receiver); // not renamed: where it was
+            return;
+        }
+        for (JsonNode entry : entries) {
+            if (entry.path("name").asText().equals(contactPoint) && entry instanceof ObjectNode o) {
+                o.withArray("receivers").add(receiver);
+                dropIfEmpty(entries, from);
+                return;
+            }
+        }
+        ObjectNode entry = JSON.createObjectNode();
+        if (from < 0 || entries.get(from).has("orgId")) {
+            entry.put("orgId", from < 0 ? 1 : entries.get(from).path("orgId").asInt(1));
+        }
+        entry.put("name", contactPoint).putArray("receivers").add(receiver);
+        entries.insert(from + 1, entry);
+        dropIfEmpty(entries, from);
+    }
+
+    private static void dropIfEmpty(ArrayNode entries, int at) {
+        if (at >= 0 && entries.get(at).path("receivers").isEmpty()) {
+            entries.remove(at);
+        }
     }
 
     /** {@code existing} without the entry of group {@code folderUid/name}; empty when nothing else is left in it. */
