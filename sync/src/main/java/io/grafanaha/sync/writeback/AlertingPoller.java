@@ -251,7 +251,8 @@ final class AlertingPoller {
         void addItems(String backend, List<ItemEdits.Changed> edits) throws IOException {
             for (ItemEdits.Changed c : edits) {
                 if (c.conflict()) {
-                    conflicts.add(new Conflict(backend, c.path(), c.kind() + "-" + c.name(), c.describe(), true,
+                    conflicts.add(new Conflict(backend, c.path(), c.kind().equals(c.name()) ? c.kind()
+                            : c.kind() + "-" + c.name(), c.describe(), true,
                             old -> files.withItem(c.path(), old.orElseThrow(), c.list(), c.name(), c.fields()),
                             () -> ledger.recordItem(backend, c.kind(), c.name(), c.body())));
                 } else if (taken.add(c.kind() + ":" + c.name()) && current(c.path()).isPresent()) {
