@@ -33,6 +33,9 @@ public final class GrafanaWrites {
      * @param path the request path without the query string, as sent (not percent-decoded)
      */
     public static Optional<GrafanaWrite.Kind> kind(String method, String path) {
+        if (path != null && notificationResource(method, path)) {
+            return Optional.of(GrafanaWrite.Kind.ALERTING_WRITE);
+        }
         if (path != null && path.startsWith("/apis/")) {
             return DashboardResources.kind(method, path);
         }
@@ -60,10 +63,26 @@ public final class GrafanaWrites {
         return Optional.ofNullable(kind);
     }
 
-    /** An alerting write: provisioning API or ruler API (grafana-api.md, alerting); the body does not matter. */
+    /**
+     * An alerting write: provisioning API, ruler API, or the Alertmanager configuration API that Grafana's UI saves
+     * contact points, templates and policies with ({@code POST /api/alertmanager/grafana/config/api/v1/alerts};
+     * grafana-api.md, alerting); the body does not matter. A test notification is not a write.
+     */
     private static boolean alerting(String method, String[] s) {
         return (method.equals("POST") || method.equals("PUT") || method.equals("DELETE")) && s.length >= 4
-                && (s[1].equals("v1") && s[2].equals("provisioning") || s[1].equals("ruler") && s[2].equals("grafana"));
+                && (s[1].equals("v1") && s[2].equals("provisioning") || s[1].equals("ruler") && s[2].equals("grafana")
+                || s[1].equals("alertmanager") && s[2].equals("grafana") && s[3].equals("config")
+                && !s[s.length - 1].equals("test"));
+    }
+
+    /**
+     * A write to Grafana 12's notification resources ({@code /apis/notifications.alerting.grafana.app/...}:
+     * receivers, routing trees, templates, time intervals), which its alerting UI saves with; not a test of one.
+     */
+    private static boolean notificationResource(String method, String path) {
+        return path.startsWith("/apis/notifications.alerting.grafana.app/") && !path.endsWith("/test")
+                && (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")
+                || method.equals("DELETE"));
     }
 
     /** Whether this is a dashboard load, {@code GET /api/dashboards/uid/:uid} (grafana-api.md §1.4). */
@@ -81,6 +100,9 @@ public final class GrafanaWrites {
         Optional<GrafanaWrite.Kind> kind = kind(method, path);
         if (kind.isEmpty()) {
             return Optional.empty();
+        }
+        if (kind.get() == GrafanaWrite.Kind.ALERTING_WRITE) {
+            return Optional.of(new GrafanaWrite.AlertingWrite());
         }
         if (path.startsWith("/apis/")) {
             return DashboardResources.classify(method, path, body);

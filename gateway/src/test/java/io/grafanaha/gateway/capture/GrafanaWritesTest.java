@@ -71,6 +71,22 @@ class GrafanaWritesTest {
     }
 
     @Test
+    void knowsTheAlertmanagerConfigAndNotificationResourceWritesGrafanasUiSavesContactPointsWith() {
+        assertThat(GrafanaWrites.classify("POST", "/api/alertmanager/grafana/config/api/v1/alerts", json("{}")))
+                .hasValue(new GrafanaWrite.AlertingWrite());
+        assertThat(GrafanaWrites.classify("PUT",
+                "/apis/notifications.alerting.grafana.app/v0alpha1/namespaces/default/receivers/ops", json("{}")))
+                .hasValue(new GrafanaWrite.AlertingWrite());
+        assertThat(GrafanaWrites.kind("PUT",
+                "/apis/notifications.alerting.grafana.app/v0alpha1/namespaces/default/routingtrees/user-defined"))
+                .hasValue(GrafanaWrite.Kind.ALERTING_WRITE);
+        assertThat(GrafanaWrites.kind("GET", "/api/alertmanager/grafana/config/api/v1/alerts")).isEmpty();
+        assertThat(GrafanaWrites.kind("POST", "/api/alertmanager/grafana/config/api/v1/receivers/test")).isEmpty();
+        assertThat(GrafanaWrites.kind("GET",
+                "/apis/notifications.alerting.grafana.app/v0alpha1/namespaces/default/receivers")).isEmpty();
+    }
+
+    @Test
     void ignoresReadsAndOtherPaths() {
         assertThat(GrafanaWrites.kind("GET", "/api/dashboards/db")).isEmpty();
         assertThat(GrafanaWrites.kind("GET", "/api/dashboards/uid/abc")).isEmpty();

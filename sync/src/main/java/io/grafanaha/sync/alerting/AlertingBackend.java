@@ -71,10 +71,21 @@ final class AlertingBackend {
         return new Groups(groups, exports);
     }
 
-    /** {@code template} and {@code mute-timing} → name → the item as the backend holds it: two calls. */
-    Map<String, Map<String, JsonNode>> readItems() throws GrafanaApiException {
-        return Map.of(PlanAlerting.TEMPLATE, byKey(get("/templates"), "name"), PlanAlerting.MUTE_TIMING,
-                byKey(get("/mute-timings"), "name"));
+    /**
+     * Each of {@code kinds} → name (contact points: uid; the policy tree: {@code policies}) → the item as the backend
+     * holds it: one call per kind.
+     */
+    Map<String, Map<String, JsonNode>> readItems(Set<String> kinds) throws GrafanaApiException {
+        Map<String, Map<String, JsonNode>> out = new LinkedHashMap<>();
+        for (String kind : kinds) {
+            out.put(kind, switch (kind) {
+                case PlanAlerting.TEMPLATE -> byKey(get("/templates"), "name");
+                case PlanAlerting.MUTE_TIMING -> byKey(get("/mute-timings"), "name");
+                case PlanAlerting.CONTACT_POINT -> byKey(get("/contact-points"), "uid");
+                default -> Map.of(PlanAlerting.POLICIES, get("/policies"));
+            });
+        }
+        return out;
     }
 
     /**

@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * {@code PUT .../rule-groups/:group} takes ({@link DesiredAlerting.Group#body()}), compared as the sync compares a
  * backend with Git, so the defaults Grafana adds on save never look like an edit.
  *
- * <p>The same for message templates and mute timings (by name). Kept across restarts in
+ * <p>The same for message templates and mute timings (by name), contact points (by uid; settings filled from the
+ * environment kept as {@code [REDACTED]}, so no secret is written here) and the policy tree. Kept across restarts in
  * {@code <data-dir>/state/alerting-applied.json} ({@code groups}: backend → {@code folderUid/group} → body;
- * {@code items}: backend → {@code template:<name>} or {@code mute-timing:<name>} → body),
+ * {@code items}: backend → {@code template:<name>}, {@code mute-timing:<name>}, {@code contact-point:<uid>} or
+ * {@code policies:policies} → body),
  * written to a temporary file moved over the old one, so that an edit made while the gateway was down is still told
  * from a group that Git changed meanwhile. Thread-safe: passes write it on their backend threads, the write-back's
  * poller on its own.
@@ -37,7 +39,7 @@ public final class AlertingLedger {
 
     private final Optional<Path> file;
     private final Map<String, Map<String, ObjectNode>> applied = new ConcurrentHashMap<>();
-    /** backend → {@code <kind>:<name>} → body, for message templates and mute timings. */
+    /** backend → {@code <kind>:<name>} → body, for templates, mute timings, contact points and the policy tree. */
     private final Map<String, Map<String, ObjectNode>> items = new ConcurrentHashMap<>();
     private volatile boolean dirty;
     private volatile boolean watched;
@@ -82,18 +84,21 @@ public final class AlertingLedger {
         dirty |= applied.getOrDefault(backend, Map.of()).remove(key) != null;
     }
 
-    /** The body of a template or mute timing ({@code kind}: {@code template}, {@code mute-timing}) last held from Git. */
+    /**
+     * The body of an item ({@code kind}: {@code template}, {@code mute-timing}, {@code contact-point},
+     * {@code policies}) last held from Git.
+     */
     public Optional<ObjectNode> appliedItem(String backend, String kind, String name) {
         return Optional.ofNullable(items.getOrDefault(backend, Map.of()).get(kind + ":" + name));
     }
 
-    /** {@code backend} now holds {@code body} for that template or mute timing, as Git has it (or had it). */
+    /** {@code backend} now holds {@code body} for that item, as Git has it (or had it). */
     public void recordItem(String backend, String kind, String name, ObjectNode body) {
         ObjectNode before = items.computeIfAbsent(backend, k -> new ConcurrentHashMap<>()).put(kind + ":" + name, body);
         dirty |= before == null || !before.equals(body);
     }
 
-    /** {@code backend} no longer holds that template or mute timing from Git. */
+    /** {@code backend} no longer holds that item from Git. */
     public void forgetItem(String backend, String kind, String name) {
         dirty |= items.getOrDefault(backend, Map.of()).remove(kind + ":" + name) != null;
     }

@@ -105,8 +105,15 @@ public final class AlertingStep implements ResourceStep {
             try {
                 change.apply(backend);
                 applied++;
-                if (change instanceof AlertingChange.PutContactPoint c && !c.item().secret().isEmpty()) {
-                    secrets.put(c.item().id(), c.item().secret());
+                if (change instanceof AlertingChange.PutContactPoint c) {
+                    if (!c.item().secret().isEmpty()) {
+                        secrets.put(c.item().id(), c.item().secret());
+                    }
+                    ledger.recordItem(target.name(), PlanAlerting.CONTACT_POINT, c.item().id(), c.item().known());
+                } else if (change instanceof AlertingChange.PutPolicies p) {
+                    ledger.recordItem(target.name(), PlanAlerting.POLICIES, p.item().id(), p.item().known());
+                } else if (change instanceof AlertingChange.DeleteContactPoint d) {
+                    ledger.forgetItem(target.name(), PlanAlerting.CONTACT_POINT, d.uid());
                 } else if (change instanceof AlertingChange.PutGroup p) {
                     ledger.record(target.name(), p.group().key(), p.group().body());
                 } else if (change instanceof AlertingChange.PutTemplate t) {
@@ -122,7 +129,7 @@ public final class AlertingStep implements ResourceStep {
         }
         plan.matching().forEach(g -> ledger.record(target.name(), g.key(), g.body()));
         plan.matchingItems().forEach((kind, items) -> items.forEach(i -> ledger.recordItem(target.name(), kind,
-                i.id(), i.body())));
+                i.id(), i.known())));
         ledger.persist();
         int drift = alreadyApplied ? applied : 0;
         if (drift > 0) {
@@ -179,7 +186,7 @@ public final class AlertingStep implements ResourceStep {
                 return last.map(l -> !AlertRuleShape.sameGroup(l, group)).orElse(!inGit);
             }
 
-            /** A template or mute timing Git has, edited there since it was applied (deleted there: restored). */
+            /** An item Git has, edited there since it was applied (deleted there: restored). */
             @Override
             public boolean heldItem(String kind, String name, JsonNode actual) {
                 return on && ledger.appliedItem(backend, kind, name)

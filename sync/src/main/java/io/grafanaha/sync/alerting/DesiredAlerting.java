@@ -64,8 +64,14 @@ public record DesiredAlerting(List<Group> groups, List<Item> contactPoints, Opti
      * @param path the file it came from
      * @param secret a digest of the values filled from the environment (the backend shows them redacted, so a changed
      *     secret is found by this); empty when there are none
+     * @param known the body as the ledger keeps it and the write-back compares it: a contact point's settings filled
+     *     from the environment are {@code [REDACTED]} there, so no secret reaches the data directory; else the body
      */
-    public record Item(String id, ObjectNode body, String path, String secret) {}
+    public record Item(String id, ObjectNode body, String path, String secret, ObjectNode known) {
+        public Item(String id, ObjectNode body, String path, String secret) {
+            this(id, body, path, secret, body);
+        }
+    }
 
     /** What the files ask to delete: rule uids, contact point uids, template and mute timing names. */
     public record Deletes(Set<String> rules, Set<String> contactPoints, Set<String> templates,

@@ -1,6 +1,7 @@
 package io.grafanaha.sync.alerting;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grafanaha.sync.plan.DeleteLimit;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ final class PlanAlerting {
      * @param refused why nothing may be applied; empty when the plan may run
      * @param notes what was left alone and why
      * @param matching the rule groups the backend already holds as Git has them
-     * @param matchingItems {@value #TEMPLATE} and {@value #MUTE_TIMING} → those the backend holds as Git has them
+     * @param matchingItems {@value #TEMPLATE}, {@value #MUTE_TIMING}, {@value #CONTACT_POINT} and {@value #POLICIES} →
+     *     those the backend holds as Git has them
      */
     record Result(List<AlertingChange> changes, Optional<String> refused, List<String> notes,
             List<DesiredAlerting.Group> matching, Map<String, List<DesiredAlerting.Item>> matchingItems) {
@@ -57,7 +59,7 @@ final class PlanAlerting {
         return plan(desired, actual, limit, appliedSecret, (key, group, inGit) -> false);
     }
 
-    /** Which of a backend's rule groups a pass leaves alone: changed there, for the write-back to take to Git. */
+    /** Which of a backend's rule groups and items a pass leaves alone: changed there, for the write-back. */
     @FunctionalInterface
     interface Hold {
         /**
@@ -66,20 +68,41 @@ final class PlanAlerting {
          */
         boolean held(String key, ObjectNode actual, boolean inGit);
 
-        /** Whether the template or mute timing ({@code kind}) {@code actual} the backend holds is left alone. */
+        /**
+         * Whether the template, mute timing, contact point or policy tree ({@code kind}) {@code actual} the backend
+         * holds is left alone.
+         */
         default boolean heldItem(String kind, String name, JsonNode actual) {
             return false;
         }
     }
 
-    /** The kinds of named items the ledger knows. */
+    /** The kinds of items the ledger knows (contact points by uid, the others by name, the policy tree alone). */
     static final String TEMPLATE = "template";
     static final String MUTE_TIMING = "mute-timing";
+    static final String CONTACT_POINT = "contact-point";
+    static final String POLICIES = "policies";
+    /** How Grafana shows a secure setting of a contact point, and how the ledger keeps one filled from the environment. */
+    static final String REDACTED = "[REDACTED]";
 
-    /** Whether a backend's template or mute timing holds what {@code desired} (a file's body) says. */
+    /**
+     * Whether a backend's item of {@code kind} holds what {@code desired} (a file's body, or a ledger entry) says; a
+     * contact point's setting redacted on either side cannot be compared.
+     */
     static boolean sameItem(String kind, JsonNode desired, JsonNode actual) {
-        return kind.equals(TEMPLATE) ? actual.path("template").asText().equals(desired.path("template").asText())
-                : actual.path("time_intervals").equals(desired.path("time_intervals"));
+        return switch (kind) {
+            case TEMPLATE -> actual.path("template").asText().equals(desired.path("template").asText());
+            case MUTE_TIMING -> actual.path("time_intervals").equals(desired.path("time_intervals"));
+            case CONTACT_POINT -> desired instanceof ObjectNode d && sameContactPoint(d, actual);
+            default -> withoutProvenance(actual).equals(desired);
+        };
+    }
+
+    /** A policy tree as a backend gives it, without the provenance Grafana adds to it. */
+    static ObjectNode withoutProvenance(JsonNode tree) {
+        ObjectNode copy = tree instanceof ObjectNode o ? o.deepCopy() : JsonNodeFactory.instance.objectNode();
+        copy.remove("provenance");
+        return copy;
     }
 
     /** As above; groups {@code hold} names are neither updated, created nor deleted. */
@@ -88,7 +111,7 @@ final class PlanAlerting {
         List<AlertingChange> changes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Map<String, List<DesiredAlerting.Item>> matchingItems = Map.of(TEMPLATE, new ArrayList<>(), MUTE_TIMING,
-                new ArrayList<>());
+                new ArrayList<>(), CONTACT_POINT, new ArrayList<>(), POLICIES, new ArrayList<>());
         for (DesiredAlerting.Item t : desired.templates()) {
             JsonNode a = actual.templates().get(t.id());
             if (a != null && sameItem(TEMPLATE, t.body(), a)) {
@@ -111,17 +134,22 @@ final class PlanAlerting {
         }
         for (DesiredAlerting.Item c : desired.contactPoints()) {
             JsonNode a = actual.contactPoints().get(c.id());
-            if (a == null || !sameContactPoint(c.body(), a)
-                    || !c.secret().isEmpty() && !c.secret().equals(appliedSecret.apply(c.id()))) {
+            boolean secretKnown = c.secret().isEmpty() || c.secret().equals(appliedSecret.apply(c.id()));
+            if (a != null && sameContactPoint(c.body(), a) && secretKnown) {
+                matchingItems.get(CONTACT_POINT).add(c);
+            } else if (a != null && hold.heldItem(CONTACT_POINT, c.id(), a)) {
+                notes.add("contact point " + a.path("name").asText() + " (" + c.id() + ") kept: edited in Grafana, "
+                        + "for the write-back to take to Git");
+            } else {
                 changes.add(new AlertingChange.PutContactPoint(c, a == null));
             }
         }
         desired.policies().ifPresent(p -> {
-            ObjectNode a = actual.policies().deepCopy() instanceof ObjectNode o ? o : null;
-            if (a != null) {
-                a.remove("provenance");
-            }
-            if (a == null || !a.equals(p.body())) {
+            if (sameItem(POLICIES, p.body(), actual.policies())) {
+                matchingItems.get(POLICIES).add(p);
+            } else if (actual.policies().isObject() && hold.heldItem(POLICIES, p.id(), actual.policies())) {
+                notes.add("notification policy tree kept: edited in Grafana, for the write-back to take to Git");
+            } else {
                 changes.add(new AlertingChange.PutPolicies(p));
             }
         });
@@ -191,8 +219,8 @@ final class PlanAlerting {
     }
 
     /**
-     * Name, type, resolve flag and settings; a setting the backend shows as {@code [REDACTED]} cannot be compared
-     * (its digest is, by the caller).
+     * Name, type, resolve flag and settings; the value of a setting shown as {@code [REDACTED]} on either side
+     * cannot be compared (its digest is, by the caller), but its presence is.
      */
     static boolean sameContactPoint(ObjectNode desired, JsonNode actual) {
         if (!desired.path("name").equals(actual.path("name")) || !desired.path("type").equals(actual.path("type"))
@@ -204,14 +232,15 @@ final class PlanAlerting {
         JsonNode as = actual.path("settings");
         for (Iterator<String> it = as.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!ds.has(k) && !"[REDACTED]".equals(as.path(k).asText())) {
-                return false;
+            if (!ds.has(k)) {
+                return false; // a setting Git lacks, a secret too: sending Git's removes it
             }
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = ds.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode a = as.path(e.getKey());
-            if (!"[REDACTED]".equals(a.asText(null)) && !AlertRuleShape.contains(a, e.getValue())) {
+            if (!REDACTED.equals(a.asText(null)) && !REDACTED.equals(e.getValue().asText(null))
+                    && !AlertRuleShape.contains(a, e.getValue())) {
                 return false;
             }
         }

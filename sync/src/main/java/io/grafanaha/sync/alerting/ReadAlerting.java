@@ -51,16 +51,31 @@ public final class ReadAlerting {
     private final Set<String> deleteMuteTimes = new TreeSet<>();
     private final List<String> errors = new ArrayList<>();
     private boolean holdRuleDeletes;
+    /** Whether a contact point whose variables are not set is still read (their values left empty). */
+    private final boolean withoutSecrets;
 
     public ReadAlerting(DesiredState dashboards, Map<String, String> env) {
+        this(dashboards, env, false);
+    }
+
+    private ReadAlerting(DesiredState dashboards, Map<String, String> env, boolean withoutSecrets) {
         this.dashboards = dashboards;
         this.env = env;
+        this.withoutSecrets = withoutSecrets;
         Map<String, DesiredFolder> byUid = dashboards.foldersByUid();
         for (DesiredFolder f : dashboards.folders()) {
             folderByName.put("dir:" + f.directory(), Optional.of(f.uid()));
             folderByName.merge("title:" + f.title(), Optional.of(f.uid()), (a, b) -> Optional.empty());
             folderByName.merge("path:" + titlePath(f, byUid), Optional.of(f.uid()), (a, b) -> Optional.empty());
         }
+    }
+
+    /**
+     * A reader for the write-back, which compares contact points by their {@link DesiredAlerting.Item#known()} form
+     * only: no environment, and a contact point naming variables is read all the same.
+     */
+    public static ReadAlerting withoutSecrets(DesiredState dashboards) {
+        return new ReadAlerting(dashboards, Map.of(), true);
     }
 
     /** The {@code alerting/} directory name under {@code sync.path}. */
@@ -192,7 +207,7 @@ public final class ReadAlerting {
             Set<String> missing = new TreeSet<>();
             JsonNode settings = Placeholders.fill(r.path("settings").isObject() ? r.path("settings")
                     : JSON.createObjectNode(), env, missing);
-            if (!missing.isEmpty()) {
+            if (!missing.isEmpty() && !withoutSecrets) {
                 error(path, "contact point '" + name + "' (uid " + uid + "): environment variable "
                         + String.join(", ", missing) + " is not set; the contact point is not applied");
                 continue;
@@ -202,11 +217,26 @@ public final class ReadAlerting {
                             r.path("disableResolveMessage").asBoolean(false));
             body.set("settings", settings);
             String secret = Placeholders.present(r.path("settings")) ? Placeholders.digest(settings.toString()) : "";
-            if (contactPoints.putIfAbsent(uid, new DesiredAlerting.Item(uid, body, path, secret)) != null) {
+            if (contactPoints.putIfAbsent(uid, new DesiredAlerting.Item(uid, body, path, secret,
+                    known(body, r.path("settings")))) != null) {
                 error(path, "contact point uid '" + uid + "' is also in " + contactPoints.get(uid).path()
                         + "; the first is applied");
             }
         }
+    }
+
+    /** {@code body} without its uid, each setting whose {@code raw} value names a variable shown as redacted. */
+    private static ObjectNode known(ObjectNode body, JsonNode raw) {
+        ObjectNode known = body.deepCopy();
+        known.remove("uid");
+        if (known.path("settings") instanceof ObjectNode settings) {
+            raw.fields().forEachRemaining(e -> {
+                if (Placeholders.present(e.getValue())) {
+                    settings.put(e.getKey(), PlanAlerting.REDACTED);
+                }
+            });
+        }
+        return known;
     }
 
     private void named(String path, JsonNode node, String what, Map<String, DesiredAlerting.Item> into,

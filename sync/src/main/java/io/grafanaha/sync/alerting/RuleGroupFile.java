@@ -23,7 +23,8 @@ import java.util.Optional;
  * it), everything else in the file kept. A JSON file stays JSON (two-space indentation), any other YAML; a YAML file
  * keeps its leading comment block, but comments inside it are lost (Jackson does not keep them). An entry keeps how it
  * named its folder ({@code folder} or {@code folderUid}); a new one names it by {@code folderUid}, which no folder
- * title change can break.
+ * title change can break. Templates, mute timings, contact points and the policy tree are written into their entries
+ * the same way ({@link #withItem}).
  */
 public final class RuleGroupFile {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,18 +71,113 @@ public final class RuleGroupFile {
     }
 
     /**
-     * {@code existing} with the fields of {@code fields} set in the entry named {@code name} of its list
-     * {@code list} ({@code templates}, {@code muteTimes}); the entry's other fields ({@code orgId}) are kept.
+     * {@code existing} with an item's entry changed; the entry's other fields ({@code orgId}) are kept.
+     *
+     * <ul>
+     *   <li>{@code templates}, {@code muteTimes}: the fields of {@code fields} set in the entry named {@code name};
+     *   <li>{@code policies}: the file's (first) tree replaced by {@code fields};
+     *   <li>{@code contactPoints}: the receiver whose uid is {@code name} replaced by {@code fields} (its
+     *       {@code name} the contact point's), moved to the entry of that name when it was renamed (made after the
+     *       old one if the file has none; the old one dropped once empty). A setting {@code [REDACTED]} keeps the
+     *       receiver's value in the file.
+     * </ul>
      */
     public byte[] withItem(String path, byte[] existing, String list, String name, ObjectNode fields)
             throws IOException {
         ObjectNode root = parse(path, existing);
-        for (JsonNode entry : root.withArray(list)) {
-            if (entry instanceof ObjectNode o && o.path("name").asText().equals(name)) {
-                o.setAll(fields);
+        if (list.equals("contactPoints")) {
+            withReceiver(root.withArray(list), name, fields);
+        } else if (list.equals("policies")) {
+            withTree(root.withArray(list), fields);
+        } else {
+            for (JsonNode entry : root.withArray(list)) {
+                if (entry instanceof ObjectNode o && o.path("name").asText().equals(name)) {
+                    o.setAll(fields);
+                }
             }
         }
         return render(path, Optional.of(existing), root);
+    }
+
+    private static void withTree(ArrayNode trees, ObjectNode fields) {
+        ObjectNode tree = JSON.createObjectNode();
+        if (trees.isEmpty() || trees.get(0).has("orgId")) {
+            tree.put("orgId", trees.path(0).path("orgId").asInt(1));
+        }
+        tree.setAll(fields);
+        if (trees.isEmpty()) {
+            trees.add(tree);
+        } else {
+            trees.set(0, tree);
+        }
+    }
+
+    private static void withReceiver(ArrayNode entries, String uid, ObjectNode fields) {
+        Taken taken = take(entries, uid);
+        ObjectNode receiver = receiver(uid, fields, taken.receiver());
+        String contactPoint = fields.path("name").asText();
+        if (taken.entry() >= 0 && entries.get(taken.entry()).path("name").asText().equals(contactPoint)) {
+            ((ArrayNode) entries.get(taken.entry()).path("receivers")).insert(taken.place(), receiver); // not renamed
+            return;
+        }
+        for (JsonNode entry : entries) {
+            if (entry.path("name").asText().equals(contactPoint) && entry instanceof ObjectNode o) {
+                o.withArray("receivers").add(receiver);
+                dropIfEmpty(entries, taken.entry());
+                return;
+            }
+        }
+        ObjectNode entry = JSON.createObjectNode();
+        JsonNode old = taken.entry() < 0 ? null : entries.get(taken.entry());
+        if (old == null || old.has("orgId")) {
+            entry.put("orgId", old == null ? 1 : old.path("orgId").asInt(1));
+        }
+        entry.put("name", contactPoint).putArray("receivers").add(receiver);
+        entries.insert(taken.entry() + 1, entry);
+        dropIfEmpty(entries, taken.entry());
+    }
+
+    /**
+     * A receiver taken out of its entry.
+     *
+     * @param entry the index of its contact point entry; -1 when no entry had it
+     * @param place its index among that entry's receivers
+     */
+    private record Taken(int entry, int place, JsonNode receiver) {}
+
+    private static Taken take(ArrayNode entries, String uid) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (!(entries.get(i).path("receivers") instanceof ArrayNode receivers)) {
+                continue;
+            }
+            for (int j = 0; j < receivers.size(); j++) {
+                if (receivers.get(j).path("uid").asText().equals(uid)) {
+                    return new Taken(i, j, receivers.remove(j));
+                }
+            }
+        }
+        return new Taken(-1, 0, JSON.createObjectNode());
+    }
+
+    /** The receiver entry for {@code fields}, a {@code [REDACTED]} setting given {@code old}'s value ({@code ${VAR}}). */
+    private static ObjectNode receiver(String uid, ObjectNode fields, JsonNode old) {
+        ObjectNode settings = fields.path("settings").deepCopy();
+        JsonNode oldSettings = old.path("settings");
+        settings.fields().forEachRemaining(e -> {
+            if (PlanAlerting.REDACTED.equals(e.getValue().asText(null)) && oldSettings.has(e.getKey())) {
+                e.setValue(oldSettings.get(e.getKey()).deepCopy());
+            }
+        });
+        ObjectNode receiver = JSON.createObjectNode().put("uid", uid).put("type", fields.path("type").asText());
+        receiver.set("settings", settings);
+        receiver.set("disableResolveMessage", fields.path("disableResolveMessage").deepCopy());
+        return receiver;
+    }
+
+    private static void dropIfEmpty(ArrayNode entries, int at) {
+        if (at >= 0 && entries.get(at).path("receivers").isEmpty()) {
+            entries.remove(at);
+        }
     }
 
     /** {@code existing} without the entry of group {@code folderUid/name}; empty when nothing else is left in it. */

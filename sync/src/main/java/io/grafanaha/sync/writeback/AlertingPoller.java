@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * they were read from; a rejected push is retried the next round (the ledger only moves once pushed). The sync then
  * takes the change to every other backend.
  *
- * <p>Message templates and mute timings Git has that were edited there are written into their entries the same way
- * ({@link ItemEdits}); ones made or deleted there are not (the instance's own, or restored by the next pass).
+ * <p>Message templates, mute timings, contact points (by uid: a rename moves the receiver to the entry of its new name)
+ * and the notification policy tree Git has that were edited there are written into their entries the same way
+ * ({@link ItemEdits}); ones made or deleted there are not (the instance's own, or restored by the next pass). A
+ * contact point's secrets never reach Git: Grafana shows them redacted, and the file keeps its {@code ${VAR}}.
  *
  * <p>Conflicts, as for dashboards: when Git changed or removed the group since that backend last held it, Git keeps
  * its version and the backend's goes to {@code gateway/conflicts/alerting-<folder>-<group>-<yyyyMMdd-HHmmss>}; the
@@ -139,7 +141,7 @@ final class AlertingPoller {
         if (!source.equals(parsedFrom)) {
             List<ResourceFiles.File> files = ResourceFiles.read(writer.repository(), head.id(), settings.path(),
                     ReadAlerting.directory());
-            parsed = files.isEmpty() ? Optional.empty() : Optional.of(new ReadAlerting(state, Map.of()).read(files));
+            parsed = files.isEmpty() ? Optional.empty() : Optional.of(ReadAlerting.withoutSecrets(state).read(files));
             parsedFrom = source;
         }
         if (parsed.isEmpty()) {
@@ -245,11 +247,12 @@ final class AlertingPoller {
             }
         }
 
-        /** A template or mute timing Git has, edited on {@code backend}. */
+        /** A template, mute timing, contact point or the policy tree Git has, edited on {@code backend}. */
         void addItems(String backend, List<ItemEdits.Changed> edits) throws IOException {
             for (ItemEdits.Changed c : edits) {
                 if (c.conflict()) {
-                    conflicts.add(new Conflict(backend, c.path(), c.kind() + "-" + c.name(), c.describe(), true,
+                    conflicts.add(new Conflict(backend, c.path(), c.kind().equals(c.name()) ? c.kind()
+                            : c.kind() + "-" + c.name(), c.describe(), true,
                             old -> files.withItem(c.path(), old.orElseThrow(), c.list(), c.name(), c.fields()),
                             () -> ledger.recordItem(backend, c.kind(), c.name(), c.body())));
                 } else if (taken.add(c.kind() + ":" + c.name()) && current(c.path()).isPresent()) {
@@ -257,6 +260,7 @@ final class AlertingPoller {
                             c.name(), c.fields()));
                     what.add("Update " + c.describe() + " from " + backend);
                     onPush.add(() -> ledger.recordItem(backend, c.kind(), c.name(), c.body()));
+                    c.warning().ifPresent(w -> onPush.add(() -> LOG.warn("{}", w)));
                 }
             }
         }

@@ -55,7 +55,8 @@
  *       and hands an edit made outside Git that it finds to the write-back instead of overwriting it.</li>
  *   <li><b>Alerting</b> ({@link io.grafanaha.sync.writeback.AlertingPoller}): no journal; edits are found by polling
  *       (and a round at once after {@code WriteBack.alertingWritten}, which the proxy calls for a relayed alerting
- *       write), by comparing each backend's rule groups, templates and mute timings with what it last held from Git
+ *       write), by comparing each backend's rule groups, templates, mute timings, contact points and policy tree
+ *       with what it last held from Git
  *       ({@link io.grafanaha.sync.alerting.AlertingLedger}, {@code <data-dir>/state/alerting-applied.json}) and with
  *       Git's head. Passes leave such an edit alone while a write-back watches. A group deleted there is deleted in
  *       Git unless more than one group and more than {@code sync.max-deletes} of its rules went at once; an edit of

@@ -66,6 +66,37 @@ class PlanAlertingTest {
     }
 
     @Test
+    void aContactPointEditedOnTheBackendIsKeptForTheWriteBackAndASecretGitLacksIsADifference() {
+        DesiredAlerting.Item cp = new DesiredAlerting.Item("ops", json("{\"uid\":\"ops\",\"name\":\"ops\","
+                + "\"type\":\"slack\",\"disableResolveMessage\":false,\"settings\":{\"recipient\":\"#ops\"}}"),
+                "a.yaml", "");
+        Map<String, JsonNode> edited = Map.of("ops", json("{\"uid\":\"ops\",\"name\":\"ops\",\"type\":\"slack\","
+                + "\"disableResolveMessage\":false,\"settings\":{\"recipient\":\"#ui\"}}"));
+        PlanAlerting.Hold watching = new PlanAlerting.Hold() {
+            @Override
+            public boolean held(String key, ObjectNode actual, boolean inGit) {
+                return false;
+            }
+
+            @Override
+            public boolean heldItem(String kind, String name, JsonNode actual) {
+                return kind.equals(PlanAlerting.CONTACT_POINT);
+            }
+        };
+        PlanAlerting.Result kept = PlanAlerting.plan(desired(List.of(), List.of(cp)), actual(Map.of(), edited),
+                DeleteLimit.percent(10), uid -> null, watching);
+        assertThat(kept.changes()).isEmpty();
+        assertThat(kept.notes()).singleElement().asString().contains("contact point ops (ops) kept");
+
+        Map<String, JsonNode> withToken = Map.of("ops", json("{\"uid\":\"ops\",\"name\":\"ops\",\"type\":"
+                + "\"slack\",\"disableResolveMessage\":false,\"settings\":{\"recipient\":\"#ops\",\"token\":"
+                + "\"[REDACTED]\"}}"));
+        assertThat(PlanAlerting.plan(desired(List.of(), List.of(cp)), actual(Map.of(), withToken),
+                DeleteLimit.percent(10), uid -> null).changes()).as("a secret only the backend has is a difference")
+                .singleElement().isInstanceOf(AlertingChange.PutContactPoint.class);
+    }
+
+    @Test
     void aManagedGroupNoFileDescribesIsDeletedWithinTheGuard() {
         ObjectNode held = json("{\"title\":\"old\",\"folderUid\":\"f\",\"interval\":60,\"rules\":["
                 + RULE.formatted("5m", "{}") + "]}");

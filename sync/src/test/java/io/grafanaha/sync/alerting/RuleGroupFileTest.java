@@ -107,4 +107,78 @@ class RuleGroupFileTest {
         byte[] only = files.withGroup("b.json", Optional.empty(), "team-a-uid", export());
         assertThat(files.withoutGroup("b.json", only, "team-a-uid", "g")).isEmpty();
     }
+    private static final String NOTIFICATIONS = """
+            apiVersion: 1
+            contactPoints:
+              - orgId: 1
+                name: ops
+                receivers:
+                  - uid: ops-slack
+                    type: slack
+                    settings: {url: "${SLACK_URL}", recipient: "#ops"}
+                  - uid: ops-mail
+                    type: email
+                    settings: {addresses: ops@example.com}
+              - orgId: 1
+                name: oncall
+                receivers:
+                  - uid: pager
+                    type: pagerduty
+                    settings: {integrationKey: "${PD_KEY}"}
+            policies:
+              - orgId: 1
+                receiver: ops
+            """;
+
+    @Test
+    void anEditedReceiverKeepsItsPlaceAndTheFilesVariablesForRedactedSettings() throws Exception {
+        ObjectNode edited = (ObjectNode) new ObjectMapper().readTree("""
+                {"name": "ops", "uid": "ops-slack", "type": "slack", "disableResolveMessage": true,
+                 "settings": {"url": "[REDACTED]", "recipient": "#alerts"}}""");
+        byte[] out = new RuleGroupFile(TREE).withItem("a/n.yaml", NOTIFICATIONS.getBytes(StandardCharsets.UTF_8),
+                "contactPoints", "ops-slack", edited);
+
+        DesiredAlerting back = ReadAlerting.withoutSecrets(TREE).read(List.of(new ResourceFiles.File("a/n.yaml", out,
+                null)));
+        assertThat(back.contactPoints()).extracting(DesiredAlerting.Item::id)
+                .containsExactly("ops-slack", "ops-mail", "pager");
+        ObjectNode known = back.contactPoints().get(0).known();
+        assertThat(known.path("settings").path("recipient").asText()).isEqualTo("#alerts");
+        assertThat(known.path("disableResolveMessage").asBoolean()).isTrue();
+        assertThat(new String(out, StandardCharsets.UTF_8)).contains("${SLACK_URL}").doesNotContain("REDACTED");
+    }
+
+    @Test
+    void aRenamedReceiverMovesToTheEntryOfItsNewNameAndAnEmptiedEntryGoes() throws Exception {
+        ObjectNode renamed = (ObjectNode) new ObjectMapper().readTree("""
+                {"name": "ops", "uid": "pager", "type": "pagerduty", "disableResolveMessage": false,
+                 "settings": {"integrationKey": "[REDACTED]"}}""");
+        byte[] out = new RuleGroupFile(TREE).withItem("a/n.yaml", NOTIFICATIONS.getBytes(StandardCharsets.UTF_8),
+                "contactPoints", "pager", renamed);
+
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertThat(text).doesNotContain("oncall").contains("${PD_KEY}");
+        DesiredAlerting back = ReadAlerting.withoutSecrets(TREE).read(List.of(new ResourceFiles.File("a/n.yaml", out,
+                null)));
+        assertThat(back.contactPoints()).allSatisfy(c -> assertThat(c.body().path("name").asText()).isEqualTo("ops"));
+
+        ObjectNode alone = renamed.deepCopy().put("name", "night-shift");
+        String moved = new String(new RuleGroupFile(TREE).withItem("a/n.yaml", NOTIFICATIONS.getBytes(
+                StandardCharsets.UTF_8), "contactPoints", "ops-mail", alone.put("uid", "ops-mail").put("type",
+                "email").set("settings", new ObjectMapper().createObjectNode().put("addresses", "n@example.com"))),
+                StandardCharsets.UTF_8);
+        assertThat(moved).contains("name: night-shift").contains("name: ops\n").contains("name: oncall");
+    }
+
+    @Test
+    void aPolicyTreeReplacesTheFilesTreeKeepingItsOrgId() throws Exception {
+        ObjectNode tree = (ObjectNode) new ObjectMapper().readTree("""
+                {"receiver": "oncall", "group_by": ["alertname"]}""");
+        byte[] out = new RuleGroupFile(TREE).withItem("a/n.yaml", NOTIFICATIONS.getBytes(StandardCharsets.UTF_8),
+                "policies", "policies", tree);
+
+        DesiredAlerting back = read("a/n.yaml", out);
+        assertThat(back.policies().orElseThrow().body()).isEqualTo(tree);
+        assertThat(new String(out, StandardCharsets.UTF_8)).contains("orgId: 1\n    receiver: oncall");
+    }
 }

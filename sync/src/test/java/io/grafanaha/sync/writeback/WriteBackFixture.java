@@ -1,6 +1,7 @@
 package io.grafanaha.sync.writeback;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grafanaha.sync.ResourceKinds;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.SyncSettings;
 import io.grafanaha.sync.SyncTarget;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -115,10 +117,15 @@ final class WriteBackFixture implements AutoCloseable {
     }
 
     SyncService sync(SyncSettings settings) throws IOException {
+        return sync(settings, System.getenv());
+    }
+
+    /** @param environment what {@code ${VAR}} in the files is filled from */
+    SyncService sync(SyncSettings settings, Map<String, String> environment) throws IOException {
         SyncService s = new SyncService(settings, List.of(
                 SyncTarget.of("grafana-a", URI.create(a.url()), a.token(), threads.reads()),
                 SyncTarget.of("grafana-b", URI.create(b.url()), b.token(), threads.reads())), e -> {}, Clock.systemUTC(),
-                threads.sync());
+                threads.sync(), new ResourceKinds(environment, false));
         open.add(s);
         return s;
     }

@@ -105,19 +105,38 @@ final class NotificationApi {
                 e.setValue(stored.path("settings").path(e.getKey()).deepCopy());
             }
         });
+        String oldName = stored.path("name").asText();
+        String newName = cp.path("name").asText();
+        if (!oldName.equals(newName) && lastOfName(oldName)) {
+            renameReceiver(policies, oldName, newName);
+        }
         contactPoints.put(uid, cp.put("uid", uid).put("provenance", provenance));
         return ApiResponse.json(202, Json.bytes(Json.object().put("message", "contactpoint updated")));
+    }
+
+    /** Whether only one contact point (integration) carries {@code name}: renaming or deleting it removes the name. */
+    private boolean lastOfName(String name) {
+        return contactPoints.values().stream().filter(c -> c.path("name").asText().equals(name)).count() == 1;
+    }
+
+    /**
+     * Grafana's rename of the last integration of a name (stitchReceiver's "full removal") renames the receiver in
+     * every route too ({@code RenameReceiverInDependentResources}), so the tree never names a receiver that is gone.
+     */
+    private static void renameReceiver(JsonNode route, String from, String to) {
+        if (route instanceof ObjectNode o && o.path("receiver").asText().equals(from)) {
+            o.put("receiver", to);
+        }
+        route.path("routes").forEach(child -> renameReceiver(child, from, to));
     }
 
     private ApiResponse deleteContactPoint(ApiRequest req) {
         ObjectNode cp = contactPoints.get(req.param("uid"));
         if (cp != null) {
             String name = cp.path("name").asText();
-            boolean lastOfName = contactPoints.values().stream().filter(c -> c.path("name").asText().equals(name))
-                    .count() == 1;
-            if (lastOfName && receivers(policies).contains(name)) {
-                throw Json.fail(Json.messageWithTrace(409, "contact point '" + name
-                        + "' is currently used by a notification policy"));
+            if (lastOfName(name) && receivers(policies).contains(name)) {
+                throw Json.fail(AuthProxy.errutil(409, "Contact point is currently referenced by a notification "
+                        + "policy.", "alerting.notifications.contact-points.referenced"));
             }
             contactPoints.remove(req.param("uid"));
         }

@@ -137,9 +137,33 @@ class AlertingProvisioningTest {
         assertThat(put.statusCode()).isEqualTo(202);
         assertThat(TestClient.json(client.get("/api/v1/provisioning/policies")).path("receiver").asText())
                 .isEqualTo("ops");
-        assertThat(client.delete("/api/v1/provisioning/contact-points/cp1").statusCode()).isEqualTo(409);
+        HttpResponse<String> inUse = client.delete("/api/v1/provisioning/contact-points/cp1");
+        assertThat(inUse.statusCode()).isEqualTo(409);
+        assertThat(TestClient.json(inUse).path("messageId").asText())
+                .isEqualTo("alerting.notifications.contact-points.referenced");
         assertThat(client.delete("/api/v1/provisioning/policies").statusCode()).isEqualTo(202);
         assertThat(client.delete("/api/v1/provisioning/contact-points/cp1").statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void renamingTheLastContactPointOfANameRenamesItInEveryRouteAndThePutReplacesTheWholeTree() {
+        client.post("/api/v1/provisioning/contact-points",
+                "{\"uid\":\"cp1\",\"name\":\"ops\",\"type\":\"email\",\"settings\":{\"addresses\":\"a@b\"}}");
+        client.post("/api/v1/provisioning/contact-points",
+                "{\"uid\":\"cp2\",\"name\":\"dev\",\"type\":\"email\",\"settings\":{\"addresses\":\"c@d\"}}");
+        assertThat(client.put("/api/v1/provisioning/policies", "{\"receiver\":\"dev\",\"routes\":[{\"receiver\":"
+                + "\"ops\",\"object_matchers\":[[\"team\",\"=\",\"ops\"]]}]}").statusCode()).isEqualTo(202);
+
+        assertThat(client.put("/api/v1/provisioning/contact-points/cp1", "{\"name\":\"ops-team\",\"type\":\"email\","
+                + "\"settings\":{\"addresses\":\"a@b\"}}").statusCode()).isEqualTo(202);
+
+        JsonNode tree = TestClient.json(client.get("/api/v1/provisioning/policies"));
+        assertThat(tree.path("routes").get(0).path("receiver").asText()).isEqualTo("ops-team");
+        assertThat(tree.path("receiver").asText()).isEqualTo("dev");
+        assertThat(client.put("/api/v1/provisioning/policies", "{\"receiver\":\"ops-team\"}").statusCode())
+                .isEqualTo(202);
+        assertThat(TestClient.json(client.get("/api/v1/provisioning/policies")).has("routes"))
+                .as("a PUT replaces the whole tree").isFalse();
     }
 
     @Test
