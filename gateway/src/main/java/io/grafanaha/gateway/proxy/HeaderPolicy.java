@@ -270,7 +270,7 @@ final class HeaderPolicy {
         return c == ' ' || c == '\t';
     }
 
-    /** The token names a header {@link #HOP_BY_HOP} removes in any case ("keep-alive", "close" are not headers). */
+    /** The token names a header {@link #HOP_BY_HOP} removes in any case: the usual "Connection: keep-alive" adds nothing. */
     private static boolean removedAnyway(CharSequence value, int start, int end) {
         for (AsciiString name : HOP_BY_HOP) {
             if (sameName(value, start, end, name)) {
