@@ -367,7 +367,7 @@ final class Attempt {
         if (upload == Upload.SENT) {
             done = true;
             cancelTimers();
-            BackendHandler.of(channel).detach();
+            handler.detach();
             if (reusable) {
                 proxy.pool().release(channel, backend());
             } else {

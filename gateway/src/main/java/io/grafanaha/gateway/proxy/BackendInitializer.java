@@ -46,7 +46,10 @@ final class BackendInitializer extends ChannelInitializer<SocketChannel> {
             ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc(), backend.host(), backend.port()));
         }
         ch.pipeline()
-                .addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                // Reader-idle, not all-idle: the timeout only matters while the connection waits in the pool, where
+                // nothing is written and the last read (the previous answer) is the last activity. An all-idle
+                // handler would put a listener on every write to the backend, two for every request.
+                .addLast(IDLE, new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast(CODEC, new HttpClientCodec(decoder, false, false))
                 .addLast(BackendHandler.NAME, new BackendHandler());
     }

@@ -14,7 +14,6 @@ import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Which headers cross the gateway. Host and Origin pass unchanged, because Grafana's CSRF and Live
@@ -42,7 +41,7 @@ final class HeaderPolicy {
             HttpHeaderNames.PROXY_AUTHORIZATION);
 
     /** Connection may not name these: dropping them would change the message's framing or target. */
-    private static final Set<AsciiString> NEVER_NOMINATED = Set.of(HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH);
+    private static final List<AsciiString> NEVER_NOMINATED = List.of(HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH);
 
     private HeaderPolicy() {}
 
@@ -216,17 +215,81 @@ final class HeaderPolicy {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     }
 
+    /**
+     * Removes the hop-by-hop headers and any the Connection header names. Every request and every response passes
+     * here, so the common cases allocate nothing: no Connection header means nothing nominated, and its tokens are
+     * read in place rather than split into strings.
+     */
     static void stripHopByHop(HttpHeaders headers) {
-        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !NEVER_NOMINATED.contains(AsciiString.of(name).toLowerCase())) {
-                    headers.remove(name);
-                }
+        List<CharSequence> nominated = null;
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (var values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); values.hasNext(); ) {
+                nominated = nominatedBy(values.next(), nominated);
             }
+        }
+        if (nominated != null) {
+            nominated.forEach(headers::remove);
         }
         for (AsciiString name : HOP_BY_HOP) {
             headers.remove(name);
         }
+    }
+
+    /**
+     * Adds to {@code into} (created when needed) the header names one Connection value nominates for removal:
+     * its comma-separated tokens, except those that are hop-by-hop anyway and those that may never be nominated.
+     */
+    private static List<CharSequence> nominatedBy(CharSequence value, List<CharSequence> into) {
+        int i = 0;
+        int length = value.length();
+        while (i < length) {
+            int comma = i;
+            while (comma < length && value.charAt(comma) != ',') {
+                comma++;
+            }
+            int start = i;
+            int end = comma;
+            while (start < end && isBlank(value.charAt(start))) {
+                start++;
+            }
+            while (end > start && isBlank(value.charAt(end - 1))) {
+                end--;
+            }
+            if (end > start && !removedAnyway(value, start, end) && !neverNominated(value, start, end)) {
+                if (into == null) {
+                    into = new ArrayList<>(2);
+                }
+                into.add(value.subSequence(start, end));
+            }
+            i = comma + 1;
+        }
+        return into;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** The token names a header {@link #HOP_BY_HOP} removes in any case: the usual "Connection: keep-alive" adds nothing. */
+    private static boolean removedAnyway(CharSequence value, int start, int end) {
+        for (AsciiString name : HOP_BY_HOP) {
+            if (sameName(value, start, end, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean neverNominated(CharSequence value, int start, int end) {
+        for (AsciiString name : NEVER_NOMINATED) {
+            if (sameName(value, start, end, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean sameName(CharSequence value, int start, int end, AsciiString name) {
+        return end - start == name.length() && AsciiString.regionMatchesAscii(value, true, start, name, 0, name.length());
     }
 }

@@ -114,4 +114,16 @@ class HeaderPolicyTest {
         assertThat(response.headers().get("Connection")).isEqualTo("keep-alive");
         assertThat(response.headers().contains("X-Internal")).isFalse();
     }
+
+    @Test
+    void everyHeaderAnyConnectionValueNamesIsDroppedWhateverTheSpacingAndCase() {
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set("Content-Length", "2").add("Connection", "keep-alive ,\tX-One,, x-TWO")
+                .add("Connection", "Content-Length,X-Three").set("X-One", "1").set("X-Two", "2").set("X-Three", "3")
+                .set("Keep-Alive", "timeout=5").set("X-Kept", "k");
+
+        HeaderPolicy.stripHopByHop(response.headers());
+
+        assertThat(response.headers().names()).containsExactlyInAnyOrder("Content-Length", "X-Kept");
+    }
 }

@@ -49,6 +49,23 @@ class KeepAliveAndTimeoutsTest {
     }
 
     @Test
+    void aBackendConnectionOutlivesTheIdleTimeoutWhileAnsweringAndClosesOnceIdleInThePool() throws Exception {
+        start(ConfigFixture.gateway().idleTimeout(Duration.ofMillis(300)));
+        try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
+            socket.getOutputStream().write("GET /hold HTTP/1.1\r\nHost: g\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(5000);
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.holding() == 1);
+
+            await().during(Duration.ofMillis(900)).atMost(Duration.ofSeconds(3)).until(() -> proxy.openBackendConnections() == 1);
+            backend.release();
+            RawHttp.Reply reply = RawHttp.readAll(socket.getInputStream());
+
+            assertThat(reply.status()).as("a slow answer is not an idle connection").isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.openBackendConnections() == 0);
+        }
+    }
+
+    @Test
     void clientThatStallsMidUploadIsCutAndItsBackendConnectionFreed() throws Exception {
         start(ConfigFixture.gateway().idleTimeout(Duration.ofMillis(300)));
         try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
