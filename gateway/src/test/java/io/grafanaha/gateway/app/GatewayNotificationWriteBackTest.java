@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -99,11 +100,12 @@ class GatewayNotificationWriteBackTest {
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
         return http.send(EditingRig.request(gateway.port(), "grafana-a", path)
                 .header("Content-Type", "application/json").header("X-Disable-Provenance", "true")
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private String get(GrafanaEmulator g, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(java.net.URI.create(g.url() + path))
+        return http.send(HttpRequest.newBuilder(URI.create(g.url() + path))
                 .header("Authorization", "Bearer " + g.token()).GET().build(), HttpResponse.BodyHandlers.ofString())
                 .body();
     }
