@@ -64,8 +64,11 @@ final class AccessLog {
         this.clock = clock;
     }
 
-    /** A new entry for the request whose head just arrived, or null when the log is off. */
-    Entry begin(HttpRequest request, InetSocketAddress peer, String requestId, long startNanos) {
+    /**
+     * A new entry for the request whose head just arrived, or null when the log is off. {@code protocol}: what the
+     * client spoke, which for an HTTP/2 stream is not the HTTP/1.1 of the objects it was turned into.
+     */
+    Entry begin(HttpRequest request, String protocol, InetSocketAddress peer, String requestId, long startNanos) {
         if (writer == null) {
             return null;
         }
@@ -77,7 +80,7 @@ final class AccessLog {
             who = null; // the log must never fail a request
         }
         return new Entry(clock.millis(), startNanos, client(h, peer), who,
-                request.method().name(), request.uri(), request.protocolVersion().text(), requestId,
+                request.method().name(), request.uri(), protocol, requestId,
                 h.get(TraceContext.TRACEPARENT), h.get(X_DASHBOARD_UID), h.get(X_PANEL_ID),
                 h.get(HttpHeaderNames.USER_AGENT), h.get(HttpHeaderNames.REFERER));
     }

@@ -64,6 +64,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private String listenerHost;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
+    /** How an HTTP/2 stream's request is named in the access log, as nginx and HAProxy log it. */
+    private static final String HTTP_2 = "HTTP/2.0";
 
     FrontendHandler(Supplier<ProxyContext> contexts, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
         this.contexts = contexts;
@@ -174,7 +176,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         proxy = contexts.get();
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
-        hold.begin(request, peer(), requestId, startNanos);
+        hold.begin(request, stream() ? HTTP_2 : request.protocolVersion().text(), peer(), requestId, startNanos);
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.

@@ -28,9 +28,9 @@ final class RequestHold {
         this.encoder = encoder;
     }
 
-    /** A request head arrived (the encoder has been told its method). */
-    void begin(HttpRequest request, InetSocketAddress peer, String requestId, long startNanos) {
-        access = proxy.accessLog().begin(request, peer, requestId, startNanos);
+    /** A request head arrived (the encoder has been told its method), spoken in {@code protocol}. */
+    void begin(HttpRequest request, String protocol, InetSocketAddress peer, String requestId, long startNanos) {
+        access = proxy.accessLog().begin(request, protocol, peer, requestId, startNanos);
         clientBuild = null;
     }
 

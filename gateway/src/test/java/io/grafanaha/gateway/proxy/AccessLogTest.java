@@ -2,13 +2,16 @@ package io.grafanaha.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.config.AccessLogConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.Http2Config;
 import io.grafanaha.gateway.config.RateLimitConfig;
 import io.grafanaha.gateway.testing.ConfigFixture;
+import io.grafanaha.gateway.testing.TestCertificates;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -38,6 +41,7 @@ class AccessLogTest {
     private Path file;
     private GrafanaEmulator a;
     private GrafanaEmulator b;
+    private Http2Config http2 = Http2Config.DEFAULT;
 
     @AfterEach
     void closeAll() throws Exception {
@@ -53,7 +57,7 @@ class AccessLogTest {
         resources.add(0, b);
         file = dir.resolve("access.log");
         GatewayConfig config = ConfigFixture.gateway().backend("grafana-a", a.port()).backend("grafana-b", b.port())
-                .rateLimits(limits).build()
+                .rateLimits(limits).http2(http2).build()
                 .withAccessLog(new AccessLogConfig(true, format, Optional.of(file), sample, "10MB", 2));
         ProxyServer proxy = new ProxyServer(config, ConfigFixture.staticRouter(config), new SimpleMeterRegistry()).start();
         resources.add(0, proxy);
@@ -235,5 +239,26 @@ class AccessLogTest {
         assertThat(line.path("backend").asText()).isEqualTo("grafana-a");
         assertThat(line.path("durationMs").asDouble())
                 .isGreaterThanOrEqualTo(withId(jsonLines(1), "while-open").get(0).path("durationMs").asDouble());
+    }
+
+    @Test
+    void anHttp2RequestIsLoggedAsHttp2NotAsTheHttp11ItBecomesTowardGrafana() throws Exception {
+        assumeTrue(Http2ListenerTest.curlSpeaksHttp2(), "curl with HTTP/2 support is not on the PATH");
+        http2 = Http2Config.DEFAULT.withH2c(true);
+        ProxyServer proxy = jsonProxy();
+        String url = "http://127.0.0.1:" + proxy.port() + "/api/search";
+
+        TestCertificates.Result h2 = TestCertificates.run(dir, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_version}",
+                "--http2-prior-knowledge", "-H", "Authorization: Bearer " + a.token(), "-H", "X-Request-Id: over-h2", url);
+        TestCertificates.Result h1 = TestCertificates.run(dir, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_version}",
+                "--http1.1", "-H", "Authorization: Bearer " + a.token(), "-H", "X-Request-Id: over-h1", url);
+
+        assertThat(h2.output()).isEqualTo("2");
+        assertThat(h1.output()).isEqualTo("1.1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> withId(jsonLines(1), "over-h1").size() == 1
+                && withId(jsonLines(1), "over-h2").size() == 1);
+        assertThat(withId(jsonLines(2), "over-h2").get(0).path("protocol").asText()).isEqualTo("HTTP/2.0");
+        assertThat(withId(jsonLines(2), "over-h2").get(0).path("status").asInt()).isEqualTo(200);
+        assertThat(withId(jsonLines(2), "over-h1").get(0).path("protocol").asText()).isEqualTo("HTTP/1.1");
     }
 }
