@@ -90,6 +90,16 @@ public final class EditHook implements RequestObserver {
                         && ResourceSaveTranslation.applies(resource);
     }
 
+    /**
+     * A dashboard load moved by a retry (the first instance refused the connection in the second before it was marked
+     * down) is decided again for the instance that serves it: that one is brought up to the newest acknowledged save
+     * before it answers, or the user would load content without it and their next save would get the guard's 412.
+     */
+    @Override
+    public boolean decidesPerBackend(ObservedRequest request) {
+        return translation.isPresent() && GrafanaWrites.isDashboardLoad(request.method(), request.path());
+    }
+
     @Override
     public Verdict onRequest(Backend backend, ObservedRequest request) {
         if (translation.isPresent() && GrafanaWrites.isDashboardLoad(request.method(), request.path())) {

@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * was (its body may have been rewritten for that backend) but decided again by the observer for the next one: a
  * save translated for the instance that now serves it, or the 412 that instance's history calls for.
  *
+ * <p>A safe request the observer {@link RequestObserver#decidesPerBackend decides per backend} (a dashboard load, for
+ * which the next instance is first brought up to the newest acknowledged save) takes the same way, but is no
+ * conditional write: it moves under the rules of any safe request.
+ *
  * <p>Whether it may go at all is {@link RetryPolicy#decide}'s question; this only produces what goes. The observer's
  * decision may take time ({@link RequestObserver.Verdict.Later}): it is awaited off the event loop, bounded by
  * {@code proxy.response-timeout}. An observer that fails or does not decide in time gets the client's own body sent
@@ -42,20 +46,37 @@ final class ConditionalReplay {
 
     private final RequestObserver observer;
     private final ObservedRequest request;
+    private final boolean conditional;
 
-    private ConditionalReplay(RequestObserver observer, ObservedRequest request) {
+    private ConditionalReplay(RequestObserver observer, ObservedRequest request, boolean conditional) {
         this.observer = observer;
         this.request = request;
+        this.conditional = conditional;
     }
 
-    /** A replay of {@code request} when the observer says it is conditional; its failure counts as no. */
+    /**
+     * A replay of {@code request} when the observer says it is conditional, or decides a safe request again for each
+     * backend ({@link RequestObserver#decidesPerBackend}); its failure counts as no.
+     */
     static Optional<ConditionalReplay> of(RequestObserver observer, ObservedRequest request) {
         try {
-            return observer.replayable(request) ? Optional.of(new ConditionalReplay(observer, request)) : Optional.empty();
+            if (observer.replayable(request)) {
+                return Optional.of(new ConditionalReplay(observer, request, true));
+            }
+            return observer.decidesPerBackend(request) ? Optional.of(new ConditionalReplay(observer, request, false))
+                    : Optional.empty();
         } catch (RuntimeException e) {
             log.warn("request observer failed to say whether {} {} is replayable; it is not", request.method(), request.uri(), e);
             return Optional.empty();
         }
+    }
+
+    /**
+     * A conditional write (a save naming its version), which may be re-sent after its backend got it; false for a
+     * safe request only decided again per backend, which the retry rules treat as any safe request.
+     */
+    boolean conditional() {
+        return conditional;
     }
 
     /**
@@ -125,7 +146,9 @@ final class ConditionalReplay {
         if (rewritten != null) {
             outbound.headers().remove(HttpHeaderNames.CONTENT_ENCODING);
         }
-        outbound.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (body.length > 0 || outbound.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            outbound.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length); // a bodiless GET stays as it came
+        }
         return new Decision.Send(onResponse, new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
     }
 }

@@ -326,7 +326,7 @@ final class Exchange implements RequestSink {
      */
     void backendDown(String down) {
         if (state == State.TRYING) {
-            attempt.backendDown(down, safeMethod, replay != null);
+            attempt.backendDown(down, safeMethod, conditional());
         }
     }
 
@@ -337,7 +337,7 @@ final class Exchange implements RequestSink {
     boolean retryElsewhere(Attempt failed, RetryCause cause) {
         RouteRequest next = route.excluding(failed.backend().name());
         var facts = new RetryPolicy.Facts(state != State.TRYING, safeMethod, body.intact(), body.complete(), retriesMade,
-                replay != null);
+                conditional());
         var verdict = proxy.retries().decide(cause, facts, () -> StickyCookie.pick(proxy, next));
         if (verdict instanceof RetryPolicy.Verdict.Stay<StickyCookie.Choice> stay) {
             // A move off a backend marked down that cannot happen is not a failure: the request keeps waiting.
@@ -347,7 +347,7 @@ final class Exchange implements RequestSink {
             return false;
         }
         var retry = (RetryPolicy.Verdict.Retry<StickyCookie.Choice>) verdict;
-        proxy.metrics().retry(failed.backend().name(), cause.counted(replay != null));
+        proxy.metrics().retry(failed.backend().name(), cause.counted(conditional()));
         retriesMade++;
         failed.close();
         route = next;
@@ -365,6 +365,11 @@ final class Exchange implements RequestSink {
             }
         }, retry.delayMillis(), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /** A conditional save the observer decides again for the next backend (not a safe request it only re-decides). */
+    private boolean conditional() {
+        return replay != null && replay.conditional();
     }
 
     /** The observer decided what the next backend gets (the observer's time was the pause before the retry). */

@@ -67,8 +67,18 @@ public interface RequestObserver {
     }
 
     /**
+     * Whether a safe watched request (a dashboard load, say) is decided again by {@link #onRequest} for the backend
+     * a retry moves it to: what the observer does before the request goes (bringing that backend up to the newest
+     * acknowledged save) is for the backend that serves it, not for the one that refused the connection. It is not
+     * a conditional write: nothing about the retry itself changes. Default: no.
+     */
+    default boolean decidesPerBackend(ObservedRequest request) {
+        return false;
+    }
+
+    /**
      * Called once a watched request's body is complete (and again for the next backend when a
-     * {@link #replayable} request's backend died unanswered).
+     * {@link #replayable} or {@link #decidesPerBackend} request moves to another backend).
      *
      * @param backend the backend the request is about to go to (a retry may end up elsewhere)
      */

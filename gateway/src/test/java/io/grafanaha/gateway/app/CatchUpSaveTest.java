@@ -95,6 +95,42 @@ class CatchUpSaveTest {
         assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU, second edit");
     }
 
+    /**
+     * The second before the checks notice: the primary acknowledged a save and died, the gateway still routes to it,
+     * and a page load refused there is retried on the replica. The replica is brought up first, as for a load sent
+     * there directly: before, it answered the version without the save, and the user's next save got the guard's 412.
+     */
+    @Test
+    void aPageLoadRetriedOnTheReplicaBeforeTheFailoverShowsTheSaveTheDeadPrimaryAcknowledged() throws Exception {
+        rig = DivergedCopies.start(dir, "failover", """
+                health:
+                  interval: 10s
+                  timeout: 1s
+                  rise: 1
+                  fall: 1
+                """, "");
+        a = rig.a();
+        b = rig.b();
+        gateway = rig.gateway();
+        JsonNode loaded = load();
+        rig.git().unavailable(true);
+        HttpResponse<String> saved = save(loaded, "CPU, first edit");
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        a.stop();
+
+        HttpResponse<String> reloaded = http.send(request("/api/dashboards/uid/cpu").GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(scrape()).as("the load went to the primary first").containsPattern(
+                "gateway_retries_total\\{backend=\"grafana-a\",cause=\"[a-z-]+\"} 1\\.0");
+        assertThat(reloaded.statusCode()).isEqualTo(200);
+        assertThat(reloaded.headers().firstValue(GrafanaEmulator.NAME_HEADER)).hasValue(Rig.REPLICA);
+        JsonNode page = JSON.readTree(reloaded.body());
+        assertThat(page.path("dashboard").path("title").asText()).isEqualTo("CPU, first edit");
+        HttpResponse<String> next = save(page, "CPU, second edit");
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+        assertThat(b.dashboard("cpu").orElseThrow().title()).isEqualTo("CPU, second edit");
+    }
+
     @Test
     void aSaveStartedBeforeTheEditTheDeadPrimaryAcknowledgedStillGets412OnTheReplica() throws Exception {
         start();

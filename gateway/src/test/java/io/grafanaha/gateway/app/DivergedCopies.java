@@ -29,8 +29,13 @@ final class DivergedCopies {
 
     /** Starts the rig and its gateway ({@code settings}: YAML after the backends) and makes the copies diverge. */
     static Rig start(Path dir, String mode, String settings) {
+        return start(dir, mode, Rig.FAST_HEALTH, settings);
+    }
+
+    /** As {@link #start(Path, String, String)} with the {@code health:} section {@code health}. */
+    static Rig start(Path dir, String mode, String health, String settings) {
         Rig rig = Rig.builder(dir).seedFiles(Map.of("team-a/cpu.json", EditingRig.CPU)).mode(mode)
-                .settings(Rig.FAST_HEALTH + settings).syncSettings("interval: 1s\npoll-interval: 1s").start();
+                .settings(health + settings).syncSettings("interval: 1s\npoll-interval: 1s").start();
         GrafanaEmulator a = rig.a();
         GrafanaEmulator b = rig.b();
         for (String uid : new String[] {"older-1", "older-2"}) {
