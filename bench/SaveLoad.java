@@ -22,7 +22,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * conflicts happen; after a 412 the user loads again, as the UI's dialog makes them.
  *
  * <p>Each save's outcome is classified at the end: 200; 412 with a real conflict (the other user of that dashboard
- * had a save in flight or answered between this user's load and this 412); 412 without one, or any other answer
+ * had a save in flight or answered between the moment this user's load was sent and this 412: a load reads the
+ * dashboard at some instant while it is in flight, so a save answered meanwhile may or may not be in what it got, as
+ * on one Grafana); 412 without one, or any other answer
  * (5xx, a reset: a failover leaked to a user). Every save answered 200 is written to {@code acked} (uid and title),
  * for the caller to look for in Git and on the instances.
  *
@@ -39,10 +41,10 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class SaveLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One save: who, on what, when the dashboard was loaded, sent, answered, and the answer. */
-    record Save(int user, String uid, String title, long loadedMs, long sentMs, long doneMs, int status, boolean signedOut) {
-        Save(int user, String uid, String title, long loadedMs, long sentMs, long doneMs, int status) {
-            this(user, uid, title, loadedMs, sentMs, doneMs, status, false);
+    /** One save: who, on what, when its load was sent, when it was sent and answered, and the answer. */
+    record Save(int user, String uid, String title, long loadSentMs, long sentMs, long doneMs, int status, boolean signedOut) {
+        Save(int user, String uid, String title, long loadSentMs, long sentMs, long doneMs, int status) {
+            this(user, uid, title, loadSentMs, sentMs, doneMs, status, false);
         }
     }
 
@@ -101,13 +103,14 @@ public final class SaveLoad {
         long loaded = -1;
         long sent = -1;
         try {
+            long loadSent = System.currentTimeMillis();
             HttpResponse<String> got = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/dashboards/uid/" + uid))
                     .timeout(Duration.ofSeconds(20)).headers(auth).build(), HttpResponse.BodyHandlers.ofString());
             if (got.statusCode() != 200) {
                 Thread.sleep(100); // the page did not load: nothing to save, try again shortly
                 return new Save(user, uid, title, -1, -1, System.currentTimeMillis(), -got.statusCode(), signedOut(got));
             }
-            loaded = System.currentTimeMillis();
+            loaded = loadSent;
             JsonNode page = JSON.readTree(got.body());
             Thread.sleep(ThreadLocalRandom.current().nextLong(thinkMs + 1));
             ObjectNode dashboard = page.get("dashboard").deepCopy();
@@ -162,9 +165,9 @@ public final class SaveLoad {
                 ok + realConflicts + unexplained, ok, realConflicts, unexplained, failedLoads, signOuts);
     }
 
-    /** Another user's save of the same dashboard was in flight or answered between this save's load and its 412. */
+    /** Another user's save of the same dashboard was in flight or answered between this save's load being sent and its 412. */
     private static boolean realConflict(Save s, List<Save> saves) {
         return saves.stream().anyMatch(o -> o.user() != s.user() && o.uid().equals(s.uid()) && o.sentMs() >= 0
-                && o.status() != 412 && o.sentMs() <= s.doneMs() && o.doneMs() >= s.loadedMs());
+                && o.status() != 412 && o.sentMs() <= s.doneMs() && o.doneMs() >= s.loadSentMs());
     }
 }
