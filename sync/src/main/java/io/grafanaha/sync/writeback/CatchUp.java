@@ -59,7 +59,8 @@ public final class CatchUp {
                 implements Behind {}
     }
 
-    private record Landed(ObjectId blob, EditBody body, CommitInfo commit) {}
+    /** A committed save: its blob, what it saved, its commit, and its journal id (0 when not known). */
+    private record Landed(ObjectId blob, EditBody body, CommitInfo commit, long journalId) {}
 
     private final Journal journal;
     private final AppliedBlobs blobs;
@@ -160,10 +161,31 @@ public final class CatchUp {
         }
         if (behind instanceof Behind.Pending p) {
             caughtUp.merge(backend + "\u0000" + uid, p.journalId(), Math::max);
+            committedMeanwhile(backend, p, ticket);
         } else if (behind instanceof Behind.InGit g) {
             blobs.recordApplied(backend, uid, g.blob(), ticket);
         }
         return true;
+    }
+
+    /**
+     * The save {@code backend} was just brought up to may have been committed while it was (seen at a failback: the
+     * save was committed in the same millisecond): {@link #landed} then ran before {@code backend} counted as
+     * brought up to it, and recorded nothing for it; the guard would refuse the next save there for lacking Git's
+     * head, which it holds. Recorded here in that case. {@link #landed} records the save before the journal marks it
+     * done, and reads {@link #caughtUp} after: one of the two sees the other.
+     */
+    private void committedMeanwhile(String backend, Behind.Pending p, long ticket) {
+        if (journal.isPending(p.journalId())) {
+            return; // landed() will see this backend brought up to it
+        }
+        Landed last;
+        synchronized (landed) {
+            last = landed.get(p.uid());
+        }
+        if (last != null && last.journalId() == p.journalId() && blobs.head(p.uid()).equals(Optional.of(last.blob()))) {
+            blobs.recordApplied(backend, p.uid(), last.blob(), ticket);
+        }
     }
 
     /**
@@ -202,18 +224,21 @@ public final class CatchUp {
      */
     void landed(CapturedEdit edit, ObjectId blob, CommitInfo commit) {
         String uid = edit.uid();
+        long journalId = journal.idOf(edit).orElse(0L);
         synchronized (landed) {
             landed.remove(uid);
-            landed.put(uid, new Landed(blob.copy(), edit.body().orElseThrow(), commit));
+            landed.put(uid, new Landed(blob.copy(), edit.body().orElseThrow(), commit, journalId));
         }
         if (!blobs.head(uid).equals(Optional.of(blob))) {
             return;
         }
-        journal.idOf(edit).ifPresent(id -> clients.keySet().forEach(backend -> {
-            if (!backend.equals(edit.backend()) && caughtUpTo(backend, uid) >= id) {
-                blobs.recordApplied(backend, uid, blob, blobs.ticket());
-            }
-        }));
+        if (journalId > 0) {
+            clients.keySet().forEach(backend -> {
+                if (!backend.equals(edit.backend()) && caughtUpTo(backend, uid) >= journalId) {
+                    blobs.recordApplied(backend, uid, blob, blobs.ticket());
+                }
+            });
+        }
     }
 
     /**

@@ -93,6 +93,28 @@ class CatchUpTest {
         assertThat(catchUp.holds("grafana-b", "cpu")).as("in Git now: passes may touch it again").isFalse();
     }
 
+    /**
+     * Seen at a failback in the saves-during-kill-9 bench: the save a backend is being brought up to is committed in
+     * the same moment, before the backend counts as brought up to it. It must still be recorded as holding Git's new
+     * head, or the guard refuses its user's next save there.
+     */
+    @Test
+    void aReplicaBroughtUpToASaveCommittedMeanwhileIsRecordedAsHoldingGitsHead() throws Exception {
+        CapturedEdit alice = savedThroughGateway(a, "refresh", "1m");
+        long id = journal.append(List.of(alice), List.of(Optional.of(OLD))).get(0).id();
+        CatchUp.Behind behind = catchUp.behind("grafana-b", "cpu").orElseThrow();
+
+        blobs.headChanged("cpu", Optional.of(NEW), blobs.ticket());
+        catchUp.landed(alice, NEW, new CommitInfo(NEW, "Update dashboard \"CPU\" from grafana-a", Instant.now()));
+        journal.done(id);
+        assertThat(catchUp.bringUp("grafana-b", behind)).isTrue();
+
+        assertThat(b.dashboard("cpu").orElseThrow().json().path("refresh").asText()).isEqualTo("1m");
+        assertThat(blobs.applied("grafana-b", "cpu")).hasValue(NEW);
+        assertThat(blobs.lacksHead("grafana-b", "cpu")).as("the guard lets its next save through").isFalse();
+        assertThat(catchUp.behind("grafana-b", "cpu")).isEmpty();
+    }
+
     @Test
     void aReplicaHoldingSomeoneElsesEditIsNotBroughtUp() throws Exception {
         journal.append(List.of(savedThroughGateway(a, "refresh", "1m")), List.of(Optional.of(OLD)));
