@@ -33,11 +33,9 @@ public final class GrafanaWrites {
      * @param path the request path without the query string, as sent (not percent-decoded)
      */
     public static Optional<GrafanaWrite.Kind> kind(String method, String path) {
-        if (path != null && notificationResource(method, path)) {
-            return Optional.of(GrafanaWrite.Kind.ALERTING_WRITE);
-        }
         if (path != null && path.startsWith("/apis/")) {
-            return DashboardResources.kind(method, path);
+            return notificationResource(method, path) ? Optional.of(GrafanaWrite.Kind.ALERTING_WRITE)
+                    : DashboardResources.kind(method, path);
         }
         String[] s = segments(path);
         if (s == null) {
