@@ -9,6 +9,7 @@ import io.grafanaha.gateway.admin.SyncAccess;
 import io.grafanaha.gateway.capture.EditCapture;
 import io.grafanaha.gateway.capture.DashboardLedger;
 import io.grafanaha.gateway.capture.EditHook;
+import io.grafanaha.gateway.capture.LibraryPanelTranslation;
 import io.grafanaha.gateway.capture.ResourceSaveTranslation;
 import io.grafanaha.gateway.capture.SaveCatchUp;
 import io.grafanaha.gateway.capture.SaveTranslation;
@@ -119,7 +120,8 @@ public final class Gateway implements AutoCloseable {
         writeBack.ifPresent(wb -> {
             SaveTranslation translation = saveTranslation(sync.orElseThrow(), wb);
             proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(translation),
-                    Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger()))));
+                    Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger())),
+                    Optional.of(new LibraryPanelTranslation(reader(sync.orElseThrow())))));
             WriteBackSetup.bindMetrics(wb, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
@@ -160,9 +162,14 @@ public final class Gateway implements AutoCloseable {
 
     /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves. */
     private ResourceSaveTranslation resourceTranslation(SyncService sync, DashboardLedger ledger) {
+        return new ResourceSaveTranslation(ledger, reader(sync));
+    }
+
+    /** Reads of a backend's API with the sync's client for it (its API token), on the sync's read threads. */
+    private ResourceSaveTranslation.Reader reader(SyncService sync) {
         Map<String, GrafanaClient> clients = new LinkedHashMap<>();
         sync.targets().forEach(t -> clients.put(t.name(), t.client()));
-        return new ResourceSaveTranslation(ledger, ResourceSaveTranslation.clientReader(clients, threads.syncReads()));
+        return ResourceSaveTranslation.clientReader(clients, threads.syncReads());
     }
 
     /** The write-back of a running sync; none when its journal cannot be opened (logged, in the status timeline). */

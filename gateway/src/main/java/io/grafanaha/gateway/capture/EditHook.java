@@ -26,11 +26,14 @@ import org.slf4j.LoggerFactory;
  * {@link ResourceSaveTranslation}, the same holds for Grafana 12's resource API (loads of
  * {@code /apis/dashboard.grafana.app/.../dashboards/<uid>[/dto]}, saves with {@code metadata.resourceVersion}).
  * A load or a save on an instance that lacks the newest acknowledged save of that dashboard brings it up first
- * ({@link SaveCatchUp}).
+ * ({@link SaveCatchUp}). With a {@link LibraryPanelTranslation}, library panel loads (counted as
+ * {@value #LIBRARY_PANEL_LOAD}) and saves teach it what each version stood for, and a save is translated likewise.
  */
 public final class EditHook implements RequestObserver {
     /** The label dashboard loads are counted under in {@code gateway_edits_observed_total{kind}}. */
     public static final String DASHBOARD_LOAD = "dashboard-load";
+    /** The label library panel loads are counted under. */
+    public static final String LIBRARY_PANEL_LOAD = "library-panel-load";
     private static final Logger log = LoggerFactory.getLogger(EditHook.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CompletableFuture<Void> RELEASED = CompletableFuture.completedFuture(null);
@@ -38,6 +41,7 @@ public final class EditHook implements RequestObserver {
     private final EditObserver observer;
     private final Optional<SaveTranslation> translation;
     private final Optional<ResourceSaveTranslation> resources;
+    private final Optional<LibraryPanelTranslation> libraryPanels;
 
     public EditHook(EditObserver observer) {
         this(observer, Optional.empty());
@@ -49,9 +53,16 @@ public final class EditHook implements RequestObserver {
 
     /** @param resources the translation of Grafana 12's resource-API saves ({@code /apis/dashboard.grafana.app/...}) */
     public EditHook(EditObserver observer, Optional<SaveTranslation> translation, Optional<ResourceSaveTranslation> resources) {
+        this(observer, translation, resources, Optional.empty());
+    }
+
+    /** @param libraryPanels the translation of library panel saves ({@code PATCH /api/library-elements/:uid}) */
+    public EditHook(EditObserver observer, Optional<SaveTranslation> translation, Optional<ResourceSaveTranslation> resources,
+            Optional<LibraryPanelTranslation> libraryPanels) {
         this.observer = observer;
         this.translation = translation;
         this.resources = resources;
+        this.libraryPanels = libraryPanels;
     }
 
     @Override
@@ -59,6 +70,9 @@ public final class EditHook implements RequestObserver {
         if (translation.isPresent() && GrafanaWrites.isDashboardLoad(method, path)
                 || resources.isPresent() && DashboardResources.isLoad(method, path)) {
             return Optional.of(DASHBOARD_LOAD);
+        }
+        if (libraryPanels.isPresent() && LibraryPanelTranslation.isLoad(method, path)) {
+            return Optional.of(LIBRARY_PANEL_LOAD);
         }
         return GrafanaWrites.kind(method, path).map(GrafanaWrite.Kind::label);
     }
@@ -68,6 +82,9 @@ public final class EditHook implements RequestObserver {
         List<String> labels = new ArrayList<>(Arrays.stream(GrafanaWrite.Kind.values()).map(GrafanaWrite.Kind::label).toList());
         if (translation.isPresent() || resources.isPresent()) {
             labels.add(DASHBOARD_LOAD);
+        }
+        if (libraryPanels.isPresent()) {
+            labels.add(LIBRARY_PANEL_LOAD);
         }
         return labels;
     }
@@ -87,7 +104,9 @@ public final class EditHook implements RequestObserver {
         // Grafana 12's resource-API update names its resourceVersion: conditional the same way (409 instead of 412).
         return translation.isPresent() && write instanceof GrafanaWrite.DashboardSave save && SaveTranslation.applies(save)
                 || resources.isPresent() && write instanceof GrafanaWrite.DashboardResourceSave resource
-                        && ResourceSaveTranslation.applies(resource);
+                        && ResourceSaveTranslation.applies(resource)
+                || libraryPanels.isPresent() && write instanceof GrafanaWrite.LibraryPanelUpdate update
+                        && LibraryPanelTranslation.applies(update);
     }
 
     /**
@@ -123,6 +142,14 @@ public final class EditHook implements RequestObserver {
                 return RELEASED;
             });
         }
+        if (libraryPanels.isPresent() && LibraryPanelTranslation.isLoad(request.method(), request.path())) {
+            return new Verdict.Forward((answered, status, body) -> {
+                if (status == 200) {
+                    libraryPanels.get().learn(answered.name(), body);
+                }
+                return RELEASED;
+            });
+        }
         WatchedRequest watched = WatchedRequest.of(request);
         if (translation.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardSave save
                 && SaveTranslation.applies(save)) {
@@ -140,6 +167,11 @@ public final class EditHook implements RequestObserver {
         if (resources.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.DashboardResourceSave save
                 && ResourceSaveTranslation.applies(save)) {
             return new Verdict.Later(resources.get().translate(backend.name(), request.path(), save, watched.body())
+                    .thenApply(outcome -> verdict(request, watched, outcome)));
+        }
+        if (libraryPanels.isPresent() && watched.write().orElse(null) instanceof GrafanaWrite.LibraryPanelUpdate update
+                && LibraryPanelTranslation.applies(update)) {
+            return new Verdict.Later(libraryPanels.get().translate(backend.name(), update, watched.body())
                     .thenApply(outcome -> verdict(request, watched, outcome)));
         }
         return new Verdict.Forward(afterSuccess(watched));
@@ -182,6 +214,10 @@ public final class EditHook implements RequestObserver {
             translation.ifPresent(t -> learnSave(t.ledger(), answered, watched, body));
             if (watched.write().orElse(null) instanceof GrafanaWrite.DashboardResourceSave) {
                 resources.ifPresent(t -> learn(() -> DashboardResources.answer(body).ifPresent(a -> t.learn(answered.name(), a))));
+            }
+            if (watched.write().orElse(null) instanceof GrafanaWrite.LibraryPanelUpdate
+                    || watched.write().orElse(null) instanceof GrafanaWrite.LibraryPanelCreate) {
+                libraryPanels.ifPresent(t -> t.learn(answered.name(), body));
             }
             return observer.afterSuccess(answered, watched, status, body);
         };
