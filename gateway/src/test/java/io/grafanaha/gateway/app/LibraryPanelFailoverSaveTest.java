@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,14 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LibraryPanelFailoverSaveTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PANEL = """
-            {"uid": "lib-cpu", "name": "CPU panel", "kind": 1, "model": {"type": "timeseries", "title": "CPU"}}
-            """;
-    private static final String USES_IT = """
-            {"uid": "cpu", "title": "CPU", "schemaVersion": 39,
-             "panels": [{"id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "libraryPanel": {"uid": "lib-cpu"}}]}
-            """;
-
     @TempDir
     Path dir;
 
@@ -49,15 +40,11 @@ class LibraryPanelFailoverSaveTest {
 
     @BeforeEach
     void start() {
-        rig = Rig.builder(dir).seedFiles(Map.of("library-panels/cpu.json", PANEL, "team-a/cpu.json", USES_IT))
-                .mode("failover").settings(Rig.FAST_HEALTH).syncSettings("interval: 1s\npoll-interval: 200ms").start();
+        rig = SyncedLibraryPanel.start(dir);
         repo = rig.repo();
         a = rig.a();
         b = rig.b();
-        gateway = rig.startGateway();
-        await().atMost(Duration.ofSeconds(20)).until(() -> a.libraryElements().containsKey("lib-cpu")
-                && b.libraryElements().containsKey("lib-cpu")
-                && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
+        gateway = rig.gateway();
         for (int i = 0; i < 2; i++) {
             var panel = a.libraryElements().get("lib-cpu");
             a.updateLibraryElement("lib-cpu", panel.name(), panel.model());

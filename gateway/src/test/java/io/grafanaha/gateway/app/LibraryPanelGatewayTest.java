@@ -11,7 +11,6 @@ import io.grafanaha.testkit.git.RemoteRepo;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,14 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * panel Git lacks is reported, not applied.
  */
 class LibraryPanelGatewayTest {
-    private static final String PANEL = """
-            {"uid": "lib-cpu", "name": "CPU panel", "kind": 1, "model": {"type": "timeseries", "title": "CPU"}}
-            """;
-    private static final String USES_IT = """
-            {"uid": "cpu", "title": "CPU", "schemaVersion": 39,
-             "panels": [{"id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "libraryPanel": {"uid": "lib-cpu"}}]}
-            """;
-
     @TempDir
     Path dir;
 
@@ -43,14 +34,11 @@ class LibraryPanelGatewayTest {
 
     @BeforeEach
     void start() {
-        rig = Rig.builder(dir).seedFiles(Map.of("library-panels/cpu.json", PANEL, "team-a/cpu.json", USES_IT))
-                .mode("failover").settings(Rig.FAST_HEALTH).syncSettings("interval: 1s\npoll-interval: 200ms").start();
+        rig = SyncedLibraryPanel.start(dir);
         repo = rig.repo();
         a = rig.a();
         b = rig.b();
-        gateway = rig.startGateway();
-        await().atMost(Duration.ofSeconds(20)).until(() -> a.dashboard("cpu").isPresent() && b.dashboard("cpu").isPresent()
-                && gateway.health().status().backends().stream().allMatch(s -> s.routable()));
+        gateway = rig.gateway();
     }
 
     @AfterEach
@@ -81,7 +69,7 @@ class LibraryPanelGatewayTest {
     @Test
     void aDashboardUsingAPanelGitLacksIsReportedAndNotApplied() throws Exception {
         try (GitWorkspace ws = repo.cloneTo(dir.resolve("ws"))) {
-            ws.writeFile("shared/disk.json", USES_IT.replace("\"cpu\"", "\"disk\"").replace("lib-cpu", "lib-disk"));
+            ws.writeFile("shared/disk.json", SyncedLibraryPanel.USES_IT.replace("\"cpu\"", "\"disk\"").replace("lib-cpu", "lib-disk"));
             ws.commitAndPush("disk uses a panel Git lacks");
         }
 
