@@ -163,6 +163,7 @@ final class Attempt {
         channel = connected;
         handler = BackendHandler.of(connected);
         reused = handler.attach(this);
+        ResponseFramer.of(connected).expect(exchange.method(), exchange.answersAsBytes());
         send(exchange.request(), false);
         // A later attempt: what the client already sent goes again, the rest follows from the frontend.
         for (HttpContent chunk : exchange.bodySoFar()) {
@@ -262,6 +263,10 @@ final class Attempt {
             onHead(head);
         } else if (msg instanceof HttpContent content) {
             onContent(content);
+        } else if (msg instanceof RawResponseHead head) {
+            onHead(head);
+        } else if (msg instanceof RawResponseBody part) {
+            onBody(part);
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -275,14 +280,9 @@ final class Attempt {
                     "Grafana backend " + backend().name() + " sent an ambiguous response: " + ambiguous.get());
             return;
         }
-        RetryCause statusCause = RetryCause.ofStatus(code);
-        if (statusCause != null) {
-            proxy.outcomes().onOutcome(backend(), Outcome.GATEWAY_STATUS);
-            if (exchange.retryElsewhere(this, statusCause)) {
-                // The rest of this response is dropped with its connection (closed by the retry).
-                ReferenceCountUtil.release(head);
-                return;
-            }
+        if (retriedOnStatus(code)) {
+            ReferenceCountUtil.release(head);
+            return;
         }
         if (code == 101 && exchange.upgrade()) {
             response = Response.STREAMING;
@@ -303,14 +303,38 @@ final class Attempt {
             lastClientWrite = exchange.relayInterim(head);
             return;
         }
+        boolean framed = HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head)
+                || HttpMethod.HEAD.equals(exchange.method()) || code == 204 || code == 304;
+        accepted(code, framed && HttpUtil.isKeepAlive(head));
+        lastClientWrite = exchange.relayHead(this, head);
+    }
+
+    /** An ordinary final head as bytes ({@link ResponseFramer}): its framing is beyond doubt, it is not interim nor a 101. */
+    private void onHead(RawResponseHead head) {
+        if (retriedOnStatus(head.status())) {
+            head.release();
+            return;
+        }
+        accepted(head.status(), head.keepAlive());
+        lastClientWrite = exchange.relayHead(this, head);
+    }
+
+    /** A 502, 503 or 504 the exchange sends elsewhere: the rest of this response goes with its connection, closed by the retry. */
+    private boolean retriedOnStatus(int code) {
+        RetryCause cause = RetryCause.ofStatus(code);
+        if (cause == null) {
+            return false;
+        }
+        proxy.outcomes().onOutcome(backend(), Outcome.GATEWAY_STATUS);
+        return exchange.retryElsewhere(this, cause);
+    }
+
+    /** The final head is this attempt's answer; {@code reusable}: the connection may serve another request after it. */
+    private void accepted(int code, boolean reusable) {
         cancelTimers();
         response = Response.STREAMING;
         status = code;
-        HttpMethod method = exchange.method();
-        boolean framed = HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head)
-                || HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
-        reusable = framed && HttpUtil.isKeepAlive(head);
-        lastClientWrite = exchange.relayHead(this, head);
+        this.reusable = reusable;
     }
 
     private void onContent(HttpContent content) {
@@ -324,13 +348,24 @@ final class Attempt {
         }
         lastClientWrite = exchange.relayBody(content);
         if (last) {
-            response = Response.COMPLETE;
-            exchange.backendAnswered(this);
-            if (RetryCause.ofStatus(status) == null) {
-                proxy.outcomes().onOutcome(backend(), Outcome.SUCCESS);
-            }
-            maybeFinish();
+            answered();
         }
+    }
+
+    private void onBody(RawResponseBody part) {
+        lastClientWrite = exchange.relayBody(part);
+        if (part.last()) {
+            answered();
+        }
+    }
+
+    private void answered() {
+        response = Response.COMPLETE;
+        exchange.backendAnswered(this);
+        if (RetryCause.ofStatus(status) == null) {
+            proxy.outcomes().onOutcome(backend(), Outcome.SUCCESS);
+        }
+        maybeFinish();
     }
 
     /** Flush what this burst wrote to the client; read the backend again once it has gone out. */

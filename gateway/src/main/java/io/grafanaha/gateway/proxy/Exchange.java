@@ -15,8 +15,10 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +86,8 @@ final class Exchange implements RequestSink {
     private boolean answeredEarly;
     /** A conditional save: a retry is decided again by the observer for the next backend; null for everything else. */
     private ConditionalReplay replay;
+    /** Where an ordinary answer goes as bytes; null when it must go as objects. */
+    private ClientBytes bytes;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -111,6 +115,9 @@ final class Exchange implements RequestSink {
     }
 
     void start() {
+        // Only where nothing needs the answer as objects: no observer to show it to, no upgrade, an HTTP/1.1 client.
+        boolean plain = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion);
+        bytes = plain ? ClientBytes.of(client) : null;
         boolean down = proxy.waiting().add(this, attempt.backend().name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
@@ -129,6 +136,11 @@ final class Exchange implements RequestSink {
 
     boolean isCurrent(Attempt a) {
         return state != State.ENDED && attempt == a;
+    }
+
+    /** The backend's answer may reach the client as its own bytes, when it is an ordinary one ({@link ResponseFramer}). */
+    boolean answersAsBytes() {
+        return bytes != null;
     }
 
     HttpRequest request() {
@@ -205,20 +217,38 @@ final class Exchange implements RequestSink {
     /** The attempt's final response head: it is this exchange's answer now. */
     ChannelFuture relayHead(Attempt from, HttpResponse head) {
         keepClient = HeaderPolicy.toClient(head, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
-        if (from.setsCookie()) {
-            head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
-        }
-        String buildCookie = frontend.buildCookie(from.backend().name());
-        if (buildCookie != null) {
-            head.headers().add(HttpHeaderNames.SET_COOKIE, buildCookie);
-        }
-        head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
+        head.headers().remove(RequestIds.X_REQUEST_ID);
+        stamp(from, head.headers()::add);
         state = State.ANSWERING;
         if (observer != null) {
             held = new HeldResponse(head, RequestObserver.MAX_RESPONSE);
             return null;
         }
         return client.write(head);
+    }
+
+    /** An ordinary final head as the backend's bytes ({@link #answersAsBytes}), finished for this client and written. */
+    ChannelFuture relayHead(Attempt from, RawResponseHead head) {
+        keepClient = clientKeepAlive && !proxy.drain().draining(); // what toClient keeps for a framed answer to HTTP/1.1
+        stamp(from, head::add);
+        state = State.ANSWERING;
+        return bytes.writeHead(head.status(), head.end(keepClient));
+    }
+
+    ChannelFuture relayBody(RawResponseBody part) {
+        return bytes.writeBody(part);
+    }
+
+    /** What every backend's answer gains: the affinity cookies, and the request's id in place of any the backend set. */
+    private void stamp(Attempt from, BiConsumer<AsciiString, CharSequence> add) {
+        if (from.setsCookie()) {
+            add.accept(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
+        }
+        String buildCookie = frontend.buildCookie(from.backend().name());
+        if (buildCookie != null) {
+            add.accept(HttpHeaderNames.SET_COOKIE, buildCookie);
+        }
+        add.accept(RequestIds.X_REQUEST_ID, frontend.requestId());
     }
 
     /** A body chunk of the final response: to the client, or held while the observer is to see it first. */
