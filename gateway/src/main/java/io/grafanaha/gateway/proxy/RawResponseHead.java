@@ -20,21 +20,17 @@ final class RawResponseHead extends DefaultByteBufHolder {
     private final int status;
     /** The body's length: 0 when there is none (HEAD, 204, 304), -1 when it is chunked. */
     private final long length;
-    /** The backend sent Transfer-Encoding: chunked (also on an answer to HEAD, where no body follows). */
-    private final boolean chunked;
     private final boolean keepAlive;
 
     /**
      * @param lines     the status line and the kept header lines, each ending in CRLF, without the empty line
      * @param length    the body's length, 0 for none, -1 when it is chunked (relayed as received, chunk framing included)
-     * @param chunked   the backend said Transfer-Encoding: chunked
      * @param keepAlive the backend keeps the connection open after this response
      */
-    RawResponseHead(ByteBuf lines, int status, long length, boolean chunked, boolean keepAlive) {
+    RawResponseHead(ByteBuf lines, int status, long length, boolean keepAlive) {
         super(lines);
         this.status = status;
         this.length = length;
-        this.chunked = chunked;
         this.keepAlive = keepAlive;
     }
 
@@ -61,11 +57,11 @@ final class RawResponseHead extends DefaultByteBufHolder {
     }
 
     /**
-     * Ends the head for an HTTP/1.1 client: a chunked body keeps its Transfer-Encoding (an answer to HEAD too, which
-     * describes the body it would have had; not a 204 or 304, which have none), and a connection that will close says so.
+     * Ends the head for an HTTP/1.1 client: a chunked body keeps its Transfer-Encoding (an answer without a body, to
+     * HEAD or a 204 or 304, loses it, as on the object path), and a connection that will close says so.
      */
     ByteBuf end(boolean keepClient) {
-        if (chunked && status != 204 && status != 304) {
+        if (length < 0) {
             add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         if (!keepClient) {

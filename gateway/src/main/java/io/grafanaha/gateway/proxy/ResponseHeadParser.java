@@ -72,7 +72,7 @@ final class ResponseHeadParser {
             return null;
         }
         long length = bodyless ? 0 : chunked ? -1 : contentLength;
-        return new RawResponseHead(out, status, length, chunked, !close);
+        return new RawResponseHead(out, status, length, !close);
     }
 
     /** The status of an {@code HTTP/1.1 NNN reason} line ending in CRLF, or -1. */
