@@ -15,10 +15,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -115,16 +113,15 @@ final class Exchange implements RequestSink {
     }
 
     void start() {
-        // Only where nothing needs the answer as objects: no observer to show it to, no upgrade, an HTTP/1.1 client.
-        boolean plain = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion);
-        bytes = plain ? ClientBytes.of(client) : null;
+        // As bytes only where nothing needs the answer as objects: no observer, no upgrade, an HTTP/1.1 client.
+        bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? ClientBytes.of(client) : null;
         boolean down = proxy.waiting().add(this, attempt.backend().name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
         if (down) {
             backendDown(attempt.backend().name());
         }
-        noteAttempt(attempt, null);
+        frontend.noteAttempt(attempt.backend().name(), null);
         attempt.connect();
     }
 
@@ -138,7 +135,7 @@ final class Exchange implements RequestSink {
         return state != State.ENDED && attempt == a;
     }
 
-    /** The backend's answer may reach the client as its own bytes, when it is an ordinary one ({@link ResponseFramer}). */
+    /** An ordinary answer ({@link ResponseFramer}) may reach the client as the backend's bytes. */
     boolean answersAsBytes() {
         return bytes != null;
     }
@@ -218,7 +215,7 @@ final class Exchange implements RequestSink {
     ChannelFuture relayHead(Attempt from, HttpResponse head) {
         keepClient = HeaderPolicy.toClient(head, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
         head.headers().remove(RequestIds.X_REQUEST_ID);
-        stamp(from, head.headers()::add);
+        AnswerStamp.onto(head.headers()::add, from, proxy, frontend);
         state = State.ANSWERING;
         if (observer != null) {
             held = new HeldResponse(head, RequestObserver.MAX_RESPONSE);
@@ -230,25 +227,13 @@ final class Exchange implements RequestSink {
     /** An ordinary final head as the backend's bytes ({@link #answersAsBytes}), finished for this client and written. */
     ChannelFuture relayHead(Attempt from, RawResponseHead head) {
         keepClient = clientKeepAlive && !proxy.drain().draining(); // what toClient keeps for a framed answer to HTTP/1.1
-        stamp(from, head::add);
+        AnswerStamp.onto(head::add, from, proxy, frontend);
         state = State.ANSWERING;
         return bytes.writeHead(head.status(), head.end(keepClient));
     }
 
     ChannelFuture relayBody(RawResponseBody part) {
         return bytes.writeBody(part);
-    }
-
-    /** What every backend's answer gains: the affinity cookies, and the request's id in place of any the backend set. */
-    private void stamp(Attempt from, BiConsumer<AsciiString, CharSequence> add) {
-        if (from.setsCookie()) {
-            add.accept(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
-        }
-        String buildCookie = frontend.buildCookie(from.backend().name());
-        if (buildCookie != null) {
-            add.accept(HttpHeaderNames.SET_COOKIE, buildCookie);
-        }
-        add.accept(RequestIds.X_REQUEST_ID, frontend.requestId());
     }
 
     /** A body chunk of the final response: to the client, or held while the observer is to see it first. */
@@ -383,7 +368,7 @@ final class Exchange implements RequestSink {
         route = next;
         Attempt following = new Attempt(this, proxy, client.eventLoop(), retry.next(), false);
         attempt = following;
-        noteAttempt(following, cause);
+        frontend.noteAttempt(following.backend().name(), cause);
         if (replay != null) {
             replay.decide(retry.next().backend(), request, observer, client.eventLoop(), proxy.timeouts().responseTimeout().toMillis(),
                     decision -> replayDecided(following, decision));
@@ -417,21 +402,6 @@ final class Exchange implements RequestSink {
             following.close();
             GatheredBody.answerEdit(frontend, proxy, client, method, ((ConditionalReplay.Decision.Answer) decision).response(),
                     clientKeepAlive, startNanos);
-        }
-    }
-
-    /** The access log's and the span's count of tries and their last backend and retry cause. */
-    private void noteAttempt(Attempt next, RetryCause cause) {
-        RequestSpan span = frontend.span();
-        if (span != null) {
-            span.attempt(next.backend().name(), cause);
-        }
-        AccessLog.Entry access = frontend.access();
-        if (access != null) {
-            access.attempt(next.backend().name());
-            if (cause != null) {
-                access.retried(cause);
-            }
         }
     }
 
