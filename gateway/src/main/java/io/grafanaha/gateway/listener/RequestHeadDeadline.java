@@ -128,6 +128,13 @@ public final class RequestHeadDeadline {
         };
     }
 
+    /** An answer went out past the heads handler (as bytes, below the encoder): it is no longer outstanding. */
+    public void answered() {
+        if (unanswered > 0) {
+            unanswered--;
+        }
+    }
+
     private void expired() {
         timer = null;
         if (stopped || !inHead || headsContext == null || !headsContext.channel().isActive()) {

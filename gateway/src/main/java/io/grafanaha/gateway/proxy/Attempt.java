@@ -5,7 +5,6 @@ import io.grafanaha.health.Outcome;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -17,9 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.ConnectException;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
 /**
  * One try of an {@link Exchange} at one backend: the backend connection, the request written to it, the
@@ -138,20 +135,10 @@ final class Attempt {
 
     private void connected(Future<Channel> connect) {
         if (!connect.isSuccess()) {
-            if (!current()) {
-                return;
-            }
-            String name = backend().name();
-            Throwable cause = connect.cause();
-            if (cause instanceof ConnectTimeoutException) {
-                failed(connectBlamed ? null : Outcome.CONNECT_TIMEOUT, RetryCause.CONNECT_TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "Grafana backend "
-                        + name + " did not accept a connection within " + proxy.timeouts().connectTimeout().toMillis() + " ms");
-            } else if (cause instanceof ConnectException) {
-                failed(Outcome.CONNECT_REFUSED, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
-                        "Grafana backend " + name + " refused the connection");
-            } else {
-                failed(Outcome.RESET, RetryCause.CONNECT_REFUSED, HttpResponseStatus.BAD_GATEWAY,
-                        "could not connect to Grafana backend " + name + ": " + cause.getMessage());
+            if (current()) {
+                var f = BackendFailure.ofConnect(connect.cause(), backend().name(), proxy.timeouts().connectTimeout().toMillis());
+                // A connect the try timeout already reported is not counted twice.
+                failed(connectBlamed && f.outcome() == Outcome.CONNECT_TIMEOUT ? null : f.outcome(), f.retry(), f.status(), f.message());
             }
             return;
         }
@@ -163,6 +150,7 @@ final class Attempt {
         channel = connected;
         handler = BackendHandler.of(connected);
         reused = handler.attach(this);
+        ResponseFramer.of(connected).expect(exchange.method(), exchange.answersAsBytes());
         send(exchange.request(), false);
         // A later attempt: what the client already sent goes again, the rest follows from the frontend.
         for (HttpContent chunk : exchange.bodySoFar()) {
@@ -262,6 +250,10 @@ final class Attempt {
             onHead(head);
         } else if (msg instanceof HttpContent content) {
             onContent(content);
+        } else if (msg instanceof RawResponseHead head) {
+            onHead(head);
+        } else if (msg instanceof RawResponseBody part) {
+            onBody(part);
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -275,14 +267,9 @@ final class Attempt {
                     "Grafana backend " + backend().name() + " sent an ambiguous response: " + ambiguous.get());
             return;
         }
-        RetryCause statusCause = RetryCause.ofStatus(code);
-        if (statusCause != null) {
-            proxy.outcomes().onOutcome(backend(), Outcome.GATEWAY_STATUS);
-            if (exchange.retryElsewhere(this, statusCause)) {
-                // The rest of this response is dropped with its connection (closed by the retry).
-                ReferenceCountUtil.release(head);
-                return;
-            }
+        if (retriedOnStatus(code)) {
+            ReferenceCountUtil.release(head);
+            return;
         }
         if (code == 101 && exchange.upgrade()) {
             response = Response.STREAMING;
@@ -303,14 +290,38 @@ final class Attempt {
             lastClientWrite = exchange.relayInterim(head);
             return;
         }
+        boolean framed = HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head)
+                || HttpMethod.HEAD.equals(exchange.method()) || code == 204 || code == 304;
+        accepted(code, framed && HttpUtil.isKeepAlive(head));
+        lastClientWrite = exchange.relayHead(this, head);
+    }
+
+    /** An ordinary final head as bytes ({@link ResponseFramer}): its framing is beyond doubt, it is not interim nor a 101. */
+    private void onHead(RawResponseHead head) {
+        if (retriedOnStatus(head.status())) {
+            head.release();
+            return;
+        }
+        accepted(head.status(), head.keepAlive());
+        lastClientWrite = exchange.relayHead(this, head);
+    }
+
+    /** A 502, 503 or 504 the exchange sends elsewhere: the rest of this response goes with its connection, closed by the retry. */
+    private boolean retriedOnStatus(int code) {
+        RetryCause cause = RetryCause.ofStatus(code);
+        if (cause == null) {
+            return false;
+        }
+        proxy.outcomes().onOutcome(backend(), Outcome.GATEWAY_STATUS);
+        return exchange.retryElsewhere(this, cause);
+    }
+
+    /** The final head is this attempt's answer; {@code reusable}: the connection may serve another request after it. */
+    private void accepted(int code, boolean reusable) {
         cancelTimers();
         response = Response.STREAMING;
         status = code;
-        HttpMethod method = exchange.method();
-        boolean framed = HttpUtil.isContentLengthSet(head) || HttpUtil.isTransferEncodingChunked(head)
-                || HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
-        reusable = framed && HttpUtil.isKeepAlive(head);
-        lastClientWrite = exchange.relayHead(this, head);
+        this.reusable = reusable;
     }
 
     private void onContent(HttpContent content) {
@@ -324,13 +335,24 @@ final class Attempt {
         }
         lastClientWrite = exchange.relayBody(content);
         if (last) {
-            response = Response.COMPLETE;
-            exchange.backendAnswered(this);
-            if (RetryCause.ofStatus(status) == null) {
-                proxy.outcomes().onOutcome(backend(), Outcome.SUCCESS);
-            }
-            maybeFinish();
+            answered();
         }
+    }
+
+    private void onBody(RawResponseBody part) {
+        lastClientWrite = exchange.relayBody(part);
+        if (part.last()) {
+            answered();
+        }
+    }
+
+    private void answered() {
+        response = Response.COMPLETE;
+        exchange.backendAnswered(this);
+        if (RetryCause.ofStatus(status) == null) {
+            proxy.outcomes().onOutcome(backend(), Outcome.SUCCESS);
+        }
+        maybeFinish();
     }
 
     /** Flush what this burst wrote to the client; read the backend again once it has gone out. */
@@ -406,15 +428,9 @@ final class Attempt {
         // No backend can serve (this one is the last resort): a backend judged down gets a short while to
         // answer, not the response timeout; then the client hears that nothing can serve. With another backend
         // up, a request that may not move (a POST the backend may have acted on) keeps waiting for its answer.
-        if (downTimer == null && noBackendCanServe()) {
-            downTimer = loop.schedule(this::downTimedOut, downBoundMillis(), TimeUnit.MILLISECONDS);
+        if (downTimer == null && LastResort.noBackendCanServe(proxy)) {
+            downTimer = loop.schedule(this::downTimedOut, LastResort.boundMillis(proxy), TimeUnit.MILLISECONDS);
         }
-    }
-
-    /** {@code routing.try-timeout} when set, else {@code proxy.connect-timeout}: how long a backend held down may take. */
-    private long downBoundMillis() {
-        long tryTimeout = proxy.retries().tryTimeoutMillis();
-        return tryTimeout > 0 ? tryTimeout : proxy.timeouts().connectTimeout().toMillis();
     }
 
     private void downTimedOut() {
@@ -424,17 +440,8 @@ final class Attempt {
             // 503 tells a client it may safely send again, which is true only when nothing could have happened.
             boolean mayHaveActed = !exchange.safeMethod() && requestSent();
             exchange.fail(this, mayHaveActed ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    noBackendCanServe("did not answer within " + downBoundMillis() + " ms"));
+                    LastResort.message(backend().name(), "did not answer within " + LastResort.boundMillis(proxy) + " ms"));
         }
-    }
-
-    /** Every backend the router would still use is held down by the health checks (or none is left). */
-    private boolean noBackendCanServe() {
-        return proxy.router().routable().stream().allMatch(b -> proxy.waiting().isDown(b.name()));
-    }
-
-    private String noBackendCanServe(String why) {
-        return "no Grafana backend can serve: " + backend().name() + " is down and " + why;
     }
 
     /**
@@ -454,8 +461,8 @@ final class Attempt {
             // long to accept is failing (passive detection counts it, so a stopped backend is ejected quickly).
             connectBlamed = true;
             proxy.outcomes().onOutcome(backend(), Outcome.CONNECT_TIMEOUT);
-            if (!exchange.retryElsewhere(this, RetryCause.CONNECT_TIMEOUT) && noBackendCanServe()) {
-                exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, noBackendCanServe("did not accept a connection within "
+            if (!exchange.retryElsewhere(this, RetryCause.CONNECT_TIMEOUT) && LastResort.noBackendCanServe(proxy)) {
+                exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, LastResort.message(backend().name(), "did not accept a connection within "
                         + proxy.retries().tryTimeoutMillis() + " ms"));
             }
             return;
@@ -501,19 +508,9 @@ final class Attempt {
         }
         String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
         RetryCause retry = responseStarted() ? null : RetryCause.RESET;
-        failed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY, isTls(cause)
+        failed(Outcome.RESET, retry, HttpResponseStatus.BAD_GATEWAY, BackendFailure.isTls(cause)
                 ? proxy.pool().tlsFailed(backend(), cause)
                 : "Grafana backend " + backend().name() + " " + why + " before the response ended");
-    }
-
-    /** A TLS failure, also wrapped (a backend's alert reaches the pipeline as a DecoderException). */
-    private static boolean isTls(Throwable cause) {
-        for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -527,7 +524,7 @@ final class Attempt {
         if (retry != null && exchange.retryElsewhere(this, retry)) {
             return;
         }
-        if (!responseStarted() && proxy.waiting().isDown(backend().name()) && noBackendCanServe()) {
+        if (!responseStarted() && proxy.waiting().isDown(backend().name()) && LastResort.noBackendCanServe(proxy)) {
             // The last resort failed too: no backend can serve, which is a 503 (retry later), not a gateway error.
             exchange.fail(this, HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend can serve (all are down); last: " + message);
             return;

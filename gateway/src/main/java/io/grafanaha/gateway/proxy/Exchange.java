@@ -84,6 +84,8 @@ final class Exchange implements RequestSink {
     private boolean answeredEarly;
     /** A conditional save: a retry is decided again by the observer for the next backend; null for everything else. */
     private ConditionalReplay replay;
+    /** Where an ordinary answer goes as bytes; null when it must go as objects. */
+    private ClientBytes bytes;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -111,13 +113,15 @@ final class Exchange implements RequestSink {
     }
 
     void start() {
+        // As bytes only where nothing needs the answer as objects: no observer, no upgrade, an HTTP/1.1 client.
+        bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? ClientBytes.of(client) : null;
         boolean down = proxy.waiting().add(this, attempt.backend().name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
         if (down) {
             backendDown(attempt.backend().name());
         }
-        noteAttempt(attempt, null);
+        frontend.noteAttempt(attempt.backend().name(), null);
         attempt.connect();
     }
 
@@ -129,6 +133,11 @@ final class Exchange implements RequestSink {
 
     boolean isCurrent(Attempt a) {
         return state != State.ENDED && attempt == a;
+    }
+
+    /** An ordinary answer ({@link ResponseFramer}) may reach the client as the backend's bytes. */
+    boolean answersAsBytes() {
+        return bytes != null;
     }
 
     HttpRequest request() {
@@ -205,20 +214,26 @@ final class Exchange implements RequestSink {
     /** The attempt's final response head: it is this exchange's answer now. */
     ChannelFuture relayHead(Attempt from, HttpResponse head) {
         keepClient = HeaderPolicy.toClient(head, method, clientVersion, clientKeepAlive && !proxy.drain().draining());
-        if (from.setsCookie()) {
-            head.headers().add(HttpHeaderNames.SET_COOKIE, StickyCookie.setCookie(proxy.stickyCookie(), from.backend().name()));
-        }
-        String buildCookie = frontend.buildCookie(from.backend().name());
-        if (buildCookie != null) {
-            head.headers().add(HttpHeaderNames.SET_COOKIE, buildCookie);
-        }
-        head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
+        head.headers().remove(RequestIds.X_REQUEST_ID);
+        AnswerStamp.onto(head.headers()::add, from, proxy, frontend);
         state = State.ANSWERING;
         if (observer != null) {
             held = new HeldResponse(head, RequestObserver.MAX_RESPONSE);
             return null;
         }
         return client.write(head);
+    }
+
+    /** An ordinary final head as the backend's bytes ({@link #answersAsBytes}), finished for this client and written. */
+    ChannelFuture relayHead(Attempt from, RawResponseHead head) {
+        keepClient = clientKeepAlive && !proxy.drain().draining(); // what toClient keeps for a framed answer to HTTP/1.1
+        AnswerStamp.onto(head::add, from, proxy, frontend);
+        state = State.ANSWERING;
+        return bytes.writeHead(head.status(), head.end(keepClient));
+    }
+
+    ChannelFuture relayBody(RawResponseBody part) {
+        return bytes.writeBody(part);
     }
 
     /** A body chunk of the final response: to the client, or held while the observer is to see it first. */
@@ -353,7 +368,7 @@ final class Exchange implements RequestSink {
         route = next;
         Attempt following = new Attempt(this, proxy, client.eventLoop(), retry.next(), false);
         attempt = following;
-        noteAttempt(following, cause);
+        frontend.noteAttempt(following.backend().name(), cause);
         if (replay != null) {
             replay.decide(retry.next().backend(), request, observer, client.eventLoop(), proxy.timeouts().responseTimeout().toMillis(),
                     decision -> replayDecided(following, decision));
@@ -387,21 +402,6 @@ final class Exchange implements RequestSink {
             following.close();
             GatheredBody.answerEdit(frontend, proxy, client, method, ((ConditionalReplay.Decision.Answer) decision).response(),
                     clientKeepAlive, startNanos);
-        }
-    }
-
-    /** The access log's and the span's count of tries and their last backend and retry cause. */
-    private void noteAttempt(Attempt next, RetryCause cause) {
-        RequestSpan span = frontend.span();
-        if (span != null) {
-            span.attempt(next.backend().name(), cause);
-        }
-        AccessLog.Entry access = frontend.access();
-        if (access != null) {
-            access.attempt(next.backend().name());
-            if (cause != null) {
-                access.retried(cause);
-            }
         }
     }
 

@@ -380,14 +380,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return response;
     }
 
-    /** The current request's access-log entry (null when the log is off), for the exchange to fill in. */
-    AccessLog.Entry access() {
-        return hold.access();
-    }
-
-    /** The current request's span (null when the span export is off), for the exchange to note its tries in. */
-    RequestSpan span() {
-        return hold.span();
+    /** A try of the current request at {@code backend}, after a failure of {@code cause} (null for the first). */
+    void noteAttempt(String backend, RetryCause cause) {
+        hold.noteAttempt(backend, cause);
     }
 
     /** The request is answered by the gateway itself ({@code gateway}) rather than by a backend. */

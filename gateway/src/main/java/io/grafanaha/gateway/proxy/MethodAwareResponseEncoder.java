@@ -38,6 +38,16 @@ final class MethodAwareResponseEncoder extends HttpResponseEncoder {
         return bodyBytes;
     }
 
+    /** A final response head written as bytes, past this encoder ({@link ClientBytes}). */
+    void wroteHead(int code) {
+        status = code;
+    }
+
+    /** Body bytes written past this encoder ({@link ClientBytes}); an answer to HEAD has none. */
+    void wroteBody(long bytes) {
+        bodyBytes += bytes;
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         note(msg);

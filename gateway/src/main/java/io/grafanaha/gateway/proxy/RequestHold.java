@@ -69,6 +69,19 @@ final class RequestHold {
         }
     }
 
+    /** The access log's and the span's count of tries, and their last backend and retry cause. */
+    void noteAttempt(String backend, RetryCause cause) {
+        if (span != null) {
+            span.attempt(backend, cause);
+        }
+        if (access != null) {
+            access.attempt(backend);
+            if (cause != null) {
+                access.retried(cause);
+            }
+        }
+    }
+
     /** The current request's span (null when the export is off), for the exchange to note its tries in. */
     RequestSpan span() {
         return span;

@@ -29,6 +29,8 @@ final class Tunnel {
         FrameBoundary toClient = websocket ? new FrameBoundary() : null;
         back.replace(BackendHandler.NAME, RelayHandler.NAME, new RelayHandler(client, toClient));
         back.remove(BackendInitializer.CODEC);
+        back.remove(ResponseFramer.NAME);
+        back.remove(BackendInitializer.ENCODER);
 
         front.replace(FrontendHandler.NAME, RelayHandler.NAME, new RelayHandler(backend, null));
         front.remove(ProxyServer.DECODER);
