@@ -24,6 +24,7 @@ class HttpProbeTest {
 
     // Generous: only the hanging backend should ever reach it, even on a loaded CI machine.
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration PATIENT = Duration.ofSeconds(5);
 
     private final AtomicInteger requests = new AtomicInteger();
     private final CountDownLatch release = new CountDownLatch(1);
@@ -73,8 +74,13 @@ class HttpProbeTest {
         exchange.close();
     }
 
+    /** A check patient enough that a busy machine does not turn an answer into a timeout. */
     private static CheckResult check(URI url) throws Exception {
-        return HttpProbe.create(TIMEOUT).check(url, TIMEOUT).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return check(url, PATIENT);
+    }
+
+    private static CheckResult check(URI url, Duration timeout) throws Exception {
+        return HttpProbe.create(timeout).check(url, timeout).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -88,7 +94,7 @@ class HttpProbeTest {
         assertThat(failing.status()).isEqualTo(503);
         assertThat(failing.detail()).contains("503").contains("failing");
 
-        CheckResult hanging = check(health);
+        CheckResult hanging = check(health, TIMEOUT);
         assertThat(hanging.verdict()).isEqualTo(CheckResult.Verdict.FAIL);
         assertThat(hanging.status()).isZero();
         assertThat(hanging.detail()).contains("timeout");
