@@ -7,6 +7,7 @@ import io.grafanaha.sync.grafana.GrafanaClient;
 import io.grafanaha.sync.plan.DeleteLimit;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,8 @@ public final class LibraryStep {
     /** backend → uid → the blob of Git's file this process last wrote (or found) there; in memory only. */
     private final Map<String, Map<String, ObjectId>> applied = new ConcurrentHashMap<>();
     private final boolean writeBack;
+    /** backend → Git's panels as last applied there with no failure; in memory only. */
+    private final Map<String, Settled> settled = new ConcurrentHashMap<>();
     private volatile DesiredLibrary library;
 
     /**
@@ -52,6 +55,15 @@ public final class LibraryStep {
      * were created for panels (what was read of the backend before is then out of date).
      */
     public record Before(DesiredState desired, Optional<String> error, boolean createdFolders) {}
+
+    /** What of Git's panels decides a backend's library plan: each panel's blob, the protected uids, the hold. */
+    private record Settled(Map<String, ObjectId> blobs, Set<String> protectedUids, boolean holdsDeletes) {
+        static Settled of(DesiredLibrary lib) {
+            Map<String, ObjectId> blobs = new HashMap<>();
+            lib.panels().forEach(p -> blobs.put(p.uid(), p.blobId()));
+            return new Settled(blobs, lib.protectedUids(), lib.holdsDeletes());
+        }
+    }
 
     /** The blob of {@code uid}'s file this process last wrote to (or found on) {@code backend}; in memory only. */
     public Optional<ObjectId> applied(String backend, String uid) {
@@ -78,8 +90,23 @@ public final class LibraryStep {
      * {@link #afterDashboards}.
      */
     public Before beforeDashboards(GrafanaClient client, DesiredState desired) {
+        return beforeDashboards(client, desired, true);
+    }
+
+    /**
+     * As above; with {@code checkBackend} false (a pass after a push, see {@link io.grafanaha.sync.actual.KnownTree})
+     * the backend is not asked at all when Git's panels are exactly those this process last applied there without a
+     * failure: a push that changed no panel costs no listing. Edits made there are found by the next full pass.
+     */
+    public Before beforeDashboards(GrafanaClient client, DesiredState desired, boolean checkBackend) {
         LibraryClient c = new LibraryClient(client);
         DesiredLibrary lib = current(desired);
+        Settled now = Settled.of(lib);
+        Settled last = settled.remove(client.name()); // put back only if this backend's part succeeds
+        if (!checkBackend && now.equals(last)) {
+            settled.put(client.name(), last);
+            return new Before(desired, Optional.empty(), false);
+        }
         LibraryPlan plan;
         try {
             plan = PlanLibrary.plan(client.name(), lib, c.list(), desired.foldersByUid().keySet(), deleteLimit);
@@ -127,6 +154,9 @@ public final class LibraryStep {
             }
         }
         deletesPending.put(client.name(), plan);
+        if (failures.isEmpty()) {
+            settled.put(client.name(), now); // taken back by afterDashboards if a delete fails
+        }
         if (made + updated > 0) {
             LOG.info("{}: {} library panel(s) created, {} updated", client.name(), made, updated);
         }
@@ -150,6 +180,9 @@ public final class LibraryStep {
             }
         }
         plan.refused().ifPresent(r -> failures.add(0, r)); // logged by the pass, with the backend's other errors
+        if (!failures.isEmpty()) {
+            settled.remove(client.name());
+        }
         return summary(failures);
     }
 
