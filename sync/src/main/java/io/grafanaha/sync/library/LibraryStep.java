@@ -2,6 +2,7 @@ package io.grafanaha.sync.library;
 
 import io.grafanaha.sync.desired.DesiredFolder;
 import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.ResourceFiles;
 import io.grafanaha.sync.grafana.GrafanaApiException;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import io.grafanaha.sync.plan.DeleteLimit;
@@ -37,6 +38,10 @@ public final class LibraryStep {
     /** backend → Git's panels as last applied there with no failure; in memory only. */
     private final Map<String, Settled> settled = new ConcurrentHashMap<>();
     private volatile DesiredLibrary library;
+    /** What {@link #library} was read from; the panels depend on nothing else. */
+    private volatile Source readFrom;
+
+    private record Source(ObjectId tree, String rootFolderUid, Set<String> folders) {}
 
     /**
      * @param syncPath {@code sync.path}, normalised
@@ -73,8 +78,16 @@ public final class LibraryStep {
 
     /** Reads the panels at {@code state}'s commit and returns {@code state} without dashboards using a missing one. */
     public DesiredState read(Repository repository, DesiredState state) throws IOException {
-        DesiredLibrary read = new ReadLibraryPanels(repository).read(state, syncPath);
+        // A commit that left library-panels/ and the folders alone (most pushes) costs no parsing.
+        Source source = new Source(ResourceFiles.treeId(repository, state.commit(), syncPath,
+                ReadLibraryPanels.DIRECTORY), state.rootFolderUid(), Set.copyOf(state.foldersByUid().keySet()));
+        DesiredLibrary last = library;
+        DesiredLibrary read = last != null && source.equals(readFrom)
+                ? new DesiredLibrary(state.commit(), last.panels(), last.errors(), last.protectedUids(),
+                        last.holdsDeletes())
+                : new ReadLibraryPanels(repository).read(state, syncPath);
         library = read;
+        readFrom = source;
         return LibraryPanelRefs.withoutMissing(state, read);
     }
 
