@@ -11,6 +11,7 @@ import io.grafanaha.sync.git.CommitInfo;
 import io.grafanaha.sync.grafana.GrafanaApiException;
 import io.grafanaha.sync.library.LibraryStep;
 import io.grafanaha.sync.actual.BackendState;
+import io.grafanaha.sync.actual.KnownTree;
 import io.grafanaha.sync.actual.ManagedTree;
 import io.grafanaha.sync.plan.Plan;
 import io.grafanaha.sync.plan.PlanOperation;
@@ -47,6 +48,7 @@ final class BackendPass {
     private final AppliedBlobs blobs;
     private final LibraryStep library;
     private final List<ResourceStep> steps;
+    private final KnownTree knownTree = new KnownTree();
 
     BackendPass(SyncSettings settings, FreshnessTracker freshness, SyncListener listener, Executor applyPool,
             Scheduler timer, Clock clock, AppliedBlobs blobs, LibraryStep library, List<ResourceStep> steps) {
@@ -82,11 +84,17 @@ final class BackendPass {
         long read = blobs.ticket();
         BackendState actual;
         LibraryStep.Before libraryPanels;
+        long t0 = System.nanoTime();
+        long t1;
+        Optional<KnownTree.Listing> listing = full ? Optional.empty()
+                : knownTree.get(name, desired.rootFolderUid(), desired.foldersByUid(), token);
+        knownTree.forget(name); // recorded again only if this pass applies everything
         try {
             actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
-                    desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
+                    desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full, listing);
+            t1 = System.nanoTime();
             // Then library panels (with the folders they live in): a dashboard must not arrive before its panels.
-            libraryPanels = library.beforeDashboards(target.client(), desired);
+            libraryPanels = library.beforeDashboards(target.client(), desired, listing.isEmpty());
             if (libraryPanels.createdFolders()) { // read again, or the plan would create them a second time
                 actual = new ManagedTree(target.client()).read(desired.rootFolderUid(),
                         desired.dashboardsByUid().keySet(), desired.jsonByUid(), !full);
@@ -115,8 +123,14 @@ final class BackendPass {
             LOG.info("{}: {} dashboard(s) differ from {} although it was applied: overwriting edits made outside "
                     + "Git", name, drift, head.shortName());
         }
+        long t2 = System.nanoTime();
         ApplyResult applied = new ApplyPlan(target.client(), plan, head).setConcurrency(settings.concurrency())
                 .setRetryPolicy(settings.retry()).setExecutor(applyPool).setScheduler(timer).call();
+        long t3 = System.nanoTime();
+        if (applied.succeeded() && plan == planned && !libraryPanels.createdFolders()) {
+            knownTree.recordApplied(name, desired.rootFolderUid(), desired.foldersByUid(), token, actual,
+                    plan.operations());
+        }
         Optional<String> libraryDeletes = library.afterDashboards(target.client());
         Optional<String> libraryError = libraryPanels.error().or(() -> libraryDeletes);
         recordBlobs(name, desired, actual, planned, plan, applied, read);
@@ -128,6 +142,10 @@ final class BackendPass {
         StepsResult steps = applied.succeeded() ? runSteps(target, desired, head, alreadyApplied, full)
                 : new StepsResult(0, Optional.empty(), Optional.empty());
         drift += steps.drift();
+        long t4 = System.nanoTime();
+        LOG.debug("{}: read the tree {} ms ({}), library panels and plan {} ms, apply {} ms, other kinds {} ms", name,
+                millis(t1 - t0), listing.isPresent() ? "as the last pass left it" : "walked", millis(t2 - t1),
+                millis(t3 - t2), millis(t4 - t3));
         if (applied.succeeded() && libraryError.isPresent()) {
             LOG.warn("{}: {}", name, libraryError.get());
             freshness.passFailed(name, APPLY, libraryError.get(), drift, dashboards);
@@ -312,6 +330,10 @@ final class BackendPass {
             return Optional.of(f.uid());
         }
         return Optional.empty();
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     /** Dashboard changes in a plan for a commit the backend already had: changes Git does not explain. */

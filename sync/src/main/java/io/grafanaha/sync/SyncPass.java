@@ -84,7 +84,9 @@ final class SyncPass {
     /** Returns whether the fetch succeeded. */
     private boolean pass(List<SyncTarget> batch, boolean full) {
         long fetched = appliedBlobs.ticket();
+        long t0 = System.nanoTime();
         FetchResult fetch = fetch();
+        long t1 = System.nanoTime();
         Optional<CommitInfo> head = fetch.head();
         if (head.isEmpty()) {
             LOG.warn("nothing to sync yet: {}", lastFetchError.orElse("no head"));
@@ -103,6 +105,8 @@ final class SyncPass {
         if (!(fetch instanceof FetchResult.Failed)) {
             appliedBlobs.headRead(state, fetched);
         }
+        LOG.debug("pass ({}): fetch {} ms, read the head {} ms", full ? "full" : "for a change in Git",
+                (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         List<CompletableFuture<Void>> runs = new ArrayList<>();
         for (SyncTarget t : batch) {
             runs.add(CompletableFuture.runAsync(() -> backendPass.run(t, state, head.get(), fetched, full), backends));

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,27 +40,41 @@ public final class ManagedTree {
      */
     public BackendState read(String rootUid, Collection<String> desiredUids, Map<String, ObjectNode> expected,
             boolean trustUnchanged) throws GrafanaApiException {
+        return read(rootUid, desiredUids, expected, trustUnchanged, Optional.empty());
+    }
+
+    /**
+     * As above, with the folders and the dashboards in them taken from {@code known} when given (a pass after a push,
+     * see {@link KnownTree}) instead of walking and searching the tree. A uid Git holds that the listing lacks is
+     * still looked up, and read when it is in the tree (e.g. saved there through the gateway since).
+     */
+    public BackendState read(String rootUid, Collection<String> desiredUids, Map<String, ObjectNode> expected,
+            boolean trustUnchanged, Optional<KnownTree.Listing> known) throws GrafanaApiException {
         Map<String, BackendFolder> folders = new LinkedHashMap<>();
-        client.folderTree(rootUid).forEach(f -> folders.putIfAbsent(f.uid(), f));
+        (known.isPresent() ? known.get().folders() : client.folderTree(rootUid))
+                .forEach(f -> folders.putIfAbsent(f.uid(), f));
         List<DashboardHit> inTree = new ArrayList<>();
         Set<String> managed = new HashSet<>();
         if (!folders.isEmpty()) {
-            for (DashboardHit hit : client.dashboardsInFolders(folders.keySet())) {
+            for (DashboardHit hit : known.isPresent() ? known.get().dashboards()
+                    : client.dashboardsInFolders(folders.keySet())) {
                 if (folders.containsKey(hit.folderUid()) && managed.add(hit.uid())) {
                     inTree.add(hit);
                 }
             }
         }
-        List<BackendDashboard> dashboards = client.dashboards(inTree, expected, trustUnchanged);
         List<String> unknown = desiredUids.stream().filter(u -> !managed.contains(u)).distinct().toList();
         Set<String> outside = new HashSet<>();
         if (!unknown.isEmpty()) {
             for (DashboardHit hit : client.findDashboards(unknown)) {
                 if (!folders.containsKey(hit.folderUid())) {
                     outside.add(hit.uid());
+                } else if (known.isPresent() && managed.add(hit.uid())) {
+                    inTree.add(hit);
                 }
             }
         }
+        List<BackendDashboard> dashboards = client.dashboards(inTree, expected, trustUnchanged);
         return new BackendState(client.name(), List.copyOf(folders.values()), dashboards, outside);
     }
 }

@@ -71,6 +71,7 @@ public final class AlertingStep implements ResourceStep {
             boolean full) {
         Optional<JsonApi> api = target.client().jsonApi();
         Read read;
+        long t0 = System.nanoTime();
         try {
             read = read(dashboards, head);
         } catch (IOException e) {
@@ -89,6 +90,7 @@ public final class AlertingStep implements ResourceStep {
         AlertingBackend backend = new AlertingBackend(api.get(), editable);
         Map<String, String> secrets = appliedSecrets.computeIfAbsent(target.name(), k -> new ConcurrentHashMap<>());
         PlanAlerting.Result plan;
+        long t1 = System.nanoTime();
         try {
             plan = PlanAlerting.plan(desired.get(), backend.read(dashboards.foldersByUid().keySet()), limit,
                     uid -> secrets.get(uid), hold(target.name()));
@@ -101,6 +103,7 @@ public final class AlertingStep implements ResourceStep {
         }
         List<String> failures = new ArrayList<>();
         int applied = 0;
+        long t2 = System.nanoTime();
         for (AlertingChange change : plan.changes()) {
             try {
                 change.apply(backend);
@@ -131,6 +134,8 @@ public final class AlertingStep implements ResourceStep {
         plan.matchingItems().forEach((kind, items) -> items.forEach(i -> ledger.recordItem(target.name(), kind,
                 i.id(), i.known())));
         ledger.persist();
+        LOG.debug("{}: alerting: files {} ms, read and plan {} ms, apply {} ms", target.name(),
+                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         int drift = alreadyApplied ? applied : 0;
         if (drift > 0) {
             LOG.info("{}: {} alerting change(s) although {} was applied: overwriting edits made outside Git",

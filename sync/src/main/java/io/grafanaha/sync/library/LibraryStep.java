@@ -2,11 +2,13 @@ package io.grafanaha.sync.library;
 
 import io.grafanaha.sync.desired.DesiredFolder;
 import io.grafanaha.sync.desired.DesiredState;
+import io.grafanaha.sync.desired.ResourceFiles;
 import io.grafanaha.sync.grafana.GrafanaApiException;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import io.grafanaha.sync.plan.DeleteLimit;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,13 @@ public final class LibraryStep {
     /** backend → uid → the blob of Git's file this process last wrote (or found) there; in memory only. */
     private final Map<String, Map<String, ObjectId>> applied = new ConcurrentHashMap<>();
     private final boolean writeBack;
+    /** backend → Git's panels as last applied there with no failure; in memory only. */
+    private final Map<String, Settled> settled = new ConcurrentHashMap<>();
     private volatile DesiredLibrary library;
+    /** What {@link #library} was read from; the panels depend on nothing else. */
+    private volatile Source readFrom;
+
+    private record Source(ObjectId tree, String rootFolderUid, Set<String> folders) {}
 
     /**
      * @param syncPath {@code sync.path}, normalised
@@ -53,6 +61,15 @@ public final class LibraryStep {
      */
     public record Before(DesiredState desired, Optional<String> error, boolean createdFolders) {}
 
+    /** What of Git's panels decides a backend's library plan: each panel's blob, the protected uids, the hold. */
+    private record Settled(Map<String, ObjectId> blobs, Set<String> protectedUids, boolean holdsDeletes) {
+        static Settled of(DesiredLibrary lib) {
+            Map<String, ObjectId> blobs = new HashMap<>();
+            lib.panels().forEach(p -> blobs.put(p.uid(), p.blobId()));
+            return new Settled(blobs, lib.protectedUids(), lib.holdsDeletes());
+        }
+    }
+
     /** The blob of {@code uid}'s file this process last wrote to (or found on) {@code backend}; in memory only. */
     public Optional<ObjectId> applied(String backend, String uid) {
         Map<String, ObjectId> there = applied.get(backend);
@@ -61,8 +78,16 @@ public final class LibraryStep {
 
     /** Reads the panels at {@code state}'s commit and returns {@code state} without dashboards using a missing one. */
     public DesiredState read(Repository repository, DesiredState state) throws IOException {
-        DesiredLibrary read = new ReadLibraryPanels(repository).read(state, syncPath);
+        // A commit that left library-panels/ and the folders alone (most pushes) costs no parsing.
+        Source source = new Source(ResourceFiles.treeId(repository, state.commit(), syncPath,
+                ReadLibraryPanels.DIRECTORY), state.rootFolderUid(), Set.copyOf(state.foldersByUid().keySet()));
+        DesiredLibrary last = library;
+        DesiredLibrary read = last != null && source.equals(readFrom)
+                ? new DesiredLibrary(state.commit(), last.panels(), last.errors(), last.protectedUids(),
+                        last.holdsDeletes())
+                : new ReadLibraryPanels(repository).read(state, syncPath);
         library = read;
+        readFrom = source;
         return LibraryPanelRefs.withoutMissing(state, read);
     }
 
@@ -78,8 +103,23 @@ public final class LibraryStep {
      * {@link #afterDashboards}.
      */
     public Before beforeDashboards(GrafanaClient client, DesiredState desired) {
+        return beforeDashboards(client, desired, true);
+    }
+
+    /**
+     * As above; with {@code checkBackend} false (a pass after a push, see {@link io.grafanaha.sync.actual.KnownTree})
+     * the backend is not asked at all when Git's panels are exactly those this process last applied there without a
+     * failure: a push that changed no panel costs no listing. Edits made there are found by the next full pass.
+     */
+    public Before beforeDashboards(GrafanaClient client, DesiredState desired, boolean checkBackend) {
         LibraryClient c = new LibraryClient(client);
         DesiredLibrary lib = current(desired);
+        Settled now = Settled.of(lib);
+        Settled last = settled.remove(client.name()); // put back only if this backend's part succeeds
+        if (!checkBackend && now.equals(last)) {
+            settled.put(client.name(), last);
+            return new Before(desired, Optional.empty(), false);
+        }
         LibraryPlan plan;
         try {
             plan = PlanLibrary.plan(client.name(), lib, c.list(), desired.foldersByUid().keySet(), deleteLimit);
@@ -127,6 +167,9 @@ public final class LibraryStep {
             }
         }
         deletesPending.put(client.name(), plan);
+        if (failures.isEmpty()) {
+            settled.put(client.name(), now); // taken back by afterDashboards if a delete fails
+        }
         if (made + updated > 0) {
             LOG.info("{}: {} library panel(s) created, {} updated", client.name(), made, updated);
         }
@@ -150,6 +193,9 @@ public final class LibraryStep {
             }
         }
         plan.refused().ifPresent(r -> failures.add(0, r)); // logged by the pass, with the backend's other errors
+        if (!failures.isEmpty()) {
+            settled.remove(client.name());
+        }
         return summary(failures);
     }
 
