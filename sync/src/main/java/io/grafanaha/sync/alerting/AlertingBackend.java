@@ -8,6 +8,7 @@ import io.grafanaha.sync.grafana.JsonApi;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,23 +31,30 @@ final class AlertingBackend {
 
     /**
      * What the backend holds: the rule groups in {@code folders}, contact points, templates, mute timings and the
-     * policy tree, in six calls whatever the number of groups.
+     * policy tree, in six calls whatever the number of groups: five read together (in parallel where the backend's
+     * client can), then the rule groups' export.
      */
     Actual read(Set<String> folders) throws GrafanaApiException {
-        return new Actual(readGroups(folders).groups(), byKey(get("/contact-points"), "uid"),
-                byKey(get("/templates"), "name"), byKey(get("/mute-timings"), "name"), get("/policies"));
+        List<JsonNode> all = getAll(List.of("/alert-rules", "/contact-points", "/templates", "/mute-timings", "/policies"));
+        return new Actual(groups(folders, all.get(0)).groups(), byKey(all.get(1), "uid"), byKey(all.get(2), "name"),
+                byKey(all.get(3), "name"), all.get(4));
+    }
+
+    /** The rule groups in {@code folders}: {@link #groups(Set, JsonNode)} of the backend's rule list. */
+    Groups readGroups(Set<String> folders) throws GrafanaApiException {
+        return groups(folders, get("/alert-rules"));
     }
 
     /**
-     * The rule groups in {@code folders}, in two calls whatever their number: the rule list has no group interval, so
-     * the export of all groups gives it; an export names folders by title, so each exported group is matched to its
-     * folder uid by its rules' uids.
+     * The rule groups in {@code folders} from {@code rules} (the rule list), with one more call whatever their number:
+     * the rule list has no group interval, so the export of all groups gives it; an export names folders by title, so
+     * each exported group is matched to its folder uid by its rules' uids.
      */
-    Groups readGroups(Set<String> folders) throws GrafanaApiException {
+    private Groups groups(Set<String> folders, JsonNode rules) throws GrafanaApiException {
         Map<String, ObjectNode> groups = new LinkedHashMap<>();
         Map<String, ObjectNode> exports = new LinkedHashMap<>();
         Map<String, String> groupOfRule = new LinkedHashMap<>();
-        for (JsonNode rule : get("/alert-rules")) {
+        for (JsonNode rule : rules) {
             String folder = rule.path("folderUID").asText();
             if (!folders.contains(folder)) {
                 continue;
@@ -73,16 +81,23 @@ final class AlertingBackend {
 
     /**
      * Each of {@code kinds} → name (contact points: uid; the policy tree: {@code policies}) → the item as the backend
-     * holds it: one call per kind.
+     * holds it: one call per kind, read together.
      */
     Map<String, Map<String, JsonNode>> readItems(Set<String> kinds) throws GrafanaApiException {
+        List<String> ordered = List.copyOf(kinds);
+        List<JsonNode> lists = getAll(ordered.stream().map(kind -> switch (kind) {
+            case PlanAlerting.TEMPLATE -> "/templates";
+            case PlanAlerting.MUTE_TIMING -> "/mute-timings";
+            case PlanAlerting.CONTACT_POINT -> "/contact-points";
+            default -> "/policies";
+        }).toList());
         Map<String, Map<String, JsonNode>> out = new LinkedHashMap<>();
-        for (String kind : kinds) {
+        for (int i = 0; i < ordered.size(); i++) {
+            String kind = ordered.get(i);
             out.put(kind, switch (kind) {
-                case PlanAlerting.TEMPLATE -> byKey(get("/templates"), "name");
-                case PlanAlerting.MUTE_TIMING -> byKey(get("/mute-timings"), "name");
-                case PlanAlerting.CONTACT_POINT -> byKey(get("/contact-points"), "uid");
-                default -> Map.of(PlanAlerting.POLICIES, get("/policies"));
+                case PlanAlerting.TEMPLATE, PlanAlerting.MUTE_TIMING -> byKey(lists.get(i), "name");
+                case PlanAlerting.CONTACT_POINT -> byKey(lists.get(i), "uid");
+                default -> Map.of(PlanAlerting.POLICIES, lists.get(i));
             });
         }
         return out;
@@ -162,6 +177,12 @@ final class AlertingBackend {
 
     private JsonNode get(String path) throws GrafanaApiException {
         return api.call("GET", BASE + path, null, Map.of()).orElseGet(MAPPER::createArrayNode);
+    }
+
+    /** {@link #get} of each of {@code paths}, read together. */
+    private List<JsonNode> getAll(List<String> paths) throws GrafanaApiException {
+        return api.getAll(paths.stream().map(p -> BASE + p).toList()).stream()
+                .map(answer -> answer.orElseGet(MAPPER::createArrayNode)).toList();
     }
 
     private void write(String method, String path, JsonNode body) throws GrafanaApiException {

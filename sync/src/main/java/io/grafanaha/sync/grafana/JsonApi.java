@@ -1,6 +1,8 @@
 package io.grafanaha.sync.grafana;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,4 +19,16 @@ public interface JsonApi {
      */
     Optional<JsonNode> call(String method, String path, JsonNode body, Map<String, String> headers)
             throws GrafanaApiException;
+
+    /**
+     * {@code GET} of each of {@code paths}, the answers in their order (empty for a 404), failing as {@link #call}
+     * does. One after the other here; a backend's client may read them in parallel.
+     */
+    default List<Optional<JsonNode>> getAll(List<String> paths) throws GrafanaApiException {
+        List<Optional<JsonNode>> out = new ArrayList<>(paths.size());
+        for (String path : paths) {
+            out.add(call("GET", path, null, Map.of()));
+        }
+        return out;
+    }
 }
