@@ -7,6 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -15,6 +18,7 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.logging.LogLevel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -89,13 +93,39 @@ final class Http2Stage {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(limits.maxConcurrentStreams())
                 .maxHeaderListSize(limits.maxHeaderListSize());
-        return Http2FrameCodecBuilder.forServer()
+        return new ServerCodecBuilder()
                 .initialSettings(settings)
+                .headerSensitivityDetector(Http2Stage::neverIndexed)
                 .decoderEnforceMaxRstFramesPerWindow(limits.maxResets(), (int) limits.resetWindow().toSeconds())
                 .encoderEnforceMaxQueuedControlFrames(limits.maxQueuedControlFrames())
                 .gracefulShutdownTimeoutMillis(gracefulShutdownMillis)
                 .frameLogger(new Counting(metrics))
                 .build();
+    }
+
+    /**
+     * Answer headers whose value changes from one answer to the next go out as literals, never into the connection's
+     * HPACK table: each new request id or date entered there would evict older entries (the server name, the
+     * content type...), which the next answers then enter again, a churn that cost more CPU than the bytes it saved.
+     * Set-Cookie stays out of the table for its secrets' sake (RFC 7541, section 7.1.3).
+     */
+    static boolean neverIndexed(CharSequence name, CharSequence value) {
+        return RequestIds.X_REQUEST_ID.contentEqualsIgnoreCase(name) || HttpHeaderNames.DATE.contentEqualsIgnoreCase(name)
+                || HttpHeaderNames.SET_COOKIE.contentEqualsIgnoreCase(name);
+    }
+
+    /**
+     * The server's frame codec on a connection whose streams share the client's window in turn
+     * ({@link UniformStreamByteDistributor}) rather than by RFC 7540 priorities, which RFC 9113 deprecated: the
+     * default weighted-fair distributor keeps a priority tree with an entry per stream, set up and torn down for
+     * every request.
+     */
+    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
+        ServerCodecBuilder() {
+            DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+            connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+            connection(connection);
+        }
     }
 
     /**
