@@ -29,8 +29,9 @@ import java.util.function.Function;
 
 /**
  * HTTP/2 on one client connection: Netty's frame codec with the {@code proxy.http2} limits, then one child channel
- * per stream carrying the HTTP/1.1 objects of {@link StreamMessages} into a {@link FrontendHandler} of its own, so a stream is served exactly like an HTTP/1.1 connection with one request
- * (routing, retries, edit capture, rate limits, header policy).
+ * per stream carrying the HTTP/1.1 objects of {@link StreamMessages} into a {@link FrontendHandler} of its own, so a
+ * stream is served exactly like an HTTP/1.1 connection with one request (routing, retries, edit capture, rate
+ * limits, header policy).
  *
  * <p>Backpressure: child channels have AUTO_READ off, and the frame codec returns flow-control window to the client
  * only for DATA a child has read, so an upload is held by the client until the backend takes it; the other way a
