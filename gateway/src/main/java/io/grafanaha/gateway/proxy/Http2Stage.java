@@ -3,15 +3,13 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.gateway.config.Http2Config;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -20,8 +18,7 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.logging.LogLevel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -32,9 +29,9 @@ import java.util.function.Function;
 
 /**
  * HTTP/2 on one client connection: Netty's frame codec with the {@code proxy.http2} limits, then one child channel
- * per stream carrying the HTTP/1.1 objects of {@link Http2StreamFrameToHttpObjectCodec} into a
- * {@link FrontendHandler} of its own, so a stream is served exactly like an HTTP/1.1 connection with one request
- * (routing, retries, edit capture, rate limits, header policy).
+ * per stream carrying the HTTP/1.1 objects of {@link StreamMessages} into a {@link FrontendHandler} of its own, so a
+ * stream is served exactly like an HTTP/1.1 connection with one request (routing, retries, edit capture, rate
+ * limits, header policy).
  *
  * <p>Backpressure: child channels have AUTO_READ off, and the frame codec returns flow-control window to the client
  * only for DATA a child has read, so an upload is held by the client until the backend takes it; the other way a
@@ -85,9 +82,7 @@ final class Http2Stage {
                         // and body bytes for the access log, as it does on HTTP/1.1.
                         MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
                         stream.pipeline()
-                                .addLast(new Http2StreamFrameToHttpObjectCodec(true))
-                                .addLast(ExtensionHeaders.INSTANCE)
-                                .addLast(notes.notesOnly())
+                                .addLast(new StreamMessages(notes))
                                 .addLast(FrontendHandler.NAME, frontends.apply(notes));
                     }
                 }))
@@ -99,13 +94,39 @@ final class Http2Stage {
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(limits.maxConcurrentStreams())
                 .maxHeaderListSize(limits.maxHeaderListSize());
-        return Http2FrameCodecBuilder.forServer()
+        return new ServerCodecBuilder()
                 .initialSettings(settings)
+                .headerSensitivityDetector(Http2Stage::neverIndexed)
                 .decoderEnforceMaxRstFramesPerWindow(limits.maxResets(), (int) limits.resetWindow().toSeconds())
                 .encoderEnforceMaxQueuedControlFrames(limits.maxQueuedControlFrames())
                 .gracefulShutdownTimeoutMillis(gracefulShutdownMillis)
                 .frameLogger(new Counting(metrics))
                 .build();
+    }
+
+    /**
+     * Answer headers whose value changes from one answer to the next go out as literals, never into the connection's
+     * HPACK table: each new request id or date entered there would evict older entries (the server name, the
+     * content type...), which the next answers then enter again, a churn that cost more CPU than the bytes it saved.
+     * Set-Cookie stays out of the table for its secrets' sake (RFC 7541, section 7.1.3).
+     */
+    static boolean neverIndexed(CharSequence name, CharSequence value) {
+        return RequestIds.X_REQUEST_ID.contentEqualsIgnoreCase(name) || HttpHeaderNames.DATE.contentEqualsIgnoreCase(name)
+                || HttpHeaderNames.SET_COOKIE.contentEqualsIgnoreCase(name);
+    }
+
+    /**
+     * The server's frame codec on a connection whose streams share the client's window in turn
+     * ({@link UniformStreamByteDistributor}) rather than by RFC 7540 priorities, which RFC 9113 deprecated: the
+     * default weighted-fair distributor keeps a priority tree with an entry per stream, set up and torn down for
+     * every request.
+     */
+    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
+        ServerCodecBuilder() {
+            DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+            connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+            connection(connection);
+        }
     }
 
     /**
@@ -166,34 +187,6 @@ final class Http2Stage {
             if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
                 ctx.close();
             }
-        }
-    }
-
-    /**
-     * The HTTP/2-to-HTTP/1.1 conversion marks requests with {@code x-http2-*} headers (stream id, scheme) for
-     * in-process use; they are not the client's and must not reach Grafana. And a request it hands over whole is
-     * split into a head and a last chunk, as HTTP/1.1's decoder hands it over.
-     */
-    @ChannelHandler.Sharable
-    private static final class ExtensionHeaders extends ChannelInboundHandlerAdapter {
-        static final ExtensionHeaders INSTANCE = new ExtensionHeaders();
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest request) {
-                for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
-                    request.headers().remove(name.text());
-                }
-            }
-            if (msg instanceof FullHttpRequest full) {
-                // A HEADERS frame that ends the stream (every GET) arrives whole. The exchange expects what HTTP/1.1's
-                // decoder gives, a head and then the body's last chunk: without that last chunk the request never
-                // counted as sent, and each backend connection was closed after its answer instead of pooled.
-                ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
-                ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
-                return;
-            }
-            ctx.fireChannelRead(msg);
         }
     }
 

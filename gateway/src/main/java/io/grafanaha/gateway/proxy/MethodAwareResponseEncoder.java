@@ -1,8 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandler;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -55,20 +53,10 @@ final class MethodAwareResponseEncoder extends HttpResponseEncoder {
     }
 
     /**
-     * For an HTTP/2 stream, whose answers the frame codec encodes: a handler that only notes what passes, into this
-     * encoder's {@link #status} and {@link #bodyBytes}.
+     * Notes what the client gets, into {@link #status} and {@link #bodyBytes}: here for HTTP/1.1, and from
+     * {@link StreamMessages} for an HTTP/2 stream, whose answers the frame codec encodes.
      */
-    ChannelOutboundHandler notesOnly() {
-        return new ChannelOutboundHandlerAdapter() {
-            @Override
-            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-                note(msg);
-                ctx.write(msg, promise);
-            }
-        };
-    }
-
-    private void note(Object msg) {
+    void note(Object msg) {
         if (msg instanceof HttpResponse head) {
             int code = head.status().code();
             if (code >= 200 || code == 101) {

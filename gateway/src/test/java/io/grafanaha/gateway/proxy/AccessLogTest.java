@@ -259,6 +259,9 @@ class AccessLogTest {
                 && withId(jsonLines(1), "over-h2").size() == 1);
         assertThat(withId(jsonLines(2), "over-h2").get(0).path("protocol").asText()).isEqualTo("HTTP/2.0");
         assertThat(withId(jsonLines(2), "over-h2").get(0).path("status").asInt()).isEqualTo(200);
+        // The same answer, the same body bytes noted, whichever protocol carried it.
+        assertThat(withId(jsonLines(2), "over-h2").get(0).path("bytesOut").asLong()).isPositive()
+                .isEqualTo(withId(jsonLines(2), "over-h1").get(0).path("bytesOut").asLong());
         assertThat(withId(jsonLines(2), "over-h1").get(0).path("protocol").asText()).isEqualTo("HTTP/1.1");
     }
 }

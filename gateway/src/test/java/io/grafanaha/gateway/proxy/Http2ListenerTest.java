@@ -12,6 +12,9 @@ import io.grafanaha.gateway.testing.H2FrameClient;
 import io.grafanaha.gateway.testing.TestBackend;
 import io.grafanaha.gateway.testing.TestCertificates;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -161,6 +164,28 @@ class Http2ListenerTest {
         crc.update(body);
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(r.body()).isEqualTo("bytes=" + body.length + " crc=" + crc.getValue());
+    }
+
+    @Test
+    void aBackendsHundredContinueReachesAnHttp2ClientAndTheAnswerFollowsOnTheSameStream() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        ProxyServer proxy = proxy(tls(pair()).backend("a", backend.port()));
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+        byte[] body = "dashboard".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+        Http2FrameStream upload = client.open(new DefaultHttp2Headers().method("POST").scheme("https").authority("127.0.0.1")
+                .path("/upload").set("expect", "100-continue").setInt("content-length", body.length));
+
+        // Grafana's 100 Continue is relayed as an interim HEADERS frame that leaves the stream open for the body.
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.interimHeaders(upload.id()) != null);
+        assertThat(client.interimHeaders(upload.id()).status().toString()).isEqualTo("100");
+        assertThat(client.ended(upload.id())).isFalse();
+        client.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(body), true).stream(upload));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ended(upload.id()));
+        assertThat(client.responseHeaders(upload.id()).status().toString()).isEqualTo("200");
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body);
+        assertThat(client.dataBytes(upload.id())).isEqualTo(("bytes=" + body.length + " crc=" + crc.getValue()).length());
     }
 
     @Test

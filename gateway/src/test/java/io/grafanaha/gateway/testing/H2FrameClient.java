@@ -53,6 +53,7 @@ public final class H2FrameClient implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<Throwable> writeFailure = new java.util.concurrent.atomic.AtomicReference<>();
     private final CompletableFuture<Http2GoAwayFrame> goAway = new CompletableFuture<>();
     private final Map<Integer, Http2Headers> responses = new ConcurrentHashMap<>();
+    private final Map<Integer, Http2Headers> interims = new ConcurrentHashMap<>();
     private final Map<Integer, Long> resets = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong> dataBytes = new ConcurrentHashMap<>();
     private final Map<Integer, Boolean> ended = new ConcurrentHashMap<>();
@@ -130,6 +131,15 @@ public final class H2FrameClient implements AutoCloseable {
         });
     }
 
+    /** Sends HEADERS without END_STREAM on a new stream (a request whose body follows); the stream, for its DATA. */
+    public Http2FrameStream open(Http2Headers headers) {
+        return onLoop(() -> {
+            Http2FrameStream stream = collector.newStream();
+            channel.writeAndFlush(new DefaultHttp2HeadersFrame(headers, false).stream(stream));
+            return stream;
+        });
+    }
+
     /**
      * Rapid reset: {@code times} streams, each HEADERS then at once RST_STREAM(CANCEL). Each pair is flushed before the
      * next stream opens, so the client never has more than one stream open and never meets the server's concurrency
@@ -186,8 +196,14 @@ public final class H2FrameClient implements AutoCloseable {
         return channel.isActive();
     }
 
+    /** The final (non-1xx) response headers of a stream, or null before they came. */
     public Http2Headers responseHeaders(int streamId) {
         return responses.get(streamId);
+    }
+
+    /** The first interim (1xx) response headers of a stream, or null. */
+    public Http2Headers interimHeaders(int streamId) {
+        return interims.get(streamId);
     }
 
     /** The RST_STREAM error code the server sent for a stream, or null. */
@@ -227,7 +243,9 @@ public final class H2FrameClient implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 if (msg instanceof Http2HeadersFrame headers) {
-                    responses.putIfAbsent(headers.stream().id(), headers.headers());
+                    CharSequence status = headers.headers().status();
+                    boolean interim = status != null && status.length() == 3 && status.charAt(0) == '1';
+                    (interim ? interims : responses).putIfAbsent(headers.stream().id(), headers.headers());
                     if (headers.isEndStream()) {
                         ended.put(headers.stream().id(), true);
                     }
