@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * instance (Grafana's legacy storage derives it from the row's id and version), so "resourceVersion 4000003" means
  * something only together with the backend that gave it; this is where a save that lands on another backend finds out
  * what its user started from ({@link ResourceSaveTranslation}), as {@link DashboardLedger} does for numeric versions.
+ * {@link LibraryPanelTranslation} keeps one of its own for library panels' versions (as text), in the same way.
  *
  * <p>In memory only and bounded: the newest {@value #KEPT} resource versions per backend and dashboard. Safe from any
  * thread.
