@@ -71,7 +71,7 @@ public final class EditHook implements RequestObserver {
                 || resources.isPresent() && DashboardResources.isLoad(method, path)) {
             return Optional.of(DASHBOARD_LOAD);
         }
-        if (libraryPanels.isPresent() && LibraryPanelTranslation.isLoad(method, path)) {
+        if (libraryPanels.isPresent() && GrafanaWrites.isLibraryPanelLoad(method, path)) {
             return Optional.of(LIBRARY_PANEL_LOAD);
         }
         return GrafanaWrites.kind(method, path).map(GrafanaWrite.Kind::label);
@@ -142,7 +142,7 @@ public final class EditHook implements RequestObserver {
                 return RELEASED;
             });
         }
-        if (libraryPanels.isPresent() && LibraryPanelTranslation.isLoad(request.method(), request.path())) {
+        if (libraryPanels.isPresent() && GrafanaWrites.isLibraryPanelLoad(request.method(), request.path())) {
             return new Verdict.Forward((answered, status, body) -> {
                 if (status == 200) {
                     libraryPanels.get().learn(answered.name(), body);

@@ -89,6 +89,12 @@ public final class GrafanaWrites {
         return method.equals("GET") && s != null && s.length == 4 && s[1].equals("dashboards") && s[2].equals("uid");
     }
 
+    /** Whether this is a library panel load, {@code GET /api/library-elements/:uid}. */
+    public static boolean isLibraryPanelLoad(String method, String path) {
+        String[] s = segments(path);
+        return method.equals("GET") && s != null && s.length == 3 && s[1].equals("library-elements");
+    }
+
     /**
      * What the write does. Empty when {@code method} and {@code path} are not a write {@link #kind} knows,
      * when a uid in the path is not valid percent-encoding, or when a body that matters is not a JSON

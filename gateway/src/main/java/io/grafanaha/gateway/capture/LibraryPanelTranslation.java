@@ -62,17 +62,6 @@ public final class LibraryPanelTranslation {
         this.reader = reader;
     }
 
-    /** Whether this is a library panel load, {@code GET /api/library-elements/:uid}. */
-    static boolean isLoad(String method, String path) {
-        if (!method.equals("GET") || !path.startsWith("/api/library-elements/")) {
-            return false;
-        }
-        String rest = path.substring("/api/library-elements/".length());
-        int query = rest.indexOf('?');
-        rest = query < 0 ? rest : rest.substring(0, query);
-        return !rest.isEmpty() && rest.indexOf('/') < 0;
-    }
-
     /** Whether {@code update} is one to translate: it names the version it is based on. */
     static boolean applies(GrafanaWrite.LibraryPanelUpdate update) {
         return update.version().isPresent();

@@ -98,10 +98,10 @@ class LibraryPanelTranslationTest {
 
     @Test
     void onlyASingleElementIsALoad() {
-        assertThat(LibraryPanelTranslation.isLoad("GET", "/api/library-elements/lib-cpu")).isTrue();
-        assertThat(LibraryPanelTranslation.isLoad("GET", "/api/library-elements/lib-cpu?x=1")).isTrue();
-        assertThat(LibraryPanelTranslation.isLoad("GET", "/api/library-elements")).isFalse();
-        assertThat(LibraryPanelTranslation.isLoad("GET", "/api/library-elements/lib-cpu/connections")).isFalse();
-        assertThat(LibraryPanelTranslation.isLoad("PATCH", "/api/library-elements/lib-cpu")).isFalse();
+        assertThat(GrafanaWrites.isLibraryPanelLoad("GET", "/api/library-elements/lib-cpu")).isTrue();
+        assertThat(GrafanaWrites.isLibraryPanelLoad("GET", "/api/library-elements/lib-cpu?x=1")).isTrue();
+        assertThat(GrafanaWrites.isLibraryPanelLoad("GET", "/api/library-elements")).isFalse();
+        assertThat(GrafanaWrites.isLibraryPanelLoad("GET", "/api/library-elements/lib-cpu/connections")).isFalse();
+        assertThat(GrafanaWrites.isLibraryPanelLoad("PATCH", "/api/library-elements/lib-cpu")).isFalse();
     }
 }
