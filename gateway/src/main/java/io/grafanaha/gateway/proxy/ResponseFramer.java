@@ -36,6 +36,8 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
     private int searched;
     private long remaining;
     private ChunkedFraming chunks;
+    /** The connection's copy of its latest head, for {@link ResponseHeadParser}: grown to the largest head seen. */
+    private byte[] scratch = new byte[512];
 
     ResponseFramer(BackendResponseDecoder decoder) {
         this.decoder = decoder;
@@ -84,7 +86,12 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        RawResponseHead head = ResponseHeadParser.parse(buf, buf.readerIndex(), end, headRequest, ctx.alloc());
+        int length = end - buf.readerIndex();
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, 2 * scratch.length)];
+        }
+        buf.getBytes(buf.readerIndex(), scratch, 0, length);
+        RawResponseHead head = ResponseHeadParser.parse(scratch, length, headRequest, ctx.alloc());
         if (head == null) {
             toObjects(ctx, buf);
             return;
@@ -108,20 +115,17 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
      * decoder refuses; waiting for a CRLF that never comes would hang instead).
      */
     private int headEnd(ByteBuf buf) {
-        int from = Math.max(buf.readerIndex(), buf.readerIndex() + searched);
+        int first = buf.readerIndex();
         int end = buf.writerIndex();
-        for (int i = from; i < end; i++) {
-            if (buf.getByte(i) != '\n') {
-                continue;
-            }
-            if (i == buf.readerIndex() || buf.getByte(i - 1) != '\r') {
+        for (int i = buf.indexOf(first + searched, end, (byte) '\n'); i >= 0; i = buf.indexOf(i + 1, end, (byte) '\n')) {
+            if (i == first || buf.getByte(i - 1) != '\r') {
                 return 0;
             }
-            if (i - 3 >= buf.readerIndex() && buf.getByte(i - 2) == '\n') {
+            if (i - 3 >= first && buf.getByte(i - 2) == '\n') {
                 return i + 1;
             }
         }
-        searched = Math.max(0, end - buf.readerIndex() - 3);
+        searched = Math.max(0, end - first - 3);
         return -1;
     }
 

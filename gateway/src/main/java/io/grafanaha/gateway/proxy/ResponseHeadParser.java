@@ -27,44 +27,48 @@ final class ResponseHeadParser {
     /** Room for the lines the client's side adds (cookies, request id, framing). */
     private static final int ADDED = 256;
 
-    private final ByteBuf in;
+    /** The head's bytes, copied out of the connection's buffer: scanned as an array, not byte by byte through it. */
+    private final byte[] in;
     private int lengths;
     private long contentLength = -1;
     private int encodings;
     private boolean close;
 
-    private ResponseHeadParser(ByteBuf in) {
+    private ResponseHeadParser(byte[] in) {
         this.in = in;
     }
 
     /**
-     * The head in {@code in} from {@code start} to {@code end} (just past its empty line), or null when it is not an
+     * The head in {@code head}'s first {@code length} bytes (up to just past its empty line), or null when it is not an
      * ordinary response the byte path may relay. {@code headRequest}: the request was HEAD, so no body follows.
      */
-    static RawResponseHead parse(ByteBuf in, int start, int end, boolean headRequest, ByteBufAllocator alloc) {
-        return new ResponseHeadParser(in).read(start, end, headRequest, alloc);
+    static RawResponseHead parse(byte[] head, int length, boolean headRequest, ByteBufAllocator alloc) {
+        return new ResponseHeadParser(head).read(length, headRequest, alloc);
     }
 
-    private RawResponseHead read(int start, int end, boolean headRequest, ByteBufAllocator alloc) {
-        int status = status(start, end);
+    private RawResponseHead read(int end, boolean headRequest, ByteBufAllocator alloc) {
+        int status = status(end);
         if (status < 0) {
             return null;
         }
-        ByteBuf out = alloc.buffer(end - start + ADDED);
-        int lineStart = in.indexOf(start, end, (byte) '\n') + 1;
-        out.writeBytes(in, start, lineStart - start);
+        ByteBuf out = alloc.buffer(end + ADDED);
+        int lineStart = lineFeed(0, end) + 1;
+        // Kept lines go out in runs: one copy for the status line and every kept header line that follows it.
+        int keptFrom = 0;
         while (lineStart < end - 2) {
-            int lineEnd = in.indexOf(lineStart, end, (byte) '\n') + 1;
+            int lineEnd = lineFeed(lineStart, end) + 1;
             int keep = header(lineStart, lineEnd - 2);
             if (keep < 0) {
                 out.release();
                 return null;
             }
-            if (keep > 0) {
-                out.writeBytes(in, lineStart, lineEnd - lineStart);
+            if (keep == 0) {
+                out.writeBytes(in, keptFrom, lineStart - keptFrom);
+                keptFrom = lineEnd;
             }
             lineStart = lineEnd;
         }
+        out.writeBytes(in, keptFrom, lineStart - keptFrom);
         boolean chunked = encodings == 1;
         boolean bodyless = headRequest || status == 204 || status == 304;
         if (lengths > 1 || encodings > 1 || (chunked && lengths > 0) || (!chunked && contentLength < 0 && !bodyless)) {
@@ -75,27 +79,38 @@ final class ResponseHeadParser {
         return new RawResponseHead(out, status, length, !close);
     }
 
+    /** The next LF at or after {@code from}, before {@code end} (the head ends in one, so there is always one). */
+    private int lineFeed(int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (in[i] == '\n') {
+                return i;
+            }
+        }
+        return end - 1;
+    }
+
     /** The status of an {@code HTTP/1.1 NNN reason} line ending in CRLF, or -1. */
-    private int status(int start, int end) {
-        int lf = in.indexOf(start, end, (byte) '\n');
-        if (lf - start < VERSION.length + 3 + 1 || in.getByte(lf - 1) != '\r') {
+    private int status(int end) {
+        int start = 0;
+        int lf = lineFeed(start, end);
+        if (lf - start < VERSION.length + 3 + 1 || in[lf - 1] != '\r') {
             return -1;
         }
         for (int i = 0; i < VERSION.length; i++) {
-            if (in.getByte(start + i) != VERSION[i]) {
+            if (in[start + i] != VERSION[i]) {
                 return -1;
             }
         }
         int code = 0;
         for (int i = start + VERSION.length; i < start + VERSION.length + 3; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if (b < '0' || b > '9') {
                 return -1;
             }
             code = code * 10 + (b - '0');
         }
         int after = start + VERSION.length + 3;
-        if (code < 200 || code > 599 || (after < lf - 1 && (in.getByte(after) != ' ' || !visible(after + 1, lf - 1)))) {
+        if (code < 200 || code > 599 || (after < lf - 1 && (in[after] != ' ' || !visible(after + 1, lf - 1)))) {
             return -1;
         }
         return code;
@@ -103,22 +118,22 @@ final class ResponseHeadParser {
 
     /** One header line without its CRLF: 1 to keep it, 0 to drop it, -1 when it is not an ordinary one. */
     private int header(int start, int end) {
-        if (in.getByte(end) != '\r') {
+        if (in[end] != '\r') {
             return -1;
         }
         int colon = start;
-        while (colon < end && token(in.getByte(colon))) {
+        while (colon < end && TOKEN[in[colon] & 0xff]) {
             colon++;
         }
-        if (colon == start || colon == end || in.getByte(colon) != ':' || !visible(colon + 1, end)) {
+        if (colon == start || colon == end || in[colon] != ':' || !visible(colon + 1, end)) {
             return -1;
         }
         int valueStart = colon + 1;
         int valueEnd = end;
-        while (valueStart < valueEnd && blank(in.getByte(valueStart))) {
+        while (valueStart < valueEnd && blank(in[valueStart])) {
             valueStart++;
         }
-        while (valueEnd > valueStart && blank(in.getByte(valueEnd - 1))) {
+        while (valueEnd > valueStart && blank(in[valueEnd - 1])) {
             valueEnd--;
         }
         if (is(start, colon, HttpHeaderNames.CONTENT_LENGTH)) {
@@ -149,14 +164,16 @@ final class ResponseHeadParser {
     private boolean connection(int start, int end) {
         int i = start;
         while (i <= end) {
-            int comma = in.indexOf(i, end, (byte) ',');
-            int tokenEnd = comma < 0 ? end : comma;
+            int tokenEnd = i;
+            while (tokenEnd < end && in[tokenEnd] != ',') {
+                tokenEnd++;
+            }
             int s = i;
             int e = tokenEnd;
-            while (s < e && blank(in.getByte(s))) {
+            while (s < e && blank(in[s])) {
                 s++;
             }
-            while (e > s && blank(in.getByte(e - 1))) {
+            while (e > s && blank(in[e - 1])) {
                 e--;
             }
             if (is(s, e, CLOSE)) {
@@ -174,7 +191,7 @@ final class ResponseHeadParser {
             return false;
         }
         for (int i = 0; i < name.length(); i++) {
-            byte b = in.getByte(start + i);
+            byte b = in[start + i];
             if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != name.byteAt(i)) {
                 return false;
             }
@@ -189,7 +206,7 @@ final class ResponseHeadParser {
         }
         long value = 0;
         for (int i = start; i < end; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if (b < '0' || b > '9') {
                 return -1;
             }
@@ -201,7 +218,7 @@ final class ResponseHeadParser {
     /** Field content: visible ASCII, obs-text, space and tab; no control character (CR, LF, NUL among them). */
     private boolean visible(int start, int end) {
         for (int i = start; i < end; i++) {
-            byte b = in.getByte(i);
+            byte b = in[i];
             if ((b >= 0 && b < ' ' && b != '\t') || b == 0x7f) {
                 return false;
             }
@@ -213,11 +230,12 @@ final class ResponseHeadParser {
         return b == ' ' || b == '\t';
     }
 
-    /** RFC 9110 tchar. */
-    private static boolean token(byte b) {
-        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {
-            return true;
+    /** RFC 9110 tchar, by byte value (a table: header names are scanned for every response). */
+    private static final boolean[] TOKEN = new boolean[256];
+
+    static {
+        for (int b = '!'; b < 0x7f; b++) {
+            TOKEN[b] = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
         }
-        return b > ' ' && b < 0x7f && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
     }
 }
