@@ -12,6 +12,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The public listener's TLS: TLS 1.2 and 1.3 with Mozilla's "intermediate" cipher list, ALPN offering h2 (when
  * HTTP/2 is on) and http/1.1, a session cache and (with BoringSSL) session tickets for resumption. The certificate and key are watched: {@link #reloadIfChanged()} (run every
  * {@code tls.reload-interval} by {@link #watch}) builds a new context when the files' content changed, and every
- * handshake after that uses it; connections already open keep the one they shook hands with. A new pair that
+ * handshake after that uses it; connections already open keep the one they shook hands with, and the replaced
+ * context's native memory is freed when the last of them closes. A new pair that
  * cannot be used is logged and the old one stays.
  *
  * {@link #reloadNow()} looks at once (SIGHUP, {@code POST /api/reload}).
@@ -73,6 +77,16 @@ public final class ServerTls {
 
     /** {@code http1}: the same certificate offering http/1.1 only, for the admin listener. */
     private record Loaded(PemPair pair, SslContext context, SslContext http1) {
+        /**
+         * Gives up this pair's own reference to its contexts. Each engine holds one more, so connections open on
+         * them keep working, and the native context goes with their last engine.
+         */
+        void release() {
+            ReferenceCountUtil.release(context);
+            if (http1 != context) {
+                ReferenceCountUtil.release(http1);
+            }
+        }
     }
 
     private record FileStamp(Instant certModified, long certSize, Instant keyModified, long keySize) {
@@ -86,9 +100,13 @@ public final class ServerTls {
         this.seen = stamp;
     }
 
-    /** BoringSSL when netty-tcnative's native library loads here, the JDK's provider otherwise. */
+    /**
+     * BoringSSL when netty-tcnative's native library loads here, the JDK's provider otherwise. The reference-counted
+     * flavour: an engine's native memory is freed when its {@link SslHandler} is removed (the connection closed), and
+     * a replaced context's when its last engine goes, instead of whenever a finalizer gets round to it.
+     */
     public static SslProvider bestProvider() {
-        return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
+        return SslProvider.isAlpnSupported(SslProvider.OPENSSL_REFCNT) ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK;
     }
 
     /** ALPN's list: h2 first when HTTP/2 is on, so browsers pick it; http/1.1 always (WebSockets, older clients). */
@@ -131,12 +149,41 @@ public final class ServerTls {
 
     /** A handler for a new client connection, with the context current now. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
-        return current.context().newHandler(alloc);
+        return newHandler(alloc, Loaded::context);
     }
 
     /** A handler offering http/1.1 only (the admin listener), with the certificate current now. */
     public SslHandler newHttp1Handler(ByteBufAllocator alloc) {
-        return current.http1().newHandler(alloc);
+        return newHandler(alloc, Loaded::http1);
+    }
+
+    /**
+     * An event loop can read {@link #current} just before a reload releases it: holding a reference while the engine
+     * is made keeps the context alive, and a context already freed means the reload is done, so the new one is used.
+     */
+    private SslHandler newHandler(ByteBufAllocator alloc, Function<Loaded, SslContext> which) {
+        while (true) {
+            Loaded loaded = current;
+            SslContext context = which.apply(loaded);
+            try {
+                ReferenceCountUtil.retain(context);
+            } catch (IllegalReferenceCountException released) {
+                if (loaded == current) {
+                    throw released;
+                }
+                continue;
+            }
+            try {
+                return context.newHandler(alloc);
+            } finally {
+                ReferenceCountUtil.release(context);
+            }
+        }
+    }
+
+    /** The context new connections shake hands with now (tests watch its reference count). */
+    SslContext currentContext() {
+        return current.context();
     }
 
     /** Looks at the files every {@code tls.reload-interval} on {@code scheduler}; cancel the returned future to stop. */
@@ -188,12 +235,14 @@ public final class ServerTls {
         if (pair.equals(current.pair())) {
             return false;
         }
+        Loaded replaced = current;
         try {
             current = build(pair, provider, alpn);
         } catch (PemPair.Unusable e) {
             log.warn("TLS certificate not reloaded, keeping {}: {}", describe(current.pair()), e.getMessage());
             return false;
         }
+        replaced.release();
         log.info("TLS certificate reloaded: new handshakes use {}", describe(pair));
         return true;
     }
@@ -201,7 +250,15 @@ public final class ServerTls {
     private static Loaded build(PemPair pair, SslProvider provider, List<String> alpn) throws PemPair.Unusable {
         SslContext context = context(pair, provider, alpn);
         List<String> http1 = alpn(false);
-        return new Loaded(pair, context, alpn.equals(http1) ? context : context(pair, provider, http1));
+        if (alpn.equals(http1)) {
+            return new Loaded(pair, context, context);
+        }
+        try {
+            return new Loaded(pair, context, context(pair, provider, http1));
+        } catch (PemPair.Unusable | RuntimeException e) {
+            ReferenceCountUtil.release(context);
+            throw e;
+        }
     }
 
     private static SslContext context(PemPair pair, SslProvider provider, List<String> alpn) throws PemPair.Unusable {

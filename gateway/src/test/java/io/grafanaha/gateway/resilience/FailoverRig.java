@@ -26,13 +26,17 @@ import java.util.Optional;
 /**
  * Two Grafana emulators, each behind its own Toxiproxy proxy, and a failover gateway whose backends
  * are the proxies' listen ports: the faults a test injects sit between the gateway and Grafana, where
- * a network would put them. Short health settings (interval 200 ms, timeout 150 ms, rise 2, fall 2).
+ * a network would put them. Short health settings (interval 200 ms, timeout 400 ms, rise 2, fall 2).
  */
 final class FailoverRig implements AutoCloseable {
     static final String PRIMARY = "grafana-a";
     static final String REPLICA = "grafana-b";
     static final String ADMIN_TOKEN = "failbench-admin-token";
-    static final Duration HEALTH_TIMEOUT = Duration.ofMillis(150);
+    /**
+     * Far below the faults' 5 s latency, yet above what a check takes on a loaded 2-core CI machine: at 150 ms two
+     * checks in a row missed it there, the healthy primary went down and the scenario never started from it.
+     */
+    static final Duration HEALTH_TIMEOUT = Duration.ofMillis(400);
 
     final Rig rig;
     final GrafanaEmulator primary;
@@ -72,12 +76,12 @@ final class FailoverRig implements AutoCloseable {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(gateway.health().status().backends()).extracting(BackendStatus::state).containsOnly("up"));
         if (!PRIMARY.equals(active())) {
-            // A cold JVM's first check can miss the 150 ms timeout, so the replica may come up first and
+            // A cold JVM's first check can miss the timeout, so the replica may come up first and
             // take the traffic; every scenario starts from the primary serving.
             gateway.health().failback();
         }
         awaitActive(PRIMARY, Duration.ofSeconds(2));
-        warmUp(1000);
+        warmUp(2000);
     }
 
     /** The Toxiproxy proxy in front of {@code emulator}, created on first use. */

@@ -57,11 +57,11 @@ class ServerTlsProviderTest {
         assumeTrue(System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64"),
                 "the netty-tcnative jar in the build is for linux-x86_64 only");
         assertThat(OpenSsl.isAvailable()).as("netty-tcnative did not load: %s", OpenSsl.unavailabilityCause()).isTrue();
-        assertThat(ServerTls.bestProvider()).isEqualTo(SslProvider.OPENSSL);
+        assertThat(ServerTls.bestProvider()).isEqualTo(SslProvider.OPENSSL_REFCNT);
     }
 
     @ParameterizedTest
-    @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+    @EnumSource(value = SslProvider.class, names = {"OPENSSL_REFCNT", "JDK"})
     void aClientShakesHandsWithTls13AndAgreesOnH2(SslProvider provider) throws Exception {
         assumeTrue(provider == SslProvider.JDK || OpenSsl.isAvailable(), "BoringSSL is not available here");
         TestCertificates.Pair pair = TestCertificates.create(dir, "gateway");
@@ -81,7 +81,7 @@ class ServerTlsProviderTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+    @EnumSource(value = SslProvider.class, names = {"OPENSSL_REFCNT", "JDK"})
     void aReturningClientResumesItsSession(SslProvider provider) throws Exception {
         assumeTrue(provider == SslProvider.JDK || OpenSsl.isAvailable(), "BoringSSL is not available here");
         TestCertificates.Pair pair = TestCertificates.create(dir, "gateway");

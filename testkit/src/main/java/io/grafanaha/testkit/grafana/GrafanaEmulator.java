@@ -62,6 +62,8 @@ public final class GrafanaEmulator implements AutoCloseable {
     private final Object lifecycle = new Object();
     private volatile Channel listener;
     private volatile int port;
+    /** Holds the port between {@link #stop()} and {@link #restart()}; see {@link PortHold}. */
+    private PortHold portHold;
     private volatile boolean closed;
 
     private GrafanaEmulator(EmulatorOptions options) {
@@ -173,6 +175,9 @@ public final class GrafanaEmulator implements AutoCloseable {
                 }
             }
             connections.close().syncUninterruptibly();
+            if (current != null) {
+                portHold = PortHold.bind(port);
+            }
         }
     }
 
@@ -183,7 +188,15 @@ public final class GrafanaEmulator implements AutoCloseable {
                 throw new IllegalStateException("Grafana emulator " + options.name() + " is closed");
             }
             stop();
+            releasePortHold();
             bind(port);
+        }
+    }
+
+    private void releasePortHold() {
+        if (portHold != null) {
+            portHold.release();
+            portHold = null;
         }
     }
 
@@ -200,6 +213,7 @@ public final class GrafanaEmulator implements AutoCloseable {
             }
             closed = true;
             stop();
+            releasePortHold();
             bossGroup.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
             workerGroup.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
         }

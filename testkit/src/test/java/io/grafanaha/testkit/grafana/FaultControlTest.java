@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -85,6 +88,24 @@ class FaultControlTest {
         assertThat(TestClient.json(res).at("/dashboard/title").asText()).isEqualTo("Keep me");
         // the id sequence continues too
         assertThat(TestClient.json(fresh.saveDashboard("{\"title\":\"Next\"}", "")).get("id").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void aStoppedInstanceKeepsItsPortFromOthersSoRestartGetsItBack() throws Exception {
+        int port = grafana.port();
+        grafana.stop();
+
+        // Another test asking for this port (or the kernel handing it out as an ephemeral one) would make
+        // "connection refused" a connection to someone else and restart() a bind failure.
+        try (ServerSocket other = new ServerSocket()) {
+            other.setReuseAddress(false);
+            assertThatThrownBy(() -> other.bind(new InetSocketAddress("127.0.0.1", port))).isInstanceOf(BindException.class);
+        }
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+
+        grafana.restart();
+        assertThat(grafana.port()).isEqualTo(port);
+        assertThat(client.send(client.request("/api/health")).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -1,0 +1,53 @@
+package io.grafanaha.testkit.grafana;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+/**
+ * A stopped emulator's port, kept bound but not listening. A stopped Grafana must answer "connection refused" and
+ * come back on the same port; a port merely left free can meanwhile be bound by another test (or JVM) asking for
+ * an ephemeral port, or chosen as the local port of an outgoing connection to it, which then connects to itself.
+ * A socket bound without {@code listen()} prevents both, and the kernel still refuses connections to it.
+ */
+final class PortHold {
+    private final Socket socket;
+
+    private PortHold(Socket socket) {
+        this.socket = socket;
+    }
+
+    /** Binds 127.0.0.1:{@code port}; null when someone else took the port first (restart then says so). */
+    static PortHold bind(int port) {
+        PortHold exclusive = bind(port, false);
+        // Connections the emulator closed itself leave TIME_WAIT entries that refuse an exclusive bind; a shared one
+        // still keeps ephemeral binds and outgoing connections off the port (only an explicit SO_REUSEADDR bind of
+        // this very port could take it).
+        return exclusive != null ? exclusive : bind(port, true);
+    }
+
+    private static PortHold bind(int port, boolean reuseAddress) {
+        Socket socket = new Socket();
+        try {
+            socket.setReuseAddress(reuseAddress);
+            socket.bind(new InetSocketAddress("127.0.0.1", port));
+            return new PortHold(socket);
+        } catch (IOException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing was bound
+            }
+            return null;
+        }
+    }
+
+    /** Frees the port for the listener that comes back on it. */
+    void release() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // a close that fails leaves nothing to free
+        }
+    }
+}
