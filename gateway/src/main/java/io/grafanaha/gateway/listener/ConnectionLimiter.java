@@ -2,6 +2,8 @@ package io.grafanaha.gateway.listener;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Caps the open connections of one listener, in total and per client address. A connection over a cap
  * is closed as soon as it is accepted, before any byte is read: one client (or a thousand slow ones)
  * cannot take every file descriptor, and the other listener, which has its own limiter, stays reachable.
- * Shared by every channel of its listener; the first handler of each pipeline.
+ * Shared by every channel of its listener: either checked once as the connection is set up ({@link #admit}),
+ * or as the first handler of each pipeline, which removes itself once the connection is admitted.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
@@ -35,6 +38,11 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final ConcurrentHashMap<InetAddress, Integer> byClient = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+    /**
+     * One listener for every admitted connection, not a lambda each: the channel caches the remote address read
+     * at admission, so its close finds the same client again.
+     */
+    private final ChannelFutureListener release = f -> release(address(f.channel().remoteAddress()));
 
     /**
      * @param listener  named in the log line when connections are refused (e.g. {@code listen})
@@ -94,17 +102,28 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetAddress client = address(ctx.channel().remoteAddress());
+        if (admit(ctx.channel())) {
+            ctx.fireChannelActive();
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    /**
+     * Takes a slot for a connection just accepted, given back when it closes; or, over a cap, closes it before
+     * any byte is read and returns false. For a pipeline that is set up knowing the connection is already open
+     * (an accepted socket is), so that no handler has to sit in it only to leave again.
+     */
+    public boolean admit(Channel ch) {
+        InetAddress client = address(ch.remoteAddress());
         String over = admit(client);
         if (over != null) {
             refused.incrementAndGet();
             logRefusal(client, over);
-            ctx.close();
-            return;
+            ch.close();
+            return false;
         }
-        ctx.channel().closeFuture().addListener(f -> release(client));
-        ctx.fireChannelActive();
-        ctx.pipeline().remove(this);
+        ch.closeFuture().addListener(release);
+        return true;
     }
 
     /** Takes a slot, or names the cap that is reached. */

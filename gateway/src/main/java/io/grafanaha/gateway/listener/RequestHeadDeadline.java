@@ -34,10 +34,11 @@ import java.util.concurrent.TimeUnit;
  * the decoded request and stops it, and counts responses so that a client still receiving an answer is
  * not cut off. When the decoder leaves the pipeline (a WebSocket tunnel), the clock stops for good.
  *
- * <p>The timer is the connection's, not the request's: a head only notes when it started, and a timer
- * already running is left to fire and look (then sleeping again for what remains of the head in progress,
- * or stopping when none is). A keep-alive connection serving thousands of requests a second so schedules
- * one timer per timeout period instead of one per request.
+ * <p>The timer is the connection's, not the request's, and starts only for a head still incomplete after the
+ * read that brought its first bytes: a head that arrives whole (almost all do) is decoded within that read and
+ * needs none. A head only notes when it started, and a timer already running is left to fire and look (then
+ * sleeping again for what remains of the head in progress, or stopping when none is). A keep-alive connection
+ * receiving slow heads so schedules at most one timer per timeout period instead of one per request.
  */
 public final class RequestHeadDeadline {
     private final long timeoutNanos;
@@ -63,21 +64,31 @@ public final class RequestHeadDeadline {
     /** Goes before the decoder. */
     public ChannelHandler bytes() {
         return new ChannelInboundHandlerAdapter() {
+            /** The decoder's place in the pipeline, found on the first read; removed once the connection is a tunnel. */
+            private ChannelHandlerContext decoder;
+
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (!stopped && betweenRequests && !inHead && msg instanceof ByteBuf buf && buf.isReadable()) {
-                    if (ctx.pipeline().get(decoderType) == null) {
-                        ctx.pipeline().remove(this); // a tunnel now: these bytes are not HTTP
-                    } else {
-                        inHead = true;
-                        headStartNanos = System.nanoTime();
-                        if (timer == null) {
-                            timer = ctx.executor().schedule(RequestHeadDeadline.this::expired, timeoutNanos,
-                                    TimeUnit.NANOSECONDS);
-                        }
-                    }
+                if (stopped || !betweenRequests || inHead || !(msg instanceof ByteBuf buf) || !buf.isReadable()) {
+                    ctx.fireChannelRead(msg);
+                    return;
                 }
+                if (decoder == null) {
+                    decoder = ctx.pipeline().context(decoderType);
+                }
+                if (decoder == null || decoder.isRemoved()) {
+                    ctx.pipeline().remove(this); // a tunnel now: these bytes are not HTTP
+                    ctx.fireChannelRead(msg);
+                    return;
+                }
+                inHead = true;
+                headStartNanos = System.nanoTime();
                 ctx.fireChannelRead(msg);
+                // Almost every head arrives whole in one read, and the decoder has handed it on by now: a timer is
+                // only worth scheduling for a head still in progress.
+                if (inHead && !stopped && timer == null) {
+                    timer = ctx.executor().schedule(RequestHeadDeadline.this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+                }
             }
 
             @Override

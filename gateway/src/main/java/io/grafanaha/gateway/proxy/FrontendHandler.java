@@ -410,7 +410,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             done = true;
             releasePending();
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ClientClose.afterAnswer(ctx); // the exchange flushed its answer
         }
     }
 

@@ -6,6 +6,7 @@ import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.grafanaha.gateway.tls.ServerTls;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -15,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * A client connection's pipeline on {@code listen}, one method per stage, in the order bytes pass them: connection
- * caps, the PROXY protocol header (with {@code proxy.proxy-protocol}), TLS, idle timeout, then HTTP/1.1 or HTTP/2 ({@link ProtocolSwitch} chooses when both may come). A plain
+ * caps (checked once here, an accepted socket being open already), the PROXY protocol header (with {@code proxy.proxy-protocol}), TLS, idle timeout, then HTTP/1.1 or HTTP/2 ({@link ProtocolSwitch} chooses when both may come). A plain
  * listener without {@code proxy.h2c} installs HTTP/1.1 at once, as before HTTP/2 existed.
  */
 final class ListenerPipeline implements ProtocolSwitch.Stages {
@@ -27,6 +28,8 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
     private final ServerTls serverTls;
     private final LocalRoutes routes;
     private final Http2Stage http2;
+    /** Shared by every connection: a close only lowers the gauge. */
+    private final ChannelFutureListener clientClosed;
 
     /**
      * @param context the current settings and shared state: read anew for each connection (idle and head timeouts)
@@ -41,6 +44,7 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
         this.proxyProtocol = proxyProtocol;
         this.serverTls = serverTls;
         this.routes = routes;
+        this.clientClosed = f -> metrics.clientClosed();
         ProxyConfig proxy = context.get().timeouts(); // HTTP/2's limits need a restart (see ConfigDiff)
         this.http2 = new Http2Stage(proxy.http2(), metrics, proxy.shutdownGrace().toMillis(),
                 notes -> new FrontendHandler(context, notes, routes), context.get().pool());
@@ -49,8 +53,10 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
     void init(SocketChannel ch) {
         clients.add(ch);
         metrics.clientOpened();
-        ch.closeFuture().addListener(f -> metrics.clientClosed());
-        ch.pipeline().addLast(ProxyServer.LIMIT, limiter);
+        ch.closeFuture().addListener(clientClosed);
+        if (!limiter.admit(ch)) {
+            return; // over a cap: closed before any handler was added
+        }
         if (proxyProtocol != null && !proxyProtocol.addTo(ch, ProxyServer.PROXY_PROTOCOL, ProxyServer.PROXY_HEADER)) {
             return; // not a trusted proxy: closed
         }

@@ -57,7 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
-    static final String LIMIT = "limit";
     static final String PROXY_PROTOCOL = "proxy-protocol";
     static final String PROXY_HEADER = "proxy-header";
     static final String TLS = "tls";
@@ -305,7 +304,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(new AcceptBackoff("listen"))
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // No TCP_NODELAY here: Netty's socket channels turn it on as they are made, and the option would set it again.
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
