@@ -3,6 +3,7 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.Outcome;
 import io.grafanaha.health.RouteRequest;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -86,6 +87,11 @@ final class Exchange implements RequestSink {
     private ConditionalReplay replay;
     /** Where an ordinary answer goes as bytes; null when it must go as objects. */
     private ClientBytes bytes;
+    /**
+     * A bodiless request's head as the backend's bytes, which every attempt sends (a duplicate) as the whole request;
+     * null when the request goes as objects. Released when the exchange ends.
+     */
+    private ByteBuf head;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -115,6 +121,11 @@ final class Exchange implements RequestSink {
     void start() {
         // As bytes only where nothing needs the answer as objects: no observer, no upgrade, an HTTP/1.1 client.
         bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? ClientBytes.of(client) : null;
+        // A watched request stays on objects: its observer and a conditional replay read and may rewrite the head,
+        // and saves carry bodies anyway; an upgrade's head is followed by the tunnel, not by an end.
+        if (observer == null && replay == null && !upgrade && RequestHeadWriter.endsRequest(request)) {
+            head = RequestHeadWriter.write(request, client.alloc());
+        }
         boolean down = proxy.waiting().add(this, attempt.backend().name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
@@ -142,6 +153,11 @@ final class Exchange implements RequestSink {
 
     HttpRequest request() {
         return request;
+    }
+
+    /** A fresh duplicate of the request's bytes when its head is the whole request ({@link RequestHeadWriter}), else null. */
+    ByteBuf headBytes() {
+        return head == null ? null : head.retainedDuplicate();
     }
 
     HttpMethod method() {
@@ -191,6 +207,16 @@ final class Exchange implements RequestSink {
 
     @Override
     public void writeRequestBody(HttpContent content) {
+        if (head != null) {
+            // The head already went as the whole request: this is its empty end, kept only so a replay knows it is whole.
+            boolean empty = !content.content().isReadable();
+            body.add(content);
+            content.release();
+            if (!empty) {
+                requestFramingFailed(Rejection.badRequest("body on a request whose head announced none"));
+            }
+            return;
+        }
         body.add(content);
         attempt.send(content, content instanceof LastHttpContent);
     }
@@ -461,6 +487,10 @@ final class Exchange implements RequestSink {
         proxy.waiting().remove(this);
         attempt.cancelTimers();
         body.release();
+        if (head != null) {
+            head.release();
+            head = null;
+        }
         if (held != null) {
             held.release();
         }
