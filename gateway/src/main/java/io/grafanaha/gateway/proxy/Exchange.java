@@ -37,11 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>A watched request's final response ({@link RequestObserver}) is held here until the observer's
  * release gate opens ({@link HeldResponse}).
  *
- * <p>Longer than most classes here (about 465 lines) on purpose: a request has many endings (answered, held then
+ * <p>Longer than most classes here (about 500 lines) on purpose: a request has many endings (answered, held then
  * released, failed, refused mid-body, client gone, upgraded, a replayed save refused), each of which must release
- * the replay buffer, the held response and the attempt exactly once; side by side, one can check that every ending
- * does. The one question it answers is "what does this client get, and when is it done?". A replayed save's
- * decision lives in {@link ConditionalReplay}.
+ * the replay buffer, the request head's bytes, the held response and the attempt exactly once ({@link #end}); side by
+ * side, one can check that every ending does. The one question it answers is "what does this client get, and when
+ * is it done?". A replayed save's decision lives in {@link ConditionalReplay}.
  */
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
