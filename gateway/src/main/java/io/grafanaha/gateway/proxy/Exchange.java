@@ -121,8 +121,9 @@ final class Exchange implements RequestSink {
     void start() {
         // As bytes only where nothing needs the answer as objects: no observer, no upgrade, an HTTP/1.1 client.
         bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? ClientBytes.of(client) : null;
-        // A watched request stays on objects: its observer and a conditional replay read and may rewrite the head,
-        // and saves carry bodies anyway; an upgrade's head is followed by the tunnel, not by an end.
+        // On objects where something else reads the request: an observer waiting for the answer, a conditional
+        // replay that decides each retry from the head (saves carry bodies anyway); an upgrade's head is followed by
+        // the tunnel, not by an end. A watched request its observer let through untouched is an ordinary one here.
         if (observer == null && replay == null && !upgrade && RequestHeadWriter.endsRequest(request)) {
             head = RequestHeadWriter.write(request, client.alloc());
         }
