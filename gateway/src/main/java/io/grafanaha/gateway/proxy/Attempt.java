@@ -2,6 +2,7 @@ package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.Outcome;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -38,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool. A backend that
  * answered and then hung up while the client's body was still flowing refused the request; that is not a failure.
  *
- * <p>Longer than most classes here (about 560 lines) on purpose: both streaming loops, the three timers and the
+ * <p>Longer than most classes here (about 580 lines) on purpose: both streaming loops, the three timers and the
  * failure classification of one backend connection share one small state machine ({@code upload}, {@code response})
  * that each of them reads and moves: a timer firing decides by where the streams are, and a stream ending cancels
  * the timers. Split apart, each piece would need that state passed in and back; together they read as one
@@ -151,10 +152,15 @@ final class Attempt {
         handler = BackendHandler.of(connected);
         reused = handler.attach(this);
         ResponseFramer.of(connected).expect(exchange.method(), exchange.answersAsBytes());
-        send(exchange.request(), false);
-        // A later attempt: what the client already sent goes again, the rest follows from the frontend.
-        for (HttpContent chunk : exchange.bodySoFar()) {
-            send(chunk, chunk instanceof LastHttpContent);
+        ByteBuf whole = exchange.headBytes();
+        if (whole != null) {
+            sendWhole(whole);
+        } else {
+            send(exchange.request(), false);
+            // A later attempt: what the client already sent goes again, the rest follows from the frontend.
+            for (HttpContent chunk : exchange.bodySoFar()) {
+                send(chunk, chunk instanceof LastHttpContent);
+            }
         }
         exchange.readClient();
         flush();
@@ -176,12 +182,27 @@ final class Attempt {
     }
 
     void send(Object msg, boolean last) {
+        queued(last);
+        channel.write(msg).addListener(sent(last));
+    }
+
+    /** A bodiless request as its head's bytes ({@link RequestHeadWriter}): one write that is also the request's end. */
+    private void sendWhole(ByteBuf whole) {
+        queued(true);
+        BackendBytes.of(channel).write(whole).addListener(sent(true));
+    }
+
+    private void queued(boolean last) {
         writesInFlight++;
         if (last) {
             upload = Upload.QUEUED;
         }
         needsFlush = true;
-        channel.write(msg).addListener((ChannelFutureListener) f -> {
+    }
+
+    /** What a write's end means for the upload: the next client read, or on the last one the wait for the answer. */
+    private ChannelFutureListener sent(boolean last) {
+        return f -> {
             if (!current()) {
                 return;
             }
@@ -200,7 +221,7 @@ final class Attempt {
             if (current()) {
                 exchange.readClient();
             }
-        });
+        };
     }
 
     /**

@@ -53,6 +53,7 @@ final class BackendInitializer extends ChannelInitializer<SocketChannel> {
                 // nothing is written and the last read (the previous answer) is the last activity. An all-idle
                 // handler would put a listener on every write to the backend, two for every request.
                 .addLast(IDLE, new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
+                .addLast(BackendBytes.NAME, new BackendBytes())
                 .addLast(ENCODER, new HttpRequestEncoder())
                 .addLast(ResponseFramer.NAME, new ResponseFramer(responses))
                 .addLast(CODEC, responses)

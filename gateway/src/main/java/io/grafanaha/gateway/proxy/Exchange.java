@@ -3,6 +3,7 @@ package io.grafanaha.gateway.proxy;
 import io.grafanaha.health.Backend;
 import io.grafanaha.health.Outcome;
 import io.grafanaha.health.RouteRequest;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -36,11 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>A watched request's final response ({@link RequestObserver}) is held here until the observer's
  * release gate opens ({@link HeldResponse}).
  *
- * <p>Longer than most classes here (about 465 lines) on purpose: a request has many endings (answered, held then
+ * <p>Longer than most classes here (about 500 lines) on purpose: a request has many endings (answered, held then
  * released, failed, refused mid-body, client gone, upgraded, a replayed save refused), each of which must release
- * the replay buffer, the held response and the attempt exactly once; side by side, one can check that every ending
- * does. The one question it answers is "what does this client get, and when is it done?". A replayed save's
- * decision lives in {@link ConditionalReplay}.
+ * the replay buffer, the request head's bytes, the held response and the attempt exactly once ({@link #end}); side by
+ * side, one can check that every ending does. The one question it answers is "what does this client get, and when
+ * is it done?". A replayed save's decision lives in {@link ConditionalReplay}.
  */
 final class Exchange implements RequestSink {
     /** Methods that may be sent again after the backend may have seen them (HAProxy's "http-reuse safe", nginx, Zuul). */
@@ -86,6 +87,11 @@ final class Exchange implements RequestSink {
     private ConditionalReplay replay;
     /** Where an ordinary answer goes as bytes; null when it must go as objects. */
     private ClientBytes bytes;
+    /**
+     * A bodiless request's head as the backend's bytes, which every attempt sends (a duplicate) as the whole request;
+     * null when the request goes as objects. Released when the exchange ends.
+     */
+    private ByteBuf head;
 
     Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
@@ -115,6 +121,12 @@ final class Exchange implements RequestSink {
     void start() {
         // As bytes only where nothing needs the answer as objects: no observer, no upgrade, an HTTP/1.1 client.
         bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? ClientBytes.of(client) : null;
+        // On objects where something else reads the request: an observer waiting for the answer, a conditional
+        // replay that decides each retry from the head (saves carry bodies anyway); an upgrade's head is followed by
+        // the tunnel, not by an end. A watched request its observer let through untouched is an ordinary one here.
+        if (observer == null && replay == null && !upgrade && RequestHeadWriter.endsRequest(request)) {
+            head = RequestHeadWriter.write(request, client.alloc());
+        }
         boolean down = proxy.waiting().add(this, attempt.backend().name());
         proxy.drain().exchangeStarted();
         proxy.retries().budget().requestStarted();
@@ -142,6 +154,11 @@ final class Exchange implements RequestSink {
 
     HttpRequest request() {
         return request;
+    }
+
+    /** A fresh duplicate of the request's bytes when its head is the whole request ({@link RequestHeadWriter}), else null. */
+    ByteBuf headBytes() {
+        return head == null ? null : head.retainedDuplicate();
     }
 
     HttpMethod method() {
@@ -191,6 +208,16 @@ final class Exchange implements RequestSink {
 
     @Override
     public void writeRequestBody(HttpContent content) {
+        if (head != null) {
+            // The head already went as the whole request: this is its empty end, kept only so a replay knows it is whole.
+            boolean empty = !content.content().isReadable();
+            body.add(content);
+            content.release();
+            if (!empty) {
+                requestFramingFailed(Rejection.badRequest("body on a request whose head announced none"));
+            }
+            return;
+        }
         body.add(content);
         attempt.send(content, content instanceof LastHttpContent);
     }
@@ -461,6 +488,10 @@ final class Exchange implements RequestSink {
         proxy.waiting().remove(this);
         attempt.cancelTimers();
         body.release();
+        if (head != null) {
+            head.release();
+            head = null;
+        }
         if (held != null) {
             held.release();
         }

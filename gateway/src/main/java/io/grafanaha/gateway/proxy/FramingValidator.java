@@ -9,9 +9,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -38,34 +40,53 @@ final class FramingValidator {
         if (headers.size() > MAX_HEADER_FIELDS) {
             return reject("more than " + MAX_HEADER_FIELDS + " header fields");
         }
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
+        // One pass over the fields, no list per name: this runs on every request.
+        int hostCount = 0;
+        CharSequence host = null;
+        int lengthCount = 0;
+        CharSequence length = null;
+        Codings codings = null;
+        for (var it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();
+            CharSequence name = field.getKey();
+            if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)) {
+                if (hostCount++ == 0) {
+                    host = field.getValue();
+                }
+            } else if (HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
+                if (lengthCount++ == 0) {
+                    length = field.getValue();
+                }
+            } else if (HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                if (codings == null) {
+                    codings = new Codings();
+                }
+                codings.add(field.getValue());
+            }
+        }
+        if (hostCount > 1) {
             return reject("more than one Host header");
         }
-        if (hosts.isEmpty() && request.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0) {
+        if (hostCount == 0 && request.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0) {
             return reject("HTTP/1.1 request without a Host header");
         }
-        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+        if (hostCount == 1 && !validHost(host)) {
             return reject("invalid Host header");
         }
-        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
-        if (lengths.size() > 1) {
+        if (lengthCount > 1) {
             return reject("more than one Content-Length header");
         }
-        if (lengths.size() == 1 && !isDigits(lengths.get(0))) {
+        if (lengthCount == 1 && !isDigits(length)) {
             return reject("invalid Content-Length");
         }
-        List<String> encodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!encodings.isEmpty()) {
+        if (codings != null) {
             if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
                 return reject("Transfer-Encoding is not allowed in " + request.protocolVersion());
             }
-            if (!lengths.isEmpty()) {
+            if (lengthCount > 0) {
                 return reject("both Content-Length and Transfer-Encoding");
             }
-            List<String> codings = codings(encodings);
-            if (codings.isEmpty() || !codings.get(codings.size() - 1).equals("chunked")
-                    || codings.indexOf("chunked") != codings.size() - 1) {
+            if (!codings.endsWithTheOnlyChunked()) {
                 return reject("Transfer-Encoding must end with a single chunked coding");
             }
         }
@@ -112,7 +133,7 @@ final class FramingValidator {
      * (unreserved, sub-delims, percent), then an optional {@code :} and at most five digits. A scan, not a regular
      * expression: it runs on every request.
      */
-    static boolean validHost(String host) {
+    static boolean validHost(CharSequence host) {
         int n = host.length();
         int i = 0;
         if (n > 0 && host.charAt(0) == '[') {
@@ -165,7 +186,50 @@ final class FramingValidator {
         return codings;
     }
 
-    private static boolean isDigits(String s) {
+    /**
+     * A request's transfer codings, read token by token across its Transfer-Encoding fields (each split at commas, an
+     * empty token included, as the list form does): valid when the last one is chunked and no chunked comes before it.
+     */
+    private static final class Codings {
+        private static final AsciiString CHUNKED = AsciiString.cached("chunked");
+        private boolean lastChunked;
+        private boolean chunkedNotLast;
+
+        void add(CharSequence value) {
+            int start = 0;
+            int n = value.length();
+            while (true) {
+                int comma = start;
+                while (comma < n && value.charAt(comma) != ',') {
+                    comma++;
+                }
+                token(value, start, comma);
+                if (comma == n) {
+                    return;
+                }
+                start = comma + 1;
+            }
+        }
+
+        private void token(CharSequence value, int start, int end) {
+            while (start < end && value.charAt(start) <= ' ') {
+                start++;
+            }
+            while (end > start && value.charAt(end - 1) <= ' ') {
+                end--;
+            }
+            if (lastChunked) {
+                chunkedNotLast = true;
+            }
+            lastChunked = end - start == CHUNKED.length() && AsciiString.regionMatchesAscii(value, true, start, CHUNKED, 0, CHUNKED.length());
+        }
+
+        boolean endsWithTheOnlyChunked() {
+            return lastChunked && !chunkedNotLast;
+        }
+    }
+
+    private static boolean isDigits(CharSequence s) {
         if (s.isEmpty() || s.length() > 18) {
             return false;
         }

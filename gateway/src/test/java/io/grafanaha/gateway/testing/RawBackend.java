@@ -64,7 +64,7 @@ public final class RawBackend implements AutoCloseable {
     }
 
     /** Reads one request head, up to and including its blank line (shared with the other raw test backends). */
-    static String readHead(InputStream in) throws IOException {
+    public static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         for (int b; matched < 4 && (b = in.read()) >= 0; ) {
