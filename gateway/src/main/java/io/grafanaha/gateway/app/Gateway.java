@@ -379,6 +379,7 @@ public final class Gateway implements AutoCloseable {
         threads.closeSync();
         boolean drained = proxy.shutdown(config.proxy().shutdownGrace());
         admin.close();
+        serverTls.ifPresent(ServerTls::close);
         threads.close();
         log.info("gateway stopped{}", drained ? "" : " (some requests were cut at the end of the grace period)");
     }

@@ -72,6 +72,8 @@ public final class ServerTls {
     private final List<String> alpn;
     /** Written by the reload task, read by every accepting event loop. */
     private volatile Loaded current;
+    /** The gateway stopped: its own reference to the contexts is gone and no reload builds new ones. */
+    private boolean closed;
     /** The files' modification times and sizes at the last look: only the reload task touches it. */
     private FileStamp seen;
 
@@ -186,6 +188,17 @@ public final class ServerTls {
         return current.context();
     }
 
+    /**
+     * The gateway stopped: its own reference to the current contexts goes, so their native memory is freed with the
+     * last connection still open on them (each engine holds a reference of its own).
+     */
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            current.release();
+        }
+    }
+
     /** Looks at the files every {@code tls.reload-interval} on {@code scheduler}; cancel the returned future to stop. */
     public ScheduledFuture<?> watch(ScheduledExecutorService scheduler) {
         long every = config.reloadInterval().toMillis();
@@ -219,6 +232,9 @@ public final class ServerTls {
      * @return true if new handshakes now use a new certificate
      */
     public synchronized boolean reloadIfChanged() {
+        if (closed) {
+            return false;
+        }
         FileStamp stamp = stamp(config);
         if (stamp.equals(seen)) {
             return false;

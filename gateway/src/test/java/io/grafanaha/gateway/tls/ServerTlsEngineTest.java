@@ -125,6 +125,22 @@ class ServerTlsEngineTest {
         assertThat(refCnt(tls.currentContext())).as("the context in use stays").isPositive();
     }
 
+    @Test
+    void aStoppedGatewaysContextIsFreedWithItsLastConnectionAndNoReloadBuildsAnother() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.create(dir, "gateway");
+        ServerTls tls = ServerTls.load(new TlsConfig(pair.certFile(), pair.keyFile(), Duration.ofHours(1)));
+        int port = listen(tls);
+        SslContext context = tls.currentContext();
+
+        try (SSLSocket open = shakeHands(pair, port)) {
+            tls.close();
+            assertThat(refCnt(context)).as("a connection still open keeps the context").isPositive();
+            assertThat(tls.reloadNow()).as("a stopped gateway reloads nothing").isFalse();
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> refCnt(context) == 0);
+    }
+
     private static void copy(TestCertificates.Pair from, TestCertificates.Pair to) throws Exception {
         Files.copy(from.keyFile(), to.keyFile(), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(from.certFile(), to.certFile(), StandardCopyOption.REPLACE_EXISTING);
