@@ -19,11 +19,29 @@ final class PortHold {
 
     /** Binds 127.0.0.1:{@code port}; null when someone else took the port first (restart then says so). */
     static PortHold bind(int port) {
-        PortHold exclusive = bind(port, false);
-        // Connections the emulator closed itself leave TIME_WAIT entries that refuse an exclusive bind; a shared one
-        // still keeps ephemeral binds and outgoing connections off the port (only an explicit SO_REUSEADDR bind of
-        // this very port could take it).
-        return exclusive != null ? exclusive : bind(port, true);
+        // The kernel may still be letting go of the listener or of a connection just closed: try again for a moment.
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (true) {
+            PortHold exclusive = bind(port, false);
+            // Connections the emulator closed itself leave TIME_WAIT entries that refuse an exclusive bind; a shared one
+            // still keeps ephemeral binds and outgoing connections off the port (only an explicit SO_REUSEADDR bind of
+            // this very port could take it).
+            PortHold held = exclusive != null ? exclusive : bind(port, true);
+            if (held != null) {
+                return held;
+            }
+            if (System.nanoTime() > deadline) {
+                // Say so: a test that relies on the port staying ours can then tell why it did not.
+                System.err.println("grafana emulator: could not hold stopped port " + port + " (in use)");
+                return null;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
     }
 
     private static PortHold bind(int port, boolean reuseAddress) {
