@@ -115,6 +115,7 @@ final class BackendPool {
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .option(ChannelOption.TCP_NODELAY, true)
                 // A failed write must not close the channel: a backend that refused an upload (401, 413) and reset
                 // has its answer waiting in the receive buffer, and the client should get it (Attempt#send).

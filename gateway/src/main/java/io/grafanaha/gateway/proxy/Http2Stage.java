@@ -77,6 +77,7 @@ final class Http2Stage {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.config().setAutoRead(false);
+                        stream.config().setAllocator(ch.config().getAllocator()); // the connection's, not Netty's default
                         connection.opened(stream);
                         // The stream's answers are encoded by the frame codec; this encoder only notes the status
                         // and body bytes for the access log, as it does on HTTP/1.1.

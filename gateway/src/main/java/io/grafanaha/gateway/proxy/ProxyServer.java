@@ -304,6 +304,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(new AcceptBackoff("listen"))
                 .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 // No TCP_NODELAY here: Netty's socket channels turn it on as they are made, and the option would set it again.
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -1,5 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -23,6 +25,14 @@ record Transport(
         IoHandlerFactory ioHandlerFactory,
         Class<? extends ServerChannel> serverChannel,
         Class<? extends SocketChannel> socketChannel) {
+
+    /**
+     * The buffers of client and backend connections: Netty's pooled allocator, whose per-thread caches serve an
+     * event loop's allocations without touching shared state. Netty 4.2's default (the adaptive allocator) cost
+     * about 5 % more CPU per proxied 2 KB request on this project's benchmark (bench/README, "Pooled buffers"),
+     * for about 13 MB less resident memory.
+     */
+    static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
     static Transport best() {
         if (Epoll.isAvailable()) {
