@@ -27,6 +27,11 @@ import java.util.List;
  * malformed one (a 20 KB chunk extension, a bad size) then refuses the request before its head has
  * gone to a backend. Later chunks stream as they come. A request expecting 100-continue is not held,
  * since its client waits for an answer before sending the body.
+ *
+ * <p>Between messages, an ordinary bodiless head complete in the bytes at hand is read by {@link RequestHeadParser}
+ * instead, into the objects Netty's decoder would have made: the decoder's own parse (a char sequence per line,
+ * validated header adds) is the costliest part of a proxied GET. Whatever the parser declines, and everything after
+ * a head the decoder has begun, goes to Netty's decoder untouched, so its rules stay the only judge of doubtful bytes.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
     private static final byte CR = '\r';
@@ -36,6 +41,13 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     private boolean requestLineConsumed;
     private boolean failed;
     private HttpRequest heldHead;
+    /**
+     * Netty's decoder is at rest: nothing decoded yet, or its last message ended (with success) and it holds no state
+     * of the next. Only then may a head bypass it.
+     */
+    private boolean betweenMessages = true;
+    /** The connection's copy of the latest head, for {@link RequestHeadParser}: grown to the largest head seen. */
+    private byte[] scratch = new byte[512];
 
     StrictRequestDecoder(int maxChunkSize) {
         super(new HttpDecoderConfig()
@@ -54,6 +66,10 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
+        if (betweenMessages && ordinaryHead(in, out)) {
+            return;
+        }
+        betweenMessages = false;
         if (inHeaderSection) {
             String problem = scan(in);
             if (problem != null) {
@@ -86,6 +102,47 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         if (failed) {
             in.skipBytes(in.readableBytes());
         }
+        // Netty's decoder resets itself when it hands on a message's successful end, and returns right after.
+        betweenMessages = !failed && heldHead == null && out.size() > before
+                && out.get(out.size() - 1) instanceof LastHttpContent last && last.decoderResult().isSuccess();
+    }
+
+    /** Hands on the head at the reader index when it is whole and ordinary, with its (empty) end; else false. */
+    private boolean ordinaryHead(ByteBuf in, List<Object> out) {
+        int length = headLength(in);
+        if (length < 0) {
+            return false;
+        }
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, 2 * scratch.length)];
+        }
+        in.getBytes(in.readerIndex(), scratch, 0, length);
+        HttpRequest head = RequestHeadParser.parse(scratch, length);
+        if (head == null) {
+            return false;
+        }
+        in.skipBytes(length);
+        out.add(head);
+        out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        return true;
+    }
+
+    /**
+     * The length of the head at the reader index up to just past its empty line, or -1 when it is not all here, has a
+     * line ending in a bare LF, or is larger than the decoder allows.
+     */
+    private static int headLength(ByteBuf in) {
+        int first = in.readerIndex();
+        int end = Math.min(in.writerIndex(), first + FramingValidator.MAX_REQUEST_LINE + FramingValidator.MAX_HEADER_SECTION);
+        for (int i = in.indexOf(first, end, LF); i >= 0; i = in.indexOf(i + 1, end, LF)) {
+            if (i == first || in.getByte(i - 1) != CR) {
+                return -1;
+            }
+            if (i - 3 >= first && in.getByte(i - 2) == LF) {
+                return i + 1 - first;
+            }
+        }
+        return -1;
     }
 
     @Override
