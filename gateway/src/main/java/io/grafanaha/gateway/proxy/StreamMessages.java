@@ -1,5 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -35,6 +37,9 @@ import io.netty.util.concurrent.PromiseCombiner;
  * HTTP/1.1's decoder hands it over, without a whole request and a pooled buffer made first and split again; frames
  * take over the content of the objects written instead of retaining it and releasing the object.
  *
+ * <p>An ordinary answer from a backend comes as its bytes, as an HTTP/1.1 client gets it ({@link ClientBytes}, between
+ * this handler and the stream's {@link FrontendHandler}, writes them): {@link AnswerFrames} takes them apart into frames.
+ *
  * <p>An interim answer (100 Continue) is a HEADERS frame that does not end the stream; the empty last chunk that
  * follows a relayed one ends nothing and is dropped.
  */
@@ -42,6 +47,10 @@ final class StreamMessages extends ChannelDuplexHandler {
     private final MethodAwareResponseEncoder notes;
     /** An interim head was written and its empty last chunk is still to come. */
     private boolean interim;
+    /** The request is HEAD: its answer has no body, whatever the head says. */
+    private boolean headRequest;
+    /** The answer as the backend's bytes ({@link ClientBytes}), from its head on; null while none came. */
+    private AnswerFrames bytes;
 
     /** {@code notes} keeps the status and body bytes the client got, for the access log. */
     StreamMessages(MethodAwareResponseEncoder notes) {
@@ -61,7 +70,7 @@ final class StreamMessages extends ChannelDuplexHandler {
         }
     }
 
-    private static void readHeaders(ChannelHandlerContext ctx, Http2HeadersFrame frame) throws Http2Exception {
+    private void readHeaders(ChannelHandlerContext ctx, Http2HeadersFrame frame) throws Http2Exception {
         Http2Headers headers = frame.headers();
         int id = streamId(frame);
         if (headers.method() == null && frame.isEndStream()) {
@@ -71,6 +80,7 @@ final class StreamMessages extends ChannelDuplexHandler {
             return;
         }
         HttpRequest request = HttpConversionUtil.toHttpRequest(id, headers, true);
+        headRequest = HttpMethod.HEAD.equals(request.method());
         // The conversion marks the request with x-http2-* headers (stream id, scheme) for in-process use: they are
         // not the client's and must not reach Grafana.
         for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
@@ -97,6 +107,13 @@ final class StreamMessages extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf answer) {
+            if (bytes == null) {
+                bytes = new AnswerFrames(headRequest);
+            }
+            bytes.write(ctx, answer, promise);
+            return;
+        }
         if (!(msg instanceof HttpObject)) {
             ctx.write(msg, promise);
             return;

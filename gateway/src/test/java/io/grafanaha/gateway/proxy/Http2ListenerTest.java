@@ -9,6 +9,7 @@ import io.grafanaha.gateway.config.Http2Config;
 import io.grafanaha.gateway.config.TlsConfig;
 import io.grafanaha.gateway.testing.ConfigFixture;
 import io.grafanaha.gateway.testing.H2FrameClient;
+import io.grafanaha.gateway.testing.RawBackend;
 import io.grafanaha.gateway.testing.TestBackend;
 import io.grafanaha.gateway.testing.TestCertificates;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -186,6 +187,52 @@ class Http2ListenerTest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(body);
         assertThat(client.dataBytes(upload.id())).isEqualTo(("bytes=" + body.length + " crc=" + crc.getValue()).length());
+    }
+
+    @Test
+    void aChunkedAnswerReachesAnHttp2ClientAsItsDataAndTrailersWithoutTheChunkFraming() throws Exception {
+        RawBackend backend = track(new RawBackend("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                + "Trailer: X-Checksum\r\nX-Backend: raw\r\n\r\n5\r\nhello\r\n7;note=1\r\n, world\r\n0\r\nX-Checksum: 42\r\n\r\n"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+
+        HttpResponse<String> r = h2(pair).send(request(proxy, "/chunked").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("hello, world");
+        assertThat(r.headers().firstValue("content-type")).hasValue("text/plain");
+        assertThat(r.headers().firstValue("x-backend")).hasValue("raw");
+        assertThat(r.headers().map().keySet()).doesNotContain("transfer-encoding", "connection", "trailer");
+
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+        Http2FrameStream stream = client.request(H2FrameClient.get("/chunked"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ended(stream.id()));
+        assertThat(client.dataBytes(stream.id())).isEqualTo("hello, world".length());
+        assertThat(client.trailers(stream.id()).get("x-checksum").toString()).isEqualTo("42");
+    }
+
+    @Test
+    void anAnswerToHeadAndANoContentAnswerEndTheirStreamWithTheirHeaders() throws Exception {
+        RawBackend lengthOnly = track(new RawBackend("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"v1\"\r\n\r\n"));
+        RawBackend noContent = track(new RawBackend("HTTP/1.1 204 No Content\r\nX-Backend: raw\r\n\r\n"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer head = proxy(tls(pair).backend("a", lengthOnly.port()));
+        ProxyServer empty = proxy(tls(pair).backend("a", noContent.port()));
+        HttpClient client = h2(pair);
+
+        HttpResponse<String> h = client.send(request(head, "/d").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> n = client.send(request(empty, "/d").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(h.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(h.statusCode()).isEqualTo(200);
+        assertThat(h.headers().firstValue("content-length")).hasValue("5");
+        assertThat(h.headers().firstValue("etag")).hasValue("\"v1\"");
+        assertThat(h.body()).isEmpty();
+        assertThat(lengthOnly.requests()).singleElement().asString().startsWith("HEAD /d HTTP/1.1");
+        assertThat(n.statusCode()).isEqualTo(204);
+        assertThat(n.headers().firstValue("x-backend")).hasValue("raw");
+        assertThat(n.body()).isEmpty();
     }
 
     @Test

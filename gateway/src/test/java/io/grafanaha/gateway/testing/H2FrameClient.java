@@ -54,6 +54,7 @@ public final class H2FrameClient implements AutoCloseable {
     private final CompletableFuture<Http2GoAwayFrame> goAway = new CompletableFuture<>();
     private final Map<Integer, Http2Headers> responses = new ConcurrentHashMap<>();
     private final Map<Integer, Http2Headers> interims = new ConcurrentHashMap<>();
+    private final Map<Integer, Http2Headers> trailers = new ConcurrentHashMap<>();
     private final Map<Integer, Long> resets = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong> dataBytes = new ConcurrentHashMap<>();
     private final Map<Integer, Boolean> ended = new ConcurrentHashMap<>();
@@ -206,6 +207,11 @@ public final class H2FrameClient implements AutoCloseable {
         return interims.get(streamId);
     }
 
+    /** The trailers that ended a stream after its response headers, or null. */
+    public Http2Headers trailers(int streamId) {
+        return trailers.get(streamId);
+    }
+
     /** The RST_STREAM error code the server sent for a stream, or null. */
     public Long resetCode(int streamId) {
         return resets.get(streamId);
@@ -245,6 +251,9 @@ public final class H2FrameClient implements AutoCloseable {
                 if (msg instanceof Http2HeadersFrame headers) {
                     CharSequence status = headers.headers().status();
                     boolean interim = status != null && status.length() == 3 && status.charAt(0) == '1';
+                    if (!interim && responses.containsKey(headers.stream().id())) {
+                        trailers.put(headers.stream().id(), headers.headers());
+                    }
                     (interim ? interims : responses).putIfAbsent(headers.stream().id(), headers.headers());
                     if (headers.isEndStream()) {
                         ended.put(headers.stream().id(), true);
