@@ -65,7 +65,7 @@ final class HttpsRedirect {
                 });
         try {
             return bootstrap.bind(address.toSocketAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a failed bind is Netty's undeclared IOException, which the caller would not catch
             throw new IllegalStateException("cannot listen on tls.redirect-listen " + address + ": " + e.getMessage(), e);
         }
     }

@@ -314,7 +314,7 @@ public final class ProxyServer implements AutoCloseable {
                 });
         try {
             serverChannel = bootstrap.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a failed bind is Netty's undeclared IOException: catching only RuntimeException leaked the loops
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             accessLog.close();
             tracing.close();
