@@ -124,7 +124,7 @@ final class RequestHeadParser {
             while (valueEnd > valueStart && blank(in[valueEnd - 1])) {
                 valueEnd--;
             }
-            if (is(lineStart, colon, HttpHeaderNames.CONTENT_LENGTH)) {
+            if (HeadBytes.spell(in, lineStart, colon, HttpHeaderNames.CONTENT_LENGTH)) {
                 if (++lengths > 1 || valueEnd - valueStart != 1 || in[valueStart] != '0') {
                     return false; // a body, or lengths to reconcile: the decoder's
                 }
@@ -139,7 +139,7 @@ final class RequestHeadParser {
 
     private boolean declined(int start, int end) {
         for (AsciiString name : DECLINED) {
-            if (is(start, end, name)) {
+            if (HeadBytes.spell(in, start, end, name)) {
                 return true;
             }
         }
@@ -161,20 +161,6 @@ final class RequestHeadParser {
     private boolean same(int start, AsciiString name) {
         for (int i = 1; i < name.length(); i++) {
             if (in[start + i] != name.byteAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether the bytes from {@code start} to {@code end} are {@code name} (lower case), ignoring case. */
-    private boolean is(int start, int end, AsciiString name) {
-        if (end - start != name.length()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            byte b = in[start + i];
-            if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != name.byteAt(i)) {
                 return false;
             }
         }
@@ -205,7 +191,7 @@ final class RequestHeadParser {
     /** Just past the token starting at {@code start} (at {@code start} when there is none). */
     private int token(int start) {
         int i = start;
-        while (i < end && TOKEN[in[i] & 0xff]) {
+        while (i < end && HeadBytes.token(in[i])) {
             i++;
         }
         return i;
@@ -221,14 +207,5 @@ final class RequestHeadParser {
             out[i] = AsciiString.cached(names[i]);
         }
         return out;
-    }
-
-    /** RFC 9110 tchar, by byte value. */
-    private static final boolean[] TOKEN = new boolean[256];
-
-    static {
-        for (int b = '!'; b < 0x7f; b++) {
-            TOKEN[b] = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
-        }
     }
 }

@@ -122,7 +122,7 @@ final class ResponseHeadParser {
             return -1;
         }
         int colon = start;
-        while (colon < end && TOKEN[in[colon] & 0xff]) {
+        while (colon < end && HeadBytes.token(in[colon])) {
             colon++;
         }
         if (colon == start || colon == end || in[colon] != ':' || !visible(colon + 1, end)) {
@@ -136,13 +136,13 @@ final class ResponseHeadParser {
         while (valueEnd > valueStart && blank(in[valueEnd - 1])) {
             valueEnd--;
         }
-        if (is(start, colon, HttpHeaderNames.CONTENT_LENGTH)) {
+        if (HeadBytes.spell(in, start, colon, HttpHeaderNames.CONTENT_LENGTH)) {
             lengths++;
             contentLength = digits(valueStart, valueEnd);
             return contentLength < 0 ? -1 : 1;
         }
         for (AsciiString dropped : DROPPED) {
-            if (is(start, colon, dropped)) {
+            if (HeadBytes.spell(in, start, colon, dropped)) {
                 return dropped(dropped, valueStart, valueEnd);
             }
         }
@@ -152,7 +152,7 @@ final class ResponseHeadParser {
     private int dropped(AsciiString name, int valueStart, int valueEnd) {
         if (name == HttpHeaderNames.TRANSFER_ENCODING) {
             encodings++;
-            return is(valueStart, valueEnd, CHUNKED) ? 0 : -1;
+            return HeadBytes.spell(in, valueStart, valueEnd, CHUNKED) ? 0 : -1;
         }
         if (name == HttpHeaderNames.CONNECTION) {
             return connection(valueStart, valueEnd) ? 0 : -1;
@@ -176,25 +176,12 @@ final class ResponseHeadParser {
             while (e > s && blank(in[e - 1])) {
                 e--;
             }
-            if (is(s, e, CLOSE)) {
+            if (HeadBytes.spell(in, s, e, CLOSE)) {
                 close = true;
-            } else if (!is(s, e, KEEP_ALIVE)) {
+            } else if (!HeadBytes.spell(in, s, e, KEEP_ALIVE)) {
                 return false;
             }
             i = tokenEnd + 1;
-        }
-        return true;
-    }
-
-    private boolean is(int start, int end, AsciiString name) {
-        if (end - start != name.length()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            byte b = in[start + i];
-            if ((b >= 'A' && b <= 'Z' ? b + 32 : b) != name.byteAt(i)) {
-                return false;
-            }
         }
         return true;
     }
@@ -228,14 +215,5 @@ final class ResponseHeadParser {
 
     private static boolean blank(byte b) {
         return b == ' ' || b == '\t';
-    }
-
-    /** RFC 9110 tchar, by byte value (a table: header names are scanned for every response). */
-    private static final boolean[] TOKEN = new boolean[256];
-
-    static {
-        for (int b = '!'; b < 0x7f; b++) {
-            TOKEN[b] = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
-        }
     }
 }
