@@ -184,78 +184,45 @@ final class AnswerFrames {
         return new AsciiString(value, false);
     }
 
-    /** A chunked body's data without its framing, across the reads it arrives in (RFC 9112 §7.1). */
-    private static final class Chunks {
-        private enum State { SIZE, SIZE_LINE, DATA, DATA_END, TRAILERS, DONE }
-
-        private State state = State.SIZE;
-        private long size;
+    /**
+     * A chunked body's data without its framing, across the reads it arrives in: {@link ChunkedFraming} reads the
+     * framing (which {@link ResponseFramer} already checked on these bytes) and tells this the data and trailers.
+     */
+    private static final class Chunks implements ChunkedFraming.Content {
+        private final ChunkedFraming framing = new ChunkedFraming(this);
+        /** Where {@link #read} puts the frames of the bytes it is reading. */
+        private List<Http2StreamFrame> frames;
         /** The trailer section's lines as they came, without its empty line; null while none came. */
         private ByteBuf trailerLines;
-        private boolean lineEmpty = true;
+        private boolean done;
 
         /** Adds a DATA frame for each run of data in {@code in}. */
         void read(ByteBuf in, List<Http2StreamFrame> frames) {
-            int i = in.readerIndex();
-            int to = in.writerIndex();
-            while (i < to && state != State.DONE) {
-                if (state == State.DATA) {
-                    int n = (int) Math.min(size, to - i);
-                    frames.add(new DefaultHttp2DataFrame(in.retainedSlice(i, n), false));
-                    i += n;
-                    size -= n;
-                    if (size == 0) {
-                        state = State.DATA_END;
-                    }
-                    continue;
-                }
-                byte b = in.getByte(i++);
-                switch (state) {
-                    case SIZE -> {
-                        int digit = Character.digit(b, 16);
-                        if (digit >= 0) {
-                            size = size * 16 + digit;
-                        } else {
-                            state = State.SIZE_LINE; // an extension or the CR: up to the LF
-                            endOfSizeLine(b);
-                        }
-                    }
-                    case SIZE_LINE -> endOfSizeLine(b);
-                    case DATA_END -> {
-                        if (b == '\n') {
-                            state = State.SIZE;
-                        }
-                    }
-                    case TRAILERS -> trailer(b);
-                    default -> throw new IllegalStateException(state.name());
-                }
+            this.frames = frames;
+            try {
+                done = framing.scan(in, in.readerIndex(), in.writerIndex()) >= 0;
+            } catch (ChunkedFraming.Broken e) {
+                throw new IllegalStateException("chunked framing the response framer let through: " + e.getMessage(), e);
+            } finally {
+                this.frames = null;
             }
         }
 
-        private void endOfSizeLine(byte b) {
-            if (b != '\n') {
-                return;
-            }
-            state = size == 0 ? State.TRAILERS : State.DATA;
+        @Override
+        public void data(ByteBuf in, int from, int length) {
+            frames.add(new DefaultHttp2DataFrame(in.retainedSlice(from, length), false));
         }
 
-        private void trailer(byte b) {
-            if (b == '\n') {
-                state = lineEmpty ? State.DONE : State.TRAILERS;
-                lineEmpty = true;
-            } else if (b != '\r') {
-                lineEmpty = false;
+        @Override
+        public void trailer(byte b) {
+            if (trailerLines == null) {
+                trailerLines = Unpooled.buffer(256);
             }
-            if (state != State.DONE) {
-                if (trailerLines == null) {
-                    trailerLines = Unpooled.buffer(256);
-                }
-                trailerLines.writeByte(b);
-            }
+            trailerLines.writeByte(b);
         }
 
         boolean done() {
-            return state == State.DONE;
+            return done;
         }
 
         /** The trailer section as HTTP/2 headers, or null when it was empty. */

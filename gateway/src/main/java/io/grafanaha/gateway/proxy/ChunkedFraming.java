@@ -7,8 +7,19 @@ import io.netty.buffer.ByteBuf;
  * the last chunk and the trailer section. The bytes are not copied; only the framing is read. Anything that is not
  * clean chunked framing is an error, as the strict decoder would have found it: the head is already with the
  * client then, so the response is cut off rather than guessed at.
+ *
+ * <p>A reader that needs the body's content without its framing (an HTTP/2 stream's DATA frames and trailers,
+ * {@link AnswerFrames}) passes a {@link Content} and is told each run of data and each byte of the trailer section.
  */
 final class ChunkedFraming {
+    /** Told the content as the framing is read: runs of chunk data, and the trailer section's lines byte by byte. */
+    interface Content {
+        void data(ByteBuf in, int from, int length);
+
+        /** A byte of a trailer line, its CRLF included; the empty line that ends the section is not told. */
+        void trailer(byte b);
+    }
+
     private enum State { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER, TRAILER_LF, LAST_LF, DONE }
 
     /** A chunk-size line and a trailer section beyond these is not a Grafana's answer. */
@@ -22,6 +33,15 @@ final class ChunkedFraming {
     private int trailerBytes;
     private long remaining;
     private int dataBytes;
+    private final Content content;
+
+    ChunkedFraming() {
+        this(null);
+    }
+
+    ChunkedFraming(Content content) {
+        this.content = content;
+    }
 
     /** Thrown when the framing is broken; the message says how. */
     static final class Broken extends Exception {
@@ -36,6 +56,9 @@ final class ChunkedFraming {
         while (i < to) {
             if (state == State.DATA) {
                 int n = (int) Math.min(remaining, to - i);
+                if (content != null) {
+                    content.data(in, i, n);
+                }
                 i += n;
                 remaining -= n;
                 dataBytes += n;
@@ -91,21 +114,23 @@ final class ChunkedFraming {
                 } else if (b == ' ' || b == '\t' || control(b)) {
                     throw new Broken("invalid trailer line");
                 } else {
-                    trailer();
+                    trailer(b);
                 }
             }
             case TRAILER -> {
                 if (b == '\r') {
                     state = State.TRAILER_LF;
+                    told(b);
                 } else if (control(b)) {
                     throw new Broken("invalid trailer line");
                 } else {
-                    trailer();
+                    trailer(b);
                 }
             }
             case TRAILER_LF -> {
                 expect(b, '\n');
                 state = State.TRAILER_START;
+                told(b);
             }
             case LAST_LF -> {
                 expect(b, '\n');
@@ -129,10 +154,17 @@ final class ChunkedFraming {
         }
     }
 
-    private void trailer() throws Broken {
+    private void trailer(byte b) throws Broken {
         state = State.TRAILER;
         if (++trailerBytes > MAX_TRAILERS) {
             throw new Broken("trailer section larger than " + MAX_TRAILERS + " bytes");
+        }
+        told(b);
+    }
+
+    private void told(byte b) {
+        if (content != null) {
+            content.trailer(b);
         }
     }
 
