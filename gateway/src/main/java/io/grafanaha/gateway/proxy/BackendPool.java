@@ -9,9 +9,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -42,7 +46,11 @@ final class BackendPool {
     /** Replaced by a reload: connections opened from then on use the new timeouts and backend TLS. */
     private volatile ProxyConfig timeouts;
     private final int minIdlePerBackend;
-    private final AtomicInteger open = new AtomicInteger();
+    /**
+     * Every backend connection still open (a channel leaves it as it closes), so a shutdown can close them itself:
+     * an event loop group that terminates was seen to leave one open now and then, and Grafana kept the socket.
+     */
+    private final ChannelGroup open = new DefaultChannelGroup("backends", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger idle = new AtomicInteger();
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     /** TLS for the https backends, by name; a backend not in it speaks plain HTTP. */
@@ -124,9 +132,8 @@ final class BackendPool {
                 .handler(new BackendInitializer(timeouts.idleTimeout(), backend, context(backend)))
                 .connect(backend.host(), backend.port());
         Channel channel = connect.channel();
-        open.incrementAndGet();
+        open.add(channel);
         channel.closeFuture().addListener(f -> {
-            open.decrementAndGet();
             if (queue.remove(channel)) {
                 idle.decrementAndGet();
             }
@@ -186,7 +193,12 @@ final class BackendPool {
     }
 
     int openConnections() {
-        return open.get();
+        return open.size();
+    }
+
+    /** Closes every backend connection, idle or busy: the last step of a shutdown. */
+    ChannelGroupFuture closeAll() {
+        return open.close();
     }
 
     int idleConnections() {

@@ -460,6 +460,7 @@ public final class ProxyServer implements AutoCloseable {
             drained = false;
         }
         clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        pool.closeAll().awaitUninterruptibly(1, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         group = null;
         accessLog.close(); // after the connections: tunnels log their lines as they close
