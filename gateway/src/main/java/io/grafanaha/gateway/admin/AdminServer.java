@@ -153,7 +153,7 @@ public final class AdminServer implements AutoCloseable {
                 });
         try {
             serverChannel = bootstrap.bind(config.admin().listen().toSocketAddress()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // a failed bind is Netty's undeclared IOException (BindException), not a RuntimeException
             shutdownGroups();
             throw new IllegalStateException("cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage(), e);
         }

@@ -1,8 +1,12 @@
 package io.grafanaha.gateway.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.grafanaha.gateway.config.AdminConfig;
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.HostPort;
 import io.grafanaha.gateway.proxy.ProxyServer;
 import io.grafanaha.gateway.testing.ConfigFixture;
 import io.grafanaha.gateway.testing.RawHttp;
@@ -12,6 +16,8 @@ import io.grafanaha.health.RouteRequest;
 import io.grafanaha.health.Router;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,6 +78,24 @@ class AdminServerTest {
         assertThat(text).contains("gateway_netty_allocator_used_bytes{area=\"direct\"}");
         assertThat(text).contains("jvm_memory_used_bytes");
         assertThat(text).contains("jvm_gc_");
+    }
+
+    @Test
+    void anAdminPortAlreadyTakenFailsTheStartNamingTheKeyAndAddressAndLeavesNoThreadsBehind() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            GatewayConfig base = ConfigFixture.gateway().backend("grafana-a", backend.port()).build();
+            GatewayConfig config = new GatewayConfig(base.listen(),
+                    new AdminConfig(new HostPort("127.0.0.1", taken.getLocalPort()), base.admin().token(), base.admin().tls()),
+                    base.mode(), base.backends(), base.health(), base.failback(), base.routing(), base.proxy(), base.sync(),
+                    base.tls(), base.rateLimits(), base.accessLog(), base.auth(), base.tracing());
+            AdminServer refused = new AdminServer(config, ConfigFixture.staticRouter(config), registry);
+
+            assertThatThrownBy(refused::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("admin.listen 127.0.0.1:" + taken.getLocalPort()).hasMessageContaining("already in use");
+            // Its event loops stop: a process that goes on (a test, an embedding) keeps no admin threads.
+            await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().startsWith("admin-io") || t.getName().startsWith("admin-http")));
+        }
     }
 
     @Test
