@@ -8,55 +8,18 @@
 # Usage: bench/h2pair.sh A.jar B.jar [rounds] [seconds]   (defaults 8, 5; H2PAIR_PORTS=<base>, default 29280)
 # Needs h2load (nghttp2-client), nginx, openssl, jcmd and jfr. Everything listens on 127.0.0.1 and stops on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 A=$1; B=$2; ROUNDS=${3:-8}; SECS=${4:-5}; P=${H2PAIR_PORTS:-29280}
-W=$(mktemp -d); chmod 755 "$W"; mkdir -p "$W/www/api" "$W/logs"
-PA=; PB=
-cleanup() { kill $PA $PB 2>/dev/null || true; [ -f "$W/backend.pid" ] && kill "$(cat "$W/backend.pid")" 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-python3 - "$W/www" <<'PY'
-import json, sys
-hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "url": f"/d/node-{i:03d}/node-{i}",
-         "type": "dash-db", "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra"} for i in range(9)]
-open(f"{sys.argv[1]}/search.json", "w").write(json.dumps(hits, indent=1))
-PY
-printf '{"database":"ok"}' > "$W/www/api/health"; chmod -R a+rX "$W/www"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" \
-  -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-cat > "$W/backend.conf" <<CONF
-worker_processes 2;
-pid $W/backend.pid;
-error_log $W/logs/backend-error.log warn;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$P backlog=4096; root $W/www; default_type application/json; } }
-CONF
-nginx -p "$W" -c "$W/backend.conf"
-cat > "$W/alloc.jfc" <<'JFC'
-<?xml version="1.0" encoding="UTF-8"?>
-<configuration version="2.0">
-  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">everyChunk</setting></event>
-</configuration>
-JFC
-gateway() { # name port admin-port jar
-  cat > "$W/$1.yaml" <<CONF
-listen: 127.0.0.1:$2
-admin:
-  listen: 127.0.0.1:$3
-mode: failover
-backends:
-  - name: nginx
-    url: http://127.0.0.1:$P
-    role: primary
-tls:
-  cert-file: $W/tls.crt
-  key-file: $W/tls.key
-CONF
-  java -Xmx256m -jar "$4" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
-}
-gateway a $((P + 3)) $((P + 13)) "$A"; PA=$!
-gateway b $((P + 4)) $((P + 14)) "$B"; PB=$!
+bench_workdir
+trap bench_cleanup EXIT
+bench_www compact
+bench_tls_cert
+bench_backend "$P"
+bench_alloc_jfc
+bench_gateway a "$A" $((P + 3)) $((P + 13)) "$P" "$BENCH_TLS_YAML"; PA=${pids[-1]}
+bench_gateway b "$B" $((P + 4)) $((P + 14)) "$P" "$BENCH_TLS_YAML"; PB=${pids[-1]}
 for port in $((P + 3)) $((P + 4)); do
-  for _ in $(seq 1 100); do curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" && break; sleep 0.2; done
+  bench_wait_url "https://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 # JFR's first recording loads and compiles its own classes: do it before measuring, then warm both jars up.
 for pid in $PA $PB; do
@@ -68,9 +31,9 @@ for port in $((P + 3)) $((P + 4)); do h2load -D "${H2PAIR_WARMUP:-20}" -c 8 -m 3
 run() { # pid port name
   local t0 t1 out n rps bytes
   jcmd "$1" JFR.start name=run settings="$W/alloc.jfc" filename="$W/run-$1.jfr" > /dev/null
-  t0=$(awk '{print $14 + $15}' "/proc/$1/stat")
+  t0=$(bench_cpu_ticks "$1")
   out=$(h2load -D "$SECS" -c 8 -m 32 "https://127.0.0.1:$2/search.json")
-  t1=$(awk '{print $14 + $15}' "/proc/$1/stat")
+  t1=$(bench_cpu_ticks "$1")
   jcmd "$1" JFR.stop name=run > /dev/null
   bytes=$(jfr print --json --events jdk.ThreadAllocationStatistics "$W/run-$1.jfr" | python3 -c '
 import json, sys

@@ -15,6 +15,7 @@
 # Installs wrk, haproxy and nginx from Debian when missing, and builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-6}; SECONDS_PER_RUN=${2:-5}; CONN_LIST=${3:-"64 256 1000"}
 JAR=gateway/target/grafana-ha-gateway.jar
@@ -24,30 +25,21 @@ if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -
 fi
 ulimit -n 20000 2>/dev/null || true   # 1,000 connections through a proxy are 2,000 descriptors
 
-W=$(mktemp -d)
-chmod 755 "$W"   # nginx workers run as nobody and must read the files
-pids=()
+bench_workdir
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   if [ -n "${PROXY_BENCH_KEEP:-}" ] && [ -f "$W/results" ]; then cp "$W/results" "$PROXY_BENCH_KEEP"; fi   # raw rows
-  for f in backend.pid proxy.pid haproxy.pid; do [ -f "$W/$f" ] && kill "$(cat "$W/$f")" 2>/dev/null || true; done
-  rm -rf "$W"
+  bench_cleanup
 }
 trap cleanup EXIT
 
 P=${PROXY_BENCH_PORTS:-18180}   # first of 15 ports; another base lets two runs share a machine
 BACKEND=$P; NGINX_PROXY=$((P + 1)); HAPROXY=$((P + 2)); GATEWAY=$((P + 3)); GATEWAY_ADMIN=$((P + 13))
 BEFORE=$((P + 4)); BEFORE_ADMIN=$((P + 14)); BEFORE_JAR=${BEFORE_JAR:-}
-mkdir -p "$W/www" "$W/logs"
-# A 2 KB JSON (a search answer) and a 30 KB dashboard JSON, shaped like Grafana's, the same on every run.
+# The 2 KB search answer, and a 30 KB dashboard JSON shaped like Grafana's, the same on every run.
+bench_www
 python3 - "$W/www" <<'PY'
 import json, sys
 www = sys.argv[1]
-hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "uri": f"db/node-{i}",
-         "url": f"/d/node-{i:03d}/node-exporter-host-{i}", "slug": "", "type": "dash-db",
-         "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra", "folderTitle": "Infrastructure"}
-        for i in range(7)]
-open(f"{www}/search.json", "w").write(json.dumps(hits, indent=1))
 panels, i = [], 0
 while len(json.dumps(panels)) < 30000:
     panels.append({"id": i, "type": "timeseries", "title": f"CPU busy, core group {i}",
@@ -63,23 +55,9 @@ dashboard = {"meta": {"type": "db", "canSave": True, "slug": "node-exporter", "v
                            "tags": ["linux"], "time": {"from": "now-6h", "to": "now"}, "panels": panels}}
 open(f"{www}/dashboard.json", "w").write(json.dumps(dashboard, indent=1))
 PY
-# What the gateway's health checks expect from a Grafana: GET /api/health, 200 with "database": "ok".
-mkdir -p "$W/www/api" && printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
 chmod -R a+rX "$W/www"
 
-# The backend: nginx serving the files (two workers, so it is never what limits a proxy).
-cat > "$W/backend.conf" <<CONF
-worker_processes 2;
-pid $W/backend.pid;
-error_log $W/logs/backend-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$BACKEND backlog=4096; root $W/www; default_type application/json; }
-}
-CONF
-nginx -p "$W" -c "$W/backend.conf"
+bench_backend "$BACKEND"
 # nginx as a proxy, in its own processes so its CPU can be told apart from the backend's.
 cat > "$W/proxy.conf" <<CONF
 worker_processes auto;
@@ -115,33 +93,14 @@ backend be
 CONF
 haproxy -f "$W/haproxy.cfg" -D
 
-cat > "$W/gateway.yaml" <<CONF
-listen: 127.0.0.1:$GATEWAY
-admin:
-  listen: 127.0.0.1:$GATEWAY_ADMIN
-mode: failover
-backends:
-  - name: nginx
-    url: http://127.0.0.1:$BACKEND
-    role: primary
-${GATEWAY_EXTRA:-}
-CONF
-java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
-pids+=($!)
+bench_gateway gateway "$JAR" "$GATEWAY" "$GATEWAY_ADMIN" "$BACKEND" "${GATEWAY_EXTRA:-}"
 targets="$BACKEND $NGINX_PROXY $HAPROXY $GATEWAY"
-if [ -n "$BEFORE_JAR" ]; then
-  sed -e "s/:$GATEWAY\$/:$BEFORE/" -e "s/:$GATEWAY_ADMIN\$/:$BEFORE_ADMIN/" "$W/gateway.yaml" > "$W/before.yaml"
-  if [ -n "${BEFORE_EXTRA:-}" ]; then   # replaces GATEWAY_EXTRA there
-    [ -n "${GATEWAY_EXTRA:-}" ] && head -n -"$(printf '%s\n' "$GATEWAY_EXTRA" | wc -l)" "$W/before.yaml" > "$W/before.tmp" && mv "$W/before.tmp" "$W/before.yaml"
-    printf '%s\n' "$BEFORE_EXTRA" >> "$W/before.yaml"
-  fi
-  java -Xmx256m -jar "$BEFORE_JAR" run --config "$W/before.yaml" > "$W/logs/gateway-before.log" 2>&1 &
-  pids+=($!)
+if [ -n "$BEFORE_JAR" ]; then   # BEFORE_EXTRA, when set, replaces GATEWAY_EXTRA there
+  bench_gateway gateway-before "$BEFORE_JAR" "$BEFORE" "$BEFORE_ADMIN" "$BACKEND" "${BEFORE_EXTRA:-${GATEWAY_EXTRA:-}}"
   targets="$targets $BEFORE"
 fi
 for port in $targets; do
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" && break; sleep 0.2; done
-  curl -fs -o /dev/null "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
+  bench_wait_url "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 
 # The processes whose CPU counts for each target (nginx: master and workers; the JVMs; HAProxy).
@@ -152,7 +111,6 @@ PROCS[haproxy]="$(cat "$W/haproxy.pid")"
 PROCS[gateway]="$GATEWAY_PID"
 [ -n "$BEFORE_JAR" ] && PROCS[gateway-before]="${pids[1]}"
 PROCS[backend-direct]="$(cat "$W/backend.pid") $(pgrep -P "$(cat "$W/backend.pid")" | tr '\n' ' ')"
-cpu_ticks() { local t=0 p; for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
 TICK=$(getconf CLK_TCK)
 FIRST_CONNS=${CONN_LIST%% *}
 
@@ -172,9 +130,9 @@ done
 run() { # name port path connections keepalive(yes|no)
   local extra=() before after out
   [ "$5" = no ] && extra=(-H "Connection: close")
-  before=$(cpu_ticks "${PROCS[$1]}")
+  before=$(bench_cpu_ticks "${PROCS[$1]}")
   out=$(wrk -t2 -c"$4" -d"${SECONDS_PER_RUN}s" --latency "${extra[@]}" "http://127.0.0.1:$2$3")
-  after=$(cpu_ticks "${PROCS[$1]}")
+  after=$(bench_cpu_ticks "${PROCS[$1]}")
   local requests rps p50 p99
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")

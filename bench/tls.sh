@@ -11,6 +11,7 @@
 # Installs wrk, haproxy, nginx and h2load (nghttp2-client) from Debian when missing; builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; SECONDS_PER_RUN=${2:-5}; CONNS=${3:-64}
 JAR=gateway/target/grafana-ha-gateway.jar
@@ -20,48 +21,20 @@ if ! command -v wrk >/dev/null || ! command -v haproxy >/dev/null || ! command -
 fi
 ulimit -n 20000 2>/dev/null || true
 
-W=$(mktemp -d)
-chmod 755 "$W"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for f in backend.pid haproxy.pid; do [ -f "$W/$f" ] && kill "$(cat "$W/$f")" 2>/dev/null || true; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
+bench_workdir
+trap bench_cleanup EXIT
 
 # TLS_BENCH_PORTS moves every port (default 18280, then +2, +3, +4, +13, +14): two runs at once need two bases.
 P=${TLS_BENCH_PORTS:-18280}
 BACKEND=$P; HAPROXY=$((P + 2)); GATEWAY=$((P + 3)); GATEWAY_ADMIN=$((P + 13)); BEFORE=$((P + 4)); BEFORE_ADMIN=$((P + 14))
 BEFORE_JAR=${BEFORE_JAR:-}
-mkdir -p "$W/www/api" "$W/logs"
-# A 2 KB JSON answer, shaped like Grafana's search.
-python3 - "$W/www" <<'PY'
-import json, sys
-hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "url": f"/d/node-{i:03d}/node-{i}",
-         "type": "dash-db", "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra"} for i in range(9)]
-open(f"{sys.argv[1]}/search.json", "w").write(json.dumps(hits, indent=1))
-PY
-printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
-chmod -R a+rX "$W/www"
+bench_www compact
 
 # One certificate for both proxies; the key in PKCS#8 (what the gateway reads), HAProxy gets cert+key in one file.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" \
-  -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost 2>/dev/null
+bench_tls_cert
 cat "$W/tls.crt" "$W/tls.key" > "$W/haproxy.pem"
 
-cat > "$W/backend.conf" <<CONF
-worker_processes 2;
-pid $W/backend.pid;
-error_log $W/logs/backend-error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$BACKEND backlog=4096; root $W/www; default_type application/json; }
-}
-CONF
-nginx -p "$W" -c "$W/backend.conf"
+bench_backend "$BACKEND"
 
 # Mozilla "intermediate" (guidelines 5.7), the list ServerTls uses, in OpenSSL's names.
 cat > "$W/haproxy.cfg" <<CONF
@@ -84,31 +57,14 @@ backend be
 CONF
 haproxy -f "$W/haproxy.cfg" -D
 
-cat > "$W/gateway.yaml" <<CONF
-listen: 127.0.0.1:$GATEWAY
-admin:
-  listen: 127.0.0.1:$GATEWAY_ADMIN
-mode: failover
-backends:
-  - name: nginx
-    url: http://127.0.0.1:$BACKEND
-    role: primary
-tls:
-  cert-file: $W/tls.crt
-  key-file: $W/tls.key
-CONF
-java -Xmx256m -jar "$JAR" run --config "$W/gateway.yaml" > "$W/logs/gateway.log" 2>&1 &
-pids+=($!)
+bench_gateway gateway "$JAR" "$GATEWAY" "$GATEWAY_ADMIN" "$BACKEND" "$BENCH_TLS_YAML"
 TARGETS="haproxy:$HAPROXY gateway:$GATEWAY"
 if [ -n "$BEFORE_JAR" ]; then
-  sed "s/:$GATEWAY\$/:$BEFORE/; s/:$GATEWAY_ADMIN\$/:$BEFORE_ADMIN/" "$W/gateway.yaml" > "$W/before.yaml"
-  java -Xmx256m -jar "$BEFORE_JAR" run --config "$W/before.yaml" > "$W/logs/before.log" 2>&1 &
-  pids+=($!)
+  bench_gateway before "$BEFORE_JAR" "$BEFORE" "$BEFORE_ADMIN" "$BACKEND" "$BENCH_TLS_YAML"
   TARGETS="$TARGETS before:$BEFORE"
 fi
 for port in $HAPROXY $GATEWAY ${BEFORE_JAR:+$BEFORE}; do
-  for _ in $(seq 1 100); do curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" && break; sleep 0.2; done
-  curl -kfs -o /dev/null "https://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
+  bench_wait_url "https://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 grep -m1 'TLS:' "$W/logs/gateway.log" || true
 
@@ -116,7 +72,6 @@ declare -A PROCS
 PROCS[haproxy]="$(cat "$W/haproxy.pid")"
 PROCS[gateway]="${pids[0]}"
 [ -n "$BEFORE_JAR" ] && PROCS[before]="${pids[1]}"
-cpu_ticks() { local t=0 p; for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
 TICK=$(getconf CLK_TCK)
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 us_per_request() { awk -v d="$1" -v n="$2" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }'; }
@@ -135,9 +90,9 @@ done
 wrk_run() { # name port mode(keepalive|close)
   local extra=() before after out requests rps p99
   [ "$3" = close ] && extra=(-H "Connection: close")
-  before=$(cpu_ticks "${PROCS[$1]}")
+  before=$(bench_cpu_ticks "${PROCS[$1]}")
   out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency "${extra[@]}" "https://127.0.0.1:$2/search.json")
-  after=$(cpu_ticks "${PROCS[$1]}")
+  after=$(bench_cpu_ticks "${PROCS[$1]}")
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
@@ -145,9 +100,9 @@ wrk_run() { # name port mode(keepalive|close)
 }
 h2_run() { # name port
   local before after out requests rps p99
-  before=$(cpu_ticks "${PROCS[$1]}")
+  before=$(bench_cpu_ticks "${PROCS[$1]}")
   out=$(h2load -D "$SECONDS_PER_RUN" -c 8 -m 32 --log-file="$W/h2.log" "https://127.0.0.1:$2/search.json")
-  after=$(cpu_ticks "${PROCS[$1]}")
+  after=$(bench_cpu_ticks "${PROCS[$1]}")
   grep -q 'h2' <<<"$(grep -i 'Application protocol' <<<"$out")" || { echo "h2load did not speak h2 to $1:"; echo "$out"; exit 1; }
   requests=$(awk '/requests:/ {print $4; exit}' <<<"$out")
   rps=$(awk '/finished in/ {gsub(",", "", $4); print $4}' <<<"$out")

@@ -1,0 +1,104 @@
+# The set-up the proxy benchmarks share: sourced (`. "$(dirname "$0")/lib.sh"`), never run.
+# The functions work in the directory $W (made by bench_workdir) and record the processes they start in the
+# array pids, so that bench_cleanup, the scripts' EXIT trap, stops exactly what the script started.
+
+# A fresh work directory $W with www/api and logs; 755 because nginx's workers run as nobody and read www.
+bench_workdir() {
+  W=$(mktemp -d); chmod 755 "$W"; mkdir -p "$W/www/api" "$W/logs"
+  pids=()
+}
+
+# Stops the processes in pids and every daemon that left a *.pid file in $W, then removes $W.
+bench_cleanup() {
+  local p f
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in "$W"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  rm -rf "$W"
+}
+
+# What nginx serves: a 2 KB search answer shaped like Grafana's, and the GET /api/health (200, "database": "ok")
+# that the gateway's health checks expect. "compact" writes the slimmer 2 KB answer tls.sh and h2pair.sh measure.
+bench_www() { # [compact]
+  python3 - "$W/www/search.json" "${1:-}" <<'PY'
+import json, sys
+if sys.argv[2] == "compact":
+    hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "url": f"/d/node-{i:03d}/node-{i}",
+             "type": "dash-db", "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra"} for i in range(9)]
+else:
+    hits = [{"id": i, "uid": f"node-{i:03d}", "title": f"Node exporter / host {i}", "uri": f"db/node-{i}",
+             "url": f"/d/node-{i:03d}/node-exporter-host-{i}", "slug": "", "type": "dash-db",
+             "tags": ["linux", "node"], "isStarred": False, "folderUid": "infra", "folderTitle": "Infrastructure"}
+            for i in range(7)]
+open(sys.argv[1], "w").write(json.dumps(hits, indent=1))
+PY
+  printf '{\n  "database": "ok",\n  "version": "bench"\n}' > "$W/www/api/health"
+  chmod -R a+rX "$W/www"
+}
+
+# The backend: nginx on 127.0.0.1:$1 serving $W/www, two workers so that it is never what limits a proxy.
+bench_backend() { # port
+  cat > "$W/backend.conf" <<CONF
+worker_processes 2;
+pid $W/backend.pid;
+error_log $W/logs/backend-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$1 backlog=4096; root $W/www; default_type application/json; }
+}
+CONF
+  nginx -p "$W" -c "$W/backend.conf"
+}
+
+# A self-signed ECDSA P-256 certificate for 127.0.0.1 and localhost ($W/tls.crt, $W/tls.key in PKCS#8), and in
+# BENCH_TLS_YAML the gateway configuration that serves it.
+bench_tls_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" \
+    -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost 2>/dev/null
+  BENCH_TLS_YAML=$'tls:\n  cert-file: '"$W/tls.crt"$'\n  key-file: '"$W/tls.key"
+}
+
+# JFR settings with only the per-thread allocation counters, for bytes allocated per request: $W/alloc.jfc.
+bench_alloc_jfc() {
+  cat > "$W/alloc.jfc" <<'JFC'
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0">
+  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">everyChunk</setting></event>
+</configuration>
+JFC
+}
+
+# A gateway from a jar in failover mode in front of the backend, the sixth argument appended to its configuration;
+# $W/<name>.yaml, log in $W/logs/<name>.log, its pid appended to pids.
+bench_gateway() { # name jar port admin-port backend-port [extra YAML]
+  cat > "$W/$1.yaml" <<CONF
+listen: 127.0.0.1:$3
+admin:
+  listen: 127.0.0.1:$4
+mode: failover
+backends:
+  - name: nginx
+    url: http://127.0.0.1:$5
+    role: primary
+${6:-}
+CONF
+  java -Xmx256m -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
+  pids+=($!)
+}
+
+# Waits until a URL answers (any certificate accepted), at most the given seconds; fails, saying so, if it never does.
+bench_wait_url() { # url [seconds, default 30]
+  local deadline=$(( $(date +%s) + ${2:-30} ))
+  until curl -kfsS -o /dev/null --max-time 1 "$1" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "no 200 from $1 after ${2:-30} s" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+# CPU ticks (user + system, /proc/PID/stat) used so far by the processes listed in $1.
+bench_cpu_ticks() { # "pid ..."
+  local t=0 p
+  for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
+  echo "$t"
+}
