@@ -21,6 +21,7 @@
 #        GATEWAY_JAR=old.jar bench/failover.sh  measures another build (for a before/after ratio)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; RATE=${2:-500}
 KEEP=${FAILOVER_KEEP:-}   # a directory: keep every run's load CSV, status JSON and logs there
@@ -53,14 +54,6 @@ now_ms() { date +%s%3N; }
 # their CPU (JIT threads, GC) off the two cores the gateway needs. The gateway runs with defaults.
 TOOL_JVM="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 
-# Waits until $1 answers 200, at most $2 seconds.
-wait_200() {
-  local deadline=$(( $(date +%s) + $2 ))
-  until curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "no 200 from $1 after $2 s" >&2; return 1; }
-    sleep 0.05
-  done
-}
 
 start_emulator() {   # name port [more emulator options] -> pid in $!
   java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
@@ -107,14 +100,14 @@ run_one() {   # label fault(kill|hang|full) round
   mkdir -p "$dir"
   start_emulator grafana-a $A_PORT; local a_pid=$!
   start_emulator grafana-b $B_PORT; local b_pid=$!
-  wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
-  wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
+  bench_wait_url "http://127.0.0.1:$A_PORT/api/health" 30
+  bench_wait_url "http://127.0.0.1:$B_PORT/api/health" 30
   if [ "$fault" = full ]; then
     config="$W/gateway-full.yaml"
     java $TOOL_JVM -cp "$TOOLS" io.grafanaha.testkit.bench.BacklogOneRelay --listen $RELAY_PORT --to $A_PORT \
       >"$dir/relay.log" 2>&1 &
     relay_pid=$!; pids+=($relay_pid)
-    wait_200 "http://127.0.0.1:$RELAY_PORT/api/health" 30
+    bench_wait_url "http://127.0.0.1:$RELAY_PORT/api/health" 30
   fi
   # The emulators are JVMs: warm their JIT directly first, so "the replica serves" measures the
   # gateway and not a cold emulator (a real Grafana replica is native code).
@@ -124,7 +117,7 @@ run_one() {   # label fault(kill|hang|full) round
   done
   java -Xmx512m -jar "$JAR" run --config "$config" >"$dir/gateway.log" 2>&1 &
   local gw_pid=$!; pids+=($gw_pid)
-  wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
+  bench_wait_url "http://127.0.0.1:$ADMIN_PORT/readyz" 30
   local deadline=$(( $(date +%s) + 15 ))
   until curl -fsS "http://127.0.0.1:$ADMIN_PORT/api/status" | grep -q '"active":\["grafana-a"\]'; do
     [ "$(date +%s)" -lt "$deadline" ] || { echo "grafana-a never became active" >&2; return 1; }
@@ -147,7 +140,7 @@ run_one() {   # label fault(kill|hang|full) round
   if [ "$fault" = kill ]; then
     wait "$a_pid" 2>/dev/null || true
     start_emulator grafana-a $A_PORT; a_pid=$!
-    wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
+    bench_wait_url "http://127.0.0.1:$A_PORT/api/health" 30
     repair_ms=$(now_ms)   # the new primary answers: from here the gate (rise 2, hold 2 s) decides
   else
     repair_ms=$(now_ms)
@@ -190,8 +183,8 @@ run_saves() {   # round
   [ "$signed_in" = basic ] || auth_proxy=(--auth-proxy 127.0.0.1)
   start_emulator grafana-a $A_PORT "${auth_proxy[@]}"; local a_pid=$!
   start_emulator grafana-b $B_PORT "${auth_proxy[@]}"; local b_pid=$!
-  wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
-  wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
+  bench_wait_url "http://127.0.0.1:$A_PORT/api/health" 30
+  bench_wait_url "http://127.0.0.1:$B_PORT/api/health" 30
   sed -e "s|^    role: primary|    role: primary\n    api-token: glsa_bench_grafana-a|" \
       -e "s|^    role: replica|    role: replica\n    api-token: glsa_bench_grafana-b|" "$W/gateway.yaml" >"$dir/gateway.yaml"
   cat >>"$dir/gateway.yaml" <<SAVECONF
@@ -217,7 +210,7 @@ AUTHCONF
   fi
   java -Xmx512m -jar "$JAR" run --config "$dir/gateway.yaml" >"$dir/gateway.log" 2>&1 &
   local gw_pid=$!; pids+=($gw_pid)
-  wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
+  bench_wait_url "http://127.0.0.1:$ADMIN_PORT/readyz" 30
   local deadline=$(( $(date +%s) + 60 )) port
   for port in $A_PORT $B_PORT; do
     until curl -fsS -u admin:admin "http://127.0.0.1:$port/api/dashboards/uid/dash-$DASHBOARDS" >/dev/null 2>&1; do

@@ -8,6 +8,7 @@
 #        HEAD_TIMEOUT=10s bench/slowloris.sh              proxy.request-head-timeout (default 10s)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 CONNS=${1:-1000}; SECONDS_RUN=${2:-30}; HEAD_TIMEOUT=${HEAD_TIMEOUT:-10s}
 JAR=gateway/target/grafana-ha-gateway.jar
@@ -27,18 +28,11 @@ for port in $A_PORT $GW_PORT $ADMIN_PORT; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use; stop what listens there" >&2; exit 1; fi
 done
 
-wait_200() {   # url seconds
-  local deadline=$(( $(date +%s) + $2 ))
-  until curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "no 200 from $1 after $2 s" >&2; return 1; }
-    sleep 0.1
-  done
-}
 
 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$JAR" io.grafanaha.testkit.grafana.GrafanaEmulatorMain \
   --port "$A_PORT" --token glsa_bench --name grafana-a >"$W/emulator.log" 2>&1 &
 pids+=($!)
-wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
+bench_wait_url "http://127.0.0.1:$A_PORT/api/health" 30
 
 cat > "$W/gateway.yaml" <<CONF
 listen: 127.0.0.1:$GW_PORT
@@ -56,7 +50,7 @@ proxy:
 CONF
 java -Xmx512m -jar "$JAR" run --config "$W/gateway.yaml" >"$W/gateway.log" 2>&1 &
 pids+=($!)
-wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
+bench_wait_url "http://127.0.0.1:$ADMIN_PORT/readyz" 30
 echo "== $CONNS slow connections for $SECONDS_RUN s, proxy.request-head-timeout $HEAD_TIMEOUT ($(ulimit -n) open files allowed here)"
 
 python3 - "$CONNS" "$SECONDS_RUN" "$GW_PORT" "$ADMIN_PORT" <<'PY'

@@ -8,6 +8,7 @@
 # Usage: bench/writeback.sh [saves]     (default 20)
 # Builds the jar when missing. Everything listens on 127.0.0.1; everything started here stops on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 SAVES=${1:-20}
 DASHBOARDS=${WRITEBACK_DASHBOARDS:-20}   # corpus size
@@ -39,13 +40,6 @@ done
 now_ms() { date +%s%3N; }
 TOOL_JVM="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"   # emulators are tools, not the thing measured
 
-wait_200() {   # url seconds
-  local deadline=$(( $(date +%s) + $2 ))
-  until curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "no 200 from $1 after $2 s" >&2; return 1; }
-    sleep 0.05
-  done
-}
 
 # The repository: 20 dashboards under shared/team-a/, on main, in a bare repository the git daemon serves.
 BARE="$W/git/grafana-manifests.git"
@@ -89,8 +83,8 @@ start_emulator() {   # a|b port: a new emulator process (empty, as a Grafana tha
 }
 start_emulator a $A_PORT; A_PID=$EMU_PID
 start_emulator b $B_PORT
-wait_200 "http://127.0.0.1:$A_PORT/api/health" 30
-wait_200 "http://127.0.0.1:$B_PORT/api/health" 30
+bench_wait_url "http://127.0.0.1:$A_PORT/api/health" 30
+bench_wait_url "http://127.0.0.1:$B_PORT/api/health" 30
 
 cat > "$W/gateway.yaml" <<CONF
 listen: 127.0.0.1:$GW_PORT
@@ -124,7 +118,7 @@ cat "$W/gateway.yaml"
 echo
 java -Xmx512m -jar "$JAR" run --config "$W/gateway.yaml" >"$W/gateway.log" 2>&1 &
 pids+=($!)
-wait_200 "http://127.0.0.1:$ADMIN_PORT/readyz" 30
+bench_wait_url "http://127.0.0.1:$ADMIN_PORT/readyz" 30
 deadline=$(( $(date +%s) + 60 ))
 LAST_UID=dash-$(printf "%0${#DASHBOARDS}d" "$DASHBOARDS")
 until curl -fsS -u admin:admin "http://127.0.0.1:$A_PORT/api/dashboards/uid/$LAST_UID" >/dev/null 2>&1 \
