@@ -16,7 +16,9 @@ P=${PROXY_BENCH_PORTS:-18180}
 BACKEND=$P; A=$((P + 1)); B=$((P + 2)); A_ADMIN=$((P + 3)); B_ADMIN=$((P + 4))
 bench_workdir
 trap bench_cleanup EXIT
-head -c 2048 /dev/zero | tr '\0' 'x' > "$W/www/search.json"; chmod -R a+rX "$W/www"
+# The health file the gateway's checks need (without it the backend is down and every answer a 503), and 2 KB of x.
+bench_www
+head -c 2048 /dev/zero | tr '\0' 'x' > "$W/www/search.json"
 bench_backend "$BACKEND"
 bench_gateway a "$JAR" "$A" "$A_ADMIN" "$BACKEND"
 bench_gateway b "$BEFORE_JAR" "$B" "$B_ADMIN" "$BACKEND"
