@@ -51,6 +51,28 @@ CONF
   nginx -p "$W" -c "$W/backend.conf"
 }
 
+# HAProxy on 127.0.0.1:$1 in front of the backend on $2, at its default threads, reusing backend connections;
+# $3 adds lines to its global section, $4 options to its bind line (TLS). Pid in $W/haproxy.pid.
+bench_haproxy() { # port backend-port [global lines] [bind options]
+  cat > "$W/haproxy.cfg" <<CONF
+global
+  pidfile $W/haproxy.pid
+${3:-}
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$1${4:+ $4}
+  default_backend be
+backend be
+  server s1 127.0.0.1:$2
+CONF
+  haproxy -f "$W/haproxy.cfg" -D
+}
+
 # A self-signed ECDSA P-256 certificate for 127.0.0.1 and localhost ($W/tls.crt, $W/tls.key in PKCS#8), and in
 # BENCH_TLS_YAML the gateway configuration that serves it.
 bench_tls_cert() {

@@ -76,22 +76,7 @@ http {
 CONF
 nginx -p "$W" -c "$W/proxy.conf"
 
-cat > "$W/haproxy.cfg" <<CONF
-global
-  pidfile $W/haproxy.pid
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:$HAPROXY
-  default_backend be
-backend be
-  server s1 127.0.0.1:$BACKEND
-CONF
-haproxy -f "$W/haproxy.cfg" -D
+bench_haproxy "$HAPROXY" "$BACKEND"
 
 bench_gateway gateway "$JAR" "$GATEWAY" "$GATEWAY_ADMIN" "$BACKEND" "${GATEWAY_EXTRA:-}"
 targets="$BACKEND $NGINX_PROXY $HAPROXY $GATEWAY"

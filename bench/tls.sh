@@ -37,25 +37,10 @@ cat "$W/tls.crt" "$W/tls.key" > "$W/haproxy.pem"
 bench_backend "$BACKEND"
 
 # Mozilla "intermediate" (guidelines 5.7), the list ServerTls uses, in OpenSSL's names.
-cat > "$W/haproxy.cfg" <<CONF
-global
-  pidfile $W/haproxy.pid
-  ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
+HAPROXY_TLS="  ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
   ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
-  ssl-default-bind-options ssl-min-ver TLSv1.2
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  http-reuse always
-frontend fe
-  bind 127.0.0.1:$HAPROXY ssl crt $W/haproxy.pem alpn h2,http/1.1
-  default_backend be
-backend be
-  server s1 127.0.0.1:$BACKEND
-CONF
-haproxy -f "$W/haproxy.cfg" -D
+  ssl-default-bind-options ssl-min-ver TLSv1.2"
+bench_haproxy "$HAPROXY" "$BACKEND" "$HAPROXY_TLS" "ssl crt $W/haproxy.pem alpn h2,http/1.1"
 
 bench_gateway gateway "$JAR" "$GATEWAY" "$GATEWAY_ADMIN" "$BACKEND" "$BENCH_TLS_YAML"
 TARGETS="haproxy:$HAPROXY gateway:$GATEWAY"
