@@ -1,4 +1,4 @@
-# The set-up the proxy benchmarks share: sourced (`. "$(dirname "$0")/lib.sh"`), never run.
+# The set-up the bench scripts share: sourced (`. "$(dirname "$0")/lib.sh"`), never run.
 # The functions work in the directory $W (made by bench_workdir) and record the processes they start in the
 # array pids, so that bench_cleanup, the scripts' EXIT trap, stops exactly what the script started.
 
