@@ -1,8 +1,10 @@
 package io.grafanaha.sync.writeback;
 
+import io.grafanaha.sync.grafana.GrafanaApiException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -19,16 +21,27 @@ import org.slf4j.LoggerFactory;
  * Works through the journal's pending edits on the write-back's thread: runs of queued edits are committed together
  * ({@link CommitBatch}), an edit that needs its own commit (a conflict, a backend that cannot be read) alone
  * ({@link CommitEdit}); an edit that fails is retried later with backoff (0.5 s doubling to 60 s), after the others,
- * and later edits of the same dashboard on the same backend wait for it. Every method but {@link #failures} and
- * {@link #lastError} runs on the write-back's thread.
+ * and later edits of the same dashboard on the same backend wait for it, as do later edits made on another backend
+ * on top of it ({@link BuiltOn}). Every method but {@link #failures} and {@link #lastError} runs on the write-back's
+ * thread.
  */
 final class CommitLoop {
     private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
     /** The most queued edits committed together and pushed at once. */
     static final int BATCH = 100;
 
+    /**
+     * The journal id of the newest save made elsewhere that {@code backend} was brought up to before its user's next
+     * save of {@code uid} ({@link CatchUp#caughtUpTo}); 0 for none.
+     */
+    @FunctionalInterface
+    interface BuiltOn {
+        long caughtUpTo(String backend, String uid);
+    }
+
     private final Journal journal;
     private final CommitEdit.Tools tools;
+    private final BuiltOn builtOn;
     private final ScheduledExecutorService thread;
     private final BooleanSupplier closed;
     private final Consumer<CommitEdit.Outcome> report;
@@ -39,13 +52,15 @@ final class CommitLoop {
     private boolean retryScheduled;
 
     /**
+     * @param builtOn which save made elsewhere a backend's edits were made on top of
      * @param report what became of an edit (before it is marked done)
      * @param failedEdit an edit that could not be written now, and why
      */
-    CommitLoop(Journal journal, CommitEdit.Tools tools, ScheduledExecutorService thread, BooleanSupplier closed,
-            Consumer<CommitEdit.Outcome> report, BiConsumer<CapturedEdit, String> failedEdit) {
+    CommitLoop(Journal journal, CommitEdit.Tools tools, BuiltOn builtOn, ScheduledExecutorService thread,
+            BooleanSupplier closed, Consumer<CommitEdit.Outcome> report, BiConsumer<CapturedEdit, String> failedEdit) {
         this.journal = journal;
         this.tools = tools;
+        this.builtOn = builtOn;
         this.thread = thread;
         this.closed = closed;
         this.report = report;
@@ -65,15 +80,16 @@ final class CommitLoop {
     /**
      * Processes every pending edit in order, runs of up to {@value #BATCH} at a time committed together
      * ({@link CommitBatch}); an edit that fails is retried later, after others (later edits of the same dashboard on
-     * the same backend wait for it).
+     * the same backend wait for it, and those made elsewhere on top of it when Git is what failed).
      */
     void drain() {
         retryScheduled = false;
         boolean failed = false;
         Set<String> blocked = new HashSet<>();
+        List<Journal.Entry> waitedOn = new ArrayList<>();
         List<Journal.Entry> queue = new ArrayList<>(journal.pending());
         while (!queue.isEmpty() && !closed.getAsBoolean()) {
-            queue.removeIf(e -> blocked.contains(key(e.edit())));
+            holdBack(queue, blocked, waitedOn);
             List<Journal.Entry> run = List.copyOf(queue.subList(0, Math.min(BATCH, queue.size())));
             List<CommitBatch.Result> done = List.of();
             if (run.size() > 1) {
@@ -107,6 +123,12 @@ final class CommitLoop {
             } catch (IOException | RuntimeException e) {
                 failed = true;
                 blocked.add(key(edit));
+                if (!(e instanceof GrafanaApiException)) {
+                    // Git failed, not the backend: an edit made on top of this one must not reach Git before it, or
+                    // this one, older, would then look like a conflict with it. When the backend cannot be read the
+                    // later edit goes ahead: waiting would hold it for as long as that backend is down.
+                    waitedOn.add(entry);
+                }
                 failures.incrementAndGet();
                 String error = edit.backend() + ": " + edit.kind() + " " + edit.uid() + " not written to Git yet: "
                         + e.getMessage();
@@ -125,6 +147,34 @@ final class CommitLoop {
                 LOG.warn("cannot compact the write-back journal {}: {}", journal.file(), e.toString());
             }
         }
+    }
+
+    /**
+     * Takes out of {@code queue} the edits that must wait for one that failed: later edits of the same dashboard on the
+     * same backend ({@code blocked}), and edits made on another backend after it was brought up ({@link CatchUp}) to
+     * one of {@code waitedOn} or past it, which hold that one's content. An edit held back for one of
+     * {@code waitedOn} is waited on in turn.
+     */
+    private void holdBack(List<Journal.Entry> queue, Set<String> blocked, List<Journal.Entry> waitedOn) {
+        for (Iterator<Journal.Entry> it = queue.iterator(); it.hasNext(); ) {
+            Journal.Entry e = it.next();
+            String key = key(e.edit());
+            if (waitedOn.stream().anyMatch(w -> key(w.edit()).equals(key) || madeOnTopOf(e, w))) {
+                waitedOn.add(e);
+            } else if (!blocked.contains(key)) {
+                continue;
+            }
+            it.remove();
+            blocked.add(key);
+        }
+    }
+
+    /** Whether {@code later} was made on another backend after it was brought up to {@code earlier} or past it. */
+    private boolean madeOnTopOf(Journal.Entry later, Journal.Entry earlier) {
+        CapturedEdit edit = later.edit();
+        return later.id() > earlier.id() && edit.uid().equals(earlier.edit().uid())
+                && !edit.backend().equals(earlier.edit().backend())
+                && builtOn.caughtUpTo(edit.backend(), edit.uid()) >= earlier.id();
     }
 
     private static String key(CapturedEdit edit) {

@@ -140,16 +140,16 @@ public final class WriteBack implements AutoCloseable {
         this.journalQueue = new JournalQueue(journal, journalThread, this::wake, (edits, why) -> {
             edits.forEach(e -> emit(new WriteBackEvent.JournalFailed(e, why)));
         });
-        this.loop = new CommitLoop(journal, tools, thread, () -> closed, this::report,
+        // Without the journal's lock (held through an fsync): the catch-up is asked on event loops.
+        this.catchUp = new CatchUp(journal, blobs, clients,
+                (backend, uid) -> journalQueue.holds(backend, uid) || journal.pendingOn(backend, uid), handled);
+        this.loop = new CommitLoop(journal, tools, catchUp::caughtUpTo, thread, () -> closed, this::report,
                 (edit, error) -> emit(new WriteBackEvent.Failed(edit, error)));
         this.poller = new Poller(clients, this::capture, branch::freshState, clock, settings.deleteLimit(), handled,
                 this::pending);
         this.libraryPoller = new LibraryPanelPoller(sync, clients, branch, writer, clock, libraryHandled);
         this.alertingPoller = new AlertingPoller(sync, clients, branch, writer, clock, commits::incrementAndGet,
                 conflicts::incrementAndGet);
-        // Without the journal's lock (held through an fsync): the catch-up is asked on event loops.
-        this.catchUp = new CatchUp(journal, blobs, clients,
-                (backend, uid) -> journalQueue.holds(backend, uid) || journal.pendingOn(backend, uid), handled);
         blobs.setHold(new PassHold((backend, uid) -> pending(backend, uid) || catchUp.holds(backend, uid), clients,
                 this::capture,
                 uid -> history.deletedIn(uid, branch.fetchHead().id()).isPresent(),
