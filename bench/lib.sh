@@ -93,6 +93,11 @@ JFC
 
 # A gateway from a jar in failover mode in front of the backend, the sixth argument appended to its configuration;
 # $W/<name>.yaml, log in $W/logs/<name>.log, its pid appended to pids.
+# In a session of its own (setsid), as HAProxy and nginx are once they daemonize and as a service manager runs it:
+# with the kernel's autogroup scheduling (on by default) a process left in the script's session shares one CPU
+# share with wrk, and on 2 cores that cost the gateway about a fifth of its 2 KB throughput and tripled its p99
+# (bench/README.md, "The harness, not the proxy"). setsid is not a process-group leader here, so it execs java and
+# $! is the JVM's pid.
 bench_gateway() { # name jar port admin-port backend-port [extra YAML]
   cat > "$W/$1.yaml" <<CONF
 listen: 127.0.0.1:$3
@@ -105,7 +110,7 @@ backends:
     role: primary
 ${6:-}
 CONF
-  java -Xmx256m -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
+  setsid java -Xmx256m -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
   pids+=($!)
 }
 
