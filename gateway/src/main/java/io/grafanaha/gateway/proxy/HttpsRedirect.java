@@ -1,7 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.HostPort;
-import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -11,8 +10,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -43,16 +40,10 @@ final class HttpsRedirect {
     private HttpsRedirect() {
     }
 
-    /** Binds {@code address}; redirects go to {@code httpsPort}. */
-    static Channel start(HostPort address, int httpsPort, EventLoopGroup group, Class<? extends io.netty.channel.ServerChannel> channel,
-            ConnectionLimiter limiter) {
+    /** Binds {@code address} with {@code bootstrap} (see {@link Transport#listener}); redirects go to {@code httpsPort}. */
+    static Channel start(HostPort address, int httpsPort, ServerBootstrap bootstrap, ConnectionLimiter limiter) {
         Answer answer = new Answer(httpsPort);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(channel)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new AcceptBackoff("tls.redirect-listen"))
+        bootstrap
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

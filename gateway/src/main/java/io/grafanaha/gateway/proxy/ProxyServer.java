@@ -6,7 +6,6 @@ import io.grafanaha.gateway.auth.AuthGate;
 import io.grafanaha.gateway.auth.AuthGates;
 import io.grafanaha.gateway.config.GatewayConfig;
 import io.grafanaha.gateway.config.ProxyConfig;
-import io.grafanaha.gateway.listener.AcceptBackoff;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.gateway.tls.BackendTls;
@@ -297,12 +296,7 @@ public final class ProxyServer implements AutoCloseable {
                 ? new ProxyProtocol(config.proxy().trustedProxies(), System::nanoTime).bindTo(registry) : null;
         ListenerPipeline listener = new ListenerPipeline(() -> context, metrics, clients, limiter, proxyProtocol,
                 serverTls, routes);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new AcceptBackoff("listen"))
+        ServerBootstrap bootstrap = transport.listener(group, "listen")
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 // No TCP_NODELAY here: Netty's socket channels turn it on as they are made, and the option would set it again.
@@ -337,7 +331,7 @@ public final class ProxyServer implements AutoCloseable {
         ConnectionLimiter redirectLimit = new ConnectionLimiter("tls.redirect-listen", ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections()),
                 proxy.maxConnectionsPerClient());
         try {
-            redirectChannel = HttpsRedirect.start(address.get(), port(), group, transport.serverChannel(), redirectLimit);
+            redirectChannel = HttpsRedirect.start(address.get(), port(), transport.listener(group, "tls.redirect-listen"), redirectLimit);
         } catch (RuntimeException e) {
             serverChannel.close().syncUninterruptibly();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
