@@ -129,3 +129,12 @@ bench_cpu_ticks() { # "pid ..."
   for p in $1; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
   echo "$t"
 }
+
+# From wrk's output: the answers later than its timeout (2 s by default), which wrk leaves out of its percentiles and
+# reports only as socket-error "timeouts", and the failed requests (connect, read and write errors, non-2xx/3xx).
+bench_wrk_late() { # "wrk output"
+  awk '/Socket errors/ { gsub(",", ""); print $NF; f = 1 } END { if (!f) print 0 }' <<<"$1"
+}
+bench_wrk_errors() { # "wrk output"
+  awk '/Socket errors/ { gsub(",", ""); e += $4 + $6 + $8 } /Non-2xx/ { e += $NF } END { print e + 0 }' <<<"$1"
+}

@@ -125,12 +125,8 @@ run() { # name port path connections keepalive(yes|no)
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   local us; us=$(awk -v d=$((after - before)) -v n="$requests" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }')
-  # wrk leaves answers slower than its 2 s timeout out of its percentiles and counts them as "timeout": a p99 alone
-  # hid 1,000 clients' first requests waiting seconds to be accepted. Counted here, with the failed ones.
-  local late errors
-  late=$(awk '/Socket errors/ { gsub(",", ""); print $NF; f=1 } END { if (!f) print 0 }' <<<"$out")
-  errors=$(awk '/Socket errors/ { gsub(",", ""); e += $4 + $6 + $8 } /Non-2xx/ { e += $NF } END { print e + 0 }' <<<"$out")
-  echo "$1 $3 $4 $5 $rps $(ms "$p50") $(ms "$p99") $us $late $errors" >> "$W/results"
+  # A p99 alone hid 1,000 clients' first requests waiting seconds to be accepted: late answers are counted too.
+  echo "$1 $3 $4 $5 $rps $(ms "$p50") $(ms "$p99") $us $(bench_wrk_late "$out") $(bench_wrk_errors "$out")" >> "$W/results"
 }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 every_target() { # path connections keepalive

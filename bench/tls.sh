@@ -5,7 +5,8 @@
 # Usage: bench/tls.sh [rounds] [seconds] [connections]   (defaults: 3 rounds, 5 s, 64 connections)
 # Per round: wrk over https with keep-alive; wrk with a new connection (and TLS handshake) per request
 # ("Connection: close"); h2load over h2, 8 connections x 32 concurrent streams. Prints medians: req/s, p99, the
-# proxy's CPU per request (user + system, /proc/PID/stat) and the ratio to HAProxy.
+# proxy's CPU per request (user + system, /proc/PID/stat) and the ratio to HAProxy; and totals over the rounds of
+# answers after more than 2 s (wrk leaves them out of its percentiles) and of failed requests.
 # BEFORE_JAR=path/to/other.jar adds a third target, "before": that jar with the same configuration on its own port,
 # warmed and measured in the same interleaved rounds (a change's figures side by side with the code it replaces).
 # Installs wrk, haproxy, nginx and h2load (nghttp2-client) from Debian when missing; builds the jar when missing.
@@ -81,10 +82,10 @@ wrk_run() { # name port mode(keepalive|close)
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  echo "$1 wrk-$3 $rps $(ms "$p99") $(us_per_request $((after - before)) "$requests")" >> "$W/results"
+  echo "$1 wrk-$3 $rps $(ms "$p99") $(us_per_request $((after - before)) "$requests") $(bench_wrk_late "$out") $(bench_wrk_errors "$out")" >> "$W/results"
 }
 h2_run() { # name port
-  local before after out requests rps p99
+  local before after out requests rps p99 late errors
   before=$(bench_cpu_ticks "${PROCS[$1]}")
   out=$(h2load -D "$SECONDS_PER_RUN" -c 8 -m 32 --log-file="$W/h2.log" "https://127.0.0.1:$2/search.json")
   after=$(bench_cpu_ticks "${PROCS[$1]}")
@@ -92,7 +93,10 @@ h2_run() { # name port
   requests=$(awk '/requests:/ {print $4; exit}' <<<"$out")
   rps=$(awk '/finished in/ {gsub(",", "", $4); print $4}' <<<"$out")
   p99=$(awk '{print $3}' "$W/h2.log" | sort -n | awk '{v[NR]=$1} END {print (NR ? v[int(NR*0.99)] / 1000 : 0)}')
-  echo "$1 h2load-8x32 $rps $p99 $(us_per_request $((after - before)) "$requests")" >> "$W/results"
+  # Late: answers after more than 2 s (the log's third field is microseconds); errors: h2load's failed and errored.
+  late=$(awk '$3 > 2000000 { n++ } END { print n + 0 }' "$W/h2.log")
+  errors=$(awk '/requests:/ { gsub(",", ""); print $10 + $12; exit }' <<<"$out")
+  echo "$1 h2load-8x32 $rps $p99 $(us_per_request $((after - before)) "$requests") $late ${errors:-0}" >> "$W/results"
 }
 
 for r in $(seq 1 "$ROUNDS"); do
@@ -108,7 +112,7 @@ done
 echo
 echo "medians of $ROUNDS interleaved rounds, ${SECONDS_PER_RUN}s each, $CONNS wrk connections (wrk -t2), h2load 8 connections x 32 streams;"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-12s %10s %8s %8s %12s\n' target run req/s p99ms cpu-us vs-haproxy
+printf '%-8s %-12s %10s %8s %8s %12s %6s %6s\n' target run req/s p99ms cpu-us vs-haproxy late errors
 python3 - "$W/results" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -116,6 +120,8 @@ for line in open(sys.argv[1]):
     name, run, *vals = line.split()
     rows[(run, name)].append(tuple(float(v) for v in vals))
 med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in rows.items()}
+# Answers after more than 2 s (wrk leaves them out of its percentiles) and failed requests: totals over the rounds.
+total = {k: tuple(int(sum(x[i] for x in v)) for i in (3, 4)) for k, v in rows.items()}
 for run in ["wrk-keepalive", "wrk-close", "h2load-8x32"]:
     for name in ["haproxy", "gateway", "before"]:
         if (run, name) not in med:
@@ -123,5 +129,6 @@ for run in ["wrk-keepalive", "wrk-close", "h2load-8x32"]:
         rps, p99, us = med[(run, name)]
         ref = med.get((run, "haproxy"))
         ratio = f"{rps / ref[0]:.2f}x" if ref and ref[0] else "-"
-        print(f"{name:<8} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12}")
+        late, errors = total[(run, name)]
+        print(f"{name:<8} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12} {late:>6} {errors:>6}")
 PY
