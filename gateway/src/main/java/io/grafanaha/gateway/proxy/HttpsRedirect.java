@@ -1,6 +1,7 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.HostPort;
+import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.listener.ConnectionLimiter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -24,6 +25,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code tls.redirect-listen}: a plain listener that answers every request with 308 to the same host and path on the
@@ -33,6 +36,9 @@ import java.util.regex.Pattern;
  * https one). Each answer closes its connection; the listener runs on the proxy's event loops.
  */
 final class HttpsRedirect {
+    /** The configuration key of this listener, which names it in logs, errors and its connection cap. */
+    static final String KEY = "tls.redirect-listen";
+    private static final Logger log = LoggerFactory.getLogger(HttpsRedirect.class);
     /** A Host header that can be put back into a URL as it is: a name, IPv4 or [IPv6], optional port. */
     private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?");
     private static final long IDLE_SECONDS = 10;
@@ -40,8 +46,13 @@ final class HttpsRedirect {
     private HttpsRedirect() {
     }
 
-    /** Binds {@code address} with {@code bootstrap} (see {@link Transport#listener}); redirects go to {@code httpsPort}. */
-    static Channel start(HostPort address, int httpsPort, ServerBootstrap bootstrap, ConnectionLimiter limiter) {
+    /**
+     * Binds {@code address} with {@code bootstrap} (see {@link Transport#listener}), its connections capped by
+     * {@code proxy.max-connections*} as on {@code listen}; redirects go to {@code httpsPort}.
+     */
+    static Channel start(HostPort address, int httpsPort, ServerBootstrap bootstrap, ProxyConfig proxy) {
+        ConnectionLimiter limiter = new ConnectionLimiter(KEY, ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections()),
+                proxy.maxConnectionsPerClient());
         Answer answer = new Answer(httpsPort);
         bootstrap
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -54,11 +65,14 @@ final class HttpsRedirect {
                                 .addLast("answer", answer);
                     }
                 });
+        Channel channel;
         try {
-            return bootstrap.bind(address.toSocketAddress()).syncUninterruptibly().channel();
+            channel = bootstrap.bind(address.toSocketAddress()).syncUninterruptibly().channel();
         } catch (Exception e) { // a failed bind is Netty's undeclared IOException, which the caller would not catch
-            throw new IllegalStateException("cannot listen on tls.redirect-listen " + address + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot listen on " + KEY + " " + address + ": " + e.getMessage(), e);
         }
+        log.info("redirecting plain HTTP on {} to https port {}", channel.localAddress(), httpsPort);
+        return channel;
     }
 
     /** The https URL for a request, or null without a usable Host header. */

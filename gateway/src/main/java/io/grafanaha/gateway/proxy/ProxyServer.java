@@ -50,9 +50,10 @@ import org.slf4j.LoggerFactory;
  * {@link #closeTunnels(String, String)} closes the WebSockets to a backend; {@link #reconfigure(GatewayConfig)}
  * applies a reloaded configuration.
  *
- * <p>About 475 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
+ * <p>About 465 lines: the optional collaborators set before {@link #start()} (routes, observer, TLS reloads, access-log
  * user, builds, sign-in) each take a documented setter, and {@link #reconfigure} must rebuild what they feed. The
- * listener's pipeline is in {@link ListenerPipeline}; the next cut would be the redirect listener and the setters.
+ * listener's pipeline is in {@link ListenerPipeline}, the redirect listener in {@link HttpsRedirect}; the next cut
+ * would be the setters.
  */
 public final class ProxyServer implements AutoCloseable {
     static final int MAX_CHUNK = 64 * 1024;
@@ -327,17 +328,13 @@ public final class ProxyServer implements AutoCloseable {
         if (address.isEmpty()) {
             return;
         }
-        ProxyConfig proxy = config.proxy();
-        ConnectionLimiter redirectLimit = new ConnectionLimiter("tls.redirect-listen", ConnectionLimiter.withinDescriptorLimit(proxy.maxConnections()),
-                proxy.maxConnectionsPerClient());
         try {
-            redirectChannel = HttpsRedirect.start(address.get(), port(), transport.listener(group, "tls.redirect-listen"), redirectLimit);
+            redirectChannel = HttpsRedirect.start(address.get(), port(), transport.listener(group, HttpsRedirect.KEY), config.proxy());
         } catch (RuntimeException e) {
             serverChannel.close().syncUninterruptibly();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-        log.info("redirecting plain HTTP on {} to https port {}", redirectChannel.localAddress(), port());
     }
 
     /** The bound address of {@code tls.redirect-listen}, when it runs. */
