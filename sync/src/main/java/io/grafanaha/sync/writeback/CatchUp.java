@@ -148,6 +148,11 @@ public final class CatchUp {
                         + "edit made there that the write-back does not have", backend, uid, newest.get().version());
                 return false;
             }
+            if (pending.holds(backend, uid)) {
+                // Asked again after "had": a pass may have taken that version while it was read here, after the
+                // first look. Had and pending is an edit not in Git yet; had and not pending, one done with.
+                return false;
+            }
             try {
                 client.saveDashboard(withUid(behind.dashboard(), uid), behind.folderUid(), message(behind),
                         current.get().version());

@@ -25,7 +25,8 @@ import org.eclipse.jgit.lib.ObjectId;
  * <p><b>Conflict rule</b> for a saved dashboard Git also holds (content G ≠ the user's content U), decided from the
  * backend's own version history ({@link Ancestry#based}), which every gateway shares, so it stays right when another
  * gateway applied G or wrote it back: when a version before U holds G, U was made on top of G and is written over
- * the head. When a user's later save on that backend holds G, U is superseded: nothing to do. When U was made on top of
+ * the head. When a user's later save on that backend holds G and the sync wrote nothing there in between, U is
+ * superseded: nothing to do. When U was made on top of
  * something else, it is already kept when Git's history of the file or a conflict branch holds it (the same edit
  * captured again, e.g. by a second gateway): nothing to do; otherwise it conflicts: Git keeps G and U goes to a
  * conflict branch. A version read back that the sync wrote (a pass that had read an older head overwrote the save) is

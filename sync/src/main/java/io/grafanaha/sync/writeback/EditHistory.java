@@ -56,8 +56,9 @@ final class EditHistory implements EditChange.Ancestry {
     }
 
     /**
-     * Walks the backend's versions newest first. A user's version after {@code currentVersion} holding Git's content
-     * means the backend itself moved on past this version to what Git holds: {@link Based#BEHIND}. A version before it
+     * Walks the backend's versions newest first. A user's version after {@code currentVersion} holding Git's content,
+     * with no version the sync wrote in between, means the backend itself moved on past this version to what Git
+     * holds: {@link Based#BEHIND}. A version before it
      * holding Git's content means the edit was made on top of Git's: {@link Based#ON_GIT}. A version the sync wrote
      * with other content, the start of the history or {@value #VERSION_DEPTH} versions without Git's content mean it
      * was made on top of something else: {@link Based#ON_OTHER} (at worst a conflict branch, never an overwrite). No
@@ -75,6 +76,10 @@ final class EditHistory implements EditChange.Ancestry {
         if (history.isEmpty()) {
             return Based.UNKNOWN;
         }
+        // The first version after this one that the sync wrote: from there on the backend held Git's content (or a
+        // save acknowledged elsewhere), not this version, and a user's save made after it was not made on top of it.
+        int overwritten = history.stream().filter(v -> v.version() > currentVersion && v.writtenBySync())
+                .mapToInt(DashboardVersion::version).min().orElse(Integer.MAX_VALUE);
         for (DashboardVersion v : history) {
             if (v.version() == currentVersion) {
                 if (v.writtenBySync()) {
@@ -88,9 +93,11 @@ final class EditHistory implements EditChange.Ancestry {
             boolean holdsGit = data.isPresent() && same(data.get(), uid, gitJson);
             if (v.version() > currentVersion) {
                 if (holdsGit) {
-                    // A user's later save there is what Git holds: this version was a step on the way. Had the sync
-                    // written Git's content over it, this version may be nowhere else: keep it if Git does not.
-                    return v.writtenBySync() ? Based.ON_OTHER : Based.BEHIND;
+                    // A user's later save there is what Git holds: this version was a step on the way, unless the
+                    // sync wrote over it before that save (a catch-up or a pass: the save was made on the sync's
+                    // content, seen in the concurrent edits test). Then this version may be nowhere else: keep it
+                    // if Git does not.
+                    return v.writtenBySync() || v.version() > overwritten ? Based.ON_OTHER : Based.BEHIND;
                 }
                 continue;
             }

@@ -7,7 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Per backend and dashboard, the newest user version the write-back already has: journaled as the body of a save
  * relayed through the gateway, or captured once by polling or by a pass. Polling and the pass hold capture a version
  * only when it is not this one, so a save made through the gateway is not read back and committed a second time (the
- * round trip that delayed the next pass on the other backend by a write-back turn or a poll round). Thread-safe:
+ * round trip that delayed the next pass on the other backend by a write-back turn or a poll round). A version is
+ * recorded only once its edit is pending (submitted to the journal), so one had and not pending is one the write-back
+ * is done with: whoever overwrites on that ground asks "had" first and "pending" after. Thread-safe:
  * written on the journal's caller threads, polling's thread and the sync's backend threads.
  */
 final class HandledVersions {
@@ -24,18 +26,13 @@ final class HandledVersions {
         return had != null && had == version;
     }
 
-    /** The write-back has {@code version} (captured just now). */
+    /**
+     * The write-back has {@code version} (captured just now). Recorded only once the edit is pending: a version had
+     * and not pending is one the write-back is done with (in Git or on a conflict branch), which a pass or a catch-up
+     * may overwrite.
+     */
     void took(String backend, String uid, int version) {
         versions.put(key(backend, uid), version);
-    }
-
-    /**
-     * Whether {@code version} is one the write-back does not have yet; if so it is recorded as had (the caller
-     * captures it now). Each user version is taken once.
-     */
-    boolean claim(String backend, String uid, int version) {
-        Integer before = versions.put(key(backend, uid), version);
-        return before == null || before != version;
     }
 
     private static String key(String backend, String uid) {

@@ -106,11 +106,11 @@ final class PassHold implements AppliedBlobs.Hold {
      * no such dashboard): captured as a save when the newest version was not written by a sync, so a UI edit is never
      * overwritten or deleted before it is in Git or on a conflict branch; this holds when Git's file changed too
      * (another gateway may have applied that change and the edit was based on it). A version journaled as the body of
-     * a save through the gateway is not taken (it is pending, or in Git already). Each user version is taken once:
-     * when the pass finds the same version again, it may overwrite it once the write-back is done with it (committed or
-     * on a conflict branch), not while its edit is still pending (submitted to the journal counts: until the journal
-     * thread has written it, the journal alone does not know it). When the backend cannot be asked, the pass leaves
-     * the dashboard for now.
+     * a save through the gateway is not taken (it is pending, or in Git already). A user version is taken once (twice
+     * at worst, when polling takes it at the same moment): when the pass finds the same version again, it may
+     * overwrite it once the write-back is done with it (committed or on a conflict branch), not while its edit is
+     * still pending (submitted to the journal counts: until the journal thread has written it, the journal alone does
+     * not know it). When the backend cannot be asked, the pass leaves the dashboard for now.
      */
     private boolean take(String backend, String uid, boolean created) {
         if (!active.getAsBoolean()) {
@@ -126,14 +126,21 @@ final class PassHold implements AppliedBlobs.Hold {
             if (v.get().version() == 1 && (!created || deletedFromGit.test(uid))) {
                 return false;
             }
-            if (!handled.claim(backend, uid, v.get().version())) {
+            if (handled.has(backend, uid, v.get().version())) {
                 // Taken before: overwritten only once the write-back is done with it (in Git or on a conflict
                 // branch). Polling or the front door may have taken it after this pass asked whether it was held.
+                // Asked after "had": a version is had only once its edit is pending (below), so had and not
+                // pending means done.
                 return pending.holds(backend, uid);
             }
             String by = v.get().createdBy();
             sink.capture(CapturedEdit.dashboardSaved(backend, uid,
                     by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by), clock.instant()));
+            // Only now, with the edit pending: recorded first, a catch-up reading the backend meanwhile found the
+            // version had and not pending, took it for one already in Git and overwrote it (a save lost in the
+            // concurrent edits test). Not recorded when the capture failed, so the next pass asks again. Polling and
+            // another pass may take the same version meanwhile: the second capture finds Git holding it.
+            handled.took(backend, uid, v.get().version());
             return true;
         } catch (IOException | RuntimeException e) {
             // Not knowing whether a user made it, the pass leaves it for now rather than risk losing an edit.

@@ -137,12 +137,10 @@ final class Poller {
                 Optional<String> user = by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by);
                 LOG.info("{}: dashboard {} version {} was saved by {} without the gateway; writing it back", backend,
                         uid, v.get().version(), user.orElse("an unknown user"));
-                try {
-                    sink.capture(CapturedEdit.dashboardSaved(backend, uid, user, clock.instant()));
-                } finally {
-                    // Only now, with the edit pending: a pass that finds this version had must find it held too.
-                    handled.took(backend, uid, v.get().version());
-                }
+                sink.capture(CapturedEdit.dashboardSaved(backend, uid, user, clock.instant()));
+                // Only now, with the edit pending: a pass that finds this version had must find it held too. Not
+                // when the capture failed: a pass then takes it rather than overwrite it.
+                handled.took(backend, uid, v.get().version());
             }
         }
         if (before != null) {
