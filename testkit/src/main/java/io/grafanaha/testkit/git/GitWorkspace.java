@@ -158,6 +158,21 @@ public final class GitWorkspace implements AutoCloseable {
     }
 
     private void push(boolean force) {
+        // The server answers "failed to lock" when another push moved or held the branch at that moment (JGit's
+        // LOCK_FAILURE); a user pushes again, and so does this workspace, a few times.
+        for (int tries = 1; ; tries++) {
+            try {
+                pushOnce(force);
+                return;
+            } catch (GitTestException e) {
+                if (tries == 3 || e.getMessage() == null || !e.getMessage().contains("failed to lock")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void pushOnce(boolean force) {
         try {
             Iterable<PushResult> results = git.push()
                     .setRemote("origin")
