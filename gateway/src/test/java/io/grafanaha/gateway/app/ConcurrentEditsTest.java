@@ -237,13 +237,53 @@ class ConcurrentEditsTest {
                 saves.stream().filter(s -> onConflictBranches.contains(s.title())).count(), superseded.size(),
                 superseded);
 
-        assertThat(saves.stream().map(Save::title).filter(t -> !kept.contains(t)).toList())
+        List<Save> lost = saves.stream().filter(s -> !kept.contains(s.title())).toList();
+        lost.forEach(this::explain);
+        assertThat(lost.stream().map(Save::title).toList())
                 .as("saves that got 200 but are neither in Git's history, nor on a gateway/conflicts/ branch, "
                         + "nor carried forward by a later save based on them")
                 .isEmpty();
         for (String uid : UIDS) {
             assertThat(committed.get(uid).entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                     .toList()).as("edits of %s committed more than once", uid).isEmpty();
+        }
+    }
+
+    /**
+     * Prints what a failure needs to be understood: the versions the lost save's instance holds around it (who
+     * wrote each, with what message and title) and the commits that changed the file.
+     */
+    private void explain(Save lost) {
+        GrafanaEmulator instance = lost.backend().equals("grafana-a") ? a : b;
+        List<io.grafanaha.testkit.grafana.DashboardVersion> history = instance.versions(lost.uid());
+        int at = -1;
+        for (int i = 0; i < history.size(); i++) {
+            if (history.get(i).data().path("title").asText().equals(lost.title())) {
+                at = i;
+            }
+        }
+        System.out.printf("LOST %s (saved on %s over \"%s\"); its versions there around it:%n", lost.title(),
+                lost.backend(), lost.base());
+        for (int i = Math.max(0, at - 4); i < Math.min(history.size(), at + 8); i++) {
+            var v = history.get(i);
+            System.out.printf("  v%d %s by %s \"%s\": %s%n", v.version(), v.created(), v.createdBy(),
+                    v.message(), v.data().path("title").asText());
+        }
+        try (Repository r = bare(); RevWalk walk = new RevWalk(r)) {
+            walk.markStart(walk.parseCommit(r.resolve(Constants.R_HEADS + "main")));
+            int n = 0;
+            for (RevCommit c : walk) {
+                Optional<ObjectId> blob = blob(r, c, file(lost.uid()));
+                Optional<ObjectId> before = c.getParentCount() == 0 ? Optional.empty()
+                        : blob(r, walk.parseCommit(c.getParent(0)), file(lost.uid()));
+                if (blob.isPresent() && !blob.equals(before) && n++ < 12) {
+                    System.out.printf("  git %s %s %s: %s%n", c.abbreviate(7).name(),
+                            java.time.Instant.ofEpochSecond(c.getCommitTime()), c.getShortMessage(),
+                            title(new String(r.open(blob.get()).getBytes(), StandardCharsets.UTF_8)));
+                }
+            }
+        } catch (IOException e) {
+            System.out.println("  (cannot read Git's history: " + e + ")");
         }
     }
 
