@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grafanaha.gateway.demo.Rig;
 import io.grafanaha.testkit.git.RemoteRepo;
+import io.grafanaha.testkit.grafana.DashboardVersion;
 import io.grafanaha.testkit.grafana.GrafanaEmulator;
 import io.grafanaha.testkit.grafana.StoredDashboard;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -255,7 +257,7 @@ class ConcurrentEditsTest {
      */
     private void explain(Save lost) {
         GrafanaEmulator instance = lost.backend().equals("grafana-a") ? a : b;
-        List<io.grafanaha.testkit.grafana.DashboardVersion> history = instance.versions(lost.uid());
+        List<DashboardVersion> history = instance.versions(lost.uid());
         int at = -1;
         for (int i = 0; i < history.size(); i++) {
             if (history.get(i).data().path("title").asText().equals(lost.title())) {
@@ -278,7 +280,7 @@ class ConcurrentEditsTest {
                         : blob(r, walk.parseCommit(c.getParent(0)), file(lost.uid()));
                 if (blob.isPresent() && !blob.equals(before) && n++ < 12) {
                     System.out.printf("  git %s %s %s: %s%n", c.abbreviate(7).name(),
-                            java.time.Instant.ofEpochSecond(c.getCommitTime()), c.getShortMessage(),
+                            Instant.ofEpochSecond(c.getCommitTime()), c.getShortMessage(),
                             title(new String(r.open(blob.get()).getBytes(), StandardCharsets.UTF_8)));
                 }
             }

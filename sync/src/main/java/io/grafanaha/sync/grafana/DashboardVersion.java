@@ -1,5 +1,7 @@
 package io.grafanaha.sync.grafana;
 
+import java.util.Optional;
+
 /**
  * One row of a dashboard's version history ({@code GET /api/dashboards/uid/:uid/versions}).
  *
@@ -12,5 +14,10 @@ public record DashboardVersion(int version, String createdBy, String message) {
     /** Whether the sync wrote this version (its message carries the {@link SaveMessage} stamp). */
     public boolean writtenBySync() {
         return message.startsWith(SaveMessage.PREFIX);
+    }
+
+    /** The login that saved it, empty when Grafana does not know it (blank, or {@code "Anonymous"}). */
+    public Optional<String> user() {
+        return createdBy.isBlank() || createdBy.equals("Anonymous") ? Optional.empty() : Optional.of(createdBy);
     }
 }

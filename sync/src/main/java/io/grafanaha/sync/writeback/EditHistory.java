@@ -77,7 +77,8 @@ final class EditHistory implements EditChange.Ancestry {
             return Based.UNKNOWN;
         }
         // The first version after this one that the sync wrote: from there on the backend held Git's content (or a
-        // save acknowledged elsewhere), not this version, and a user's save made after it was not made on top of it.
+        // save acknowledged elsewhere), not this version, and a user's save made from there on was not made on top of
+        // it.
         int overwritten = history.stream().filter(v -> v.version() > currentVersion && v.writtenBySync())
                 .mapToInt(DashboardVersion::version).min().orElse(Integer.MAX_VALUE);
         for (DashboardVersion v : history) {
@@ -93,11 +94,11 @@ final class EditHistory implements EditChange.Ancestry {
             boolean holdsGit = data.isPresent() && same(data.get(), uid, gitJson);
             if (v.version() > currentVersion) {
                 if (holdsGit) {
-                    // A user's later save there is what Git holds: this version was a step on the way, unless the
-                    // sync wrote over it before that save (a catch-up or a pass: the save was made on the sync's
-                    // content, seen in the concurrent edits test). Then this version may be nowhere else: keep it
-                    // if Git does not.
-                    return v.writtenBySync() || v.version() > overwritten ? Based.ON_OTHER : Based.BEHIND;
+                    // A later save there is what Git holds: this version was a step on the way, unless the sync
+                    // wrote that save, or wrote over this version before it (a catch-up or a pass: the save was made
+                    // on the sync's content, seen in the concurrent edits test). Then this version may be nowhere
+                    // else: keep it if Git does not.
+                    return v.version() >= overwritten ? Based.ON_OTHER : Based.BEHIND;
                 }
                 continue;
             }

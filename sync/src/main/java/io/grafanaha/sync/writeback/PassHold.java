@@ -133,9 +133,7 @@ final class PassHold implements AppliedBlobs.Hold {
                 // pending means done.
                 return pending.holds(backend, uid);
             }
-            String by = v.get().createdBy();
-            sink.capture(CapturedEdit.dashboardSaved(backend, uid,
-                    by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by), clock.instant()));
+            sink.capture(CapturedEdit.dashboardSaved(backend, uid, v.get().user(), clock.instant()));
             // Only now, with the edit pending: recorded first, a catch-up reading the backend meanwhile found the
             // version had and not pending, took it for one already in Git and overwrote it (a save lost in the
             // concurrent edits test). Not recorded when the capture failed, so the next pass asks again. Polling and

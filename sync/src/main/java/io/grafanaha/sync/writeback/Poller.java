@@ -133,8 +133,7 @@ final class Poller {
             // A save through the gateway is journaled with its body: not read back and committed a second time.
             if (newer && !v.get().writtenBySync() && !createdBySync
                     && !handled.has(backend, uid, v.get().version())) {
-                String by = v.get().createdBy();
-                Optional<String> user = by.isBlank() || by.equals("Anonymous") ? Optional.empty() : Optional.of(by);
+                Optional<String> user = v.get().user();
                 LOG.info("{}: dashboard {} version {} was saved by {} without the gateway; writing it back", backend,
                         uid, v.get().version(), user.orElse("an unknown user"));
                 sink.capture(CapturedEdit.dashboardSaved(backend, uid, user, clock.instant()));

@@ -158,21 +158,24 @@ public final class GitWorkspace implements AutoCloseable {
     }
 
     private void push(boolean force) {
-        // The server answers "failed to lock" when another push moved or held the branch at that moment (JGit's
-        // LOCK_FAILURE); a user pushes again, and so does this workspace, a few times.
         for (int tries = 1; ; tries++) {
-            try {
-                pushOnce(force);
+            RemoteRefUpdate refused = pushOnce(force);
+            if (refused == null) {
                 return;
-            } catch (GitTestException e) {
-                if (tries == 3 || e.getMessage() == null || !e.getMessage().contains("failed to lock")) {
-                    throw e;
-                }
+            }
+            // The server answers "failed to lock" when another push moved or held the branch at that moment (JGit's
+            // LOCK_FAILURE); a user pushes again, and so does this workspace, a few times.
+            boolean lockFailure = refused.getStatus() == RemoteRefUpdate.Status.REJECTED_OTHER_REASON
+                    && refused.getMessage() != null && refused.getMessage().contains("failed to lock");
+            if (!lockFailure || tries == 3) {
+                throw new GitTestException("push of " + refused.getRemoteName() + " to " + remote.url() + " was "
+                        + refused.getStatus() + (refused.getMessage() == null ? "" : ": " + refused.getMessage()), null);
             }
         }
     }
 
-    private void pushOnce(boolean force) {
+    /** One push; the first ref update the server refused, or null when all went through. */
+    private RemoteRefUpdate pushOnce(boolean force) {
         try {
             Iterable<PushResult> results = git.push()
                     .setRemote("origin")
@@ -184,11 +187,11 @@ public final class GitWorkspace implements AutoCloseable {
                 for (RemoteRefUpdate update : result.getRemoteUpdates()) {
                     RemoteRefUpdate.Status status = update.getStatus();
                     if (status != RemoteRefUpdate.Status.OK && status != RemoteRefUpdate.Status.UP_TO_DATE) {
-                        throw new GitTestException("push of " + update.getRemoteName() + " to " + remote.url()
-                                + " was " + status + (update.getMessage() == null ? "" : ": " + update.getMessage()), null);
+                        return update;
                     }
                 }
             }
+            return null;
         } catch (GitAPIException e) {
             throw new GitTestException("cannot push " + dir + " to " + remote.url(), e);
         }
