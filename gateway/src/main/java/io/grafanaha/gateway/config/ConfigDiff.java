@@ -17,7 +17,7 @@ import java.util.Optional;
  * <p>Live: backends added, removed, or changed in url or role; {@code health}; {@code mode}, {@code failback} (but
  * {@code require-sync}) and {@code routing}; {@code proxy} (but the connection caps); {@code rate-limits};
  * {@code sync.interval}. Restart: {@code listen}, {@code admin}, {@code proxy.max-connections*},
- * {@code proxy.proxy-protocol}, {@code proxy.h2c} and {@code proxy.http2}, {@code access-log}, {@code auth},
+ * {@code proxy.proxy-protocol}, {@code proxy.transport}, {@code proxy.h2c} and {@code proxy.http2}, {@code access-log}, {@code auth},
  * {@code tracing}, {@code failback.require-sync}, {@code tls} (its files' contents are re-read on every reload), the rest of
  * {@code sync}, and a backend's {@code api-token}, {@code ca-file} and {@code client-cert-file}/{@code client-key-file}
  * (the sync's clients and the health checks' TLS are built at start); with the sync on, backends added or removed
@@ -109,7 +109,10 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         ProxyConfig proxy = new ProxyConfig(p.connectTimeout(), p.responseTimeout(), p.idleTimeout(),
                 p.websocketIdleTimeout(), p.shutdownGrace(), p.requestHeadTimeout(), running.proxy().maxConnections(),
                 running.proxy().maxConnectionsPerClient(), p.trustedProxies(), running.proxy().proxyProtocol(),
-                running.proxy().http2());
+                running.proxy().http2(), running.proxy().transport());
+        if (running.proxy().transport() != p.transport()) {
+            restart.add("proxy.transport"); // every socket and event loop is made by it
+        }
         if (running.proxy().proxyProtocol() != p.proxyProtocol()) {
             restart.add("proxy.proxy-protocol"); // the listener's pipeline is built per connection from start-up state
         }

@@ -228,10 +228,20 @@ public final class ConfigLoader {
                 r.bool("replay-saves", true));
     }
 
+    private static final Map<String, ProxyConfig.IoTransport> TRANSPORTS = transports();
+
+    private static Map<String, ProxyConfig.IoTransport> transports() {
+        Map<String, ProxyConfig.IoTransport> words = new LinkedHashMap<>();
+        for (ProxyConfig.IoTransport t : ProxyConfig.IoTransport.values()) {
+            words.put(t.name().toLowerCase(java.util.Locale.ROOT), t);
+        }
+        return words;
+    }
+
     private static ProxyConfig proxy(Section p) {
         p.rejectUnknown(Set.of("connect-timeout", "response-timeout", "idle-timeout", "websocket-idle-timeout", "shutdown-grace",
                 "request-head-timeout", "max-connections", "max-connections-per-client", "trusted-proxies",
-                "proxy-protocol", "h2c", "http2"));
+                "proxy-protocol", "h2c", "http2", "transport"));
         int maxConnections = p.integer("max-connections", ProxyConfig.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000);
         int perClient = p.integer("max-connections-per-client", Math.min(ProxyConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, maxConnections),
                 1, 10_000_000);
@@ -252,7 +262,8 @@ public final class ConfigLoader {
                 p.positiveDuration("websocket-idle-timeout", Duration.ofHours(1)),
                 p.duration("shutdown-grace", Duration.ofSeconds(20)),
                 p.positiveDuration("request-head-timeout", ProxyConfig.DEFAULT_REQUEST_HEAD_TIMEOUT),
-                maxConnections, perClient, trusted.proxies(), proxyProtocol, Http2Config.read(p));
+                maxConnections, perClient, trusted.proxies(), proxyProtocol, Http2Config.read(p),
+                p.choice("transport", ProxyConfig.IoTransport.AUTO, TRANSPORTS));
     }
 
     private SyncConfig sync(Section s) {

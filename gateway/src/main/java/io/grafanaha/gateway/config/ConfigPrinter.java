@@ -66,6 +66,7 @@ public final class ConfigPrinter {
         line(b, 1, "trusted-proxies", c.proxy().trustedProxies());
         line(b, 1, "proxy-protocol", c.proxy().proxyProtocol());
         line(b, 1, "h2c", c.proxy().http2().h2c());
+        line(b, 1, "transport", c.proxy().transport().name().toLowerCase(java.util.Locale.ROOT));
         b.append("  http2:\n");
         line(b, 2, "enabled", c.proxy().http2().enabled());
         line(b, 2, "max-concurrent-streams", c.proxy().http2().maxConcurrentStreams());

@@ -112,7 +112,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes) {
-        this(config, router, registry, outcomes, Transport.best());
+        this(config, router, registry, outcomes, Transport.of(config.proxy().transport()));
     }
 
     ProxyServer(GatewayConfig config, Router router, MeterRegistry registry, OutcomeListener outcomes, Transport transport) {
@@ -401,7 +401,7 @@ public final class ProxyServer implements AutoCloseable {
         return address().getPort();
     }
 
-    /** "epoll" or "nio". */
+    /** "io_uring", "epoll" or "nio". */
     public String transport() {
         return transport.name();
     }

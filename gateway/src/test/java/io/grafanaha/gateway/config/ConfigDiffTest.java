@@ -78,6 +78,17 @@ class ConfigDiffTest {
     }
 
     @Test
+    void aChangedTransportWaitsForARestart() throws Exception {
+        GatewayConfig running = parse(BASE);
+        GatewayConfig loaded = parse(BASE + "proxy:\n  transport: nio\n");
+
+        ConfigDiff diff = ConfigDiff.between(running, loaded);
+
+        assertThat(diff.restartNeeded()).containsExactly("proxy.transport");
+        assertThat(diff.effective().proxy().transport()).isEqualTo(ProxyConfig.IoTransport.AUTO);
+    }
+
+    @Test
     void aChangedSpanExportWaitsForARestart() throws Exception {
         GatewayConfig running = parse(BASE);
         GatewayConfig loaded = parse(BASE + "tracing:\n  otlp-endpoint: http://127.0.0.1:4318/v1/traces\n  sample: 0.1\n");

@@ -390,4 +390,14 @@ class ConfigLoaderTest {
         assertThat(problems(MINIMAL + "proxy:\n  proxy-protocol: true\n")).containsExactly(
                 "proxy.proxy-protocol (line 12): needs proxy.trusted-proxies: the load balancers allowed to send the PROXY header");
     }
+
+    @Test
+    void theTransportIsChosenByNameAndAnUnknownOneNamesTheChoices() throws Exception {
+        assertThat(parse(MINIMAL, Map.of()).proxy().transport()).isEqualTo(ProxyConfig.IoTransport.AUTO);
+        assertThat(parse(MINIMAL + "proxy:\n  transport: io_uring\n", Map.of()).proxy().transport())
+                .isEqualTo(ProxyConfig.IoTransport.IO_URING);
+        assertThat(parse(MINIMAL + "proxy:\n  transport: nio\n", Map.of()).proxy().transport()).isEqualTo(ProxyConfig.IoTransport.NIO);
+        assertThat(problems(MINIMAL + "proxy:\n  transport: kqueue\n")).containsExactly(
+                "proxy.transport (line 12): \"kqueue\" is not one of auto | io_uring | epoll | nio");
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grafanaha.gateway.config.GatewayConfig;
+import io.grafanaha.gateway.config.ProxyConfig;
 import io.grafanaha.gateway.testing.ConfigFixture;
 import io.grafanaha.gateway.testing.RawBackend;
 import io.grafanaha.gateway.testing.RawHttp;
@@ -13,6 +14,8 @@ import io.grafanaha.health.Outcome;
 import io.grafanaha.health.Router;
 import io.grafanaha.health.RoutingMode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,6 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ProxyForwardingTest {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
@@ -279,14 +284,31 @@ class ProxyForwardingTest {
         assertThat(reply.body()).isEmpty();
     }
 
-    @Test
-    void epollIsUsedWhenAvailable() {
+    /** Each transport the kernel offers carries a request and a streamed download; one it lacks falls back. */
+    @ParameterizedTest
+    @EnumSource(ProxyConfig.IoTransport.class)
+    void everyTransportCarriesRequests(ProxyConfig.IoTransport choice) throws Exception {
         TestBackend a = track(new TestBackend("a"));
-        ProxyServer proxy = proxy(ConfigFixture.gateway().backend("a", a.port()).build());
-        assertThat(proxy.transport()).isIn("epoll", "nio");
-        if (io.netty.channel.epoll.Epoll.isAvailable()) {
-            assertThat(proxy.transport()).isEqualTo("epoll");
+        ProxyServer proxy = proxy(ConfigFixture.gateway().backend("a", a.port()).transport(choice).build());
+
+        String expected = switch (choice) {
+            case IO_URING -> IoUring.isAvailable() ? "io_uring" : Epoll.isAvailable() ? "epoll" : "nio";
+            case EPOLL, AUTO -> Epoll.isAvailable() ? "epoll" : "nio";
+            case NIO -> "nio";
+        };
+        if (choice == ProxyConfig.IoTransport.AUTO && Transport.AUTO_PREFERS_IO_URING && IoUring.isAvailable()) {
+            expected = "io_uring";
         }
+        assertThat(proxy.transport()).isEqualTo(expected);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String base = "http://127.0.0.1:" + proxy.port();
+        HttpResponse<byte[]> download = client.send(HttpRequest.newBuilder(URI.create(base + "/download?n=300000")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.body()).hasSize(300_000);
+        HttpResponse<String> upload = client.send(HttpRequest.newBuilder(URI.create(base + "/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1_000_000])).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.body()).startsWith("bytes=1000000 ");
     }
 
     @Test

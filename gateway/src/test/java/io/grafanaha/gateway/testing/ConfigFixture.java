@@ -47,6 +47,9 @@ public final class ConfigFixture {
 
     private Optional<TlsConfig> tls = Optional.empty();
     private Http2Config http2 = Http2Config.DEFAULT;
+    /** {@code -Dgateway.test.transport=epoll} (or nio) runs the tests on another transport than auto's (.ci/run does). */
+    private ProxyConfig.IoTransport transport = ProxyConfig.IoTransport.valueOf(
+            System.getProperty("gateway.test.transport", "auto").toUpperCase(java.util.Locale.ROOT));
 
     public static ConfigFixture gateway() {
         return new ConfigFixture();
@@ -148,6 +151,12 @@ public final class ConfigFixture {
         return this;
     }
 
+    /** {@code proxy.transport}. */
+    public ConfigFixture transport(ProxyConfig.IoTransport transport) {
+        this.transport = transport;
+        return this;
+    }
+
     /** {@code proxy.h2c} and {@code proxy.http2}. */
     public ConfigFixture http2(Http2Config http2) {
         this.http2 = http2;
@@ -176,7 +185,7 @@ public final class ConfigFixture {
                 new FailbackConfig(FailbackConfig.Mode.AUTO, false, Duration.ofSeconds(10)),
                 new RoutingConfig(retries, stickyCookie, false, tryTimeout),
                 new ProxyConfig(connectTimeout, responseTimeout, idleTimeout, websocketIdleTimeout, shutdownGrace,
-                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol, http2),
+                        requestHeadTimeout, maxConnections, maxConnectionsPerClient, trustedProxies, proxyProtocol, http2, transport),
                 Optional.empty(),
                 tls,
                 rateLimits,
