@@ -47,7 +47,7 @@ public final class ConfigFixture {
 
     private Optional<TlsConfig> tls = Optional.empty();
     private Http2Config http2 = Http2Config.DEFAULT;
-    /** {@code -Dgateway.test.transport=epoll} (or nio) runs the tests on another transport than auto's (.ci/run does). */
+    /** {@code -DargLine=-Dgateway.test.transport=epoll} (or nio) runs the tests on another transport than auto's. */
     private ProxyConfig.IoTransport transport = ProxyConfig.IoTransport.valueOf(
             System.getProperty("gateway.test.transport", "auto").toUpperCase(java.util.Locale.ROOT));
 
