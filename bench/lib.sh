@@ -110,7 +110,9 @@ backends:
     role: primary
 ${6:-}
 CONF
-  setsid java -Xmx256m -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
+  local jvm="BENCH_JVM_${1//-/_}"   # e.g. BENCH_JVM_gateway_before="-XX:+UseParallelGC": JVM options for one gateway
+  # shellcheck disable=SC2086 # the options are words
+  setsid java -Xmx256m ${!jvm:-} -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
   pids+=($!)
 }
 
