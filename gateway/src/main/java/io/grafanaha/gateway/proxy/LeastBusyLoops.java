@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * request it did more work than the other: 60 % of the event loops' CPU samples under {@code wrk -H 'Connection:
  * close'}, the accepting loop saturated while the other had time to spare (bench/README, "Connections to the least
  * busy loop"). The accepting loop's connections finish later, so it has more of them open, and new ones go elsewhere
- * until the loops even out; the listening socket counts as one of its channels. Long-lived connections spread as
- * evenly as in turn. HAProxy hands an accepted connection to its least loaded thread the same way
+ * until the loops even out. Long-lived connections spread as evenly as in turn (listening sockets are not counted). HAProxy hands an accepted connection to its least loaded thread the same way
  * ({@code tune.listener.multi-queue}, on by default).
  *
  * <p>Channels registered on one loop directly (backend connections, on their client's loop) are not counted here.
@@ -41,6 +41,9 @@ final class LeastBusyLoops extends MultiThreadIoEventLoopGroup {
     @Override
     public ChannelFuture register(Channel channel) {
         int chosen = leastBusy();
+        if (channel instanceof ServerChannel) {
+            return loops.get(chosen).register(channel); // it serves no requests: keep-alive clients still split evenly
+        }
         open.incrementAndGet(chosen);
         channel.closeFuture().addListener(f -> open.decrementAndGet(chosen));
         return loops.get(chosen).register(channel);
@@ -60,7 +63,7 @@ final class LeastBusyLoops extends MultiThreadIoEventLoopGroup {
         return best;
     }
 
-    /** Channels registered through the group and still open, per loop in the group's order. */
+    /** Connections registered through the group and still open, per loop in the group's order. */
     int[] openPerLoop() {
         int[] counts = new int[open.length()];
         for (int i = 0; i < counts.length; i++) {
