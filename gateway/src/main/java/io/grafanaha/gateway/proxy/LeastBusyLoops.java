@@ -13,17 +13,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * The proxy's event loops, where a channel registered on the group (an accepted client connection, a listening socket)
- * goes to the loop with the fewest such channels open, not to the next one in turn.
+ * The proxy's event loops, where an accepted client connection goes to the loop with the fewest connections open, not
+ * to the next one in turn.
  *
  * <p>One loop accepts every connection of a listener and then serves its share of them, so with a new connection per
  * request it did more work than the other: 60 % of the event loops' CPU samples under {@code wrk -H 'Connection:
  * close'}, the accepting loop saturated while the other had time to spare (bench/README, "Connections to the least
  * busy loop"). The accepting loop's connections finish later, so it has more of them open, and new ones go elsewhere
- * until the loops even out. Long-lived connections spread as evenly as in turn (listening sockets are not counted). HAProxy hands an accepted connection to its least loaded thread the same way
- * ({@code tune.listener.multi-queue}, on by default).
+ * until the loops even out. Long-lived connections spread as evenly as in turn. HAProxy hands an accepted connection
+ * to its least loaded thread the same way ({@code tune.listener.multi-queue}, on by default).
  *
- * <p>Channels registered on one loop directly (backend connections, on their client's loop) are not counted here.
+ * <p>Listening sockets are placed the same way but not counted (they serve no requests); channels registered on one
+ * loop directly (backend connections, on their client's loop) are not counted either.
  */
 final class LeastBusyLoops extends MultiThreadIoEventLoopGroup {
     private final List<EventLoop> loops = new ArrayList<>();
@@ -49,7 +50,7 @@ final class LeastBusyLoops extends MultiThreadIoEventLoopGroup {
         return loops.get(chosen).register(channel);
     }
 
-    /** The loop with the fewest channels open; a tie goes to each loop in turn. */
+    /** The loop with the fewest connections open; a tie goes to each loop in turn. */
     int leastBusy() {
         int n = loops.size();
         int start = Math.floorMod(turn.getAndIncrement(), n);
