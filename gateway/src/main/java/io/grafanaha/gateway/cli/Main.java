@@ -20,7 +20,6 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         quietLeakDetection();
-        HeapKeep.keepTheHeap();
         System.exit(commandLine().execute(args));
     }
 
