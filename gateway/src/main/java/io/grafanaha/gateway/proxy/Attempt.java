@@ -376,11 +376,7 @@ final class Attempt {
         maybeFinish();
     }
 
-    /**
-     * Flush what this burst wrote to the client; read the backend again at once while the client's outbound buffer
-     * is under its high-water mark, else once this write has gone out (and with it everything before it). Waiting for
-     * every write would cost a 30 KB answer a ring pass per burst on io_uring, where writes complete asynchronously.
-     */
+    /** Flush this burst to the client; read the backend again now while the client is writable, else once it drained. */
     void onBackendReadComplete() {
         if (!current()) {
             return;

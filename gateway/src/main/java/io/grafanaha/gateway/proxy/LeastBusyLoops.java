@@ -51,7 +51,7 @@ final class LeastBusyLoops extends MultiThreadIoEventLoopGroup {
     }
 
     /** The loop with the fewest connections open; a tie goes to each loop in turn. */
-    int leastBusy() {
+    private int leastBusy() {
         int n = loops.size();
         int start = Math.floorMod(turn.getAndIncrement(), n);
         int best = start;
