@@ -62,15 +62,17 @@ TICK=$(getconf CLK_TCK)
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 us_per_request() { awk -v d="$1" -v n="$2" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }'; }
 
-# A JVM on two shared cores needs well over 5 s to compile its hot paths (bench/README.md, "Where the time goes"):
-# the gateway gets TLS_BENCH_WARMUP seconds (default 30) of keep-alive, handshake and h2 load; HAProxy 5 s of each.
+# A JVM on two shared cores needs well over 5 s to compile its hot paths (bench/README.md, "Where the time goes"),
+# and each kind of load has hot paths of its own: under h2load alone the gateway's C2 compiler thread still took a
+# quarter of its CPU 10 to 20 s in (bench/README.md, "h2 measured warm"). So the gateway gets TLS_BENCH_WARMUP
+# seconds (default 30) of each: keep-alive, handshake per request and h2; HAProxy 5 s of each.
 WARMUP=${TLS_BENCH_WARMUP:-30}
-echo "warming up: ${WARMUP} s for the gateway, 5 s for HAProxy"
+echo "warming up: ${WARMUP} s of each load for the gateway, 5 s for HAProxy"
 for port in $HAPROXY $GATEWAY ${BEFORE_JAR:+$BEFORE}; do
   secs=5; [ "$port" != "$HAPROXY" ] && secs=$WARMUP
   wrk -t2 -c"$CONNS" -d"${secs}s" "https://127.0.0.1:$port/search.json" > /dev/null
-  wrk -t2 -c"$CONNS" -d"$(( (secs + 2) / 3 ))s" -H "Connection: close" "https://127.0.0.1:$port/search.json" > /dev/null
-  h2load -D "$(( (secs + 2) / 3 ))" -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
+  wrk -t2 -c"$CONNS" -d"${secs}s" -H "Connection: close" "https://127.0.0.1:$port/search.json" > /dev/null
+  h2load -D "$secs" -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
 done
 
 wrk_run() { # name port mode(keepalive|close)
