@@ -36,14 +36,19 @@ final class AnswerFrames {
     private enum Part { HEAD, LENGTH, CHUNKED, DONE }
 
     private final boolean headRequest;
+    private final HeaderStrings strings;
     private Part part = Part.HEAD;
     /** The body bytes still to come ({@link Part#LENGTH}). */
     private long left;
     private Chunks chunks;
 
-    /** {@code headRequest}: the answer is to HEAD, so no body follows whatever its head says. */
-    AnswerFrames(boolean headRequest) {
+    /**
+     * {@code headRequest}: the answer is to HEAD, so no body follows whatever its head says; {@code strings}: the
+     * connection's header names and values.
+     */
+    AnswerFrames(boolean headRequest, HeaderStrings strings) {
         this.headRequest = headRequest;
+        this.strings = strings;
     }
 
     /** The next bytes {@link ClientBytes} wrote: the head first, then the body's parts. */
@@ -76,8 +81,9 @@ final class AnswerFrames {
                 if (lf - line <= 1) {
                     break; // the empty line
                 }
-                AsciiString name = lowerCaseName(in, line, in.indexOf(line, lf, (byte) ':'));
-                AsciiString value = trimmed(in, line + name.length() + 1, lf - 1);
+                int colon = in.indexOf(line, lf, (byte) ':');
+                AsciiString name = strings.name(in, line, colon);
+                AsciiString value = strings.value(name, in, colon + 1, lf - 1);
                 line = lf + 1;
                 if (HttpHeaderNames.TRANSFER_ENCODING.contentEquals(name)) {
                     chunked = true; // the only coding the byte path lets through
@@ -98,7 +104,7 @@ final class AnswerFrames {
         }
         if (chunked) {
             part = Part.CHUNKED;
-            chunks = new Chunks();
+            chunks = new Chunks(strings);
         } else {
             part = Part.LENGTH;
             left = length;
@@ -158,43 +164,22 @@ final class AnswerFrames {
         return false;
     }
 
-    /** HTTP/2 wants header names in lower case (RFC 9113 §8.2.1). */
-    private static AsciiString lowerCaseName(ByteBuf in, int from, int to) {
-        byte[] name = new byte[to - from];
-        in.getBytes(from, name);
-        for (int i = 0; i < name.length; i++) {
-            byte b = name[i];
-            if (b >= 'A' && b <= 'Z') {
-                name[i] = (byte) (b + 32);
-            }
-        }
-        return new AsciiString(name, false);
-    }
-
-    /** The value between the colon (or a trailer's) and the CR, without the optional whitespace around it. */
-    private static AsciiString trimmed(ByteBuf in, int from, int to) {
-        while (from < to && (in.getByte(from) == ' ' || in.getByte(from) == '\t')) {
-            from++;
-        }
-        while (to > from && (in.getByte(to - 1) == ' ' || in.getByte(to - 1) == '\t')) {
-            to--;
-        }
-        byte[] value = new byte[to - from];
-        in.getBytes(from, value);
-        return new AsciiString(value, false);
-    }
-
     /**
      * A chunked body's data without its framing, across the reads it arrives in: {@link ChunkedFraming} reads the
      * framing (which {@link ResponseFramer} already checked on these bytes) and tells this the data and trailers.
      */
     private static final class Chunks implements ChunkedFraming.Content {
         private final ChunkedFraming framing = new ChunkedFraming(this);
+        private final HeaderStrings strings;
         /** Where {@link #read} puts the frames of the bytes it is reading. */
         private List<Http2StreamFrame> frames;
         /** The trailer section's lines as they came, without its empty line; null while none came. */
         private ByteBuf trailerLines;
         private boolean done;
+
+        Chunks(HeaderStrings strings) {
+            this.strings = strings;
+        }
 
         /** Adds a DATA frame for each run of data in {@code in}. */
         void read(ByteBuf in, List<Http2StreamFrame> frames) {
@@ -233,8 +218,9 @@ final class AnswerFrames {
             Http2Headers headers = new DefaultHttp2Headers(true);
             ByteBuf in = trailerLines;
             for (int line = 0, lf; (lf = in.indexOf(line, in.writerIndex(), (byte) '\n')) > line + 1; line = lf + 1) {
-                AsciiString name = lowerCaseName(in, line, in.indexOf(line, lf, (byte) ':'));
-                AsciiString value = trimmed(in, line + name.length() + 1, lf - 1);
+                int colon = in.indexOf(line, lf, (byte) ':');
+                AsciiString name = strings.name(in, line, colon);
+                AsciiString value = strings.value(name, in, colon + 1, lf - 1);
                 if (!hopByHop(name)) {
                     headers.add(name, value);
                 }

@@ -71,6 +71,7 @@ final class Http2Stage {
     /** Adds the stage at the end of {@code ch}'s pipeline and starts reading (frames only flow while the connection reads). */
     void install(Channel ch) {
         Connection connection = new Connection(pool, ch.eventLoop());
+        HeaderStrings strings = new HeaderStrings();
         // ClientBytes tells the request head's deadline when an answer went out; a stream has no head to time (the
         // codec bounds HEADERS), so its deadline is one that is never armed.
         RequestHeadDeadline noDeadline = new RequestHeadDeadline(Duration.ZERO, Http2FrameCodec.class);
@@ -88,7 +89,7 @@ final class Http2Stage {
                         // and body bytes for the access log, as it does on HTTP/1.1.
                         MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
                         stream.pipeline()
-                                .addLast(new StreamMessages(notes))
+                                .addLast(new StreamMessages(notes, strings))
                                 .addLast(ClientBytes.NAME, new ClientBytes(notes, noDeadline))
                                 .addLast(FrontendHandler.NAME, frontends.apply(notes));
                     }

@@ -45,6 +45,7 @@ import io.netty.util.concurrent.PromiseCombiner;
  */
 final class StreamMessages extends ChannelDuplexHandler {
     private final MethodAwareResponseEncoder notes;
+    private final HeaderStrings strings;
     /** An interim head was written and its empty last chunk is still to come. */
     private boolean interim;
     /** The request is HEAD: its answer has no body, whatever the head says. */
@@ -52,9 +53,13 @@ final class StreamMessages extends ChannelDuplexHandler {
     /** The answer as the backend's bytes ({@link ClientBytes}), from its head on; null while none came. */
     private AnswerFrames bytes;
 
-    /** {@code notes} keeps the status and body bytes the client got, for the access log. */
-    StreamMessages(MethodAwareResponseEncoder notes) {
+    /**
+     * {@code notes} keeps the status and body bytes the client got, for the access log; {@code strings} are the
+     * connection's header names and values for answers relayed as bytes.
+     */
+    StreamMessages(MethodAwareResponseEncoder notes, HeaderStrings strings) {
         this.notes = notes;
+        this.strings = strings;
     }
 
     // ---- client -> proxy
@@ -109,7 +114,7 @@ final class StreamMessages extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof ByteBuf answer) {
             if (bytes == null) {
-                bytes = new AnswerFrames(headRequest);
+                bytes = new AnswerFrames(headRequest, strings);
             }
             bytes.write(ctx, answer, promise);
             return;

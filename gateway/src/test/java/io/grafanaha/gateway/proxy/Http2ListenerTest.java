@@ -212,6 +212,32 @@ class Http2ListenerTest {
     }
 
     @Test
+    void answersOnOneConnectionEachCarryTheirOwnHeaderValues() throws Exception {
+        // The connection keeps the last value of each common header to send it again without a copy: an answer whose
+        // value differs (another length, another type) must still get its own.
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        HttpClient client = h2(pair);
+
+        for (int i = 0; i < 3; i++) {
+            for (String path : List.of("/echo", "/other", "/download?n=7", "/upload")) {
+                HttpResponse<byte[]> r = client.send(request(proxy, path).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+                assertThat(r.statusCode()).isEqualTo(200);
+                if (path.startsWith("/download")) {
+                    assertThat(r.body()).hasSize(7);
+                    assertThat(r.headers().firstValue("content-type")).hasValue("application/octet-stream");
+                    assertThat(r.headers().firstValue("content-length")).isEmpty();
+                } else {
+                    assertThat(r.headers().firstValue("content-type")).isEmpty();
+                    assertThat(r.headers().firstValue("content-length")).hasValue(Integer.toString(r.body().length));
+                }
+            }
+        }
+    }
+
+    @Test
     void anAnswerToHeadAndANoContentAnswerEndTheirStreamWithTheirHeaders() throws Exception {
         RawBackend lengthOnly = track(new RawBackend("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"v1\"\r\n\r\n"));
         RawBackend noContent = track(new RawBackend("HTTP/1.1 204 No Content\r\nX-Backend: raw\r\n\r\n"));
