@@ -137,18 +137,21 @@ run() { # name port path connections keepalive(yes|no)
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 every_target() { # path connections keepalive
   run backend-direct $BACKEND "$@"
-  run nginx $NGINX_PROXY "$@"
-  run haproxy $HAPROXY "$@"
-  run gateway $GATEWAY "$@"
-  if [ -n "$BEFORE_JAR" ]; then run gateway-before $BEFORE "$@"; fi
+  local targets=("nginx $NGINX_PROXY" "haproxy $HAPROXY" "gateway $GATEWAY") i
+  [ -n "$BEFORE_JAR" ] && targets+=("gateway-before $BEFORE")
+  # Each round starts one target later than the one before, so no proxy always runs right after the same one.
+  for i in "${!targets[@]}"; do
+    # shellcheck disable=SC2086 # name and port are two words
+    run ${targets[$(( (i + ROUND - 1) % ${#targets[@]} ))]} "$@"
+  done
 }
 
-for r in $(seq 1 "$ROUNDS"); do
+for ROUND in $(seq 1 "$ROUNDS"); do
   for conns in $CONN_LIST; do
     for path in /search.json /dashboard.json; do every_target $path "$conns" yes; done
   done
   every_target /search.json "$FIRST_CONNS" no
-  echo "round $r of $ROUNDS done"
+  echo "round $ROUND of $ROUNDS done"
 done
 
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
