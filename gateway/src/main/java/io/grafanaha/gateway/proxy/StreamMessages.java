@@ -44,6 +44,8 @@ import io.netty.util.concurrent.PromiseCombiner;
  * follows a relayed one ends nothing and is dropped.
  */
 final class StreamMessages extends ChannelDuplexHandler {
+    /** The names the conversion marks a request with (a copy of the enum's values once, not per request). */
+    private static final HttpConversionUtil.ExtensionHeaderNames[] EXTENSION_HEADERS = HttpConversionUtil.ExtensionHeaderNames.values();
     private final MethodAwareResponseEncoder notes;
     private final HeaderStrings strings;
     /** An interim head was written and its empty last chunk is still to come. */
@@ -88,7 +90,7 @@ final class StreamMessages extends ChannelDuplexHandler {
         headRequest = HttpMethod.HEAD.equals(request.method());
         // The conversion marks the request with x-http2-* headers (stream id, scheme) for in-process use: they are
         // not the client's and must not reach Grafana.
-        for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
+        for (HttpConversionUtil.ExtensionHeaderNames name : EXTENSION_HEADERS) {
             request.headers().remove(name.text());
         }
         if (frame.isEndStream()) {
