@@ -7,9 +7,8 @@ import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.LoggerFactory;
@@ -20,11 +19,15 @@ import org.slf4j.LoggerFactory;
  * {@code MpscArrayQueue}: no lock, nothing allocated) and returns; when
  * the queue is full (the disk or terminal fell behind) the line is dropped and counted, the request is never slowed.
  *
- * <p>One thread, {@code access-log-writer}, wakes every {@value #DRAIN_MILLIS} ms, takes everything queued, formats it
- * ({@link AccessLineFormat}) into one reusable UTF-8 buffer and writes it with one {@code write} per batch
- * ({@link LineSink#batchLimit()}: 4 KiB on standard error, 64 KiB to a file). A busy gateway's lines therefore cost one
- * system call per few dozen requests, and a quiet gateway's lines show within {@value #DRAIN_MILLIS} ms. Waking on a
- * timer rather than on each record keeps the event loop from paying for a thread wake-up per request.
+ * <p>One thread, {@code access-log-writer}, takes everything queued, formats it ({@link AccessLineFormat}) into one
+ * reusable UTF-8 buffer and writes it with one {@code write} per batch ({@link LineSink#batchLimit()}: 4 KiB on
+ * standard error, 64 KiB to a file). A busy gateway's lines therefore cost one system call per few dozen requests.
+ * Waking on a timer rather than on each record keeps the event loop from paying for a thread wake-up per request.
+ *
+ * <p>The timer is {@value #BUSY_DRAIN_MILLIS} ms while lines keep coming and {@value #DRAIN_MILLIS} ms once a wake-up
+ * found none, so a quiet gateway wakes 20 times a second and its lines show within {@value #DRAIN_MILLIS} ms. At 40,000
+ * requests a second a 50 ms wait left 2,000 lines, about 2.5 ms of formatting in one go: on two cores that burst
+ * took a core from an event loop at once, which showed in the proxy's p99 (bench/README.md, "The access log's bursts").
  *
  * <p>This replaced a Logback {@code AsyncAppender}: its per-line logging event, the event's deferred-processing copy
  * and its locked {@code ArrayBlockingQueue} cost the event loop more than the line was worth (bench/README.md).
@@ -32,36 +35,44 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessLogWriter implements AutoCloseable {
     static final int QUEUE_SIZE = 8192;
+    /** The wait after a wake-up that found no line. */
     static final long DRAIN_MILLIS = 50;
+    /** The wait after a wake-up that wrote lines. */
+    static final long BUSY_DRAIN_MILLIS = 5;
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
 
     private final Queue<AccessLine> queue;
     private final LineSink sink;
     private final AccessLineFormat format;
-    private final ScheduledExecutorService thread;
+    private final ScheduledThreadPoolExecutor thread;
+    private final long busyMillis;
+    private final long idleMillis;
     private final AtomicLong dropped = new AtomicLong();
     // Below: the writer thread's own, never touched by the event loops.
     private final StringBuilder text = new StringBuilder(512);
     private final LineBatch batch;
     private boolean failing;
 
-    AccessLogWriter(LineSink sink, AccessLogConfig.Format format, int queueSize, long drainMillis) {
+    AccessLogWriter(LineSink sink, AccessLogConfig.Format format, int queueSize, long busyMillis, long idleMillis) {
         this.queue = PlatformDependent.newFixedMpscQueue(queueSize);
         this.sink = sink;
         this.format = new AccessLineFormat(format);
         this.batch = new LineBatch(sink.batchLimit() + 1024);
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.busyMillis = busyMillis;
+        this.idleMillis = idleMillis;
+        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "access-log-writer");
             t.setDaemon(true);
             return t;
         });
-        thread.scheduleWithFixedDelay(this::drain, drainMillis, drainMillis, TimeUnit.MILLISECONDS);
+        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() drains once more itself
+        wakeIn(idleMillis);
     }
 
     /** Starts a writer for {@code config}: standard error, or its file rolled daily and by size. */
     public static Optional<AccessLogWriter> open(AccessLogConfig config) {
         LineSink sink = config.file().isPresent() ? new RollingFileSink(logbackContext(), config) : new StderrSink();
-        return Optional.of(new AccessLogWriter(sink, config.format(), QUEUE_SIZE, DRAIN_MILLIS));
+        return Optional.of(new AccessLogWriter(sink, config.format(), QUEUE_SIZE, BUSY_DRAIN_MILLIS, DRAIN_MILLIS));
     }
 
     /** The application's Logback context when Logback is the binding (its status messages show there), else a private one. */
@@ -101,12 +112,29 @@ public final class AccessLogWriter implements AutoCloseable {
         sink.close();
     }
 
-    /** On the writer thread: everything queued, formatted and written in batches of at most the sink's limit. */
-    private void drain() {
+    private void wakeIn(long millis) {
+        try {
+            thread.schedule(this::drainAndWait, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // close() runs the last drain itself.
+        }
+    }
+
+    private void drainAndWait() {
+        wakeIn(drain() > 0 ? busyMillis : idleMillis);
+    }
+
+    /**
+     * On the writer thread: everything queued, formatted and written in batches of at most the sink's limit; returns
+     * how many lines it took.
+     */
+    private int drain() {
+        int lines = 0;
         try {
             int limit = sink.batchLimit();
             AccessLine next;
             while ((next = queue.poll()) != null) {
+                lines++;
                 int before = batch.length();
                 text.setLength(0);
                 format.append(next.record(), text);
@@ -125,9 +153,10 @@ public final class AccessLogWriter implements AutoCloseable {
                 batch.clear();
             }
         } catch (RuntimeException e) {
-            batch.clear(); // a periodic task that throws is never run again: lose this batch, not the log
+            batch.clear(); // a task that throws would not schedule the next wake-up: lose this batch, not the log
             log.warn("access log: a batch of lines was lost", e);
         }
+        return lines;
     }
 
     private void send(int length) {

@@ -72,7 +72,7 @@ class AccessLogWriterTest {
     @Test
     void aFullQueueDropsAndCountsLinesWithoutMakingTheCallerWait() {
         Recorded sink = new Recorded(4096, true);
-        AccessLogWriter writer = new AccessLogWriter(sink, AccessLogConfig.Format.JSON, 16, 5);
+        AccessLogWriter writer = new AccessLogWriter(sink, AccessLogConfig.Format.JSON, 16, 5, 5);
         writer.write(record("first"));
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.entered.getCount() == 0); // the writer is stuck in write
 
@@ -93,7 +93,7 @@ class AccessLogWriterTest {
     @Test
     void linesAreTheFormattersTextInBatchesNoLargerThanTheSinksLimit() {
         Recorded sink = new Recorded(1024, false);
-        AccessLogWriter writer = new AccessLogWriter(sink, AccessLogConfig.Format.JSON, 1024, 60_000);
+        AccessLogWriter writer = new AccessLogWriter(sink, AccessLogConfig.Format.JSON, 1024, 60_000, 60_000);
         for (int i = 0; i < 50; i++) {
             writer.write(record("r" + i));
         }
@@ -110,12 +110,19 @@ class AccessLogWriterTest {
     @Test
     void aLoneLineIsWrittenWithoutWaitingForMoreToFillABatch() {
         Recorded sink = new Recorded(4096, false);
-        AccessLogWriter writer = new AccessLogWriter(sink, AccessLogConfig.Format.COMBINED, 1024, AccessLogWriter.DRAIN_MILLIS);
+        AccessLogWriter writer = new AccessLogWriter(sink, AccessLogConfig.Format.COMBINED, 1024, AccessLogWriter.BUSY_DRAIN_MILLIS,
+                AccessLogWriter.DRAIN_MILLIS);
         try {
             writer.write(record("alone"));
 
             await().atMost(Duration.ofSeconds(5)).until(() -> sink.lines().size() == 1);
             assertThat(sink.lines().get(0)).isEqualTo(AccessLineFormat.combined(record("alone")));
+
+            // Each wake-up sets the next one: lines after busy and idle wake-ups still come out.
+            await().pollDelay(Duration.ofMillis(3 * AccessLogWriter.DRAIN_MILLIS)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            writer.write(record("later"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> sink.lines().size() == 2);
+            assertThat(sink.lines().get(1)).isEqualTo(AccessLineFormat.combined(record("later")));
         } finally {
             writer.close();
         }
