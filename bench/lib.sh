@@ -125,6 +125,15 @@ bench_wait_url() { # url [seconds, default 30]
   done
 }
 
+# Its arguments after the first, one a line, rotated so that round N starts with the Nth (round 1 keeps the order).
+# Each bench round starts one target later than the round before: in a fixed order the third target of a round ran
+# 10-20 % slower than the same code in second place (bench/README.md, "h2 measured warm").
+bench_rotated() { # round word...
+  local round=$1 i; shift
+  local words=("$@")
+  for i in "${!words[@]}"; do echo "${words[$(( (i + round - 1) % ${#words[@]} ))]}"; done
+}
+
 # CPU ticks (user + system, /proc/PID/stat) used so far by the processes listed in $1.
 bench_cpu_ticks() { # "pid ..."
   local t=0 p

@@ -137,12 +137,11 @@ run() { # name port path connections keepalive(yes|no)
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 every_target() { # path connections keepalive
   run backend-direct $BACKEND "$@"
-  local targets=("nginx $NGINX_PROXY" "haproxy $HAPROXY" "gateway $GATEWAY") i
-  [ -n "$BEFORE_JAR" ] && targets+=("gateway-before $BEFORE")
+  local targets=("nginx:$NGINX_PROXY" "haproxy:$HAPROXY" "gateway:$GATEWAY") target
+  [ -n "$BEFORE_JAR" ] && targets+=("gateway-before:$BEFORE")
   # Each round starts one target later than the one before, so no proxy always runs right after the same one.
-  for i in "${!targets[@]}"; do
-    # shellcheck disable=SC2086 # name and port are two words
-    run ${targets[$(( (i + ROUND - 1) % ${#targets[@]} ))]} "$@"
+  for target in $(bench_rotated "$ROUND" "${targets[@]}"); do
+    run "${target%%:*}" "${target##*:}" "$@"
   done
 }
 

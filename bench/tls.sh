@@ -101,12 +101,10 @@ h2_run() { # name port
   echo "$1 h2load-8x32 $rps $p99 $(us_per_request $((after - before)) "$requests") $late ${errors:-0}" >> "$W/results"
 }
 
-# Each round starts one target later than the one before: in a fixed order the third target of a round ran 10-20 %
-# slower in both wrk runs than the same code in second place (bench/README.md, "h2 measured warm").
-read -ra ORDER <<<"$TARGETS"
+# Each round starts one target later than the one before (bench_rotated).
 for r in $(seq 1 "$ROUNDS"); do
-  for i in "${!ORDER[@]}"; do
-    target=${ORDER[$(( (i + r - 1) % ${#ORDER[@]} ))]}
+  # shellcheck disable=SC2086 # TARGETS is words
+  for target in $(bench_rotated "$r" $TARGETS); do
     name=${target%%:*}; port=${target##*:}
     wrk_run $name "$port" keepalive
     wrk_run $name "$port" close
