@@ -69,6 +69,12 @@ class Http2ListenerTest {
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /** An answer that came over HTTP/2 with a 200. */
+    private static void assertOkOverHttp2(HttpResponse<?> r) {
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.statusCode()).isEqualTo(200);
+    }
+
     private static HttpRequest.Builder request(ProxyServer proxy, String path) {
         return HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + proxy.port() + path)).timeout(Duration.ofSeconds(20));
     }
@@ -88,8 +94,7 @@ class Http2ListenerTest {
         }
         for (CompletableFuture<HttpResponse<String>> response : sent) {
             HttpResponse<String> r = response.get();
-            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
-            assertThat(r.statusCode()).isEqualTo(200);
+            assertOkOverHttp2(r);
             assertThat(r.body()).isEqualTo("name=a");
             // h1 -> h2: the backend's hop-by-hop headers never cross (HttpClient would refuse a Connection header on h2).
             assertThat(r.headers().map().keySet()).doesNotContain("connection", "keep-alive", "transfer-encoding", "x-backend-hop");
@@ -111,8 +116,7 @@ class Http2ListenerTest {
 
         for (int i = 0; i < 20; i++) {
             HttpResponse<String> r = client.send(request(proxy, "/echo?i=" + i).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
-            assertThat(r.statusCode()).isEqualTo(200);
+            assertOkOverHttp2(r);
         }
 
         // Twenty GETs one after another, each a stream ended by its HEADERS frame: one backend connection, reused
@@ -197,8 +201,7 @@ class Http2ListenerTest {
         ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
 
         HttpResponse<String> r = h2(pair).send(request(proxy, "/chunked").build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        assertThat(r.statusCode()).isEqualTo(200);
+        assertOkOverHttp2(r);
         assertThat(r.body()).isEqualTo("hello, world");
         assertThat(r.headers().firstValue("content-type")).hasValue("text/plain");
         assertThat(r.headers().firstValue("x-backend")).hasValue("raw");
@@ -223,8 +226,7 @@ class Http2ListenerTest {
         for (int i = 0; i < 3; i++) {
             for (String path : List.of("/echo", "/other", "/download?n=7", "/upload")) {
                 HttpResponse<byte[]> r = client.send(request(proxy, path).build(), HttpResponse.BodyHandlers.ofByteArray());
-                assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
-                assertThat(r.statusCode()).isEqualTo(200);
+                assertOkOverHttp2(r);
                 if (path.startsWith("/download")) {
                     assertThat(r.body()).hasSize(7);
                     assertThat(r.headers().firstValue("content-type")).hasValue("application/octet-stream");
@@ -250,8 +252,7 @@ class Http2ListenerTest {
                 HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> n = client.send(request(empty, "/d").DELETE().build(), HttpResponse.BodyHandlers.ofString());
 
-        assertThat(h.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        assertThat(h.statusCode()).isEqualTo(200);
+        assertOkOverHttp2(h);
         assertThat(h.headers().firstValue("content-length")).hasValue("5");
         assertThat(h.headers().firstValue("etag")).hasValue("\"v1\"");
         assertThat(h.body()).isEmpty();
@@ -273,8 +274,7 @@ class Http2ListenerTest {
 
         HttpResponse<String> r = h2(pair).send(request(proxy, "/echo").build(), HttpResponse.BodyHandlers.ofString());
 
-        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        assertThat(r.statusCode()).isEqualTo(200);
+        assertOkOverHttp2(r);
         assertThat(r.body()).isEqualTo("name=b");
     }
 
