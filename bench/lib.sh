@@ -113,8 +113,9 @@ backends:
 ${6:-}
 CONF
   local jvm="BENCH_JVM_${1//-/_}"   # e.g. BENCH_JVM_gateway_before="-XX:+UseParallelGC": JVM options for one gateway
+  local java="BENCH_JAVA_${1//-/_}" # e.g. BENCH_JAVA_gateway_before=/usr/lib/jvm/<jdk>/bin/java: another JVM
   # shellcheck disable=SC2086 # the options are words
-  setsid java -Xmx256m ${!jvm:-} -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
+  setsid "${!java:-java}" -Xmx256m ${!jvm:-} -jar "$2" run --config "$W/$1.yaml" > "$W/logs/$1.log" 2>&1 &
   pids+=($!)
 }
 

@@ -10,6 +10,7 @@
 #        GATEWAY_EXTRA=yaml BEFORE_EXTRA=yaml    configuration appended to each gateway's file, e.g. the access log's
 #                                                cost: BEFORE_JAR=<same jar> BEFORE_EXTRA=$'access-log:\n  enabled: false'
 #        BENCH_JVM_gateway=opts BENCH_JVM_gateway_before=opts   JVM options for each gateway, after -Xmx256m
+#        BENCH_JAVA_gateway=path BENCH_JAVA_gateway_before=path   the java binary for each gateway (default: java)
 # Per round and connection count: a 2 KB and a 30 KB answer with keep-alive, and the 2 KB one with a new
 # connection per request (at the first connection count). Prints medians: req/s, p50, p99, the ratio to
 # HAProxy, and microseconds of the proxy process's CPU (user + system, /proc/PID/stat) per request; and totals
