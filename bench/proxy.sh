@@ -12,7 +12,7 @@
 #        BENCH_JVM_gateway=opts BENCH_JVM_gateway_before=opts   JVM options for each gateway, after -Xmx256m
 #        BENCH_JAVA_gateway=path BENCH_JAVA_gateway_before=path   the java binary for each gateway (default: java)
 # Per round and connection count: a 2 KB and a 30 KB answer with keep-alive, and the 2 KB one with a new
-# connection per request (at the first connection count). Prints medians: req/s, p50, p99, the ratio to
+# connection per request (at the first connection count). Prints medians: req/s, p50, p99, p99.9, the ratio to
 # HAProxy, and microseconds of the proxy process's CPU (user + system, /proc/PID/stat) per request; and totals
 # over the rounds of answers later than wrk's 2 s timeout (not in its percentiles) and of failed requests.
 # Installs wrk, haproxy and nginx from Debian when missing, and builds the jar when missing.
@@ -119,21 +119,23 @@ for _ in $(seq 1 $(( (WARMUP + 9) / 10 ))); do
   for port in $GATEWAY ${BEFORE_JAR:+$BEFORE}; do wrk -t2 -c"$FIRST_CONNS" -d10s "${close[@]}" "http://127.0.0.1:$port/search.json" > /dev/null; done
 done
 
-# One line per run: target path connections keep-alive req/s p50 p99 (ms) cpu-us-per-request
+# One line per run: target path connections keep-alive req/s p50 p99 p99.9 (ms) cpu-us-per-request late errors.
+# p99.9 comes from bench/percentiles.lua: the gateway's tail past p99 was where it differed most from HAProxy's.
 run() { # name port path connections keepalive(yes|no)
   local extra=() before after out
   [ "$5" = no ] && extra=(-H "Connection: close")
   before=$(bench_cpu_ticks "${PROCS[$1]}")
-  out=$(wrk -t2 -c"$4" -d"${SECONDS_PER_RUN}s" --latency "${extra[@]}" "http://127.0.0.1:$2$3")
+  out=$(wrk -t2 -c"$4" -d"${SECONDS_PER_RUN}s" --latency -s bench/percentiles.lua "${extra[@]}" "http://127.0.0.1:$2$3")
   after=$(bench_cpu_ticks "${PROCS[$1]}")
-  local requests rps p50 p99
+  local requests rps p50 p99 p999
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  p999=$(grep -o 'p99\.9=[0-9.]*' <<<"$out" | cut -d= -f2)
   local us; us=$(awk -v d=$((after - before)) -v n="$requests" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }')
   # A p99 alone hid 1,000 clients' first requests waiting seconds to be accepted: late answers are counted too.
-  echo "$1 $3 $4 $5 $rps $(ms "$p50") $(ms "$p99") $us $(bench_wrk_late "$out") $(bench_wrk_errors "$out")" >> "$W/results"
+  echo "$1 $3 $4 $5 $rps $(ms "$p50") $(ms "$p99") ${p999:-0} $us $(bench_wrk_late "$out") $(bench_wrk_errors "$out")" >> "$W/results"
 }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
 every_target() { # path connections keepalive
@@ -158,24 +160,24 @@ peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")
 echo
 echo "wrk -t2 -d${SECONDS_PER_RUN}s, medians of $ROUNDS interleaved rounds; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(2 cores shared by wrk, the backend and the proxy: read the ratios; cpu-us is the proxy's own CPU per request)"
-printf '%-15s %-15s %6s %4s %9s %8s %8s %7s %9s %6s %6s\n' target path conns ka req/s p50ms p99ms cpu-us vs-haproxy late errors
+printf '%-15s %-15s %6s %4s %9s %8s %8s %8s %7s %9s %6s %6s\n' target path conns ka req/s p50ms p99ms p99.9ms cpu-us vs-haproxy late errors
 python3 - "$W/results" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     name, path, conns, ka, *vals = line.split()
     rows[(path, int(conns), ka, name)].append(tuple(float(v) for v in vals))
-med = {k: tuple(statistics.median(x[i] for x in v) for i in range(4)) for k, v in rows.items()}
+med = {k: tuple(statistics.median(x[i] for x in v) for i in range(5)) for k, v in rows.items()}
 # Answers after more than wrk's 2 s (left out of its percentiles) and failed requests: totals over the rounds.
-total = {k: tuple(int(sum(x[i] for x in v)) for i in (4, 5)) for k, v in rows.items()}
+total = {k: tuple(int(sum(x[i] for x in v)) for i in (5, 6)) for k, v in rows.items()}
 order = ["backend-direct", "haproxy", "nginx", "gateway", "gateway-before"]
 for key in sorted(med, key=lambda k: (k[2] == "no", k[1], k[0], order.index(k[3]))):
     path, conns, ka, name = key
-    rps, p50, p99, us = med[key]
+    rps, p50, p99, p999, us = med[key]
     ref = med.get((path, conns, ka, "haproxy"))
     ratio = f"{rps / ref[0]:.2f}x" if ref else "-"
     late, errors = total[key]
-    print(f"{name:<15} {path:<15} {conns:>6} {ka:>4} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} {us:>7.1f} {ratio:>9} {late:>6} {errors:>6}")
+    print(f"{name:<15} {path:<15} {conns:>6} {ka:>4} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} {p999:>8.2f} {us:>7.1f} {ratio:>9} {late:>6} {errors:>6}")
 PY
 echo "gateway peak RSS: $((peak_rss_kb / 1024)) MiB (-Xmx256m)"
 # The access log is on by default (a JSON line per request, here to a file) and costs 14-28 µs per request on the
