@@ -6,6 +6,16 @@
 bench_workdir() {
   W=$(mktemp -d); chmod 755 "$W"; mkdir -p "$W/www/api" "$W/logs"
   pids=()
+  bench_warn_leftovers
+}
+
+# Says so when proxies, backends or load generators are already running: a gateway and an nginx left by an earlier
+# run that did not reach its cleanup kept running unseen for 40 minutes under later benchmarks (bench/README.md,
+# "Six rounds with the p99.9 column"). A warning, not a refusal: a run beside them may be meant.
+bench_warn_leftovers() {
+  local others
+  others=$(pgrep -a -x 'java|nginx|haproxy|wrk|h2load' 2>/dev/null | cut -c1-120 || true)
+  [ -z "$others" ] || printf 'warning: already running, so the figures below share the CPU with them:\n%s\n' "$others" >&2
 }
 
 # Stops the processes in pids and every daemon that left a *.pid file in $W, then removes $W.
