@@ -120,24 +120,25 @@ for _ in $(seq 1 $(( (WARMUP + 9) / 10 ))); do
 done
 
 # One line per run: target path connections keep-alive req/s p50 p99 p99.9 (ms) cpu-us-per-request late errors.
-# p99.9 comes from bench/percentiles.lua: the gateway's tail past p99 was where it differed most from HAProxy's.
+# The percentiles all come from bench/percentiles.lua's line, already in ms (p99.9 was added there: the gateway's tail
+# past p99 was where it differed most from HAProxy's).
 run() { # name port path connections keepalive(yes|no)
   local extra=() before after out
   [ "$5" = no ] && extra=(-H "Connection: close")
   before=$(bench_cpu_ticks "${PROCS[$1]}")
-  out=$(wrk -t2 -c"$4" -d"${SECONDS_PER_RUN}s" --latency -s bench/percentiles.lua "${extra[@]}" "http://127.0.0.1:$2$3")
+  out=$(wrk -t2 -c"$4" -d"${SECONDS_PER_RUN}s" -s bench/percentiles.lua "${extra[@]}" "http://127.0.0.1:$2$3")
   after=$(bench_cpu_ticks "${PROCS[$1]}")
   local requests rps p50 p99 p999
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  p999=$(grep -o 'p99\.9=[0-9.]*' <<<"$out" | cut -d= -f2)
+  p50=$(percentile 50 "$out"); p99=$(percentile 99 "$out"); p999=$(percentile 99.9 "$out")
   local us; us=$(awk -v d=$((after - before)) -v n="$requests" -v hz="$TICK" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }')
   # A p99 alone hid 1,000 clients' first requests waiting seconds to be accepted: late answers are counted too.
-  echo "$1 $3 $4 $5 $rps $(ms "$p50") $(ms "$p99") ${p999:-0} $us $(bench_wrk_late "$out") $(bench_wrk_errors "$out")" >> "$W/results"
+  echo "$1 $3 $4 $5 $rps $p50 $p99 $p999 $us $(bench_wrk_late "$out") $(bench_wrk_errors "$out")" >> "$W/results"
 }
-ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v+0 } else { sub(/s/,"",v); print v*1000 } }'; }
+percentile() { # p "wrk output": that percentile in ms from bench/percentiles.lua's line, 0 if wrk printed none
+  awk -v key="p$1" '/^percentiles-ms/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) v = kv[2] } } END { print v + 0 }' <<<"$2"
+}
 every_target() { # path connections keepalive
   run backend-direct $BACKEND "$@"
   local targets=("nginx:$NGINX_PROXY" "haproxy:$HAPROXY" "gateway:$GATEWAY") target
