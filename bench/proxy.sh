@@ -11,6 +11,8 @@
 #                                                cost: BEFORE_JAR=<same jar> BEFORE_EXTRA=$'access-log:\n  enabled: false'
 #        BENCH_JVM_gateway=opts BENCH_JVM_gateway_before=opts   JVM options for each gateway, after -Xmx256m
 #        BENCH_JAVA_gateway=path BENCH_JAVA_gateway_before=path   the java binary for each gateway (default: java)
+#        PROXY_BENCH_FLOOR=1 bench/proxy.sh ...   also runs bench/FloorRelay.java as "floor": a bare Netty relay on the
+#                                                gateway's JVM, transport and allocator, no HTTP (what the platform costs)
 # Per round and connection count: a 2 KB and a 30 KB answer with keep-alive, and the 2 KB one with a new
 # connection per request (at the first connection count). Prints medians: req/s, p50, p99, p99.9, the ratio to
 # HAProxy, and microseconds of the proxy process's CPU (user + system, /proc/PID/stat) per request; and totals
@@ -37,7 +39,7 @@ trap cleanup EXIT
 
 P=${PROXY_BENCH_PORTS:-18180}   # first of 15 ports; another base lets two runs share a machine
 BACKEND=$P; NGINX_PROXY=$((P + 1)); HAPROXY=$((P + 2)); GATEWAY=$((P + 3)); GATEWAY_ADMIN=$((P + 13))
-BEFORE=$((P + 4)); BEFORE_ADMIN=$((P + 14)); BEFORE_JAR=${BEFORE_JAR:-}
+BEFORE=$((P + 4)); BEFORE_ADMIN=$((P + 14)); BEFORE_JAR=${BEFORE_JAR:-}; FLOOR=$((P + 5))
 # The 2 KB search answer, and a 30 KB dashboard JSON shaped like Grafana's, the same on every run.
 bench_www
 python3 - "$W/www" <<'PY'
@@ -87,6 +89,13 @@ if [ -n "$BEFORE_JAR" ]; then   # BEFORE_EXTRA, when set, replaces GATEWAY_EXTRA
   bench_gateway gateway-before "$BEFORE_JAR" "$BEFORE" "$BEFORE_ADMIN" "$BACKEND" "${BEFORE_EXTRA:-${GATEWAY_EXTRA:-}}"
   targets="$targets $BEFORE"
 fi
+if [ -n "${PROXY_BENCH_FLOOR:-}" ]; then   # compiled from source at start, so it gets the gateways' warm-up too
+  setsid java -Xmx256m -cp "$JAR" bench/FloorRelay.java "$FLOOR" "$BACKEND" > "$W/logs/floor.log" 2>&1 &
+  pids+=($!); FLOOR_PID=$!
+  targets="$targets $FLOOR"
+else
+  FLOOR=
+fi
 for port in $targets; do
   bench_wait_url "http://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
@@ -98,6 +107,7 @@ PROCS[nginx]="$(cat "$W/proxy.pid") $(pgrep -P "$(cat "$W/proxy.pid")" | tr '\n'
 PROCS[haproxy]="$(cat "$W/haproxy.pid")"
 PROCS[gateway]="$GATEWAY_PID"
 [ -n "$BEFORE_JAR" ] && PROCS[gateway-before]="${pids[1]}"
+[ -n "$FLOOR" ] && PROCS[floor]="$FLOOR_PID"
 PROCS[backend-direct]="$(cat "$W/backend.pid") $(pgrep -P "$(cat "$W/backend.pid")" | tr '\n' ' ')"
 TICK=$(getconf CLK_TCK)
 FIRST_CONNS=${CONN_LIST%% *}
@@ -108,7 +118,7 @@ FIRST_CONNS=${CONN_LIST%% *}
 WARMUP=${PROXY_BENCH_WARMUP:-30}
 echo "warming up: ${WARMUP} s per gateway (the JVM compiles its hot paths), 5 s for the others"
 for port in ${targets#$BACKEND }; do
-  case " $GATEWAY $BEFORE " in *" $port "*) ;; *) wrk -t2 -c"$FIRST_CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null ;; esac
+  case " $GATEWAY $BEFORE $FLOOR " in *" $port "*) ;; *) wrk -t2 -c"$FIRST_CONNS" -d5s "http://127.0.0.1:$port/search.json" > /dev/null ;; esac
 done
 # Every third slice opens a connection per request: that path (accept, pipeline set-up, close) is code of its own
 # the JIT must compile too. Warmed on keep-alive only, the gateway served 7,400 and 7,800 req/s there in the first
@@ -116,7 +126,7 @@ done
 slice=0
 for _ in $(seq 1 $(( (WARMUP + 9) / 10 ))); do
   close=(); [ $(( slice++ % 3 )) = 2 ] && close=(-H "Connection: close")
-  for port in $GATEWAY ${BEFORE_JAR:+$BEFORE}; do wrk -t2 -c"$FIRST_CONNS" -d10s "${close[@]}" "http://127.0.0.1:$port/search.json" > /dev/null; done
+  for port in $GATEWAY ${BEFORE_JAR:+$BEFORE} $FLOOR; do wrk -t2 -c"$FIRST_CONNS" -d10s "${close[@]}" "http://127.0.0.1:$port/search.json" > /dev/null; done
 done
 
 # One line per run: target path connections keep-alive req/s p50 p99 p99.9 (ms) cpu-us-per-request late errors.
@@ -143,6 +153,7 @@ every_target() { # path connections keepalive
   run backend-direct $BACKEND "$@"
   local targets=("nginx:$NGINX_PROXY" "haproxy:$HAPROXY" "gateway:$GATEWAY") target
   [ -n "$BEFORE_JAR" ] && targets+=("gateway-before:$BEFORE")
+  [ -n "$FLOOR" ] && targets+=("floor:$FLOOR")
   # Each round starts one target later than the one before, so no proxy always runs right after the same one.
   for target in $(bench_rotated "$ROUND" "${targets[@]}"); do
     run "${target%%:*}" "${target##*:}" "$@"
@@ -171,7 +182,7 @@ for line in open(sys.argv[1]):
 med = {k: tuple(statistics.median(x[i] for x in v) for i in range(5)) for k, v in rows.items()}
 # Answers after more than wrk's 2 s (left out of its percentiles) and failed requests: totals over the rounds.
 total = {k: tuple(int(sum(x[i] for x in v)) for i in (5, 6)) for k, v in rows.items()}
-order = ["backend-direct", "haproxy", "nginx", "gateway", "gateway-before"]
+order = ["backend-direct", "haproxy", "nginx", "gateway", "gateway-before", "floor"]
 for key in sorted(med, key=lambda k: (k[2] == "no", k[1], k[0], order.index(k[3]))):
     path, conns, ka, name = key
     rps, p50, p99, p999, us = med[key]

@@ -9,6 +9,9 @@
 # answers after more than 2 s (wrk leaves them out of its percentiles) and of failed requests.
 # BEFORE_JAR=path/to/other.jar adds a third target, "before": that jar with the same configuration on its own port,
 # warmed and measured in the same interleaved rounds (a change's figures side by side with the code it replaces).
+# TLS_BENCH_FLOOR="codec listener" (either or both) adds "floor-codec" and "floor-listener", bench/H2Floor.java on the
+# h2 row only: Netty's HTTP/2 (its frame codec, or the connection handler under it) with one pooled backend exchange
+# per stream and nothing else, on the gateway's JVM, transport and TLS provider (what the platform costs).
 # Installs wrk, haproxy, nginx and h2load (nghttp2-client) from Debian when missing; builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -28,7 +31,7 @@ trap bench_cleanup EXIT
 # TLS_BENCH_PORTS moves every port (default 18280, then +2, +3, +4, +13, +14): two runs at once need two bases.
 P=${TLS_BENCH_PORTS:-18280}
 BACKEND=$P; HAPROXY=$((P + 2)); GATEWAY=$((P + 3)); GATEWAY_ADMIN=$((P + 13)); BEFORE=$((P + 4)); BEFORE_ADMIN=$((P + 14))
-BEFORE_JAR=${BEFORE_JAR:-}
+BEFORE_JAR=${BEFORE_JAR:-}; FLOORS=()
 bench_www compact
 
 # One certificate for both proxies; the key in PKCS#8 (what the gateway reads), HAProxy gets cert+key in one file.
@@ -49,12 +52,20 @@ if [ -n "$BEFORE_JAR" ]; then
   bench_gateway before "$BEFORE_JAR" "$BEFORE" "$BEFORE_ADMIN" "$BACKEND" "$BENCH_TLS_YAML"
   TARGETS="$TARGETS before:$BEFORE"
 fi
+declare -A PROCS
+port=$((P + 5))
+for mode in ${TLS_BENCH_FLOOR:-}; do   # compiled from source at start: wait until it says it listens
+  setsid java -Xmx256m -cp "$JAR" bench/H2Floor.java "$port" "$BACKEND" "$W/tls.crt" "$W/tls.key" "$mode" > "$W/logs/floor-$mode.log" 2>&1 &
+  pids+=($!); PROCS[floor-$mode]=$!
+  TARGETS="$TARGETS floor-$mode:$port"; FLOORS+=("$port")
+  until grep -q '^h2 floor' "$W/logs/floor-$mode.log"; do sleep 0.2; kill -0 "$!" || { cat "$W/logs/floor-$mode.log"; exit 1; }; done
+  port=$((port + 1))
+done
 for port in $HAPROXY $GATEWAY ${BEFORE_JAR:+$BEFORE}; do
   bench_wait_url "https://127.0.0.1:$port/search.json" || { echo "port $port did not answer"; cat "$W/logs/"*; exit 1; }
 done
 grep -m1 'TLS:' "$W/logs/gateway.log" || true
 
-declare -A PROCS
 PROCS[haproxy]="$(cat "$W/haproxy.pid")"
 PROCS[gateway]="${pids[0]}"
 [ -n "$BEFORE_JAR" ] && PROCS[before]="${pids[1]}"
@@ -74,6 +85,7 @@ for port in $HAPROXY $GATEWAY ${BEFORE_JAR:+$BEFORE}; do
   wrk -t2 -c"$CONNS" -d"${secs}s" -H "Connection: close" "https://127.0.0.1:$port/search.json" > /dev/null
   h2load -D "$secs" -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null
 done
+for port in "${FLOORS[@]}"; do h2load -D "$WARMUP" -c 8 -m 32 "https://127.0.0.1:$port/search.json" > /dev/null; done
 
 wrk_run() { # name port mode(keepalive|close)
   local extra=() before after out requests rps p99
@@ -106,6 +118,7 @@ for r in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2086 # TARGETS is words
   for target in $(bench_rotated "$r" $TARGETS); do
     name=${target%%:*}; port=${target##*:}
+    case $name in floor-*) h2_run "$name" "$port"; continue ;; esac   # it speaks h2 only
     wrk_run $name "$port" keepalive
     wrk_run $name "$port" close
     h2_run $name "$port"
@@ -116,7 +129,7 @@ done
 echo
 echo "medians of $ROUNDS interleaved rounds, ${SECONDS_PER_RUN}s each, $CONNS wrk connections (wrk -t2), h2load 8 connections x 32 streams;"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-12s %10s %8s %8s %12s %6s %6s\n' target run req/s p99ms cpu-us vs-haproxy late errors
+printf '%-14s %-12s %10s %8s %8s %12s %6s %6s\n' target run req/s p99ms cpu-us vs-haproxy late errors
 python3 - "$W/results" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -127,12 +140,12 @@ med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v i
 # Answers after more than 2 s (wrk leaves them out of its percentiles) and failed requests: totals over the rounds.
 total = {k: tuple(int(sum(x[i] for x in v)) for i in (3, 4)) for k, v in rows.items()}
 for run in ["wrk-keepalive", "wrk-close", "h2load-8x32"]:
-    for name in ["haproxy", "gateway", "before"]:
+    for name in ["haproxy", "gateway", "before", "floor-codec", "floor-listener"]:
         if (run, name) not in med:
             continue
         rps, p99, us = med[(run, name)]
         ref = med.get((run, "haproxy"))
         ratio = f"{rps / ref[0]:.2f}x" if ref and ref[0] else "-"
         late, errors = total[(run, name)]
-        print(f"{name:<8} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12} {late:>6} {errors:>6}")
+        print(f"{name:<14} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12} {late:>6} {errors:>6}")
 PY
