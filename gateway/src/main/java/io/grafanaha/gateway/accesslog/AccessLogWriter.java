@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * {@code MpscArrayQueue}: no lock, nothing allocated) and returns; when
  * the queue is full (the disk or terminal fell behind) the line is dropped and counted, the request is never slowed.
  *
- * <p>One thread, {@code access-log-writer}, takes everything queued, formats it ({@link AccessLineFormat}) into one
- * reusable UTF-8 buffer and writes it with one {@code write} per batch ({@link LineSink#batchLimit()}: 4 KiB on
- * standard error, 64 KiB to a file). A busy gateway's lines therefore cost one system call per few dozen requests.
- * Waking on a timer rather than on each record keeps the event loop from paying for a thread wake-up per request.
+ * <p>One thread, {@code access-log-writer}, takes everything queued, formats it ({@link AccessLineFormat}) straight
+ * into one reusable UTF-8 buffer ({@link LineBatch}) and writes it with one {@code write} per batch
+ * ({@link LineSink#batchLimit()}: 4 KiB on standard error, 64 KiB to a file). A busy gateway's lines therefore cost one
+ * system call per few dozen requests. Waking on a timer rather than on each record keeps the event loop from paying for a thread wake-up per request.
  *
  * <p>The timer is {@value #BUSY_DRAIN_MILLIS} ms while lines keep coming and {@value #DRAIN_MILLIS} ms once a wake-up
  * found none, so a quiet gateway wakes 20 times a second and its lines show within {@value #DRAIN_MILLIS} ms. At 40,000
@@ -49,7 +49,6 @@ public final class AccessLogWriter implements AutoCloseable {
     private final long idleMillis;
     private final AtomicLong dropped = new AtomicLong();
     // Below: the writer thread's own, never touched by the event loops.
-    private final StringBuilder text = new StringBuilder(512);
     private final LineBatch batch;
     private boolean failing;
 
@@ -136,9 +135,8 @@ public final class AccessLogWriter implements AutoCloseable {
             while ((next = queue.poll()) != null) {
                 lines++;
                 int before = batch.length();
-                text.setLength(0);
-                format.append(next.record(), text);
-                batch.addLine(text);
+                format.append(next.record(), batch);
+                batch.endLine();
                 if (batch.length() > limit && before > 0) {
                     send(before); // the lines before this one fill a batch; this one starts the next
                     batch.dropFirst(before);

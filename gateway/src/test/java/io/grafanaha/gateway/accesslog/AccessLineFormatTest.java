@@ -44,15 +44,55 @@ class AccessLineFormatTest {
         for (long millis : new long[] {1_796_000_000_000L, 1_796_000_000_007L, 1_796_000_000_999L, 1_796_000_001_050L, 1_796_000_000_000L}) {
             AccessRecord r = new AccessRecord(millis, "203.0.113.7", null, "GET", "/", "HTTP/1.1", 200, 0, 10, 1_000,
                     "grafana-a", 1, null, "id-1", null, null, null, null, null, false);
-            StringBuilder j = new StringBuilder();
-            json.append(r, j);
-            StringBuilder c = new StringBuilder();
-            combined.append(r, c);
+            String j = json.line(r);
+            String c = combined.line(r);
 
-            assertThat(new ObjectMapper().readTree(j.toString()).path("time").asText())
+            assertThat(new ObjectMapper().readTree(j).path("time").asText())
                     .isEqualTo(java.time.Instant.ofEpochMilli(millis).toString());
-            assertThat(c.toString()).contains("[" + java.time.format.DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", java.util.Locale.ROOT)
+            assertThat(c).contains("[" + java.time.format.DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", java.util.Locale.ROOT)
                     .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.ofEpochMilli(millis)) + "]");
         }
+    }
+
+    @Test
+    void everyFieldReadsBackAsWhatWasLoggedWhateverItsCharacters() throws Exception {
+        String odd = "ü € 😀 \u0001 \u007f \\ \" tab\there";
+        AccessRecord r = new AccessRecord(1_796_000_000_042L, "2001:db8::1", odd, "GET", "/d/" + odd + "?api_key=k&q=" + odd,
+                "HTTP/2.0", 502, 12_345_678_901L, 0, 2_500, "grafana-ü", 3, "connect", odd,
+                "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01", odd, "7", odd, "http://x/" + odd, true);
+
+        JsonNode line = new ObjectMapper().readTree(AccessLineFormat.json(r));
+
+        assertThat(line.path("client").asText()).isEqualTo("2001:db8::1");
+        assertThat(line.path("user").asText()).isEqualTo(odd);
+        assertThat(line.path("path").asText()).isEqualTo("/d/" + odd + "?api_key=***&q=" + odd);
+        assertThat(line.path("protocol").asText()).isEqualTo("HTTP/2.0");
+        assertThat(line.path("status").asInt()).isEqualTo(502);
+        assertThat(line.path("bytesIn").asLong()).isEqualTo(12_345_678_901L);
+        assertThat(line.path("bytesOut").asLong()).isZero();
+        assertThat(line.path("durationMs").asText()).isEqualTo("0.002");
+        assertThat(line.path("backend").asText()).isEqualTo("grafana-ü");
+        assertThat(line.path("attempts").asInt()).isEqualTo(3);
+        assertThat(line.path("retryCause").asText()).isEqualTo("connect");
+        assertThat(line.path("requestId").asText()).isEqualTo(odd);
+        assertThat(line.path("traceId").asText()).isEqualTo("0123456789abcdef0123456789abcdef");
+        assertThat(line.path("dashboardUid").asText()).isEqualTo(odd);
+        assertThat(line.path("panelId").asText()).isEqualTo("7");
+        assertThat(line.path("userAgent").asText()).isEqualTo(odd);
+        assertThat(line.path("referer").asText()).isEqualTo("http://x/" + odd);
+        assertThat(line.path("websocket").asBoolean()).isTrue();
+        String combined = AccessLineFormat.combined(r);
+        assertThat(combined).startsWith("2001:db8::1 - ü € 😀 \\x01 \\x7f \\x5c \\x22 tab\\x09here [")
+                .contains(" \"GET /d/ü € 😀 ").contains(" HTTP/2.0\" 502 0 \"http://x/ü")
+                .contains(" rt=0.000002 backend=grafana-ü attempts=3 retry=connect in=12345678901 rid=ü")
+                .contains(" trace=0123456789abcdef0123456789abcdef dash=ü").endsWith(" panel=7 ws=1");
+    }
+
+    @Test
+    void aLoneSurrogateBecomesAQuestionMarkAndTheLineStaysValidUtf8() throws Exception {
+        AccessRecord r = new AccessRecord(1_796_000_000_000L, "203.0.113.7", null, "GET", "/", "HTTP/1.1", 200, 0, 10,
+                1_000, "grafana-a", 1, null, "id-1", null, null, null, "a\ud800b\udc00c", null, false);
+
+        assertThat(new ObjectMapper().readTree(AccessLineFormat.json(r)).path("userAgent").asText()).isEqualTo("a?b?c");
     }
 }
