@@ -150,20 +150,22 @@ final class AccessLineFormat {
     }
 
     private void combined(AccessRecord r, LineBatch b) {
-        b.text(r.client(), Escape.NONE).put(USER_OPEN);
+        orDash(b, r.client(), Escape.NONE);
+        b.put(USER_OPEN);
         orDash(b, r.user(), Escape.COMBINED);
-        b.put(' ').put('[').put(combinedTime(r.startMillis())).put(TIME_CLOSE)
-                .text(r.method(), Escape.COMBINED).put(' ').text(QueryMask.mask(r.target()), Escape.COMBINED).put(' ')
-                .text(r.protocol(), Escape.NONE).put('"').put(' ').number(r.status()).put(' ').number(r.bytesOut())
-                .put(' ').put('"');
+        b.put(' ').put('[').put(combinedTime(r.startMillis())).put(TIME_CLOSE);
+        orDash(b, r.method(), Escape.COMBINED);
+        b.put(' ').text(QueryMask.mask(r.target()), Escape.COMBINED).put(' ');
+        orDash(b, r.protocol(), Escape.NONE);
+        b.put('"').put(' ').number(r.status()).put(' ').number(r.bytesOut()).put(' ').put('"');
         orDash(b, r.referer() == null ? null : QueryMask.mask(r.referer()), Escape.COMBINED);
         b.put(QUOTES_BETWEEN);
         orDash(b, r.userAgent(), Escape.COMBINED);
         b.put(RT);
         fixed(b, r.durationNanos() / 1_000, 6);
-        b.put(BACKEND).text(r.backend(), Escape.NONE)
-                .put(ATTEMPTS).number(r.attempts())
-                .put(RETRY);
+        b.put(BACKEND);
+        orDash(b, r.backend(), Escape.NONE);
+        b.put(ATTEMPTS).number(r.attempts()).put(RETRY);
         orDash(b, r.retryCause(), Escape.NONE);
         b.put(IN).number(r.bytesIn()).put(RID);
         orDash(b, r.requestId(), Escape.COMBINED);

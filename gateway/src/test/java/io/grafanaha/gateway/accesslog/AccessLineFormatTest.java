@@ -95,4 +95,13 @@ class AccessLineFormatTest {
 
         assertThat(new ObjectMapper().readTree(AccessLineFormat.json(r)).path("userAgent").asText()).isEqualTo("a?b?c");
     }
+
+    @Test
+    void aMissingValueInACombinedLineIsADashNotAnError() {
+        AccessRecord r = new AccessRecord(1_796_000_000_000L, null, null, null, "/", null, 200, 0, 10, 1_000, null, 0,
+                null, null, null, null, null, null, null, false);
+
+        assertThat(AccessLineFormat.combined(r)).startsWith("- - - [").contains("] \"- / -\" 200 10 \"-\" \"-\" rt=0.000001 ")
+                .endsWith(" backend=- attempts=0 retry=- in=0 rid=- trace=- dash=- panel=-");
+    }
 }
