@@ -9,9 +9,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
- * Writes an {@link AccessRecord}'s line as UTF-8 into a {@link LineBatch}, on the access log's own thread. JSON: one object a line, absent
- * optional fields left out. Combined: Apache/nginx's {@code combined} format, which log tools already parse,
- * followed by the gateway's own fields as {@code key=value} pairs.
+ * Writes an {@link AccessRecord}'s line as UTF-8 into a {@link LineBatch}, on the access log's own thread. JSON: one
+ * object a line, absent optional fields left out. Combined: Apache/nginx's {@code combined} format, which log tools
+ * already parse, followed by the gateway's own fields as {@code key=value} pairs.
  *
  * <p>An instance belongs to one writer thread: it writes into the caller's batch and keeps the last second's
  * time text, so a busy second formats its date once instead of once a line (the text is the same as

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>One thread, {@code access-log-writer}, takes everything queued, formats it ({@link AccessLineFormat}) straight
  * into one reusable UTF-8 buffer ({@link LineBatch}) and writes it with one {@code write} per batch
  * ({@link LineSink#batchLimit()}: 4 KiB on standard error, 64 KiB to a file). A busy gateway's lines therefore cost one
- * system call per few dozen requests. Waking on a timer rather than on each record keeps the event loop from paying for a thread wake-up per request.
+ * system call per few dozen requests. Waking on a timer rather than on each record keeps the event loop from paying
+ * for a thread wake-up per request.
  *
  * <p>The timer is {@value #BUSY_DRAIN_MILLIS} ms while lines keep coming and {@value #DRAIN_MILLIS} ms once a wake-up
  * found none, so a quiet gateway wakes 20 times a second and its lines show within {@value #DRAIN_MILLIS} ms. At 40,000

@@ -7,14 +7,14 @@ import java.util.Arrays;
  * The writer's reusable buffer of lines as UTF-8, which {@link AccessLineFormat} writes into directly: each value's
  * characters are checked, escaped and encoded in one pass, numbers go in as digits, fixed text as prepared bytes. No
  * String, builder or char[] stands between a record and its bytes (an intermediate builder and its copy into bytes
- * were half of the writer thread's time, bench/README.md "The access log written as bytes").
+ * cost about a third of the writer thread's user time, bench/README.md "The access log written as bytes").
  */
 final class LineBatch {
     /** How a value's characters are written; every one encodes as UTF-8, a lone surrogate as {@code ?}. */
     enum Escape {
         /** Gateway-made text (addresses, backend names, the protocol), written as it is. */
         NONE,
-        /** Inside a JSON string: a backslash before quotes and backslashes, a {@code u} escape for control characters. */
+        /** Inside a JSON string: a backslash before quotes and backslashes, a {@code u} escape for controls. */
         JSON,
         /** Client-chosen text in a combined line: {@code \xNN} for quotes, backslashes and control characters. */
         COMBINED
