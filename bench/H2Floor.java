@@ -29,6 +29,8 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -51,12 +53,14 @@ import java.util.ArrayDeque;
  * codec and one backend exchange; what the gateway costs above it is its own work. A bench tool, not a proxy: GET
  * only, answers with a Content-Length only, no backpressure, no timeouts.
  *
- * <p>Two ways to use Netty's HTTP/2, chosen by the fifth argument: {@code codec} (the default), the
- * {@code Http2FrameCodec} the gateway uses, which turns each frame into an object tied to its stream; or
- * {@code listener}, the {@code Http2ConnectionHandler} under it, whose frame listener is called with each stream's
- * headers and whose encoder writes the answer, with no frame objects.
+ * <p>Three ways to use Netty's HTTP/2, chosen by the fifth argument: {@code codec} (the default), the
+ * {@code Http2FrameCodec} the gateway uses, which turns each frame into an object tied to its stream, handled on the
+ * connection's own handler; {@code multiplex}, the same codec with a child channel and pipeline per stream
+ * ({@code Http2MultiplexHandler}), as the gateway has it; or {@code listener}, the {@code Http2ConnectionHandler}
+ * under the codec, whose frame listener is called with each stream's headers and whose encoder writes the answer,
+ * with no frame objects.
  *
- * <p>{@code java -cp gateway/target/grafana-ha-gateway.jar bench/H2Floor.java <listen port> <backend port> <cert> <key> [codec|listener]}
+ * <p>{@code java -cp gateway/target/grafana-ha-gateway.jar bench/H2Floor.java <listen port> <backend port> <cert> <key> [codec|multiplex|listener]}
  */
 public final class H2Floor {
     private static final Http2Settings SETTINGS = Http2Settings.defaultSettings().maxConcurrentStreams(128);
@@ -72,7 +76,10 @@ public final class H2Floor {
     public static void main(String[] args) throws Exception {
         int listen = Integer.parseInt(args[0]);
         backendPort = Integer.parseInt(args[1]);
-        boolean frames = args.length < 5 || args[4].equals("codec");
+        String mode = args.length < 5 ? "codec" : args[4];
+        if (!mode.equals("codec") && !mode.equals("multiplex") && !mode.equals("listener")) {
+            throw new IllegalArgumentException("the fifth argument is codec, multiplex or listener, not " + mode);
+        }
         System.setProperty("io.netty.iouring.pollAddMultishotEnabled", "false");
         SslContext tls = SslContextBuilder.forServer(new File(args[2]), new File(args[3]))
                 .sslProvider(SslProvider.OPENSSL)
@@ -94,18 +101,29 @@ public final class H2Floor {
                         client.pipeline()
                                 .addLast(tls.newHandler(client.alloc()))
                                 .addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-                        if (frames) {
-                            client.pipeline()
+                        switch (mode) {
+                            case "codec" -> client.pipeline()
                                     .addLast(Http2FrameCodecBuilder.forServer().initialSettings(SETTINGS).build())
                                     .addLast(new FrameStreams());
-                        } else {
-                            client.pipeline().addLast(new ListenerBuilder().initialSettings(SETTINGS).build());
+                            case "multiplex" -> client.pipeline()
+                                    .addLast(Http2FrameCodecBuilder.forServer().initialSettings(SETTINGS).build())
+                                    .addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                                        @Override
+                                        protected void initChannel(Http2StreamChannel stream) {
+                                            stream.pipeline().addLast(new StreamChild());
+                                        }
+                                    }));
+                            default -> client.pipeline().addLast(new ListenerBuilder().initialSettings(SETTINGS).build());
                         }
                     }
                 })
                 .bind("127.0.0.1", listen).sync().channel();
         System.out.println("h2 floor 127.0.0.1:" + listen + " -> 127.0.0.1:" + backendPort + " (" + SslProvider.OPENSSL + ", "
-                + (frames ? "Http2FrameCodec" : "Http2ConnectionHandler with a frame listener") + ")");
+                + switch (mode) {
+                    case "codec" -> "Http2FrameCodec";
+                    case "multiplex" -> "Http2FrameCodec and a child channel per stream";
+                    default -> "Http2ConnectionHandler with a frame listener";
+                } + ")");
         server.closeFuture().sync();
     }
 
@@ -141,6 +159,33 @@ public final class H2Floor {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
+        }
+    }
+
+    /** One stream's child channel (a new handler per stream, as the gateway has): its answer written to the child. */
+    private static final class StreamChild extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2HeadersFrame headers && headers.isEndStream()) {
+                exchange(ctx.channel().eventLoop(), headers.headers(), new Reply() {
+                    @Override
+                    public void send(Http2Headers answer, ByteBuf body) {
+                        ctx.write(new DefaultHttp2HeadersFrame(answer));
+                        ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
+                    }
+
+                    @Override
+                    public void fail() {
+                        ctx.channel().parent().close();
+                    }
+                });
+            }
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.channel().parent().close();
         }
     }
 
@@ -292,7 +337,7 @@ public final class H2Floor {
         }
 
         private void parseHead(String text) {
-            String[] lines = text.split("\r\n");
+            String[] lines = text.split("\n"); // one character: String.split's fast path, no regular expression per answer
             status = Integer.parseInt(lines[0].substring(9, 12));
             type = null;
             remaining = 0;

@@ -9,9 +9,10 @@
 # answers after more than 2 s (wrk leaves them out of its percentiles) and of failed requests.
 # BEFORE_JAR=path/to/other.jar adds a third target, "before": that jar with the same configuration on its own port,
 # warmed and measured in the same interleaved rounds (a change's figures side by side with the code it replaces).
-# TLS_BENCH_FLOOR="codec listener" (either or both) adds "floor-codec" and "floor-listener", bench/H2Floor.java on the
-# h2 row only: Netty's HTTP/2 (its frame codec, or the connection handler under it) with one pooled backend exchange
-# per stream and nothing else, on the gateway's JVM, transport and TLS provider (what the platform costs).
+# TLS_BENCH_FLOOR="codec multiplex listener" (any of them) adds "floor-codec", "floor-multiplex" and "floor-listener",
+# bench/H2Floor.java on the h2 row only: Netty's HTTP/2 (its frame codec; the codec with a child channel per stream, as
+# the gateway has it; or the connection handler under the codec) with one pooled backend exchange per stream and
+# nothing else, on the gateway's JVM, transport and TLS provider (what the platform costs).
 # Installs wrk, haproxy, nginx and h2load (nghttp2-client) from Debian when missing; builds the jar when missing.
 # Everything listens on 127.0.0.1; everything started here is stopped on exit.
 set -euo pipefail
@@ -129,7 +130,7 @@ done
 echo
 echo "medians of $ROUNDS interleaved rounds, ${SECONDS_PER_RUN}s each, $CONNS wrk connections (wrk -t2), h2load 8 connections x 32 streams;"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-14s %-12s %10s %8s %8s %12s %6s %6s\n' target run req/s p99ms cpu-us vs-haproxy late errors
+printf '%-16s %-12s %10s %8s %8s %12s %6s %6s\n' target run req/s p99ms cpu-us vs-haproxy late errors
 python3 - "$W/results" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -140,12 +141,12 @@ med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v i
 # Answers after more than 2 s (wrk leaves them out of its percentiles) and failed requests: totals over the rounds.
 total = {k: tuple(int(sum(x[i] for x in v)) for i in (3, 4)) for k, v in rows.items()}
 for run in ["wrk-keepalive", "wrk-close", "h2load-8x32"]:
-    for name in ["haproxy", "gateway", "before", "floor-codec", "floor-listener"]:
+    for name in ["haproxy", "gateway", "before", "floor-codec", "floor-multiplex", "floor-listener"]:
         if (run, name) not in med:
             continue
         rps, p99, us = med[(run, name)]
         ref = med.get((run, "haproxy"))
         ratio = f"{rps / ref[0]:.2f}x" if ref and ref[0] else "-"
         late, errors = total[(run, name)]
-        print(f"{name:<14} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12} {late:>6} {errors:>6}")
+        print(f"{name:<16} {run:<12} {rps:>10.0f} {p99:>8.2f} {us:>8.1f} {ratio:>12} {late:>6} {errors:>6}")
 PY
