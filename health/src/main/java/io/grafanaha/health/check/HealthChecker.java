@@ -145,6 +145,7 @@ public final class HealthChecker implements AutoCloseable {
         boolean checkNow;
         synchronized (slot) {
             change = slot.health.recordProxyFailure(kind);
+            slot.proxyFailed = true;
             Instant now = clock.instant();
             checkNow = !slot.inFlight && !closed && (slot.lastStart == null
                     || !now.isBefore(slot.lastStart.plus(policy.fastInterval().dividedBy(2))));
@@ -170,9 +171,19 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the proxy's failure streak, if there is one. Every proxied answer comes here, from every event loop at once:
+     * without a streak to end it reads one flag and takes no lock (a lock on the slot made the loops trade its cache
+     * line on every request). A success that reads the flag just before a failure sets it counts as the earlier of the
+     * two, which it may well have been.
+     */
     private static void proxySuccess(Slot slot) {
+        if (!slot.proxyFailed) {
+            return;
+        }
         synchronized (slot) {
             slot.health.recordProxySuccess();
+            slot.proxyFailed = false;
         }
     }
 
@@ -301,6 +312,8 @@ public final class HealthChecker implements AutoCloseable {
         boolean inFlight;
         boolean misconfigured;
         Instant lastStart;
+        /** A proxy failure was recorded since the last proxy success: only then does a success need the lock. */
+        volatile boolean proxyFailed;
 
         Slot(Backend spec, BackendHealth health) {
             this.spec = spec;

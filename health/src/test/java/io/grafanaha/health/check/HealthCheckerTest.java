@@ -123,6 +123,29 @@ class HealthCheckerTest {
     }
 
     @Test
+    void anAnswerThroughTheProxyEndsTheFailureStreakSoOnlyConsecutiveFailuresEject() {
+        probe.pass("a");
+        HealthChecker checker = checker(0);
+        checker.start();
+        scheduler.advance(Duration.ZERO);
+        probe.hold(true); // the checks the failures trigger stay in flight: only the proxy's outcomes count
+        checker.onProxySuccessIfKnown("a"); // no streak yet: nothing to end
+
+        for (int i = 0; i < 4; i++) {
+            checker.onProxyFailure("a", FailureKind.CONNECT_REFUSED);
+        }
+        checker.onProxySuccessIfKnown("a");
+        for (int i = 0; i < 4; i++) {
+            checker.onProxyFailure("a", FailureKind.RESET);
+        }
+        assertThat(checker.report("a").state()).as("two streaks of 4, passive fall 5").isEqualTo(HealthState.UP);
+        assertThat(checker.report("a").consecutiveProxyFailures()).isEqualTo(4);
+
+        checker.onProxyFailure("a", FailureKind.RESET);
+        assertThat(checker.report("a").state()).as("the fifth in a row").isEqualTo(HealthState.DOWN);
+    }
+
+    @Test
     void applicationErrorsDoNotTriggerChecks() {
         probe.pass("a");
         HealthChecker checker = checker(0);
