@@ -126,7 +126,12 @@ final class Attempt {
         if (tryTimeout > 0 && tryTimeout < proxy.timeouts().responseTimeout().toMillis()) {
             tryTimer = loop.schedule(this::tryTimedOut, tryTimeout, TimeUnit.MILLISECONDS);
         }
-        Future<Channel> connect = replay ? proxy.pool().acquireFresh(loop, backend) : proxy.pool().acquire(loop, backend);
+        Channel pooled = replay ? null : proxy.pool().pooled(loop, backend);
+        if (pooled != null) {
+            use(pooled);
+            return;
+        }
+        Future<Channel> connect = proxy.pool().acquireFresh(loop, backend);
         connect.addListener(f -> connected((Future<Channel>) f));
     }
 
@@ -143,7 +148,11 @@ final class Attempt {
             }
             return;
         }
-        Channel connected = connect.getNow();
+        use(connect.getNow());
+    }
+
+    /** The request goes on {@code connected}: a pooled connection, or the one just opened for it. */
+    private void use(Channel connected) {
         if (!current()) {
             proxy.pool().release(connected, backend());
             return;
@@ -151,7 +160,7 @@ final class Attempt {
         channel = connected;
         handler = BackendHandler.of(connected);
         reused = handler.attach(this);
-        ResponseFramer.of(connected).expect(exchange.method(), exchange.answersAsBytes());
+        handler.framer().expect(exchange.method(), exchange.answersAsBytes());
         ByteBuf whole = exchange.headBytes();
         if (whole != null) {
             sendWhole(whole);
@@ -189,7 +198,7 @@ final class Attempt {
     /** A bodiless request as its head's bytes ({@link RequestHeadWriter}): one write that is also the request's end. */
     private void sendWhole(ByteBuf whole) {
         queued(true);
-        BackendBytes.of(channel).write(whole).addListener(sent(true));
+        handler.bytes().write(whole).addListener(sent(true));
     }
 
     private void queued(boolean last) {

@@ -1,7 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,10 +14,6 @@ final class BackendBytes extends ChannelHandlerAdapter {
     static final String NAME = "request-bytes";
 
     private ChannelHandlerContext ctx;
-
-    static BackendBytes of(Channel backend) {
-        return (BackendBytes) backend.pipeline().get(NAME);
-    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {

@@ -13,10 +13,18 @@ import io.netty.util.ReferenceCountUtil;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "backend";
 
+    /** The same pipeline's framer and byte writer, which every request on the connection uses. */
+    private final ResponseFramer framer;
+    private final BackendBytes bytes;
     private Attempt attempt;
     private int exchangesServed;
     /** The response timeout of whichever attempt uses the connection; created with the first. */
     private ResponseDeadline deadline;
+
+    BackendHandler(ResponseFramer framer, BackendBytes bytes) {
+        this.framer = framer;
+        this.bytes = bytes;
+    }
 
     static BackendHandler of(Channel channel) {
         return (BackendHandler) channel.pipeline().get(NAME);
@@ -26,6 +34,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     boolean attach(Attempt attempt) {
         this.attempt = attempt;
         return exchangesServed++ > 0;
+    }
+
+    ResponseFramer framer() {
+        return framer;
+    }
+
+    BackendBytes bytes() {
+        return bytes;
     }
 
     void detach() {

@@ -44,6 +44,8 @@ final class BackendInitializer extends ChannelInitializer<SocketChannel> {
                 .setUseRfc9112TransferEncoding(true)
                 .setValidateHeaders(true);
         BackendResponseDecoder responses = new BackendResponseDecoder(decoder);
+        ResponseFramer framer = new ResponseFramer(responses);
+        BackendBytes bytes = new BackendBytes();
         if (tls != null) {
             // The host given here is sent as SNI and is the name the certificate must carry.
             ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc(), backend.host(), backend.port()));
@@ -53,10 +55,10 @@ final class BackendInitializer extends ChannelInitializer<SocketChannel> {
                 // nothing is written and the last read (the previous answer) is the last activity. An all-idle
                 // handler would put a listener on every write to the backend, two for every request.
                 .addLast(IDLE, new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-                .addLast(BackendBytes.NAME, new BackendBytes())
+                .addLast(BackendBytes.NAME, bytes)
                 .addLast(ENCODER, new HttpRequestEncoder())
-                .addLast(ResponseFramer.NAME, new ResponseFramer(responses))
+                .addLast(ResponseFramer.NAME, framer)
                 .addLast(CODEC, responses)
-                .addLast(BackendHandler.NAME, new BackendHandler());
+                .addLast(BackendHandler.NAME, new BackendHandler(framer, bytes));
     }
 }

@@ -98,21 +98,28 @@ final class BackendPool {
         loop(loop).clients -= n;
     }
 
-    /** A connected channel to {@code backend} on {@code loop}: a pooled one if any is alive, else a new one. */
-    Future<Channel> acquire(EventLoop loop, Backend backend) {
+    /**
+     * An idle connection to {@code backend} on {@code loop} that is still open, taken out of the pool; null when there
+     * is none, and then {@link #acquireFresh} connects. Returned as it is, not in a future: the common case (a pooled
+     * connection ready) costs no promise and no listener.
+     */
+    Channel pooled(EventLoop loop, Backend backend) {
         ArrayDeque<Channel> queue = idleQueue(loop, backend);
         Channel pooled;
         while ((pooled = queue.pollFirst()) != null) {
             idle.decrementAndGet();
             if (pooled.isActive()) {
-                return loop.newSucceededFuture(pooled);
+                return pooled;
             }
             pooled.close();
         }
-        return connect(loop, backend, queue);
+        return null;
     }
 
-    /** A new connection, bypassing idle ones (which may share the fate of a connection that just failed). */
+    /**
+     * A new connection: when none is idle ({@link #pooled}), and for a replay, which bypasses idle ones (they may share
+     * the fate of a connection that just failed).
+     */
     Future<Channel> acquireFresh(EventLoop loop, Backend backend) {
         return connect(loop, backend, idleQueue(loop, backend));
     }

@@ -2,7 +2,6 @@ package io.grafanaha.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -41,10 +40,6 @@ final class ResponseFramer extends ChannelInboundHandlerAdapter {
 
     ResponseFramer(BackendResponseDecoder decoder) {
         this.decoder = decoder;
-    }
-
-    static ResponseFramer of(Channel channel) {
-        return (ResponseFramer) channel.pipeline().get(NAME);
     }
 
     /** The next response answers a {@code method} request; {@code bytes}: it may come as bytes when it is ordinary. */
