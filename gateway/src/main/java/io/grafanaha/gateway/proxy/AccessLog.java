@@ -13,8 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.FastThreadLocal;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -25,7 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * finished entry to the {@link AccessLogWriter}, which queues it and returns (the line is built on its own
  * thread). On the event loop a request costs a clock read, a few header look-ups, one small object (the entry,
  * queued as it is) and a lock-free queue offer: no text is formatted there, and the client address's text is kept per
- * event loop while the same address asks again (keep-alive connections, or many from one NAT or proxy).
+ * event loop while the same address asks again ({@link AddressText}).
  * A sample below 1 keeps that share of ordinary requests; answers of 500 and above are always written.
  */
 final class AccessLog {
@@ -38,11 +36,6 @@ final class AccessLog {
     private final AccessUser user;
     private final TrustedProxies trusted;
     private final Clock clock;
-    /** Per event loop: the last untrusted peer address and its text ({@code getHostAddress} builds a new String). */
-    private final FastThreadLocal<PeerText> lastPeer = new FastThreadLocal<>();
-
-    private record PeerText(InetAddress address, String text) {}
-
     /** The listener's access log as {@code access-log} says ({@link #OFF} when off), its dropped lines counted. */
     static AccessLog open(GatewayConfig config, AccessUser user, MeterRegistry registry) {
         AccessLogConfig settings = config.accessLog();
@@ -90,15 +83,7 @@ final class AccessLog {
         if (address == null || trusted.trusts(address)) {
             return HeaderPolicy.clientAddress(h, peer, trusted); // a proxy in front names the client in its headers
         }
-        PeerText last = lastPeer.get();
-        // An IPv6 address's text carries its scope, which equals() ignores: only the same object may reuse it.
-        boolean same = last != null
-                && (last.address() == address || address instanceof Inet4Address && address.equals(last.address()));
-        if (!same) {
-            last = new PeerText(address, address.getHostAddress());
-            lastPeer.set(last);
-        }
-        return last.text();
+        return AddressText.of(peer);
     }
 
     /** Writes what is queued and closes the file. */

@@ -62,6 +62,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private InetSocketAddress peer;
     private String scheme;
     private String listenerHost;
+    private final Supplier<String> listenerHostText = this::listenerHost;
     /** How long a refused upload may keep arriving before the connection is closed anyway. */
     private static final long LINGER_MILLIS = 2_000;
     /** How an HTTP/2 stream's request is named in the access log, as nginx and HAProxy log it. */
@@ -177,7 +178,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
         hold.begin(request, stream() ? HTTP_2 : request.protocolVersion().text(), peer(), requestId, startNanos);
-        Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHost()));
+        Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHostText));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
             proxy.metrics().request(ProxyMetrics.NO_BACKEND, request.method(), rejection.get().status().code(), startNanos);

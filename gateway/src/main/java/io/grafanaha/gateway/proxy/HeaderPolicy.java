@@ -159,7 +159,7 @@ final class HeaderPolicy {
     }
 
     private static String ip(InetSocketAddress peer) {
-        return peer.getAddress() == null ? peer.getHostString() : peer.getAddress().getHostAddress();
+        return AddressText.of(peer);
     }
 
     /** The client: the last address of the chain that is not a trusted proxy (the first one if all are). */

@@ -13,7 +13,8 @@ import java.util.List;
 final class ReplayBuffer {
     static final int CAP = 64 * 1024;
 
-    private final List<HttpContent> chunks = new ArrayList<>();
+    /** Sized for the usual request: one chunk, its end, or both. */
+    private final List<HttpContent> chunks = new ArrayList<>(2);
     private long bytes;
     private boolean intact = true;
     private boolean complete;

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Brings a request target to the one form that the gateway's routing and Grafana read alike, or refuses
@@ -22,11 +23,12 @@ final class RequestTarget {
     /**
      * Rewrites {@code request}'s target (and Host) in place; a rejection when it cannot be trusted. An
      * HTTP/1.0 request without Host (which 1.0 allows) gets {@code listenerHost}, the address the client
-     * connected to: it goes on as HTTP/1.1, where Host is required.
+     * connected to: it goes on as HTTP/1.1, where Host is required. (Asked for only then: on an HTTP/2 stream it
+     * is text built anew for each stream.)
      */
-    static Optional<Rejection> normalise(HttpRequest request, String listenerHost) {
+    static Optional<Rejection> normalise(HttpRequest request, Supplier<String> listenerHost) {
         if (!request.headers().contains(HttpHeaderNames.HOST)) {
-            request.headers().set(HttpHeaderNames.HOST, listenerHost);
+            request.headers().set(HttpHeaderNames.HOST, listenerHost.get());
         }
         String target = request.uri();
         if (target.equals("*")) {
