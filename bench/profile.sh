@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Where a gateway's event loops spend their time under load: an async-profiler profile of a running gateway (2 KB
+# /search.json from the nginx backend, wrk -t2 -c64, keep-alive), taken after a warm-up, and a summary of it.
+# async-profiler comes from Maven Central (tools.profiler:async-profiler, linux-x64), loaded into the gateway with the
+# JDK's attach API (jcmd's JVMTI.agent_load cannot pass its options), so the gateway runs exactly as in bench/proxy.sh.
+# Usage: bench/profile.sh [seconds] [warm-up seconds]      (defaults: 20 s profiled after 30 s of load)
+#        PROFILE_EVENT=alloc bench/profile.sh              allocation samples instead of CPU
+#        PROFILE_OUT=/tmp/p bench/profile.sh               keeps the collapsed stacks in /tmp/p.collapsed (default: $W, removed)
+#        JAR=old.jar GATEWAY_EXTRA=yaml bench/profile.sh   another build, or configuration appended to the gateway's
+# Prints wrk's figures, the gateway's CPU per request, and for the event-loop threads: the share of samples in the
+# kernel, Netty, the JDK and the gateway's own code, the top frames, and the gateway's methods that own the most
+# user time (each sample charged to the innermost gateway frame above it).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/.."
+SECS=${1:-20}; WARMUP=${2:-30}; EVENT=${PROFILE_EVENT:-cpu}
+JAR=${JAR:-gateway/target/grafana-ha-gateway.jar}
+AP_VERSION=4.1
+[ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk nginx-light
+fi
+AP_JAR=~/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION-linux-x64.jar
+[ -f "$AP_JAR" ] || mvn -B -q -ntp dependency:get -Dartifact=tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64
+bench_workdir; trap bench_cleanup EXIT
+unzip -q -o "$AP_JAR" -d "$W/ap"
+LIB=$(find "$W/ap" -name libasyncProfiler.so | head -1)
+cat > "$W/Attach.java" <<'JAVA'
+public class Attach {
+    public static void main(String[] args) throws Exception {
+        var vm = com.sun.tools.attach.VirtualMachine.attach(args[0]);
+        try {
+            vm.loadAgentPath(args[1], args[2]);
+        } finally {
+            vm.detach();
+        }
+    }
+}
+JAVA
+javac -d "$W" "$W/Attach.java"
+# Profiling lowers the kernel's guard on perf events for this run (async-profiler falls back to timers without it).
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "")
+if [ -n "$paranoid" ] && [ "$paranoid" -gt 1 ]; then sysctl -q -w kernel.perf_event_paranoid=1 2>/dev/null || true; fi
+P=${PROFILE_BENCH_PORTS:-18380}
+bench_www; bench_backend "$P"
+bench_gateway gateway "$JAR" $((P + 1)) $((P + 2)) "$P" "${GATEWAY_EXTRA:-}"
+GPID=${pids[-1]}
+bench_wait_url "http://127.0.0.1:$((P + 1))/search.json" 60
+URL="http://127.0.0.1:$((P + 1))/search.json"
+wrk -t2 -c64 -d"${WARMUP}s" "$URL" > /dev/null
+OUT=${PROFILE_OUT:-$W/profile}
+java -cp "$W" Attach "$GPID" "$LIB" "start,event=$EVENT,interval=$([ "$EVENT" = cpu ] && echo 1ms || echo 512k),threads" > /dev/null
+ticks_before=$(awk '{print $14 + $15}' "/proc/$GPID/stat")
+result=$(wrk -t2 -c64 -d"${SECS}s" "$URL")
+ticks_after=$(awk '{print $14 + $15}' "/proc/$GPID/stat")
+java -cp "$W" Attach "$GPID" "$LIB" "stop,file=$OUT.collapsed,collapsed,threads" > /dev/null
+[ -n "$paranoid" ] && sysctl -q -w kernel.perf_event_paranoid="$paranoid" 2>/dev/null || true
+echo "$result"
+requests=$(awk '/requests in/ {print $1}' <<<"$result")
+echo "gateway CPU per request (profiler running): $(( (ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / requests )) us"
+python3 - "$OUT.collapsed" "$EVENT" <<'PY'
+import collections, re, sys
+path, event = sys.argv[1], sys.argv[2]
+kinds, top, owner, total = collections.Counter(), collections.Counter(), collections.Counter(), 0
+for line in open(path):
+    stack, n = line.rstrip().rsplit(" ", 1)
+    frames = stack.split(";")
+    if not re.match(r"\[event-loop", frames[0]):
+        continue
+    n = int(n); total += n; leaf = frames[-1]
+    kind = ("kernel" if leaf.endswith("_[k]") else "netty" if leaf.startswith("io/netty") else
+            "gateway" if leaf.startswith("io/grafanaha") else
+            "jdk" if leaf.startswith(("java", "jdk", "sun")) else "other native")
+    kinds[kind] += n; top[leaf] += n
+    if kind != "kernel":
+        ours = [f for f in frames if f.startswith("io/grafanaha")]
+        owner[ours[-1] if ours else "(no gateway frame: the event loop itself)"] += n
+if not total:
+    sys.exit("no samples from event-loop threads")
+print(f"\n{event} samples of the event-loop threads: {total}")
+print("  " + ", ".join(f"{k} {v * 100 / total:.1f} %" for k, v in kinds.most_common()))
+print("top frames:")
+for k, v in top.most_common(15): print(f"  {v * 100 / total:5.1f} %  {k[:120]}")
+print("gateway methods owning the most samples outside the kernel:")
+for k, v in owner.most_common(15): print(f"  {v * 100 / total:5.1f} %  {k[:120]}")
+PY
