@@ -201,13 +201,19 @@ public final class SaveTranslation {
             return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "unknown version");
         }
         if (!startedFrom.equals(Set.of(now.fingerprint()))) {
-            log.info("save of dashboard {} (version {}) on {} refused with 412: {} changed it since (now version {})",
-                    uid, version, backend, backend, now.version());
+            // The contents' fingerprints, shortened, say in the log which copies disagreed when a refusal surprises.
+            log.info("save of dashboard {} (version {}) on {} refused with 412: {} changed it since (now version {};"
+                    + " content {}, started from {})", uid, version, backend, backend, now.version(), shortly(now.fingerprint()),
+                    startedFrom.stream().map(SaveTranslation::shortly).sorted().toList());
             return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "changed on " + backend);
         }
         log.info("save of dashboard {} translated to {}: id {} -> {}, version {} -> {} (same content)", uid, backend,
                 id.isPresent() ? id.getAsLong() : "none", now.id(), version, now.version());
         return new Outcome.Rewritten(rewrite(body, now), now);
+    }
+
+    private static String shortly(String fingerprint) {
+        return fingerprint.substring(0, Math.min(12, fingerprint.length()));
     }
 
     private static OptionalLong requestId(byte[] body) {
