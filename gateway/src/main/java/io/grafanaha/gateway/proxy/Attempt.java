@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #onBackendClosed}). Once the attempt has answered, its connection returns to the pool. A backend that
  * answered and then hung up while the client's body was still flowing refused the request; that is not a failure.
  *
- * <p>Longer than most classes here (about 580 lines) on purpose: both streaming loops, the three timers and the
+ * <p>Longer than most classes here (about 590 lines) on purpose: both streaming loops, the three timers and the
  * failure classification of one backend connection share one small state machine ({@code upload}, {@code response})
  * that each of them reads and moves: a timer firing decides by where the streams are, and a stream ending cancels
  * the timers. Split apart, each piece would need that state passed in and back; together they read as one
