@@ -7,7 +7,8 @@
 #        PROFILE_EVENT=alloc bench/profile.sh              allocation samples instead of CPU
 #        PROFILE_OUT=/tmp/p bench/profile.sh               keeps the collapsed stacks in /tmp/p.collapsed (default: $W, removed)
 #        JAR=old.jar GATEWAY_EXTRA=yaml bench/profile.sh   another build, or configuration appended to the gateway's
-# Prints wrk's figures, the gateway's CPU per request, and for the event-loop threads: the share of samples in the
+#        PROFILE_LOAD=h2 bench/profile.sh                  HTTP/2 over TLS instead: h2load, 8 connections x 32 streams
+# Prints the load tool's figures, the gateway's CPU per request, and for the event-loop threads: the share of samples in the
 # kernel, Netty, the JDK and the gateway's own code, the top frames, and the gateway's methods that own the most
 # user time (each sample charged to the innermost gateway frame above it).
 set -euo pipefail
@@ -17,8 +18,9 @@ SECS=${1:-20}; WARMUP=${2:-30}; EVENT=${PROFILE_EVENT:-cpu}
 JAR=${JAR:-gateway/target/grafana-ha-gateway.jar}
 AP_VERSION=4.1
 [ -f "$JAR" ] || mvn -B -q -ntp package -DskipTests
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk nginx-light
+LOAD=${PROFILE_LOAD:-http1}
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || ! command -v h2load >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk nginx-light nghttp2-client
 fi
 AP_JAR=~/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION-linux-x64.jar
 [ -f "$AP_JAR" ] || mvn -B -q -ntp dependency:get -Dartifact=tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64
@@ -43,20 +45,25 @@ paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "")
 if [ -n "$paranoid" ] && [ "$paranoid" -gt 1 ]; then sysctl -q -w kernel.perf_event_paranoid=1 2>/dev/null || true; fi
 P=${PROFILE_BENCH_PORTS:-18380}
 bench_www; bench_backend "$P"
-bench_gateway gateway "$JAR" $((P + 1)) $((P + 2)) "$P" "${GATEWAY_EXTRA:-}"
+SCHEME=http; TLS_YAML=""
+if [ "$LOAD" = h2 ]; then bench_tls_cert; SCHEME=https; TLS_YAML=$BENCH_TLS_YAML$'\n'; fi
+bench_gateway gateway "$JAR" $((P + 1)) $((P + 2)) "$P" "$TLS_YAML${GATEWAY_EXTRA:-}"
 GPID=${pids[-1]}
-bench_wait_url "http://127.0.0.1:$((P + 1))/search.json" 60
-URL="http://127.0.0.1:$((P + 1))/search.json"
-wrk -t2 -c64 -d"${WARMUP}s" "$URL" > /dev/null
+URL="$SCHEME://127.0.0.1:$((P + 1))/search.json"
+bench_wait_url "$URL" 60
+load() { # seconds: prints the load tool's output
+  if [ "$LOAD" = h2 ]; then h2load -D "$1" -c 8 -m 32 "$URL"; else wrk -t2 -c64 -d"$1s" "$URL"; fi
+}
+load "$WARMUP" > /dev/null
 OUT=${PROFILE_OUT:-$W/profile}
 java -cp "$W" Attach "$GPID" "$LIB" "start,event=$EVENT,interval=$([ "$EVENT" = cpu ] && echo 1ms || echo 512k),threads" > /dev/null
 ticks_before=$(awk '{print $14 + $15}' "/proc/$GPID/stat")
-result=$(wrk -t2 -c64 -d"${SECS}s" "$URL")
+result=$(load "$SECS")
 ticks_after=$(awk '{print $14 + $15}' "/proc/$GPID/stat")
 java -cp "$W" Attach "$GPID" "$LIB" "stop,file=$OUT.collapsed,collapsed,threads" > /dev/null
 [ -n "$paranoid" ] && sysctl -q -w kernel.perf_event_paranoid="$paranoid" 2>/dev/null || true
 echo "$result"
-requests=$(awk '/requests in/ {print $1}' <<<"$result")
+if [ "$LOAD" = h2 ]; then requests=$(awk '/requests:/ {print $4; exit}' <<<"$result"); else requests=$(awk '/requests in/ {print $1}' <<<"$result"); fi
 echo "gateway CPU per request (profiler running): $(( (ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / requests )) us"
 python3 - "$OUT.collapsed" "$EVENT" <<'PY'
 import collections, re, sys
