@@ -1,50 +1,26 @@
 package io.grafanaha.gateway.proxy;
 
-import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerAdapter;
-import io.netty.channel.ChannelHandlerContext;
 
 /**
- * Where a backend's response goes to an HTTP/1.1 client as bytes ({@link ResponseFramer}): a place in the client's
- * pipeline below the response encoder, so the bytes go out as they are and the encoder, which never sees them, stays
- * ready for the next answer written as objects. What passes is noted as the encoder notes what it encodes (status
- * and body bytes for the access log; the answer's end for the request-head deadline).
+ * Where a backend's ordinary answer goes to the client as the backend's bytes ({@link ResponseFramer}): the handler
+ * named {@value #NAME} in the client's pipeline. On an HTTP/1.1 connection that is {@link Http1ClientBytes}, below the
+ * response encoder; on an HTTP/2 stream it is {@link StreamMessages}, which takes the bytes apart into frames.
+ * Either notes what passes for the access log (the status and the body bytes).
  */
-final class ClientBytes extends ChannelHandlerAdapter {
-    static final String NAME = "client-bytes";
+interface ClientBytes {
+    String NAME = "client-bytes";
 
-    private final MethodAwareResponseEncoder notes;
-    private final RequestHeadDeadline deadline;
-    private ChannelHandlerContext ctx;
-
-    ClientBytes(MethodAwareResponseEncoder notes, RequestHeadDeadline deadline) {
-        this.notes = notes;
-        this.deadline = deadline;
-    }
-
-    /** The client connection's byte writer; null on an HTTP/2 stream, or once a tunnel replaced HTTP. */
+    /** The client's byte writer; null once a tunnel replaced HTTP. */
     static ClientBytes of(Channel client) {
         return (ClientBytes) client.pipeline().get(NAME);
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
+    /** The answer's head, as the bytes {@link RawResponseHead} ended for this client. */
+    ChannelFuture writeHead(int status, ByteBuf head);
 
-    ChannelFuture writeHead(int status, ByteBuf head) {
-        notes.wroteHead(status);
-        return ctx.write(head);
-    }
-
-    ChannelFuture writeBody(RawResponseBody body) {
-        notes.wroteBody(body.dataBytes());
-        if (body.last()) {
-            deadline.answered();
-        }
-        return ctx.write(body.content());
-    }
+    /** The next part of the answer's body, its framing included. */
+    ChannelFuture writeBody(RawResponseBody body);
 }

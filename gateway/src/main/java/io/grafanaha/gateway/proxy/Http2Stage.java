@@ -1,7 +1,6 @@
 package io.grafanaha.gateway.proxy;
 
 import io.grafanaha.gateway.config.Http2Config;
-import io.grafanaha.gateway.listener.RequestHeadDeadline;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -23,7 +22,6 @@ import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.logging.LogLevel;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,7 +31,8 @@ import java.util.function.Function;
  * HTTP/2 on one client connection: Netty's frame codec with the {@code proxy.http2} limits, then one child channel
  * per stream carrying the HTTP/1.1 objects of {@link StreamMessages} into a {@link FrontendHandler} of its own, so a
  * stream is served exactly like an HTTP/1.1 connection with one request (routing, retries, edit capture, rate
- * limits, header policy), an ordinary answer relayed as the backend's bytes through {@link ClientBytes} as well.
+ * limits, header policy), an ordinary answer relayed as the backend's bytes as well ({@link StreamMessages} is the
+ * stream's {@link ClientBytes}).
  *
  * <p>Backpressure: child channels have AUTO_READ off, and the frame codec returns flow-control window to the client
  * only for DATA a child has read, so an upload is held by the client until the backend takes it; the other way a
@@ -72,9 +71,6 @@ final class Http2Stage {
     void install(Channel ch) {
         Connection connection = new Connection(pool, ch.eventLoop());
         HeaderStrings strings = new HeaderStrings();
-        // ClientBytes tells the request head's deadline when an answer went out; a stream has no head to time (the
-        // codec bounds HEADERS), so its deadline is one that is never armed.
-        RequestHeadDeadline noDeadline = new RequestHeadDeadline(Duration.ZERO, Http2FrameCodec.class);
         ch.closeFuture().addListener(f -> connection.closed());
         ch.pipeline()
                 .addLast(FLUSHES, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
@@ -89,8 +85,7 @@ final class Http2Stage {
                         // and body bytes for the access log, as it does on HTTP/1.1.
                         MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
                         stream.pipeline()
-                                .addLast(new StreamMessages(notes, strings))
-                                .addLast(ClientBytes.NAME, new ClientBytes(notes, noDeadline))
+                                .addLast(ClientBytes.NAME, new StreamMessages(notes, strings))
                                 .addLast(FrontendHandler.NAME, frontends.apply(notes));
                     }
                 }))

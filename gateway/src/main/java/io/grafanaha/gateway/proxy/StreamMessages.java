@@ -3,6 +3,7 @@ package io.grafanaha.gateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -37,13 +38,14 @@ import io.netty.util.concurrent.PromiseCombiner;
  * HTTP/1.1's decoder hands it over, without a whole request and a pooled buffer made first and split again; frames
  * take over the content of the objects written instead of retaining it and releasing the object.
  *
- * <p>An ordinary answer from a backend comes as its bytes, as an HTTP/1.1 client gets it ({@link ClientBytes}, between
- * this handler and the stream's {@link FrontendHandler}, writes them): {@link AnswerFrames} takes them apart into frames.
+ * <p>It is also the stream's {@link ClientBytes}: an ordinary answer from a backend comes as its bytes, as an HTTP/1.1
+ * client gets it, and {@link AnswerFrames} takes them apart into frames. Being one handler, not a second one after it,
+ * spares each stream a handler set up in its pipeline and each answer's writes a pass through it.
  *
  * <p>An interim answer (100 Continue) is a HEADERS frame that does not end the stream; the empty last chunk that
  * follows a relayed one ends nothing and is dropped.
  */
-final class StreamMessages extends ChannelDuplexHandler {
+final class StreamMessages extends ChannelDuplexHandler implements ClientBytes {
     /** The names the conversion marks a request with (a copy of the enum's values once, not per request). */
     private static final HttpConversionUtil.ExtensionHeaderNames[] EXTENSION_HEADERS = HttpConversionUtil.ExtensionHeaderNames.values();
     private final MethodAwareResponseEncoder notes;
@@ -54,6 +56,7 @@ final class StreamMessages extends ChannelDuplexHandler {
     private boolean headRequest;
     /** The answer as the backend's bytes ({@link ClientBytes}), from its head on; null while none came. */
     private AnswerFrames bytes;
+    private ChannelHandlerContext ctx;
 
     /**
      * {@code notes} keeps the status and body bytes the client got, for the access log; {@code strings} are the
@@ -62,6 +65,11 @@ final class StreamMessages extends ChannelDuplexHandler {
     StreamMessages(MethodAwareResponseEncoder notes, HeaderStrings strings) {
         this.notes = notes;
         this.strings = strings;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     // ---- client -> proxy
@@ -113,12 +121,31 @@ final class StreamMessages extends ChannelDuplexHandler {
     // ---- proxy -> client
 
     @Override
+    public ChannelFuture writeHead(int status, ByteBuf head) {
+        notes.wroteHead(status);
+        bytes = new AnswerFrames(headRequest, strings);
+        return writeBytes(head);
+    }
+
+    @Override
+    public ChannelFuture writeBody(RawResponseBody body) {
+        notes.wroteBody(body.dataBytes());
+        return writeBytes(body.content());
+    }
+
+    private ChannelFuture writeBytes(ByteBuf answer) {
+        ChannelPromise promise = ctx.newPromise();
+        bytes.write(ctx, answer, promise);
+        return promise;
+    }
+
+    @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof ByteBuf answer) {
-            if (bytes == null) {
-                bytes = new AnswerFrames(headRequest, strings);
-            }
-            bytes.write(ctx, answer, promise);
+        if (msg instanceof ByteBuf empty && !empty.isReadable()) {
+            // An empty write only waits for the writes before it ({@link ClientClose}); a stream's went to the
+            // connection already, so there is nothing to wait for and no frame to send.
+            empty.release();
+            promise.setSuccess();
             return;
         }
         if (!(msg instanceof HttpObject)) {

@@ -10,8 +10,9 @@
  * <p>Responses as bytes: a backend connection's {@code ResponseFramer} reads each response head in place; an ordinary
  * one (HTTP/1.1, a final status, a length, chunks or no body, nothing doubtful) reaches an HTTP/1.1 client as the
  * backend's own header lines, hop-by-hop ones removed and the gateway's added, then its body bytes unchanged, written
- * below the response encoder ({@code ClientBytes}). Everything else (interim and doubtful heads, bodies that end with
- * the connection, upgrades, watched requests, HTTP/2 streams) takes the strict object decoder and encoder as before.
+ * below the response encoder ({@code Http1ClientBytes}); on an HTTP/2 stream the same bytes become HEADERS and DATA
+ * frames ({@code StreamMessages}). Everything else (interim and doubtful heads, bodies that end with the connection,
+ * upgrades, watched requests) takes the strict object decoder and encoder as before.
  *
  * <p>Retries: an exchange that fails before anything reached the client may try another backend
  * ({@code routing.retries} times at most; {@code RetryPolicy.decide} is the whole decision). Connect
