@@ -200,6 +200,17 @@ public final class SaveTranslation {
                     uid, id.getAsLong(), version, backend);
             return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "unknown version");
         }
+        if (startedFrom.size() > 1 && startedFrom.contains(now.fingerprint())) {
+            // The page may hold these numbers from a translated save whose content the serving copy holds now, or
+            // from an older copy it read long ago (a tab still open): translating would overwrite later edits in
+            // the second case without a word, so the page is told to reload, as Grafana tells a stale page.
+            log.info("save of dashboard {} (id {}, version {}) on {} refused with 412: those numbers stand for {} contents"
+                    + " the gateway has seen, {}'s current one among them, so it cannot tell which one the page started from"
+                    + " (content {}, started from {})", uid, id.isPresent() ? id.getAsLong() : "none", version, backend,
+                    startedFrom.size(), backend, shortly(now.fingerprint()),
+                    startedFrom.stream().map(SaveTranslation::shortly).sorted().toList());
+            return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "ambiguous numbers");
+        }
         if (!startedFrom.equals(Set.of(now.fingerprint()))) {
             // The contents' fingerprints, shortened, say in the log which copies disagreed when a refusal surprises.
             log.info("save of dashboard {} (version {}) on {} refused with 412: {} changed it since (now version {};"

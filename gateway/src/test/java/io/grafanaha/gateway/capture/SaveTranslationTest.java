@@ -114,6 +114,21 @@ class SaveTranslationTest {
     }
 
     @Test
+    void numbersThatAreBothATranslatedAnswerAndAnOlderVersionOfTheServingCopyAreRefusedAsAmbiguous() throws Exception {
+        // The page read the replica's id 4 at version 3 and saved through the primary, which answered version 2: the
+        // page holds id 4, version 2, and the replica, synced since, holds what it saved. But the replica's own
+        // version 2 held other content, and a tab still open on it would send the same numbers.
+        ledger.learnAnswered("cpu", 4, 2, CPU);
+        replica = Optional.of(new SaveTranslation.Current(4, 4, CPU));
+        replicaHistory.put(2, fingerprint("CPU as the replica had it at its version 2"));
+
+        SaveTranslation.Outcome outcome = translate(4, 2);
+
+        assertThat(outcome).isInstanceOf(SaveTranslation.Outcome.Refused.class);
+        assertThat(((SaveTranslation.Outcome.Refused) outcome).reason()).isEqualTo("ambiguous numbers");
+    }
+
+    @Test
     void whenIdsCoincideASaveFromAnotherInstancesVersionWithTheServingContentIsTranslated() throws Exception {
         replica = Optional.of(new SaveTranslation.Current(4, 3, CPU));
         ledger.learn("primary", "cpu", 4, 5, CPU);
