@@ -34,6 +34,7 @@ import io.grafanaha.health.routing.RoutingPolicy;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.webhook.WebhookVerifier;
 import io.grafanaha.sync.writeback.WriteBack;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -150,14 +151,24 @@ public final class Gateway implements AutoCloseable {
     /**
      * Saves translated to the instance that serves them: the serving instance's copy is read with the sync's client
      * for that backend (its API token), on the sync's read threads, never on an event loop; a backend that lacks the
-     * acknowledged save its user started from is first brought up to it there ({@link SaveCatchUp}).
+     * acknowledged save its user started from is first brought up to it there ({@link SaveCatchUp}). Each save it
+     * decides is counted in {@code gateway_save_translations_total{outcome}}.
      */
     private SaveTranslation saveTranslation(SyncService sync, WriteBack writeBack) {
         DashboardLedger ledger = new DashboardLedger();
         Map<String, GrafanaClient> clients = new LinkedHashMap<>();
         sync.targets().forEach(t -> clients.put(t.name(), t.client()));
-        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()),
+        SaveTranslation translation = new SaveTranslation(ledger,
+                SaveTranslation.clientReader(clients, ledger, threads.syncReads()),
                 new SaveCatchUp(writeBack.catchUp(), ledger, threads.syncReads()));
+        for (SaveTranslation.Result result : SaveTranslation.Result.values()) {
+            FunctionCounter.builder("gateway_save_translations_total", translation, t -> t.count(result))
+                    .tag("outcome", result.label())
+                    .description("Dashboard saves (POST /api/dashboards/db) checked against the instance that serves"
+                            + " them, translated when read from another one, by what became of them")
+                    .register(registry);
+        }
+        return translation;
     }
 
     /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves. */

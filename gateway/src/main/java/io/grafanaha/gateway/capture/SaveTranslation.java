@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,33 @@ public final class SaveTranslation {
         }
     }
 
+    /**
+     * How the saves it decided went, each counted under its label in {@code gateway_save_translations_total{outcome}}:
+     * an operator sees how many saves crossed instances, and how many were refused and why.
+     */
+    public enum Result {
+        /** Rewritten to the serving instance's id and version. */
+        TRANSLATED("translated"),
+        /** Forwarded as the client sent it (already the serving instance's numbers, or nothing to check it against). */
+        FORWARDED("forwarded"),
+        /** Refused: the content the user started from is not the serving instance's now (a real conflict). */
+        REFUSED_CHANGED("refused-changed"),
+        /** Refused: the numbers stand for more than one content the gateway has seen, the current one among them. */
+        REFUSED_AMBIGUOUS("refused-ambiguous"),
+        /** Refused: another instance's id with a version the gateway never saw. */
+        REFUSED_UNSEEN("refused-unseen");
+
+        private final String label;
+
+        Result(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
     /** What becomes of one save. */
     public sealed interface Outcome {
         /** Forward the client's body. */
@@ -75,6 +103,7 @@ public final class SaveTranslation {
     private final DashboardLedger ledger;
     private final Reader reader;
     private final SaveCatchUp catchUp;
+    private final LongAdder[] counts = new LongAdder[Result.values().length];
 
     public SaveTranslation(DashboardLedger ledger, Reader reader) {
         this(ledger, reader, SaveCatchUp.NONE);
@@ -85,6 +114,19 @@ public final class SaveTranslation {
         this.ledger = ledger;
         this.reader = reader;
         this.catchUp = catchUp;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new LongAdder();
+        }
+    }
+
+    /** How many saves went {@code result} since start. */
+    public long count(Result result) {
+        return counts[result.ordinal()].sum();
+    }
+
+    private <T extends Outcome> T counted(Result result, T outcome) {
+        counts[result.ordinal()].increment();
+        return outcome;
     }
 
     /**
@@ -156,7 +198,7 @@ public final class SaveTranslation {
                 .exceptionally(e -> {
                     log.warn("could not read dashboard {} on {} before a save; forwarding it unchanged: {}", uid, backend,
                             e.getMessage());
-                    return new Outcome.Unchanged("read failed");
+                    return counted(Result.FORWARDED, new Outcome.Unchanged("read failed"));
                 });
     }
 
@@ -182,23 +224,25 @@ public final class SaveTranslation {
     Outcome decide(String backend, String uid, OptionalLong id, int version, Optional<Current> serving,
             Optional<String> own, byte[] body) {
         if (serving.isEmpty()) {
-            return new Outcome.Unchanged("not on " + backend);
+            return counted(Result.FORWARDED, new Outcome.Unchanged("not on " + backend));
         }
         Current now = serving.get();
         boolean sameId = id.isEmpty() || id.getAsLong() == now.id();
         if (sameId && version == now.version()) {
-            return new Outcome.Unchanged("already " + backend + "'s id and version");
+            return counted(Result.FORWARDED, new Outcome.Unchanged("already " + backend + "'s id and version"));
         }
         Set<String> startedFrom = new HashSet<>(ledger.contents(uid, version, id, backend));
         own.ifPresent(startedFrom::add);
         if (startedFrom.isEmpty()) {
             if (sameId) {
                 // An older version of this very instance's copy, as far as the gateway knows: Grafana decides (412).
-                return new Outcome.Unchanged("based on an older version of " + backend + "'s copy");
+                return counted(Result.FORWARDED,
+                        new Outcome.Unchanged("based on an older version of " + backend + "'s copy"));
             }
             log.info("save of dashboard {} (id {}, version {}) on {} refused with 412: the gateway never saw that version",
                     uid, id.getAsLong(), version, backend);
-            return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "unknown version");
+            return counted(Result.REFUSED_UNSEEN, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
+                    "unknown version"));
         }
         if (startedFrom.size() > 1 && startedFrom.contains(now.fingerprint())) {
             // The page may hold these numbers from a translated save whose content the serving copy holds now, or
@@ -209,18 +253,20 @@ public final class SaveTranslation {
                     + " (content {}, started from {})", uid, id.isPresent() ? id.getAsLong() : "none", version, backend,
                     startedFrom.size(), backend, shortly(now.fingerprint()),
                     startedFrom.stream().map(SaveTranslation::shortly).sorted().toList());
-            return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "ambiguous numbers");
+            return counted(Result.REFUSED_AMBIGUOUS, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
+                    "ambiguous numbers"));
         }
         if (!startedFrom.equals(Set.of(now.fingerprint()))) {
             // The contents' fingerprints, shortened, say in the log which copies disagreed when a refusal surprises.
             log.info("save of dashboard {} (version {}) on {} refused with 412: {} changed it since (now version {};"
                     + " content {}, started from {})", uid, version, backend, backend, now.version(), shortly(now.fingerprint()),
                     startedFrom.stream().map(SaveTranslation::shortly).sorted().toList());
-            return new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(), "changed on " + backend);
+            return counted(Result.REFUSED_CHANGED, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
+                    "changed on " + backend));
         }
         log.info("save of dashboard {} translated to {}: id {} -> {}, version {} -> {} (same content)", uid, backend,
                 id.isPresent() ? id.getAsLong() : "none", now.id(), version, now.version());
-        return new Outcome.Rewritten(rewrite(body, now), now);
+        return counted(Result.TRANSLATED, new Outcome.Rewritten(rewrite(body, now), now));
     }
 
     private static String shortly(String fingerprint) {

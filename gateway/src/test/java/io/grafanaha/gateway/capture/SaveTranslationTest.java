@@ -126,6 +126,24 @@ class SaveTranslationTest {
 
         assertThat(outcome).isInstanceOf(SaveTranslation.Outcome.Refused.class);
         assertThat(((SaveTranslation.Outcome.Refused) outcome).reason()).isEqualTo("ambiguous numbers");
+        assertThat(translation.count(SaveTranslation.Result.REFUSED_AMBIGUOUS)).isEqualTo(1);
+    }
+
+    @Test
+    void eachSaveIsCountedUnderWhatBecameOfIt() throws Exception {
+        ledger.learn("primary", "cpu", 6, 5, CPU);
+        ledger.learn("primary", "cpu", 6, 4, fingerprint("CPU before someone else's edit"));
+
+        translate(6, 5); // the replica holds that content: translated
+        translate(6, 4); // it does not: refused
+        translate(6, 3); // never seen: refused
+        translate(4, 2); // already the replica's numbers: forwarded
+
+        assertThat(translation.count(SaveTranslation.Result.TRANSLATED)).isEqualTo(1);
+        assertThat(translation.count(SaveTranslation.Result.REFUSED_CHANGED)).isEqualTo(1);
+        assertThat(translation.count(SaveTranslation.Result.REFUSED_UNSEEN)).isEqualTo(1);
+        assertThat(translation.count(SaveTranslation.Result.FORWARDED)).isEqualTo(1);
+        assertThat(translation.count(SaveTranslation.Result.REFUSED_AMBIGUOUS)).isZero();
     }
 
     @Test

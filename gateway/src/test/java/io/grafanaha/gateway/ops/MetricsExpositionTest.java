@@ -75,6 +75,8 @@ class MetricsExpositionTest {
                 "gateway_sync_errors_total{backend=\"grafana-a\",kind=\"held-deletes\"} 0.0",
                 "gateway_edits_observed_total{kind=\"dashboard-save\"} 0.0",
                 "gateway_edits_observed_total{kind=\"folder-delete\"} 0.0",
+                "gateway_save_translations_total{outcome=\"translated\"} 0.0",
+                "gateway_save_translations_total{outcome=\"refused-ambiguous\"} 0.0",
                 "gateway_writeback_commits_total 0.0",
                 "gateway_writeback_journal_failures_total 0.0",
                 "gateway_conflicts_total 0.0");
