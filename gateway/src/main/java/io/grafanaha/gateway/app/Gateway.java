@@ -13,6 +13,7 @@ import io.grafanaha.gateway.capture.LibraryPanelTranslation;
 import io.grafanaha.gateway.capture.ResourceSaveTranslation;
 import io.grafanaha.gateway.capture.SaveCatchUp;
 import io.grafanaha.gateway.capture.SaveTranslation;
+import io.grafanaha.gateway.capture.TranslationCounts;
 import io.grafanaha.sync.grafana.GrafanaClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -119,11 +120,13 @@ public final class Gateway implements AutoCloseable {
                 new WebhookVerifier(config.sync().orElseThrow().webhookSecret().reveal(), config.sync().orElseThrow().branch()), service)));
         this.writeBack = writeBack(sync, config, activity, threads);
         writeBack.ifPresent(wb -> {
-            SaveTranslation translation = saveTranslation(sync.orElseThrow(), wb);
+            TranslationCounts counts = new TranslationCounts();
+            SaveTranslation translation = saveTranslation(sync.orElseThrow(), wb, counts);
             proxy.observer(new EditHook(new EditCapture(wb, threads.clock()), Optional.of(translation),
-                    Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger())),
+                    Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger(), counts)),
                     Optional.of(new LibraryPanelTranslation(reader(sync.orElseThrow())))));
             WriteBackSetup.bindMetrics(wb, registry);
+            bindTranslationCounts(counts);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
         health.addListener(this::retryRequestsWaitingOnDownBackend);
@@ -154,26 +157,28 @@ public final class Gateway implements AutoCloseable {
      * acknowledged save its user started from is first brought up to it there ({@link SaveCatchUp}). Each save it
      * decides is counted in {@code gateway_save_translations_total{outcome}}.
      */
-    private SaveTranslation saveTranslation(SyncService sync, WriteBack writeBack) {
+    private SaveTranslation saveTranslation(SyncService sync, WriteBack writeBack, TranslationCounts counts) {
         DashboardLedger ledger = new DashboardLedger();
         Map<String, GrafanaClient> clients = new LinkedHashMap<>();
         sync.targets().forEach(t -> clients.put(t.name(), t.client()));
-        SaveTranslation translation = new SaveTranslation(ledger,
-                SaveTranslation.clientReader(clients, ledger, threads.syncReads()),
-                new SaveCatchUp(writeBack.catchUp(), ledger, threads.syncReads()));
-        for (SaveTranslation.Result result : SaveTranslation.Result.values()) {
-            FunctionCounter.builder("gateway_save_translations_total", translation, t -> t.count(result))
-                    .tag("outcome", result.label())
-                    .description("Dashboard saves (POST /api/dashboards/db) checked against the instance that serves"
-                            + " them, translated when read from another one, by what became of them")
-                    .register(registry);
-        }
-        return translation;
+        return new SaveTranslation(ledger, SaveTranslation.clientReader(clients, ledger, threads.syncReads()),
+                new SaveCatchUp(writeBack.catchUp(), ledger, threads.syncReads()), counts);
     }
 
-    /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves. */
-    private ResourceSaveTranslation resourceTranslation(SyncService sync, DashboardLedger ledger) {
-        return new ResourceSaveTranslation(ledger, reader(sync));
+    /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves, counted with them. */
+    private ResourceSaveTranslation resourceTranslation(SyncService sync, DashboardLedger ledger, TranslationCounts counts) {
+        return new ResourceSaveTranslation(ledger, reader(sync), counts);
+    }
+
+    /** {@code gateway_save_translations_total{outcome}}: every outcome exported from the start. */
+    private void bindTranslationCounts(TranslationCounts counts) {
+        for (SaveTranslation.Result result : SaveTranslation.Result.values()) {
+            FunctionCounter.builder("gateway_save_translations_total", counts, c -> c.count(result))
+                    .tag("outcome", result.label())
+                    .description("Dashboard saves checked against the instance that serves them, translated when read"
+                            + " from another one, by what became of them")
+                    .register(registry);
+        }
     }
 
     /** Reads of a backend's API with the sync's client for it (its API token), on the sync's read threads. */

@@ -52,11 +52,18 @@ public final class ResourceSaveTranslation {
     private final DashboardLedger ledger;
     private final ResourceVersionLedger versions = new ResourceVersionLedger();
     private final Reader reader;
+    private final TranslationCounts counts;
 
     /** @param ledger the numeric ledger the legacy {@link SaveTranslation} reads too: what is learnt here serves both */
     public ResourceSaveTranslation(DashboardLedger ledger, Reader reader) {
+        this(ledger, reader, new TranslationCounts());
+    }
+
+    /** With {@code counts}, each save it decides is counted there (shared with {@link SaveTranslation}'s). */
+    public ResourceSaveTranslation(DashboardLedger ledger, Reader reader, TranslationCounts counts) {
         this.ledger = ledger;
         this.reader = reader;
+        this.counts = counts;
     }
 
     /** A reader that asks each backend's sync client (with the backend's API token) on {@code reads}. */
@@ -109,7 +116,8 @@ public final class ResourceSaveTranslation {
                 .exceptionally(e -> {
                     log.warn("could not read dashboard {} on {} before a save; forwarding it unchanged: {}", uid, backend,
                             e.getMessage());
-                    return new SaveTranslation.Outcome.Unchanged("read failed");
+                    return counts.counted(SaveTranslation.Result.FORWARDED,
+                            new SaveTranslation.Outcome.Unchanged("read failed"));
                 });
     }
 
@@ -117,7 +125,8 @@ public final class ResourceSaveTranslation {
     SaveTranslation.Outcome decide(String backend, String uid, String resourceVersion,
             Optional<DashboardResources.Answer> serving, byte[] body) {
         if (serving.isEmpty()) {
-            return new SaveTranslation.Outcome.Unchanged("not on " + backend);
+            return counts.counted(SaveTranslation.Result.FORWARDED,
+                    new SaveTranslation.Outcome.Unchanged("not on " + backend));
         }
         DashboardResources.Answer now = serving.get();
         String current = DashboardLedger.fingerprint(now.spec());
@@ -126,23 +135,28 @@ public final class ResourceSaveTranslation {
             if (!startedFrom.isEmpty() && !startedFrom.equals(Set.of(current))) {
                 log.info("save of dashboard {} on {} refused with 409: resource version {} stood for other content elsewhere",
                         uid, backend, resourceVersion);
-                return new SaveTranslation.Outcome.Refused(DashboardResources.conflict(uid), "same resource version, other content");
+                return counts.counted(SaveTranslation.Result.REFUSED_AMBIGUOUS,
+                        new SaveTranslation.Outcome.Refused(DashboardResources.conflict(uid),
+                                "same resource version, other content"));
             }
-            return new SaveTranslation.Outcome.Unchanged("already " + backend + "'s resource version");
+            return counts.counted(SaveTranslation.Result.FORWARDED,
+                    new SaveTranslation.Outcome.Unchanged("already " + backend + "'s resource version"));
         }
         if (startedFrom.isEmpty()) {
-            return new SaveTranslation.Outcome.Unchanged("resource version not seen elsewhere; " + backend + " decides");
+            return counts.counted(SaveTranslation.Result.FORWARDED,
+                    new SaveTranslation.Outcome.Unchanged("resource version not seen elsewhere; " + backend + " decides"));
         }
         if (!startedFrom.equals(Set.of(current))) {
             log.info("save of dashboard {} (resource version {}) on {} refused with 409: {} changed it since (now {})",
                     uid, resourceVersion, backend, backend, now.resourceVersion());
-            return new SaveTranslation.Outcome.Refused(DashboardResources.conflict(uid), "changed on " + backend);
+            return counts.counted(SaveTranslation.Result.REFUSED_CHANGED,
+                    new SaveTranslation.Outcome.Refused(DashboardResources.conflict(uid), "changed on " + backend));
         }
         log.info("save of dashboard {} translated to {}: resource version {} -> {} (same content)", uid, backend,
                 resourceVersion, now.resourceVersion());
         int version = now.spec().path("version").asInt(now.generation());
-        return new SaveTranslation.Outcome.Rewritten(rewrite(body, now, version),
-                new SaveTranslation.Current(now.id(), version, current));
+        return counts.counted(SaveTranslation.Result.TRANSLATED, new SaveTranslation.Outcome.Rewritten(
+                rewrite(body, now, version), new SaveTranslation.Current(now.id(), version, current)));
     }
 
     /** The body with the serving instance's resource version, and its id and version where the body names them. */

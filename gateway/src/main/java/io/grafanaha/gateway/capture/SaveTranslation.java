@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +61,8 @@ public final class SaveTranslation {
     }
 
     /**
-     * How the saves it decided went, each counted under its label in {@code gateway_save_translations_total{outcome}}:
-     * an operator sees how many saves crossed instances, and how many were refused and why.
+     * How a checked save went, each counted under its label in {@code gateway_save_translations_total{outcome}}
+     * ({@link TranslationCounts}): an operator sees how many saves crossed instances, and how many were refused and why.
      */
     public enum Result {
         /** Rewritten to the serving instance's id and version. */
@@ -103,30 +102,27 @@ public final class SaveTranslation {
     private final DashboardLedger ledger;
     private final Reader reader;
     private final SaveCatchUp catchUp;
-    private final LongAdder[] counts = new LongAdder[Result.values().length];
+    private final TranslationCounts counts;
 
     public SaveTranslation(DashboardLedger ledger, Reader reader) {
-        this(ledger, reader, SaveCatchUp.NONE);
+        this(ledger, reader, SaveCatchUp.NONE, new TranslationCounts());
     }
 
     /** With {@code catchUp}, the serving instance is first brought up to the content the user started from. */
-    public SaveTranslation(DashboardLedger ledger, Reader reader, SaveCatchUp catchUp) {
+    public SaveTranslation(DashboardLedger ledger, Reader reader, SaveCatchUp catchUp, TranslationCounts counts) {
         this.ledger = ledger;
         this.reader = reader;
         this.catchUp = catchUp;
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = new LongAdder();
-        }
+        this.counts = counts;
     }
 
-    /** How many saves went {@code result} since start. */
+    /** How many saves went {@code result} since start (with the resource API's, when the counts are shared). */
     public long count(Result result) {
-        return counts[result.ordinal()].sum();
+        return counts.count(result);
     }
 
     private <T extends Outcome> T counted(Result result, T outcome) {
-        counts[result.ordinal()].increment();
-        return outcome;
+        return counts.counted(result, outcome);
     }
 
     /**

@@ -19,8 +19,10 @@ class ResourceSaveTranslationTest {
     private final DashboardLedger ledger = new DashboardLedger();
     /** The replica's current copy: id 4, version 2, resource version "4000002". */
     private JsonNode replica = resource(4, 2, "4000002", "CPU");
+    /** Shared with the legacy API's translation in a running gateway. */
+    private final TranslationCounts counts = new TranslationCounts();
     private final ResourceSaveTranslation translation = new ResourceSaveTranslation(ledger,
-            (backend, path) -> CompletableFuture.completedFuture(Optional.ofNullable(replica)));
+            (backend, path) -> CompletableFuture.completedFuture(Optional.ofNullable(replica)), counts);
 
     private static ObjectNode resource(long id, int version, String resourceVersion, String title) {
         ObjectNode r = JSON.createObjectNode().put("kind", "Dashboard");
@@ -55,6 +57,7 @@ class ResourceSaveTranslationTest {
         assertThat(sent.path("metadata").path("labels").path("grafana.app/deprecatedInternalID").asText()).isEqualTo("4");
         assertThat(sent.path("spec").path("version").asInt()).isEqualTo(2);
         assertThat(sent.path("spec").path("title").asText()).isEqualTo("CPU (mine)");
+        assertThat(counts.count(SaveTranslation.Result.TRANSLATED)).isEqualTo(1);
     }
 
     @Test
@@ -70,6 +73,8 @@ class ResourceSaveTranslationTest {
         assertThat(status.path("kind").asText()).isEqualTo("Status");
         assertThat(status.path("reason").asText()).isEqualTo("Conflict");
         assertThat(status.path("details").path("name").asText()).isEqualTo("cpu");
+        assertThat(counts.count(SaveTranslation.Result.REFUSED_CHANGED)).isEqualTo(1);
+        assertThat(counts.count(SaveTranslation.Result.TRANSLATED)).isZero();
     }
 
     @Test
