@@ -35,7 +35,6 @@ import io.grafanaha.health.routing.RoutingPolicy;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.webhook.WebhookVerifier;
 import io.grafanaha.sync.writeback.WriteBack;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -126,7 +125,7 @@ public final class Gateway implements AutoCloseable {
                     Optional.of(resourceTranslation(sync.orElseThrow(), translation.ledger(), counts)),
                     Optional.of(new LibraryPanelTranslation(reader(sync.orElseThrow())))));
             WriteBackSetup.bindMetrics(wb, registry);
-            bindTranslationCounts(counts);
+            WriteBackSetup.bindMetrics(counts, registry);
         });
         health.addListener(this::closeTunnelsOfBackendsLeft);
         health.addListener(this::retryRequestsWaitingOnDownBackend);
@@ -168,17 +167,6 @@ public final class Gateway implements AutoCloseable {
     /** Grafana 12's resource-API saves, translated from the same ledger as the legacy saves, counted with them. */
     private ResourceSaveTranslation resourceTranslation(SyncService sync, DashboardLedger ledger, TranslationCounts counts) {
         return new ResourceSaveTranslation(ledger, reader(sync), counts);
-    }
-
-    /** {@code gateway_save_translations_total{outcome}}: every outcome exported from the start. */
-    private void bindTranslationCounts(TranslationCounts counts) {
-        for (SaveTranslation.Result result : SaveTranslation.Result.values()) {
-            FunctionCounter.builder("gateway_save_translations_total", counts, c -> c.count(result))
-                    .tag("outcome", result.label())
-                    .description("Dashboard saves checked against the instance that serves them, translated when read"
-                            + " from another one, by what became of them")
-                    .register(registry);
-        }
     }
 
     /** Reads of a backend's API with the sync's client for it (its API token), on the sync's read threads. */

@@ -1,6 +1,8 @@
 package io.grafanaha.gateway.app;
 
 import io.grafanaha.gateway.admin.ActivityLog;
+import io.grafanaha.gateway.capture.SaveTranslation;
+import io.grafanaha.gateway.capture.TranslationCounts;
 import io.grafanaha.gateway.config.SyncConfig;
 import io.grafanaha.sync.SyncService;
 import io.grafanaha.sync.writeback.WriteBack;
@@ -14,7 +16,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Builds the write-back beside the sync, logs what it does, and exports its counters. */
+/** Builds the write-back beside the sync, logs what it does, and exports its counters and its save translations'. */
 final class WriteBackSetup {
     private static final Logger log = LoggerFactory.getLogger("io.grafanaha.writeback");
 
@@ -43,6 +45,17 @@ final class WriteBackSetup {
         FunctionCounter.builder("gateway_writeback_journal_failures_total", writeBack, w -> w.status().journalFailures())
                 .description("Journal writes that failed (disk full, read-only): their edits are held in memory until"
                         + " committed").register(registry);
+    }
+
+    /** {@code gateway_save_translations_total{outcome}}: every outcome exported from the start. */
+    static void bindMetrics(TranslationCounts counts, MeterRegistry registry) {
+        for (SaveTranslation.Result result : SaveTranslation.Result.values()) {
+            FunctionCounter.builder("gateway_save_translations_total", counts, c -> c.count(result))
+                    .tag("outcome", result.label())
+                    .description("Dashboard saves checked against the instance that serves them, translated when read"
+                            + " from another one, by what became of them")
+                    .register(registry);
+        }
     }
 
     private static void record(WriteBackEvent event, ActivityLog activity) {

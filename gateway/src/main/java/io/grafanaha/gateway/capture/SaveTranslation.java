@@ -121,10 +121,6 @@ public final class SaveTranslation {
         return counts.count(result);
     }
 
-    private <T extends Outcome> T counted(Result result, T outcome) {
-        return counts.counted(result, outcome);
-    }
-
     /**
      * A reader that asks each backend's sync client ({@code GET /api/dashboards/uid/:uid} with the backend's API
      * token) on {@code reads}, and teaches {@code ledger} what it read.
@@ -194,7 +190,7 @@ public final class SaveTranslation {
                 .exceptionally(e -> {
                     log.warn("could not read dashboard {} on {} before a save; forwarding it unchanged: {}", uid, backend,
                             e.getMessage());
-                    return counted(Result.FORWARDED, new Outcome.Unchanged("read failed"));
+                    return counts.counted(Result.FORWARDED, new Outcome.Unchanged("read failed"));
                 });
     }
 
@@ -220,24 +216,24 @@ public final class SaveTranslation {
     Outcome decide(String backend, String uid, OptionalLong id, int version, Optional<Current> serving,
             Optional<String> own, byte[] body) {
         if (serving.isEmpty()) {
-            return counted(Result.FORWARDED, new Outcome.Unchanged("not on " + backend));
+            return counts.counted(Result.FORWARDED, new Outcome.Unchanged("not on " + backend));
         }
         Current now = serving.get();
         boolean sameId = id.isEmpty() || id.getAsLong() == now.id();
         if (sameId && version == now.version()) {
-            return counted(Result.FORWARDED, new Outcome.Unchanged("already " + backend + "'s id and version"));
+            return counts.counted(Result.FORWARDED, new Outcome.Unchanged("already " + backend + "'s id and version"));
         }
         Set<String> startedFrom = new HashSet<>(ledger.contents(uid, version, id, backend));
         own.ifPresent(startedFrom::add);
         if (startedFrom.isEmpty()) {
             if (sameId) {
                 // An older version of this very instance's copy, as far as the gateway knows: Grafana decides (412).
-                return counted(Result.FORWARDED,
+                return counts.counted(Result.FORWARDED,
                         new Outcome.Unchanged("based on an older version of " + backend + "'s copy"));
             }
             log.info("save of dashboard {} (id {}, version {}) on {} refused with 412: the gateway never saw that version",
                     uid, id.getAsLong(), version, backend);
-            return counted(Result.REFUSED_UNSEEN, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
+            return counts.counted(Result.REFUSED_UNSEEN, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
                     "unknown version"));
         }
         if (startedFrom.size() > 1 && startedFrom.contains(now.fingerprint())) {
@@ -249,7 +245,7 @@ public final class SaveTranslation {
                     + " (content {}, started from {})", uid, id.isPresent() ? id.getAsLong() : "none", version, backend,
                     startedFrom.size(), backend, shortly(now.fingerprint()),
                     startedFrom.stream().map(SaveTranslation::shortly).sorted().toList());
-            return counted(Result.REFUSED_AMBIGUOUS, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
+            return counts.counted(Result.REFUSED_AMBIGUOUS, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
                     "ambiguous numbers"));
         }
         if (!startedFrom.equals(Set.of(now.fingerprint()))) {
@@ -257,12 +253,12 @@ public final class SaveTranslation {
             log.info("save of dashboard {} (version {}) on {} refused with 412: {} changed it since (now version {};"
                     + " content {}, started from {})", uid, version, backend, backend, now.version(), shortly(now.fingerprint()),
                     startedFrom.stream().map(SaveTranslation::shortly).sorted().toList());
-            return counted(Result.REFUSED_CHANGED, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
+            return counts.counted(Result.REFUSED_CHANGED, new Outcome.Refused(GrafanaWrites.dashboardVersionMismatch(),
                     "changed on " + backend));
         }
         log.info("save of dashboard {} translated to {}: id {} -> {}, version {} -> {} (same content)", uid, backend,
                 id.isPresent() ? id.getAsLong() : "none", now.id(), version, now.version());
-        return counted(Result.TRANSLATED, new Outcome.Rewritten(rewrite(body, now), now));
+        return counts.counted(Result.TRANSLATED, new Outcome.Rewritten(rewrite(body, now), now));
     }
 
     private static String shortly(String fingerprint) {
