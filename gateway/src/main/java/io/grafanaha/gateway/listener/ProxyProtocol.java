@@ -10,7 +10,6 @@ import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -68,8 +67,7 @@ public final class ProxyProtocol {
 
     /** The address a client connection speaks for: the PROXY header's source, else the peer. */
     public static InetSocketAddress client(Channel channel) {
-        Channel connection = channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
-        InetSocketAddress proxied = connection.attr(CLIENT).get();
+        InetSocketAddress proxied = channel.attr(CLIENT).get();
         return proxied != null ? proxied : (InetSocketAddress) channel.remoteAddress();
     }
 

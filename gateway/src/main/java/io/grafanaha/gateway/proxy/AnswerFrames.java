@@ -2,7 +2,6 @@ package io.grafanaha.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -52,11 +51,11 @@ final class AnswerFrames {
     }
 
     /** The next bytes {@link ClientBytes} wrote: the head first, then the body's parts. */
-    void write(ChannelHandlerContext ctx, ByteBuf bytes, ChannelPromise promise) {
+    void write(StreamClient out, ByteBuf bytes, ChannelPromise promise) {
         switch (part) {
-            case HEAD -> head(ctx, bytes, promise);
-            case LENGTH -> length(ctx, bytes, promise);
-            case CHUNKED -> chunked(ctx, bytes, promise);
+            case HEAD -> head(out, bytes, promise);
+            case LENGTH -> length(out, bytes, promise);
+            case CHUNKED -> chunked(out, bytes, promise);
             case DONE -> {
                 // The empty part that ends a bodiless answer: the HEADERS frame ended the stream already.
                 bytes.release();
@@ -65,7 +64,7 @@ final class AnswerFrames {
         }
     }
 
-    private void head(ChannelHandlerContext ctx, ByteBuf in, ChannelPromise promise) {
+    private void head(StreamClient out, ByteBuf in, ChannelPromise promise) {
         int status;
         Http2Headers headers = new DefaultHttp2Headers(true);
         boolean chunked = false;
@@ -99,7 +98,7 @@ final class AnswerFrames {
         }
         if (headRequest || status == 204 || status == 304 || (!chunked && length == 0)) {
             part = Part.DONE;
-            ctx.write(new DefaultHttp2HeadersFrame(headers, true), promise);
+            out.send(new DefaultHttp2HeadersFrame(headers, true), promise);
             return;
         }
         if (chunked) {
@@ -109,10 +108,10 @@ final class AnswerFrames {
             part = Part.LENGTH;
             left = length;
         }
-        ctx.write(new DefaultHttp2HeadersFrame(headers, false), promise);
+        out.send(new DefaultHttp2HeadersFrame(headers, false), promise);
     }
 
-    private void length(ChannelHandlerContext ctx, ByteBuf in, ChannelPromise promise) {
+    private void length(StreamClient out, ByteBuf in, ChannelPromise promise) {
         if (!in.isReadable()) {
             in.release();
             promise.setSuccess();
@@ -122,10 +121,10 @@ final class AnswerFrames {
         if (left <= 0) {
             part = Part.DONE;
         }
-        ctx.write(new DefaultHttp2DataFrame(in, left <= 0), promise);
+        out.send(new DefaultHttp2DataFrame(in, left <= 0), promise);
     }
 
-    private void chunked(ChannelHandlerContext ctx, ByteBuf in, ChannelPromise promise) {
+    private void chunked(StreamClient out, ByteBuf in, ChannelPromise promise) {
         List<Http2StreamFrame> frames = new ArrayList<>(2);
         try {
             chunks.read(in, frames);
@@ -147,10 +146,10 @@ final class AnswerFrames {
         if (frames.isEmpty()) {
             promise.setSuccess(); // only framing in these bytes
         } else if (frames.size() == 1) {
-            ctx.write(frames.get(0), promise);
+            out.send(frames.get(0), promise);
         } else {
-            PromiseCombiner all = new PromiseCombiner(ctx.executor());
-            frames.forEach(frame -> all.add(ctx.write(frame)));
+            PromiseCombiner all = new PromiseCombiner(out.executor());
+            frames.forEach(frame -> all.add(out.send(frame)));
             all.finish(promise);
         }
     }

@@ -394,7 +394,7 @@ final class Attempt {
         Channel source = channel;
         ChannelFuture write = lastClientWrite;
         lastClientWrite = null;
-        if (write == null || write.channel().isWritable()) {
+        if (write == null || exchange.clientWritable()) {
             source.read(); // a failed write closes the client, and the frontend ends the exchange
             return;
         }

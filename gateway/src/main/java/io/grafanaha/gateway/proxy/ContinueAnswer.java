@@ -17,7 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 final class ContinueAnswer {
     private ContinueAnswer() {}
 
-    static void sendIfExpected(Channel client, HttpRequest request) {
+    static void sendIfExpected(Client client, HttpRequest request) {
         if (HttpUtil.is100ContinueExpected(request)) {
             request.headers().remove(HttpHeaderNames.EXPECT);
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));

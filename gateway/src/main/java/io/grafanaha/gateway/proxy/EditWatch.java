@@ -31,7 +31,7 @@ final class EditWatch implements RequestSink {
 
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
-    private final Channel client;
+    private final Client client;
     private final Exchange exchange;
     private final Backend backend;
     private final HttpRequest request;
@@ -52,7 +52,7 @@ final class EditWatch implements RequestSink {
      * @param request  the request as it will be forwarded
      * @param label    what the observer calls this request, for {@code gateway_edits_observed_total{kind}}
      */
-    EditWatch(FrontendHandler frontend, ProxyContext proxy, Channel client, Exchange exchange, Backend backend,
+    EditWatch(FrontendHandler frontend, ProxyContext proxy, Client client, Exchange exchange, Backend backend,
               HttpRequest request, String label, boolean keepAlive, long startNanos) {
         this.frontend = frontend;
         this.proxy = proxy;

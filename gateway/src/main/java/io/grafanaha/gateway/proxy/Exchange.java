@@ -61,7 +61,7 @@ final class Exchange implements RequestSink {
 
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
-    private final Channel client;
+    private final Client client;
     private final HttpRequest request;
     private final HttpMethod method;
     private final HttpVersion clientVersion;
@@ -93,7 +93,7 @@ final class Exchange implements RequestSink {
      */
     private ByteBuf head;
 
-    Exchange(FrontendHandler frontend, ProxyContext proxy, Channel client, StickyCookie.Choice choice, RouteRequest route,
+    Exchange(FrontendHandler frontend, ProxyContext proxy, Client client, StickyCookie.Choice choice, RouteRequest route,
              HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, boolean upgrade) {
         this.frontend = frontend;
         this.proxy = proxy;
@@ -120,7 +120,7 @@ final class Exchange implements RequestSink {
 
     void start() {
         // As bytes only where nothing needs the answer as objects: no observer, no upgrade, an HTTP/1.1 client.
-        bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? ClientBytes.of(client) : null;
+        bytes = observer == null && replay == null && !upgrade && HttpVersion.HTTP_1_1.equals(clientVersion) ? client.bytes() : null;
         // On objects where something else reads the request: an observer waiting for the answer, a conditional
         // replay that decides each retry from the head (saves carry bodies anyway); an upgrade's head is followed by
         // the tunnel, not by an end. A watched request its observer let through untouched is an ordinary one here.
@@ -279,6 +279,11 @@ final class Exchange implements RequestSink {
         client.flush();
     }
 
+    /** Whether the client takes the answer's next part now (else the attempt reads the backend once it went out). */
+    boolean clientWritable() {
+        return client.isWritable();
+    }
+
     /** The backend's response is whole (the client may not have all of it yet; a held one is counted when released). */
     void backendAnswered(Attempt from) {
         if (held == null || !held.holding()) {
@@ -353,7 +358,7 @@ final class Exchange implements RequestSink {
         head.headers().set(RequestIds.X_REQUEST_ID, frontend.requestId());
         client.write(head);
         client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        Tunnel.open(client, backendChannel, backend.name(), websocket, proxy);
+        Tunnel.open(client.connection(), backendChannel, backend.name(), websocket, proxy);
         frontend.upgraded();
     }
 

@@ -5,9 +5,7 @@ import io.grafanaha.gateway.auth.Identity;
 import io.grafanaha.gateway.listener.ProxyProtocol;
 import io.grafanaha.health.RouteRequest;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -18,7 +16,6 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -49,7 +46,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final MethodAwareResponseEncoder encoder;
     private final LocalRoutes localRoutes;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
-    private ChannelHandlerContext ctx;
+    /** The connection (HTTP/1.1) or stream (HTTP/2) the requests come from and the answers go to. */
+    private Client client;
     private RequestSink exchange;
     private boolean done;
     /** The current request's {@code X-Request-Id}, also on the gateway's own answers to it. */
@@ -68,7 +66,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** How an HTTP/2 stream's request is named in the access log, as nginx and HAProxy log it. */
     private static final String HTTP_2 = "HTTP/2.0";
 
+    /** On an HTTP/1.1 connection: its pipeline is the client, from {@link #handlerAdded} on. */
     FrontendHandler(Supplier<ProxyContext> contexts, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
+        this(contexts, encoder, localRoutes, null);
+    }
+
+    /** For {@code client}, an HTTP/2 stream: it calls {@link #opened}, {@link #received} and the rest itself. */
+    FrontendHandler(Supplier<ProxyContext> contexts, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes, Client client) {
+        this.client = client;
         this.contexts = contexts;
         this.proxy = contexts.get();
         this.encoder = encoder;
@@ -78,20 +83,32 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+        if (client == null) {
+            client = new ConnectionClient(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (!stream()) {
-            proxy.pool().clientOpened(ctx.channel().eventLoop());
-        }
-        ctx.read();
+        opened();
         ctx.fireChannelActive();
+    }
+
+    /** The client is there: read its first request. */
+    void opened() {
+        if (!client.stream()) {
+            proxy.pool().clientOpened(client.eventLoop());
+        }
+        client.read();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        received(msg);
+    }
+
+    /** The next part of the client's request: a head, a body chunk, or its last chunk. */
+    void received(Object msg) {
         if (done || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -102,8 +119,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (!stream()) {
-            proxy.pool().clientClosed(ctx.channel().eventLoop());
+        closed();
+        ctx.fireChannelInactive();
+    }
+
+    /**
+     * The client is gone: whatever is in flight for it ends. An HTTP/2 stream is one request of a connection that may
+     * have many at once: the backend pool counts that connection's demand ({@link Http2Stage}), not its streams.
+     */
+    void closed() {
+        if (!client.stream()) {
+            proxy.pool().clientClosed(client.eventLoop());
         }
         hold.clientGone();
         done = true;
@@ -111,33 +137,34 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (exchange != null) {
             exchange.clientClosed();
         }
-        ctx.fireChannelInactive();
     }
 
-    /**
-     * An HTTP/2 stream is one request of a connection that may have many at once: the backend pool counts that
-     * connection's demand ({@link Http2Stage}), not its streams coming and going.
-     */
-    private boolean stream() {
-        return ctx.channel() instanceof Http2StreamChannel;
+    /** Whether a request is being served (its exchange not yet finished). */
+    boolean serving() {
+        return exchange != null;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        event(evt);
+    }
+
+    /** The connection was idle too long, or the gateway started to drain. */
+    void event(Object evt) {
         if (evt instanceof IdleStateEvent) {
             // Idle between requests, or a client that stopped sending its body: either way, let go.
             if (exchange == null || !exchange.requestDone()) {
-                ctx.close();
+                client.close();
             }
         } else if (evt == Drain.STARTED && exchange == null) {
-            ctx.close();
+            client.close();
         }
         ReferenceCountUtil.release(evt);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
+        client.close();
     }
 
     /** Serves queued messages as far as possible, then reads more if the current state allows. */
@@ -168,7 +195,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             exchange.flushBackend();
         }
         if (!done && pending.isEmpty() && (exchange == null || exchange.wantsClientRead())) {
-            ctx.read();
+            client.read();
         }
     }
 
@@ -177,7 +204,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         proxy = contexts.get();
         encoder.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
-        hold.begin(request, stream() ? HTTP_2 : request.protocolVersion().text(), peer(), requestId, startNanos);
+        hold.begin(request, client.stream() ? HTTP_2 : request.protocolVersion().text(), peer(), requestId, startNanos);
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHostText));
         if (rejection.isPresent() && bodyMayFollow(request)) {
             // Unread body bytes would turn the close into a reset that can destroy the answer: linger instead.
@@ -194,7 +221,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         Optional<LocalHandler> local = localRoutes.route(request.method().name(), path);
         if (local.isPresent()) {
             hold.answeredBy(LocalExchange.METRIC_BACKEND);
-            LocalExchange localExchange = new LocalExchange(this, proxy, ctx.channel(), request, local.get(), keepAlive);
+            LocalExchange localExchange = new LocalExchange(this, proxy, client, request, local.get(), keepAlive);
             exchange = localExchange;
             localExchange.start();
             return;
@@ -224,7 +251,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             AuthGate.Decision decision = proxy.auth().decide(request.method().name(), request.uri(), request.headers(),
                     peer());
             if (decision instanceof AuthGate.Decision.Answer answer) {
-                LocalExchange signIn = new LocalExchange(this, proxy, ctx.channel(), request, answer.handler(), keepAlive);
+                LocalExchange signIn = new LocalExchange(this, proxy, client, request, answer.handler(), keepAlive);
                 exchange = signIn;
                 signIn.start();
                 return;
@@ -241,7 +268,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refuse(request.method(), new Rejection(HttpResponseStatus.SERVICE_UNAVAILABLE, "no Grafana backend is available"), startNanos);
             return;
         }
-        boolean upgrade = HeaderPolicy.isUpgrade(request);
+        // HTTP/2 has no upgrade (its codec refuses the connection-specific headers one needs): a stream never tunnels.
+        boolean upgrade = !client.stream() && HeaderPolicy.isUpgrade(request);
         StickyCookie.strip(proxy.stickyCookie(), request.headers());
         hold.traceToBackend(request, path);
         var outbound = HeaderPolicy.toBackend(request, peer(), scheme(), upgrade,
@@ -249,11 +277,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (proxy.auth().active()) {
             proxy.auth().toGrafana(outbound.headers(), identity);
         }
-        Exchange forwarded = new Exchange(this, proxy, ctx.channel(), choice.get(), route, outbound, request.protocolVersion(),
+        Exchange forwarded = new Exchange(this, proxy, client, choice.get(), route, outbound, request.protocolVersion(),
                 keepAlive, upgrade);
         Optional<String> watched = upgrade ? Optional.empty() : watches(request.method().name(), path);
         if (watched.isPresent()) {
-            EditWatch watch = new EditWatch(this, proxy, ctx.channel(), forwarded, choice.get().backend(), outbound, watched.get(),
+            EditWatch watch = new EditWatch(this, proxy, client, forwarded, choice.get().backend(), outbound, watched.get(),
                     keepAlive, startNanos);
             exchange = watch;
             watch.start();
@@ -289,7 +317,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private InetSocketAddress peer() {
         if (peer == null) {
-            peer = ProxyProtocol.client(ctx.channel());
+            peer = ProxyProtocol.client(client.connection());
         }
         return peer;
     }
@@ -297,15 +325,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** "https" when the client's connection is TLS: this pipeline's for HTTP/1.1, the connection's for an HTTP/2 stream. */
     private String scheme() {
         if (scheme == null) {
-            Channel connection = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
-            scheme = connection.pipeline().get(SslHandler.class) == null ? "http" : "https";
+            scheme = client.connection().pipeline().get(SslHandler.class) == null ? "http" : "https";
         }
         return scheme;
     }
 
     private String listenerHost() {
         if (listenerHost == null) {
-            InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+            InetSocketAddress local = (InetSocketAddress) client.connection().localAddress();
             String host = local.getAddress() instanceof Inet6Address ? "[" + local.getHostString() + "]" : local.getHostString();
             listenerHost = host + ":" + local.getPort();
         }
@@ -364,17 +391,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void answerAndClose(FullHttpResponse answer, boolean linger) {
         done = true;
         releasePending();
-        ChannelFuture sent = ctx.writeAndFlush(answer);
+        ChannelFuture sent = client.writeAndFlush(answer);
         hold.ended();
         if (linger) {
-            lingerThenClose(sent);
+            client.closeWhileUploading(sent, LINGER_MILLIS);
         } else {
-            sent.addListener(ChannelFutureListener.CLOSE);
+            sent.addListener(f -> client.close());
         }
     }
 
     private FullHttpResponse error(Rejection rejection) {
-        FullHttpResponse response = ErrorResponses.json(ctx.alloc(), rejection.status(), rejection.message());
+        FullHttpResponse response = ErrorResponses.json(client.alloc(), rejection.status(), rejection.message());
         if (requestId != null) {
             response.headers().set(RequestIds.X_REQUEST_ID, requestId);
         }
@@ -411,7 +438,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             done = true;
             releasePending();
-            ClientClose.afterAnswer(ctx); // the exchange flushed its answer
+            client.closeAfterAnswer(); // the exchange flushed its answer
         }
     }
 
@@ -441,23 +468,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         hold.ended();
         done = true;
         releasePending();
-        lingerThenClose(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
-    }
-
-    private void lingerThenClose(ChannelFuture answered) {
-        answered.addListener(f -> {
-            if (!f.isSuccess()) {
-                ctx.close();
-                return;
-            }
-            if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
-                duplex.shutdownOutput();
-            }
-            ctx.channel().config().setAutoRead(true); // channelRead drops everything now that done is set
-            ctx.executor().schedule(() -> {
-                ctx.close();
-            }, LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-        });
+        client.closeWhileUploading(client.writeAndFlush(Unpooled.EMPTY_BUFFER), LINGER_MILLIS);
     }
 
     void exchangeAborted() {
@@ -465,12 +476,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         hold.ended();
         done = true;
         releasePending();
-        ctx.close();
+        client.close();
     }
 
     void upgraded() {
         exchange = null;
-        hold.upgraded(ctx.channel());
+        hold.upgraded(client.connection());
         done = true;
         releasePending();
     }

@@ -84,7 +84,7 @@ final class GatheredBody {
      * The observer answered a watched request instead of a backend (its 412): the client gets {@code response}, counted
      * as the gateway's own answer, and may send its next request (its body was read whole).
      */
-    static void answerEdit(FrontendHandler frontend, ProxyContext proxy, Channel client, HttpMethod method, LocalResponse response,
+    static void answerEdit(FrontendHandler frontend, ProxyContext proxy, Client client, HttpMethod method, LocalResponse response,
                            boolean keepAlive, long startNanos) {
         proxy.metrics().editRejected();
         boolean keep = keepAlive && !proxy.drain().draining();

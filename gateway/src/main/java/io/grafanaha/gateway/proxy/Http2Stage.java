@@ -5,37 +5,43 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2FrameLogger;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.logging.LogLevel;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.util.HashSet;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
- * HTTP/2 on one client connection: Netty's frame codec with the {@code proxy.http2} limits, then one child channel
- * per stream carrying the HTTP/1.1 objects of {@link StreamMessages} into a {@link FrontendHandler} of its own, so a
- * stream is served exactly like an HTTP/1.1 connection with one request (routing, retries, edit capture, rate
- * limits, header policy), an ordinary answer relayed as the backend's bytes as well ({@link StreamMessages} is the
- * stream's {@link ClientBytes}).
+ * HTTP/2 on one client connection: Netty's frame codec with the {@code proxy.http2} limits, then one handler for the
+ * connection's streams ({@link Streams}). Each stream is a {@link StreamClient} served by a {@link FrontendHandler}
+ * of its own, exactly like an HTTP/1.1 connection with one request (routing, retries, edit capture, rate limits,
+ * header policy), an ordinary answer relayed as the backend's bytes as well. Streams have no channel or pipeline of
+ * their own: frames are read and written on this handler with the stream named on each.
  *
- * <p>Backpressure: child channels have AUTO_READ off, and the frame codec returns flow-control window to the client
- * only for DATA a child has read, so an upload is held by the client until the backend takes it; the other way a
+ * <p>Backpressure: the frame codec returns flow-control window to the client only for DATA its stream's frontend has
+ * taken ({@link StreamClient#read()}), so an upload is held by the client until the backend takes it; the other way a
  * response write completes only once the client's window let it out, and {@link Attempt} reads the backend again only
  * then. The connection itself reads freely: what it may buffer is bounded by the windows.
  *
@@ -50,16 +56,15 @@ final class Http2Stage {
     static final String FLUSHES = "h2-flushes";
     static final String CODEC = "h2-codec";
     static final String STREAMS = "h2-streams";
-    static final String CONNECTION = "h2-connection";
 
     private final Http2Config limits;
     private final ProxyMetrics metrics;
     private final long gracefulShutdownMillis;
-    private final Function<MethodAwareResponseEncoder, FrontendHandler> frontends;
+    private final BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends;
     private final BackendPool pool;
 
     Http2Stage(Http2Config limits, ProxyMetrics metrics, long gracefulShutdownMillis,
-            Function<MethodAwareResponseEncoder, FrontendHandler> frontends, BackendPool pool) {
+            BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends, BackendPool pool) {
         this.pool = pool;
         this.limits = limits;
         this.metrics = metrics;
@@ -69,27 +74,11 @@ final class Http2Stage {
 
     /** Adds the stage at the end of {@code ch}'s pipeline and starts reading (frames only flow while the connection reads). */
     void install(Channel ch) {
-        Connection connection = new Connection(pool, ch.eventLoop());
-        HeaderStrings strings = new HeaderStrings();
-        ch.closeFuture().addListener(f -> connection.closed());
+        Http2FrameCodec codec = codec();
         ch.pipeline()
                 .addLast(FLUSHES, new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
-                .addLast(CODEC, codec())
-                .addLast(STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel stream) {
-                        stream.config().setAutoRead(false);
-                        stream.config().setAllocator(ch.config().getAllocator()); // the connection's, not Netty's default
-                        connection.opened(stream);
-                        // The stream's answers are encoded by the frame codec; this encoder only notes the status
-                        // and body bytes for the access log, as it does on HTTP/1.1.
-                        MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
-                        stream.pipeline()
-                                .addLast(ClientBytes.NAME, new StreamMessages(notes, strings))
-                                .addLast(FrontendHandler.NAME, frontends.apply(notes));
-                    }
-                }))
-                .addLast(CONNECTION, connection);
+                .addLast(CODEC, codec)
+                .addLast(STREAMS, new Streams(codec.connection(), frontends, pool, ch.eventLoop()));
         ch.config().setAutoRead(true);
     }
 
@@ -133,15 +122,20 @@ final class Http2Stage {
     }
 
     /**
-     * Draining and idleness for the whole connection. Draining closes it the HTTP/2 way (GOAWAY, open streams finish
-     * within the grace); an idle tick closes a connection without streams and is passed to each open stream, whose
-     * {@link FrontendHandler} lets go of a client that stopped sending its body, as on HTTP/1.1.
+     * The streams of one connection: a new stream's HEADERS make its {@link StreamClient} and frontend, its frames go
+     * to it, and the codec's word that it closed ends it. Draining closes the connection the HTTP/2 way (GOAWAY, open
+     * streams finish within the grace); an idle tick closes a connection without streams and is passed to each open
+     * stream's frontend, which lets go of a client that stopped sending its body, as on HTTP/1.1.
      */
-    private static final class Connection extends ChannelInboundHandlerAdapter {
+    static final class Streams extends ChannelInboundHandlerAdapter {
+        private final Http2Connection connection;
+        private final BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends;
         private final BackendPool pool;
         private final EventLoop loop;
-        /** Touched only on the connection's event loop (streams share it). */
-        private final Set<Http2StreamChannel> open = new HashSet<>();
+        private final HeaderStrings strings = new HeaderStrings();
+        /** The open streams by id; touched only on the connection's event loop. */
+        private final IntObjectMap<StreamClient> open = new IntObjectHashMap<>();
+        private ChannelHandlerContext ctx;
         /**
          * The most streams this client has had open at once, each counted by the pool as a client: streams end and
          * begin all the time, and counting them one by one let the pool close backend connections between two
@@ -149,38 +143,100 @@ final class Http2Stage {
          */
         private int peak;
 
-        Connection(BackendPool pool, EventLoop loop) {
+        Streams(Http2Connection connection, BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends,
+                BackendPool pool, EventLoop loop) {
+            this.connection = connection;
+            this.frontends = frontends;
             this.pool = pool;
             this.loop = loop;
         }
 
-        void opened(Http2StreamChannel stream) {
-            open.add(stream);
-            stream.closeFuture().addListener(f -> open.remove(stream));
+        Http2LocalFlowController inbound() {
+            return connection.local().flowController();
+        }
+
+        Http2RemoteFlowController outbound() {
+            return connection.remote().flowController();
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2HeadersFrame headers) {
+                StreamClient stream = open.get(headers.stream().id());
+                if (stream != null) {
+                    stream.read(headers);
+                } else if (headers.headers().method() != null) {
+                    opened(headers);
+                }
+            } else if (msg instanceof Http2DataFrame data) {
+                StreamClient stream = open.get(data.stream().id());
+                if (stream != null) {
+                    stream.read(data);
+                } else {
+                    data.release(); // the stream's end returned its window already
+                }
+            } else {
+                ReferenceCountUtil.release(msg); // settings, pings, resets and GOAWAY are the codec's business
+            }
+        }
+
+        private void opened(Http2HeadersFrame headers) {
+            Http2FrameStream frameStream = headers.stream();
+            Http2Stream codecStream = connection.stream(frameStream.id());
+            if (codecStream == null) {
+                return; // reset by the codec as it arrived
+            }
+            MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
+            StreamClient stream = new StreamClient(this, ctx, frameStream, codecStream, notes, strings);
+            open.put(frameStream.id(), stream);
             if (open.size() > peak) {
                 peak++;
                 pool.clientOpened(loop);
             }
+            stream.serve(frontends.apply(notes, stream));
+            stream.read(headers);
         }
 
-        void closed() {
-            pool.clientsClosed(loop, peak);
-            peak = 0;
+        /** A stream that ended itself (a reset it sent): the codec's word that it closed is not needed. */
+        void forget(StreamClient stream) {
+            open.remove(stream.id());
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == Drain.STARTED) {
+            if (evt instanceof Http2FrameStreamEvent event) {
+                if (event.type() == Http2FrameStreamEvent.Type.State && event.stream().state() == Http2Stream.State.CLOSED) {
+                    StreamClient stream = open.remove(event.stream().id());
+                    if (stream != null) {
+                        stream.closed();
+                    }
+                }
+            } else if (evt == Drain.STARTED) {
                 ctx.channel().close();
             } else if (evt instanceof IdleStateEvent) {
                 if (open.isEmpty()) {
                     ctx.channel().close();
                 } else {
-                    List.copyOf(open).forEach(stream -> stream.pipeline().fireUserEventTriggered(evt));
+                    List.copyOf(open.values()).forEach(stream -> stream.idle(evt));
                 }
             } else {
                 ctx.fireUserEventTriggered(evt);
             }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            // The codec closed its streams as the connection went; any left are ended here.
+            List.copyOf(open.values()).forEach(StreamClient::closed);
+            open.clear();
+            pool.clientsClosed(loop, peak);
+            peak = 0;
+            ctx.fireChannelInactive();
         }
 
         @Override

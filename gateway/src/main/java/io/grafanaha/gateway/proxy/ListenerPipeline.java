@@ -47,7 +47,7 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
         this.clientClosed = f -> metrics.clientClosed();
         ProxyConfig proxy = context.get().timeouts(); // HTTP/2's limits need a restart (see ConfigDiff)
         this.http2 = new Http2Stage(proxy.http2(), metrics, proxy.shutdownGrace().toMillis(),
-                notes -> new FrontendHandler(context, notes, routes), context.get().pool());
+                (notes, client) -> new FrontendHandler(context, notes, routes, client), context.get().pool());
     }
 
     void init(SocketChannel ch) {

@@ -19,7 +19,7 @@ final class LocalExchange implements RequestSink {
 
     private final FrontendHandler frontend;
     private final ProxyContext proxy;
-    private final Channel client;
+    private final Client client;
     private final HttpRequest request;
     private final LocalHandler handler;
     private final boolean keepAlive;
@@ -28,7 +28,7 @@ final class LocalExchange implements RequestSink {
     private boolean requestDone;
     private boolean ended;
 
-    LocalExchange(FrontendHandler frontend, ProxyContext proxy, Channel client, HttpRequest request, LocalHandler handler,
+    LocalExchange(FrontendHandler frontend, ProxyContext proxy, Client client, HttpRequest request, LocalHandler handler,
                   boolean keepAlive) {
         this.frontend = frontend;
         this.proxy = proxy;

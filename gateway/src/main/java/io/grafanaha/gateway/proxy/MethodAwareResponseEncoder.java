@@ -54,7 +54,7 @@ final class MethodAwareResponseEncoder extends HttpResponseEncoder {
 
     /**
      * Notes what the client gets, into {@link #status} and {@link #bodyBytes}: here for HTTP/1.1, and from
-     * {@link StreamMessages} for an HTTP/2 stream, whose answers the frame codec encodes.
+     * {@link StreamClient} for an HTTP/2 stream, whose answers the frame codec encodes.
      */
     void note(Object msg) {
         if (msg instanceof HttpResponse head) {

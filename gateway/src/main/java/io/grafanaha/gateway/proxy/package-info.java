@@ -11,7 +11,7 @@
  * one (HTTP/1.1, a final status, a length, chunks or no body, nothing doubtful) reaches an HTTP/1.1 client as the
  * backend's own header lines, hop-by-hop ones removed and the gateway's added, then its body bytes unchanged, written
  * below the response encoder ({@code Http1ClientBytes}); on an HTTP/2 stream the same bytes become HEADERS and DATA
- * frames ({@code StreamMessages}). Everything else (interim and doubtful heads, bodies that end with the connection,
+ * frames ({@code StreamClient}). Everything else (interim and doubtful heads, bodies that end with the connection,
  * upgrades, watched requests) takes the strict object decoder and encoder as before.
  *
  * <p>Retries: an exchange that fails before anything reached the client may try another backend
