@@ -170,7 +170,7 @@ final class StreamClient implements Client, ClientBytes {
                 ctx.flush(); // a WINDOW_UPDATE was written
             }
         } catch (Http2Exception e) {
-            ctx.fireExceptionCaught(e);
+            reset(Http2Error.INTERNAL_ERROR); // window accounting gone wrong: this stream ends, not the connection
         }
     }
 

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -169,6 +170,27 @@ class Http2ListenerTest {
         crc.update(body);
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(r.body()).isEqualTo("bytes=" + body.length + " crc=" + crc.getValue());
+    }
+
+    @Test
+    void anUploadTheBackendDoesNotReadWaitsAtTheClientAndItsAnswerStillArrives() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+
+        // 64 MiB toward a backend that reads none of it: the gateway gives the client window back only for what the
+        // backend took (its socket's buffers), so most of the upload must still be waiting in the client.
+        Http2FrameStream upload = client.open(H2FrameClient.get("/hold").method("POST"));
+        ChannelFuture sent = client.sendData(upload, Unpooled.wrappedBuffer(new byte[64 * 1024 * 1024]));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.holding() == 1);
+        // (A gateway that gave the window back as the DATA arrived took all of it within about a second here.)
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> !sent.isDone());
+
+        // The backend answers without reading the body: the client gets that answer whole.
+        backend.release();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.dataBytes(upload.id()) == "held".length());
+        assertThat(client.responseHeaders(upload.id()).status().toString()).isEqualTo("200");
     }
 
     @Test

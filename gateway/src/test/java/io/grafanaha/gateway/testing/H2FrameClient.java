@@ -3,6 +3,7 @@ package io.grafanaha.gateway.testing;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -12,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -169,6 +171,14 @@ public final class H2FrameClient implements AutoCloseable {
     /** Writes a frame object through the codec (HEADERS, RST_STREAM, PING, SETTINGS...), flushed. */
     public void write(Object frame) {
         channel.writeAndFlush(frame);
+    }
+
+    /**
+     * Sends {@code data} on {@code stream} as DATA, ending the stream; the future completes once the client's codec
+     * wrote it all, which the server's flow-control windows decide.
+     */
+    public ChannelFuture sendData(Http2FrameStream stream, ByteBuf data) {
+        return channel.writeAndFlush(new DefaultHttp2DataFrame(data, true).stream(stream));
     }
 
     /** Writes bytes below the codec: frames it would refuse to produce, e.g. a CONTINUATION without end. */
