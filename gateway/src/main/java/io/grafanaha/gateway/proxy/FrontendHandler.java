@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  * AUTO_READ is off; {@link #drain()} reads the client again only when the queue is empty and the
  * current exchange can take more, so a fast uploader never outruns the backend.
  *
- * <p>About 485 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, sign-in,
+ * <p>About 495 lines: the order of the checks in {@link #start} (framing, local routes, rate limits, sign-in,
  * routing) and the connection's endings, each of which must end the request's {@link RequestHold} once, read best
  * side by side. The next cut would be the gateway's own answers (refuse, linger, close) into a class of their own.
  */

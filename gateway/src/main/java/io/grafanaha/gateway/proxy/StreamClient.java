@@ -10,18 +10,14 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
@@ -33,16 +29,15 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.PromiseCombiner;
 import java.nio.channels.ClosedChannelException;
 
 /**
  * One HTTP/2 stream as a {@link Client}: its frames become the HTTP/1.1 objects {@link FrontendHandler} reads, and the
- * answer written to it, as objects or as the backend's bytes ({@link ClientBytes}, taken apart by
- * {@link AnswerFrames}), becomes its frames, written on the connection's handler ({@link Http2Stage}) with the stream
- * named on each. No channel or pipeline per stream: a Netty child channel per stream cost 3 to 5 µs, a quarter of
- * what Netty's HTTP/2 with one backend exchange costs per stream (bench/README.md, "What a child channel per stream
- * costs").
+ * answer written to it, as objects ({@link AnswerObjects}) or as the backend's bytes ({@link ClientBytes}, taken
+ * apart by {@link AnswerFrames}), becomes its frames, written on the connection's handler ({@link Http2Stage}) with
+ * the stream named on each. No channel or pipeline per stream: a Netty child channel per stream cost 3 to 5 µs, a
+ * quarter of what Netty's HTTP/2 with one backend exchange costs per stream (bench/README.md, "What a child channel
+ * per stream costs").
  *
  * <p>Backpressure both ways, as on an HTTP/1.1 connection: the body's DATA reaches the frontend as it arrives, but its
  * bytes go back to the client's flow-control window only when the frontend asks for more ({@link #read()}), so an
@@ -67,8 +62,8 @@ final class StreamClient implements Client, ClientBytes {
     private FrontendHandler frontend;
     /** Flow-controlled bytes the frontend was given and has not yet asked to follow (see {@link #read()}). */
     private int unconsumed;
-    /** An interim head was written and its empty last chunk is still to come. */
-    private boolean interim;
+    /** The answer as HTTP/1.1 objects (the gateway's own answers, relayed heads and chunks). */
+    private final AnswerObjects objects = new AnswerObjects();
     /** The request is HEAD: its answer has no body, whatever the head says. */
     private boolean headRequest;
     /** The answer as the backend's bytes ({@link ClientBytes}), from its head on; null while none came. */
@@ -222,76 +217,7 @@ final class StreamClient implements Client, ClientBytes {
             return;
         }
         notes.note(msg);
-        if (msg instanceof HttpResponse head && interim(head)) {
-            writeInterim(head, promise);
-        } else if (msg instanceof HttpResponse head) {
-            writeHead(head, promise);
-        } else if (interim && msg instanceof LastHttpContent last) {
-            interim = false;
-            last.release();
-            promise.setSuccess();
-        } else if (msg instanceof LastHttpContent last) {
-            writeLast(last, promise);
-        } else {
-            send(new DefaultHttp2DataFrame(((HttpContent) msg).content(), false), promise);
-        }
-    }
-
-    /** 1xx but 101, whose switch of protocols HTTP/2 does not have: the final answer is still to come. */
-    private static boolean interim(HttpResponse head) {
-        int code = head.status().code();
-        return code < 200 && code != 101;
-    }
-
-    private void writeInterim(HttpResponse head, ChannelPromise promise) {
-        Http2Headers headers = HttpConversionUtil.toHttp2Headers(head, true);
-        if (head instanceof LastHttpContent whole) {
-            whole.release(); // an interim answer has no body
-        } else {
-            interim = true;
-        }
-        send(new DefaultHttp2HeadersFrame(headers, false), promise);
-    }
-
-    private void writeHead(HttpResponse head, ChannelPromise promise) {
-        Http2Headers headers = HttpConversionUtil.toHttp2Headers(head, true);
-        if (!(head instanceof LastHttpContent whole)) {
-            send(new DefaultHttp2HeadersFrame(headers, false), promise);
-            return;
-        }
-        // The gateway's own answers come whole: head and body in one object.
-        if (!whole.content().isReadable() && whole.trailingHeaders().isEmpty()) {
-            whole.release();
-            send(new DefaultHttp2HeadersFrame(headers, true), promise);
-            return;
-        }
-        PromiseCombiner both = new PromiseCombiner(ctx.executor());
-        both.add(send(new DefaultHttp2HeadersFrame(headers, false)));
-        writeLast(whole, both);
-        both.finish(promise);
-    }
-
-    private void writeLast(LastHttpContent last, ChannelPromise promise) {
-        if (last.trailingHeaders().isEmpty()) {
-            send(new DefaultHttp2DataFrame(last.content(), true), promise);
-            return;
-        }
-        PromiseCombiner both = new PromiseCombiner(ctx.executor());
-        writeLast(last, both);
-        both.finish(promise);
-    }
-
-    /** The last chunk's bytes (when it has any) and then its trailers, which end the stream. */
-    private void writeLast(LastHttpContent last, PromiseCombiner into) {
-        boolean trailers = !last.trailingHeaders().isEmpty();
-        if (last.content().isReadable() || !trailers) {
-            into.add(send(new DefaultHttp2DataFrame(last.content(), !trailers)));
-        } else {
-            last.content().release();
-        }
-        if (trailers) {
-            into.add(send(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(last.trailingHeaders(), true), true)));
-        }
+        objects.write(this, (HttpObject) msg, promise);
     }
 
     ChannelFuture send(Http2StreamFrame frame) {
