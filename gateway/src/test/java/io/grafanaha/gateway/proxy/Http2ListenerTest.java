@@ -17,6 +17,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -173,7 +174,7 @@ class Http2ListenerTest {
     }
 
     @Test
-    void anUploadTheBackendDoesNotReadWaitsAtTheClientAndItsAnswerStillArrives() throws Exception {
+    void anUploadTheBackendDoesNotReadWaitsAtTheClientAndAnEarlyAnswerEndsItWithoutError() throws Exception {
         TestBackend backend = track(new TestBackend("a"));
         TestCertificates.Pair pair = pair();
         ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()));
@@ -187,10 +188,13 @@ class Http2ListenerTest {
         // (A gateway that gave the window back as the DATA arrived took all of it within about a second here.)
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> !sent.isDone());
 
-        // The backend answers without reading the body: the client gets that answer whole.
+        // The backend answers without reading the body: the client gets that answer whole, and then the rest of the
+        // upload is called off without an error (RFC 9113, section 8.1).
         backend.release();
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.dataBytes(upload.id()) == "held".length());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.resetCode(upload.id()) != null);
         assertThat(client.responseHeaders(upload.id()).status().toString()).isEqualTo("200");
+        assertThat(client.dataBytes(upload.id())).isEqualTo("held".length());
+        assertThat(client.resetCode(upload.id())).isEqualTo(Http2Error.NO_ERROR.code());
     }
 
     @Test
