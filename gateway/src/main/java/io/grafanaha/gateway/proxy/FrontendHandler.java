@@ -43,7 +43,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The proxy's settings now; a reload replaces them, and each request takes the ones current at its start. */
     private final Supplier<ProxyContext> contexts;
     private ProxyContext proxy;
-    private final MethodAwareResponseEncoder encoder;
+    private final AnswerNotes notes;
     private final LocalRoutes localRoutes;
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
     /** The connection (HTTP/1.1) or stream (HTTP/2) the requests come from and the answers go to. */
@@ -67,18 +67,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private static final String HTTP_2 = "HTTP/2.0";
 
     /** On an HTTP/1.1 connection: its pipeline is the client, from {@link #handlerAdded} on. */
-    FrontendHandler(Supplier<ProxyContext> contexts, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes) {
-        this(contexts, encoder, localRoutes, null);
+    FrontendHandler(Supplier<ProxyContext> contexts, AnswerNotes notes, LocalRoutes localRoutes) {
+        this(contexts, notes, localRoutes, null);
     }
 
     /** For {@code client}, an HTTP/2 stream: it calls {@link #opened}, {@link #received} and the rest itself. */
-    FrontendHandler(Supplier<ProxyContext> contexts, MethodAwareResponseEncoder encoder, LocalRoutes localRoutes, Client client) {
+    FrontendHandler(Supplier<ProxyContext> contexts, AnswerNotes notes, LocalRoutes localRoutes, Client client) {
         this.client = client;
         this.contexts = contexts;
         this.proxy = contexts.get();
-        this.encoder = encoder;
+        this.notes = notes;
         this.localRoutes = localRoutes;
-        this.hold = new RequestHold(proxy, encoder);
+        this.hold = new RequestHold(proxy, notes);
     }
 
     @Override
@@ -202,7 +202,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void start(HttpRequest request) {
         long startNanos = System.nanoTime();
         proxy = contexts.get();
-        encoder.respondingTo(request.method());
+        notes.respondingTo(request.method());
         requestId = proxy.requestIds().assign(request.headers());
         hold.begin(request, client.stream() ? HTTP_2 : request.protocolVersion().text(), peer(), requestId, startNanos);
         Optional<Rejection> rejection = FramingValidator.check(request).or(() -> RequestTarget.normalise(request, listenerHostText));

@@ -13,11 +13,11 @@ import io.netty.channel.ChannelHandlerContext;
  * for the request-head deadline).
  */
 final class Http1ClientBytes extends ChannelHandlerAdapter implements ClientBytes {
-    private final MethodAwareResponseEncoder notes;
+    private final AnswerNotes notes;
     private final RequestHeadDeadline deadline;
     private ChannelHandlerContext ctx;
 
-    Http1ClientBytes(MethodAwareResponseEncoder notes, RequestHeadDeadline deadline) {
+    Http1ClientBytes(AnswerNotes notes, RequestHeadDeadline deadline) {
         this.notes = notes;
         this.deadline = deadline;
     }

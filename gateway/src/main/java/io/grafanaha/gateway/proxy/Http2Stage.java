@@ -60,11 +60,11 @@ final class Http2Stage {
     private final Http2Config limits;
     private final ProxyMetrics metrics;
     private final long gracefulShutdownMillis;
-    private final BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends;
+    private final BiFunction<AnswerNotes, Client, FrontendHandler> frontends;
     private final BackendPool pool;
 
     Http2Stage(Http2Config limits, ProxyMetrics metrics, long gracefulShutdownMillis,
-            BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends, BackendPool pool) {
+            BiFunction<AnswerNotes, Client, FrontendHandler> frontends, BackendPool pool) {
         this.pool = pool;
         this.limits = limits;
         this.metrics = metrics;
@@ -129,7 +129,7 @@ final class Http2Stage {
      */
     static final class Streams extends ChannelInboundHandlerAdapter {
         private final Http2Connection connection;
-        private final BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends;
+        private final BiFunction<AnswerNotes, Client, FrontendHandler> frontends;
         private final BackendPool pool;
         private final EventLoop loop;
         private final HeaderStrings strings = new HeaderStrings();
@@ -143,7 +143,7 @@ final class Http2Stage {
          */
         private int peak;
 
-        Streams(Http2Connection connection, BiFunction<MethodAwareResponseEncoder, Client, FrontendHandler> frontends,
+        Streams(Http2Connection connection, BiFunction<AnswerNotes, Client, FrontendHandler> frontends,
                 BackendPool pool, EventLoop loop) {
             this.connection = connection;
             this.frontends = frontends;
@@ -191,7 +191,7 @@ final class Http2Stage {
             if (codecStream == null) {
                 return; // reset by the codec as it arrived
             }
-            MethodAwareResponseEncoder notes = new MethodAwareResponseEncoder();
+            AnswerNotes notes = new AnswerNotes();
             StreamClient stream = new StreamClient(this, ctx, frameStream, codecStream, notes, strings);
             open.put(frameStream.id(), stream);
             if (open.size() > peak) {

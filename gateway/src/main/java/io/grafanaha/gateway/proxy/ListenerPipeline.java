@@ -84,11 +84,11 @@ final class ListenerPipeline implements ProtocolSwitch.Stages {
         RequestHeadDeadline deadline = new RequestHeadDeadline(context.get().timeouts().requestHeadTimeout(), HttpRequestDecoder.class);
         ch.pipeline()
                 .addLast(ProxyServer.HEAD_BYTES, deadline.bytes())
-                .addLast(ClientBytes.NAME, new Http1ClientBytes(encoder, deadline))
+                .addLast(ClientBytes.NAME, new Http1ClientBytes(encoder.notes(), deadline))
                 .addLast(ProxyServer.DECODER, new StrictRequestDecoder(ProxyServer.MAX_CHUNK))
                 .addLast(ProxyServer.ENCODER, encoder)
                 .addLast(ProxyServer.HEADS, deadline.heads())
-                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder, routes));
+                .addLast(FrontendHandler.NAME, new FrontendHandler(context, encoder.notes(), routes));
     }
 
     @Override

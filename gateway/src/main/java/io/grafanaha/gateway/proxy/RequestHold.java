@@ -11,7 +11,7 @@ import java.net.InetSocketAddress;
  */
 final class RequestHold {
     private final ProxyContext proxy;
-    private final MethodAwareResponseEncoder encoder;
+    private final AnswerNotes notes;
     /** The current request's span; null when the export is off, before the request is forwarded, or once exported. */
     private RequestSpan span;
     /** The current request's access-log entry; null when the log is off or the line is written. */
@@ -23,12 +23,12 @@ final class RequestHold {
     /** The build the client's {@link BuildAffinity} cookie names; null without one. */
     private String clientBuild;
 
-    RequestHold(ProxyContext proxy, MethodAwareResponseEncoder encoder) {
+    RequestHold(ProxyContext proxy, AnswerNotes notes) {
         this.proxy = proxy;
-        this.encoder = encoder;
+        this.notes = notes;
     }
 
-    /** A request head arrived (the encoder has been told its method), spoken in {@code protocol}. */
+    /** A request head arrived (its method noted in the answer notes), spoken in {@code protocol}. */
     void begin(HttpRequest request, String protocol, InetSocketAddress peer, String requestId, long startNanos) {
         access = proxy.accessLog().begin(request, protocol, peer, requestId, startNanos);
         clientBuild = null;
@@ -119,13 +119,13 @@ final class RequestHold {
         if (access == null && span == null) {
             return;
         }
-        int status = clientGone ? ProxyMetrics.CLIENT_CLOSED : encoder.status();
+        int status = clientGone ? ProxyMetrics.CLIENT_CLOSED : notes.status();
         if (span != null) {
             span.end(status);
             span = null;
         }
         if (access != null) {
-            proxy.accessLog().end(access, status, encoder.bodyBytes());
+            proxy.accessLog().end(access, status, notes.bodyBytes());
             access = null;
         }
     }
@@ -140,7 +140,7 @@ final class RequestHold {
         RequestSpan tunnelSpan = span;
         access = null;
         span = null;
-        int status = encoder.status();
+        int status = notes.status();
         if (tunnel != null) {
             tunnel.websocket();
             client.closeFuture().addListener(f -> proxy.accessLog().end(tunnel, status, 0));

@@ -57,7 +57,7 @@ final class StreamClient implements Client, ClientBytes {
     private final ChannelHandlerContext ctx;
     private final Http2FrameStream frameStream;
     private final Http2Stream stream;
-    private final MethodAwareResponseEncoder notes;
+    private final AnswerNotes notes;
     private final HeaderStrings strings;
     private FrontendHandler frontend;
     /** Flow-controlled bytes the frontend was given and has not yet asked to follow (see {@link #read()}). */
@@ -76,7 +76,7 @@ final class StreamClient implements Client, ClientBytes {
     private boolean gone;
 
     StreamClient(Http2Stage.Streams connection, ChannelHandlerContext ctx, Http2FrameStream frameStream, Http2Stream stream,
-            MethodAwareResponseEncoder notes, HeaderStrings strings) {
+            AnswerNotes notes, HeaderStrings strings) {
         this.connection = connection;
         this.ctx = ctx;
         this.frameStream = frameStream;
