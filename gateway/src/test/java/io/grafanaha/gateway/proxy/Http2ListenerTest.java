@@ -17,6 +17,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import java.net.ServerSocket;
@@ -327,6 +328,33 @@ class Http2ListenerTest {
         long before = client.dataBytes(slow.id());
         client.consume(slow, (int) before);
         await().atMost(Duration.ofSeconds(10)).until(() -> client.dataBytes(slow.id()) > before);
+    }
+
+    @Test
+    void aStreamTheClientResetsEndsItsExchangeAndLetsGoOfItsBackendConnection() throws Exception {
+        TestBackend backend = track(new TestBackend("a"));
+        TestCertificates.Pair pair = pair();
+        // A response timeout far beyond the waits below: only the reset can end the waiting exchange in time.
+        ProxyServer proxy = proxy(tls(pair).backend("a", backend.port()).responseTimeout(Duration.ofSeconds(60)));
+        H2FrameClient client = track(H2FrameClient.tls(proxy.port()));
+
+        // Streams reset by the browser (it navigated away): one still waiting for its backend's answer, one in the
+        // middle of a large answer. Neither backend connection can be reused, so both are closed, and nothing stays
+        // in flight. (The waiting one only ends because the gateway hears of the reset: nothing is being written.)
+        Http2FrameStream waiting = client.request(H2FrameClient.get("/hold"));
+        Http2FrameStream download = client.request(H2FrameClient.get("/download?n=" + 512L * 1024 * 1024));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.holding() == 1 && client.dataBytes(download.id()) > 0);
+        assertThat(proxy.inFlight()).isEqualTo(2);
+
+        client.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(waiting));
+        client.write(new DefaultHttp2ResetFrame(Http2Error.CANCEL).stream(download));
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.inFlight() == 0 && proxy.openBackendConnections() == 0);
+        backend.release();
+
+        // The connection itself goes on serving.
+        Http2FrameStream next = client.request(H2FrameClient.get("/echo"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.ended(next.id()));
+        assertThat(client.responseHeaders(next.id()).status().toString()).isEqualTo("200");
     }
 
     @Test
