@@ -148,7 +148,7 @@ final class AnswerFrames {
         } else if (frames.size() == 1) {
             out.send(frames.get(0), promise);
         } else {
-            PromiseCombiner all = new PromiseCombiner(out.executor());
+            PromiseCombiner all = new PromiseCombiner(out.eventLoop());
             frames.forEach(frame -> all.add(out.send(frame)));
             all.finish(promise);
         }

@@ -67,7 +67,7 @@ final class AnswerObjects {
             out.send(new DefaultHttp2HeadersFrame(headers, true), promise);
             return;
         }
-        PromiseCombiner both = new PromiseCombiner(out.executor());
+        PromiseCombiner both = new PromiseCombiner(out.eventLoop());
         both.add(out.send(new DefaultHttp2HeadersFrame(headers, false)));
         writeLast(out, whole, both);
         both.finish(promise);
@@ -78,7 +78,7 @@ final class AnswerObjects {
             out.send(new DefaultHttp2DataFrame(last.content(), true), promise);
             return;
         }
-        PromiseCombiner both = new PromiseCombiner(out.executor());
+        PromiseCombiner both = new PromiseCombiner(out.eventLoop());
         writeLast(out, last, both);
         both.finish(promise);
     }

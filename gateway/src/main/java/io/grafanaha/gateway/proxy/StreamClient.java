@@ -68,9 +68,10 @@ final class StreamClient implements Client, ClientBytes {
     private boolean headRequest;
     /** The answer as the backend's bytes ({@link ClientBytes}), from its head on; null while none came. */
     private AnswerFrames bytes;
-    /** The answer's END_STREAM (or a reset) was written: the request's remaining DATA is not wanted. */
-    private boolean answered;
-    /** The write of the answer's END_STREAM, done once it left the flow-control queue; null before it. */
+    /**
+     * The write of the answer's END_STREAM, done once it left the flow-control queue; null before it. Once it is
+     * written, the request's remaining DATA is not wanted.
+     */
     private ChannelFuture answerEnd;
     /** The stream is closed and the frontend told, or about to be. */
     private boolean gone;
@@ -96,7 +97,7 @@ final class StreamClient implements Client, ClientBytes {
     void read(Http2HeadersFrame frame) {
         Http2Headers headers = frame.headers();
         if (headers.method() == null) {
-            if (frame.isEndStream() && !answered) {
+            if (frame.isEndStream() && answerEnd == null) {
                 LastHttpContent trailers = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
                 try {
                     HttpConversionUtil.addHttp2ToHttpHeaders(stream.id(), headers, trailers.trailingHeaders(), HttpVersion.HTTP_1_1, true, true);
@@ -137,7 +138,7 @@ final class StreamClient implements Client, ClientBytes {
     /** A part of the request's body. */
     void read(Http2DataFrame data) {
         int flowed = data.initialFlowControlledBytes();
-        if (answered || gone) {
+        if (answerEnd != null || gone) {
             data.release();
             giveBack(flowed);
             return;
@@ -234,14 +235,9 @@ final class StreamClient implements Client, ClientBytes {
             return;
         }
         if (frame instanceof Http2DataFrame data ? data.isEndStream() : ((Http2HeadersFrame) frame).isEndStream()) {
-            answered = true;
             answerEnd = promise;
         }
         ctx.write(frame.stream(frameStream), promise);
-    }
-
-    EventLoop executor() {
-        return eventLoop();
     }
 
     @Override
@@ -290,7 +286,6 @@ final class StreamClient implements Client, ClientBytes {
             return;
         }
         if (stream.state() != Http2Stream.State.CLOSED) {
-            answered = true;
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(error).stream(frameStream));
         }
         // The reset closes the stream in the codec (and calls closed()) unless it is closed already.
