@@ -8,6 +8,7 @@
 #        PROFILE_OUT=/tmp/p bench/profile.sh               keeps the collapsed stacks in /tmp/p.collapsed (default: $W, removed)
 #        JAR=old.jar GATEWAY_EXTRA=yaml bench/profile.sh   another build, or configuration appended to the gateway's
 #        PROFILE_LOAD=h2 bench/profile.sh                  HTTP/2 over TLS instead: h2load, 8 connections x 32 streams
+#        PROFILE_LOAD=close bench/profile.sh               the same wrk load with a new connection per request (Connection: close)
 # Prints the load tool's figures, the gateway's CPU per request, and for the event-loop threads: the share of samples in the
 # kernel, Netty, the JDK and the gateway's own code, the top frames, and the gateway's methods that own the most
 # user time (each sample charged to the innermost gateway frame above it).
@@ -52,7 +53,11 @@ GPID=${pids[-1]}
 URL="$SCHEME://127.0.0.1:$((P + 1))/search.json"
 bench_wait_url "$URL" 60
 load() { # seconds: prints the load tool's output
-  if [ "$LOAD" = h2 ]; then h2load -D "$1" -c 8 -m 32 "$URL"; else wrk -t2 -c64 -d"$1s" "$URL"; fi
+  case "$LOAD" in
+    h2) h2load -D "$1" -c 8 -m 32 "$URL" ;;
+    close) wrk -t2 -c64 -d"$1s" -H 'Connection: close' "$URL" ;;
+    *) wrk -t2 -c64 -d"$1s" "$URL" ;;
+  esac
 }
 load "$WARMUP" > /dev/null
 OUT=${PROFILE_OUT:-$W/profile}
