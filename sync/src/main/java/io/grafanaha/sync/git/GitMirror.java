@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -21,6 +23,7 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.TrackingRefUpdate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,9 @@ public final class GitMirror implements AutoCloseable {
     /** More packs than this and the mirror is repacked after a fetch (Git's {@code gc.autoPackLimit}). */
     static final int PACK_LIMIT = 50;
     private static final Logger LOG = LoggerFactory.getLogger(GitMirror.class);
+    /** What a fetch's update of the branch may end in when the branch is stored (or already was). */
+    private static final Set<RefUpdate.Result> STORED = EnumSet.of(RefUpdate.Result.NEW, RefUpdate.Result.FAST_FORWARD,
+            RefUpdate.Result.FORCED, RefUpdate.Result.NO_CHANGE);
     private static final String REMOTE = "origin";
 
     private final GitSource source;
@@ -80,6 +86,7 @@ public final class GitMirror implements AutoCloseable {
         Path dir = dataDir.resolve("mirror").toAbsolutePath().normalize();
         Repository repo;
         if (Files.isRegularFile(dir.resolve("HEAD"))) {
+            clearStaleLocks(dir);
             repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().setMustExist(true).build();
         } else {
             Files.createDirectories(dir);
@@ -101,6 +108,25 @@ public final class GitMirror implements AutoCloseable {
         head.disableRefLog();
         head.link(source.ref());
         return new GitMirror(source, dir, repo, timeout, transportDir.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Removes the lock files ({@code refs/heads/main.lock}, {@code packed-refs.lock}, {@code config.lock}...) that a
+     * process killed while Git wrote left behind. Git never removes such a lock itself, and while one stays every
+     * fetch leaves the branch where it was: a gateway killed mid-fetch once came back and could neither follow Git
+     * nor write an edit back to it. Called as the mirror opens, before this process touches it; the mirror belongs to
+     * one gateway (its data directory is never shared, docs/operators-guide.md), so a lock found now is a dead one.
+     */
+    private static void clearStaleLocks(Path dir) throws IOException {
+        List<Path> locks;
+        try (var files = Files.walk(dir)) {
+            locks = files.filter(f -> f.getFileName().toString().endsWith(".lock") && Files.isRegularFile(f)).toList();
+        }
+        for (Path lock : locks) {
+            Files.deleteIfExists(lock);
+            LOG.warn("removed {} from the Git mirror: a lock left by a process that stopped while writing",
+                    dir.relativize(lock));
+        }
     }
 
     private static RefSpec refSpec(GitSource source) {
@@ -163,6 +189,13 @@ public final class GitMirror implements AutoCloseable {
             var result = fetch.call();
             if (result.getAdvertisedRef(source.ref()) == null) {
                 return new FetchResult.Failed("cannot fetch " + where + ": no such branch", before);
+            }
+            TrackingRefUpdate stored = result.getTrackingRefUpdate(source.ref());
+            if (stored != null && !STORED.contains(stored.getResult())) {
+                String message = "cannot fetch " + where + ": the fetched branch could not be stored ("
+                        + stored.getResult() + ")";
+                LOG.warn(message);
+                return new FetchResult.Failed(message, before);
             }
         } catch (GitAPIException | IOException | RuntimeException e) {
             String message = "cannot fetch " + where + ": " + rootMessage(source, e);

@@ -86,6 +86,54 @@ class GitMirrorTest {
         }
     }
 
+    /**
+     * A gateway killed (kill -9, power loss) while Git wrote a ref leaves that ref's lock file behind. Git never
+     * removes such a lock itself, so every later fetch failed to store the branch, and the write-back of a delete
+     * made while the gateway was down was retried for ever (GatewayProcessesTest). The mirror is this process's
+     * own (one gateway per data directory): opening it clears what a dead process left.
+     */
+    @Test
+    void locksLeftByAKilledProcessDoNotStopTheNextStartFromFetching() throws Exception {
+        ObjectId first = remote.write("a.txt", "one").commitAndPush("first");
+        Path dir;
+        try (GitMirror mirror = mirror(remote.url())) {
+            mirror.fetch();
+            dir = mirror.directory();
+        }
+        Files.writeString(dir.resolve("refs/heads/main.lock"), first.name() + "\n");
+        Files.writeString(dir.resolve("packed-refs.lock"), "");
+        ObjectId second = remote.write("a.txt", "two").commitAndPush("second");
+
+        try (GitMirror again = mirror(remote.url())) {
+            assertThat(again.fetch()).isInstanceOfSatisfying(FetchResult.Updated.class,
+                    u -> assertThat(u.current().id()).isEqualTo(second));
+            assertThat(again.head().orElseThrow().id()).isEqualTo(second);
+        }
+        assertThat(dir.resolve("refs/heads/main.lock")).doesNotExist();
+        assertThat(dir.resolve("packed-refs.lock")).doesNotExist();
+    }
+
+    /** A branch a fetch could not store is a failure that says so, not "up to date" with the old head. */
+    @Test
+    void aFetchWhoseBranchCannotBeStoredFailsAndKeepsThePreviousHead() throws Exception {
+        ObjectId first = remote.write("a.txt", "one").commitAndPush("first");
+        try (GitMirror mirror = mirror(remote.url())) {
+            mirror.fetch();
+            Path lock = mirror.directory().resolve("refs/heads/main.lock");
+            Files.writeString(lock, first.name() + "\n"); // held by someone else while this process runs
+            ObjectId second = remote.write("a.txt", "two").commitAndPush("second");
+
+            assertThat(mirror.fetch()).isInstanceOfSatisfying(FetchResult.Failed.class, f -> {
+                assertThat(f.error()).contains("could not be stored (LOCK_FAILURE)");
+                assertThat(f.head().orElseThrow().id()).isEqualTo(first);
+            });
+
+            Files.delete(lock);
+            assertThat(mirror.fetch()).isInstanceOfSatisfying(FetchResult.Updated.class,
+                    u -> assertThat(u.current().id()).isEqualTo(second));
+        }
+    }
+
     @Test
     void forcePushedBranchIsFollowed() throws Exception {
         ObjectId base = remote.write("a.txt", "base").commitAndPush("base");
