@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -118,15 +119,26 @@ public final class GitMirror implements AutoCloseable {
      * one gateway (its data directory is never shared, docs/operators-guide.md), so a lock found now is a dead one.
      */
     private static void clearStaleLocks(Path dir) throws IOException {
-        List<Path> locks;
-        try (var files = Files.walk(dir)) {
-            locks = files.filter(f -> f.getFileName().toString().endsWith(".lock") && Files.isRegularFile(f)).toList();
+        // Git locks the files at the top (packed-refs, config, HEAD, shallow) and the refs; objects are never locked,
+        // so their thousands of files are not walked at every start.
+        List<Path> locks = new ArrayList<>();
+        try (var top = Files.list(dir)) {
+            top.filter(GitMirror::isLock).forEach(locks::add);
+        }
+        if (Files.isDirectory(dir.resolve("refs"))) {
+            try (var refs = Files.walk(dir.resolve("refs"))) {
+                refs.filter(GitMirror::isLock).forEach(locks::add);
+            }
         }
         for (Path lock : locks) {
             Files.deleteIfExists(lock);
             LOG.warn("removed {} from the Git mirror: a lock left by a process that stopped while writing",
                     dir.relativize(lock));
         }
+    }
+
+    private static boolean isLock(Path file) {
+        return file.getFileName().toString().endsWith(".lock") && Files.isRegularFile(file);
     }
 
     private static RefSpec refSpec(GitSource source) {
