@@ -162,3 +162,13 @@ bench_wrk_late() { # "wrk output"
 bench_wrk_errors() { # "wrk output"
   awk '/Socket errors/ { gsub(",", ""); e += $4 + $6 + $8 } /Non-2xx/ { e += $NF } END { print e + 0 }' <<<"$1"
 }
+
+# Lets perf read this machine's events for the run (async-profiler and perf tracepoints fall back or fail without it):
+# lowers kernel.perf_event_paranoid to 1 when it is higher; bench_perf_restore puts the old value back.
+bench_perf_allow() {
+  perf_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "")
+  if [ -n "$perf_paranoid" ] && [ "$perf_paranoid" -gt 1 ]; then sysctl -q -w kernel.perf_event_paranoid=1 2>/dev/null || true; fi
+}
+bench_perf_restore() {
+  if [ -n "${perf_paranoid:-}" ]; then sysctl -q -w kernel.perf_event_paranoid="$perf_paranoid" 2>/dev/null || true; fi
+}

@@ -42,8 +42,7 @@ public class Attach {
 JAVA
 javac -d "$W" "$W/Attach.java"
 # Profiling lowers the kernel's guard on perf events for this run (async-profiler falls back to timers without it).
-paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "")
-if [ -n "$paranoid" ] && [ "$paranoid" -gt 1 ]; then sysctl -q -w kernel.perf_event_paranoid=1 2>/dev/null || true; fi
+bench_perf_allow
 P=${PROFILE_BENCH_PORTS:-18380}
 bench_www; bench_backend "$P"
 SCHEME=http; TLS_YAML=""
@@ -66,7 +65,7 @@ ticks_before=$(awk '{print $14 + $15}' "/proc/$GPID/stat")
 result=$(load "$SECS")
 ticks_after=$(awk '{print $14 + $15}' "/proc/$GPID/stat")
 java -cp "$W" Attach "$GPID" "$LIB" "stop,file=$OUT.collapsed,collapsed,threads" > /dev/null
-[ -n "$paranoid" ] && sysctl -q -w kernel.perf_event_paranoid="$paranoid" 2>/dev/null || true
+bench_perf_restore
 echo "$result"
 if [ "$LOAD" = h2 ]; then requests=$(awk '/requests:/ {print $4; exit}' <<<"$result"); else requests=$(awk '/requests in/ {print $1}' <<<"$result"); fi
 echo "gateway CPU per request (profiler running): $(( (ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / requests )) us"

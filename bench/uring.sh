@@ -27,8 +27,7 @@ bench_wait_url "http://127.0.0.1:$((P + 5))/search.json" 60
 bench_wait_url "http://127.0.0.1:$((P + 6))/search.json" 30
 HPID=$(cat "$W/haproxy.pid")
 for port in $((P + 1)) $((P + 5)); do wrk -t2 -c64 -d20s "http://127.0.0.1:$port/search.json" > /dev/null; done
-paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo "")
-if [ -n "$paranoid" ] && [ "$paranoid" -gt 1 ]; then sysctl -q -w kernel.perf_event_paranoid=1 2>/dev/null || true; fi
+bench_perf_allow
 for target in "gateway:$((P + 1)):$GPID" "floor:$((P + 5)):$FPID" "haproxy:$((P + 6)):$HPID"; do
   IFS=: read -r name port pid <<<"$target"
   wrk -t2 -c64 -d$((SECS + 4))s "http://127.0.0.1:$port/search.json" > "$W/wrk.txt" &
@@ -47,4 +46,4 @@ for target in "gateway:$((P + 1)):$GPID" "floor:$((P + 5)):$FPID" "haproxy:$((P 
     /sys_enter/ { match($0, /NR [0-9]+/); nr = substr($0, RSTART + 3, RLENGTH - 3); c["syscall " (nr in name ? name[nr] : nr)]++ }
     END { for (k in c) if (c[k] / n >= 0.005) printf "  %7.3f  %s\n", c[k] / n, k }' | sort -rn
 done
-[ -n "$paranoid" ] && sysctl -q -w kernel.perf_event_paranoid="$paranoid" 2>/dev/null || true
+bench_perf_restore
