@@ -45,7 +45,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ProxyContext proxy;
     private final AnswerNotes notes;
     private final LocalRoutes localRoutes;
-    private final ArrayDeque<HttpObject> pending = new ArrayDeque<>();
+    /** What was read and not yet taken: usually a head and its last content, so room for four, not Java's sixteen. */
+    private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
     /** The connection (HTTP/1.1) or stream (HTTP/2) the requests come from and the answers go to. */
     private Client client;
     private RequestSink exchange;

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
 
 /**
@@ -46,8 +47,17 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
      * of the next. Only then may a head bypass it.
      */
     private boolean betweenMessages = true;
-    /** The connection's copy of the latest head, for {@link RequestHeadParser}: grown to the largest head seen. */
-    private byte[] scratch = new byte[512];
+    /**
+     * A copy of the head being read, for {@link RequestHeadParser}: one per thread, not per connection (a connection's
+     * own 512 bytes were 7 % of what a new connection allocated on the event loops; the parser keeps nothing of it),
+     * grown to the largest head seen there, which the decoder's limits bound.
+     */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[512];
+        }
+    };
 
     StrictRequestDecoder(int maxChunkSize) {
         super(new HttpDecoderConfig()
@@ -113,8 +123,10 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         if (length < 0) {
             return false;
         }
+        byte[] scratch = SCRATCH.get();
         if (scratch.length < length) {
             scratch = new byte[Math.max(length, 2 * scratch.length)];
+            SCRATCH.set(scratch);
         }
         in.getBytes(in.readerIndex(), scratch, 0, length);
         HttpRequest head = RequestHeadParser.parse(scratch, length);

@@ -57,6 +57,30 @@ class StrictRequestDecoderTest {
         channel.finishAndReleaseAll();
     }
 
+    @Test
+    void connectionsOnOneThreadTakingTurnsWithLongAndShortHeadsEachGetTheirOwnHeaders() {
+        EmbeddedChannel first = decoder();
+        EmbeddedChannel second = decoder();
+        String cookie = "session=" + "x".repeat(3000);
+        first.writeInbound(bytes("GET /long HTTP/1.1\r\nHost: g\r\nCookie: " + cookie + "\r\n\r\n"));
+        second.writeInbound(bytes("GET /short HTTP/1.1\r\nHost: h\r\n\r\n"));
+        first.writeInbound(bytes("GET /next HTTP/1.1\r\nHost: i\r\n\r\n"));
+
+        HttpRequest longHead = first.readInbound();
+        assertThat(longHead.uri()).isEqualTo("/long");
+        assertThat(longHead.headers().get("Cookie")).isEqualTo(cookie);
+        HttpRequest shortHead = second.readInbound();
+        assertThat(shortHead.uri()).isEqualTo("/short");
+        assertThat(shortHead.headers().names()).containsExactly("Host");
+        assertThat(shortHead.headers().get("Host")).isEqualTo("h");
+        ReferenceCountUtil.release(first.readInbound()); // the first head's end
+        HttpRequest next = first.readInbound();
+        assertThat(next.uri()).isEqualTo("/next");
+        assertThat(next.headers().names()).containsExactly("Host");
+        first.finishAndReleaseAll();
+        second.finishAndReleaseAll();
+    }
+
     private static EmbeddedChannel decoder() {
         return new EmbeddedChannel(new StrictRequestDecoder(ProxyServer.MAX_CHUNK));
     }
