@@ -6,6 +6,7 @@
 # does not depend on the machine's load, unlike the CPU figure (user + system ticks of the JVM, /proc/PID/stat).
 # Usage: BEFORE_JAR=old.jar [AFTER_JAR=new.jar] bench/alloc.sh [rounds] [seconds]    (defaults: 2 rounds of 10 s after 4 x 10 s warm-up each)
 #        ALLOC_BENCH_PORTS=19280 bench/alloc.sh ...               the 5 ports it uses start there (default 18280)
+#        ALLOC_LOAD=close bench/alloc.sh ...                      a new connection per request (Connection: close)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
@@ -28,7 +29,8 @@ start() { # name jar port
 start after "$JAR" $((P + 1))
 start before "$BEFORE_JAR" $((P + 3))
 TICK=$(getconf CLK_TCK)
-for _ in 1 2; do for n in after before; do wrk -t2 -c64 -d"${SECS}s" "http://127.0.0.1:${PORT[$n]}/search.json" > /dev/null; done; done
+LOAD=(); [ "${ALLOC_LOAD:-}" = close ] && LOAD=(-H "Connection: close")
+for _ in 1 2; do for n in after before; do wrk -t2 -c64 -d"${SECS}s" "${LOAD[@]}" "http://127.0.0.1:${PORT[$n]}/search.json" > /dev/null; done; done
 # Allocated bytes of the event-loop threads in one recording: last value minus first, per thread, summed.
 loop_bytes() {
   jfr print --json --events jdk.ThreadAllocationStatistics "$1" | python3 -c '
@@ -44,7 +46,7 @@ run() { # name round
   local n=$1 pid=${PID[$1]} f="$W/$1-$2.jfr"
   jcmd "$pid" JFR.start name=alloc settings="$W/alloc.jfc" > /dev/null
   local t0; t0=$(bench_cpu_ticks "$pid")
-  local out; out=$(wrk -t2 -c64 -d"${SECS}s" "http://127.0.0.1:${PORT[$n]}/search.json")
+  local out; out=$(wrk -t2 -c64 -d"${SECS}s" "${LOAD[@]}" "http://127.0.0.1:${PORT[$n]}/search.json")
   local t1; t1=$(bench_cpu_ticks "$pid")
   jcmd "$pid" JFR.stop name=alloc filename="$f" > /dev/null
   local req; req=$(awk '/requests in/ {print $1}' <<< "$out")
