@@ -40,7 +40,7 @@ public final class Main implements Runnable {
      * pooled buffer), each unless the JVM was told otherwise (bench/README, "Buffer bookkeeping"):
      * <ul>
      *   <li>{@code io.netty.trackPinnedMemory=false}: the pooled allocator otherwise adds each buffer's size to a
-     *       shared counter at allocation and takes it off at release, 1.9 % of the event loops' CPU samples on the
+     *       shared counter at allocation and takes it off at release, about 2 % of the gateway's CPU samples on the
      *       2 KB keep-alive benchmark, for {@code PooledByteBufAllocator.pinnedDirectMemory()}, which nothing here
      *       reads.</li>
      *   <li>{@code io.netty.recycler.chunkSize=128}: each thread keeps up to this many recycled buffer and write
